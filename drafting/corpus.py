@@ -1,0 +1,116 @@
+"""The corpus of example reports: bundled examples plus the user's own, stored as text files with front matter.
+
+A report file is Markdown with a YAML front matter block; the body is the report's original wording,
+one paragraph per block. Bundled reports live in `examples_corpus/`, the user's in the data folder.
+"""
+
+import hashlib
+import re
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel
+
+from drafting.classify import ReportKind, UnitType, guess_kind, guess_period, guess_unit_type
+from drafting.cleaning import split_page
+from drafting.errors import UserError
+from drafting.parser import ParsedReport, parse_report
+from drafting.reading import read_document
+from drafting.script import Script, detect_script
+
+_FRONT_MATTER = re.compile(r"^---\n(?P<meta>.*?)\n---\n(?P<body>.*)$", re.S)
+
+
+class ReportMeta(BaseModel):
+    id: str
+    title: str
+    unit_type: UnitType
+    period: str
+    kind: ReportKind
+    script: Script
+    source: str
+    origin: str = "bundled"
+
+
+class Report(BaseModel):
+    meta: ReportMeta
+    body: str
+
+    def parsed(self) -> ParsedReport:
+        return parse_report(self.body)
+
+    def to_file_text(self) -> str:
+        meta = yaml.safe_dump(self.meta.model_dump(), allow_unicode=True, sort_keys=False).strip()
+        return f"---\n{meta}\n---\n{self.body.strip()}\n"
+
+    @classmethod
+    def from_file_text(cls, text: str) -> "Report":
+        m = _FRONT_MATTER.match(text.replace("\r\n", "\n"))
+        if not m:
+            raise UserError("范文文件缺少开头的 --- 元数据块。")
+        return cls(meta=ReportMeta(**yaml.safe_load(m.group("meta"))), body=m.group("body").strip())
+
+
+def describe(report_id: str, title: str, body: str, source: str, origin: str) -> Report:
+    """Build a report with front matter guessed from its text."""
+    has_plan = bool(parse_report(body).part("plan"))
+    meta = ReportMeta(
+        id=report_id,
+        title=title,
+        unit_type=guess_unit_type(body),
+        period=guess_period(body),
+        kind=guess_kind(body, has_plan),
+        script=detect_script(body),
+        source=source,
+        origin=origin,
+    )
+    return Report(meta=meta, body=body)
+
+
+def reports_from_seed(path: Path) -> list[Report]:
+    """The reports of one scraped page, cleaned of web boilerplate."""
+    stem = path.stem.split("_")[0]
+    scraped = split_page(path.read_text(encoding="utf-8"))
+    return [
+        describe(f"seed{stem}-{n:02d}", item.title, item.body, path.name, "bundled")
+        for n, item in enumerate(scraped, start=1)
+    ]
+
+
+class Corpus:
+    """Bundled examples (read-only) and the user's reports (added and removed here)."""
+
+    def __init__(self, bundled_dir: Path, user_dir: Path):
+        self.bundled_dir = bundled_dir
+        self.user_dir = user_dir
+
+    def reports(self) -> list[Report]:
+        files = sorted(self.bundled_dir.glob("*.md")) + sorted(self.user_dir.glob("*.md"))
+        return [Report.from_file_text(f.read_text(encoding="utf-8")) for f in files]
+
+    def get(self, report_id: str) -> Report:
+        for report in self.reports():
+            if report.meta.id == report_id:
+                return report
+        raise UserError(f"范文库里没有编号为“{report_id}”的范文。可用 `drafting corpus list` 查看编号。")
+
+    def add_file(self, path: Path) -> Report:
+        """Read, clean and store a user's report; the caller indexes it."""
+        text = read_document(path)
+        scraped = split_page(text)
+        body = "\n\n".join(item.body for item in scraped) if scraped else text
+        title = scraped[0].title if scraped else path.stem
+        if len(title) > 40:
+            title = path.stem
+        report_id = "user-" + hashlib.sha1(body.encode()).hexdigest()[:10]
+        report = describe(report_id, title, body, path.name, "user")
+        self.user_dir.mkdir(parents=True, exist_ok=True)
+        (self.user_dir / f"{report_id}.md").write_text(report.to_file_text(), encoding="utf-8")
+        return report
+
+    def remove(self, report_id: str) -> Report:
+        report = self.get(report_id)
+        if report.meta.origin != "user":
+            raise UserError(f"“{report_id}”是内置范文，不能删除；只能删除自己导入的范文。")
+        (self.user_dir / f"{report_id}.md").unlink()
+        return report

@@ -1,0 +1,8 @@
+"""Errors that carry a message meant for the user, in Chinese.
+
+The CLI and the app show `str(error)` as is; anything else is a bug and is reported generically.
+"""
+
+
+class UserError(Exception):
+    """A problem with the user's input or setup, explained in plain Chinese."""

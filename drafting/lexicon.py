@@ -1,0 +1,151 @@
+"""Chinese tokenisation for BM25: jieba with a 工会 word list so domain terms stay whole."""
+
+import logging
+import re
+from functools import cache
+
+import jieba
+
+from drafting.script import to_simplified
+
+DOMAIN_WORDS = [
+    "职工之家",
+    "模范职工之家",
+    "职代会",
+    "教代会",
+    "职工代表大会",
+    "教职工代表大会",
+    "送温暖",
+    "冬送温暖",
+    "夏送清凉",
+    "春送岗位",
+    "金秋助学",
+    "厂务公开",
+    "校务公开",
+    "院务公开",
+    "政务公开",
+    "企务公开",
+    "集体合同",
+    "工资集体协商",
+    "女职工特殊权益",
+    "合理化建议",
+    "劳动竞赛",
+    "技能竞赛",
+    "岗位练兵",
+    "技术比武",
+    "女职工",
+    "女工委",
+    "经审",
+    "经费审查",
+    "经审委",
+    "工会经费",
+    "困难职工",
+    "帮扶中心",
+    "劳模",
+    "劳动模范",
+    "工匠",
+    "职工书屋",
+    "建会",
+    "入会",
+    "会员",
+    "劳动保护",
+    "安全生产",
+    "职业病防治",
+    "民主管理",
+    "民主监督",
+    "慰问金",
+    "两节",
+    "双学双比",
+    "工会自身建设",
+    "工会干部",
+    "基层工会",
+    "劳动关系",
+    "劳动争议",
+    "法律援助",
+    "职工疗休养",
+    "文体活动",
+    "职工运动会",
+    "健步走",
+    "师德师风",
+    "医德医风",
+    "安康杯",
+    "工人先锋号",
+    "五一劳动奖章",
+    "三八红旗手",
+    "巾帼建功",
+    "困难帮扶",
+    "普惠服务",
+    "会员服务",
+]
+_STOPWORDS = set(
+    [
+        "的",
+        "了",
+        "和",
+        "与",
+        "及",
+        "在",
+        "是",
+        "为",
+        "对",
+        "把",
+        "被",
+        "将",
+        "等",
+        "并",
+        "又",
+        "也",
+        "都",
+        "而",
+        "就",
+        "着",
+        "从",
+        "以",
+        "之",
+        "其",
+        "这",
+        "那",
+        "我们",
+        "我",
+        "本",
+        "该",
+        "各",
+        "每",
+        "个",
+        "中",
+        "上",
+        "下",
+        "年",
+        "月",
+        "日",
+        "一",
+        "二",
+        "三",
+        "工作",
+        "开展",
+        "进行",
+        "加强",
+        "积极",
+        "不断",
+        "进一步",
+        "通过",
+        "组织",
+        "工会",
+    ]
+)
+jieba.setLogLevel(logging.WARNING)
+_KEEP = re.compile(r"[\w\u4e00-\u9fff]")
+
+
+@cache
+def _tokenizer() -> jieba.Tokenizer:
+    tokenizer = jieba.Tokenizer()
+    for word in DOMAIN_WORDS:
+        tokenizer.add_word(word, freq=200000)
+    return tokenizer
+
+
+def tokenize(text: str) -> list[str]:
+    """Search tokens of simplified or traditional text (traditional is normalised first)."""
+    words = _tokenizer().lcut(to_simplified(text).lower())
+    return [w for w in words if w.strip() and _KEEP.match(w) and w not in _STOPWORDS]

