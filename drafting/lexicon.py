@@ -149,3 +149,39 @@ def tokenize(text: str) -> list[str]:
     """Search tokens of simplified or traditional text (traditional is normalised first)."""
     words = _tokenizer().lcut(to_simplified(text).lower())
     return [w for w in words if w.strip() and _KEEP.match(w) and w not in _STOPWORDS]
+
+
+# Everyday words users type, mapped to the terms reports use (query side only).
+SYNONYMS = {
+    "员工": "职工",
+    "同事": "职工",
+    "打工": "农民工",
+    "看望": "慰问 走访",
+    "探望": "慰问 走访",
+    "补助": "慰问金 救助",
+    "难处": "困难",
+    "拮据": "困难",
+    "上学": "助学",
+    "公示": "公开",
+    "表决": "职代会 审议",
+    "比拼": "竞赛 比武",
+    "本领": "技能",
+    "点子": "合理化建议",
+    "榜样": "先进 劳模",
+    "球类": "篮球 乒乓球 比赛",
+    "健身": "体育 文体",
+    "娱乐": "文体 文化",
+    "女性": "女职工",
+    "女同志": "女职工",
+    "会费": "工会经费 会费",
+    "职业道德": "师德 职业道德",
+    "不够": "不足 问题",
+    "打算": "计划",
+    "下一年": "明年 计划",
+}
+
+
+def expand_query(tokens: list[str]) -> list[str]:
+    """Add the report vocabulary for colloquial query words, so BM25 can match paraphrases."""
+    extra = [term for token in tokens if token in SYNONYMS for term in SYNONYMS[token].split()]
+    return tokens + extra

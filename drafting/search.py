@@ -11,7 +11,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from drafting.index import SectionIndex
-from drafting.lexicon import tokenize
+from drafting.lexicon import expand_query, tokenize
 from drafting.script import to_simplified
 
 Mode = Literal["hybrid", "dense", "bm25"]
@@ -110,7 +110,7 @@ class Searcher:
         )
 
     def _bm25_ranking(self, query: str, allowed: np.ndarray) -> list[int]:
-        scores = self.bm25.scores(tokenize(query))
+        scores = self.bm25.scores(expand_query(tokenize(query)))
         scores[~allowed] = 0
         top = np.argsort(-scores)[:CANDIDATES]
         return [int(i) for i in top if scores[i] > 0]

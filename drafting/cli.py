@@ -1,0 +1,135 @@
+"""The `drafting` command: a thin adapter over the library. Errors reach the user as Chinese messages."""
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from drafting.errors import UserError
+from drafting.library import Library
+from drafting.settings import Settings, load_settings
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return 2
+    try:
+        return args.handler(args, load_settings())
+    except UserError as error:
+        print(f"错误：{error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("已中断。", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="drafting", description="工会工作总结起草工具")
+    commands = parser.add_subparsers(title="命令")
+
+    index = commands.add_parser("index", help="建立或更新范文检索索引（增量）")
+    index.set_defaults(handler=_index)
+
+    corpus = commands.add_parser("corpus", help="管理范文库").add_subparsers(title="范文库命令")
+    add = corpus.add_parser("add", help="导入自己的范文（.txt/.md/.docx）")
+    add.add_argument("files", nargs="+", type=Path)
+    add.set_defaults(handler=_corpus_add)
+    listing = corpus.add_parser("list", help="列出范文")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=_corpus_list)
+    remove = corpus.add_parser("remove", help="删除自己导入的范文")
+    remove.add_argument("id")
+    remove.set_defaults(handler=_corpus_remove)
+
+    search = commands.add_parser("search", help="检索范文段落")
+    search.add_argument("query")
+    search.add_argument("-k", type=int, default=5)
+    search.add_argument("--part", choices=["opening", "work", "experience", "problems", "plan", "closing"])
+    search.add_argument("--unit-type", choices=["学校", "医院", "企业", "机关", "地方工会", "其他"])
+    search.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid")
+    search.add_argument("--json", action="store_true")
+    search.set_defaults(handler=_search)
+
+    bench = commands.add_parser("bench", help="检索质量与速度基准")
+    bench.add_argument("--synthetic", type=int, default=10000, help="合成语料的段落数（0 表示跳过）")
+    bench.set_defaults(handler=_bench)
+    return parser
+
+
+def _progress(done: int, total: int) -> None:
+    print(f"\r向量化 {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+
+
+def _index(args: argparse.Namespace, settings: Settings) -> int:
+    result = Library(settings).build(_progress)
+    print(
+        f"索引完成：新增 {result.added} 段，删除 {result.removed} 段，未变 {result.unchanged} 段，用时 {result.seconds} 秒"
+    )
+    return 0
+
+
+def _corpus_add(args: argparse.Namespace, settings: Settings) -> int:
+    library = Library(settings)
+    failed = 0
+    for path in args.files:
+        try:
+            report = library.add(path, _progress)
+        except UserError as error:
+            print(f"未导入 {path}：{error}", file=sys.stderr)
+            failed += 1
+            continue
+        print(
+            f"已导入 {report.meta.id}：{report.meta.title}（{report.meta.unit_type}，{report.meta.kind}，{report.meta.script}）"
+        )
+    return 1 if failed else 0
+
+
+def _corpus_list(args: argparse.Namespace, settings: Settings) -> int:
+    reports = Library(settings).corpus.reports()
+    if args.json:
+        print(json.dumps([r.meta.model_dump() for r in reports], ensure_ascii=False, indent=2))
+        return 0
+    for report in reports:
+        m = report.meta
+        print(f"{m.id}\t{m.unit_type}\t{m.kind}\t{m.period}\t{m.script}\t{m.title}")
+    return 0
+
+
+def _corpus_remove(args: argparse.Namespace, settings: Settings) -> int:
+    report = Library(settings).remove(args.id)
+    print(f"已删除 {report.meta.id}：{report.meta.title}")
+    return 0
+
+
+def _search(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.query.strip():
+        raise UserError("检索词不能为空。")
+    hits = Library(settings).search(
+        args.query, k=args.k, part=args.part, unit_type=args.unit_type, mode=args.mode
+    )
+    if args.json:
+        print(json.dumps([h.model_dump() for h in hits], ensure_ascii=False, indent=2))
+        return 0
+    if not hits:
+        print("没有找到相关段落。")
+    for rank, hit in enumerate(hits, start=1):
+        print(f"[{rank}] {hit.report_title}（{hit.report}，{hit.part}）{hit.heading_path}")
+        print(f"    {hit.text[:160]}")
+    return 0
+
+
+def _bench(args: argparse.Namespace, settings: Settings) -> int:
+    from drafting.bench import run_benchmark
+
+    run_benchmark(settings, synthetic_sections=args.synthetic)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
