@@ -6,9 +6,14 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from drafting.draft import Draft
+from drafting.engine import generate_draft, regenerate_section
 from drafting.errors import UserError
+from drafting.export_docx import draft_to_docx
+from drafting.facts import load_facts_file
 from drafting.library import Library
 from drafting.settings import Settings, load_settings
+from drafting.store import DraftStore
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -55,6 +60,27 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid")
     search.add_argument("--json", action="store_true")
     search.set_defaults(handler=_search)
+
+    draft = commands.add_parser("draft", help="根据要点文件（YAML/JSON）生成总结草稿")
+    draft.add_argument("facts", type=Path)
+    draft.add_argument("--offline", action="store_true", help="使用离线引擎（目前所有草稿均由离线引擎生成）")
+    draft.add_argument("--format", choices=["md", "json", "docx"], default="md")
+    draft.add_argument("-o", "--output", type=Path)
+    draft.set_defaults(handler=_draft)
+    regen = commands.add_parser("regen", help="重新生成草稿中的某一部分")
+    regen.add_argument("draft_id")
+    regen.add_argument("section_key")
+    regen.add_argument("--instruction", default="")
+    regen.add_argument("--format", choices=["md", "json", "docx"], default="md")
+    regen.add_argument("-o", "--output", type=Path)
+    regen.set_defaults(handler=_regen)
+    show = commands.add_parser("show", help="显示已保存的草稿")
+    show.add_argument("draft_id")
+    show.add_argument("--format", choices=["md", "json", "docx"], default="md")
+    show.add_argument("-o", "--output", type=Path)
+    show.set_defaults(handler=_show)
+    listing_drafts = commands.add_parser("list", help="列出已保存的草稿")
+    listing_drafts.set_defaults(handler=_list_drafts)
 
     bench = commands.add_parser("bench", help="检索质量与速度基准")
     bench.add_argument("--synthetic", type=int, default=10000, help="合成语料的段落数（0 表示跳过）")
@@ -121,6 +147,78 @@ def _search(args: argparse.Namespace, settings: Settings) -> int:
     for rank, hit in enumerate(hits, start=1):
         print(f"[{rank}] {hit.report_title}（{hit.report}，{hit.part}）{hit.heading_path}")
         print(f"    {hit.text[:160]}")
+    return 0
+
+
+def _store(settings: Settings) -> DraftStore:
+    return DraftStore(settings.data_dir / "drafts.sqlite3")
+
+
+def _draft(args: argparse.Namespace, settings: Settings) -> int:
+    facts = load_facts_file(args.facts)
+    if settings.llm_configured and not args.offline:
+        print("提示：大模型起草尚未接入，本次使用离线引擎。", file=sys.stderr)
+    draft = generate_draft(facts, Library(settings))
+    _store(settings).save(draft)
+    for warning in draft.warnings:
+        print(f"提示：{warning}", file=sys.stderr)
+    print(
+        f"草稿编号：{draft.id}（可用 drafting regen {draft.id} 部分编号 重新生成某一部分）", file=sys.stderr
+    )
+    return _write(draft, args.format, args.output)
+
+
+def _regen(args: argparse.Namespace, settings: Settings) -> int:
+    store = _store(settings)
+    draft = regenerate_section(
+        store.get(args.draft_id), args.section_key, Library(settings), args.instruction
+    )
+    store.save(draft)
+    return _write(draft, args.format, args.output)
+
+
+def _show(args: argparse.Namespace, settings: Settings) -> int:
+    return _write(_store(settings).get(args.draft_id), args.format, args.output)
+
+
+def _list_drafts(args: argparse.Namespace, settings: Settings) -> int:
+    for draft_id, title, updated in _store(settings).list():
+        print(f"{draft_id}\t{updated}\t{title}")
+    return 0
+
+
+def _write(draft: Draft, fmt: str, output: Path | None) -> int:
+    if fmt == "docx":
+        data = draft_to_docx(draft)
+        target = output or Path(f"{draft.title}.docx")
+        target.write_bytes(data)
+        print(f"已写入 {target}", file=sys.stderr)
+        return 0
+    if fmt == "json":
+        sections = [
+            s.model_dump(include={"key", "kind", "heading", "text", "status", "facts"})
+            for s in draft.sections
+        ]
+        text = json.dumps(
+            {
+                "id": draft.id,
+                "title": draft.title,
+                "sections": sections,
+                "markdown": draft.markdown(),
+                "engine": draft.engine,
+                "usage": draft.usage.model_dump(),
+                "warnings": draft.warnings,
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+    else:
+        text = draft.markdown()
+    if output:
+        output.write_text(text, encoding="utf-8")
+        print(f"已写入 {output}", file=sys.stderr)
+    else:
+        print(text)
     return 0
 
 

@@ -76,6 +76,7 @@ class Section(BaseModel):
 class ParsedReport(BaseModel):
     """A report as a tree: the opening, the top-level sections, the closing."""
 
+    title: str = ""
     sections: list[Section]
 
     @property
@@ -110,6 +111,7 @@ def split_paragraphs(text: str) -> list[str]:
 def parse_report(text: str) -> ParsedReport:
     """Turn report text (simplified or traditional) into a section tree."""
     paragraphs = split_paragraphs(text)
+    title = paragraphs.pop(0) if paragraphs and _is_document_title(paragraphs[0]) else ""
     roots: list[Section] = []
     stack: list[Section] = []
     opening = Section(heading="", title="", style="opening", part="opening")
@@ -145,7 +147,18 @@ def parse_report(text: str) -> ParsedReport:
         sections.append(closing)
     for _, section in [found for s in sections for found in s.walk()]:
         section.items = [item for p in section.paragraphs for item in enumeration_items(p)]
-    return ParsedReport(sections=sections)
+    return ParsedReport(title=title, sections=sections)
+
+
+def _is_document_title(paragraph: str) -> bool:
+    """'某某工会2025年工作总结' on the first line of a user's document is its title, not a section."""
+    simplified = to_simplified(paragraph)
+    return (
+        len(simplified) <= 40
+        and "工会" in simplified
+        and bool(re.search(r"(总结|计划|要点|安排|报告)$", simplified))
+        and not any(p.match(simplified) for _, p in _MARKERS)
+    )
 
 
 def enumeration_items(paragraph: str) -> list[str]:
@@ -180,9 +193,7 @@ def _classify(paragraph: str, following: str | None) -> tuple[HeadingStyle | Non
 
 
 def _split_run_in(paragraph: str) -> tuple[str, str]:
-    """A numbered line may carry its body: keep the first sentence as the heading when the line is long."""
-    if len(paragraph) <= 60:
-        return paragraph, ""
+    """A numbered line may carry its body ("第一，加强引领。组织学习12次。"): the first sentence is the heading."""
     m = re.search(r"[。；;：:]", paragraph)
     if m and m.end() <= 60 and paragraph[m.end() :].strip():
         return paragraph[: m.end()], paragraph[m.end() :].strip()

