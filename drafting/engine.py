@@ -1,18 +1,20 @@
-"""Drafting pipeline: outline → exemplars → sections → assemble, with progress events for callers.
+"""Drafting entry points: the LLM pipeline when an endpoint is configured, the offline engine otherwise.
 
-This module runs the embedded offline engine; a configured chat model is reported as not yet wired
-(the LLM stages are the next piece of work), so every draft today is an offline draft, labelled so.
+Callers get progress as events: the outline first, then each section as it starts, streams and ends.
 """
 
+import asyncio
 from collections.abc import Callable
 from typing import Literal
 
 from pydantic import BaseModel
 
-from drafting.draft import Draft, DraftSection
+from drafting import factory
+from drafting.draft import Draft
 from drafting.errors import UserError
 from drafting.facts import Facts
 from drafting.library import Library
+from drafting.llm_engine import generate_with_model, regenerate_with_model
 from drafting.offline import write_offline, write_section
 from drafting.outline import Outline, PlannedSection, plan_outline, unit_type
 from drafting.search import Hit
@@ -22,7 +24,7 @@ EXEMPLARS_PER_SECTION = 3
 
 
 class Event(BaseModel):
-    kind: Literal["outline", "section_done", "done"]
+    kind: Literal["outline", "section_started", "delta", "section_done", "section_failed", "done"]
     key: str = ""
     text: str = ""
 
@@ -30,9 +32,25 @@ class Event(BaseModel):
 Listener = Callable[[Event], None]
 
 
-def generate_draft(facts: Facts, library: Library, on_event: Listener | None = None) -> Draft:
-    """A complete draft for the facts, using the offline engine."""
+def generate_draft(
+    facts: Facts, library: Library, on_event: Listener | None = None, offline: bool = False
+) -> Draft:
+    """A complete draft for the facts: by the configured model, or by the offline engine."""
     emit = on_event or (lambda event: None)
+    model = None if offline else factory.build_chat_model(library.settings)
+    if model is not None:
+        draft = asyncio.run(
+            generate_with_model(
+                model,
+                facts,
+                lambda planned: exemplars(planned, facts, library),
+                library.settings,
+                lambda kind, key, text: emit(Event(kind=kind, key=key, text=text)),
+            )
+        )
+        draft.warnings = _flagged(facts) + draft.warnings
+        emit(Event(kind="done", key=draft.id))
+        return draft
     outline = plan_outline(facts, library.index.embedder)
     emit(Event(kind="outline", text="\n".join(s.heading or s.key for s in outline.sections)))
     sections = write_offline(outline, facts)
@@ -59,9 +77,36 @@ def exemplars(planned: PlannedSection, facts: Facts, library: Library) -> list[H
     return hits or library.searcher.search(query, k=EXEMPLARS_PER_SECTION, part=planned.kind)
 
 
-def regenerate_section(draft: Draft, key: str, library: Library, instruction: str = "") -> Draft:
+def regenerate_section(
+    draft: Draft,
+    key: str,
+    library: Library,
+    instruction: str = "",
+    offline: bool = False,
+    on_event: Listener | None = None,
+) -> Draft:
     """A new version of one section; every other section is left exactly as it was."""
     section = draft.section(key)
+    model = None if offline else factory.build_chat_model(library.settings)
+    if model is not None:
+        emit = on_event or (lambda event: None)
+        new, usage = asyncio.run(
+            regenerate_with_model(
+                model,
+                draft,
+                key,
+                library.settings,
+                instruction,
+                lambda kind, k, text: emit(Event(kind=kind, key=k, text=text)),
+            )
+        )
+        if new.status == "failed":
+            raise UserError(f"重新生成“{section.heading or key}”失败：{new.error}（原文未改动）")
+        if section.status == "ok" and section.text:
+            section.previous_versions.append(section.text)
+        section.text, section.status, section.error = new.text, "ok", ""
+        draft.usage.add(usage)
+        return draft
     outline = _outline_of(draft)
     planned = next(p for p in outline.sections if p.key == key)
     variant = len(section.previous_versions) + 1
@@ -102,13 +147,13 @@ def _outline_of(draft: Draft) -> Outline:
     )
 
 
+def _flagged(facts: Facts) -> list[str]:
+    return [f"这一行像是给模型的指令，已按数据处理、未写入草稿：{line}" for line in facts.flagged]
+
+
 def _warnings(facts: Facts) -> list[str]:
-    warnings = [f"这一行像是给模型的指令，已按数据处理、未写入草稿：{line}" for line in facts.flagged]
+    warnings = _flagged(facts)
     warnings.append(
         "本草稿由离线引擎生成（未配置大模型）：事实按原文列出，连接语句为通用公文表述，请通读润色。"
     )
     return warnings
-
-
-def section_by_key(draft: Draft, key: str) -> DraftSection:
-    return draft.section(key)

@@ -47,7 +47,7 @@ def plan_outline(facts: Facts, embed) -> Outline:  # noqa: ANN001 - an Embedding
     ]
     has_summary = facts.report_type != "plan"
     work_lines = facts.facts if has_summary else []
-    if work_lines:
+    if has_summary:
         keys = assign_themes(work_lines, embed)
         work_budget = target * (1 - OPENING_SHARE - CLOSING_SHARE - PROBLEMS_SHARE - PLAN_SHARE)
         for theme in load_themes():
@@ -60,7 +60,7 @@ def plan_outline(facts: Facts, embed) -> Outline:  # noqa: ANN001 - an Embedding
                         heading=theme.heading_for(unit_type(facts)),
                         theme=theme.key,
                         facts=mine,
-                        budget_chars=max(150, int(work_budget * len(mine) / len(work_lines))),
+                        budget_chars=max(150, int(work_budget * len(mine) / max(1, len(work_lines)))),
                     )
                 )
         sections.append(

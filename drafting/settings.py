@@ -42,6 +42,9 @@ class Settings(BaseSettings):
         60.0, validation_alias=AliasChoices("LLM_IDLE_TIMEOUT", "llm_idle_timeout")
     )
     llm_max_retries: int = Field(2, validation_alias=AliasChoices("LLM_MAX_RETRIES", "llm_max_retries"))
+    llm_context_tokens: int = Field(
+        16000, validation_alias=AliasChoices("LLM_CONTEXT_TOKENS", "llm_context_tokens")
+    )
     llm_concurrency: int = Field(4, validation_alias=AliasChoices("LLM_CONCURRENCY", "llm_concurrency"))
     llm_price_input_per_mtok: float = Field(
         0.0, validation_alias=AliasChoices("LLM_PRICE_INPUT", "llm_price_input_per_mtok")

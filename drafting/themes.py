@@ -53,10 +53,10 @@ def keyword_theme(fact: str) -> str | None:
 
 
 def assign_themes(facts: list[str], embed) -> list[str]:  # noqa: ANN001 - an EmbeddingFunction
-    """A theme key for each fact. `embed` is only called for facts no keyword claims."""
+    """A theme key for each fact. `embed` is only called for facts no keyword claims (None: they go to 其他)."""
     keys = [keyword_theme(fact) for fact in facts]
     unclaimed = [i for i, key in enumerate(keys) if key is None]
-    if unclaimed:
+    if unclaimed and embed is not None:
         themes = [t for t in load_themes() if t.key != "other"]
         theme_vectors = np.asarray(embed([f"{t.name}：{t.description}" for t in themes]))
         fact_vectors = np.asarray(embed.embed_query([to_simplified(facts[i]) for i in unclaimed]))
