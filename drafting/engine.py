@@ -4,8 +4,8 @@ Callers get progress as events: the outline first, then each section as it start
 """
 
 import asyncio
-from collections.abc import Callable
-from typing import Literal
+from collections.abc import Awaitable, Callable
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel
 
@@ -19,6 +19,7 @@ from drafting.offline import write_offline, write_section
 from drafting.outline import Outline, PlannedSection, plan_outline, unit_type
 from drafting.search import Hit
 
+T = TypeVar("T")
 OFFLINE_ENGINE = "offline"
 EXEMPLARS_PER_SECTION = 3
 
@@ -145,6 +146,16 @@ def _outline_of(draft: Draft) -> Outline:
             for s in draft.sections
         ],
     )
+
+
+async def _closing_client(model: object, work: Awaitable[T]) -> T:
+    """Run `work`, then close the model's async HTTP client inside the same event loop."""
+    try:
+        return await work
+    finally:
+        client = getattr(model, "root_async_client", None)
+        if client is not None:
+            await client.close()
 
 
 def _flagged(facts: Facts) -> list[str]:

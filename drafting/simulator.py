@@ -53,12 +53,17 @@ def scripted_reply(system: str, user: str) -> str:
         groups: dict[str, list[str]] = {}
         for fact_id, fact in facts:
             groups.setdefault(keyword_theme(fact) or "other", []).append(fact_id)
-        sections = [{"theme": key, "heading": theme_by_key(key).headings["default"], "fact_ids": ids} for key, ids in groups.items()]
+        sections = [
+            {"theme": key, "heading": theme_by_key(key).headings["default"], "fact_ids": ids}
+            for key, ids in groups.items()
+        ]
         return json.dumps({"sections": sections}, ensure_ascii=False)
     if "中的一节" in system:
         return "工会扎实推进相关工作。" + "".join(enumerate_facts(_block("facts", user)))
     if "存在的问题和不足" in system:
-        return "在肯定成绩的同时，我们也清醒地认识到工作中还存在一些不足：" + "".join(enumerate_facts(_block("problems", user)))
+        return "在肯定成绩的同时，我们也清醒地认识到工作中还存在一些不足：" + "".join(
+            enumerate_facts(_block("problems", user))
+        )
     if "开头段" in system:
         return "在上级工会和单位党组织的正确领导下，工会围绕中心、服务大局，扎实开展各项工作。现将有关情况报告如下："
     if "结尾段" in system:
@@ -73,8 +78,12 @@ class Simulator:
         self.requests = 0
         self.in_flight = 0
         self.max_in_flight = 0
-        self.app = Starlette(routes=[Route("/v1/chat/completions", self.chat, methods=["POST"]),
-                                     Route("/v1/models", self.models, methods=["GET"])])
+        self.app = Starlette(
+            routes=[
+                Route("/v1/chat/completions", self.chat, methods=["POST"]),
+                Route("/v1/models", self.models, methods=["GET"]),
+            ]
+        )
 
     async def models(self, request: Request) -> JSONResponse:
         return JSONResponse({"object": "list", "data": [{"id": "simulated", "object": "model"}]})
@@ -94,7 +103,11 @@ class Simulator:
         user = "\n".join(m["content"] for m in messages if m["role"] == "user")
         fault = self._fault(system + user)
         if fault and fault.kind == "429":
-            return JSONResponse({"error": {"message": "rate limited"}}, status_code=429, headers={"Retry-After": str(fault.retry_after)})
+            return JSONResponse(
+                {"error": {"message": "rate limited"}},
+                status_code=429,
+                headers={"Retry-After": str(fault.retry_after)},
+            )
         if fault and fault.kind in ("500", "400"):
             return JSONResponse({"error": {"message": "simulated failure"}}, status_code=int(fault.kind))
         reply = scripted_reply(system, user)
@@ -104,9 +117,22 @@ class Simulator:
             await asyncio.sleep(self.behaviour.first_token_delay + self._duration(reply))
             if fault and fault.kind == "malformed":
                 reply = reply[: len(reply) // 2] + "，}{"
-            return JSONResponse({"id": "sim", "object": "chat.completion", "created": int(time.time()), "model": body.get("model"),
-                                 "choices": [{"index": 0, "message": {"role": "assistant", "content": reply}, "finish_reason": "stop"}],
-                                 "usage": usage})
+            return JSONResponse(
+                {
+                    "id": "sim",
+                    "object": "chat.completion",
+                    "created": int(time.time()),
+                    "model": body.get("model"),
+                    "choices": [
+                        {
+                            "index": 0,
+                            "message": {"role": "assistant", "content": reply},
+                            "finish_reason": "stop",
+                        }
+                    ],
+                    "usage": usage,
+                }
+            )
         return StreamingResponse(self._stream(reply, usage, body, fault), media_type="text/event-stream")
 
     def _duration(self, reply: str) -> float:
@@ -126,13 +152,23 @@ class Simulator:
                 if fault and fault.kind == "malformed" and index == len(pieces) // 2:
                     yield "data: {not json\n\n"
                     return
-                chunk = {"id": "sim", "object": "chat.completion.chunk", "created": 0, "model": body.get("model"),
-                         "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+                chunk = {
+                    "id": "sim",
+                    "object": "chat.completion.chunk",
+                    "created": 0,
+                    "model": body.get("model"),
+                    "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
+                }
                 yield f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n"
                 if delay:
                     await asyncio.sleep(delay)
-            final = {"id": "sim", "object": "chat.completion.chunk", "created": 0, "model": body.get("model"),
-                     "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+            final = {
+                "id": "sim",
+                "object": "chat.completion.chunk",
+                "created": 0,
+                "model": body.get("model"),
+                "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+            }
             yield f"data: {json.dumps(final)}\n\n"
             if (body.get("stream_options") or {}).get("include_usage"):
                 yield f"data: {json.dumps({'id': 'sim', 'object': 'chat.completion.chunk', 'choices': [], 'usage': usage})}\n\n"
@@ -148,7 +184,9 @@ def running(behaviour: Behaviour | None = None) -> Iterator[tuple[str, Simulator
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(simulator.app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(simulator.app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.time() + 10
