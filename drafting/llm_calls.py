@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from drafting.draft import TokenUsage
 from drafting.settings import Settings
+from drafting.tokens import count_tokens
 
 T = TypeVar("T", bound=BaseModel)
 MAX_RETRY_AFTER = 60.0
@@ -61,10 +62,14 @@ def _classify(error: Exception) -> Exception:
         if status in (401, 403):
             return ModelCallError(f"模型接口拒绝访问（{status}）：请检查 API Key。")
         return ModelCallError(f"模型接口拒绝了请求（{status}）。")
+    if isinstance(error, openai.LengthFinishReasonError):
+        return _Retryable("模型输出达到长度上限被截断")
     if isinstance(error, EmptyReply):
         return _Retryable("模型返回了空内容")
     if isinstance(error, json.JSONDecodeError | ValidationError | ValueError):
         return _Retryable("模型返回的内容格式不对")
+    if isinstance(error, openai.OpenAIError):
+        return ModelCallError(f"模型接口出错：{type(error).__name__}")
     return error
 
 
@@ -105,13 +110,15 @@ async def stream_text(
     settings: Settings,
     on_delta: Delta,
     on_retry: Callable[[], None] | None = None,
+    max_tokens: int | None = None,
 ) -> tuple[str, TokenUsage]:
     """The model's full reply, streamed to `on_delta`; a stall longer than the idle timeout is retried."""
+    bound = limit_output(model, max_tokens, settings) if max_tokens else model
 
     async def attempt() -> tuple[str, TokenUsage]:
         pieces: list[str] = []
         usage = TokenUsage()
-        stream = model.astream(messages).__aiter__()
+        stream = bound.astream(messages).__aiter__()
         while True:
             try:
                 chunk = await asyncio.wait_for(stream.__anext__(), timeout=settings.llm_idle_timeout)
@@ -125,9 +132,27 @@ async def stream_text(
         reply = "".join(pieces).strip()
         if not reply:
             raise EmptyReply("empty reply")
+        if not usage.prompt_tokens:  # some servers (llama.cpp) send no usage in streams: count it here
+            prompt = "".join(str(m.content) for m in messages)
+            usage = TokenUsage(
+                prompt_tokens=count_tokens(prompt, settings.llm_model),
+                completion_tokens=count_tokens(reply, settings.llm_model),
+            )
         return reply, usage
 
     return await with_retries(settings, attempt, on_retry)
+
+
+def limit_output(model: BaseChatModel, max_tokens: int, settings: Settings) -> BaseChatModel:
+    """A copy of the model that caps reply length. OpenAI reads max_completion_tokens (LangChain renames
+    max_tokens to it); most other OpenAI-compatible servers (llama.cpp, older vLLM/Ollama) read max_tokens."""
+    if not hasattr(model, "extra_body"):  # not an OpenAI client (a test double): nothing to send
+        return model
+    if not settings.llm_base_url or "api.openai.com" in settings.llm_base_url:
+        return model.model_copy(update={"max_tokens": max_tokens})
+    return model.model_copy(
+        update={"extra_body": {**(getattr(model, "extra_body", None) or {}), "max_tokens": max_tokens}}
+    )
 
 
 def parse_json_lenient(text: str) -> Any:
@@ -140,10 +165,11 @@ def parse_json_lenient(text: str) -> Any:
 
 
 async def structured(
-    model: BaseChatModel, messages: list[BaseMessage], schema: type[T], settings: Settings
+    model: BaseChatModel, messages: list[BaseMessage], schema: type[T], settings: Settings, max_tokens: int
 ) -> tuple[T, TokenUsage]:
     """A reply validated against `schema`, by the configured method."""
     method = settings.llm_structured_method
+    model = limit_output(model, min(max_tokens, settings.llm_max_output_tokens), settings)
     if method in ("json_schema", "function_calling"):
         runnable = model.with_structured_output(schema, method=method, include_raw=True)
 

@@ -62,7 +62,9 @@ async def llm_outline(model: BaseChatModel, facts: Facts, settings: Settings) ->
         unit_type=unit_type(facts) or "未注明",
         period=facts.period,
     )
-    reply, usage = await structured(model, messages, OutlineReply, settings)
+    reply, usage = await structured(
+        model, messages, OutlineReply, settings, max_tokens=60 * len(facts.facts) + 400
+    )
     by_id = {f"F{i}": fact for i, fact in enumerate(facts.facts, start=1)}
     used: set[str] = set()
     work: list[PlannedSection] = []
@@ -224,6 +226,9 @@ async def write_section(
                 settings,
                 lambda delta: emit("delta", planned.key, delta),
                 on_retry=lambda: emit("section_started", planned.key, "retry"),
+                max_tokens=min(
+                    settings.llm_max_output_tokens, int(max(planned.budget_chars, 100) * TOKENS_PER_CHAR * 2)
+                ),
             )
         except (ModelCallError, UserError) as error:
             section.status, section.error = "failed", str(error)

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     llm_context_tokens: int = Field(
         16000, validation_alias=AliasChoices("LLM_CONTEXT_TOKENS", "llm_context_tokens")
     )
+    llm_max_output_tokens: int = Field(
+        4000, validation_alias=AliasChoices("LLM_MAX_OUTPUT_TOKENS", "llm_max_output_tokens")
+    )
     llm_concurrency: int = Field(4, validation_alias=AliasChoices("LLM_CONCURRENCY", "llm_concurrency"))
     llm_price_input_per_mtok: float = Field(
         0.0, validation_alias=AliasChoices("LLM_PRICE_INPUT", "llm_price_input_per_mtok")
