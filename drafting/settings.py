@@ -88,6 +88,11 @@ class Settings(BaseSettings):
 
 
 def load_settings(secrets: Mapping[str, Any] | None = None, **overrides: Any) -> Settings:
-    """Settings from the environment and `.env`, overridden by secrets and then by explicit overrides."""
+    """Settings from the environment and `.env`, overridden by secrets and then by explicit overrides.
+
+    An endpoint saved in the app's 设置 page is used when none of these configures one.
+    """
+    from drafting.endpoints import with_saved_endpoint
+
     given = {key.lower(): value for key, value in (secrets or {}).items() if not isinstance(value, Mapping)}
-    return Settings(**{**given, **overrides})
+    return with_saved_endpoint(Settings(**{**given, **overrides}))

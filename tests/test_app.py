@@ -50,3 +50,37 @@ def test_every_page_renders(app, page):
     app.sidebar.radio(key="page").set_value(page).run()
     assert not app.exception
     assert app.header[0].value == page
+
+
+def test_drafting_with_a_model_shows_the_estimate_and_streams(built_library, monkeypatch):
+    from drafting import factory
+    from tests.fakes import FakeChatModel
+
+    monkeypatch.setenv("DRAFTING_DATA_DIR", str(built_library.settings.data_dir))
+    monkeypatch.setenv("LLM_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setattr(factory, "build_chat_model", lambda settings: FakeChatModel())
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not any("离线引擎" in info.value for info in app.info)
+    app.button[0].click().run()
+    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    assert not app.exception
+    assert any("预计消耗" in m.value for m in app.markdown)
+    assert any("引擎：llm:" in c.value for c in app.caption)
+    assert "春节走访慰问困难职工23户" in "\n".join(m.value for m in app.markdown)
+
+
+def test_settings_page_saves_the_endpoint_without_showing_the_key(tmp_path, monkeypatch):
+    monkeypatch.setenv("DRAFTING_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DRAFTING_CORPUS_DIR", str(tmp_path / "empty-corpus"))
+    (tmp_path / "empty-corpus").mkdir()
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    app.sidebar.radio(key="page").set_value("设置").run()
+    app.selectbox(key="preset").set_value(next(p for p in app.selectbox(key="preset").options if "DeepSeek" in p)).run()
+    app.text_input[2].input("sk-secret-123")
+    app.button(key="FormSubmitter:endpoint-保存").click().run()
+    saved = (tmp_path / "data" / "endpoint.json").read_text(encoding="utf-8")
+    assert "api.deepseek.com" in saved and "sk-secret-123" in saved
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    app.sidebar.radio(key="page").set_value("设置").run()
+    shown = " ".join(str(e.value) for e in [*app.success, *app.markdown, *app.text_input] if e.value)
+    assert "deepseek" in shown and "sk-secret-123" not in shown

@@ -1,0 +1,104 @@
+"""Model endpoint presets, the saved endpoint choice, and a connection test.
+
+The saved choice lives in the data folder (endpoint.json, readable only by its owner); the key is
+stored there but never shown back, logged or printed.
+"""
+
+import json
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, SecretStr
+
+from drafting.errors import UserError
+from drafting.settings import Settings
+
+
+class Preset(BaseModel):
+    name: str
+    base_url: str
+    model: str
+    structured_method: str = "json_mode"
+
+
+PRESETS = [
+    Preset(
+        name="OpenAI",
+        base_url="https://api.openai.com/v1",
+        model="gpt-4o-mini",
+        structured_method="json_schema",
+    ),
+    Preset(name="DeepSeek", base_url="https://api.deepseek.com/v1", model="deepseek-chat"),
+    Preset(
+        name="通义千问（DashScope 兼容模式）",
+        base_url="https://dashscope.aliyuncs.com/compatible-mode/v1",
+        model="qwen-plus",
+    ),
+    Preset(name="智谱 GLM", base_url="https://open.bigmodel.cn/api/paas/v4", model="glm-4-flash"),
+    Preset(name="Moonshot", base_url="https://api.moonshot.cn/v1", model="moonshot-v1-8k"),
+    Preset(name="Ollama（本机）", base_url="http://127.0.0.1:11434/v1", model="qwen2.5:7b"),
+    Preset(name="vLLM（自建）", base_url="http://127.0.0.1:8000/v1", model="Qwen2.5-7B-Instruct"),
+]
+
+
+def endpoint_file(data_dir: Path) -> Path:
+    return data_dir / "endpoint.json"
+
+
+def save_endpoint(data_dir: Path, base_url: str, model: str, api_key: str, structured_method: str) -> None:
+    """Remember the chosen endpoint; an empty key keeps the one saved before."""
+    path = endpoint_file(data_dir)
+    previous = load_endpoint(data_dir)
+    data = {
+        "llm_base_url": base_url.strip(),
+        "llm_model": model.strip(),
+        "llm_structured_method": structured_method,
+        "llm_api_key": api_key.strip() or previous.get("llm_api_key", ""),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    os.chmod(path, 0o600)
+
+
+def clear_endpoint(data_dir: Path) -> None:
+    endpoint_file(data_dir).unlink(missing_ok=True)
+
+
+def load_endpoint(data_dir: Path) -> dict[str, str]:
+    path = endpoint_file(data_dir)
+    try:
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    except (OSError, json.JSONDecodeError):
+        return {}
+
+
+def with_saved_endpoint(settings: Settings) -> Settings:
+    """Settings with the endpoint saved in the app, when the environment configures none."""
+    saved = load_endpoint(settings.data_dir)
+    if settings.llm_configured or not saved:
+        return settings
+    update = {**saved, "llm_api_key": SecretStr(saved.get("llm_api_key", ""))}
+    return settings.model_copy(update=update)
+
+
+def check_connection(settings: Settings) -> str:
+    """Ask the endpoint for one short reply; a Chinese sentence either way."""
+    from openai import OpenAI, OpenAIError
+
+    if not settings.llm_configured:
+        raise UserError("还没有填写模型接口地址。")
+    client = OpenAI(
+        base_url=settings.llm_base_url or None,
+        api_key=settings.llm_api_key.get_secret_value() or "not-needed",
+        timeout=settings.llm_connect_timeout + 20,
+        max_retries=0,
+    )
+    try:
+        reply = client.chat.completions.create(
+            model=settings.llm_model, messages=[{"role": "user", "content": "你好"}], max_tokens=5
+        )
+    except OpenAIError as error:
+        raise UserError(
+            f"连接失败：{type(error).__name__}（{getattr(error, 'status_code', '') or '无法连接'}）。请检查地址、模型名和密钥。"
+        ) from error
+    return f"连接成功：模型 {reply.model or settings.llm_model} 已应答。"
