@@ -28,6 +28,7 @@ REPORT_TYPES = {
     "plan": "工作计划",
 }
 UNIT_TYPES = ["医院", "学校", "企业", "机关", "地方工会", "其他"]
+AUTO_UNIT = "按单位名称判断"
 
 
 def _secrets() -> dict:
@@ -69,7 +70,7 @@ def page_draft(settings: Settings, library: Library) -> None:
         organization = col1.text_input(
             "单位名称", key="f_organization", placeholder="如：江北市第一人民医院工会"
         )
-        org_type = col2.selectbox("单位类型", UNIT_TYPES, key="f_org_type")
+        org_type = col2.selectbox("单位类型", [AUTO_UNIT, *UNIT_TYPES], key="f_org_type")
         period = col3.text_input("总结期间", key="f_period", placeholder="如：2025年、2025年上半年")
         report_type = col4.selectbox(
             "报告类型", list(REPORT_TYPES), format_func=REPORT_TYPES.get, key="f_type"
@@ -83,7 +84,7 @@ def page_draft(settings: Settings, library: Library) -> None:
     if submitted:
         raw = {
             "organization": organization,
-            "org_type": org_type,
+            "org_type": None if org_type == AUTO_UNIT else org_type,
             "period": period,
             "report_type": report_type,
             "facts": facts,

@@ -84,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser("bench", help="检索质量与速度基准")
     bench.add_argument("--synthetic", type=int, default=10000, help="合成语料的段落数（0 表示跳过）")
+    bench.add_argument("--llm", action="store_true", help="只测起草流程（模拟的模型接口）与离线引擎")
     bench.set_defaults(handler=_bench)
     return parser
 
@@ -223,9 +224,12 @@ def _write(draft: Draft, fmt: str, output: Path | None) -> int:
 
 
 def _bench(args: argparse.Namespace, settings: Settings) -> int:
-    from drafting.bench import run_benchmark
+    from drafting.bench import run_benchmark, run_llm_benchmark
 
-    run_benchmark(settings, synthetic_sections=args.synthetic)
+    if args.llm:
+        run_llm_benchmark(settings)
+    else:
+        run_benchmark(settings, synthetic_sections=args.synthetic)
     return 0
 
 

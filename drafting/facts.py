@@ -62,6 +62,13 @@ class Facts(BaseModel):
     def _strip(cls, value: object) -> object:
         return _clean(value).strip() if isinstance(value, str) else value
 
+    @field_validator("org_type")
+    @classmethod
+    def _org_type(cls, value: str | None) -> str | None:
+        if value and to_simplified(value) not in ("学校", "医院", "企业", "机关", "地方工会", "其他"):
+            raise ValueError("只能是 学校、医院、企业、机关、地方工会、其他 之一（也可不填，按单位名称判断）")
+        return value or None
+
     @field_validator("period")
     @classmethod
     def _period(cls, value: str) -> str:

@@ -266,10 +266,9 @@ async def generate_with_model(
             usage.add(section_usage)
         return {section.key: section for section, _ in results}
 
-    written = await run([s.key for s in outline.sections if s.kind == "work"])
-    written |= await run([s.key for s in outline.sections if s.kind == "problems"])
-    written |= await run([s.key for s in outline.sections if s.kind == "plan"])
-    written |= await run([s.key for s in outline.sections if s.kind in ("opening", "closing")])
+    # Every section depends only on the outline (headings, the user's problems and plans), not on
+    # another section's text, so all of them are written at once, as the concurrency limit allows.
+    written = await run([s.key for s in outline.sections])
     failed = [s.heading or s.key for s in written.values() if s.status == "failed"]
     if failed:
         warnings.append(f"以下部分生成失败，可单独重新生成：{'、'.join(failed)}")

@@ -46,8 +46,19 @@ def _block(tag: str, text: str) -> list[str]:
     return [line.strip() for line in m.group(1).splitlines() if line.strip()] if m else []
 
 
+FILLER = "工会将坚持问题导向，持续抓好各项工作的落实。"
+
+
 def scripted_reply(system: str, user: str) -> str:
-    """What the simulated model writes for each of the pipeline's prompts."""
+    """What the simulated model writes for each prompt, padded to the length the prompt asks for."""
+    reply = _content(system, user)
+    if m := re.search(r"篇幅约 (\d+) 字", system):
+        while len(reply) + len(FILLER) <= int(m.group(1)):
+            reply += FILLER
+    return reply
+
+
+def _content(system: str, user: str) -> str:
     if "拟定提纲" in system:
         facts = re.findall(r"^(F\d+)：(.*)$", user, re.M)
         groups: dict[str, list[str]] = {}

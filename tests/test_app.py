@@ -75,7 +75,9 @@ def test_settings_page_saves_the_endpoint_without_showing_the_key(tmp_path, monk
     (tmp_path / "empty-corpus").mkdir()
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     app.sidebar.radio(key="page").set_value("设置").run()
-    app.selectbox(key="preset").set_value(next(p for p in app.selectbox(key="preset").options if "DeepSeek" in p)).run()
+    app.selectbox(key="preset").set_value(
+        next(p for p in app.selectbox(key="preset").options if "DeepSeek" in p)
+    ).run()
     app.text_input[2].input("sk-secret-123")
     app.button(key="FormSubmitter:endpoint-保存").click().run()
     saved = (tmp_path / "data" / "endpoint.json").read_text(encoding="utf-8")
