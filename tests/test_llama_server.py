@@ -74,7 +74,7 @@ def _library(url: str, built_library: Library, **overrides) -> Library:
         "llm_api_key": SecretStr("local"),
         "llm_context_tokens": 3000,
         "llm_max_output_tokens": 120,
-        "llm_concurrency": 2,
+        "llm_concurrency": 1,  # llama-cpp-python serves one stream at a time; concurrent ones come back empty
         "llm_max_retries": 1,
         "llm_idle_timeout": 60.0,
         **overrides,
