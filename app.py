@@ -6,6 +6,7 @@ import streamlit as st
 import yaml
 from pydantic import SecretStr
 
+from drafting.compare import paragraph_diff
 from drafting.corpus import Report
 from drafting.draft import Draft
 from drafting.endpoints import PRESETS, check_connection, clear_endpoint, load_endpoint, save_endpoint
@@ -105,7 +106,13 @@ def page_draft(settings: Settings, library: Library) -> None:
                     f"费用约 {cost(usage, settings):.4f}（按设置中的单价）"
                 )
             view = _LiveView(status)
-            draft = generate_draft(parsed, library, on_event=view.update, settings=settings)
+            draft = generate_draft(
+                parsed,
+                library,
+                on_event=view.update,
+                settings=settings,
+                on_partial=lambda d: _save_partial(settings, d),
+            )
             _store(settings).save(draft)
             status.update(label="草稿已生成", state="complete")
         st.session_state["draft_id"] = draft.id
@@ -114,6 +121,12 @@ def page_draft(settings: Settings, library: Library) -> None:
             show_draft(_store(settings).get(draft_id), settings, library)
         except UserError as error:
             st.warning(str(error))
+
+
+def _save_partial(settings: Settings, draft: Draft) -> None:
+    """Save the draft as sections finish, so a reload or a click elsewhere loses nothing already written."""
+    _store(settings).save(draft)
+    st.session_state["draft_id"] = draft.id
 
 
 class _LiveView:
@@ -249,9 +262,10 @@ def page_history(settings: Settings) -> None:
     rows = store.list()
     if not rows:
         st.info("还没有保存的草稿。")
+        return
     for draft_id, title, updated in rows:
         cols = st.columns([4, 1, 1])
-        cols[0].write(f"{escape_markdown(title)}（{updated}）")
+        cols[0].write(f"{escape_markdown(title)}（{updated}，{draft_id}）")
         if cols[1].button("打开", key=f"open_{draft_id}"):
             st.session_state["draft_id"] = draft_id
             st.session_state["page"] = "起草"
@@ -259,6 +273,20 @@ def page_history(settings: Settings) -> None:
         if cols[2].button("删除", key=f"del_{draft_id}"):
             store.delete(draft_id)
             st.rerun()
+    st.subheader("对比两稿")
+    labels = {draft_id: f"{title}（{updated}，{draft_id}）" for draft_id, title, updated in rows}
+    col1, col2 = st.columns(2)
+    left = col1.selectbox("左", list(labels), format_func=labels.get, key="cmp_left")
+    right = col2.selectbox(
+        "右", list(labels), format_func=labels.get, index=min(1, len(labels) - 1), key="cmp_right"
+    )
+    left_lines, right_lines = paragraph_diff(store.get(left).plain_text(), store.get(right).plain_text())
+    col1, col2 = st.columns(2)
+    for column, lines in ((col1, left_lines), (col2, right_lines)):
+        for changed, paragraph in lines:
+            column.markdown(
+                f":orange-background[{escape_markdown(paragraph)}]" if changed else escape_markdown(paragraph)
+            )
 
 
 def page_settings(settings: Settings) -> None:

@@ -35,6 +35,15 @@ class DraftSection(BaseModel):
     previous_versions: list[str] = []
 
 
+def section_body(section: DraftSection) -> str:
+    """The section's text, or a marked note where there is none yet."""
+    if section.status == "failed":
+        return f"【本部分生成失败：{section.error}】"
+    if section.status == "pending":
+        return "【本部分尚未生成，可点击“重新生成”】"
+    return section.text
+
+
 class Draft(BaseModel):
     id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
     title: str
@@ -65,7 +74,7 @@ class Draft(BaseModel):
         for section in self.sections:
             if section.key in numbered:
                 parts.append(f"## {numbered[section.key]}")
-            parts.append(section.text if section.status == "ok" else f"【本部分生成失败：{section.error}】")
+            parts.append(section_body(section))
         return "\n\n".join(parts) + "\n"
 
     def plain_text(self) -> str:

@@ -40,10 +40,12 @@ def generate_draft(
     on_event: Listener | None = None,
     offline: bool = False,
     settings: Settings | None = None,
+    on_partial: Callable[[Draft], None] | None = None,
 ) -> Draft:
     """A complete draft for the facts: by the configured model, or by the offline engine.
 
     `settings` (default: the library's) chooses the model, so one loaded index serves any endpoint.
+    `on_partial` receives the draft as sections finish (to save it as it grows).
     """
     emit = on_event or (lambda event: None)
     settings = settings or library.settings
@@ -55,6 +57,7 @@ def generate_draft(
             lambda planned: exemplars(planned, facts, library),
             settings,
             lambda kind, key, text: emit(Event(kind=kind, key=key, text=text)),
+            on_partial,
         )
         draft = asyncio.run(_closing_client(model, work))
         draft.warnings = _flagged(facts) + draft.warnings

@@ -14,7 +14,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from drafting.draft import Draft
+from drafting.draft import Draft, section_body
 
 TITLE_FONT, BODY_FONT, HEADING1_FONT, HEADING2_FONT, PAGE_FONT = (
     "方正小标宋简体",
@@ -47,7 +47,7 @@ def draft_to_docx(draft: Draft) -> bytes:
             heading = document.add_paragraph()
             _run(heading, numbered[part.key], HEADING1_FONT, SIZE_3)
             _fixed_spacing(heading)
-        text = part.text if part.status == "ok" else f"【本部分生成失败：{part.error}】"
+        text = section_body(part)
         for paragraph_text in [p for p in text.split("\n") if p.strip()]:
             paragraph = document.add_paragraph()
             font = (

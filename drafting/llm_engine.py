@@ -240,46 +240,48 @@ async def write_section(
 
 
 async def generate_with_model(
-    model: BaseChatModel, facts: Facts, exemplars: Exemplars, settings: Settings, emit: Emit
+    model: BaseChatModel,
+    facts: Facts,
+    exemplars: Exemplars,
+    settings: Settings,
+    emit: Emit,
+    on_partial: Callable[[Draft], None] | None = None,
 ) -> Draft:
-    usage = TokenUsage()
-    warnings: list[str] = []
+    """Outline, then every section. `on_partial` sees the draft after the outline and after each section,
+    so a caller can save it and an interrupted generation loses nothing already written."""
+    record = on_partial or (lambda draft: None)
+    draft = Draft(title=report_title(facts), facts=facts, sections=[], engine=f"llm:{settings.llm_model}")
     try:
         outline, outline_usage = await llm_outline(model, facts, settings)
-        usage.add(outline_usage)
+        draft.usage.add(outline_usage)
     except ModelCallError as error:
-        warnings.append(f"模型拟定提纲失败（{error}），已按关键词规则分节。")
+        draft.warnings.append(f"模型拟定提纲失败（{error}），已按关键词规则分节。")
         outline = plan_outline(facts, embed=None)
+    draft.sections = [
+        DraftSection(key=s.key, kind=s.kind, heading=s.heading, facts=s.facts, status="pending")
+        for s in outline.sections
+    ]
     emit("outline", "", "\n".join(s.heading or s.key for s in outline.sections))
+    record(draft)
     hits = {s.key: exemplars(s) for s in outline.sections}
     semaphore = asyncio.Semaphore(max(1, settings.llm_concurrency))
+    position = {s.key: i for i, s in enumerate(outline.sections)}
 
-    async def run(keys: list[str]) -> dict[str, DraftSection]:
-        planned = [s for s in outline.sections if s.key in keys]
-        results = await asyncio.gather(
-            *(
-                write_section(model, p, outline, facts, hits[p.key], settings, emit, semaphore)
-                for p in planned
-            )
+    async def write_and_record(planned: PlannedSection) -> None:
+        section, usage = await write_section(
+            model, planned, outline, facts, hits[planned.key], settings, emit, semaphore
         )
-        for _, section_usage in results:
-            usage.add(section_usage)
-        return {section.key: section for section, _ in results}
+        draft.usage.add(usage)
+        draft.sections[position[planned.key]] = section
+        record(draft)
 
     # Every section depends only on the outline (headings, the user's problems and plans), not on
     # another section's text, so all of them are written at once, as the concurrency limit allows.
-    written = await run([s.key for s in outline.sections])
-    failed = [s.heading or s.key for s in written.values() if s.status == "failed"]
+    await asyncio.gather(*(write_and_record(planned) for planned in outline.sections))
+    failed = [s.heading or s.key for s in draft.sections if s.status == "failed"]
     if failed:
-        warnings.append(f"以下部分生成失败，可单独重新生成：{'、'.join(failed)}")
-    return Draft(
-        title=outline.title,
-        facts=facts,
-        sections=[written[s.key] for s in outline.sections],
-        engine=f"llm:{settings.llm_model}",
-        usage=usage,
-        warnings=warnings,
-    )
+        draft.warnings.append(f"以下部分生成失败，可单独重新生成：{'、'.join(failed)}")
+    return draft
 
 
 def outline_of(draft: Draft) -> Outline:

@@ -197,3 +197,41 @@ def test_offline_flag_skips_the_model(fake_model, built_library):
     facts = parse_facts({"organization": "某工会", "period": "2025年", "facts": ["组织篮球赛"]})
     assert generate_draft(facts, built_library, offline=True).engine == "offline"
     assert fake_model.calls == 0
+
+
+class ScriptStopped(Exception):
+    """Stands for Streamlit's StopException, raised in the script thread when the user navigates away."""
+
+
+def test_an_interrupted_generation_keeps_what_was_written(facts, built_library, tmp_path):
+    from drafting.store import DraftStore
+
+    store = DraftStore(tmp_path / "drafts.sqlite3")
+    snapshots = []
+
+    def save(draft):
+        store.save(draft)
+        snapshots.append([s.status for s in draft.sections])
+
+    finished = []
+
+    def on_event(event):
+        if event.kind == "section_done":
+            finished.append(event.key)
+            if len(finished) == 3:
+                raise ScriptStopped  # the user clicked elsewhere: Streamlit stops the script
+
+    with running(Behaviour(tokens_per_second=400)) as (url, simulator), pytest.raises(ScriptStopped):
+        generate_draft(
+            facts, _library_for(url, built_library, llm_concurrency=1), on_event=on_event, on_partial=save
+        )
+    assert set(snapshots[0]) == {"pending"}
+    ((draft_id, _, _),) = store.list()
+    reopened = store.get(draft_id)
+    done = [s for s in reopened.sections if s.status == "ok"]
+    assert len(done) == 2 and all(s.text for s in done)  # the third finished as the user left
+    assert "【本部分尚未生成" in reopened.markdown()
+    regenerate_section(
+        reopened, next(s.key for s in reopened.sections if s.status == "pending"), built_library
+    )
+    assert sum(s.status == "ok" for s in reopened.sections) == 3
