@@ -91,6 +91,29 @@ def synthetic_index(source: SectionIndex, settings: Settings, sections: int) -> 
     return target
 
 
+def app_cold_start(settings: Settings) -> float:
+    """Seconds from a new Python process to the app's first page rendered, on the already built index."""
+    import os
+    import subprocess
+    import sys
+
+    from drafting.settings import PROJECT_ROOT
+
+    Library(settings).ensure_built()
+    code = (
+        "import time; started = time.perf_counter()\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        f"app = AppTest.from_file({str(PROJECT_ROOT / 'app.py')!r}, default_timeout=120).run()\n"
+        "assert not app.exception and app.header[0].value == '起草'\n"
+        "print(time.perf_counter() - started)\n"
+    )
+    env = {**os.environ, "DRAFTING_DATA_DIR": str(settings.data_dir)}
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300, check=True
+    )
+    return float(result.stdout.strip().splitlines()[-1])
+
+
 def run_benchmark(settings: Settings, synthetic_sections: int = 10000) -> None:
     library = Library(settings)
     started = time.perf_counter()
@@ -126,6 +149,9 @@ def run_benchmark(settings: Settings, synthetic_sections: int = 10000) -> None:
         print(
             f"search latency, {big.count()} sections: p50 {figures['p50_ms']:.1f} ms, p95 {figures['p95_ms']:.1f} ms"
         )
+    print(
+        f"app cold start (fresh process, built index, first page rendered): {app_cold_start(settings):.1f} s"
+    )
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak RSS of this process: {rss_mb:.0f} MB; total {time.perf_counter() - started:.0f} s")
 

@@ -7,11 +7,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from drafting.draft import Draft
-from drafting.engine import generate_draft, regenerate_section
+from drafting.engine import Event, generate_draft, regenerate_section
 from drafting.errors import UserError
 from drafting.export_docx import draft_to_docx
 from drafting.facts import load_facts_file
 from drafting.library import Library
+from drafting.llm_engine import cost, estimate
 from drafting.settings import Settings, load_settings
 from drafting.store import DraftStore
 
@@ -63,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
 
     draft = commands.add_parser("draft", help="根据要点文件（YAML/JSON）生成总结草稿")
     draft.add_argument("facts", type=Path)
-    draft.add_argument("--offline", action="store_true", help="使用离线引擎（目前所有草稿均由离线引擎生成）")
+    draft.add_argument("--offline", action="store_true", help="即使配置了大模型也用离线引擎")
     draft.add_argument("--format", choices=["md", "json", "docx"], default="md")
     draft.add_argument("-o", "--output", type=Path)
     draft.set_defaults(handler=_draft)
@@ -158,15 +159,32 @@ def _store(settings: Settings) -> DraftStore:
 def _draft(args: argparse.Namespace, settings: Settings) -> int:
     facts = load_facts_file(args.facts)
     if settings.llm_configured and not args.offline:
-        print("提示：大模型起草尚未接入，本次使用离线引擎。", file=sys.stderr)
-    draft = generate_draft(facts, Library(settings))
-    _store(settings).save(draft)
+        usage = estimate(facts, settings)
+        print(
+            f"预计消耗：提示约 {usage.prompt_tokens} token，输出约 {usage.completion_tokens} token，"
+            f"费用约 {cost(usage, settings):.4f}（LLM_PRICE_INPUT/LLM_PRICE_OUTPUT 为每百万 token 单价）",
+            file=sys.stderr,
+        )
+    store = _store(settings)
+    draft = generate_draft(
+        facts, Library(settings), offline=args.offline, on_event=_print_progress, on_partial=store.save
+    )
+    store.save(draft)
     for warning in draft.warnings:
         print(f"提示：{warning}", file=sys.stderr)
     print(
         f"草稿编号：{draft.id}（可用 drafting regen {draft.id} 部分编号 重新生成某一部分）", file=sys.stderr
     )
     return _write(draft, args.format, args.output)
+
+
+def _print_progress(event: Event) -> None:
+    if event.kind == "outline":
+        print("提纲：" + " / ".join(line for line in event.text.split("\n") if line), file=sys.stderr)
+    elif event.kind == "section_failed":
+        print(f"  {event.key} 失败：{event.text}", file=sys.stderr)
+    elif event.kind == "section_done":
+        print(f"  {event.key} 完成", file=sys.stderr)
 
 
 def _regen(args: argparse.Namespace, settings: Settings) -> int:
