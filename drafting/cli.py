@@ -10,9 +10,11 @@ from drafting.draft import Draft
 from drafting.engine import Event, generate_draft, regenerate_section
 from drafting.errors import UserError
 from drafting.export_docx import draft_to_docx
+from drafting.factguard import check_draft
 from drafting.facts import load_facts_file
 from drafting.library import Library
 from drafting.llm_engine import cost, estimate
+from drafting.reading import read_document
 from drafting.settings import Settings, load_settings
 from drafting.store import DraftStore
 
@@ -82,6 +84,12 @@ def _parser() -> argparse.ArgumentParser:
     show.set_defaults(handler=_show)
     listing_drafts = commands.add_parser("list", help="列出已保存的草稿")
     listing_drafts.set_defaults(handler=_list_drafts)
+
+    check = commands.add_parser("check", help="核对草稿中的数字、日期、级别是否都来自要点")
+    check.add_argument("draft", help="草稿文件（.md/.txt/.docx）或草稿编号")
+    check.add_argument("--facts", type=Path, required=True)
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(handler=_check)
 
     bench = commands.add_parser("bench", help="检索质量与速度基准")
     bench.add_argument("--synthetic", type=int, default=10000, help="合成语料的段落数（0 表示跳过）")
@@ -238,6 +246,34 @@ def _write(draft: Draft, fmt: str, output: Path | None) -> int:
         print(f"已写入 {output}", file=sys.stderr)
     else:
         print(text)
+    return 0
+
+
+def _check(args: argparse.Namespace, settings: Settings) -> int:
+    facts = load_facts_file(args.facts)
+    path = Path(args.draft)
+    if path.suffix.lower() in (".md", ".txt", ".docx"):
+        text = read_document(path)
+    else:
+        text = _store(settings).get(args.draft).markdown()
+    result = check_draft(text, facts)
+    if args.json:
+        print(result.model_dump_json(indent=2))
+        return 0
+    print(f"要点覆盖率：{result.coverage:.0%}")
+    for finding in result.unsupported:
+        hint = f"（最接近的要点：{finding.nearest}）" if finding.nearest else ""
+        print(f"没有依据：{finding.value}  ……{finding.context}……{hint}")
+    for finding in result.changed_levels:
+        print(f"级别/名次不符：{finding.value}  ……{finding.context}……")
+    for fact in result.missing_facts:
+        print(f"未写入的要点：{fact}")
+    for problem in result.problems_without_measure:
+        print(f"问题没有对应措施：{problem}")
+    if not (
+        result.unsupported or result.changed_levels or result.missing_facts or result.problems_without_measure
+    ):
+        print("未发现问题：草稿中的数字、日期、级别都能在要点中找到。")
     return 0
 
 

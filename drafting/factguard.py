@@ -1,0 +1,188 @@
+"""Fact guard: every number, date, level and quoted name in a draft must come from the user's facts.
+
+A ledger is built from the facts file; any draft (ours, a model's, or one the user edited) is checked
+against it. 二十三 and 23 are the same value, as are 4.6万 and 46000. Heading numbers (一、（二）3.),
+enumeration words (一是) and the report's own periods are structure, not facts.
+"""
+
+import re
+
+from pydantic import BaseModel
+
+from drafting.facts import Facts
+from drafting.script import to_simplified
+
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+_MULTIPLIERS = {"万": 10_000, "亿": 100_000_000}
+_CN_NUM = "零〇一二两三四五六七八九十百千"
+_MEASURE = r"人次|户次|万元|亿元|元|户|人|名|场|次|项|个|件|篇|期|条|份|家|所|支|队|届|岁|天|小时|%|％|台|本|册|幅|部|批|处|首|位|组|班"
+_NUMBER = re.compile(
+    rf"(?P<num>\d+(?:\.\d+)?|[{_CN_NUM}]{{2,}}|(?<![{_CN_NUM}第])[{_CN_NUM}](?=[万亿]?(?:{_MEASURE})))"
+    rf"(?P<mult>[万亿])?(?P<unit>{_MEASURE})?"
+)
+_DATE = re.compile(r"\d{1,2}月\d{1,2}日|\d{1,2}月份?|\d{4}年")
+_LEVEL = re.compile(
+    r"国家级|全国|省级|市级|县级|区级|校级|院级|特等奖|一等奖|二等奖|三等奖|优秀奖|金奖|银奖|铜奖|冠军|亚军|季军|第[一二三四五六七八九十\d]+名"
+)
+_NAME = re.compile(r"《[^》]{1,40}》|“[^”]{1,30}”")
+_STRUCTURE = re.compile(
+    r"^[一二三四五六七八九十]+、|^[（(][一二三四五六七八九十\d]+[）)]|^\d+[、.．]|[一二三四五六七八九十]+是|第[一二三四五六七八九十]+(?=[，,、是])"
+)
+
+
+class Finding(BaseModel):
+    value: str
+    context: str
+    nearest: str = ""
+
+
+class CheckResult(BaseModel):
+    unsupported: list[Finding]
+    changed_levels: list[Finding]
+    missing_facts: list[str]
+    coverage: float
+    problems_without_measure: list[str]
+
+
+def chinese_to_int(text: str) -> int | None:
+    """二十三 → 23, 一百零五 → 105, 三 → 3; None if it is not a plain Chinese number."""
+    if not text or any(ch not in _CN_DIGITS and ch not in _CN_UNITS for ch in text):
+        return None
+    total, digit = 0, 0
+    for ch in text:
+        if ch in _CN_DIGITS:
+            digit = _CN_DIGITS[ch]
+        else:
+            total += (digit or 1) * _CN_UNITS[ch]
+            digit = 0
+    return total + digit
+
+
+def _value(match: re.Match[str]) -> tuple[float, str] | None:
+    raw = match.group("num")
+    number: float | None = float(raw) if raw[0].isdigit() else chinese_to_int(raw)
+    if number is None:
+        return None
+    unit = match.group("unit") or ""
+    if unit in ("万元", "亿元"):
+        number *= _MULTIPLIERS[unit[0]]
+        unit = "元"
+    if match.group("mult"):
+        number *= _MULTIPLIERS[match.group("mult")]
+    return round(number, 4), unit.replace("％", "%")
+
+
+def _strip_structure(text: str) -> str:
+    lines = []
+    for line in text.splitlines():
+        line = re.sub(r"^#+\s*", "", line.strip())
+        lines.append(_STRUCTURE.sub(" ", line))
+    return "\n".join(lines)
+
+
+def _values(text: str) -> list[tuple[tuple[float, str], str, int]]:
+    """(value, as written, position) for every number in the text."""
+    found = []
+    for m in _NUMBER.finditer(text):
+        value = _value(m)
+        if value is not None:
+            found.append((value, m.group(0), m.start()))
+    return found
+
+
+def _context(text: str, position: int) -> str:
+    start = max(0, position - 12)
+    return text[start : position + 18].replace("\n", " ")
+
+
+def check_draft(draft_text: str, facts: Facts) -> CheckResult:
+    """Values in the draft that no fact supports, facts the draft never uses, and problems without a measure."""
+    lines = facts.facts + facts.problems + facts.plans
+    ledger_text = to_simplified("\n".join(lines))
+    allowed_periods = to_simplified(f"{facts.period} {facts.next_period or ''}")
+    # the unit's own name ("第一人民医院") holds no facts to check
+    text = _strip_structure(to_simplified(draft_text)).replace(to_simplified(facts.organization), "本单位")
+    ledger = {value for value, _, _ in _values(ledger_text)}
+    ledger_numbers = {value[0] for value in ledger}
+    unsupported: list[Finding] = []
+    dates = [m.span() for m in _DATE.finditer(text)]
+    for value, written, position in _values(text):
+        if any(start <= position < end for start, end in dates):
+            continue  # judged as a whole date below
+        if value in ledger or (not value[1] and value[0] in ledger_numbers):
+            continue
+        if written in allowed_periods or re.fullmatch(r"\d{4}", written):
+            continue  # the report's own periods (2025年) are not facts to flag
+        nearest = next(
+            (
+                line
+                for line in lines
+                if value[1] and value[1] in line and re.search(r"\d|[" + _CN_NUM + "]", line)
+            ),
+            "",
+        )
+        unsupported.append(Finding(value=written, context=_context(text, position), nearest=nearest))
+    for m in _DATE.finditer(text):
+        if m.group(0) not in ledger_text and m.group(0) not in allowed_periods:
+            unsupported.append(Finding(value=m.group(0), context=_context(text, m.start())))
+    for m in _NAME.finditer(text):
+        if m.group(0) not in ledger_text:
+            unsupported.append(Finding(value=m.group(0), context=_context(text, m.start())))
+    changed_levels = [
+        Finding(value=m.group(0), context=_context(text, m.start()))
+        for m in _LEVEL.finditer(text)
+        if m.group(0) not in ledger_text
+    ]
+    missing = [line for line in facts.facts if not _used(line, text)]
+    coverage = 1 - len(missing) / len(facts.facts) if facts.facts else 1.0
+    return CheckResult(
+        unsupported=_dedupe(unsupported),
+        changed_levels=_dedupe(changed_levels),
+        missing_facts=missing,
+        coverage=round(coverage, 3),
+        problems_without_measure=problems_without_measure(draft_text, facts),
+    )
+
+
+def _used(fact: str, text: str) -> bool:
+    """A fact is used when all its values appear, or (for a fact without numbers) most of its wording does."""
+    simplified = to_simplified(fact)
+    values = _values(simplified)
+    if values:
+        present = {value for value, _, _ in _values(text)}
+        return all(value in present for value, _, _ in values)
+    core = re.sub(r"[，。；、\s]", "", simplified)
+    return core in re.sub(r"[，。；、\s]", "", text)
+
+
+def problems_without_measure(draft_text: str, facts: Facts) -> list[str]:
+    """Stated problems that no plan line of the draft answers (by shared content words)."""
+    from drafting.lexicon import tokenize
+
+    plan_part = re.split(r"工作计划|工作安排|工作要点|工作打算", to_simplified(draft_text))[-1]
+    plan_words = {w for w in tokenize(plan_part) if len(w) >= 2}
+    return [p for p in facts.problems if not ({w for w in tokenize(p) if len(w) >= 2} & plan_words)]
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for finding in findings:
+        if (finding.value, finding.context) not in seen:
+            seen.add((finding.value, finding.context))
+            unique.append(finding)
+    return unique
