@@ -8,14 +8,14 @@ from pydantic import SecretStr
 
 from drafting.compare import paragraph_diff
 from drafting.corpus import Report
-from drafting.draft import Draft
+from drafting.draft import Draft, section_body
 from drafting.endpoints import PRESETS, check_connection, clear_endpoint, load_endpoint, save_endpoint
 from drafting.engine import Event, generate_draft, regenerate_section, restore_version
 from drafting.errors import UserError
 from drafting.export_docx import draft_to_docx
 from drafting.facts import parse_facts
 from drafting.library import Library
-from drafting.llm_engine import cost, estimate
+from drafting.llm_engine import cost, estimate, guard_flags
 from drafting.reading import read_document_bytes
 from drafting.safe_text import escape_markdown
 from drafting.settings import Settings, load_settings
@@ -165,7 +165,9 @@ def show_draft(draft: Draft, settings: Settings, library: Library) -> None:
             st.markdown(
                 f"**{escape_markdown(numbered.get(section.key, '开头' if section.kind == 'opening' else '结尾'))}**"
             )
-            st.markdown(escape_markdown(section.text))
+            st.markdown(escape_markdown(section_body(section)))
+            if section.status == "ok" and (flags := guard_flags(section.text, draft.facts)):
+                st.warning("以下内容在要点中找不到依据，请核对后编辑或重新生成本节：" + "、".join(flags))
             _section_actions(draft, section.key, settings, library)
     col1, col2 = st.columns(2)
     col1.download_button(

@@ -32,6 +32,7 @@ class DraftSection(BaseModel):
     sources: list[Hit] = []
     status: SectionStatus = "ok"
     error: str = ""
+    flags: list[str] = Field(default=[], description="values the fact guard found no support for")
     previous_versions: list[str] = []
 
 

@@ -117,7 +117,7 @@ def regenerate_section(
             raise UserError(f"重新生成“{section.heading or key}”失败：{new.error}（原文未改动）")
         if section.status == "ok" and section.text:
             section.previous_versions.append(section.text)
-        section.text, section.status, section.error = new.text, "ok", ""
+        section.text, section.status, section.error, section.flags = new.text, "ok", "", new.flags
         draft.usage.add(usage)
         return draft
     outline = outline_of(draft)

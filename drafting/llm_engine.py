@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from drafting.draft import Draft, DraftSection, TokenUsage
 from drafting.errors import UserError
+from drafting.factguard import check_draft
 from drafting.facts import Facts
 from drafting.llm_calls import ModelCallError, stream_text, structured
 from drafting.outline import (
@@ -214,30 +215,53 @@ async def write_section(
     instruction: str = "",
     neighbours: list[str] | None = None,
 ) -> tuple[DraftSection, TokenUsage]:
+    """Write one section; if the fact guard finds a value no fact supports, rewrite it once with the finding.
+
+    A value still unsupported after that stays in the text and is listed in `section.flags`.
+    """
     section = DraftSection(
         key=planned.key, kind=planned.kind, heading=planned.heading, facts=planned.facts, sources=hits
     )
+    usage = TokenUsage()
     async with semaphore:
         emit("section_started", planned.key, "")
         try:
-            messages = section_messages(planned, outline, facts, hits, settings, instruction, neighbours)
-            text, usage = await stream_text(
-                model,
-                messages,
-                settings,
-                lambda delta: emit("delta", planned.key, delta),
-                on_retry=lambda: emit("section_started", planned.key, "retry"),
-                max_tokens=min(
-                    settings.llm_max_output_tokens, int(max(planned.budget_chars, 100) * TOKENS_PER_CHAR * 2)
-                ),
-            )
+            for attempt in range(2):
+                messages = section_messages(planned, outline, facts, hits, settings, instruction, neighbours)
+                text, call_usage = await stream_text(
+                    model,
+                    messages,
+                    settings,
+                    lambda delta: emit("delta", planned.key, delta),
+                    on_retry=lambda: emit("section_started", planned.key, "retry"),
+                    max_tokens=min(
+                        settings.llm_max_output_tokens,
+                        int(max(planned.budget_chars, 100) * TOKENS_PER_CHAR * 2),
+                    ),
+                )
+                usage.add(call_usage)
+                section.text = clean_reply(text, planned.heading)
+                section.flags = guard_flags(section.text, facts)
+                if not section.flags or attempt == 1:
+                    break
+                emit("section_started", planned.key, "guard")
+                instruction = (instruction + "\n" if instruction else "") + (
+                    "上一稿写了要点中没有的内容："
+                    + "、".join(section.flags)
+                    + "。请删去或改为要点中的原话，其余要求不变。"
+                )
         except (ModelCallError, UserError) as error:
             section.status, section.error = "failed", str(error)
             emit("section_failed", planned.key, str(error))
-            return section, TokenUsage()
-    section.text = clean_reply(text, planned.heading)
+            return section, usage
     emit("section_done", planned.key, section.text)
     return section, usage
+
+
+def guard_flags(text: str, facts: Facts) -> list[str]:
+    """Values in one section's text that no fact supports (see drafting.factguard)."""
+    result = check_draft(text, facts)
+    return [finding.value for finding in result.unsupported + result.changed_levels]
 
 
 async def generate_with_model(

@@ -28,7 +28,7 @@ from drafting.tokens import count_tokens
 
 
 class Fault(BaseModel):
-    kind: Literal["429", "500", "400", "malformed", "stall"]
+    kind: Literal["429", "500", "400", "malformed", "stall", "invent"]
     match: str = ""  # only requests whose prompt contains this text
     times: int = 1
     retry_after: float = 0.2
@@ -122,6 +122,8 @@ class Simulator:
         if fault and fault.kind in ("500", "400"):
             return JSONResponse({"error": {"message": "simulated failure"}}, status_code=int(fault.kind))
         reply = scripted_reply(system, user)
+        if fault and fault.kind == "invent":  # a model that makes up a number
+            reply += "此外开展活动99场。"
         usage = {"prompt_tokens": count_tokens(system + user), "completion_tokens": count_tokens(reply)}
         usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
         if not body.get("stream"):

@@ -86,3 +86,13 @@ def test_settings_page_saves_the_endpoint_without_showing_the_key(tmp_path, monk
     app.sidebar.radio(key="page").set_value("设置").run()
     shown = " ".join(str(e.value) for e in [*app.success, *app.markdown, *app.text_input] if e.value)
     assert "deepseek" in shown and "sk-secret-123" not in shown
+
+
+def test_an_edited_section_with_an_invented_number_is_flagged(app, built_library):
+    app.button[0].click().run()
+    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    draft_id = app.session_state["draft_id"]
+    assert not any("找不到依据" in w.value for w in app.warning)
+    app.text_area(key=f"edit_{draft_id}_work-care").input("春节走访慰问困难职工32户。")
+    app.button(key=f"save_{draft_id}_work-care").click().run()
+    assert any("找不到依据" in w.value and "32户" in w.value for w in app.warning)

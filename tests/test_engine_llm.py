@@ -235,3 +235,20 @@ def test_an_interrupted_generation_keeps_what_was_written(facts, built_library, 
         reopened, next(s.key for s in reopened.sections if s.status == "pending"), built_library
     )
     assert sum(s.status == "ok" for s in reopened.sections) == 3
+
+
+def test_the_fact_guard_makes_a_section_be_rewritten_once(facts, built_library):
+    faults = [Fault(kind="invent", match="<facts>\n春节走访慰问")]
+    with running(Behaviour(faults=faults)) as (url, simulator):
+        draft = generate_draft(facts, _library_for(url, built_library))
+    care = draft.section("work-care")
+    assert faults[0].times == 0 and "99场" not in care.text and care.flags == []
+
+
+def test_a_value_still_unsupported_after_the_retry_is_flagged(facts, built_library):
+    faults = [Fault(kind="invent", match="<facts>\n春节走访慰问", times=2)]
+    with running(Behaviour(faults=faults)) as (url, simulator):
+        draft = generate_draft(facts, _library_for(url, built_library))
+    care = draft.section("work-care")
+    assert faults[0].times == 0 and "99场" in care.text and care.flags == ["99场"]
+    assert all(s.flags == [] for s in draft.sections if s.key != "work-care")
