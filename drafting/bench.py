@@ -220,6 +220,15 @@ def run_llm_benchmark(settings: Settings) -> None:
         f"  tokens per draft: prompt {draft.usage.prompt_tokens}, completion {draft.usage.completion_tokens}"
     )
     print(f"  pipeline overhead (same draft, instant endpoint, HTTP included): {instant:.2f} s")
+    from drafting.factguard import measure_guard
+
+    example = parse_facts(
+        yaml.safe_load((resources.files("drafting") / "data" / "example_facts.yaml").read_text("utf-8"))
+    )
+    figures = measure_guard(generate_draft(example, library, offline=True).markdown(), example)
+    print(
+        f"fact guard on {figures['cases']:.0f} planted errors: precision {figures['precision']:.2f}, recall {figures['recall']:.2f}"
+    )
     started = time.perf_counter()
     runs = 20
     for _ in range(runs):

@@ -186,3 +186,35 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
             seen.add((finding.value, finding.context))
             unique.append(finding)
     return unique
+
+
+def load_guard_cases() -> list[dict[str, str]]:
+    from importlib import resources
+
+    import yaml
+
+    return yaml.safe_load((resources.files("drafting") / "data" / "guard_cases.yaml").read_text("utf-8"))[
+        "cases"
+    ]
+
+
+def measure_guard(clean_text: str, facts: Facts) -> dict[str, float]:
+    """Precision and recall of flagging over the planted cases (plus the clean draft for false flags)."""
+    true_positive = false_positive = false_negative = 0
+    false_positive += sum(1 for _ in _flagged(check_draft(clean_text, facts)))
+    for case in load_guard_cases():
+        flagged = _flagged(check_draft(clean_text.replace(case["find"], case["replace"], 1), facts))
+        hit = [value for value in flagged if case["flag"] in value or value in case["flag"]]
+        true_positive += 1 if hit else 0
+        false_negative += 0 if hit else 1
+        false_positive += len(flagged) - len(hit)
+    flagged_total = true_positive + false_positive
+    return {
+        "cases": float(len(load_guard_cases())),
+        "precision": true_positive / flagged_total if flagged_total else 1.0,
+        "recall": true_positive / (true_positive + false_negative),
+    }
+
+
+def _flagged(result: CheckResult) -> list[str]:
+    return [finding.value for finding in result.unsupported + result.changed_levels]

@@ -7,24 +7,10 @@ import pytest
 
 from drafting.cli import main
 from drafting.engine import generate_draft
-from drafting.factguard import check_draft, chinese_to_int
+from drafting.factguard import check_draft, chinese_to_int, load_guard_cases, measure_guard
 from drafting.facts import load_facts_file, parse_facts
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "drafting" / "data" / "example_facts.yaml"
-
-# (planted change, the value that must be flagged): invented counts, altered numbers, promoted levels, invented dates
-PLANTED = [
-    (("23户", "32户"), "32户"),
-    (("4.6万元", "5.6万元"), "5.6万元"),
-    (("138人次", "183人次"), "183人次"),
-    (("新发展会员45人", "新发展会员54人"), "54人"),
-    (("120人", "210人"), "210人"),
-    (("市级一等奖", "省级一等奖"), "省级"),
-    (("市级一等奖", "市级特等奖"), "特等奖"),
-    (("组织全院职工健步走活动", "3月12日组织全院职工健步走活动"), "3月12日"),
-    (("组织全院职工健步走活动", "组织全院职工健步走活动8场"), "8场"),
-    (("五届三次职代会", "五届三次职代会，收集提案十二件"), "十二件"),
-]
 
 
 @pytest.fixture(scope="module")
@@ -41,15 +27,21 @@ def test_a_clean_offline_draft_has_no_findings(clean):
     assert result.problems_without_measure == []
 
 
-@pytest.mark.parametrize(("change", "flagged"), PLANTED)
-def test_every_planted_error_is_flagged(clean, change, flagged):
+@pytest.mark.parametrize("case", load_guard_cases(), ids=lambda case: case["replace"])
+def test_every_planted_error_is_flagged(clean, case):
     facts, text = clean
-    assert change[0] in text
-    result = check_draft(text.replace(change[0], change[1], 1), facts)
+    assert case["find"] in text
+    result = check_draft(text.replace(case["find"], case["replace"], 1), facts)
     values = [f.value for f in result.unsupported + result.changed_levels]
-    assert any(flagged in value or value in flagged for value in values), values
+    assert any(case["flag"] in value or value in case["flag"] for value in values), values
     # nothing else is flagged: no false alarms on values taken from the facts
     assert len(values) == 1
+
+
+def test_measured_precision_and_recall(clean):
+    facts, text = clean
+    figures = measure_guard(text, facts)
+    assert figures["recall"] == 1.0 and figures["precision"] == 1.0
 
 
 def test_altered_value_names_the_fact_it_came_from(clean):
