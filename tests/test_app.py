@@ -96,3 +96,25 @@ def test_an_edited_section_with_an_invented_number_is_flagged(app, built_library
     app.text_area(key=f"edit_{draft_id}_work-care").input("春节走访慰问困难职工32户。")
     app.button(key=f"save_{draft_id}_work-care").click().run()
     assert any("找不到依据" in w.value and "32户" in w.value for w in app.warning)
+
+
+def test_library_history_and_versions(built_library, tmp_path, monkeypatch):
+    monkeypatch.setenv("DRAFTING_DATA_DIR", str(built_library.settings.data_dir))
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    app.button[0].click().run()
+    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    draft_id = app.session_state["draft_id"]
+    app.button(key=f"regen_{draft_id}_work-care").click().run()
+    app.button(key=f"restore_{draft_id}_work-care_0").click().run()
+    store = DraftStore(built_library.settings.data_dir / "drafts.sqlite3")
+    restored = store.get(draft_id).section("work-care")
+    assert restored.text.startswith("工会始终把职工的冷暖放在心上") and len(restored.previous_versions) == 1
+
+    app.sidebar.radio(key="page").set_value("历史").run()
+    assert not app.exception and app.subheader[0].value == "对比两稿"
+    app.selectbox(key="cmp_left").set_value(draft_id).run()
+    assert not app.exception
+
+    app.sidebar.radio(key="page").set_value("范文库").run()
+    app.text_input[0].input("职代会").run()
+    assert any("seed" in c.value for c in app.caption)

