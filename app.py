@@ -6,6 +6,7 @@ import streamlit as st
 import yaml
 from pydantic import SecretStr
 
+from drafting.classify import guess_unit_type
 from drafting.compare import paragraph_diff
 from drafting.corpus import Report
 from drafting.draft import Draft, section_body
@@ -27,6 +28,7 @@ from drafting.reading import read_document_bytes
 from drafting.safe_text import escape_markdown
 from drafting.settings import Settings, load_settings
 from drafting.store import DraftStore
+from drafting.tone import compare
 
 st.set_page_config(page_title="工会总结起草", page_icon="📝", layout="wide")
 REPORT_TYPES = {
@@ -219,9 +221,50 @@ def _section_actions(draft: Draft, key: str, settings: Settings, library: Librar
                 st.rerun()
 
 
-def page_tone() -> None:
+def page_tone(settings: Settings, library: Library) -> None:
     st.header("语气对比")
-    st.info("语气对比功能正在开发中：将把草稿与范文的句长、四字格、公文用语等指标逐项对比。")
+    current = ""
+    if draft_id := st.session_state.get("draft_id"):
+        try:
+            current = _store(settings).get(draft_id).plain_text()
+        except UserError:
+            current = ""
+    text = st.text_area(
+        "要对比的文字（默认是当前草稿，也可粘贴任意文字）", value=current, height=200, key="tone_text"
+    )
+    reports = library.corpus.reports()
+    chosen = st.multiselect(
+        "参考范文（不选则用同类单位的全部范文）",
+        reports,
+        format_func=lambda r: f"{r.meta.title}（{r.meta.unit_type}）",
+        key="tone_refs",
+    )
+    if not text.strip():
+        st.info("请先生成草稿或粘贴一段文字。")
+        return
+    unit = guess_unit_type(text)
+    references = (
+        [r.body for r in chosen]
+        or [r.body for r in reports if r.meta.unit_type == unit]
+        or [r.body for r in reports]
+    )
+    report = compare(text, references)
+    st.metric("与参考范文的距离（0 表示很接近，2 以上差别明显）", report.distance)
+    st.bar_chart(
+        {m.explanation.split("：")[0].split("（")[0]: m.z for m in report.metrics.values()}, horizontal=True
+    )
+    st.caption(
+        "条形为本文与参考范文的差距（以范文的波动为单位）：0 为与范文持平，正值偏多，负值偏少；±1 以内属正常范围。"
+    )
+    for suggestion in report.suggestions:
+        st.write("• " + escape_markdown(suggestion))
+    with st.expander("各项指标说明"):
+        for metric in report.metrics.values():
+            st.write(
+                escape_markdown(
+                    f"{metric.explanation} 本文 {metric.value}，范文 {metric.reference_mean}±{metric.reference_std}"
+                )
+            )
 
 
 def page_library(library: Library) -> None:
@@ -357,7 +400,7 @@ def main() -> None:
         if page == "起草":
             page_draft(settings, library)
         elif page == "语气对比":
-            page_tone()
+            page_tone(settings, library)
         elif page == "范文库":
             page_library(library)
         elif page == "历史":

@@ -2,10 +2,12 @@
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from drafting.classify import guess_unit_type
 from drafting.draft import Draft
 from drafting.engine import Event, generate_draft, regenerate_section
 from drafting.errors import UserError
@@ -17,6 +19,7 @@ from drafting.llm_engine import cost, estimate
 from drafting.reading import read_document
 from drafting.settings import Settings, load_settings
 from drafting.store import DraftStore
+from drafting.tone import compare
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -90,6 +93,14 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--facts", type=Path, required=True)
     check.add_argument("--json", action="store_true")
     check.set_defaults(handler=_check)
+
+    tone = commands.add_parser("tone", help="与范文对比语气（句长、四字格、公文用语、口语词等）")
+    tone.add_argument("text", help="文字、文件（.md/.txt/.docx）或草稿编号")
+    tone.add_argument(
+        "--ref", action="append", default=[], help="参考范文编号或文件；可多次给出；不给则用同类单位的范文"
+    )
+    tone.add_argument("--json", action="store_true")
+    tone.set_defaults(handler=_tone)
 
     bench = commands.add_parser("bench", help="检索质量与速度基准")
     bench.add_argument("--synthetic", type=int, default=10000, help="合成语料的段落数（0 表示跳过）")
@@ -274,6 +285,42 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
         result.unsupported or result.changed_levels or result.missing_facts or result.problems_without_measure
     ):
         print("未发现问题：草稿中的数字、日期、级别都能在要点中找到。")
+    return 0
+
+
+def _text_of(value: str, settings: Settings) -> str:
+    """A file's text, a saved draft's text, or the argument itself."""
+    path = Path(value)
+    if path.suffix.lower() in (".md", ".txt", ".docx") and path.exists():
+        return read_document(path)
+    if re.fullmatch(r"[0-9a-f]{12}", value):
+        return _store(settings).get(value).markdown()
+    return value
+
+
+def _tone(args: argparse.Namespace, settings: Settings) -> int:
+    corpus = Library(settings).corpus
+    text = _text_of(args.text, settings)
+    if args.ref:
+        references = [
+            corpus.get(ref).body if not Path(ref).exists() else read_document(Path(ref)) for ref in args.ref
+        ]
+    else:
+        unit = guess_unit_type(text)
+        references = [r.body for r in corpus.reports() if r.meta.unit_type == unit] or [
+            r.body for r in corpus.reports()
+        ]
+    report = compare(text, references)
+    if args.json:
+        print(report.model_dump_json(indent=2))
+        return 0
+    print(f"与参考范文的距离：{report.distance}（0 表示很接近，2 以上差别明显）")
+    for metric in report.metrics.values():
+        print(
+            f"  {metric.explanation}  本文 {metric.value}，范文 {metric.reference_mean}±{metric.reference_std}"
+        )
+    for suggestion in report.suggestions:
+        print(f"建议：{suggestion}")
     return 0
 
 

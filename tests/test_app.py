@@ -118,3 +118,14 @@ def test_library_history_and_versions(built_library, tmp_path, monkeypatch):
     app.sidebar.radio(key="page").set_value("范文库").run()
     app.text_input[0].input("职代会").run()
     assert any("seed" in c.value for c in app.caption)
+
+
+def test_tone_page_compares_the_current_draft(app):
+    app.button[0].click().run()
+    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    app.sidebar.radio(key="page").set_value("语气对比").run()
+    assert not app.exception
+    assert "江北市第一人民医院工会" in app.text_area(key="tone_text").value
+    assert app.metric[0].value is not None
+    app.text_area(key="tone_text").input("今年咱们工会其实干了挺多事，大家挺开心的吧，说实话还行。").run()
+    assert any("口语词较多" in m.value for m in app.markdown)
