@@ -8,6 +8,7 @@ from pydantic import SecretStr
 
 from drafting.classify import guess_unit_type
 from drafting.compare import paragraph_diff
+from drafting.copyguard import copied_from
 from drafting.corpus import Report
 from drafting.draft import Draft, section_body
 from drafting.endpoints import (
@@ -178,6 +179,12 @@ def show_draft(draft: Draft, settings: Settings, library: Library) -> None:
             st.markdown(escape_markdown(section_body(section)))
             if section.status == "ok" and (flags := guard_flags(section.text, draft.facts)):
                 st.warning("以下内容在要点中找不到依据，请核对后编辑或重新生成本节：" + "、".join(flags))
+            for warning in (
+                copied_from(section.text, library.corpus.reports()) if section.status == "ok" else []
+            ):
+                st.warning(
+                    f"本节与范文《{warning.report_title}》重合 {warning.overlap:.0%}，可能照抄了别的单位的文字，请改写。"
+                )
             _section_actions(draft, section.key, settings, library)
     col1, col2 = st.columns(2)
     col1.download_button(
@@ -270,8 +277,10 @@ def page_tone(settings: Settings, library: Library) -> None:
 def page_library(library: Library) -> None:
     st.header("范文库")
     reports = library.corpus.reports()
-    unit = st.selectbox("单位类型", ["全部", *UNIT_TYPES])
-    shown = [r for r in reports if unit == "全部" or r.meta.unit_type == unit]
+    col1, col2 = st.columns(2)
+    unit = col1.selectbox("单位类型", ["全部", *UNIT_TYPES])
+    kind = col2.selectbox("类型", ["全部", "年度总结", "半年总结", "总结及计划", "工作计划"])
+    shown = [r for r in reports if unit in ("全部", r.meta.unit_type) and kind in ("全部", r.meta.kind)]
     query = st.text_input("检索范文段落")
     if query.strip():
         for hit in library.search(query, k=5, unit_type=None if unit == "全部" else unit):

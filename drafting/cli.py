@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from drafting.classify import guess_unit_type
+from drafting.copyguard import copied_from
 from drafting.draft import Draft
 from drafting.engine import Event, generate_draft, regenerate_section
 from drafting.errors import UserError
@@ -268,9 +269,20 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
     else:
         text = _store(settings).get(args.draft).markdown()
     result = check_draft(text, facts)
+    copies = copied_from(text, Library(settings).corpus.reports())
     if args.json:
-        print(result.model_dump_json(indent=2))
+        print(
+            json.dumps(
+                {**result.model_dump(), "copied_from": [c.model_dump() for c in copies]},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return 0
+    for copy in copies:
+        print(
+            f"与范文《{copy.report_title}》（{copy.report_id}）重合 {copy.overlap:.0%}，可能照抄了别的单位的文字"
+        )
     print(f"要点覆盖率：{result.coverage:.0%}")
     for finding in result.unsupported:
         hint = f"（最接近的要点：{finding.nearest}）" if finding.nearest else ""
