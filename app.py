@@ -18,7 +18,7 @@ from drafting.endpoints import (
     load_endpoint,
     save_endpoint,
 )
-from drafting.engine import Event, generate_draft, regenerate_section, restore_version
+from drafting.engine import Event, generate_draft, regenerate_section, restore_version, rewrite_toward
 from drafting.errors import UserError
 from drafting.export_docx import draft_to_docx
 from drafting.factory import embedder_slug
@@ -29,7 +29,7 @@ from drafting.reading import read_document_bytes
 from drafting.safe_text import escape_markdown
 from drafting.settings import Settings, load_settings
 from drafting.store import DraftStore
-from drafting.tone import compare
+from drafting.tone import compare, nearest_sections
 
 st.set_page_config(page_title="工会总结起草", page_icon="📝", layout="wide")
 REPORT_TYPES = {
@@ -176,9 +176,10 @@ def show_draft(draft: Draft, settings: Settings, library: Library) -> None:
             st.markdown(
                 f"**{escape_markdown(numbered.get(section.key, '开头' if section.kind == 'opening' else '结尾'))}**"
             )
-            st.markdown(escape_markdown(section_body(section)))
-            if section.status == "ok" and (flags := guard_flags(section.text, draft.facts)):
-                st.warning("以下内容在要点中找不到依据，请核对后编辑或重新生成本节：" + "、".join(flags))
+            flags = guard_flags(section.text, draft.facts) if section.status == "ok" else []
+            st.markdown(_highlighted(section_body(section), flags))
+            if flags:
+                st.warning("标红的内容在要点中找不到依据，请核对后编辑或重新生成本节：" + "、".join(flags))
             for warning in (
                 copied_from(section.text, library.corpus.reports()) if section.status == "ok" else []
             ):
@@ -197,6 +198,14 @@ def show_draft(draft: Draft, settings: Settings, library: Library) -> None:
         "下载 Markdown", draft.markdown(), file_name=f"{draft.title}.md", mime="text/markdown"
     )
     st.code(draft.plain_text(), language=None)  # has a copy button
+
+
+def _highlighted(text: str, flags: list[str]) -> str:
+    """Escaped text with the fact guard's findings marked in red."""
+    shown = escape_markdown(text)
+    for flag in sorted(set(flags), key=len, reverse=True):
+        shown = shown.replace(escape_markdown(flag), f":red-background[{escape_markdown(flag)}]")
+    return shown
 
 
 def _section_actions(draft: Draft, key: str, settings: Settings, library: Library) -> None:
@@ -265,6 +274,22 @@ def page_tone(settings: Settings, library: Library) -> None:
     )
     for suggestion in report.suggestions:
         st.write("• " + escape_markdown(suggestion))
+    nearest = nearest_sections(text, library)
+    if nearest:
+        st.caption("向量相似度：每段与范文库中最相近的段落（1 表示几乎相同的意思和说法）")
+        st.dataframe(
+            [
+                {
+                    "本文段落": n.paragraph,
+                    "最相近的范文": n.report_title,
+                    "范文小节": n.heading,
+                    "相似度": n.similarity,
+                }
+                for n in nearest
+            ],
+            hide_index=True,
+        )
+    _rewrite_toward(settings, library, reports)
     with st.expander("各项指标说明"):
         for metric in report.metrics.values():
             st.write(
@@ -272,6 +297,29 @@ def page_tone(settings: Settings, library: Library) -> None:
                     f"{metric.explanation} 本文 {metric.value}，范文 {metric.reference_mean}±{metric.reference_std}"
                 )
             )
+
+
+def _rewrite_toward(settings: Settings, library: Library, reports: list[Report]) -> None:
+    """按此范文语气改写: one section of the current draft, toward a chosen reference."""
+    draft_id = st.session_state.get("draft_id")
+    if not draft_id:
+        return
+    try:
+        draft = _store(settings).get(draft_id)
+    except UserError:
+        return
+    st.subheader("按此范文语气改写")
+    headed = {s.key: s.heading or ("开头" if s.kind == "opening" else "结尾") for s in draft.sections}
+    col1, col2 = st.columns(2)
+    key = col1.selectbox("改写哪一节", list(headed), format_func=headed.get, key="manner_key")
+    reference = col2.selectbox("参考范文", reports, format_func=lambda r: r.meta.title, key="manner_ref")
+    if st.button("按此范文语气改写", key="manner_go"):
+        try:
+            _store(settings).save(rewrite_toward(draft, key, reference, library, settings=settings))
+        except UserError as error:
+            st.error(str(error))
+            return
+        st.success("已改写，原文保存在该节的历史版本中。请回到“起草”页查看。")
 
 
 def page_library(library: Library) -> None:

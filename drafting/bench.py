@@ -229,6 +229,12 @@ def run_llm_benchmark(settings: Settings) -> None:
     print(
         f"fact guard on {figures['cases']:.0f} planted errors: precision {figures['precision']:.2f}, recall {figures['recall']:.2f}"
     )
+    from drafting.tone import load_tone_pairs, ranked_correctly
+
+    references = [r.body for r in library.corpus.reports()]
+    print(
+        f"tone: formal/colloquial pairs ranked correctly {ranked_correctly(references):.2f} ({len(load_tone_pairs())} pairs)"
+    )
     started = time.perf_counter()
     runs = 20
     for _ in range(runs):

@@ -10,6 +10,7 @@ from typing import Literal, TypeVar
 from pydantic import BaseModel
 
 from drafting import factory
+from drafting.corpus import Report
 from drafting.draft import Draft
 from drafting.errors import UserError
 from drafting.facts import Facts
@@ -17,11 +18,13 @@ from drafting.library import Library
 from drafting.llm_engine import generate_with_model, regenerate_with_model
 from drafting.offline import write_offline, write_section
 from drafting.outline import PlannedSection, outline_of, plan_outline, unit_type
+from drafting.prompts import tagged
 from drafting.search import Hit
 from drafting.settings import Settings
 
 T = TypeVar("T")
 OFFLINE_ENGINE = "offline"
+MANNER_SAMPLE_CHARS = 800
 EXEMPLARS_PER_SECTION = 3
 
 
@@ -130,6 +133,27 @@ def regenerate_section(
     if instruction and not any(word in instruction for word in ("简洁", "精简", "压缩", "简短", "正式")):
         draft.warnings.append(f"离线引擎不能按“{instruction}”改写，已换一种表述；配置大模型后可按要求改写。")
     return draft
+
+
+def rewrite_toward(
+    draft: Draft, key: str, reference: Report, library: Library, settings: Settings | None = None
+) -> Draft:
+    """Rewrite one section in the manner of a reference report, keeping its facts (the fact guard checks it)."""
+    settings = settings or library.settings
+    if factory.build_chat_model(settings) is None:
+        raise UserError(
+            "“按此范文语气改写”需要大模型：请先在“设置”里配置模型接口。离线引擎只能换一种通用表述。"
+        )
+    section = draft.section(key)
+    same_part = reference.parsed().part(section.kind)
+    sample = (
+        "\n".join(s.text() for s in same_part)[:MANNER_SAMPLE_CHARS] or reference.body[:MANNER_SAMPLE_CHARS]
+    )
+    instruction = (
+        "请参考下面范文的语气、句式和行文节奏改写本节，只学它的写法，不得使用其中的任何事实、数字或单位名称：\n"
+        + tagged("manner", [sample], source=reference.meta.title)
+    )
+    return regenerate_section(draft, key, library, instruction, settings=settings)
 
 
 def restore_version(draft: Draft, key: str, index: int) -> Draft:

@@ -124,3 +124,55 @@ def _suggestions(metrics: dict[str, Metric]) -> list[str]:
     return [advice for name, sign, advice in rules if metrics[name].z * sign > 1.0] or [
         "整体语气与参考范文接近。"
     ]
+
+
+def load_tone_pairs() -> list[dict[str, str]]:
+    from importlib import resources
+
+    import yaml
+
+    return yaml.safe_load((resources.files("drafting") / "data" / "tone_pairs.yaml").read_text("utf-8"))[
+        "pairs"
+    ]
+
+
+def ranked_correctly(references: list[str]) -> float:
+    """Share of formal/colloquial pairs where the formal text is the closer one to the references."""
+    pairs = load_tone_pairs()
+    right = sum(
+        compare(p["formal"], references).distance < compare(p["colloquial"], references).distance
+        for p in pairs
+    )
+    return right / len(pairs)
+
+
+class NearSection(BaseModel):
+    paragraph: str
+    report_title: str
+    heading: str
+    similarity: float
+
+
+def nearest_sections(text: str, library, limit: int = 8) -> list[NearSection]:  # noqa: ANN001 - a Library
+    """For each paragraph, the closest corpus section by embedding similarity (cosine of e5 vectors)."""
+    import numpy as np
+
+    paragraphs = [p.strip() for p in to_simplified(text).split("\n") if len(p.strip()) >= 20][:limit]
+    found = []
+    for paragraph in paragraphs:
+        hits = library.search(paragraph, k=1, mode="dense")
+        if not hits:
+            continue
+        embedder = library.index.embedder
+        a = np.asarray(embedder.embed_query([paragraph])[0])
+        b = np.asarray(embedder([to_simplified(hits[0].text)])[0])
+        similarity = float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+        found.append(
+            NearSection(
+                paragraph=paragraph[:60],
+                report_title=hits[0].report_title,
+                heading=hits[0].heading,
+                similarity=round(similarity, 3),
+            )
+        )
+    return found

@@ -96,6 +96,7 @@ def test_an_edited_section_with_an_invented_number_is_flagged(app, built_library
     app.text_area(key=f"edit_{draft_id}_work-care").input("春节走访慰问困难职工32户。")
     app.button(key=f"save_{draft_id}_work-care").click().run()
     assert any("找不到依据" in w.value and "32户" in w.value for w in app.warning)
+    assert any(":red-background[32户]" in m.value for m in app.markdown)
 
 
 def test_library_history_and_versions(built_library, tmp_path, monkeypatch):
@@ -129,3 +130,23 @@ def test_tone_page_compares_the_current_draft(app):
     assert app.metric[0].value is not None
     app.text_area(key="tone_text").input("今年咱们工会其实干了挺多事，大家挺开心的吧，说实话还行。").run()
     assert any("口语词较多" in m.value for m in app.markdown)
+
+
+def test_rewrite_toward_a_reference_from_the_tone_page(built_library, monkeypatch):
+    from drafting import factory
+    from tests.fakes import FakeChatModel
+
+    monkeypatch.setenv("DRAFTING_DATA_DIR", str(built_library.settings.data_dir))
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    app.button[0].click().run()
+    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    draft_id = app.session_state["draft_id"]
+    app.sidebar.radio(key="page").set_value("语气对比").run()
+    app.button(key="manner_go").click().run()
+    assert any("需要大模型" in e.value for e in app.error)  # offline: says so plainly
+    monkeypatch.setattr(factory, "build_chat_model", lambda settings: FakeChatModel())
+    app.selectbox(key="manner_key").set_value("work-care").run()
+    app.button(key="manner_go").click().run()
+    assert not app.exception and any("已改写" in m.value for m in app.success)
+    care = DraftStore(built_library.settings.data_dir / "drafts.sqlite3").get(draft_id).section("work-care")
+    assert len(care.previous_versions) == 1 and "春节走访慰问困难职工23户" in care.text

@@ -252,3 +252,22 @@ def test_a_value_still_unsupported_after_the_retry_is_flagged(facts, built_libra
     care = draft.section("work-care")
     assert faults[0].times == 0 and "99场" in care.text and care.flags == ["99场"]
     assert all(s.flags == [] for s in draft.sections if s.key != "work-care")
+
+
+def test_rewrite_toward_a_reference_keeps_facts_and_the_old_version(fake_model, facts, built_library):
+    from drafting.engine import rewrite_toward
+
+    draft = generate_draft(facts, built_library)
+    before = draft.section("work-care").text
+    reference = built_library.corpus.get("seed002-04")
+    rewrite_toward(draft, "work-care", reference, built_library)
+    care = draft.section("work-care")
+    assert care.previous_versions == [before] and "春节走访慰问困难职工23户" in care.text and care.flags == []
+
+
+def test_rewrite_toward_needs_a_model(built_library, facts):
+    from drafting.engine import rewrite_toward
+
+    draft = generate_draft(facts, built_library)
+    with pytest.raises(UserError, match="需要大模型"):
+        rewrite_toward(draft, "work-care", built_library.corpus.get("seed002-04"), built_library)

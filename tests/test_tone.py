@@ -6,27 +6,12 @@ import pytest
 
 from drafting.cli import main
 from drafting.corpus import Corpus
-from drafting.tone import compare, measure
+from drafting.tone import compare, load_tone_pairs, measure
 from tests.conftest import ROOT
 
 REFERENCES = [r.body for r in Corpus(ROOT / "examples_corpus", ROOT / "none").reports()]
 
-PAIRS = [
-    (
-        "一年来，院工会紧紧围绕医院中心工作，切实履行维护职能。一是扎实开展送温暖活动，春节走访慰问困难职工23户；"
-        "二是进一步规范院务公开，召开职代会审议通过绩效方案；三是积极组织文体活动，不断增强职工凝聚力。",
-        "今年咱们工会其实干了挺多事。过年的时候去看了23户困难的同事，大家挺感动的吧。"
-        "还开了个职代会，说实话绩效方案吵了挺久。另外搞了几场活动，反正大家玩得还行。",
-    ),
-    (
-        "学校工会坚持以教职工为本，充分发挥桥梁纽带作用，认真落实教代会制度，全面推进校务公开，有效维护了教职工合法权益。",
-        "我们学校工会嘛，就是帮老师们办点事，开开教代会，把学校的事儿公开一下，老师们有啥问题就来找咱们。",
-    ),
-    (
-        "公司工会深入开展劳动竞赛和技能比武，组织岗位练兵12场，职工参与率达92%，营造了比学赶超的良好氛围。",
-        "公司这边搞了好多比赛呀，大概12场吧，差不多九成的人都来了，气氛真的超级好。",
-    ),
-]
+PAIRS = [(p["formal"], p["colloquial"]) for p in load_tone_pairs()]
 
 
 @pytest.mark.parametrize(("formal", "colloquial"), PAIRS)
@@ -57,3 +42,18 @@ def test_cli_tone_json(tmp_path, capsys):
     assert main(["tone", str(path), "--ref", "seed000-02", "--ref", "seed002-04", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["distance"] > 0 and "colloquial_rate" in report["metrics"]
+
+
+def test_nearest_sections_by_embedding(built_library):
+    from drafting.tone import nearest_sections
+
+    found = nearest_sections(
+        "学校工会认真做好师德师风建设，组织教职工学习《教师职业道德规范》。", built_library
+    )
+    assert found and found[0].similarity > 0.8 and found[0].report_title
+
+
+def test_share_of_pairs_ranked_correctly():
+    from drafting.tone import ranked_correctly
+
+    assert ranked_correctly(REFERENCES) == 1.0
