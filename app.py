@@ -1,12 +1,9 @@
 """Streamlit face of the drafting library: forms and buttons only; all drafting logic lives in `drafting/`."""
 
-from importlib import resources
-
 import streamlit as st
-import yaml
 from pydantic import SecretStr
 
-from drafting.classify import guess_unit_type
+from drafting.classify import UNIT_TYPES, guess_unit_type
 from drafting.compare import paragraph_diff
 from drafting.copyguard import copied_from
 from drafting.corpus import Report
@@ -26,6 +23,7 @@ from drafting.facts import parse_facts
 from drafting.library import Library
 from drafting.llm_engine import cost, estimate, guard_flags
 from drafting.reading import read_document_bytes
+from drafting.resources import load_data
 from drafting.safe_text import escape_markdown
 from drafting.settings import Settings, load_settings
 from drafting.store import DraftStore
@@ -38,7 +36,6 @@ REPORT_TYPES = {
     "half_year": "半年总结及下半年安排",
     "plan": "工作计划",
 }
-UNIT_TYPES = ["医院", "学校", "企业", "机关", "地方工会", "其他"]
 AUTO_UNIT = "按单位名称判断"
 
 
@@ -63,7 +60,7 @@ def _store(settings: Settings) -> DraftStore:
 
 
 def _example() -> dict:
-    return yaml.safe_load((resources.files("drafting") / "data" / "example_facts.yaml").read_text("utf-8"))
+    return load_data("example_facts.yaml")
 
 
 def page_draft(settings: Settings, library: Library) -> None:

@@ -9,15 +9,14 @@ import re
 import resource
 import tempfile
 import time
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from drafting.index import SectionIndex
 from drafting.lexicon import tokenize
 from drafting.library import Library
+from drafting.resources import load_data
 from drafting.script import to_simplified
 from drafting.search import Hit, Searcher
 from drafting.settings import Settings
@@ -26,9 +25,7 @@ K = 5
 
 
 def load_queries() -> dict:
-    return yaml.safe_load(
-        (resources.files("drafting") / "data" / "retrieval_queries.yaml").read_text("utf-8")
-    )
+    return load_data("retrieval_queries.yaml")
 
 
 def is_relevant(hit: Hit, query: dict, themes: dict[str, str]) -> bool:
@@ -222,9 +219,7 @@ def run_llm_benchmark(settings: Settings) -> None:
     print(f"  pipeline overhead (same draft, instant endpoint, HTTP included): {instant:.2f} s")
     from drafting.factguard import measure_guard
 
-    example = parse_facts(
-        yaml.safe_load((resources.files("drafting") / "data" / "example_facts.yaml").read_text("utf-8"))
-    )
+    example = parse_facts(load_data("example_facts.yaml"))
     figures = measure_guard(generate_draft(example, library, offline=True).markdown(), example)
     print(
         f"fact guard on {figures['cases']:.0f} planted errors: precision {figures['precision']:.2f}, recall {figures['recall']:.2f}"

@@ -19,6 +19,20 @@ _UNIT_WORDS: dict[str, tuple[str, ...]] = {
 }
 
 
+_NAME_UNIT: list[tuple[UnitType, tuple[str, ...]]] = [
+    ("学校", ("学校", "大学", "学院", "中学", "小学", "幼儿园")),
+    ("医院", ("医院", "卫生院")),
+    ("机关", ("局", "委员会", "政府", "机关", "办公室")),
+    ("企业", ("公司", "集团", "厂", "矿")),
+]
+
+
+def unit_type_of_name(organization: str) -> UnitType | None:
+    """The unit type an organisation's name shows ('江南区第三中学工会' → 学校), or None."""
+    name = to_simplified(organization)
+    return next((unit for unit, words in _NAME_UNIT if any(word in name for word in words)), None)
+
+
 _OPENING_UNIT: list[tuple[UnitType, re.Pattern[str]]] = [
     ("地方工会", re.compile(r"[县市区省]总工会|各级工会|帮扶中心")),
     ("学校", re.compile(r"学校|我校|教育工会|教工|教职工")),

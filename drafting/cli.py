@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from drafting.classify import guess_unit_type
+from drafting.classify import UNIT_TYPES, guess_unit_type
 from drafting.copyguard import copied_from
 from drafting.draft import Draft
 from drafting.engine import Event, generate_draft, regenerate_section
@@ -63,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("query")
     search.add_argument("-k", type=int, default=5)
     search.add_argument("--part", choices=["opening", "work", "experience", "problems", "plan", "closing"])
-    search.add_argument("--unit-type", choices=["学校", "医院", "企业", "机关", "地方工会", "其他"])
+    search.add_argument("--unit-type", choices=UNIT_TYPES)
     search.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid")
     search.add_argument("--json", action="store_true")
     search.set_defaults(handler=_search)
@@ -263,11 +263,7 @@ def _write(draft: Draft, fmt: str, output: Path | None) -> int:
 
 def _check(args: argparse.Namespace, settings: Settings) -> int:
     facts = load_facts_file(args.facts)
-    path = Path(args.draft)
-    if path.suffix.lower() in (".md", ".txt", ".docx"):
-        text = read_document(path)
-    else:
-        text = _store(settings).get(args.draft).markdown()
+    text = _text_of(args.draft, settings)
     result = check_draft(text, facts)
     copies = copied_from(text, Library(settings).corpus.reports())
     if args.json:
@@ -303,8 +299,8 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
 def _text_of(value: str, settings: Settings) -> str:
     """A file's text, a saved draft's text, or the argument itself."""
     path = Path(value)
-    if path.suffix.lower() in (".md", ".txt", ".docx") and path.exists():
-        return read_document(path)
+    if path.suffix.lower() in (".md", ".txt", ".docx"):
+        return read_document(path)  # a missing file is a Chinese error, not text to check
     if re.fullmatch(r"[0-9a-f]{12}", value):
         return _store(settings).get(value).markdown()
     return value

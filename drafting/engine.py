@@ -16,7 +16,7 @@ from drafting.errors import UserError
 from drafting.facts import Facts
 from drafting.library import Library
 from drafting.llm_engine import generate_with_model, regenerate_with_model
-from drafting.offline import write_offline, write_section
+from drafting.offline import follows_instruction, write_offline, write_section
 from drafting.outline import PlannedSection, outline_of, plan_outline, unit_type
 from drafting.prompts import tagged
 from drafting.search import Hit
@@ -130,7 +130,7 @@ def regenerate_section(
     section.previous_versions.append(section.text)
     section.text = new_text
     section.status, section.error = "ok", ""
-    if instruction and not any(word in instruction for word in ("简洁", "精简", "压缩", "简短", "正式")):
+    if instruction and not follows_instruction(instruction):
         draft.warnings.append(f"离线引擎不能按“{instruction}”改写，已换一种表述；配置大模型后可按要求改写。")
     return draft
 

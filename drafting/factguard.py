@@ -10,6 +10,8 @@ import re
 from pydantic import BaseModel
 
 from drafting.facts import Facts
+from drafting.lexicon import shares_content_words
+from drafting.resources import load_data
 from drafting.script import to_simplified
 
 _CN_DIGITS = {
@@ -171,11 +173,8 @@ def _used(fact: str, text: str) -> bool:
 
 def problems_without_measure(draft_text: str, facts: Facts) -> list[str]:
     """Stated problems that no plan line of the draft answers (by shared content words)."""
-    from drafting.lexicon import tokenize
-
     plan_part = re.split(r"工作计划|工作安排|工作要点|工作打算", to_simplified(draft_text))[-1]
-    plan_words = {w for w in tokenize(plan_part) if len(w) >= 2}
-    return [p for p in facts.problems if not ({w for w in tokenize(p) if len(w) >= 2} & plan_words)]
+    return [problem for problem in facts.problems if not shares_content_words(problem, plan_part)]
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
@@ -189,13 +188,7 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
 
 
 def load_guard_cases() -> list[dict[str, str]]:
-    from importlib import resources
-
-    import yaml
-
-    return yaml.safe_load((resources.files("drafting") / "data" / "guard_cases.yaml").read_text("utf-8"))[
-        "cases"
-    ]
+    return load_data("guard_cases.yaml")["cases"]
 
 
 def measure_guard(clean_text: str, facts: Facts) -> dict[str, float]:

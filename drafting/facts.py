@@ -13,6 +13,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
+from drafting.classify import UNIT_TYPES
 from drafting.errors import UserError
 from drafting.script import Script, detect_script, to_simplified
 
@@ -65,8 +66,8 @@ class Facts(BaseModel):
     @field_validator("org_type")
     @classmethod
     def _org_type(cls, value: str | None) -> str | None:
-        if value and to_simplified(value) not in ("学校", "医院", "企业", "机关", "地方工会", "其他"):
-            raise ValueError("只能是 学校、医院、企业、机关、地方工会、其他 之一（也可不填，按单位名称判断）")
+        if value and to_simplified(value) not in UNIT_TYPES:
+            raise ValueError(f"只能是 {'、'.join(UNIT_TYPES)} 之一（也可不填，按单位名称判断）")
         return value or None
 
     @field_validator("period")

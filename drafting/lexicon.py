@@ -185,3 +185,8 @@ def expand_query(tokens: list[str]) -> list[str]:
     """Add the report vocabulary for colloquial query words, so BM25 can match paraphrases."""
     extra = [term for token in tokens if token in SYNONYMS for term in SYNONYMS[token].split()]
     return tokens + extra
+
+
+def shares_content_words(first: str, second: str) -> bool:
+    """Whether two texts share a content word of two characters or more (a measure answering a problem)."""
+    return bool({w for w in tokenize(first) if len(w) >= 2} & {w for w in tokenize(second) if len(w) >= 2})

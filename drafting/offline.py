@@ -7,7 +7,7 @@ user gave no problems or plans, a clearly marked 【待补充】 placeholder sta
 
 from drafting.draft import DraftSection
 from drafting.facts import Facts
-from drafting.lexicon import tokenize
+from drafting.lexicon import shares_content_words
 from drafting.outline import Outline, PlannedSection, unit_type
 from drafting.script import to_script
 from drafting.themes import theme_by_key
@@ -23,6 +23,11 @@ _UNIT_WORDS = {
 }
 _DEFAULT_UNIT_WORDS = ("单位中心工作", "职工", "单位高质量发展")
 SHORTER = ("简洁", "精简", "压缩", "简短")
+FOLLOWED = (*SHORTER, "正式")  # instructions the offline engine can honour (its phrasing is already formal)
+
+
+def follows_instruction(instruction: str) -> bool:
+    return any(word in instruction for word in FOLLOWED)
 
 
 def numeral(n: int) -> str:
@@ -139,7 +144,7 @@ def _plan(planned: PlannedSection, facts: Facts, outline: Outline, t, concise: b
     measures = list(planned.facts)
     problems = next((s.facts for s in outline.sections if s.kind == "problems"), [])
     for problem in problems:
-        if not any(_shares_words(problem, measure) for measure in measures):
+        if not any(shares_content_words(problem, measure) for measure in measures):
             measures.append(t("针对“") + problem + t("”的问题，【待补充：具体改进措施】"))
     if not measures:
         themes = "、".join(theme_by_key(s.theme).name for s in outline.sections if s.kind == "work")
@@ -147,8 +152,3 @@ def _plan(planned: PlannedSection, facts: Facts, outline: Outline, t, concise: b
         return "\n\n".join([*lines, t(f"【待补充：请填写下一阶段的工作计划{hint}】")])
     lines += [f"（{numeral(i)}）{measure}。" for i, measure in enumerate(measures, start=1)]
     return "\n\n".join(lines)
-
-
-def _shares_words(problem: str, measure: str) -> bool:
-    """A measure answers a problem when they share a content word of two characters or more."""
-    return bool({w for w in tokenize(problem) if len(w) >= 2} & {w for w in tokenize(measure) if len(w) >= 2})

@@ -4,10 +4,11 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
+from drafting.classify import unit_type_of_name
 from drafting.draft import SectionKind
 from drafting.facts import Facts
 from drafting.script import to_script, to_simplified
-from drafting.themes import assign_themes, load_themes, theme_by_key
+from drafting.themes import assign_themes, load_themes
 
 if TYPE_CHECKING:
     from drafting.draft import Draft
@@ -98,20 +99,7 @@ def unit_type(facts: Facts) -> str | None:
     """The unit type, from the facts file or guessed from the organisation's name."""
     if facts.org_type:
         return to_simplified(facts.org_type)
-    name = to_simplified(facts.organization)
-    for unit, words in (
-        ("学校", ("学校", "大学", "学院", "中学", "小学", "幼儿园")),
-        ("医院", ("医院", "卫生院")),
-        ("机关", ("局", "委员会", "政府", "机关", "办公室")),
-        ("企业", ("公司", "集团", "厂", "矿")),
-    ):
-        if any(word in name for word in words):
-            return unit
-    return None
-
-
-def theme_name(key: str) -> str:
-    return theme_by_key(key).name
+    return unit_type_of_name(facts.organization)
 
 
 def outline_of(draft: "Draft") -> Outline:

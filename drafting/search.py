@@ -78,11 +78,10 @@ class Searcher:
         part: str | None = None,
         unit_type: str | None = None,
         mode: Mode = "hybrid",
-        exclude_reports: tuple[str, ...] = (),
     ) -> list[Hit]:
         if not self.ids or not query.strip():
             return []
-        allowed = self._allowed(part, unit_type, exclude_reports)
+        allowed = self._allowed(part, unit_type)
         if not allowed.any():
             return []
         simplified = to_simplified(query)
@@ -98,12 +97,10 @@ class Searcher:
         best = sorted(fused.items(), key=lambda item: -item[1])[:k]
         return [self._hit(doc, score) for doc, score in best]
 
-    def _allowed(self, part: str | None, unit_type: str | None, exclude: tuple[str, ...]) -> np.ndarray:
+    def _allowed(self, part: str | None, unit_type: str | None) -> np.ndarray:
         return np.array(
             [
-                (part is None or m["part"] == part)
-                and (unit_type is None or m["unit_type"] == unit_type)
-                and m["report_id"] not in exclude
+                (part is None or m["part"] == part) and (unit_type is None or m["unit_type"] == unit_type)
                 for m in self.metadatas
             ],
             dtype=bool,

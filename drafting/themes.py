@@ -5,12 +5,11 @@ finds nearest, or to "其他工作" when nothing is close.
 """
 
 from functools import cache
-from importlib import resources
 
 import numpy as np
-import yaml
 from pydantic import BaseModel
 
+from drafting.resources import load_data
 from drafting.script import to_simplified
 
 MIN_SIMILARITY = (
@@ -33,8 +32,7 @@ class Theme(BaseModel):
 
 @cache
 def load_themes() -> tuple[Theme, ...]:
-    data = yaml.safe_load((resources.files("drafting") / "data" / "themes.yaml").read_text("utf-8"))
-    return tuple(Theme(**item) for item in data["themes"])
+    return tuple(Theme(**item) for item in load_data("themes.yaml")["themes"])
 
 
 def theme_by_key(key: str) -> Theme:

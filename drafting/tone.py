@@ -10,6 +10,7 @@ import statistics
 from pydantic import BaseModel
 
 from drafting.lexicon import tokenize
+from drafting.resources import load_data
 from drafting.script import to_simplified
 
 STOCK_PHRASES = (
@@ -127,13 +128,7 @@ def _suggestions(metrics: dict[str, Metric]) -> list[str]:
 
 
 def load_tone_pairs() -> list[dict[str, str]]:
-    from importlib import resources
-
-    import yaml
-
-    return yaml.safe_load((resources.files("drafting") / "data" / "tone_pairs.yaml").read_text("utf-8"))[
-        "pairs"
-    ]
+    return load_data("tone_pairs.yaml")["pairs"]
 
 
 def ranked_correctly(references: list[str]) -> float:

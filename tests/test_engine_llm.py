@@ -61,7 +61,7 @@ def test_every_prompt_gets_all_its_variables(facts, built_library):
             planned, outline, facts, hits, settings, instruction="更简洁", neighbours=["上一节"]
         )
         assert messages[0].type == "system" and messages[1].type == "human"
-        assert "{" not in messages[1].content or "<facts>" in messages[1].content
+        assert not any(re.search(r"\{[a-z_]+\}", str(m.content)) for m in messages)  # every variable filled
     work = next(s for s in outline.sections if s.kind == "work")
     prompt = section_messages(work, outline, facts, hits, settings)[1].content
     assert all(fact in prompt for fact in work.facts) and '<exemplar source="' in prompt
@@ -87,10 +87,9 @@ def test_exemplars_are_trimmed_before_facts(facts, built_library):
 def test_regenerating_with_the_model_keeps_other_sections(fake_model, facts, built_library):
     draft = generate_draft(facts, built_library)
     before = {s.key: s.text for s in draft.sections}
+    calls = fake_model.calls
     regenerate_section(draft, "problems", built_library, instruction="更正式")
-    assert [k for k in before if before[k] != draft.section(k).text] == [] or draft.section(
-        "problems"
-    ).previous_versions
+    assert fake_model.calls == calls + 1  # one model call, for that section only
     assert all(draft.section(k).text == before[k] for k in before if k != "problems")
     assert draft.section("problems").previous_versions == [before["problems"]]
 

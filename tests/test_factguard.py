@@ -81,3 +81,8 @@ def test_cli_check_json(clean, tmp_path, capsys):
     assert [f["value"] for f in result["unsupported"]] == ["32户"]
     assert set(result) >= {"unsupported", "missing_facts", "coverage"}
     assert {"value", "context"} <= set(result["unsupported"][0])
+
+
+def test_cli_check_missing_draft_file_is_a_chinese_error(tmp_path, capsys):
+    assert main(["check", str(tmp_path / "nope.md"), "--facts", str(EXAMPLE)]) == 1
+    assert "找不到文件" in capsys.readouterr().err
