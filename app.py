@@ -12,6 +12,7 @@ from drafting.endpoints import (
     PRESETS,
     check_connection,
     clear_endpoint,
+    endpoint_host,
     load_endpoint,
     save_endpoint,
 )
@@ -22,7 +23,6 @@ from drafting.factory import embedder_slug
 from drafting.facts import parse_facts
 from drafting.library import Library
 from drafting.llm_engine import cost, estimate, guard_flags
-from drafting.reading import read_document_bytes
 from drafting.resources import load_data
 from drafting.safe_text import escape_markdown
 from drafting.settings import Settings, load_settings
@@ -67,6 +67,10 @@ def page_draft(settings: Settings, library: Library) -> None:
     st.header("起草")
     if not settings.llm_configured:
         st.info("未配置大模型：使用离线引擎起草。事实按您填写的原文写入，连接语句为通用公文表述。")
+    else:
+        st.info(
+            f"要点将发送到模型接口 {escape_markdown(endpoint_host(settings))}（模型 {escape_markdown(settings.llm_model)}）。"
+        )
     if st.button("载入示例要点"):
         example = _example()
         for key in ("organization", "period"):
@@ -163,10 +167,11 @@ class _LiveView:
 
 
 def show_draft(draft: Draft, settings: Settings, library: Library) -> None:
-    st.subheader(draft.title)
-    st.caption(f"草稿编号 {draft.id} · 引擎：{'离线引擎' if draft.engine == 'offline' else draft.engine}")
+    st.subheader(escape_markdown(draft.title))
+    engine = "离线引擎" if draft.engine == "offline" else draft.engine
+    st.caption(f"草稿编号 {draft.id} · 引擎：{escape_markdown(engine)}")
     for warning in draft.warnings:
-        st.warning(warning)
+        st.warning(escape_markdown(warning))
     numbered = draft.numbered_headings()
     for section in draft.sections:
         with st.container(border=True):
@@ -176,12 +181,16 @@ def show_draft(draft: Draft, settings: Settings, library: Library) -> None:
             flags = guard_flags(section.text, draft.facts) if section.status == "ok" else []
             st.markdown(_highlighted(section_body(section), flags))
             if flags:
-                st.warning("标红的内容在要点中找不到依据，请核对后编辑或重新生成本节：" + "、".join(flags))
+                st.warning(
+                    "标红的内容在要点中找不到依据，请核对后编辑或重新生成本节："
+                    + escape_markdown("、".join(flags))
+                )
             for warning in (
                 copied_from(section.text, library.corpus.reports()) if section.status == "ok" else []
             ):
                 st.warning(
-                    f"本节与范文《{warning.report_title}》重合 {warning.overlap:.0%}，可能照抄了别的单位的文字，请改写。"
+                    f"本节与范文《{escape_markdown(warning.report_title)}》重合 {warning.overlap:.0%}，"
+                    "可能照抄了别的单位的文字，请改写。"
                 )
             _section_actions(draft, section.key, settings, library)
     col1, col2 = st.columns(2)
@@ -225,7 +234,7 @@ def _section_actions(draft: Draft, key: str, settings: Settings, library: Librar
             _store(settings).save(draft)
             st.rerun()
         for hit in section.sources:
-            st.caption(f"参考：{hit.report_title}（{hit.report}）· {hit.heading_path}")
+            st.caption(escape_markdown(f"参考：{hit.report_title}（{hit.report}）· {hit.heading_path}"))
             st.text(hit.text[:300])
         for index, old in enumerate(section.previous_versions):
             st.text(f"版本 {index + 1}：{old[:200]}")
@@ -329,7 +338,7 @@ def page_library(library: Library) -> None:
     query = st.text_input("检索范文段落")
     if query.strip():
         for hit in library.search(query, k=5, unit_type=None if unit == "全部" else unit):
-            st.caption(f"{hit.report_title}（{hit.report}，{hit.part}）· {hit.heading_path}")
+            st.caption(escape_markdown(f"{hit.report_title}（{hit.report}，{hit.part}）· {hit.heading_path}"))
             st.text(hit.text[:400])
     choice = st.selectbox(
         "阅读范文", shown, format_func=lambda r: f"{r.meta.title}（{r.meta.unit_type}·{r.meta.kind}）"
@@ -338,23 +347,14 @@ def page_library(library: Library) -> None:
         _show_report(choice, library)
     upload = st.file_uploader("导入自己的范文（.txt / .md / .docx，5 MB 以内）", type=["txt", "md", "docx"])
     if upload and st.button("导入"):
-        try:
-            text = read_document_bytes(upload.name, upload.getvalue())
-        except UserError as error:
-            st.error(str(error))
-            return
-        path = library.settings.data_dir / "uploads" / upload.name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
         with st.spinner("正在导入并建立索引…"):
-            report = library.add(path)
-        st.success(f"已导入：{report.meta.title}（{report.meta.id}）")
+            report = library.add_upload(upload.name, upload.getvalue())  # UserError is shown by main()
+        st.success(f"已导入：{escape_markdown(report.meta.title)}（{report.meta.id}）")
 
 
 def _show_report(report: Report, library: Library) -> None:
-    st.caption(
-        f"{report.meta.id} · {report.meta.unit_type} · {report.meta.kind} · {report.meta.period} · {report.meta.script}"
-    )
+    meta = report.meta
+    st.caption(escape_markdown(f"{meta.id} · {meta.unit_type} · {meta.kind} · {meta.period} · {meta.script}"))
     with st.expander("章节结构"):
         st.text(report.parsed().outline())
     st.text(report.body)
@@ -375,7 +375,9 @@ def page_history(settings: Settings) -> None:
         cols[0].write(f"{escape_markdown(title)}（{updated}，{draft_id}）")
         if cols[1].button("打开", key=f"open_{draft_id}"):
             st.session_state["draft_id"] = draft_id
-            st.session_state["page"] = "起草"
+            st.session_state["go_to_page"] = (
+                "起草"  # the page radio is already drawn; main() switches on rerun
+            )
             st.rerun()
         if cols[2].button("删除", key=f"del_{draft_id}"):
             store.delete(draft_id)
@@ -410,22 +412,21 @@ def page_settings(settings: Settings) -> None:
     with st.form("endpoint"):
         base_url = st.text_input("接口地址（base URL）", value=settings.llm_base_url or preset.base_url)
         model = st.text_input("模型名", value=settings.llm_model if settings.llm_configured else preset.model)
-        api_key = st.text_input("API Key（留空则保留已保存的密钥）", type="password", value="")
+        api_key = st.text_input(
+            "API Key（地址不变时留空则沿用已保存的密钥；更换地址须重新填写）", type="password", value=""
+        )
         methods = ["json_mode", "json_schema", "function_calling"]
         method = st.selectbox("结构化输出方式", methods, index=methods.index(preset.structured_method))
         col1, col2 = st.columns(2)
         save = col1.form_submit_button("保存")
         check = col2.form_submit_button("测试连接")
     if save:
-        save_endpoint(settings.data_dir, base_url, model, api_key, method)
-        st.success("已保存。新的草稿将使用该接口。")
-    if check:
+        st.success(
+            save_endpoint(settings.data_dir, base_url, model, api_key, method) + "新的草稿将使用该接口。"
+        )
+    if check:  # only what is in the form: a stored key never goes to a URL typed here
         trial = settings.model_copy(
-            update={
-                "llm_base_url": base_url,
-                "llm_model": model,
-                "llm_api_key": SecretStr(api_key) if api_key else settings.llm_api_key,
-            }
+            update={"llm_base_url": base_url, "llm_model": model, "llm_api_key": SecretStr(api_key)}
         )
         try:
             st.success(check_connection(trial))
@@ -449,6 +450,8 @@ def main() -> None:
         settings, str(settings.data_dir), embedder_slug(settings) + settings.embedding_base_url
     )
     pages = ["起草", "语气对比", "范文库", "历史", "设置"]
+    if target := st.session_state.pop("go_to_page", None):
+        st.session_state["page"] = target
     page = st.sidebar.radio("功能", pages, key="page")
     try:
         if page == "起草":

@@ -95,17 +95,28 @@ class Corpus:
         raise UserError(f"范文库里没有编号为“{report_id}”的范文。可用 `drafting corpus list` 查看编号。")
 
     def add_file(self, path: Path) -> Report:
-        """Read, clean and store a user's report; the caller indexes it."""
-        text = read_document(path)
+        """Read, clean and store a user's report file; the caller indexes it."""
+        return self.add_text(read_document(path), path.name)
+
+    def add_text(self, text: str, source_name: str) -> Report:
+        """Store a report's text under an id made from its content.
+
+        `source_name` (a browser's or user's file name) is kept as data only: no path is ever built
+        from it, so a name like `../../x` cannot place a file outside the user corpus.
+        """
         scraped = split_page(text)
         body = "\n\n".join(item.body for item in scraped) if scraped else text
-        title = scraped[0].title if scraped else path.stem
+        stem = Path(source_name.replace("\\", "/")).stem[:40] or "导入的范文"
+        title = scraped[0].title if scraped else stem
         if len(title) > 40:
-            title = path.stem
+            title = stem
         report_id = "user-" + hashlib.sha1(body.encode()).hexdigest()[:10]
-        report = describe(report_id, title, body, path.name, "user")
+        report = describe(report_id, title, body, Path(source_name.replace("\\", "/")).name[:120], "user")
         self.user_dir.mkdir(parents=True, exist_ok=True)
-        (self.user_dir / f"{report_id}.md").write_text(report.to_file_text(), encoding="utf-8")
+        target = self.user_dir / f"{report_id}.md"
+        partial = target.with_suffix(".part")
+        partial.write_text(report.to_file_text(), encoding="utf-8")
+        partial.replace(target)  # a killed import leaves no half-written report
         return report
 
     def remove(self, report_id: str) -> Report:

