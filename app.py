@@ -345,7 +345,10 @@ def page_library(library: Library) -> None:
     )
     if choice:
         _show_report(choice, library)
-    upload = st.file_uploader("导入自己的范文（.txt / .md / .docx，5 MB 以内）", type=["txt", "md", "docx"])
+    upload = st.file_uploader(
+        "导入自己的范文（.docx / .pdf / .doc / .wps / .txt / .md）",
+        type=["docx", "pdf", "doc", "wps", "txt", "md"],
+    )
     if upload and st.button("导入"):
         with st.spinner("正在导入并建立索引…"):
             report = library.add_upload(upload.name, upload.getvalue())  # UserError is shown by main()

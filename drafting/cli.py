@@ -9,6 +9,7 @@ from pathlib import Path
 
 from drafting.classify import UNIT_TYPES, guess_unit_type
 from drafting.copyguard import copied_from
+from drafting.documents import SUPPORTED_SUFFIXES, read_document
 from drafting.draft import Draft
 from drafting.engine import Event, generate_draft, regenerate_section
 from drafting.errors import UserError
@@ -17,7 +18,6 @@ from drafting.factguard import check_draft
 from drafting.facts import load_facts_file
 from drafting.library import Library
 from drafting.llm_engine import cost, estimate
-from drafting.reading import read_document
 from drafting.settings import Settings, load_settings
 from drafting.store import DraftStore
 from drafting.tone import compare
@@ -49,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     index.set_defaults(handler=_index)
 
     corpus = commands.add_parser("corpus", help="管理范文库").add_subparsers(title="范文库命令")
-    add = corpus.add_parser("add", help="导入自己的范文（.txt/.md/.docx）")
+    add = corpus.add_parser("add", help="导入自己的范文（.docx/.pdf/.doc/.wps/.txt/.md）")
     add.add_argument("files", nargs="+", type=Path)
     add.set_defaults(handler=_corpus_add)
     listing = corpus.add_parser("list", help="列出范文")
@@ -299,7 +299,7 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
 def _text_of(value: str, settings: Settings) -> str:
     """A file's text, a saved draft's text, or the argument itself."""
     path = Path(value)
-    if path.suffix.lower() in (".md", ".txt", ".docx"):
+    if path.suffix.lower() in SUPPORTED_SUFFIXES:
         return read_document(path)  # a missing file is a Chinese error, not text to check
     if re.fullmatch(r"[0-9a-f]{12}", value):
         return _store(settings).get(value).markdown()

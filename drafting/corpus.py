@@ -15,7 +15,7 @@ from drafting.classify import ReportKind, UnitType, guess_kind, guess_period, gu
 from drafting.cleaning import split_page
 from drafting.errors import UserError
 from drafting.parser import ParsedReport, parse_report
-from drafting.reading import read_document
+from drafting.documents import read_document
 from drafting.script import Script, detect_script
 
 _FRONT_MATTER = re.compile(r"^---\n(?P<meta>.*?)\n---\n(?P<body>.*)$", re.S)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from drafting.corpus import Corpus, Report
 from drafting.index import BuildResult, Progress, SectionIndex
-from drafting.reading import read_document_bytes
+from drafting.documents import read_document_bytes
 from drafting.search import Hit, Mode, Searcher
 from drafting.settings import Settings
 
