@@ -3,12 +3,13 @@
 import streamlit as st
 from pydantic import SecretStr
 
-from drafting.classify import UNIT_TYPES, guess_unit_type
-from drafting.compare import paragraph_diff
-from drafting.copyguard import copied_from
-from drafting.corpus import Report
-from drafting.draft import Draft, section_body
-from drafting.endpoints import (
+from drafting.checks.copyguard import copied_from
+from drafting.checks.tone import compare, nearest_sections
+from drafting.corpus.classify import UNIT_TYPES, guess_unit_type
+from drafting.corpus.reports import Report
+from drafting.errors import UserError
+from drafting.models.factory import embedder_slug
+from drafting.models.presets import (
     PRESETS,
     check_connection,
     clear_endpoint,
@@ -16,18 +17,23 @@ from drafting.endpoints import (
     load_endpoint,
     save_endpoint,
 )
-from drafting.engine import Event, generate_draft, regenerate_section, restore_version, rewrite_toward
-from drafting.errors import UserError
-from drafting.export_docx import draft_to_docx
-from drafting.factory import embedder_slug
-from drafting.facts import parse_facts
-from drafting.library import Library
-from drafting.llm_engine import cost, estimate, guard_flags
+from drafting.output.compare import paragraph_diff
+from drafting.output.docx import draft_to_docx
+from drafting.output.store import DraftStore
 from drafting.resources import load_data
-from drafting.safe_text import escape_markdown
+from drafting.retrieval.library import Library
 from drafting.settings import Settings, load_settings
-from drafting.store import DraftStore
-from drafting.tone import compare, nearest_sections
+from drafting.text.markup import escape_markdown
+from drafting.writing.draft import Draft, section_body
+from drafting.writing.facts import parse_facts
+from drafting.writing.model_writer import cost, estimate, guard_flags
+from drafting.writing.pipeline import (
+    Event,
+    generate_draft,
+    regenerate_section,
+    restore_version,
+    rewrite_toward,
+)
 
 st.set_page_config(page_title="工会总结起草", page_icon="📝", layout="wide")
 REPORT_TYPES = {

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
-from drafting.index import SectionIndex
-from drafting.lexicon import tokenize
-from drafting.library import Library
+from drafting.retrieval.index import SectionIndex
+from drafting.text.lexicon import tokenize
+from drafting.retrieval.library import Library
 from drafting.resources import load_data
-from drafting.script import to_simplified
-from drafting.search import Hit, Searcher
+from drafting.text.script import to_simplified
+from drafting.retrieval.search import Hit, Searcher
 from drafting.settings import Settings
 
 K = 5
@@ -174,8 +174,8 @@ BENCH_FACTS = {
 
 def run_llm_benchmark(settings: Settings) -> None:
     """The LLM pipeline against the simulated endpoint: parallel vs sequential, first text, tokens, overhead."""
-    from drafting.engine import generate_draft
-    from drafting.facts import parse_facts
+    from drafting.writing.pipeline import generate_draft
+    from drafting.writing.facts import parse_facts
     from drafting.simulator import Behaviour, running
 
     facts = parse_facts(BENCH_FACTS)
@@ -217,14 +217,14 @@ def run_llm_benchmark(settings: Settings) -> None:
         f"  tokens per draft: prompt {draft.usage.prompt_tokens}, completion {draft.usage.completion_tokens}"
     )
     print(f"  pipeline overhead (same draft, instant endpoint, HTTP included): {instant:.2f} s")
-    from drafting.factguard import measure_guard
+    from drafting.checks.factguard import measure_guard
 
     example = parse_facts(load_data("example_facts.yaml"))
     figures = measure_guard(generate_draft(example, library, offline=True).markdown(), example)
     print(
         f"fact guard on {figures['cases']:.0f} planted errors: precision {figures['precision']:.2f}, recall {figures['recall']:.2f}"
     )
-    from drafting.tone import load_tone_pairs, ranked_correctly
+    from drafting.checks.tone import load_tone_pairs, ranked_correctly
 
     references = [r.body for r in library.corpus.reports()]
     print(

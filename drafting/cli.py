@@ -7,20 +7,20 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from drafting.classify import UNIT_TYPES, guess_unit_type
-from drafting.copyguard import copied_from
+from drafting.corpus.classify import UNIT_TYPES, guess_unit_type
+from drafting.checks.copyguard import copied_from
 from drafting.documents import SUPPORTED_SUFFIXES, read_document
-from drafting.draft import Draft
-from drafting.engine import Event, generate_draft, regenerate_section
+from drafting.writing.draft import Draft
+from drafting.writing.pipeline import Event, generate_draft, regenerate_section
 from drafting.errors import UserError
-from drafting.export_docx import draft_to_docx
-from drafting.factguard import check_draft
-from drafting.facts import load_facts_file
-from drafting.library import Library
-from drafting.llm_engine import cost, estimate
+from drafting.output.docx import draft_to_docx
+from drafting.checks.factguard import check_draft
+from drafting.writing.facts import load_facts_file
+from drafting.retrieval.library import Library
+from drafting.writing.model_writer import cost, estimate
 from drafting.settings import Settings, load_settings
-from drafting.store import DraftStore
-from drafting.tone import compare
+from drafting.output.store import DraftStore
+from drafting.checks.tone import compare
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 

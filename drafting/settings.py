@@ -92,7 +92,7 @@ def load_settings(secrets: Mapping[str, Any] | None = None, **overrides: Any) ->
 
     An endpoint saved in the app's 设置 page is used when none of these configures one.
     """
-    from drafting.endpoints import with_saved_endpoint
+    from drafting.models.presets import with_saved_endpoint
 
     given = {key.lower(): value for key, value in (secrets or {}).items() if not isinstance(value, Mapping)}
     return with_saved_endpoint(Settings(**{**given, **overrides}))

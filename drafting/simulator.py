@@ -22,9 +22,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from drafting.offline import enumerate_facts, numeral
-from drafting.themes import keyword_theme, theme_by_key
-from drafting.tokens import count_tokens
+from drafting.models.tokens import count_tokens
+from drafting.writing.template_writer import enumerate_facts, numeral
+from drafting.writing.themes import keyword_theme, theme_by_key
 
 
 class Fault(BaseModel):

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from drafting.library import Library
+from drafting.retrieval.library import Library
 from drafting.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,7 +5,7 @@ import html
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from drafting.store import DraftStore
+from drafting.output.store import DraftStore
 from tests.conftest import ROOT
 
 
@@ -60,7 +60,7 @@ def test_every_page_renders(app, page):
 
 
 def test_drafting_with_a_model_shows_the_estimate_and_streams(built_library, monkeypatch):
-    from drafting import factory
+    from drafting.models import factory
     from tests.fakes import FakeChatModel
 
     monkeypatch.setenv("DRAFTING_DATA_DIR", str(built_library.settings.data_dir))
@@ -140,7 +140,7 @@ def test_tone_page_compares_the_current_draft(app):
 
 
 def test_rewrite_toward_a_reference_from_the_tone_page(built_library, monkeypatch):
-    from drafting import factory
+    from drafting.models import factory
     from tests.fakes import FakeChatModel
 
     monkeypatch.setenv("DRAFTING_DATA_DIR", str(built_library.settings.data_dir))

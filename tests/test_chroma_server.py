@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from drafting.corpus import Corpus
-from drafting.index import SectionIndex
-from drafting.search import Searcher
+from drafting.corpus.reports import Corpus
+from drafting.retrieval.index import SectionIndex
+from drafting.retrieval.search import Searcher
 from drafting.settings import load_settings
 from tests.conftest import ROOT, free_port, serving
 

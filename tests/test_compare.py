@@ -1,4 +1,4 @@
-from drafting.compare import paragraph_diff
+from drafting.output.compare import paragraph_diff
 
 
 def test_changed_paragraphs_are_flagged_on_both_sides():

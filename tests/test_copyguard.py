@@ -1,5 +1,5 @@
-from drafting.copyguard import copied_from
-from drafting.corpus import Corpus
+from drafting.checks.copyguard import copied_from
+from drafting.corpus.reports import Corpus
 from tests.conftest import ROOT
 
 REPORTS = Corpus(ROOT / "examples_corpus", ROOT / "none").reports()

@@ -5,9 +5,9 @@ import re
 
 import pytest
 
-from drafting.cleaning import split_page
-from drafting.corpus import Corpus, Report, reports_from_seed
-from drafting.script import to_simplified
+from drafting.corpus.cleaning import split_page
+from drafting.corpus.reports import Corpus, Report, reports_from_seed
+from drafting.text.script import to_simplified
 from tests.conftest import ROOT, SEEDS
 
 BUNDLED = Corpus(ROOT / "examples_corpus", ROOT / "no-user-dir")

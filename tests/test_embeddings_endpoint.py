@@ -5,10 +5,10 @@ import sys
 import pytest
 from pydantic import SecretStr
 
-from drafting.corpus import Corpus
-from drafting.factory import embedder_slug
-from drafting.index import SectionIndex
-from drafting.search import Searcher
+from drafting.corpus.reports import Corpus
+from drafting.models.factory import embedder_slug
+from drafting.retrieval.index import SectionIndex
+from drafting.retrieval.search import Searcher
 from drafting.settings import load_settings
 from tests.conftest import ROOT, free_port, serving
 

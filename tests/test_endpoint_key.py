@@ -6,7 +6,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from drafting.endpoints import save_endpoint
+from drafting.models.presets import save_endpoint
 from drafting.settings import load_settings
 from tests.conftest import ROOT
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from drafting.cli import main
-from drafting.engine import generate_draft, regenerate_section, restore_version
 from drafting.errors import UserError
-from drafting.export_docx import draft_to_docx
-from drafting.facts import load_facts_file, parse_facts
-from drafting.store import DraftStore
+from drafting.output.docx import draft_to_docx
+from drafting.output.store import DraftStore
+from drafting.writing.facts import load_facts_file, parse_facts
+from drafting.writing.pipeline import generate_draft, regenerate_section, restore_version
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "drafting" / "data" / "example_facts.yaml"
 STRUCTURAL = re.compile(r"^[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|[一二三四五六七八九十]+是")

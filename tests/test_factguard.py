@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from drafting.checks.factguard import check_draft, chinese_to_int, load_guard_cases, measure_guard
 from drafting.cli import main
-from drafting.engine import generate_draft
-from drafting.factguard import check_draft, chinese_to_int, load_guard_cases, measure_guard
-from drafting.facts import load_facts_file, parse_facts
+from drafting.writing.facts import load_facts_file, parse_facts
+from drafting.writing.pipeline import generate_draft
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "drafting" / "data" / "example_facts.yaml"
 

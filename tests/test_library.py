@@ -7,7 +7,7 @@ from docx import Document
 
 from drafting.cli import main
 from drafting.errors import UserError
-from drafting.library import Library
+from drafting.retrieval.library import Library
 
 USER_REPORT = """某市第二医院工会2025年工作总结
 

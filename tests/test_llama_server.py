@@ -10,9 +10,9 @@ from importlib import resources
 import pytest
 from pydantic import SecretStr
 
-from drafting.engine import generate_draft, regenerate_section
-from drafting.facts import parse_facts
-from drafting.library import Library
+from drafting.retrieval.library import Library
+from drafting.writing.facts import parse_facts
+from drafting.writing.pipeline import generate_draft, regenerate_section
 from tests.conftest import free_port, serving
 
 FACTS = {

@@ -2,8 +2,8 @@
 
 import pytest
 
-from drafting.corpus import Corpus
-from drafting.parser import enumeration_items, parse_report
+from drafting.corpus.parser import enumeration_items, parse_report
+from drafting.corpus.reports import Corpus
 from tests.conftest import ROOT
 
 BUNDLED = Corpus(ROOT / "examples_corpus", ROOT / "no-user-dir")

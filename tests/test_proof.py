@@ -221,10 +221,10 @@ FACTS = [
 @pytest.mark.parametrize("data", FACTS, ids=lambda data: data["organization"])
 def test_offline_engine_drafts_have_no_findings(data):
     # imported here: these modules are being moved into subpackages
-    from drafting.draft import Draft
-    from drafting.facts import parse_facts
-    from drafting.offline import write_offline, write_section
-    from drafting.outline import plan_outline
+    from drafting.writing.draft import Draft
+    from drafting.writing.facts import parse_facts
+    from drafting.writing.outline import plan_outline
+    from drafting.writing.template_writer import write_offline, write_section
 
     facts = parse_facts(data)
     outline = plan_outline(facts, None)  # no embedder: keywords place the facts, the rest go to 其他

@@ -6,7 +6,7 @@ import pytest
 
 from drafting.bench import is_relevant, load_queries, retrieval_quality
 from drafting.cli import main
-from drafting.search import BM25
+from drafting.retrieval.search import BM25
 
 
 def test_paraphrased_query_finds_sections_on_the_theme(built_library):
@@ -40,7 +40,7 @@ def test_hybrid_beats_each_retriever_alone_on_the_labelled_set(built_library):
 
 def test_relevance_judging():
     labelled = load_queries()
-    from drafting.search import Hit
+    from drafting.retrieval.search import Hit
 
     hit = Hit(
         text="",

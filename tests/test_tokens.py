@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from drafting.tokens import count_tokens, encoding, fit_to_budget, trim_to_tokens
+from drafting.models.tokens import count_tokens, encoding, fit_to_budget, trim_to_tokens
 
 
 def test_counts_chinese_with_o200k_and_cl100k():
@@ -19,7 +19,7 @@ def test_no_download_is_attempted_in_a_fresh_process(tmp_path):
         "import socket\n"
         "def refuse(*a, **k): raise OSError('network used')\n"
         "socket.socket.connect = refuse\n"
-        "from drafting.tokens import count_tokens\n"
+        "from drafting.models.tokens import count_tokens\n"
         "print(count_tokens('职代会', 'gpt-4o'), count_tokens('职代会', 'gpt-4'))\n"
     )
     env = {"TIKTOKEN_CACHE_DIR": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
+from drafting.checks.tone import compare, load_tone_pairs, measure
 from drafting.cli import main
-from drafting.corpus import Corpus
-from drafting.tone import compare, load_tone_pairs, measure
+from drafting.corpus.reports import Corpus
 from tests.conftest import ROOT
 
 REFERENCES = [r.body for r in Corpus(ROOT / "examples_corpus", ROOT / "none").reports()]
@@ -45,7 +45,7 @@ def test_cli_tone_json(tmp_path, capsys):
 
 
 def test_nearest_sections_by_embedding(built_library):
-    from drafting.tone import nearest_sections
+    from drafting.checks.tone import nearest_sections
 
     found = nearest_sections(
         "学校工会认真做好师德师风建设，组织教职工学习《教师职业道德规范》。", built_library
@@ -54,6 +54,6 @@ def test_nearest_sections_by_embedding(built_library):
 
 
 def test_share_of_pairs_ranked_correctly():
-    from drafting.tone import ranked_correctly
+    from drafting.checks.tone import ranked_correctly
 
     assert ranked_correctly(REFERENCES) == 1.0

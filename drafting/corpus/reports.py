@@ -11,12 +11,12 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel
 
-from drafting.classify import ReportKind, UnitType, guess_kind, guess_period, guess_unit_type
-from drafting.cleaning import split_page
-from drafting.errors import UserError
-from drafting.parser import ParsedReport, parse_report
+from drafting.corpus.classify import ReportKind, UnitType, guess_kind, guess_period, guess_unit_type
+from drafting.corpus.cleaning import split_page
+from drafting.corpus.parser import ParsedReport, parse_report
 from drafting.documents import read_document
-from drafting.script import Script, detect_script
+from drafting.errors import UserError
+from drafting.text.script import Script, detect_script
 
 _FRONT_MATTER = re.compile(r"^---\n(?P<meta>.*?)\n---\n(?P<body>.*)$", re.S)
 

@@ -12,12 +12,15 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 from pydantic import BaseModel
 
-from drafting.draft import Draft, DraftSection, TokenUsage
+from drafting.checks.factguard import check_draft
 from drafting.errors import UserError
-from drafting.factguard import check_draft
-from drafting.facts import Facts
-from drafting.llm_calls import ModelCallError, stream_text, structured
-from drafting.outline import (
+from drafting.models.openai_chat import ModelCallError, stream_text, structured
+from drafting.models.tokens import count_tokens, fit_to_budget
+from drafting.retrieval.search import Hit
+from drafting.settings import Settings
+from drafting.writing.draft import Draft, DraftSection, TokenUsage
+from drafting.writing.facts import Facts
+from drafting.writing.outline import (
     CLOSING_SHARE,
     OPENING_SHARE,
     PLAN_SHARE,
@@ -29,11 +32,8 @@ from drafting.outline import (
     report_title,
     unit_type,
 )
-from drafting.prompts import load_prompt, tagged
-from drafting.search import Hit
-from drafting.settings import Settings
-from drafting.themes import keyword_theme, load_themes, theme_by_key
-from drafting.tokens import count_tokens, fit_to_budget
+from drafting.writing.prompts import load_prompt, tagged
+from drafting.writing.themes import keyword_theme, load_themes, theme_by_key
 
 Emit = Callable[[str, str, str], None]  # (event kind, section key, text)
 TOKENS_PER_CHAR = 0.9  # o200k on 公文 Chinese, measured on the bundled corpus

@@ -5,8 +5,8 @@ from functools import cache
 
 from pydantic import BaseModel
 
-from drafting.corpus import Report
-from drafting.script import to_simplified
+from drafting.corpus.reports import Report
+from drafting.text.script import to_simplified
 
 GRAM = 8  # characters; shorter runs are shared 公文 phrasing, not copying
 THRESHOLD = 0.3  # share of a section's 8-grams found in one report

@@ -5,8 +5,8 @@ import re
 
 from pydantic import BaseModel
 
-from drafting.corpus import Report
-from drafting.parser import Part, Section
+from drafting.corpus.parser import Part, Section
+from drafting.corpus.reports import Report
 
 MAX_CHUNK_CHARS = 400  # e5-small reads 512 tokens; 400 Chinese characters stay under that
 

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from drafting.script import to_simplified
+from drafting.text.script import to_simplified
 
 Part = Literal["opening", "work", "experience", "problems", "plan", "closing"]
 HeadingStyle = Literal["bare", "cn", "cn_paren", "di", "num", "num_paren", "circled"]

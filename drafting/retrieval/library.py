@@ -3,10 +3,10 @@
 from functools import cached_property
 from pathlib import Path
 
-from drafting.corpus import Corpus, Report
-from drafting.index import BuildResult, Progress, SectionIndex
+from drafting.corpus.reports import Corpus, Report
 from drafting.documents import read_document_bytes
-from drafting.search import Hit, Mode, Searcher
+from drafting.retrieval.index import BuildResult, Progress, SectionIndex
+from drafting.retrieval.search import Hit, Mode, Searcher
 from drafting.settings import Settings
 
 

@@ -9,18 +9,18 @@ from typing import Literal, TypeVar
 
 from pydantic import BaseModel
 
-from drafting import factory
-from drafting.corpus import Report
-from drafting.draft import Draft
+from drafting.corpus.reports import Report
 from drafting.errors import UserError
-from drafting.facts import Facts
-from drafting.library import Library
-from drafting.llm_engine import generate_with_model, regenerate_with_model
-from drafting.offline import follows_instruction, write_offline, write_section
-from drafting.outline import PlannedSection, outline_of, plan_outline, unit_type
-from drafting.prompts import tagged
-from drafting.search import Hit
+from drafting.models import factory
+from drafting.retrieval.library import Library
+from drafting.retrieval.search import Hit
 from drafting.settings import Settings
+from drafting.writing.draft import Draft
+from drafting.writing.facts import Facts
+from drafting.writing.model_writer import generate_with_model, regenerate_with_model
+from drafting.writing.outline import PlannedSection, outline_of, plan_outline, unit_type
+from drafting.writing.prompts import tagged
+from drafting.writing.template_writer import follows_instruction, write_offline, write_section
 
 T = TypeVar("T")
 OFFLINE_ENGINE = "offline"

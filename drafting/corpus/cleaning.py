@@ -7,7 +7,7 @@ import re
 
 from pydantic import BaseModel
 
-from drafting.script import to_simplified
+from drafting.text.script import to_simplified
 
 # Whole lines that belong to the web page, not to a report (matched on simplified text).
 _BOILERPLATE_LINE = [

@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 from chromadb.api.types import Documents, EmbeddingFunction
 
-from drafting.embedders import E5EmbeddingFunction, OpenAICompatibleEmbeddingFunction
+from drafting.retrieval.embedders import E5EmbeddingFunction, OpenAICompatibleEmbeddingFunction
 from drafting.settings import Settings
 
 if TYPE_CHECKING:

@@ -9,10 +9,10 @@ import re
 
 from pydantic import BaseModel
 
-from drafting.facts import Facts
-from drafting.lexicon import shares_content_words
 from drafting.resources import load_data
-from drafting.script import to_simplified
+from drafting.text.lexicon import shares_content_words
+from drafting.text.script import to_simplified
+from drafting.writing.facts import Facts
 
 _CN_DIGITS = {
     "零": 0,

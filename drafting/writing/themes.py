@@ -10,7 +10,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from drafting.resources import load_data
-from drafting.script import to_simplified
+from drafting.text.script import to_simplified
 
 MIN_SIMILARITY = (
     0.85  # e5 cosine (unrelated Chinese texts still score ~0.8); below this a fact is not forced into a theme

@@ -4,14 +4,14 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from drafting.classify import unit_type_of_name
-from drafting.draft import SectionKind
-from drafting.facts import Facts
-from drafting.script import to_script, to_simplified
-from drafting.themes import assign_themes, load_themes
+from drafting.corpus.classify import unit_type_of_name
+from drafting.text.script import to_script, to_simplified
+from drafting.writing.draft import SectionKind
+from drafting.writing.facts import Facts
+from drafting.writing.themes import assign_themes, load_themes
 
 if TYPE_CHECKING:
-    from drafting.draft import Draft
+    from drafting.writing.draft import Draft
 
 OPENING_SHARE, CLOSING_SHARE, PROBLEMS_SHARE, PLAN_SHARE = 0.08, 0.05, 0.10, 0.20
 

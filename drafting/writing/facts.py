@@ -13,9 +13,9 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
-from drafting.classify import UNIT_TYPES
+from drafting.corpus.classify import UNIT_TYPES
 from drafting.errors import UserError
-from drafting.script import Script, detect_script, to_simplified
+from drafting.text.script import Script, detect_script, to_simplified
 
 ReportType = Literal["summary_and_plan", "summary", "half_year", "plan"]
 MAX_TOTAL_CHARS = 30_000

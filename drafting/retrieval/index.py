@@ -14,12 +14,12 @@ from chromadb.api.types import Documents, EmbeddingFunction
 from chromadb.config import Settings as ChromaSettings
 from pydantic import BaseModel
 
-from drafting import factory
-from drafting.chunking import Chunk, chunk_report
-from drafting.corpus import Report
-from drafting.lexicon import tokenize
-from drafting.script import to_simplified
+from drafting.corpus.reports import Report
+from drafting.models import factory
+from drafting.retrieval.chunking import Chunk, chunk_report
 from drafting.settings import Settings
+from drafting.text.lexicon import tokenize
+from drafting.text.script import to_simplified
 
 EMBED_BATCH = 32
 Progress = Callable[[int, int], None]

@@ -6,7 +6,7 @@ from functools import cache
 
 import jieba
 
-from drafting.script import to_simplified
+from drafting.text.script import to_simplified
 
 DOMAIN_WORDS = [
     "职工之家",

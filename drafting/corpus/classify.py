@@ -4,7 +4,7 @@ import re
 from collections import Counter
 from typing import Literal
 
-from drafting.script import to_simplified
+from drafting.text.script import to_simplified
 
 UnitType = Literal["学校", "医院", "企业", "机关", "地方工会", "其他"]
 ReportKind = Literal["年度总结", "半年总结", "总结及计划", "工作计划"]

@@ -9,9 +9,9 @@ import statistics
 
 from pydantic import BaseModel
 
-from drafting.lexicon import tokenize
 from drafting.resources import load_data
-from drafting.script import to_simplified
+from drafting.text.lexicon import tokenize
+from drafting.text.script import to_simplified
 
 STOCK_PHRASES = (
     "紧紧围绕 切实 扎实 不断 进一步 充分发挥 积极 认真贯彻 坚持 取得了 有力 深入开展 大力 着力 全面 稳步推进 务实 "

@@ -4,8 +4,8 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
-from drafting.draft import Draft
 from drafting.errors import UserError
+from drafting.writing.draft import Draft
 
 
 class DraftStore:

@@ -6,8 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from drafting.facts import Facts
-from drafting.search import Hit
+from drafting.retrieval.search import Hit
+from drafting.writing.facts import Facts
 
 SectionKind = Literal["opening", "work", "experience", "problems", "plan", "closing"]
 SectionStatus = Literal["pending", "ok", "failed"]

@@ -17,9 +17,9 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from pydantic import BaseModel, ValidationError
 
-from drafting.draft import TokenUsage
+from drafting.models.tokens import count_tokens
 from drafting.settings import Settings
-from drafting.tokens import count_tokens
+from drafting.writing.draft import TokenUsage
 
 T = TypeVar("T", bound=BaseModel)
 MAX_RETRY_AFTER = 60.0

@@ -10,9 +10,9 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel
 
-from drafting.index import SectionIndex
-from drafting.lexicon import expand_query, tokenize
-from drafting.script import to_simplified
+from drafting.retrieval.index import SectionIndex
+from drafting.text.lexicon import expand_query, tokenize
+from drafting.text.script import to_simplified
 
 Mode = Literal["hybrid", "dense", "bm25"]
 RRF_K = 60

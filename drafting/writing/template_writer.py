@@ -5,12 +5,12 @@ is connective 公文 phrasing from the theme schema, which carries no numbers, d
 user gave no problems or plans, a clearly marked 【待补充】 placeholder stands instead of invented text.
 """
 
-from drafting.draft import DraftSection
-from drafting.facts import Facts
-from drafting.lexicon import shares_content_words
-from drafting.outline import Outline, PlannedSection, unit_type
-from drafting.script import to_script
-from drafting.themes import theme_by_key
+from drafting.text.lexicon import shares_content_words
+from drafting.text.script import to_script
+from drafting.writing.draft import DraftSection
+from drafting.writing.facts import Facts
+from drafting.writing.outline import Outline, PlannedSection, unit_type
+from drafting.writing.themes import theme_by_key
 
 _CN = "一二三四五六七八九十"
 ITEMS_PER_PARAGRAPH = 4

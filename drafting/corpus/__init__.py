@@ -1,0 +1,1 @@
+"""Stage 0: the example reports — cleaning scraped pages, parsing sections, classifying, the report store."""

@@ -1,0 +1,1 @@
+"""What leaves the pipeline: Word export and side-by-side comparison."""

@@ -1,0 +1,1 @@
+"""Shared text utilities: simplified/traditional script, word segmentation and vocabulary, safe display."""

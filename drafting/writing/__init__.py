@@ -1,0 +1,1 @@
+"""The drafting pipeline: facts → outline planner → exemplars → section writer → guard → assembled draft."""
