@@ -1,0 +1,167 @@
+"""Signing in and out, and recognising a signed-in browser by its session token.
+
+Only the SHA-256 of a token is stored, so a copy of the database signs no one in. Failed sign-ins
+are slowed down (a pause growing with each failure) and, after MAX_FAILURES in a row, the account
+is locked for LOCK_MINUTES. The count resets only on a successful sign-in or a password reset, so
+once a lock has passed each further failure locks again. An unknown name and a wrong password give
+the same message (the lock message, by its nature, tells that the name exists).
+"""
+
+import hashlib
+import math
+import secrets
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from drafting.accounts.names import normal_form
+from drafting.accounts.passwords import Passwords
+from drafting.errors import UserError
+from drafting.storage.actor import Actor
+from drafting.storage.audit import record
+from drafting.storage.database import Database
+from drafting.storage.models import LoginSession, Unit, User, utc_now
+
+MAX_FAILURES = 5
+LOCK_MINUTES = 15
+FIRST_DELAY = 0.5  # seconds after the first failure, doubling after each further one
+MAX_DELAY = 8.0
+IDLE_TIMEOUT = timedelta(hours=12)  # sliding: each visit extends it…
+MAX_LIFETIME = timedelta(days=7)  # …but never beyond this from sign-in
+_TOUCH_EVERY = timedelta(minutes=1)  # a page view writes at most this often
+
+WRONG_CREDENTIALS = "用户名或密码不正确。"
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def failure_delay(failures: int) -> float:
+    return min(FIRST_DELAY * 2 ** (failures - 1), MAX_DELAY) if failures > 0 else 0.0
+
+
+def locked_message(until: datetime, now: datetime) -> str:
+    minutes = max(1, math.ceil((until - now).total_seconds() / 60))
+    return f"尝试次数过多，账户已暂时锁定，请 {minutes} 分钟后再试。忘记密码可请管理员重置。"
+
+
+class Sessions:
+    def __init__(
+        self,
+        db: Database,
+        passwords: Passwords | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.db = db
+        self.passwords = passwords or Passwords()
+        self.clock = clock
+        self.sleep = sleep
+
+    def authenticate(self, name: str, password: str) -> str:
+        """A new session token (keep it in a cookie), or a UserError saying why not."""
+        with self.db.transaction() as session:
+            token, refusal, delay = self._attempt(session, normal_form(name), password, self.clock())
+        if refusal is None:
+            return token
+        self.sleep(delay)  # outside the transaction: a slowed attacker holds no database lock
+        raise refusal
+
+    def _attempt(
+        self, session: Session, name: str, password: str, now: datetime
+    ) -> tuple[str, UserError | None, float]:
+        found = session.execute(
+            select(User, Unit.name).join(Unit).where(User.name == name).with_for_update(of=User)
+        ).first()
+        if found is None:
+            self.passwords.burn_time(password)
+            record(session, Actor(None, None, False, name), "登录失败", "用户名不存在")
+            return "", UserError(WRONG_CREDENTIALS), failure_delay(1)
+        user, unit_name = found
+        actor = _actor(user, unit_name)
+        if user.locked_until is not None and user.locked_until > now:
+            record(session, actor, "登录被拒", "账户已锁定")
+            return "", UserError(locked_message(user.locked_until, now)), 0.0
+        if not self.passwords.verify(user.password_hash, password):
+            user.failed_logins += 1
+            record(session, actor, "登录失败", f"密码错误（连续第 {user.failed_logins} 次）")
+            if user.failed_logins >= MAX_FAILURES:
+                user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+                return (
+                    "",
+                    UserError(locked_message(user.locked_until, now)),
+                    failure_delay(user.failed_logins),
+                )
+            return "", UserError(WRONG_CREDENTIALS), failure_delay(user.failed_logins)
+        if user.disabled:
+            record(session, actor, "登录被拒", "账户已停用")
+            return "", UserError("这个账户已被停用。如需继续使用，请联系管理员。"), 0.0
+        user.failed_logins = 0
+        user.locked_until = None
+        if self.passwords.needs_rehash(user.password_hash):
+            user.password_hash = self.passwords.hash(password)
+        token = secrets.token_urlsafe(32)
+        session.execute(delete(LoginSession).where(LoginSession.expires_at <= now))
+        session.add(
+            LoginSession(
+                token_hash=token_hash(token),
+                user_id=user.id,
+                created_at=now,
+                expires_at=now + IDLE_TIMEOUT,
+                last_seen=now,
+            )
+        )
+        record(session, actor, "登录")
+        return token, None, 0.0
+
+    def session_user(self, token: str) -> Actor | None:
+        """Who holds this token, or None if it is unknown, expired or the account is disabled."""
+        if not token:
+            return None
+        digest, now = token_hash(token), self.clock()
+        with self.db.reading() as session:
+            held = _holder(session, digest)
+        if held is None:
+            return None
+        login, actor, disabled = held
+        if login.expires_at <= now or disabled:
+            with self.db.transaction() as session:
+                session.execute(delete(LoginSession).where(LoginSession.token_hash == digest))
+            return None
+        if now - login.last_seen >= _TOUCH_EVERY:
+            with self.db.transaction() as session:
+                touched = session.get(LoginSession, digest)
+                if touched is not None:
+                    touched.last_seen = now
+                    touched.expires_at = min(now + IDLE_TIMEOUT, touched.created_at + MAX_LIFETIME)
+        return actor
+
+    def logout(self, token: str) -> None:
+        with self.db.transaction() as session:
+            held = _holder(session, token_hash(token))
+            if held is not None:
+                login, actor, _ = held
+                session.delete(login)
+                record(session, actor, "退出登录")
+
+
+def _actor(user: User, unit_name: str) -> Actor:
+    return Actor(user.id, user.unit_id, user.is_admin, user.name, unit_name)
+
+
+def _holder(session: Session, digest: str) -> tuple[LoginSession, Actor, bool] | None:
+    """The session row for a token hash, who holds it, and whether their account is disabled."""
+    found = session.execute(
+        select(LoginSession, User, Unit.name)
+        .join(User, User.id == LoginSession.user_id)
+        .join(Unit, Unit.id == User.unit_id)
+        .where(LoginSession.token_hash == digest)
+    ).first()
+    if found is None:
+        return None
+    login, user, unit_name = found
+    return login, _actor(user, unit_name), user.disabled

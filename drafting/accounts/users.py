@@ -1,0 +1,148 @@
+"""User accounts and units: creating, listing, disabling, and password changes and resets.
+
+Managing accounts is for administrators; `by` says who does it (the command line by default) and
+goes into the audit log. Disabling an account or resetting its password ends its sessions.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from drafting.accounts.names import clean_name
+from drafting.accounts.passwords import Passwords, check_policy, random_password
+from drafting.accounts.sessions import token_hash
+from drafting.errors import UserError
+from drafting.storage.actor import CONSOLE, Actor
+from drafting.storage.audit import record
+from drafting.storage.database import Database
+from drafting.storage.errors import PermissionDenied
+from drafting.storage.models import LoginSession, Unit, User
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    name: str
+    unit: str
+    is_admin: bool
+    disabled: bool
+    locked_until: datetime | None
+    created_at: datetime
+
+
+class Users:
+    def __init__(self, db: Database, passwords: Passwords | None = None):
+        self.db = db
+        self.passwords = passwords or Passwords()
+
+    def has_any_user(self) -> bool:
+        """False means single-user mode: no sign-in, everything belongs to `Actor.local()`."""
+        with self.db.reading() as session:
+            return session.scalar(select(User.id).limit(1)) is not None
+
+    def create_user(
+        self, name: str, unit: str, password: str, admin: bool = False, *, by: Actor = CONSOLE
+    ) -> None:
+        _require_admin(by)
+        name, unit = clean_name(name), clean_name(unit, "单位名称")
+        check_policy(password)
+        password_hash = self.passwords.hash(password)
+        with self.db.transaction() as session:
+            session.add(
+                User(
+                    name=name,
+                    unit_id=_unit_id(self.db, session, unit),
+                    is_admin=admin,
+                    password_hash=password_hash,
+                )
+            )
+            try:
+                session.flush()
+            except IntegrityError as error:
+                raise UserError(f"用户名“{name}”已经有人用了，请换一个。") from error
+            record(session, by, "创建账户", f"{name}（{unit}{'，管理员' if admin else ''}）")
+
+    def list_users(self, *, by: Actor = CONSOLE) -> list[UserInfo]:
+        _require_admin(by)
+        with self.db.reading() as session:
+            found = session.execute(select(User, Unit.name).join(Unit).order_by(Unit.name, User.name)).all()
+        return [
+            UserInfo(user.name, unit, user.is_admin, user.disabled, user.locked_until, user.created_at)
+            for user, unit in found
+        ]
+
+    def disable(self, name: str, *, by: Actor = CONSOLE) -> None:
+        self._set_disabled(name, True, by)
+
+    def enable(self, name: str, *, by: Actor = CONSOLE) -> None:
+        self._set_disabled(name, False, by)
+
+    def reset_password(self, name: str, *, by: Actor = CONSOLE) -> str:
+        """Give the account a new random password (returned once, never stored) and unlock it."""
+        _require_admin(by)
+        password = random_password()
+        password_hash = self.passwords.hash(password)
+        with self.db.transaction() as session:
+            user = _user_named(session, name)
+            user.password_hash = password_hash
+            user.failed_logins = 0
+            user.locked_until = None
+            session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+            record(session, by, "重置密码", user.name)
+        return password
+
+    def change_password(self, actor: Actor, old: str, new: str, *, keep_token: str = "") -> None:
+        """The signed-in user's own change; their other sessions (other browsers) are signed out."""
+        if actor.user_id is None:
+            raise UserError("单机模式没有账户密码。")
+        check_policy(new)
+        with self.db.transaction() as session:
+            user = session.get(User, actor.user_id)
+            if user is None or not self.passwords.verify(user.password_hash, old):
+                raise UserError("原密码不正确，密码没有修改。")
+            user.password_hash = self.passwords.hash(new)
+            session.execute(
+                delete(LoginSession).where(
+                    LoginSession.user_id == user.id, LoginSession.token_hash != token_hash(keep_token)
+                )
+            )
+            record(session, actor, "修改密码", user.name)
+
+    def _set_disabled(self, name: str, disabled: bool, by: Actor) -> None:
+        _require_admin(by)
+        with self.db.transaction() as session:
+            user = _user_named(session, name)
+            if disabled and user.id == by.user_id:
+                raise UserError("不能停用自己正在使用的账户。")
+            if disabled and user.is_admin and _active_admins(session) <= 1:
+                raise UserError(
+                    "这是最后一个可用的管理员账户，停用后将无人能管理账户。请先创建或启用另一个管理员。"
+                )
+            user.disabled = disabled
+            if disabled:
+                session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+            record(session, by, "停用账户" if disabled else "启用账户", user.name)
+
+
+def _require_admin(actor: Actor) -> None:
+    if not actor.is_admin:
+        raise PermissionDenied("只有管理员可以管理账户。")
+
+
+def _user_named(session: Session, name: str) -> User:
+    user = session.scalar(select(User).where(User.name == clean_name(name)).with_for_update())
+    if user is None:
+        raise UserError(f"没有名为“{name.strip()[:64]}”的账户。可用 `drafting users list` 查看全部账户。")
+    return user
+
+
+def _active_admins(session: Session) -> int:
+    return session.scalar(select(func.count()).where(User.is_admin.is_(True), User.disabled.is_(False))) or 0
+
+
+def _unit_id(db: Database, session: Session, name: str) -> int:
+    """The unit's id, creating the unit on first use (safe against a concurrent creation)."""
+    session.execute(db.insert(Unit).values(name=name).on_conflict_do_nothing(index_elements=["name"]))
+    return session.scalars(select(Unit.id).where(Unit.name == name)).one()

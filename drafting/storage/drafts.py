@@ -1,0 +1,213 @@
+"""Drafts in the database: who may see and change which draft, and saves that never silently overwrite.
+
+Rules:
+- a member sees their own drafts plus the drafts a colleague shared with their unit;
+- shared drafts are read-only for everyone but their owner (to change one, save a copy under a new id);
+- administrators, and the single-user mode (`Actor.local()`), see and change every draft;
+- an unknown id and someone else's unshared draft give the same "找不到" message.
+
+The repository stores the draft's own JSON untouched; `draft_type` (a pydantic model with `id`,
+`title` and `created_at`) rebuilds it, so this module does not depend on where Draft lives.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from drafting.errors import UserError
+from drafting.storage.actor import Actor
+from drafting.storage.audit import quoted, record
+from drafting.storage.database import Database
+from drafting.storage.errors import ConflictError, PermissionDenied
+from drafting.storage.models import DraftRow, User, utc_now
+
+DraftT = TypeVar("DraftT", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class StoredDraft(Generic[DraftT]):
+    """A draft with what the caller needs to save it back: pass `revision` as `expected_revision`."""
+
+    draft: DraftT
+    revision: int
+    owner: str | None
+    shared: bool
+    editable: bool
+    open_findings: bool
+
+
+@dataclass(frozen=True)
+class DraftListing:
+    id: str
+    title: str
+    updated_at: datetime
+    owner: str | None
+    shared: bool
+    has_findings: bool
+    editable: bool
+    revision: int
+
+
+def not_found(draft_id: str) -> UserError:
+    return UserError(
+        f"找不到编号为“{draft_id[:64]}”的草稿：它可能已被删除，或您没有查看权限。请在草稿列表中重新选择。"
+    )
+
+
+def parse_created_at(text: str) -> datetime:
+    """A draft's ISO `created_at`; a value without a zone is the machine's local time, as Draft writes it."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return utc_now()
+    return moment.astimezone(UTC)  # naive → interpreted as local time
+
+
+class DraftRepository(Generic[DraftT]):
+    def __init__(self, db: Database, draft_type: type[DraftT]):
+        self.db = db
+        self.draft_type = draft_type
+
+    def save(
+        self,
+        draft: DraftT,
+        actor: Actor,
+        expected_revision: int | None = None,
+        *,
+        open_findings: bool = False,
+    ) -> int:
+        """Store the draft and return its new revision.
+
+        With `expected_revision` (the revision it was opened at), a save made after someone else's
+        raises ConflictError instead of erasing their work. `open_findings` marks unresolved checks.
+        """
+        draft_id: str = draft.id  # type: ignore[attr-defined]
+        title: str = draft.title  # type: ignore[attr-defined]
+        now = utc_now()
+        with self.db.transaction() as session:
+            row = session.get(DraftRow, draft_id, with_for_update=True)
+            if row is None:
+                if expected_revision is not None:  # deleted since it was opened
+                    raise not_found(draft_id)
+                session.add(
+                    DraftRow(
+                        id=draft_id,
+                        owner_id=actor.user_id,
+                        unit_id=actor.unit_id,
+                        shared_with_unit=False,
+                        title=title,
+                        body=draft.model_dump_json(),
+                        revision=1,
+                        open_findings=open_findings,
+                        created_at=parse_created_at(draft.created_at),  # type: ignore[attr-defined]
+                        updated_at=now,
+                    )
+                )
+                try:
+                    session.flush()
+                except IntegrityError as error:  # the same new draft saved twice at once
+                    raise ConflictError(1) from error
+                record(session, actor, "创建草稿", f"{draft_id} {quoted(title)}")
+                return 1
+            self._check_editable(session, row, actor)
+            if expected_revision is not None and row.revision != expected_revision:
+                raise ConflictError(row.revision)
+            row.title = title
+            row.body = draft.model_dump_json()
+            row.open_findings = open_findings
+            row.revision += 1
+            row.updated_at = now
+            return row.revision
+
+    def get(self, draft_id: str, actor: Actor) -> StoredDraft[DraftT]:
+        with self.db.reading() as session:
+            found = session.execute(
+                select(DraftRow, User.name)
+                .outerjoin(User, User.id == DraftRow.owner_id)
+                .where(DraftRow.id == draft_id, self._visible_to(actor))
+            ).first()
+        if found is None:
+            raise not_found(draft_id)
+        row, owner = found
+        return StoredDraft(
+            draft=self.draft_type.model_validate_json(row.body),
+            revision=row.revision,
+            owner=owner,
+            shared=row.shared_with_unit,
+            editable=_may_edit(row, actor),
+            open_findings=row.open_findings,
+        )
+
+    def delete(self, draft_id: str, actor: Actor) -> None:
+        with self.db.transaction() as session:
+            row = self._editable_row(session, draft_id, actor)
+            session.delete(row)
+            record(session, actor, "删除草稿", f"{draft_id} {quoted(row.title)}")
+
+    def share(self, draft_id: str, actor: Actor, shared: bool) -> None:
+        """Let the owner's unit read the draft (or stop it); only the owner or an admin may."""
+        with self.db.transaction() as session:
+            row = self._editable_row(session, draft_id, actor)
+            row.shared_with_unit = shared
+            record(
+                session, actor, "共享草稿" if shared else "取消共享草稿", f"{draft_id} {quoted(row.title)}"
+            )
+
+    def _editable_row(self, session: Session, draft_id: str, actor: Actor) -> DraftRow:
+        row = session.get(DraftRow, draft_id, with_for_update=True)
+        if row is None:
+            raise not_found(draft_id)
+        self._check_editable(session, row, actor)
+        return row
+
+    def _check_editable(self, session: Session, row: DraftRow, actor: Actor) -> None:
+        if _may_edit(row, actor):
+            return
+        if not session.scalar(select(true()).where(DraftRow.id == row.id, self._visible_to(actor))):
+            raise not_found(row.id)
+        owner = session.get(User, row.owner_id) if row.owner_id is not None else None
+        raise PermissionDenied(
+            f"这份草稿是{owner.name if owner else '他人'}共享给本单位的，只能查看，不能修改或删除。"
+            "如需修改，请另存为自己的草稿。"
+        )
+
+    @staticmethod
+    def _visible_to(actor: Actor) -> ColumnElement[bool]:
+        if actor.is_admin:
+            return true()
+        own = false() if actor.user_id is None else DraftRow.owner_id == actor.user_id
+        if actor.unit_id is None:
+            return own
+        return or_(own, and_(DraftRow.shared_with_unit.is_(True), DraftRow.unit_id == actor.unit_id))
+
+    def list(self, actor: Actor) -> list[DraftListing]:
+        """Every draft the actor may see, most recently changed first."""
+        with self.db.reading() as session:
+            found = session.execute(
+                select(DraftRow, User.name)
+                .outerjoin(User, User.id == DraftRow.owner_id)
+                .where(self._visible_to(actor))
+                .order_by(DraftRow.updated_at.desc(), DraftRow.id)
+            ).all()
+        return [
+            DraftListing(
+                id=row.id,
+                title=row.title,
+                updated_at=row.updated_at,
+                owner=owner,
+                shared=row.shared_with_unit,
+                has_findings=row.open_findings,
+                editable=_may_edit(row, actor),
+                revision=row.revision,
+            )
+            for row, owner in found
+        ]
+
+
+def _may_edit(row: DraftRow, actor: Actor) -> bool:
+    return actor.is_admin or (row.owner_id == actor.user_id and row.owner_id is not None)

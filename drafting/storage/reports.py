@@ -1,0 +1,158 @@
+"""Reports users imported as examples, kept per unit; an administrator may publish one to every unit.
+
+A member only ever sees their own unit's reports plus published ones. The bundled examples are
+files shipped with the program and are not stored here.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy.orm import Session
+
+from drafting.errors import UserError
+from drafting.storage.actor import Actor
+from drafting.storage.audit import quoted, record
+from drafting.storage.database import Database
+from drafting.storage.errors import PermissionDenied
+from drafting.storage.models import ReportRow, Unit
+
+
+@dataclass(frozen=True)
+class StoredReport:
+    id: str
+    unit_id: int | None
+    unit_name: str | None
+    published: bool
+    title: str
+    meta: dict[str, Any]
+    body: str
+    source: str
+    created_at: datetime
+
+
+def report_id_for(unit_id: int | None, body: str) -> str:
+    """Same text imported again by the same unit is the same report; other units get their own copy.
+
+    Without a unit (single-user mode) this is the id the file-based corpus gave the same text.
+    """
+    key = body if unit_id is None else f"{unit_id}\n{body}"
+    return "user-" + hashlib.sha1(key.encode()).hexdigest()[:10]
+
+
+def not_found(report_id: str) -> UserError:
+    return UserError(
+        f"范文库里没有编号为“{report_id[:64]}”的范文，或您没有查看权限。请在范文列表中重新选择。"
+    )
+
+
+class ReportRepository:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def add(
+        self,
+        actor: Actor,
+        title: str,
+        meta: dict[str, Any],
+        body: str,
+        source: str,
+        *,
+        unit_id: int | None = None,
+    ) -> StoredReport:
+        """Store a report for the actor's unit (an admin may name another); `meta["id"]` is set to its id.
+
+        Importing the same text again updates title, meta and source and keeps it published or not.
+        """
+        unit_id = actor.unit_id if unit_id is None else unit_id
+        if unit_id != actor.unit_id and not actor.is_admin:
+            raise PermissionDenied("只能把范文导入到自己的单位。")
+        report_id = report_id_for(unit_id, body)
+        meta = {**meta, "id": report_id}
+        with self.db.transaction() as session:
+            row = session.get(ReportRow, report_id)
+            if row is None:
+                row = ReportRow(id=report_id, unit_id=unit_id, published=False, body=body)
+                session.add(row)
+            row.title, row.meta, row.source = title, meta, source
+            record(session, actor, "导入范文", f"{report_id} {quoted(title)}")
+            session.flush()
+            return _stored(row, session.get(Unit, unit_id) if unit_id is not None else None)
+
+    def list_visible(self, actor: Actor) -> list[StoredReport]:
+        """The actor's unit's reports and the published ones, oldest first (a stable index order)."""
+        with self.db.reading() as session:
+            found = session.execute(
+                select(ReportRow, Unit)
+                .outerjoin(Unit, Unit.id == ReportRow.unit_id)
+                .where(_visible_to(actor))
+                .order_by(ReportRow.created_at, ReportRow.id)
+            ).all()
+        return [_stored(row, unit) for row, unit in found]
+
+    def get(self, report_id: str, actor: Actor) -> StoredReport:
+        with self.db.reading() as session:
+            row, unit = self._visible_row(session, report_id, actor)
+            return _stored(row, unit)
+
+    def remove(self, report_id: str, actor: Actor) -> StoredReport:
+        """Delete a report: members only their unit's unpublished ones; returns it so the index can drop it."""
+        with self.db.transaction() as session:
+            row, unit = self._visible_row(session, report_id, actor)
+            if not actor.is_admin:
+                if row.unit_id != actor.unit_id:
+                    raise PermissionDenied("这是其他单位发布的范文，只能查看，不能删除。")
+                if row.published:
+                    raise PermissionDenied("这篇范文已发布给所有单位，只有管理员可以删除。")
+            removed = _stored(row, unit)
+            session.delete(row)
+            record(session, actor, "删除范文", f"{report_id} {quoted(row.title)}")
+            return removed
+
+    def publish(self, report_id: str, actor: Actor, published: bool = True) -> None:
+        """Make a report visible to every unit (or withdraw it); administrators only."""
+        if not actor.is_admin:
+            raise PermissionDenied("只有管理员可以发布范文或取消发布。")
+        with self.db.transaction() as session:
+            row, _ = self._visible_row(session, report_id, actor)
+            row.published = published
+            record(
+                session,
+                actor,
+                "发布范文" if published else "取消发布范文",
+                f"{report_id} {quoted(row.title)}",
+            )
+
+    def _visible_row(self, session: Session, report_id: str, actor: Actor) -> tuple[ReportRow, Unit | None]:
+        found = session.execute(
+            select(ReportRow, Unit)
+            .outerjoin(Unit, Unit.id == ReportRow.unit_id)
+            .where(ReportRow.id == report_id, _visible_to(actor))
+        ).first()
+        if found is None:
+            raise not_found(report_id)
+        row, unit = found
+        return row, unit
+
+
+def _visible_to(actor: Actor) -> ColumnElement[bool]:
+    if actor.is_admin:
+        return true()
+    own_unit = false() if actor.unit_id is None else ReportRow.unit_id == actor.unit_id
+    return or_(own_unit, ReportRow.published.is_(True))
+
+
+def _stored(row: ReportRow, unit: Unit | None) -> StoredReport:
+    return StoredReport(
+        id=row.id,
+        unit_id=row.unit_id,
+        unit_name=unit.name if unit else None,
+        published=row.published,
+        title=row.title,
+        meta=dict(row.meta),
+        body=row.body,
+        source=row.source,
+        created_at=row.created_at,
+    )

@@ -1,0 +1,114 @@
+"""A throwaway PostgreSQL 15 server for the storage tests, and a fixture that runs a test on both backends.
+
+`postgres_url` starts one server per test session (initdb + pg_ctl on a temporary folder, listening
+only on a unix socket there) and stops it at the end. `database_url` gives each test a fresh,
+empty database: a SQLite file, or a new PostgreSQL database on that server.
+
+Without the PostgreSQL binaries the PostgreSQL cases are skipped on a developer machine, but fail
+under CI (CI set), so a CI image that lost PostgreSQL cannot pass unnoticed.
+"""
+
+import itertools
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from drafting.accounts import Passwords, Sessions, Users
+from drafting.storage import Actor, Database
+
+PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+_database_numbers = itertools.count(1)
+
+
+def _as_server_user(command: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root; as root, run it as the `postgres` account."""
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+
+def _run(command: list[str]) -> None:
+    done = subprocess.run(_as_server_user(command), capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        raise RuntimeError(f"{command[0]} failed:\n{done.stdout}\n{done.stderr}")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """URL of an empty database on a private PostgreSQL 15 server, for the whole test session."""
+    if not (PG_BIN / "initdb").exists():
+        message = f"PostgreSQL binaries not found in {PG_BIN} (apt-get install postgresql-15)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    home = Path(tempfile.mkdtemp(prefix="drafting-pg-"))
+    if os.geteuid() == 0:
+        server_user = pwd.getpwnam("postgres")
+        os.chown(home, server_user.pw_uid, server_user.pw_gid)
+    data = home / "data"
+    log = home / "server.log"
+    _run(
+        [str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]
+    )
+    options = (
+        f"-c listen_addresses='' -k {home} -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    )
+    _run([str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "-t", "60", "start"])
+    try:
+        admin_url = f"postgresql+psycopg://postgres@/postgres?host={home}"
+        yield _create_database(admin_url, "drafting_test")
+    finally:
+        _run([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"])
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def _create_database(server_url: str, name: str) -> str:
+    engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh empty database for this test, on each backend in turn."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'drafting.sqlite3'}"
+    server_url: str = request.getfixturevalue("postgres_url")
+    return _create_database(server_url, f"drafting_test_{next(_database_numbers)}")
+
+
+# Accounts for the storage tests: real users in real units, signed in the way the app signs them in.
+TEST_PASSWORD = "correct horse battery"
+SignIn = Callable[..., Actor]
+
+
+@pytest.fixture(scope="session")
+def fast_passwords() -> Passwords:
+    """argon2 at its cheapest: the tests create many accounts, and hashing strength is not under test."""
+    return Passwords(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
+@pytest.fixture
+def sign_in(fast_passwords: Passwords) -> SignIn:
+    """`sign_in(db, name, unit, admin=False)`: create the account and return the Actor its session resolves to."""
+
+    def create_and_sign_in(db: Database, name: str, unit: str, admin: bool = False) -> Actor:
+        Users(db, fast_passwords).create_user(name, unit, TEST_PASSWORD, admin=admin)
+        sessions = Sessions(db, fast_passwords, sleep=lambda seconds: None)
+        actor = sessions.session_user(sessions.authenticate(name, TEST_PASSWORD))
+        if actor is None:
+            raise RuntimeError(f"{name} could not sign in")
+        return actor
+
+    return create_and_sign_in

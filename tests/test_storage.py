@@ -1,0 +1,179 @@
+"""Opening the database: migrations, SQLite tuning, concurrent start-up, and "database not available" errors."""
+
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, event, inspect, select, text, update
+from sqlalchemy.engine import make_url
+
+from drafting.errors import UserError
+from drafting.storage import Actor, StorageUnavailable, audit, audit_log, open_database, resolve_database_url
+from drafting.storage.database import alembic_config
+from drafting.storage.models import AuditEntry, Base
+
+TABLES = {"units", "users", "sessions", "drafts", "reports", "settings", "quotas", "token_usage", "audit_log"}
+
+pytest_plugins = ["tests.pg"]  # postgres_url, database_url
+
+
+def test_default_url_is_a_sqlite_file_in_the_data_folder(tmp_path: Path) -> None:
+    url = resolve_database_url(tmp_path / "data")
+    assert url == f"sqlite:///{tmp_path / 'data' / 'drafting.sqlite3'}"
+    assert resolve_database_url(tmp_path, "  postgresql+psycopg://u@h/db ") == "postgresql+psycopg://u@h/db"
+    db = open_database(url)  # the data folder does not exist yet
+    assert (tmp_path / "data" / "drafting.sqlite3").exists()
+    db.close()
+
+
+def test_migrates_to_head_and_matches_the_models(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no alembic.ini anywhere near: the config is built in code
+    db = open_database(database_url)
+    again = open_database(database_url)  # reopening finds nothing to do
+    with db.engine.connect() as connection:
+        assert set(inspect(connection).get_table_names()) >= TABLES
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+        head = ScriptDirectory.from_config(alembic_config(connection)).get_current_head()
+        assert MigrationContext.configure(connection).get_current_revision() == head
+    db.close()
+    again.close()
+
+
+def test_two_processes_starting_at_once_migrate_once(database_url: str) -> None:
+    barrier = threading.Barrier(4)
+    failures: list[BaseException] = []
+
+    def start() -> None:
+        barrier.wait()
+        try:
+            open_database(database_url).close()
+        except BaseException as error:  # noqa: BLE001 - reported below
+            failures.append(error)
+
+    threads = [threading.Thread(target=start, daemon=True) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "start-up migrations deadlocked"
+    assert failures == []
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM alembic_version")) == 1
+    engine.dispose()
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout_and_foreign_keys(tmp_path: Path) -> None:
+    db = open_database(f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    db.close()
+
+
+def test_times_come_back_as_aware_utc(database_url: str) -> None:
+    db = open_database(database_url)
+    before = datetime.now(UTC)
+    audit(db, Actor.local(), "测试", "时间")
+    [entry] = audit_log(db, Actor.local())
+    assert entry.at.tzinfo is not None
+    assert before <= entry.at <= datetime.now(UTC)
+    db.close()
+
+
+def test_plain_postgresql_urls_use_psycopg_3(postgres_url: str) -> None:
+    plain = make_url(postgres_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    db = open_database(plain)
+    assert db.engine.url.drivername == "postgresql+psycopg"
+    db.close()
+
+
+@pytest.mark.parametrize(
+    ("url", "hint"),
+    [
+        ("mysql://u@h/db", "不支持"),
+        ("sqlite://", "文件路径"),
+        ("not a url", "格式不对"),
+    ],
+)
+def test_unusable_urls_are_explained(url: str, hint: str) -> None:
+    with pytest.raises(UserError, match=hint):
+        open_database(url)
+
+
+def test_a_postgresql_server_that_is_down_is_reported_as_unavailable(tmp_path: Path) -> None:
+    with pytest.raises(StorageUnavailable, match="数据库暂时无法访问（连接不上数据库服务器）"):
+        open_database(f"postgresql+psycopg://postgres@/drafting?host={tmp_path}")
+
+
+def test_a_postgresql_database_going_away_is_reported_as_unavailable(postgres_url: str) -> None:
+    db = open_database(postgres_url)
+    audit(db, Actor.local(), "测试", "连接已建立")
+    name = db.engine.url.database
+    admin = create_engine(make_url(postgres_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+        connection.execute(
+            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"),
+            {"name": name},
+        )
+    try:
+        with pytest.raises(StorageUnavailable, match="已保存的内容不会丢失"):
+            audit_log(db, Actor.local())
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+        admin.dispose()
+        db.close()
+
+
+def test_a_full_sqlite_disk_is_reported_and_the_failed_write_leaves_nothing(tmp_path: Path) -> None:
+    db = open_database(f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    with db.engine.connect() as connection:
+        pages = connection.exec_driver_sql("PRAGMA page_count").scalar()
+    db.engine.dispose()  # new connections get a file that may not grow by more than a few pages
+    event.listen(db.engine, "connect", lambda dbapi, _: dbapi.execute(f"PRAGMA max_page_count = {pages + 3}"))
+    written = 0
+    with pytest.raises(StorageUnavailable, match="磁盘空间已满"):
+        for number in range(1000):
+            audit(db, Actor.local(), "条目", f"{number}" + "字" * 900)
+            written += 1
+    assert 0 < written < 1000
+    assert len(audit_log(db, Actor.local(), limit=2000)) == written
+    db.close()
+
+
+def test_a_damaged_sqlite_file_is_reported_as_unavailable(tmp_path: Path) -> None:
+    path = tmp_path / "x.sqlite3"
+    path.write_bytes(b"this is not a database file at all" * 200)
+    with pytest.raises(StorageUnavailable, match="数据库文件已损坏"):
+        open_database(f"sqlite:///{path}")
+
+
+def test_a_database_from_a_newer_program_asks_for_an_upgrade(database_url: str) -> None:
+    open_database(database_url).close()
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = 'fromthefuture'"))
+    engine.dispose()
+    with pytest.raises(UserError, match="升级到最新版本"):
+        open_database(database_url)
+
+
+def test_integrity_errors_are_not_disguised_as_outages(database_url: str) -> None:
+    """A bug (here: a NULL in a NOT NULL column) must surface as itself, not as "try again later"."""
+    db = open_database(database_url)
+    audit(db, Actor.local(), "测试")
+    with pytest.raises(Exception) as caught, db.transaction() as session:
+        session.execute(update(AuditEntry).values(action=None))
+    assert not isinstance(caught.value, UserError)
+    with db.reading() as session:
+        assert session.scalar(select(AuditEntry.action)) == "测试"
+    db.close()

@@ -1,0 +1,108 @@
+"""Imported example reports, on SQLite and PostgreSQL: a unit's reports stay in the unit until an admin publishes."""
+
+import hashlib
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from drafting.errors import UserError
+from drafting.storage import Actor, Database, PermissionDenied, ReportRepository, audit_log, open_database
+
+BODY = "一、主要工作\n\n全年组织职工培训 12 场。\n\n二、明年计划\n\n继续开展技能竞赛。"
+
+pytest_plugins = ["tests.pg"]  # postgres_url, database_url, sign_in
+SignIn = Callable[..., Actor]  # the sign_in fixture of tests/pg.py
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    database = open_database(database_url)
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def office(db: Database, sign_in: SignIn) -> dict[str, Actor]:
+    return {
+        "alice": sign_in(db, "alice", "机关工会"),
+        "amy": sign_in(db, "amy", "机关工会"),
+        "bob": sign_in(db, "bob", "教育工会"),
+        "admin": sign_in(db, "admin", "总工会", admin=True),
+    }
+
+
+def _visible(reports: ReportRepository, actor: Actor) -> set[str]:
+    return {report.id for report in reports.list_visible(actor)}
+
+
+def test_a_units_reports_are_seen_by_that_unit_only(db: Database, office: dict[str, Actor]) -> None:
+    reports = ReportRepository(db)
+    added = reports.add(office["alice"], "机关工会2023年总结", {"kind": "summary"}, BODY, "总结.docx")
+    assert (added.unit_name, added.published, added.meta) == (
+        "机关工会",
+        False,
+        {"kind": "summary", "id": added.id},
+    )
+    assert _visible(reports, office["amy"]) == {added.id}
+    stored = reports.get(added.id, office["amy"])
+    assert (stored.title, stored.body, stored.source) == ("机关工会2023年总结", BODY, "总结.docx")
+    assert _visible(reports, office["bob"]) == set()
+    with pytest.raises(UserError, match="没有编号为") as foreign:
+        reports.get(added.id, office["bob"])
+    with pytest.raises(UserError) as unknown:
+        reports.get("user-0000000000", office["bob"])
+    assert str(foreign.value).replace(added.id, "") == str(unknown.value).replace("user-0000000000", "")
+
+
+def test_publishing_is_for_admins_and_shows_the_report_to_every_unit(
+    db: Database, office: dict[str, Actor]
+) -> None:
+    reports = ReportRepository(db)
+    added = reports.add(office["alice"], "范文", {}, BODY, "a.txt")
+    with pytest.raises(PermissionDenied, match="只有管理员"):
+        reports.publish(added.id, office["alice"])
+    reports.publish(added.id, office["admin"])
+    assert _visible(reports, office["bob"]) == {added.id}
+    assert reports.get(added.id, office["bob"]).published
+    with pytest.raises(PermissionDenied, match="其他单位"):
+        reports.remove(added.id, office["bob"])
+    with pytest.raises(PermissionDenied, match="只有管理员可以删除"):
+        reports.remove(added.id, office["alice"])
+    reports.publish(added.id, office["admin"], published=False)
+    assert _visible(reports, office["bob"]) == set()
+    assert reports.remove(added.id, office["alice"]).id == added.id
+    assert _visible(reports, office["admin"]) == set()
+
+
+def test_the_same_text_is_one_report_per_unit(db: Database, office: dict[str, Actor]) -> None:
+    reports = ReportRepository(db)
+    first = reports.add(office["alice"], "旧标题", {}, BODY, "a.txt")
+    again = reports.add(office["amy"], "新标题", {}, BODY, "b.txt")
+    elsewhere = reports.add(office["bob"], "教育工会的", {}, BODY, "c.txt")
+    assert first.id == again.id != elsewhere.id
+    assert [r.title for r in reports.list_visible(office["alice"])] == ["新标题"]
+    assert len(reports.list_visible(office["admin"])) == 2
+
+
+def test_members_import_into_their_own_unit_only(db: Database, office: dict[str, Actor]) -> None:
+    reports = ReportRepository(db)
+    with pytest.raises(PermissionDenied):
+        reports.add(office["alice"], "越权", {}, BODY, "a.txt", unit_id=office["bob"].unit_id)
+    placed = reports.add(office["admin"], "代为导入", {}, BODY, "a.txt", unit_id=office["bob"].unit_id)
+    assert _visible(reports, office["bob"]) == {placed.id}
+    assert _visible(reports, office["alice"]) == set()
+
+
+def test_single_user_mode_keeps_the_file_corpus_ids(db: Database) -> None:
+    added = ReportRepository(db).add(Actor.local(), "本机范文", {}, BODY, "a.txt")
+    assert added.id == "user-" + hashlib.sha1(BODY.encode()).hexdigest()[:10]
+    assert _visible(ReportRepository(db), Actor.local()) == {added.id}
+
+
+def test_report_actions_are_audited(db: Database, office: dict[str, Actor]) -> None:
+    reports = ReportRepository(db)
+    added = reports.add(office["alice"], "范文", {}, BODY, "a.txt")
+    reports.publish(added.id, office["admin"])
+    reports.remove(added.id, office["admin"])
+    actions = [(e.user_name, e.action) for e in audit_log(db, office["admin"]) if "范文" in e.action]
+    assert actions == [("admin", "删除范文"), ("admin", "发布范文"), ("alice", "导入范文")]
