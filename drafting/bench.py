@@ -13,13 +13,13 @@ from pathlib import Path
 
 import numpy as np
 
-from drafting.retrieval.index import SectionIndex
-from drafting.text.lexicon import tokenize
-from drafting.retrieval.library import Library
 from drafting.resources import load_data
-from drafting.text.script import to_simplified
+from drafting.retrieval.index import SectionIndex
+from drafting.retrieval.library import Library
 from drafting.retrieval.search import Hit, Searcher
 from drafting.settings import Settings
+from drafting.text.lexicon import tokenize
+from drafting.text.script import to_simplified
 
 K = 5
 
@@ -174,9 +174,9 @@ BENCH_FACTS = {
 
 def run_llm_benchmark(settings: Settings) -> None:
     """The LLM pipeline against the simulated endpoint: parallel vs sequential, first text, tokens, overhead."""
-    from drafting.writing.pipeline import generate_draft
-    from drafting.writing.facts import parse_facts
     from drafting.simulator import Behaviour, running
+    from drafting.writing.facts import parse_facts
+    from drafting.writing.pipeline import generate_draft
 
     facts = parse_facts(BENCH_FACTS)
     library = Library(settings)

@@ -1,28 +1,27 @@
-"""The `drafting` command: a thin adapter over the library. Errors reach the user as Chinese messages."""
+"""The `drafting` command: a thin adapter over DraftingService. Errors reach the user as Chinese messages.
+
+Every handler imports what it needs when it runs, so `drafting --help` answers at once and an offline
+draft never loads the model clients.
+"""
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from drafting.corpus.classify import UNIT_TYPES, guess_unit_type
-from drafting.checks.copyguard import copied_from
-from drafting.documents import SUPPORTED_SUFFIXES, read_document
-from drafting.writing.draft import Draft
-from drafting.writing.pipeline import Event, generate_draft, regenerate_section
 from drafting.errors import UserError
-from drafting.output.docx import draft_to_docx
-from drafting.checks.factguard import check_draft
-from drafting.writing.facts import load_facts_file
-from drafting.retrieval.library import Library
-from drafting.writing.model_writer import cost, estimate
 from drafting.settings import Settings, load_settings
-from drafting.output.store import DraftStore
-from drafting.checks.tone import compare
+
+if TYPE_CHECKING:
+    from drafting.service import DraftingService
+    from drafting.writing.draft import Draft
+    from drafting.writing.pipeline import Event
 
 Handler = Callable[[argparse.Namespace, Settings], int]
+UNIT_TYPES = ["学校", "医院", "企业", "机关", "地方工会", "其他"]
+PARTS = ["opening", "work", "experience", "problems", "plan", "closing"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,7 +40,15 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def _service(settings: Settings) -> "DraftingService":
+    from drafting.service import DraftingService
+
+    return DraftingService(settings)
+
+
 def _parser() -> argparse.ArgumentParser:
+    from drafting.accounts.cli import register as register_users
+
     parser = argparse.ArgumentParser(prog="drafting", description="工会工作总结起草工具")
     commands = parser.add_subparsers(title="命令")
 
@@ -51,10 +58,15 @@ def _parser() -> argparse.ArgumentParser:
     corpus = commands.add_parser("corpus", help="管理范文库").add_subparsers(title="范文库命令")
     add = corpus.add_parser("add", help="导入自己的范文（.docx/.pdf/.doc/.wps/.txt/.md）")
     add.add_argument("files", nargs="+", type=Path)
+    add.add_argument("--json", action="store_true")
     add.set_defaults(handler=_corpus_add)
     listing = corpus.add_parser("list", help="列出范文")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(handler=_corpus_list)
+    show_report = corpus.add_parser("show", help="显示范文的识别结果：标题、单位类型、期间、章节树")
+    show_report.add_argument("id")
+    show_report.add_argument("--json", action="store_true")
+    show_report.set_defaults(handler=_corpus_show)
     remove = corpus.add_parser("remove", help="删除自己导入的范文")
     remove.add_argument("id")
     remove.set_defaults(handler=_corpus_remove)
@@ -62,14 +74,20 @@ def _parser() -> argparse.ArgumentParser:
     search = commands.add_parser("search", help="检索范文段落")
     search.add_argument("query")
     search.add_argument("-k", type=int, default=5)
-    search.add_argument("--part", choices=["opening", "work", "experience", "problems", "plan", "closing"])
+    search.add_argument("--part", choices=PARTS)
     search.add_argument("--unit-type", choices=UNIT_TYPES)
     search.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid")
     search.add_argument("--json", action="store_true")
     search.set_defaults(handler=_search)
 
+    outline = commands.add_parser("outline", help="根据要点文件拟定提纲（可编辑后用 draft --outline 写作）")
+    outline.add_argument("facts", type=Path)
+    outline.add_argument("--json", action="store_true")
+    outline.set_defaults(handler=_outline)
+
     draft = commands.add_parser("draft", help="根据要点文件（YAML/JSON）生成总结草稿")
     draft.add_argument("facts", type=Path)
+    draft.add_argument("--outline", type=Path, help="按编辑过的提纲（drafting outline --json 的输出）写作")
     draft.add_argument("--offline", action="store_true", help="即使配置了大模型也用离线引擎")
     draft.add_argument("--format", choices=["md", "json", "docx"], default="md")
     draft.add_argument("-o", "--output", type=Path)
@@ -78,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     regen.add_argument("draft_id")
     regen.add_argument("section_key")
     regen.add_argument("--instruction", default="")
+    regen.add_argument("--offline", action="store_true")
     regen.add_argument("--format", choices=["md", "json", "docx"], default="md")
     regen.add_argument("-o", "--output", type=Path)
     regen.set_defaults(handler=_regen)
@@ -95,6 +114,12 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true")
     check.set_defaults(handler=_check)
 
+    proof = commands.add_parser("proof", help="校对：标点、空格、数字日期、序号层级、重复词句、规范表述")
+    proof.add_argument("text", help="文字、文件（.docx/.pdf/.md/.txt 等）或草稿编号")
+    proof.add_argument("--json", action="store_true")
+    proof.add_argument("--fix", action="store_true", help="输出改正了机械性错误的全文")
+    proof.set_defaults(handler=_proof)
+
     tone = commands.add_parser("tone", help="与范文对比语气（句长、四字格、公文用语、口语词等）")
     tone.add_argument("text", help="文字、文件（.md/.txt/.docx）或草稿编号")
     tone.add_argument(
@@ -107,6 +132,8 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--synthetic", type=int, default=10000, help="合成语料的段落数（0 表示跳过）")
     bench.add_argument("--llm", action="store_true", help="只测起草流程（模拟的模型接口）与离线引擎")
     bench.set_defaults(handler=_bench)
+
+    register_users(commands, lambda settings: _service(settings).database)
     return parser
 
 
@@ -115,7 +142,7 @@ def _progress(done: int, total: int) -> None:
 
 
 def _index(args: argparse.Namespace, settings: Settings) -> int:
-    result = Library(settings).build(_progress)
+    result = _service(settings).library.build(_progress)
     print(
         f"索引完成：新增 {result.added} 段，删除 {result.removed} 段，未变 {result.unchanged} 段，用时 {result.seconds} 秒"
     )
@@ -123,8 +150,9 @@ def _index(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _corpus_add(args: argparse.Namespace, settings: Settings) -> int:
-    library = Library(settings)
+    library = _service(settings).library
     failed = 0
+    added = []
     for path in args.files:
         try:
             report = library.add(path, _progress)
@@ -132,14 +160,17 @@ def _corpus_add(args: argparse.Namespace, settings: Settings) -> int:
             print(f"未导入 {path}：{error}", file=sys.stderr)
             failed += 1
             continue
-        print(
-            f"已导入 {report.meta.id}：{report.meta.title}（{report.meta.unit_type}，{report.meta.kind}，{report.meta.script}）"
-        )
+        added.append({"id": report.meta.id, "title": report.meta.title})
+        if not args.json:
+            m = report.meta
+            print(f"已导入 {m.id}：{m.title}（{m.unit_type}，{m.kind}，{m.script}）")
+    if args.json:
+        print(json.dumps(added[0] if len(args.files) == 1 and added else added, ensure_ascii=False))
     return 1 if failed else 0
 
 
 def _corpus_list(args: argparse.Namespace, settings: Settings) -> int:
-    reports = Library(settings).corpus.reports()
+    reports = _service(settings).library.corpus.reports()
     if args.json:
         print(json.dumps([r.meta.model_dump() for r in reports], ensure_ascii=False, indent=2))
         return 0
@@ -149,8 +180,20 @@ def _corpus_list(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _corpus_show(args: argparse.Namespace, settings: Settings) -> int:
+    from drafting.corpus.show import format_report_tree, report_tree
+
+    report = _service(settings).library.corpus.get(args.id)
+    print(
+        json.dumps(report_tree(report), ensure_ascii=False, indent=2)
+        if args.json
+        else format_report_tree(report)
+    )
+    return 0
+
+
 def _corpus_remove(args: argparse.Namespace, settings: Settings) -> int:
-    report = Library(settings).remove(args.id)
+    report = _service(settings).library.remove(args.id)
     print(f"已删除 {report.meta.id}：{report.meta.title}")
     return 0
 
@@ -158,7 +201,7 @@ def _corpus_remove(args: argparse.Namespace, settings: Settings) -> int:
 def _search(args: argparse.Namespace, settings: Settings) -> int:
     if not args.query.strip():
         raise UserError("检索词不能为空。")
-    hits = Library(settings).search(
+    hits = _service(settings).library.search(
         args.query, k=args.k, part=args.part, unit_type=args.unit_type, mode=args.mode
     )
     if args.json:
@@ -172,24 +215,39 @@ def _search(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _store(settings: Settings) -> DraftStore:
-    return DraftStore(settings.data_dir / "drafts.sqlite3")
+def _outline(args: argparse.Namespace, settings: Settings) -> int:
+    from drafting.writing.facts import load_facts_file
+
+    outline = _service(settings).plan(load_facts_file(args.facts))
+    if args.json:
+        print(outline.model_dump_json(indent=2))
+        return 0
+    print(outline.title)
+    for section in outline.sections:
+        print(
+            f"[{section.key}] {section.heading or ('开头' if section.kind == 'opening' else '结尾')}（约 {section.budget_chars} 字）"
+        )
+        for fact in section.facts:
+            print(f"    - {fact}")
+    return 0
 
 
 def _draft(args: argparse.Namespace, settings: Settings) -> int:
+    from drafting.writing.facts import load_facts_file
+
+    service = _service(settings)
     facts = load_facts_file(args.facts)
-    if settings.llm_configured and not args.offline:
-        usage = estimate(facts, settings)
+    outline = _load_outline(args.outline) if args.outline else None
+    if service.uses_model(args.offline):
+        from drafting.models.presets import endpoint_host
+
+        usage, cost = service.estimate(facts, outline)
         print(
-            f"预计消耗：提示约 {usage.prompt_tokens} token，输出约 {usage.completion_tokens} token，"
-            f"费用约 {cost(usage, settings):.4f}（LLM_PRICE_INPUT/LLM_PRICE_OUTPUT 为每百万 token 单价）",
+            f"要点将发送到 {endpoint_host(settings)}。预计消耗：提示约 {usage.prompt_tokens} token，"
+            f"输出约 {usage.completion_tokens} token，费用约 {cost:.4f}（LLM_PRICE_INPUT/LLM_PRICE_OUTPUT 为每百万 token 单价）",
             file=sys.stderr,
         )
-    store = _store(settings)
-    draft = generate_draft(
-        facts, Library(settings), offline=args.offline, on_event=_print_progress, on_partial=store.save
-    )
-    store.save(draft)
+    draft = service.draft(facts, outline=outline, offline=args.offline, on_event=_print_progress)
     for warning in draft.warnings:
         print(f"提示：{warning}", file=sys.stderr)
     print(
@@ -198,7 +256,22 @@ def _draft(args: argparse.Namespace, settings: Settings) -> int:
     return _write(draft, args.format, args.output)
 
 
-def _print_progress(event: Event) -> None:
+def _load_outline(path: Path) -> "object":
+    from pydantic import ValidationError
+
+    from drafting.writing.outline import Outline
+
+    try:
+        return Outline.model_validate_json(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise UserError(f"找不到提纲文件：{path}") from error
+    except (ValidationError, UnicodeDecodeError) as error:
+        raise UserError(
+            f"提纲文件“{path.name}”格式不对：请用 drafting outline 要点文件 --json 生成后再编辑。"
+        ) from error
+
+
+def _print_progress(event: "Event") -> None:
     if event.kind == "outline":
         print("提纲：" + " / ".join(line for line in event.text.split("\n") if line), file=sys.stderr)
     elif event.kind == "section_failed":
@@ -208,34 +281,61 @@ def _print_progress(event: Event) -> None:
 
 
 def _regen(args: argparse.Namespace, settings: Settings) -> int:
-    store = _store(settings)
-    draft = regenerate_section(
-        store.get(args.draft_id), args.section_key, Library(settings), args.instruction
+    draft = _service(settings).regenerate(
+        args.draft_id, args.section_key, args.instruction, offline=args.offline
     )
-    store.save(draft)
     return _write(draft, args.format, args.output)
 
 
 def _show(args: argparse.Namespace, settings: Settings) -> int:
-    return _write(_store(settings).get(args.draft_id), args.format, args.output)
+    return _write(_service(settings).get(args.draft_id), args.format, args.output)
 
 
 def _list_drafts(args: argparse.Namespace, settings: Settings) -> int:
-    for draft_id, title, updated in _store(settings).list():
-        print(f"{draft_id}\t{updated}\t{title}")
+    for row in _service(settings).list_drafts():
+        mark = "\t有待核对的问题" if row.has_findings else ""
+        print(f"{row.id}\t{row.updated_at:%Y-%m-%d %H:%M}\t{row.title}{mark}")
     return 0
 
 
-def _write(draft: Draft, fmt: str, output: Path | None) -> int:
+def _findings_summary(draft: "Draft") -> str:
+    """One line a script or a person cannot miss: how much of the draft the guard could not vouch for."""
+    flagged = sum(len(s.flags) for s in draft.sections)
+    missing = sum(len(s.missing_facts) for s in draft.sections)
+    if not (flagged or missing):
+        return ""
+    return f"注意：{flagged} 处数值无依据，{missing} 条要点未写入。请核对标出的部分（drafting show {draft.id} --format json 查看详情）。"
+
+
+def _write(draft: "Draft", fmt: str, output: Path | None) -> int:
+    summary = _findings_summary(draft)
+    if summary:
+        print(summary, file=sys.stderr)
     if fmt == "docx":
-        data = draft_to_docx(draft)
+        from drafting.output.docx import draft_to_docx
+
         target = output or Path(f"{draft.title}.docx")
-        target.write_bytes(data)
-        print(f"已写入 {target}", file=sys.stderr)
+        target.write_bytes(draft_to_docx(draft))
+        print(
+            f"已写入 {target}" + ("（草稿仍有未核对的问题，导出前请先核对）" if summary else ""),
+            file=sys.stderr,
+        )
         return 0
     if fmt == "json":
         sections = [
-            s.model_dump(include={"key", "kind", "heading", "text", "status", "facts"})
+            s.model_dump(
+                include={
+                    "key",
+                    "kind",
+                    "heading",
+                    "theme",
+                    "text",
+                    "status",
+                    "facts",
+                    "flags",
+                    "missing_facts",
+                }
+            )
             for s in draft.sections
         ]
         text = json.dumps(
@@ -247,6 +347,7 @@ def _write(draft: Draft, fmt: str, output: Path | None) -> int:
                 "engine": draft.engine,
                 "usage": draft.usage.model_dump(),
                 "warnings": draft.warnings,
+                "has_findings": draft.has_findings,
             },
             ensure_ascii=False,
             indent=2,
@@ -262,10 +363,11 @@ def _write(draft: Draft, fmt: str, output: Path | None) -> int:
 
 
 def _check(args: argparse.Namespace, settings: Settings) -> int:
+    from drafting.writing.facts import load_facts_file
+
+    service = _service(settings)
     facts = load_facts_file(args.facts)
-    text = _text_of(args.draft, settings)
-    result = check_draft(text, facts)
-    copies = copied_from(text, Library(settings).corpus.reports())
+    result, copies = service.check(service.text_of(args.draft), facts)
     if args.json:
         print(
             json.dumps(
@@ -296,33 +398,41 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _text_of(value: str, settings: Settings) -> str:
-    """A file's text, a saved draft's text, or the argument itself."""
-    path = Path(value)
-    if path.suffix.lower() in SUPPORTED_SUFFIXES:
-        return read_document(path)  # a missing file is a Chinese error, not text to check
-    if re.fullmatch(r"[0-9a-f]{12}", value):
-        return _store(settings).get(value).markdown()
-    return value
+def _proof(args: argparse.Namespace, settings: Settings) -> int:
+    from drafting.checks.proof import apply_fixes, proofread
+
+    text = _service(settings).text_of(args.text)
+    findings = proofread(text)
+    if args.fix:
+        print(apply_fixes(text, findings))
+        return 0
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    f.model_dump(include={"rule", "excerpt", "suggestion", "line", "explanation"})
+                    for f in findings
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return 0
+    for f in findings:
+        print(f"第{f.line}行 [{f.rule}] “{f.excerpt}” → {f.suggestion}：{f.explanation}")
+    print(f"共 {len(findings)} 处。" if findings else "未发现问题。")
+    return 0
 
 
 def _tone(args: argparse.Namespace, settings: Settings) -> int:
-    corpus = Library(settings).corpus
-    text = _text_of(args.text, settings)
-    if args.ref:
-        references = [
-            corpus.get(ref).body if not Path(ref).exists() else read_document(Path(ref)) for ref in args.ref
-        ]
-    else:
-        unit = guess_unit_type(text)
-        references = [r.body for r in corpus.reports() if r.meta.unit_type == unit] or [
-            r.body for r in corpus.reports()
-        ]
-    report = compare(text, references)
+    service = _service(settings)
+    report = service.tone(service.text_of(args.text), args.ref)
     if args.json:
         print(report.model_dump_json(indent=2))
         return 0
     print(f"与参考范文的距离：{report.distance}（0 表示很接近，2 以上差别明显）")
+    if report.short_text_note:
+        print(f"提示：{report.short_text_note}")
     for metric in report.metrics.values():
         print(
             f"  {metric.explanation}  本文 {metric.value}，范文 {metric.reference_mean}±{metric.reference_std}"

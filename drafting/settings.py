@@ -1,28 +1,42 @@
 """All configuration in one place: environment, then `.env`, with Streamlit secrets passed in by the app.
 
 The library never imports Streamlit; `app.py` reads `st.secrets` (guarded) and hands the mapping to
-`load_settings`. Values given that way win over the environment.
+`load_settings`. Values given that way win over the environment. Tests set `ENV_FILE = None`, so a
+developer's `.env` (and the paid endpoint in it) is never read by a test.
 """
 
+import os
 from collections.abc import Mapping
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENV_FILE: str | None = ".env"
+
+
+def default_data_dir() -> Path:
+    """Drafts, the index and imported reports live outside the installed package, in the user's data folder."""
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "drafting"
+
+
+def bundled_corpus_dir() -> Path:
+    return Path(str(resources.files("drafting.examples")))
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     data_dir: Path = Field(
-        PROJECT_ROOT / "data", validation_alias=AliasChoices("DRAFTING_DATA_DIR", "data_dir")
+        default_factory=default_data_dir, validation_alias=AliasChoices("DRAFTING_DATA_DIR", "data_dir")
     )
     corpus_dir: Path = Field(
-        PROJECT_ROOT / "examples_corpus", validation_alias=AliasChoices("DRAFTING_CORPUS_DIR", "corpus_dir")
+        default_factory=bundled_corpus_dir, validation_alias=AliasChoices("DRAFTING_CORPUS_DIR", "corpus_dir")
     )
+    database_url: str = Field("", validation_alias=AliasChoices("DATABASE_URL", "database_url"))
 
     # Chat model: any OpenAI-compatible endpoint. No base URL and no key means the offline engine.
     llm_base_url: str = Field(
@@ -32,8 +46,10 @@ class Settings(BaseSettings):
         SecretStr(""), validation_alias=AliasChoices("LLM_API_KEY", "OPENAI_API_KEY", "llm_api_key")
     )
     llm_model: str = Field("gpt-4o-mini", validation_alias=AliasChoices("LLM_MODEL", "llm_model"))
-    llm_structured_method: Literal["json_schema", "function_calling", "json_mode"] = Field(
-        "json_mode", validation_alias=AliasChoices("LLM_STRUCTURED_METHOD", "llm_structured_method")
+    llm_provider: str = Field("", validation_alias=AliasChoices("LLM_PROVIDER", "llm_provider"))
+    llm_planner: bool = Field(False, validation_alias=AliasChoices("LLM_PLANNER", "llm_planner"))
+    llm_structured_method: Literal["json_schema", "function_calling", "json_mode", ""] = Field(
+        "", validation_alias=AliasChoices("LLM_STRUCTURED_METHOD", "llm_structured_method")
     )
     llm_connect_timeout: float = Field(
         10.0, validation_alias=AliasChoices("LLM_CONNECT_TIMEOUT", "llm_connect_timeout")
@@ -48,7 +64,7 @@ class Settings(BaseSettings):
     llm_max_output_tokens: int = Field(
         4000, validation_alias=AliasChoices("LLM_MAX_OUTPUT_TOKENS", "llm_max_output_tokens")
     )
-    llm_concurrency: int = Field(4, validation_alias=AliasChoices("LLM_CONCURRENCY", "llm_concurrency"))
+    llm_concurrency: int = Field(0, validation_alias=AliasChoices("LLM_CONCURRENCY", "llm_concurrency"))
     llm_price_input_per_mtok: float = Field(
         0.0, validation_alias=AliasChoices("LLM_PRICE_INPUT", "llm_price_input_per_mtok")
     )
@@ -95,4 +111,4 @@ def load_settings(secrets: Mapping[str, Any] | None = None, **overrides: Any) ->
     from drafting.models.presets import with_saved_endpoint
 
     given = {key.lower(): value for key, value in (secrets or {}).items() if not isinstance(value, Mapping)}
-    return with_saved_endpoint(Settings(**{**given, **overrides}))
+    return with_saved_endpoint(Settings(_env_file=ENV_FILE, **{**given, **overrides}))

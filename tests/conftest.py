@@ -1,6 +1,7 @@
 import os
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,15 +10,40 @@ from pathlib import Path
 import httpx
 import pytest
 
+import drafting.models
+import drafting.settings
 from drafting.retrieval.library import Library
+from drafting.service import DraftingService
 from drafting.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
+pytest_plugins = ["tests.pg"]
 
-# Tests never talk to a model endpoint or the network; clear anything the shell may have set.
-for name in ("LLM_BASE_URL", "OPENAI_BASE_URL", "LLM_API_KEY", "OPENAI_API_KEY", "CHROMA_HOST", "EMBEDDER"):
+# Tests never talk to a model endpoint or the network: no real model request unless a test opts in with
+# `allow_model_requests`, no developer `.env`, nothing the shell may have set, no writes to the real data folder.
+drafting.models.ALLOW_MODEL_REQUESTS = False
+drafting.settings.ENV_FILE = None
+for name in (
+    "LLM_BASE_URL",
+    "OPENAI_BASE_URL",
+    "LLM_API_KEY",
+    "OPENAI_API_KEY",
+    "LLM_PROVIDER",
+    "LLM_PLANNER",
+    "CHROMA_HOST",
+    "EMBEDDER",
+    "DATABASE_URL",
+    "DRAFTING_DATA_DIR",
+):
     os.environ.pop(name, None)
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="drafting-tests-xdg-")
+
+
+@pytest.fixture
+def allow_model_requests(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opt in: this test talks to a local endpoint (the simulator or llama.cpp) over a real wire."""
+    monkeypatch.setattr(drafting.models, "ALLOW_MODEL_REQUESTS", True)
 
 
 def free_port() -> int:
@@ -60,3 +86,9 @@ def serving(
     finally:
         process.kill()  # llama.cpp keeps generating abandoned requests; a plain SIGTERM would wait for them
         process.wait(timeout=20)
+
+
+@pytest.fixture
+def service(built_library: Library) -> DraftingService:
+    """The service the app and CLI use, on the session's built index (drafts go to its data folder)."""
+    return DraftingService(built_library.settings, library=built_library)

@@ -1,46 +1,55 @@
-"""A chat model that answers the pipeline's prompts like the simulator does, without any network."""
+"""Fake chat models for tests: FunctionModels that answer by prompt name, like a careful but plain writer."""
 
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+import json
+import re
+from collections.abc import Callable
 
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from drafting.models.function import FunctionModel
+from drafting.models.protocol import Prompt
+from drafting.text.numerals import chinese_numeral
+from drafting.writing.template_writer import enumerate_facts
+from drafting.writing.themes import keyword_theme, theme_by_key
 
-from drafting.simulator import scripted_reply
+
+def block(prompt: Prompt, tag: str) -> list[str]:
+    """The lines inside <tag>…</tag> of the prompt's user message."""
+    m = re.search(rf"<{tag}>\n(.*?)\n</{tag}>", prompt.text("human"), re.S)
+    return [line.strip() for line in m.group(1).splitlines() if line.strip()] if m else []
 
 
-class FakeChatModel(BaseChatModel):
-    calls: int = 0
+def outline_reply(prompt: Prompt) -> str:
+    groups: dict[str, list[str]] = {}
+    for fact_id, fact in re.findall(r"^(F\d+)：(.*)$", prompt.text("human"), re.M):
+        groups.setdefault(keyword_theme(fact) or "other", []).append(fact_id)
+    sections = [
+        {"theme": key, "heading": theme_by_key(key).headings["default"], "fact_ids": ids}
+        for key, ids in groups.items()
+    ]
+    return json.dumps({"sections": sections}, ensure_ascii=False)
 
-    @property
-    def _llm_type(self) -> str:
-        return "fake"
 
-    def _reply(self, messages: list[BaseMessage]) -> str:
-        self.calls += 1
-        system = "\n".join(str(m.content) for m in messages if m.type == "system")
-        user = "\n".join(str(m.content) for m in messages if m.type == "human")
-        return scripted_reply(system, user)
+REPLIES: dict[str, Callable[[Prompt], str]] = {
+    "outline": outline_reply,
+    "section": lambda p: "工会扎实推进相关工作。" + "".join(enumerate_facts(block(p, "facts"))),
+    "problems": lambda p: (
+        "在肯定成绩的同时，我们也清醒地认识到工作中还存在一些不足："
+        + "".join(enumerate_facts(block(p, "problems")))
+    ),
+    "plan": lambda p: "\n".join(
+        f"（{chinese_numeral(i)}）{line}。"
+        for i, line in enumerate(
+            [*block(p, "plans"), *(f"针对{problem}的问题，加强改进" for problem in block(p, "problems"))],
+            start=1,
+        )
+    ),
+    "opening": lambda p: (
+        "在上级工会和单位党组织的正确领导下，工会围绕中心、服务大局，扎实开展各项工作。现将有关情况报告如下："
+    ),
+    "closing": lambda p: "我们将在上级工会和单位党组织的领导下，再接再厉，为单位发展作出新的更大贡献。",
+}
 
-    def _generate(
-        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kwargs: Any
-    ) -> ChatResult:
-        text = self._reply(messages)
-        usage = {"input_tokens": 100, "output_tokens": len(text), "total_tokens": 100 + len(text)}
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text, usage_metadata=usage))])
 
-    def _stream(
-        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kwargs: Any
-    ) -> Iterator[ChatGenerationChunk]:
-        text = self._reply(messages)
-        for start in range(0, len(text), 4):
-            yield ChatGenerationChunk(message=AIMessageChunk(content=text[start : start + 4]))
-        usage = {"input_tokens": 100, "output_tokens": len(text), "total_tokens": 100 + len(text)}
-        yield ChatGenerationChunk(message=AIMessageChunk(content="", usage_metadata=usage))
-
-    async def _astream(
-        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kwargs: Any
-    ) -> AsyncIterator[ChatGenerationChunk]:
-        for chunk in self._stream(messages, stop, None, **kwargs):
-            yield chunk
+def scripted_model(**overrides: Callable[[Prompt], str]) -> FunctionModel:
+    """A FunctionModel answering every pipeline prompt by its name; `overrides` replace replies by name."""
+    replies = {**REPLIES, **overrides}
+    return FunctionModel(lambda prompt: replies[prompt.name](prompt))

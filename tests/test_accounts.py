@@ -15,7 +15,6 @@ from drafting.errors import UserError
 from drafting.storage import Actor, Database, PermissionDenied, audit_log, open_database
 from drafting.storage.models import LoginSession, User
 
-pytest_plugins = ["tests.pg"]  # postgres_url, database_url, fast_passwords, sign_in
 SignIn = Callable[..., Actor]
 PASSWORD = "correct horse battery"
 

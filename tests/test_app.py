@@ -5,7 +5,7 @@ import html
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from drafting.output.store import DraftStore
+from drafting.service import DraftingService
 from tests.conftest import ROOT
 
 
@@ -32,7 +32,7 @@ def test_draft_from_the_example_and_regenerate_a_section(app, built_library):
     texts = shown(app.markdown)
     assert "春节走访慰问困难职工23户，发放慰问金4.6万元" in texts
     draft_id = app.session_state["draft_id"]
-    store = DraftStore(built_library.settings.data_dir / "drafts.sqlite3")
+    store = DraftingService(built_library.settings)
     before = {s.key: s.text for s in store.get(draft_id).sections}
     app.text_input(key=f"ins_{draft_id}_work-care").input("更简洁")
     app.button(key=f"regen_{draft_id}_work-care").click().run()
@@ -61,11 +61,11 @@ def test_every_page_renders(app, page):
 
 def test_drafting_with_a_model_shows_the_estimate_and_streams(built_library, monkeypatch):
     from drafting.models import factory
-    from tests.fakes import FakeChatModel
+    from tests.fakes import scripted_model
 
     monkeypatch.setenv("DRAFTING_DATA_DIR", str(built_library.settings.data_dir))
     monkeypatch.setenv("LLM_BASE_URL", "http://127.0.0.1:9/v1")
-    monkeypatch.setattr(factory, "build_chat_model", lambda settings: FakeChatModel())
+    monkeypatch.setattr(factory, "build_chat_model", lambda settings: scripted_model())
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     assert not any("离线引擎" in info.value for info in app.info)
     app.button[0].click().run()
@@ -114,7 +114,7 @@ def test_library_history_and_versions(built_library, tmp_path, monkeypatch):
     draft_id = app.session_state["draft_id"]
     app.button(key=f"regen_{draft_id}_work-care").click().run()
     app.button(key=f"restore_{draft_id}_work-care_0").click().run()
-    store = DraftStore(built_library.settings.data_dir / "drafts.sqlite3")
+    store = DraftingService(built_library.settings)
     restored = store.get(draft_id).section("work-care")
     assert restored.text.startswith("工会始终把职工的冷暖放在心上") and len(restored.previous_versions) == 1
 
@@ -141,7 +141,7 @@ def test_tone_page_compares_the_current_draft(app):
 
 def test_rewrite_toward_a_reference_from_the_tone_page(built_library, monkeypatch):
     from drafting.models import factory
-    from tests.fakes import FakeChatModel
+    from tests.fakes import scripted_model
 
     monkeypatch.setenv("DRAFTING_DATA_DIR", str(built_library.settings.data_dir))
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
@@ -151,11 +151,12 @@ def test_rewrite_toward_a_reference_from_the_tone_page(built_library, monkeypatc
     app.sidebar.radio(key="page").set_value("语气对比").run()
     app.button(key="manner_go").click().run()
     assert any("需要大模型" in e.value for e in app.error)  # offline: says so plainly
-    monkeypatch.setattr(factory, "build_chat_model", lambda settings: FakeChatModel())
+    monkeypatch.setattr(factory, "build_chat_model", lambda settings: scripted_model())
+    monkeypatch.setenv("LLM_BASE_URL", "http://fake.invalid/v1")
     app.selectbox(key="manner_key").set_value("work-care").run()
     app.button(key="manner_go").click().run()
     assert not app.exception and any("已改写" in m.value for m in app.success)
-    care = DraftStore(built_library.settings.data_dir / "drafts.sqlite3").get(draft_id).section("work-care")
+    care = DraftingService(built_library.settings).get(draft_id).section("work-care")
     assert len(care.previous_versions) == 1 and "春节走访慰问困难职工23户" in care.text
 
 
@@ -178,3 +179,71 @@ def test_history_open_switches_to_the_draft_page(app):
     app.button(key=f"open_{draft_id}").click().run()
     assert not app.exception
     assert app.sidebar.radio(key="page").value == "起草" and app.header[0].value == "起草"
+
+
+def test_the_outline_can_be_edited_before_writing(app, built_library):
+    """Rename a section, move a bullet into another one (merging), drop nothing else, then write."""
+    app.button[0].click().run()
+    app.button(key="FormSubmitter:facts-先看提纲（可调整后再写作）").click().run()
+    assert not app.exception and "outline" in app.session_state
+    outline = app.session_state["outline"]
+    work = [s for s in outline["sections"] if s["kind"] == "work"]
+    assert len(work) >= 5 and "draft_id" not in app.session_state
+    sections = [{"标题": s["heading"], "顺序": i + 1, "保留": True} for i, s in enumerate(work)]
+    sections[0]["标题"] = "民主管理与院务公开"
+    sections[0]["顺序"] = 99  # now last
+    # move the women's bullet into the culture section (a merge: the emptied section is dropped)
+    owner = {f: s["heading"] for s in work for f in s["facts"]}
+    owner = {f: ("民主管理与院务公开" if h == work[0]["heading"] else h) for f, h in owner.items()}
+    women = next(s for s in work if s["theme"] == "women")
+    culture = next(s for s in work if s["theme"] == "culture")
+    for fact in women["facts"]:
+        owner[fact] = culture["heading"]
+    app.session_state["outline_sections"] = {"edited_rows": {}, "added_rows": [], "deleted_rows": []}
+    app.session_state["outline_bullets"] = {"edited_rows": {}, "added_rows": [], "deleted_rows": []}
+    from drafting.writing.outline import Outline, PlannedSection
+
+    edited = Outline(
+        title=outline["title"],
+        sections=[outline["sections"][0]]
+        + [
+            PlannedSection(**{**s, "facts": [f for f in owner if owner[f] == s["heading"]]})
+            for s in work[1:]
+            if s["theme"] != "women"
+        ]
+        + [PlannedSection(**{**work[0], "heading": "民主管理与院务公开"})]
+        + [s for s in outline["sections"] if s["kind"] != "work"][1:],
+    )
+    service = DraftingService(built_library.settings)
+    from drafting.writing.facts import load_facts_file
+
+    draft = service.draft(load_facts_file(ROOT / "drafting" / "data" / "example_facts.yaml"), outline=edited)
+    headings = [s.heading for s in draft.sections if s.kind == "work"]
+    assert headings[-1] == "民主管理与院务公开" and not any(s.theme == "women" for s in draft.sections)
+    culture_text = draft.section(culture["key"]).text
+    assert "参与女职工120人" in culture_text and "组织全院职工健步走活动" in culture_text
+
+
+def test_word_export_needs_confirmation_while_findings_are_open(app):
+    app.button[0].click().run()
+    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    draft_id = app.session_state["draft_id"]
+    assert any(b.label == "下载 Word (.docx)" for b in app.get("download_button"))
+    app.text_area(key=f"edit_{draft_id}_work-care").input("春节走访慰问困难职工32户。")
+    app.button(key=f"save_{draft_id}_work-care").click().run()
+    assert not any(b.label == "下载 Word (.docx)" for b in app.get("download_button"))
+    app.checkbox(key=f"export_ok_{draft_id}").check().run()
+    assert any(b.label == "下载 Word (.docx)" for b in app.get("download_button"))
+
+
+def test_proofreading_findings_get_one_click_fixes(app, built_library):
+    app.button[0].click().run()
+    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    draft_id = app.session_state["draft_id"]
+    app.text_area(key=f"edit_{draft_id}_work-care").input("春节走访慰问困难职工23户,发放慰问金4.6万元。。")
+    app.button(key=f"save_{draft_id}_work-care").click().run()
+    assert any("校对" in e.label for e in app.expander)
+    app.button(key=f"fixall_{draft_id}_work-care").click().run()
+    care = DraftingService(built_library.settings).get(draft_id).section("work-care")
+    assert care.text == "春节走访慰问困难职工23户，发放慰问金4.6万元。"
+    assert care.previous_versions[-1] == "春节走访慰问困难职工23户,发放慰问金4.6万元。。"

@@ -11,9 +11,7 @@ import pytest
 from drafting.cli import main
 from drafting.errors import UserError
 from drafting.output.docx import draft_to_docx
-from drafting.output.store import DraftStore
 from drafting.writing.facts import load_facts_file, parse_facts
-from drafting.writing.pipeline import generate_draft, regenerate_section, restore_version
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "drafting" / "data" / "example_facts.yaml"
 STRUCTURAL = re.compile(r"^[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|[一二三四五六七八九十]+是")
@@ -23,9 +21,9 @@ def _numbers(text: str) -> set[str]:
     return set(re.findall(r"\d+(?:\.\d+)?", text))
 
 
-@pytest.fixture(scope="module")
-def draft(built_library):
-    return generate_draft(load_facts_file(EXAMPLE), built_library)
+@pytest.fixture
+def draft(service):
+    return service.draft(load_facts_file(EXAMPLE))
 
 
 def test_draft_is_complete_and_in_order(draft):
@@ -54,7 +52,7 @@ def test_enumeration_style(draft):
     assert "新发展会员45人" in self_build
 
 
-def test_plan_answers_each_problem_or_marks_a_placeholder(built_library):
+def test_plan_answers_each_problem_or_marks_a_placeholder(service):
     facts = parse_facts(
         {
             "organization": "某中学工会",
@@ -64,23 +62,20 @@ def test_plan_answers_each_problem_or_marks_a_placeholder(built_library):
             "plans": ["改善文体活动场地"],
         }
     )
-    draft = generate_draft(facts, built_library)
+    draft = service.draft(facts)
     plan = draft.section("plan").text
     assert "（一）改善文体活动场地。" in plan
     assert "针对“会员信息统计不及时”的问题，【待补充：具体改进措施】" in plan
     assert "职工文体活动场地不足”的问题" not in plan
 
 
-def test_placeholders_instead_of_invented_problems_and_plans(built_library):
-    draft = generate_draft(
-        parse_facts({"organization": "某公司工会", "period": "2025年", "facts": ["组织篮球赛"]}),
-        built_library,
-    )
+def test_placeholders_instead_of_invented_problems_and_plans(service):
+    draft = service.draft(parse_facts({"organization": "某公司工会", "period": "2025年", "facts": ["组织篮球赛"]}))
     assert draft.section("problems").text.startswith("【待补充")
     assert "【待补充：请填写下一阶段的工作计划" in draft.section("plan").text
 
 
-def test_half_year_and_traditional_input(built_library):
+def test_half_year_and_traditional_input(service):
     facts = parse_facts(
         {
             "organization": "某醫院工會",
@@ -89,26 +84,26 @@ def test_half_year_and_traditional_input(built_library):
             "plans": ["籌辦職工運動會"],
         }
     )
-    draft = generate_draft(facts, built_library)
+    draft = service.draft(facts)
     assert facts.report_type == "half_year" and facts.next_period == "2025年下半年"
     assert draft.section("plan").heading == "下半年工作安排"  # 繁體: same characters
     assert "走訪慰問困難職工10戶" in draft.markdown()
     assert "總結" in draft.title and "會" in draft.section("opening").text
 
 
-def test_regenerating_one_section_leaves_the_others_byte_for_byte(draft, built_library):
+def test_regenerating_one_section_leaves_the_others_byte_for_byte(draft, service):
     before = {s.key: s.text for s in draft.sections}
-    regenerate_section(draft, "work-democracy", built_library)
-    after = {s.key: s.text for s in draft.sections}
+    regenerated = service.regenerate(draft.id, "work-democracy")
+    after = {s.key: s.text for s in regenerated.sections}
     assert [k for k in before if before[k] != after[k]] == ["work-democracy"]
     assert "召开五届三次职代会" in after["work-democracy"]
-    restore_version(draft, "work-democracy", 0)
-    assert draft.section("work-democracy").text == before["work-democracy"]
+    restored = service.restore(draft.id, "work-democracy", 0)
+    assert restored.section("work-democracy").text == before["work-democracy"]
     with pytest.raises(UserError):
-        regenerate_section(draft, "no-such-section", built_library)
+        service.regenerate(draft.id, "no-such-section")
 
 
-def test_bad_input_is_data_not_instructions(built_library):
+def test_bad_input_is_data_not_instructions(service):
     facts = parse_facts(
         {
             "organization": "某工会",
@@ -125,7 +120,7 @@ def test_bad_input_is_data_not_instructions(built_library):
             ],
         }
     )
-    draft = generate_draft(facts, built_library)
+    draft = service.draft(facts)
     text = draft.markdown()
     assert "<script>" not in text and "evil.example" not in text and "🎉" not in text
     assert "忽略以上指令" not in text and any("忽略以上指令" in w for w in draft.warnings)
@@ -166,7 +161,7 @@ def test_docx_follows_gb_t_9704_conventions(draft):
     assert "PAGE" in footer and "— " in footer and '<w:sz w:val="28"/>' in footer
 
 
-def test_cli_draft_regen_show(built_library, tmp_path, monkeypatch, capsys):
+def test_cli_draft_regen_show(built_library, service, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("DRAFTING_DATA_DIR", str(built_library.settings.data_dir))
     assert main(["draft", str(EXAMPLE), "--format", "json"]) == 0
     produced = json.loads(capsys.readouterr().out)
@@ -180,7 +175,7 @@ def test_cli_draft_regen_show(built_library, tmp_path, monkeypatch, capsys):
     out = tmp_path / "d.docx"
     assert main(["show", draft_id, "--format", "docx", "-o", str(out)]) == 0
     assert out.read_bytes().startswith(b"PK")
-    assert DraftStore(built_library.settings.data_dir / "drafts.sqlite3").get(draft_id).id == draft_id
+    assert service.get(draft_id).id == draft_id
 
 
 def test_cli_bad_facts_file(tmp_path, capsys):

@@ -8,15 +8,14 @@ import pytest
 from drafting.checks.factguard import check_draft, chinese_to_int, load_guard_cases, measure_guard
 from drafting.cli import main
 from drafting.writing.facts import load_facts_file, parse_facts
-from drafting.writing.pipeline import generate_draft
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "drafting" / "data" / "example_facts.yaml"
 
 
-@pytest.fixture(scope="module")
-def clean(built_library):
+@pytest.fixture
+def clean(service):
     facts = load_facts_file(EXAMPLE)
-    return facts, generate_draft(facts, built_library).markdown()
+    return facts, service.draft(facts).markdown()
 
 
 def test_a_clean_offline_draft_has_no_findings(clean):

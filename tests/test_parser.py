@@ -132,3 +132,107 @@ def test_text_is_preserved_by_the_tree():
     report = BUNDLED.get("seed000-02")
     joined = "".join(s.text() for s in report.parsed().sections).replace("\n", "")
     assert joined == report.body.replace("\n", "")
+
+
+# Text as pasted from a web page or WeChat: one line per paragraph, no blank lines, half-width
+# punctuation, and the page's "篇1" after the title.
+PASTED_LINES = [
+    "学校2023年度工作总结篇1",
+    "2023年,学校工会在上级工会和学校党总支的正确领导下,团结带领全体教职工扎实开展工作.现将一年来的工作总结如下:",
+    "一.加强思想引领.组织教职工开展政治理论学习12次.",
+    "二.推进民主管理",
+    "(一)召开教代会",
+    "3月召开教代会,审议通过《绩效工资分配方案》.",
+    "(二)推进校务公开",
+    "每学期公开重大事项2次.",
+    "三.关心教职工生活",
+    "走访慰问困难教职工15人;组织全体教职工健康体检.",
+    "四.存在的不足",
+    "一是活动形式还不够丰富;二是工会干部业务能力有待提高.",
+    "五.2024年工作计划",
+    "(一)继续加强教职工思想政治建设.",
+    "(二)办好教职工之家.",
+    "总之,学校工会将再接再厉,开创工会工作新局面.",
+]
+
+STREET_UNION_LINES = [
+    "城关街道总工会2023年工作总结",
+    "2023年,城关街道总工会在街道党工委和区总工会的正确领导下,团结带领辖区广大职工,各项工作取得了新进展."
+    "现将全年工作总结如下:",
+    "1.推进基层工会组建",
+    "全年新建基层工会12家,新发展会员860人.",
+    "2.深化帮扶救助",
+    "(1)开展送温暖活动",
+    "春节期间走访慰问困难职工30户.",
+    "(2)做好新就业形态劳动者服务",
+    "建成户外劳动者驿站5个.",
+    "3.开展劳动和技能竞赛",
+    "举办辖区职工技能竞赛3场,参赛职工420人次.",
+    "4.存在的问题",
+    "一是部分小微企业工会作用发挥不够;二是工会干部队伍力量薄弱.",
+    "5.2024年工作打算",
+    "继续扩大工会组织覆盖面,加强基层工会规范化建设.",
+]
+
+CHINESE_YEAR_PARAGRAPHS = [
+    "二〇二三年，我镇总工会在镇党委和县总工会的领导下，紧紧围绕全镇中心工作，扎实推进各项工作。现将有关情况总结如下：",
+    "二〇二三年工作总结",
+    "第一，加强职工思想引领。组织职工学习宣讲8场。",
+    "第二，维护职工合法权益。调处劳动争议6件。",
+    "第三，关心困难职工。慰问困难职工20户。",
+    "二〇二四年工作计划",
+    "（一）推进乡镇工会规范化建设。",
+    "（二）深化职工服务阵地建设。",
+    "总之，镇总工会将再接再厉，开创工会工作新局面。",
+]
+
+
+@pytest.mark.parametrize("normalised", [False, True], ids=["as pasted", "normalised"])
+def test_pasted_text_with_single_line_breaks_and_a_pian_title(normalised):
+    from drafting.documents import normalise_pasted_text
+
+    text = "\n".join(PASTED_LINES)
+    parsed = parse_report(normalise_pasted_text(text) if normalised else text)
+    assert parsed.title == "学校2023年度工作总结"  # a title, not a heading holding the whole report
+    assert [s.part for s in parsed.top_level] == ["work", "work", "work", "problems", "plan"]
+    assert parsed.top_level[0].title == "加强思想引领"
+    assert parsed.top_level[0].paragraphs == ["组织教职工开展政治理论学习12次."]
+    assert [c.title for c in parsed.top_level[1].children] == ["召开教代会", "推进校务公开"]
+    assert parsed.top_level[4].title == "2024年工作计划" and len(parsed.top_level[4].children) == 2
+    assert parsed.sections[0].part == "opening" and parsed.sections[-1].part == "closing"
+
+
+def test_street_union_report_numbered_with_half_width_stops():
+    parsed = parse_report("\n".join(STREET_UNION_LINES))
+    assert parsed.title == "城关街道总工会2023年工作总结"
+    assert [s.title for s in parsed.top_level] == [
+        "推进基层工会组建",
+        "深化帮扶救助",
+        "开展劳动和技能竞赛",
+        "存在的问题",
+        "2024年工作打算",  # "5.2024年…" is heading 5, not the number 5.2024
+    ]
+    assert [s.part for s in parsed.top_level] == ["work", "work", "work", "problems", "plan"]
+    assert [c.title for c in parsed.top_level[1].children] == ["开展送温暖活动", "做好新就业形态劳动者服务"]
+
+
+def test_report_with_years_in_chinese_numerals_and_bare_part_headings():
+    parsed = parse_report("\n\n".join(CHINESE_YEAR_PARAGRAPHS))
+    assert parsed.title == ""
+    summary, plan = parsed.top_level
+    assert (summary.title, summary.part, len(summary.children)) == ("二〇二三年工作总结", "work", 3)
+    assert (plan.title, plan.part, len(plan.children)) == ("二〇二四年工作计划", "plan", 2)
+    assert all(c.part == "work" for c in summary.children)
+
+
+def test_a_lone_bare_first_line_is_the_title_but_a_summary_heading_with_a_plan_sibling_is_not():
+    body = "一、民主管理\n召开职代会一次。\n二、送温暖\n走访困难职工30户。"
+    assert parse_report("2023年度工作总结\n" + body).title == "2023年度工作总结"
+    with_plan = parse_report("2023年度工作总结\n" + body + "\n2024年工作计划\n（一）继续做好各项工作。")
+    assert with_plan.title == ""
+    assert [s.title for s in with_plan.top_level] == ["2023年度工作总结", "2024年工作计划"]
+
+
+def test_a_decimal_at_the_start_of_a_paragraph_is_not_a_heading():
+    parsed = parse_report("一、会员发展\n\n1.2万名职工加入工会。")
+    assert len(parsed.top_level) == 1 and parsed.top_level[0].paragraphs == ["1.2万名职工加入工会。"]

@@ -1,12 +1,17 @@
 """The proofreading engine: each rule on a planted error and on its correct counterpart, the fixes,
 recall on the shipped cases, zero findings on offline-engine drafts, and speed."""
 
+import asyncio
 import time
 
 import pytest
 
 from drafting.checks.proof import ProofFinding, apply_fixes, corpus_bodies, proof_benchmark, proofread
 from drafting.resources import load_data
+from drafting.writing.facts import parse_facts
+from drafting.writing.pipeline import Pipeline
+from drafting.writing.planner import plan_locally
+from drafting.writing.template_writer import TemplateWriter, write_section
 
 # (rule, text, line, excerpt, fix): the error sits on `line` so line numbering is checked too.
 PLANTED = [
@@ -220,15 +225,9 @@ FACTS = [
 
 @pytest.mark.parametrize("data", FACTS, ids=lambda data: data["organization"])
 def test_offline_engine_drafts_have_no_findings(data):
-    # imported here: these modules are being moved into subpackages
-    from drafting.writing.draft import Draft
-    from drafting.writing.facts import parse_facts
-    from drafting.writing.outline import plan_outline
-    from drafting.writing.template_writer import write_offline, write_section
-
     facts = parse_facts(data)
-    outline = plan_outline(facts, None)  # no embedder: keywords place the facts, the rest go to 其他
-    draft = Draft(title=outline.title, facts=facts, sections=write_offline(outline, facts), engine="offline")
+    outline = plan_locally(facts)  # no embedder: keywords place the facts, the rest go to 其他
+    draft = asyncio.run(Pipeline(TemplateWriter()).write(outline, facts, emit=lambda event: None))
     texts = [draft.markdown()] + [
         write_section(planned, facts, outline, variant, instruction)
         for planned in outline.sections

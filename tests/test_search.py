@@ -40,7 +40,7 @@ def test_hybrid_beats_each_retriever_alone_on_the_labelled_set(built_library):
 
 def test_relevance_judging():
     labelled = load_queries()
-    from drafting.retrieval.search import Hit
+    from drafting.retrieval.hit import Hit
 
     hit = Hit(
         text="",

@@ -18,7 +18,6 @@ from drafting.storage.models import AuditEntry, Base
 
 TABLES = {"units", "users", "sessions", "drafts", "reports", "settings", "quotas", "token_usage", "audit_log"}
 
-pytest_plugins = ["tests.pg"]  # postgres_url, database_url
 
 
 def test_default_url_is_a_sqlite_file_in_the_data_folder(tmp_path: Path) -> None:

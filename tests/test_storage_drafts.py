@@ -20,7 +20,6 @@ from drafting.storage import (
     open_database,
 )
 
-pytest_plugins = ["tests.pg"]  # postgres_url, database_url, sign_in
 SignIn = Callable[..., Actor]  # the sign_in fixture of tests/pg.py
 
 

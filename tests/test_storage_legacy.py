@@ -22,8 +22,6 @@ from drafting.storage import (
 )
 from drafting.storage.models import DraftRow
 
-pytest_plugins = ["tests.pg"]  # postgres_url, database_url, sign_in
-
 
 class Section(BaseModel):
     key: str

@@ -10,7 +10,6 @@ from drafting.storage import Actor, Database, PermissionDenied, ReportRepository
 
 BODY = "一、主要工作\n\n全年组织职工培训 12 场。\n\n二、明年计划\n\n继续开展技能竞赛。"
 
-pytest_plugins = ["tests.pg"]  # postgres_url, database_url, sign_in
 SignIn = Callable[..., Actor]  # the sign_in fixture of tests/pg.py
 
 

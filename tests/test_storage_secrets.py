@@ -25,7 +25,6 @@ KEY = "sk-test-4f9c2a7d1e8b"
 OFFICIAL = "https://api.deepseek.com/v1"
 ELSEWHERE = "https://collector.example.net/v1"
 
-pytest_plugins = ["tests.pg"]  # postgres_url, database_url, sign_in
 SignIn = Callable[..., Actor]  # the sign_in fixture of tests/pg.py
 
 

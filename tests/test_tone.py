@@ -57,3 +57,26 @@ def test_share_of_pairs_ranked_correctly():
     from drafting.checks.tone import ranked_correctly
 
     assert ranked_correctly(REFERENCES) == 1.0
+
+
+def test_a_short_paragraph_gets_the_metrics_and_a_note_that_they_are_noisy():
+    paragraph = "工会今年组织职工开展健步走和读书活动，大家挺满意的。"
+    assert len(paragraph) < 30
+    report = compare(paragraph, REFERENCES)
+    assert report.metrics["colloquial_rate"].value > 0 and report.metrics["sentence_length"].value > 0
+    assert "文字较短" in report.short_text_note and "仅供参考" in report.short_text_note
+    # one paragraph has no headings or paragraph structure to judge
+    assert "heading_share" not in report.metrics and not any("层次标题" in s for s in report.suggestions)
+
+
+def test_a_full_report_has_no_short_text_note():
+    report = compare(REFERENCES[0], REFERENCES)
+    assert report.short_text_note == "" and "heading_share" in report.metrics
+
+
+@pytest.mark.parametrize("text", ["", "  \n\u3000 \n"])
+def test_empty_text_is_a_user_error(text):
+    from drafting.errors import UserError
+
+    with pytest.raises(UserError, match="没有可对比的文字"):
+        compare(text, REFERENCES)

@@ -1,12 +1,25 @@
 """Accounts for the office service: users in units, sign-in sessions, daily token quotas.
 
 With no account at all (`Users.has_any_user()` is False) the tool runs in single-user mode as
-`Actor.local()`; creating the first (admin) account switches it to sign-in mode.
+`Actor.local()`; creating the first (admin) account switches it to sign-in mode. The names below load
+on first use, so the command line can register `drafting users` without loading SQLAlchemy.
 """
 
-from drafting.accounts.passwords import Passwords
-from drafting.accounts.quotas import QuotaExceeded, Quotas
-from drafting.accounts.sessions import Sessions
-from drafting.accounts.users import UserInfo, Users
+from importlib import import_module
+from typing import Any
 
-__all__ = ["Passwords", "QuotaExceeded", "Quotas", "Sessions", "UserInfo", "Users"]
+_EXPORTS = {
+    "Passwords": "drafting.accounts.passwords",
+    "QuotaExceeded": "drafting.accounts.quotas",
+    "Quotas": "drafting.accounts.quotas",
+    "Sessions": "drafting.accounts.sessions",
+    "UserInfo": "drafting.accounts.users",
+    "Users": "drafting.accounts.users",
+}
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(name)
+    return getattr(import_module(_EXPORTS[name]), name)

@@ -113,6 +113,20 @@ def _context(text: str, position: int) -> str:
 
 def check_draft(draft_text: str, facts: Facts) -> CheckResult:
     """Values in the draft that no fact supports, facts the draft never uses, and problems without a measure."""
+    unsupported, changed_levels, text = _value_findings(draft_text, facts)
+    missing = [line for line in facts.facts if not _used(line, text)]
+    coverage = 1 - len(missing) / len(facts.facts) if facts.facts else 1.0
+    return CheckResult(
+        unsupported=unsupported,
+        changed_levels=changed_levels,
+        missing_facts=missing,
+        coverage=round(coverage, 3),
+        problems_without_measure=problems_without_measure(draft_text, facts),
+    )
+
+
+def _value_findings(draft_text: str, facts: Facts) -> tuple[list[Finding], list[Finding], str]:
+    """Unsupported values and changed levels, with the normalised text they were found in."""
     lines = facts.facts + facts.problems + facts.plans
     ledger_text = to_simplified("\n".join(lines))
     allowed_periods = to_simplified(f"{facts.period} {facts.next_period or ''}")
@@ -149,15 +163,7 @@ def check_draft(draft_text: str, facts: Facts) -> CheckResult:
         for m in _LEVEL.finditer(text)
         if m.group(0) not in ledger_text
     ]
-    missing = [line for line in facts.facts if not _used(line, text)]
-    coverage = 1 - len(missing) / len(facts.facts) if facts.facts else 1.0
-    return CheckResult(
-        unsupported=_dedupe(unsupported),
-        changed_levels=_dedupe(changed_levels),
-        missing_facts=missing,
-        coverage=round(coverage, 3),
-        problems_without_measure=problems_without_measure(draft_text, facts),
-    )
+    return _dedupe(unsupported), _dedupe(changed_levels), text
 
 
 def _used(fact: str, text: str) -> bool:
@@ -211,3 +217,44 @@ def measure_guard(clean_text: str, facts: Facts) -> dict[str, float]:
 
 def _flagged(result: CheckResult) -> list[str]:
     return [finding.value for finding in result.unsupported + result.changed_levels]
+
+
+class SectionGuard(BaseModel):
+    """The guard's verdict on one section: what it may not say, and which of its own facts it left out."""
+
+    flags: list[str] = []
+    missing_facts: list[str] = []
+    promotions: list[str] = []
+
+    @property
+    def clean(self) -> bool:
+        return not (self.flags or self.missing_facts)
+
+    def note(self) -> str:
+        """The finding as an instruction for one rewrite."""
+        parts = []
+        invented = [flag for flag in self.flags if flag not in self.promotions]
+        if invented:
+            parts.append("上一稿写了要点中没有的内容：" + "、".join(invented) + "。请删去或改为要点中的原话")
+        if self.promotions:
+            parts.append(
+                "上一稿把尚未完成的计划写成了已完成：" + "；".join(self.promotions) + "。请按计划的口吻写"
+            )
+        if self.missing_facts:
+            parts.append("上一稿漏写了这些要点，必须写入：" + "；".join(self.missing_facts))
+        return "；".join(parts) + "。其余要求不变。" if parts else ""
+
+
+def guard_section(text: str, own_facts: list[str], facts: Facts) -> SectionGuard:
+    """Check one section: values no fact supports, plans written as done, and its own facts it leaves out."""
+    from drafting.checks.status import INTENTION, status_promotions
+
+    unsupported, changed_levels, simplified = _value_findings(text, facts)
+    plans = [line for line in facts.facts + facts.plans if INTENTION.search(line)]
+    promotions = [finding.sentence for finding in status_promotions(text, plans)] if plans else []
+    values = [finding.value for finding in unsupported + changed_levels]
+    return SectionGuard(
+        flags=list(dict.fromkeys(values + promotions)),
+        missing_facts=[fact for fact in own_facts if not _used(fact, simplified)],
+        promotions=promotions,
+    )

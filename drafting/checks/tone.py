@@ -7,8 +7,9 @@ The distance is the mean absolute z-score of the text's metrics against the refe
 import re
 import statistics
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from drafting.errors import UserError
 from drafting.resources import load_data
 from drafting.text.lexicon import tokenize
 from drafting.text.script import to_simplified
@@ -24,6 +25,8 @@ HEADING = re.compile(
     r"^\s*(#+\s*)?([一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d+[、.．])", re.M
 )
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
+SHORT_TEXT_CHARS = 200  # below this, one word more or less moves the per-thousand rates a lot
+STRUCTURE_METRICS = ("heading_share", "paragraph_length")  # a single paragraph has no structure to measure
 
 EXPLANATIONS = {
     "sentence_length": "平均句长（字）：公文句子一般较长、信息密集；过短像口头汇报。",
@@ -51,6 +54,9 @@ class ToneReport(BaseModel):
     distance: float
     metrics: dict[str, Metric]
     suggestions: list[str]
+    short_text_note: str = Field(
+        "", description="why the figures of a short text are only indicative ('' if not short)"
+    )
 
 
 def measure(text: str) -> dict[str, float]:
@@ -92,7 +98,12 @@ def compare(text: str, references: list[str]) -> ToneReport:
     """The text's metrics against the references' spread, a single distance, and plain suggestions."""
     if not references:
         raise ValueError("at least one reference text is needed")
+    if not text.strip():
+        raise UserError("没有可对比的文字：请输入或粘贴一段文字，或给出文件、草稿编号。")
     mine = measure(text)
+    single_paragraph = len([p for p in text.split("\n") if p.strip()]) == 1
+    if single_paragraph:
+        mine = {name: value for name, value in mine.items() if name not in STRUCTURE_METRICS}
     theirs = [measure(reference) for reference in references]
     metrics: dict[str, Metric] = {}
     for name, value in mine.items():
@@ -109,7 +120,22 @@ def compare(text: str, references: list[str]) -> ToneReport:
             explanation=EXPLANATIONS[name],
         )
     distance = round(statistics.mean(abs(m.z) for m in metrics.values()), 3)
-    return ToneReport(distance=distance, metrics=metrics, suggestions=_suggestions(metrics))
+    return ToneReport(
+        distance=distance,
+        metrics=metrics,
+        suggestions=_suggestions(metrics),
+        short_text_note=_short_text_note(text, single_paragraph),
+    )
+
+
+def _short_text_note(text: str, single_paragraph: bool) -> str:
+    chars = len(re.sub(r"\s", "", text))
+    if chars >= SHORT_TEXT_CHARS:
+        return ""
+    note = (
+        f"文字较短（{chars}字），各项指标波动较大，结果仅供参考；对比{SHORT_TEXT_CHARS}字以上的文字更可靠。"
+    )
+    return note + ("单段文字不统计标题占比和平均段落长度。" if single_paragraph else "")
 
 
 def _suggestions(metrics: dict[str, Metric]) -> list[str]:
@@ -122,7 +148,7 @@ def _suggestions(metrics: dict[str, Metric]) -> list[str]:
         ("number_rate", -1, "具体数字偏少，可补充实际完成的数据（请以实际为准）。"),
         ("heading_share", -1, "层次标题偏少，可按“一、（一）1.”分层。"),
     ]
-    return [advice for name, sign, advice in rules if metrics[name].z * sign > 1.0] or [
+    return [advice for name, sign, advice in rules if name in metrics and metrics[name].z * sign > 1.0] or [
         "整体语气与参考范文接近。"
     ]
 

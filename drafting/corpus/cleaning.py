@@ -43,17 +43,22 @@ def is_boilerplate(line: str) -> bool:
 def split_page(page: str) -> list[ScrapedReport]:
     """Split a scraped page into its reports, dropping page furniture.
 
-    The page title (its first line) is dropped wherever it is repeated. A page with no per-report
-    markers is one report titled by its first line.
+    The page title (its first line, when short and not a sentence) is dropped wherever it is repeated.
+    A page with no per-report markers is one report titled by that line ('' when the text has none).
     """
     lines = [ln.rstrip() for ln in page.replace("\r\n", "\n").split("\n")]
-    page_title = next((ln.strip() for ln in lines if ln.strip()), "")
+    first_line = next((ln.strip() for ln in lines if ln.strip()), "")
+    page_title = first_line if _looks_like_title(first_line) else ""
     reports: list[tuple[str, list[str]]] = []
     for line in lines:
         stripped = line.strip()
         if _PAGE_TAIL.match(to_simplified(stripped)):
             break
-        if stripped == page_title or is_boilerplate(stripped) or _is_collection_title(stripped):
+        if (
+            (page_title and stripped == page_title)
+            or is_boilerplate(stripped)
+            or _is_collection_title(stripped)
+        ):
             continue
         if (m := _REPORT_MARKER.match(to_simplified(stripped))) and m.group("title") and "、" not in stripped:
             reports.append((stripped, []))
@@ -62,6 +67,11 @@ def split_page(page: str) -> list[ScrapedReport]:
             reports.append((page_title, []))
         reports[-1][1].append(stripped)
     return [ScrapedReport(title=title, body=_join_paragraphs(body)) for title, body in reports if any(body)]
+
+
+def _looks_like_title(line: str) -> bool:
+    """A title is short and is not a sentence: a text that starts with its body has no title line."""
+    return 0 < len(line) <= 60 and line[-1] not in "。！？；.!?;，,：:"
 
 
 def _is_collection_title(line: str) -> bool:

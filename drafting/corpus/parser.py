@@ -21,14 +21,15 @@ _MARKERS: list[tuple[HeadingStyle, re.Pattern[str]]] = [
     ("cn", re.compile(rf"^[{_CN}]{{1,3}}\s*[、，,．.]\s*")),
     ("cn_paren", re.compile(rf"^[（(][{_CN}]{{1,3}}[）)]\s*[、，,．.]?\s*")),
     ("di", re.compile(rf"^第[{_CN}]{{1,3}}\s*[、，,．.：:]\s*")),
-    ("num", re.compile(r"^\d{1,2}\s*[、．.](?!\d)\s*")),
+    ("num", re.compile(r"^\d{1,2}\s*[、．.](?!\d{1,3}(?:\D|$))\s*")),  # "5.2024年计划" yes, "2.5万元" no
     ("num_paren", re.compile(r"^[（(]\d{1,2}[）)]\s*[、，,．.]?\s*")),
     ("circled", re.compile(r"^[①②③④⑤⑥⑦⑧⑨⑩]\s*")),
 ]
-_SENTENCE_END = "。！？；!?;"
+_SENTENCE_END = "。！？；!?;.．"  # pasted text often ends sentences with a half-width full stop
 _BARE_WORDS = re.compile(r"总结|计划|要点|安排|问题|不足|经验|体会|感悟|成绩|做法|打算|思路|措施|情况|设想")
 _PLAN_INTRO = re.compile(r"(以下|如下|几个方面|几项).{0,12}[:：]$")
 _FUTURE = re.compile(r"(?<!现)将|要做好|要抓好|计划|打算|新的一年|明年|下半年|下一步|今后")
+_TITLE_END = re.compile(r"(总结|计划|要点|安排|报告|汇报)$")
 _OPENING_FORMULA = re.compile(r"(总结|汇报|报告)如下|总结汇报如下")
 _PLAN_HEADING = re.compile(
     r"(计划|要点|安排|打算|设想|工作思路|努力方向)$|意见和建议|下一步|今后(的)?工作|新的一年|明年|立足明天"
@@ -42,6 +43,7 @@ _CLOSING_START = re.compile(
 _CLOSING_PHRASE = re.compile(
     r"新局面|新的更大|新的贡献|应有的贡献|再创|新台阶|新水平|新的成绩|辉煌|新篇章|新业绩"
 )
+_RUN_IN_END = re.compile(r"[。；;：:]|(?<=\D)[.．](?!\d)")
 _ENUM = re.compile(rf"(?<![{_CN}])([{_CN}])是")
 _NUMERAL_VALUE = {ch: i + 1 for i, ch in enumerate(_CN)}
 
@@ -111,7 +113,9 @@ def split_paragraphs(text: str) -> list[str]:
 def parse_report(text: str) -> ParsedReport:
     """Turn report text (simplified or traditional) into a section tree."""
     paragraphs = split_paragraphs(text)
-    title = paragraphs.pop(0) if paragraphs and _is_document_title(paragraphs[0]) else ""
+    title = _document_title(paragraphs)
+    if title:
+        paragraphs.pop(0)
     roots: list[Section] = []
     stack: list[Section] = []
     opening = Section(heading="", title="", style="opening", part="opening")
@@ -150,15 +154,30 @@ def parse_report(text: str) -> ParsedReport:
     return ParsedReport(title=title, sections=sections)
 
 
-def _is_document_title(paragraph: str) -> bool:
-    """'某某工会2025年工作总结' on the first line of a user's document is its title, not a section."""
-    simplified = to_simplified(paragraph)
-    return (
-        len(simplified) <= 40
-        and "工会" in simplified
-        and bool(re.search(r"(总结|计划|要点|安排|报告)$", simplified))
-        and not any(p.match(simplified) for _, p in _MARKERS)
+def _document_title(paragraphs: list[str]) -> str:
+    """The title on the first line of a user's document ('某某工会2025年工作总结', '2023年度工作总结篇1'), or ''.
+
+    A bare '2016年工作总结' followed later by '2017年工作计划' heads the summary part instead; a first
+    line the report has no sibling for is its title, not a heading that would hold the whole report.
+    """
+    from drafting.documents.text import strip_title_suffix
+
+    if not paragraphs:
+        return ""
+    first = paragraphs[0].strip()
+    simplified = to_simplified(first)
+    title = strip_title_suffix(first)
+    if (
+        len(simplified) > 50
+        or any(p.match(simplified) for _, p in _MARKERS)
+        or not _TITLE_END.search(to_simplified(title))
+    ):
+        return ""
+    rest = paragraphs[1:]
+    later_bare = any(
+        _classify(p, rest[i + 1] if i + 1 < len(rest) else None)[0] == "bare" for i, p in enumerate(rest)
     )
+    return title if title != first or "工会" in simplified or not later_bare else ""
 
 
 def enumeration_items(paragraph: str) -> list[str]:
@@ -178,8 +197,8 @@ def _classify(paragraph: str, following: str | None) -> tuple[HeadingStyle | Non
     """(style, heading, body-after-heading) of a paragraph, or (None, '', '') for body text."""
     simplified = to_simplified(paragraph)
     for style, pattern in _MARKERS:
-        if pattern.match(simplified):
-            heading, body = _split_run_in(paragraph)
+        if marker := pattern.match(simplified):
+            heading, body = _split_run_in(paragraph, marker.end())
             return style, heading, body
     if following is None:
         return None, "", ""
@@ -192,9 +211,9 @@ def _classify(paragraph: str, following: str | None) -> tuple[HeadingStyle | Non
     return None, "", ""
 
 
-def _split_run_in(paragraph: str) -> tuple[str, str]:
+def _split_run_in(paragraph: str, marker_end: int) -> tuple[str, str]:
     """A numbered line may carry its body ("第一，加强引领。组织学习12次。"): the first sentence is the heading."""
-    m = re.search(r"[。；;：:]", paragraph)
+    m = _RUN_IN_END.search(paragraph, marker_end)
     if m and m.end() <= 60 and paragraph[m.end() :].strip():
         return paragraph[: m.end()], paragraph[m.end() :].strip()
     return paragraph, ""

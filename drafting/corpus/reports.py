@@ -11,13 +11,21 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel
 
-from drafting.corpus.classify import ReportKind, UnitType, guess_kind, guess_period, guess_unit_type
+from drafting.corpus.classify import (
+    ReportKind,
+    UnitType,
+    guess_kind,
+    guess_period,
+    guess_title,
+    guess_unit_type,
+)
 from drafting.corpus.cleaning import split_page
 from drafting.corpus.parser import ParsedReport, parse_report
-from drafting.documents import read_document
+from drafting.documents import normalise_pasted_text, read_document
 from drafting.errors import UserError
 from drafting.text.script import Script, detect_script
 
+_FORMATTED_SUFFIXES = (".docx", ".doc", ".wps", ".pdf")  # their readers already restore the paragraphs
 _FRONT_MATTER = re.compile(r"^---\n(?P<meta>.*?)\n---\n(?P<body>.*)$", re.S)
 
 
@@ -54,12 +62,13 @@ class Report(BaseModel):
 def describe(report_id: str, title: str, body: str, source: str, origin: str) -> Report:
     """Build a report with front matter guessed from its text."""
     has_plan = bool(parse_report(body).part("plan"))
+    titled = f"{title}\n\n{body}"  # the title often names the unit and the period the body leaves out
     meta = ReportMeta(
         id=report_id,
         title=title,
-        unit_type=guess_unit_type(body),
-        period=guess_period(body),
-        kind=guess_kind(body, has_plan),
+        unit_type=guess_unit_type(titled),
+        period=guess_period(titled),
+        kind=guess_kind(titled, has_plan),
         script=detect_script(body),
         source=source,
         origin=origin,
@@ -104,12 +113,11 @@ class Corpus:
         `source_name` (a browser's or user's file name) is kept as data only: no path is ever built
         from it, so a name like `../../x` cannot place a file outside the user corpus.
         """
+        if Path(source_name.replace("\\", "/")).suffix.lower() not in _FORMATTED_SUFFIXES:
+            text = normalise_pasted_text(text)  # pasted or plain text: paragraphs, punctuation, a clean title
         scraped = split_page(text)
         body = "\n\n".join(item.body for item in scraped) if scraped else text
-        stem = Path(source_name.replace("\\", "/")).stem[:40] or "导入的范文"
-        title = scraped[0].title if scraped else stem
-        if len(title) > 40:
-            title = stem
+        title = guess_title(scraped[0].title if scraped else "", body, source_name)
         report_id = "user-" + hashlib.sha1(body.encode()).hexdigest()[:10]
         report = describe(report_id, title, body, Path(source_name.replace("\\", "/")).name[:120], "user")
         self.user_dir.mkdir(parents=True, exist_ok=True)

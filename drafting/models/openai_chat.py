@@ -1,33 +1,31 @@
-"""Calls to the chat model with the guarantees the pipeline needs.
+"""The real ChatModel: any OpenAI-compatible endpoint through LangChain's ChatOpenAI.
 
 Streaming with a per-chunk idle timeout; bounded retries that never retry a 4xx other than 429 and
 that wait as long as Retry-After asks; structured output by json_schema, function calling, or JSON
-mode with parse-and-repair for providers that have neither.
+mode with parse-and-repair for providers that have neither. Provider quirks (which field caps the
+reply, how many streams a server takes at once) come from the endpoint's profile in presets.py.
 """
 
 import asyncio
 import json
 import random
-import re
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import openai
-from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
+from drafting.models import ensure_model_requests_allowed
+from drafting.models.presets import Preset
+from drafting.models.protocol import Delta, ModelCallError, Prompt, T, TokenUsage, parse_json_lenient
 from drafting.models.tokens import count_tokens
 from drafting.settings import Settings
-from drafting.writing.draft import TokenUsage
 
-T = TypeVar("T", bound=BaseModel)
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
 MAX_RETRY_AFTER = 60.0
-Delta = Callable[[str], None]
-
-
-class ModelCallError(Exception):
-    """A model call that failed for good; the message is for the user, in Chinese."""
 
 
 class EmptyReply(ValueError):
@@ -104,103 +102,126 @@ async def with_retries(
     raise ModelCallError(f"{last}，已重试 {settings.llm_max_retries} 次仍未成功。")
 
 
-async def stream_text(
-    model: BaseChatModel,
-    messages: list[BaseMessage],
-    settings: Settings,
-    on_delta: Delta,
-    on_retry: Callable[[], None] | None = None,
-    max_tokens: int | None = None,
-) -> tuple[str, TokenUsage]:
-    """The model's full reply, streamed to `on_delta`; a stall longer than the idle timeout is retried."""
-    bound = limit_output(model, max_tokens, settings) if max_tokens else model
+class OpenAIChatModel:
+    """A ChatModel over an OpenAI-compatible endpoint; every request passes ensure_model_requests_allowed."""
 
-    async def attempt() -> tuple[str, TokenUsage]:
-        pieces: list[str] = []
-        usage = TokenUsage()
-        stream = bound.astream(messages).__aiter__()
-        while True:
+    def __init__(self, settings: Settings, profile: Preset):
+        import httpx
+        from langchain_openai import ChatOpenAI  # imported here: the offline path never pays for it
+
+        self.settings = settings
+        self.profile = profile
+        self.label = f"llm:{settings.llm_model}"
+        self.max_concurrency = _concurrency(settings.llm_concurrency, profile.max_concurrency)
+        self.client: BaseChatModel = ChatOpenAI(
+            base_url=settings.llm_base_url or None,
+            api_key=settings.llm_api_key.get_secret_value() or "not-needed",
+            model=settings.llm_model,
+            timeout=httpx.Timeout(settings.llm_idle_timeout, connect=settings.llm_connect_timeout),
+            max_retries=0,  # retries are ours: bounded, 429-aware, per section
+            stream_usage=True,
+        )
+
+    def _limited(self, max_tokens: int) -> "BaseChatModel":
+        """A copy of the client that caps reply length in the field this provider reads.
+
+        LangChain sends `max_tokens` as `max_completion_tokens`, which OpenAI wants and llama.cpp,
+        older vLLM and Ollama ignore; those get `max_tokens` in the request body instead.
+        """
+        cap = min(max_tokens, self.settings.llm_max_output_tokens)
+        if self.profile.max_tokens_field == "max_completion_tokens":
+            return self.client.model_copy(update={"max_tokens": cap})
+        extra = getattr(self.client, "extra_body", None) or {}
+        return self.client.model_copy(update={"extra_body": {**extra, "max_tokens": cap}})
+
+    async def stream(
+        self, prompt: Prompt, on_delta: Delta, max_tokens: int, on_retry: Callable[[], None] | None = None
+    ) -> tuple[str, TokenUsage]:
+        """The full reply, streamed to `on_delta`; a stall longer than the idle timeout is retried."""
+        ensure_model_requests_allowed(f"prompt {prompt.name!r}")
+        bound = self._limited(max_tokens)
+        settings = self.settings
+
+        async def attempt() -> tuple[str, TokenUsage]:
+            pieces: list[str] = []
+            usage = TokenUsage()
+            stream = bound.astream(prompt.messages).__aiter__()
+            while True:
+                try:
+                    chunk = await asyncio.wait_for(stream.__anext__(), timeout=settings.llm_idle_timeout)
+                except StopAsyncIteration:
+                    break
+                text = chunk.content if isinstance(chunk.content, str) else ""
+                if text:
+                    pieces.append(text)
+                    on_delta(text)
+                usage.add(usage_of(chunk))
+            reply = "".join(pieces).strip()
+            if not reply:
+                raise EmptyReply("empty reply")
+            if not usage.prompt_tokens:  # some servers (llama.cpp) send no usage in streams: count it here
+                usage = TokenUsage(
+                    prompt_tokens=count_tokens(_joined(prompt.messages), settings.llm_model),
+                    completion_tokens=count_tokens(reply, settings.llm_model),
+                )
+            return reply, usage
+
+        return await with_retries(settings, attempt, on_retry)
+
+    async def structured(self, prompt: Prompt, schema: type[T], max_tokens: int) -> tuple[T, TokenUsage]:
+        """A reply validated against `schema`, by the configured method."""
+        ensure_model_requests_allowed(f"prompt {prompt.name!r}")
+        settings = self.settings
+        method = settings.llm_structured_method or self.profile.structured_method
+        model = self._limited(max_tokens)
+        messages = prompt.messages
+        if method in ("json_schema", "function_calling"):
+            runnable = model.with_structured_output(schema, method=method, include_raw=True)
+
+            async def native() -> tuple[T, TokenUsage]:
+                result = await runnable.ainvoke(messages)
+                if result.get("parsed") is None:
+                    raw = result["raw"].content if isinstance(result["raw"].content, str) else ""
+                    return schema.model_validate(parse_json_lenient(raw)), usage_of(result["raw"])
+                return result["parsed"], usage_of(result["raw"])
+
+            return await with_retries(settings, native)
+
+        json_model = model.bind(response_format={"type": "json_object"})
+        total = TokenUsage()
+
+        async def json_mode() -> tuple[T, TokenUsage]:
+            reply = await json_model.ainvoke(messages)
+            total.add(usage_of(reply))
+            text = reply.content if isinstance(reply.content, str) else ""
             try:
-                chunk = await asyncio.wait_for(stream.__anext__(), timeout=settings.llm_idle_timeout)
-            except StopAsyncIteration:
-                break
-            text = chunk.content if isinstance(chunk.content, str) else ""
-            if text:
-                pieces.append(text)
-                on_delta(text)
-            usage.add(usage_of(chunk))
-        reply = "".join(pieces).strip()
-        if not reply:
-            raise EmptyReply("empty reply")
-        if not usage.prompt_tokens:  # some servers (llama.cpp) send no usage in streams: count it here
-            prompt = "".join(str(m.content) for m in messages)
-            usage = TokenUsage(
-                prompt_tokens=count_tokens(prompt, settings.llm_model),
-                completion_tokens=count_tokens(reply, settings.llm_model),
-            )
-        return reply, usage
+                return schema.model_validate(parse_json_lenient(text)), total
+            except (json.JSONDecodeError, ValidationError) as error:
+                repair = [
+                    *messages,
+                    AIMessage(content=text),
+                    HumanMessage(content=f"上面的 JSON 无效：{str(error)[:300]}。请只输出修正后的 JSON。"),
+                ]
+                fixed = await json_model.ainvoke(repair)
+                total.add(usage_of(fixed))
+                return schema.model_validate(
+                    parse_json_lenient(fixed.content if isinstance(fixed.content, str) else "")
+                ), total
 
-    return await with_retries(settings, attempt, on_retry)
+        return await with_retries(settings, json_mode)
 
-
-def limit_output(model: BaseChatModel, max_tokens: int, settings: Settings) -> BaseChatModel:
-    """A copy of the model that caps reply length. OpenAI reads max_completion_tokens (LangChain renames
-    max_tokens to it); most other OpenAI-compatible servers (llama.cpp, older vLLM/Ollama) read max_tokens."""
-    if not hasattr(model, "extra_body"):  # not an OpenAI client (a test double): nothing to send
-        return model
-    if not settings.llm_base_url or "api.openai.com" in settings.llm_base_url:
-        return model.model_copy(update={"max_tokens": max_tokens})
-    return model.model_copy(
-        update={"extra_body": {**(getattr(model, "extra_body", None) or {}), "max_tokens": max_tokens}}
-    )
+    async def aclose(self) -> None:
+        """Close the async HTTP client inside the event loop that used it."""
+        client = getattr(self.client, "root_async_client", None)
+        if client is not None:
+            await client.close()
 
 
-def parse_json_lenient(text: str) -> Any:
-    """JSON from a reply that may wrap it in code fences or prose, or leave trailing commas."""
-    text = re.sub(r"^```(?:json)?|```$", "", text.strip(), flags=re.M).strip()
-    start, end = text.find("{"), text.rfind("}")
-    if start == -1 or end <= start:
-        raise json.JSONDecodeError("no JSON object", text, 0)
-    return json.loads(re.sub(r",\s*([}\]])", r"\1", text[start : end + 1]))
+def _concurrency(configured: int, cap: int | None) -> int | None:
+    """Streams at once: the setting (0 means no limit of our own), never above what the server takes."""
+    limits = [n for n in (configured, cap) if n]
+    return min(limits) if limits else None
 
 
-async def structured(
-    model: BaseChatModel, messages: list[BaseMessage], schema: type[T], settings: Settings, max_tokens: int
-) -> tuple[T, TokenUsage]:
-    """A reply validated against `schema`, by the configured method."""
-    method = settings.llm_structured_method
-    model = limit_output(model, min(max_tokens, settings.llm_max_output_tokens), settings)
-    if method in ("json_schema", "function_calling"):
-        runnable = model.with_structured_output(schema, method=method, include_raw=True)
-
-        async def native() -> tuple[T, TokenUsage]:
-            result = await runnable.ainvoke(messages)
-            if result.get("parsed") is None:
-                raw = result["raw"].content if isinstance(result["raw"].content, str) else ""
-                return schema.model_validate(parse_json_lenient(raw)), usage_of(result["raw"])
-            return result["parsed"], usage_of(result["raw"])
-
-        return await with_retries(settings, native)
-
-    json_model = model.bind(response_format={"type": "json_object"})
-    total = TokenUsage()
-
-    async def json_mode() -> tuple[T, TokenUsage]:
-        reply = await json_model.ainvoke(messages)
-        total.add(usage_of(reply))
-        text = reply.content if isinstance(reply.content, str) else ""
-        try:
-            return schema.model_validate(parse_json_lenient(text)), total
-        except (json.JSONDecodeError, ValidationError) as error:
-            repair = [
-                *messages,
-                AIMessage(content=text),
-                HumanMessage(content=f"上面的 JSON 无效：{str(error)[:300]}。请只输出修正后的 JSON。"),
-            ]
-            fixed = await json_model.ainvoke(repair)
-            total.add(usage_of(fixed))
-            return schema.model_validate(
-                parse_json_lenient(fixed.content if isinstance(fixed.content, str) else "")
-            ), total
-
-    return await with_retries(settings, json_mode)
+def _joined(messages: list[BaseMessage]) -> str:
+    return "".join(str(m.content) for m in messages)

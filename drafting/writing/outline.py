@@ -1,19 +1,20 @@
-"""Stage 1: plan the outline. Every fact goes to one section; each section gets a heading and a length budget."""
+"""The outline: which sections a report has, in what order, which facts each holds, and how long each should be.
 
-from typing import TYPE_CHECKING
+A planner makes it (planner.py), the user may edit it, and every writer works from it. Length budgets
+are set here, by one formula, whoever made the outline.
+"""
 
 from pydantic import BaseModel
 
 from drafting.corpus.classify import unit_type_of_name
+from drafting.errors import UserError
 from drafting.text.script import to_script, to_simplified
 from drafting.writing.draft import SectionKind
 from drafting.writing.facts import Facts
-from drafting.writing.themes import assign_themes, load_themes
-
-if TYPE_CHECKING:
-    from drafting.writing.draft import Draft
 
 OPENING_SHARE, CLOSING_SHARE, PROBLEMS_SHARE, PLAN_SHARE = 0.08, 0.05, 0.10, 0.20
+PLAN_ONLY_SHARE = 0.8
+MIN_WORK_CHARS = 150
 
 
 class PlannedSection(BaseModel):
@@ -22,12 +23,15 @@ class PlannedSection(BaseModel):
     heading: str
     theme: str = ""
     facts: list[str] = []
-    budget_chars: int
+    budget_chars: int = 0
 
 
 class Outline(BaseModel):
     title: str
     sections: list[PlannedSection]
+
+    def section(self, key: str) -> PlannedSection:
+        return next(s for s in self.sections if s.key == key)
 
 
 def report_title(facts: Facts) -> str:
@@ -45,56 +49,6 @@ def plan_heading(facts: Facts) -> str:
     return "下半年工作安排" if facts.report_type == "half_year" else f"{facts.next_period}工作计划"
 
 
-def plan_outline(facts: Facts, embed) -> Outline:  # noqa: ANN001 - an EmbeddingFunction
-    """Group the facts by theme (in the schema's order) and lay out the report type's sections."""
-    target = facts.target_chars
-    sections = [
-        PlannedSection(key="opening", kind="opening", heading="", budget_chars=int(target * OPENING_SHARE))
-    ]
-    has_summary = facts.report_type != "plan"
-    work_lines = facts.facts if has_summary else []
-    if has_summary:
-        keys = assign_themes(work_lines, embed)
-        work_budget = target * (1 - OPENING_SHARE - CLOSING_SHARE - PROBLEMS_SHARE - PLAN_SHARE)
-        for theme in load_themes():
-            mine = [fact for fact, key in zip(work_lines, keys, strict=True) if key == theme.key]
-            if mine:
-                sections.append(
-                    PlannedSection(
-                        key=f"work-{theme.key}",
-                        kind="work",
-                        heading=theme.heading_for(unit_type(facts)),
-                        theme=theme.key,
-                        facts=mine,
-                        budget_chars=max(150, int(work_budget * len(mine) / max(1, len(work_lines)))),
-                    )
-                )
-        sections.append(
-            PlannedSection(
-                key="problems",
-                kind="problems",
-                heading="存在的问题和不足",
-                facts=facts.problems,
-                budget_chars=int(target * PROBLEMS_SHARE),
-            )
-        )
-    if facts.report_type != "summary":
-        plan_lines = facts.plans if has_summary else facts.plans or facts.facts
-        sections.append(
-            PlannedSection(
-                key="plan",
-                kind="plan",
-                heading=plan_heading(facts),
-                facts=plan_lines,
-                budget_chars=int(target * (PLAN_SHARE if has_summary else 0.8)),
-            )
-        )
-    sections.append(
-        PlannedSection(key="closing", kind="closing", heading="", budget_chars=int(target * CLOSING_SHARE))
-    )
-    return Outline(title=report_title(facts), sections=sections)
-
-
 def unit_type(facts: Facts) -> str | None:
     """The unit type, from the facts file or guessed from the organisation's name."""
     if facts.org_type:
@@ -102,20 +56,64 @@ def unit_type(facts: Facts) -> str | None:
     return unit_type_of_name(facts.organization)
 
 
-def outline_of(draft: "Draft") -> Outline:
-    """The outline a saved draft was written from, for regenerating one of its sections."""
-    keys = {t.key for t in load_themes()}
-    sections = []
-    for s in draft.sections:
-        theme = s.key.removeprefix("work-").split("-")[0]
-        sections.append(
-            PlannedSection(
-                key=s.key,
-                kind=s.kind,
-                heading=s.heading,
-                facts=s.facts,
-                budget_chars=max(200, len(s.text)),
-                theme=theme if theme in keys else "other",
-            )
+def with_budgets(sections: list[PlannedSection], facts: Facts) -> Outline:
+    """The outline with every section's length budget set from the target length.
+
+    Work sections share the work part in proportion to their facts, so a section with more to say
+    gets more room; a plan-only report gives most of the length to the plan.
+    """
+    target = facts.target_chars
+    plan_only = facts.report_type == "plan"
+    work = [s for s in sections if s.kind == "work"]
+    work_facts = sum(len(s.facts) for s in work) or 1
+    work_budget = target * (1 - OPENING_SHARE - CLOSING_SHARE - PROBLEMS_SHARE - PLAN_SHARE)
+    shares = {
+        "opening": OPENING_SHARE,
+        "closing": CLOSING_SHARE,
+        "problems": PROBLEMS_SHARE,
+        "experience": PROBLEMS_SHARE,
+        "plan": PLAN_ONLY_SHARE if plan_only else PLAN_SHARE,
+    }
+    budgeted = [
+        s.model_copy(
+            update={
+                "budget_chars": max(MIN_WORK_CHARS, int(work_budget * len(s.facts) / work_facts))
+                if s.kind == "work"
+                else int(target * shares[s.kind])
+            }
         )
-    return Outline(title=draft.title, sections=sections)
+        for s in sections
+    ]
+    return Outline(title=report_title(facts), sections=budgeted)
+
+
+def checked_outline(outline: Outline, facts: Facts) -> tuple[Outline, list[str]]:
+    """An outline the user edited, made safe to write from; returns it with warnings.
+
+    Every bullet in it must be one of the user's facts (the fact guard's ledger is built from the facts,
+    so an edited bullet would be flagged as invented); keys must be unique; budgets are recomputed.
+    Facts the user dropped from the outline are named in a warning rather than silently lost.
+    """
+    known = set(facts.facts) | set(facts.problems) | set(facts.plans)
+    seen: set[str] = set()
+    sections = []
+    for number, section in enumerate(outline.sections, start=1):
+        for bullet in section.facts:
+            if bullet not in known:
+                raise UserError(
+                    f"提纲中的要点“{bullet[:40]}”不在要点文件中。请只在各部分之间移动要点，要点的文字请在要点里修改。"
+                )
+        key = section.key or f"{section.kind}-{number}"
+        if key in seen:
+            key = f"{key}-{number}"
+        seen.add(key)
+        if section.kind == "work" and not section.facts:
+            continue  # an emptied section is dropped
+        sections.append(section.model_copy(update={"key": key, "heading": section.heading.strip()}))
+    kinds = [s.kind for s in sections]
+    if "opening" not in kinds or "closing" not in kinds:
+        raise UserError("提纲必须保留开头和结尾两部分。")
+    placed = {bullet for s in sections for bullet in s.facts}
+    dropped = [fact for fact in facts.facts if fact not in placed]
+    warnings = [f"以下要点已从提纲中移除，未写入草稿：{'；'.join(dropped)}"] if dropped else []
+    return with_budgets(sections, facts), warnings

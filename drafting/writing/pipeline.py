@@ -1,30 +1,29 @@
-"""Drafting entry points: the LLM pipeline when an endpoint is configured, the offline engine otherwise.
+"""One pipeline for both engines: outline → exemplars → section writer → guard → assembled draft.
 
-Callers get progress as events: the outline first, then each section as it starts, streams and ends.
+The engine is only the choice of parts: the offline engine is the template writer with the local
+planner; the LLM engine is the model writer (and, if asked, the model planner). Everything else —
+running all sections at once within the writer's concurrency, streaming events, saving as sections
+finish, the guard's one rewrite, regenerate, edit and restore — is written once, here.
 """
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Literal, TypeVar
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Literal, Protocol, TypeVar
 
 from pydantic import BaseModel
 
-from drafting.corpus.reports import Report
+from drafting.checks.factguard import guard_section
 from drafting.errors import UserError
-from drafting.models import factory
-from drafting.retrieval.library import Library
-from drafting.retrieval.search import Hit
-from drafting.settings import Settings
-from drafting.writing.draft import Draft
+from drafting.models.protocol import Delta, ModelCallError, TokenUsage
+from drafting.retrieval.hit import Hit
+from drafting.writing.draft import Draft, DraftSection
 from drafting.writing.facts import Facts
-from drafting.writing.model_writer import generate_with_model, regenerate_with_model
-from drafting.writing.outline import PlannedSection, outline_of, plan_outline, unit_type
-from drafting.writing.prompts import tagged
-from drafting.writing.template_writer import follows_instruction, write_offline, write_section
+from drafting.writing.outline import Outline, PlannedSection, unit_type
+from drafting.writing.template_writer import OFFLINE_ENGINE, follows_instruction
 
 T = TypeVar("T")
-OFFLINE_ENGINE = "offline"
-MANNER_SAMPLE_CHARS = 800
 EXEMPLARS_PER_SECTION = 3
 
 
@@ -37,123 +36,195 @@ class Event(BaseModel):
 Listener = Callable[[Event], None]
 
 
-def generate_draft(
-    facts: Facts,
-    library: Library,
-    on_event: Listener | None = None,
-    offline: bool = False,
-    settings: Settings | None = None,
-    on_partial: Callable[[Draft], None] | None = None,
-) -> Draft:
-    """A complete draft for the facts: by the configured model, or by the offline engine.
+@dataclass
+class SectionJob:
+    """Everything a writer needs for one section."""
 
-    `settings` (default: the library's) chooses the model, so one loaded index serves any endpoint.
-    `on_partial` receives the draft as sections finish (to save it as it grows).
-    """
-    emit = on_event or (lambda event: None)
-    settings = settings or library.settings
-    model = None if offline else factory.build_chat_model(settings)
-    if model is not None:
-        work = generate_with_model(
-            model,
-            facts,
-            lambda planned: exemplars(planned, facts, library),
-            settings,
-            lambda kind, key, text: emit(Event(kind=kind, key=key, text=text)),
-            on_partial,
+    planned: PlannedSection
+    outline: Outline
+    facts: Facts
+    exemplars: list[Hit] = field(default_factory=list)
+    instruction: str = ""
+    guard_note: str = ""
+    neighbours: list[str] = field(default_factory=list)
+    variant: int = 0
+    on_retry: Callable[[], None] | None = None
+
+
+class SectionWriter(Protocol):
+    engine: str  # stored on the draft: "offline" or "llm:<model>"
+    max_concurrency: int | None  # sections written at once; None: all at once
+    revises: bool  # whether a guard finding is worth one rewrite
+
+    async def write(self, job: SectionJob, on_delta: Delta) -> tuple[str, TokenUsage]: ...
+
+    async def aclose(self) -> None: ...
+
+
+class ExemplarSource(Protocol):
+    def search(
+        self, query: str, k: int = 5, part: str | None = None, unit_type: str | None = None
+    ) -> list[Hit]: ...
+
+
+class Pipeline:
+    def __init__(self, writer: SectionWriter, exemplars: ExemplarSource | None = None):
+        self.writer = writer
+        self.exemplar_source = exemplars
+
+    def exemplars(self, planned: PlannedSection, facts: Facts) -> list[Hit]:
+        """Corpus passages for a section: same part and unit type when there are any, else same part."""
+        if self.exemplar_source is None or planned.kind in ("opening", "closing") and not planned.facts:
+            return []
+        query = (planned.heading or planned.kind) + "；" + "；".join(planned.facts[:5])
+        unit = unit_type(facts)
+        hits = (
+            self.exemplar_source.search(query, k=EXEMPLARS_PER_SECTION, part=planned.kind, unit_type=unit)
+            if unit
+            else []
         )
-        draft = asyncio.run(_closing_client(model, work))
-        draft.warnings = _flagged(facts) + draft.warnings
+        return hits or self.exemplar_source.search(query, k=EXEMPLARS_PER_SECTION, part=planned.kind)
+
+    async def write(
+        self,
+        outline: Outline,
+        facts: Facts,
+        emit: Listener,
+        on_partial: Callable[[Draft], None] | None = None,
+        warnings: list[str] | None = None,
+    ) -> Draft:
+        """Every section of the outline, all started at once within the writer's concurrency.
+
+        Sections depend only on the outline, never on each other's text, so nothing waits for a
+        neighbour; `on_partial` sees the draft after the outline and after each section, so an
+        interrupted generation loses nothing already written.
+        """
+        record = on_partial or (lambda draft: None)
+        draft = Draft(
+            title=outline.title,
+            facts=facts,
+            engine=self.writer.engine,
+            sections=[_pending(planned) for planned in outline.sections],
+            warnings=list(warnings or []),
+        )
+        emit(Event(kind="outline", text="\n".join(s.heading or s.key for s in outline.sections)))
+        record(draft)
+        limit = asyncio.Semaphore(self.writer.max_concurrency or len(outline.sections) or 1)
+        # Searches run one at a time on their own thread: the event loop keeps reading the streams
+        # already open (a blocked loop would trip their idle timeouts), and the index is never queried
+        # from two threads at once.
+        searcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="exemplars")
+        loop = asyncio.get_running_loop()
+
+        async def write_and_record(index: int, planned: PlannedSection) -> None:
+            async with limit:
+                hits = await loop.run_in_executor(searcher, self.exemplars, planned, facts)
+                section, usage = await self._write_section(SectionJob(planned, outline, facts, hits), emit)
+            draft.usage.add(usage)
+            draft.sections[index] = section
+            record(draft)
+
+        try:
+            await asyncio.gather(*(write_and_record(i, p) for i, p in enumerate(outline.sections)))
+        finally:
+            searcher.shutdown(wait=False, cancel_futures=True)
+        failed = [s.heading or s.key for s in draft.sections if s.status == "failed"]
+        if failed:
+            draft.warnings.append(f"以下部分生成失败，可单独重新生成：{'、'.join(failed)}")
         emit(Event(kind="done", key=draft.id))
         return draft
-    outline = plan_outline(facts, library.index.embedder)
-    emit(Event(kind="outline", text="\n".join(s.heading or s.key for s in outline.sections)))
-    sections = write_offline(outline, facts)
-    for planned, section in zip(outline.sections, sections, strict=True):
-        section.sources = exemplars(planned, facts, library)
-        emit(Event(kind="section_done", key=section.key, text=section.text))
-    draft = Draft(
-        title=outline.title, facts=facts, sections=sections, engine=OFFLINE_ENGINE, warnings=_warnings(facts)
-    )
-    emit(Event(kind="done", key=draft.id))
-    return draft
 
+    async def _write_section(self, job: SectionJob, emit: Listener) -> tuple[DraftSection, TokenUsage]:
+        """Write, guard, and if the writer can revise, rewrite once with the guard's finding."""
+        planned = job.planned
+        section = _pending(planned).model_copy(update={"sources": job.exemplars, "status": "ok"})
+        usage = TokenUsage()
+        job.on_retry = lambda: emit(Event(kind="section_started", key=planned.key, text="retry"))
+        emit(Event(kind="section_started", key=planned.key))
+        try:
+            for attempt in range(2):
+                text, call_usage = await self.writer.write(
+                    job, lambda delta: emit(Event(kind="delta", key=planned.key, text=delta))
+                )
+                usage.add(call_usage)
+                guard = guard_section(text, planned.facts, job.facts)
+                section.text, section.flags, section.missing_facts = text, guard.flags, guard.missing_facts
+                if guard.clean or attempt == 1 or not self.writer.revises:
+                    break
+                emit(Event(kind="section_started", key=planned.key, text="guard"))
+                job.guard_note = guard.note()
+        except (ModelCallError, UserError) as error:
+            section.status, section.error = "failed", str(error)
+            emit(Event(kind="section_failed", key=planned.key, text=str(error)))
+            return section, usage
+        section.status = "flagged" if section.has_findings else "ok"
+        emit(Event(kind="section_done", key=planned.key, text=section.text))
+        return section, usage
 
-def exemplars(planned: PlannedSection, facts: Facts, library: Library) -> list[Hit]:
-    """Corpus passages for a section: same part and unit type when there are any, else same part."""
-    query = planned.heading + "；" + "；".join(planned.facts[:5])
-    unit = unit_type(facts)
-    library.ensure_built()
-    hits = (
-        library.searcher.search(query, k=EXEMPLARS_PER_SECTION, part=planned.kind, unit_type=unit)
-        if unit
-        else []
-    )
-    return hits or library.searcher.search(query, k=EXEMPLARS_PER_SECTION, part=planned.kind)
-
-
-def regenerate_section(
-    draft: Draft,
-    key: str,
-    library: Library,
-    instruction: str = "",
-    offline: bool = False,
-    on_event: Listener | None = None,
-    settings: Settings | None = None,
-) -> Draft:
-    """A new version of one section; every other section is left exactly as it was."""
-    section = draft.section(key)
-    settings = settings or library.settings
-    model = None if offline else factory.build_chat_model(settings)
-    if model is not None:
-        emit = on_event or (lambda event: None)
-        work = regenerate_with_model(
-            model,
-            draft,
-            key,
-            settings,
-            instruction,
-            lambda kind, k, text: emit(Event(kind=kind, key=k, text=text)),
+    async def regenerate(
+        self, draft: Draft, key: str, instruction: str = "", emit: Listener | None = None
+    ) -> Draft:
+        """A new version of one section; every other section is left exactly as it was."""
+        section = draft.section(key)
+        index = draft.sections.index(section)
+        outline = outline_of(draft)
+        planned = outline.sections[index]
+        neighbours = [
+            draft.sections[i].text
+            for i in (index - 1, index + 1)
+            if 0 <= i < len(draft.sections) and draft.sections[i].text
+        ]
+        job = SectionJob(
+            planned,
+            outline,
+            draft.facts,
+            section.sources or self.exemplars(planned, draft.facts),
+            instruction=instruction,
+            neighbours=neighbours,
+            variant=len(section.previous_versions) + 1,
         )
-        new, usage = asyncio.run(_closing_client(model, work))
+        new, usage = await self._write_section(job, emit or (lambda event: None))
         if new.status == "failed":
             raise UserError(f"重新生成“{section.heading or key}”失败：{new.error}（原文未改动）")
-        if section.status == "ok" and section.text:
-            section.previous_versions.append(section.text)
-        section.text, section.status, section.error, section.flags = new.text, "ok", "", new.flags
+        _replace_text(section, new.text)
+        section.status, section.error = new.status, ""
+        section.flags, section.missing_facts, section.sources = new.flags, new.missing_facts, new.sources
         draft.usage.add(usage)
+        if instruction and not self.writer.revises and not follows_instruction(instruction):
+            draft.warnings.append(
+                f"离线引擎不能按“{instruction}”改写，已换一种表述；配置大模型后可按要求改写。"
+            )
         return draft
-    outline = outline_of(draft)
-    planned = next(p for p in outline.sections if p.key == key)
-    variant = len(section.previous_versions) + 1
-    new_text = write_section(planned, draft.facts, outline, variant=variant, instruction=instruction)
-    section.previous_versions.append(section.text)
-    section.text = new_text
-    section.status, section.error = "ok", ""
-    if instruction and not follows_instruction(instruction):
-        draft.warnings.append(f"离线引擎不能按“{instruction}”改写，已换一种表述；配置大模型后可按要求改写。")
-    return draft
 
 
-def rewrite_toward(
-    draft: Draft, key: str, reference: Report, library: Library, settings: Settings | None = None
-) -> Draft:
-    """Rewrite one section in the manner of a reference report, keeping its facts (the fact guard checks it)."""
-    settings = settings or library.settings
-    if factory.build_chat_model(settings) is None:
-        raise UserError(
-            "“按此范文语气改写”需要大模型：请先在“设置”里配置模型接口。离线引擎只能换一种通用表述。"
-        )
+def outline_of(draft: Draft) -> Outline:
+    """The outline a saved draft was written from: each section keeps its theme and budget."""
+    return Outline(
+        title=draft.title,
+        sections=[
+            PlannedSection(
+                key=s.key,
+                kind=s.kind,
+                heading=s.heading,
+                theme=s.theme,
+                facts=s.facts,
+                budget_chars=s.budget_chars or max(200, len(s.text)),
+            )
+            for s in draft.sections
+        ],
+    )
+
+
+def edit_section(draft: Draft, key: str, text: str) -> Draft:
+    """The user's own text for a section; the old text becomes a previous version, and the guard checks it."""
     section = draft.section(key)
-    same_part = reference.parsed().part(section.kind)
-    sample = (
-        "\n".join(s.text() for s in same_part)[:MANNER_SAMPLE_CHARS] or reference.body[:MANNER_SAMPLE_CHARS]
-    )
-    instruction = (
-        "请参考下面范文的语气、句式和行文节奏改写本节，只学它的写法，不得使用其中的任何事实、数字或单位名称：\n"
-        + tagged("manner", [sample], source=reference.meta.title)
-    )
-    return regenerate_section(draft, key, library, instruction, settings=settings)
+    if text == section.text:
+        return draft
+    _replace_text(section, text)
+    guard = guard_section(text, section.facts, draft.facts)
+    section.flags, section.missing_facts = guard.flags, guard.missing_facts
+    section.status = "flagged" if section.has_findings else "ok"
+    return draft
 
 
 def restore_version(draft: Draft, key: str, index: int) -> Draft:
@@ -162,28 +233,44 @@ def restore_version(draft: Draft, key: str, index: int) -> Draft:
     if not 0 <= index < len(section.previous_versions):
         raise UserError(f"“{key}”没有第 {index + 1} 个历史版本。")
     old = section.previous_versions.pop(index)
-    section.previous_versions.append(section.text)
-    section.text = old
-    return draft
+    return edit_section(draft, key, old) if old != section.text else draft
 
 
-async def _closing_client(model: object, work: Awaitable[T]) -> T:
-    """Run `work`, then close the model's async HTTP client inside the same event loop."""
+def _replace_text(section: DraftSection, text: str) -> None:
+    if section.text and section.status != "pending":
+        section.previous_versions.append(section.text)
+    section.text = text
+
+
+def _pending(planned: PlannedSection) -> DraftSection:
+    return DraftSection(
+        key=planned.key,
+        kind=planned.kind,
+        heading=planned.heading,
+        theme=planned.theme,
+        budget_chars=planned.budget_chars,
+        facts=planned.facts,
+        status="pending",
+    )
+
+
+def offline_warnings(facts: Facts, engine: str) -> list[str]:
+    """Lines set aside as instructions, and for the offline engine a note that it drafted without a model."""
+    warnings = [f"这一行像是给模型的指令，已按数据处理、未写入草稿：{line}" for line in facts.flagged]
+    if engine == OFFLINE_ENGINE:
+        warnings.append(
+            "本草稿由离线引擎生成（未配置大模型）：事实按原文列出，连接语句为通用公文表述，请通读润色。"
+        )
+    return warnings
+
+
+class Closeable(Protocol):
+    async def aclose(self) -> None: ...
+
+
+async def closing(client: Closeable, work: Awaitable[T]) -> T:
+    """Run `work`, then close the writer's or model's HTTP client inside the same event loop."""
     try:
         return await work
     finally:
-        client = getattr(model, "root_async_client", None)
-        if client is not None:
-            await client.close()
-
-
-def _flagged(facts: Facts) -> list[str]:
-    return [f"这一行像是给模型的指令，已按数据处理、未写入草稿：{line}" for line in facts.flagged]
-
-
-def _warnings(facts: Facts) -> list[str]:
-    warnings = _flagged(facts)
-    warnings.append(
-        "本草稿由离线引擎生成（未配置大模型）：事实按原文列出，连接语句为通用公文表述，请通读润色。"
-    )
-    return warnings
+        await client.aclose()

@@ -1,42 +1,40 @@
-"""The embedded default engine: a complete draft with no model, deterministic, in well under a second.
+"""The template writer: the offline engine's section writer — no model, deterministic, in milliseconds.
 
 The user's facts are written verbatim into "一是……；二是……" enumerations; everything around them
 is connective 公文 phrasing from the theme schema, which carries no numbers, dates or names. Where the
 user gave no problems or plans, a clearly marked 【待补充】 placeholder stands instead of invented text.
 """
 
+from typing import TYPE_CHECKING
+
+from drafting.models.protocol import Delta, TokenUsage
 from drafting.text.lexicon import shares_content_words
+from drafting.text.numerals import chinese_numeral
 from drafting.text.script import to_script
-from drafting.writing.draft import DraftSection
 from drafting.writing.facts import Facts
 from drafting.writing.outline import Outline, PlannedSection, unit_type
 from drafting.writing.themes import theme_by_key
 
-_CN = "一二三四五六七八九十"
+if TYPE_CHECKING:
+    from drafting.writing.pipeline import SectionJob
+
 ITEMS_PER_PARAGRAPH = 4
 MAX_NUMBERED_ITEMS = 10
 _UNIT_WORDS = {
-    "学校": ("教育教学中心工作", "教职工", "学校高质量发展"),
-    "医院": ("医疗卫生服务中心工作", "医务职工", "医院高质量发展"),
-    "企业": ("生产经营中心工作", "职工", "企业高质量发展"),
-    "机关": ("机关中心工作", "干部职工", "全面完成各项工作任务"),
+    "学校": ("教育教学中心工作", "教职工", "学校高质量发展", "上级工会和单位党组织"),
+    "医院": ("医疗卫生服务中心工作", "医务职工", "医院高质量发展", "上级工会和单位党组织"),
+    "企业": ("生产经营中心工作", "职工", "企业高质量发展", "上级工会和单位党组织"),
+    "机关": ("机关中心工作", "干部职工", "全面完成各项工作任务", "上级工会和单位党组织"),
+    "地方工会": ("地方经济社会发展大局", "广大职工", "辖区工会工作高质量发展", "同级党委和上级工会"),
 }
-_DEFAULT_UNIT_WORDS = ("单位中心工作", "职工", "单位高质量发展")
+_DEFAULT_UNIT_WORDS = ("单位中心工作", "职工", "单位高质量发展", "上级工会和单位党组织")
+OFFLINE_ENGINE = "offline"
 SHORTER = ("简洁", "精简", "压缩", "简短")
 FOLLOWED = (*SHORTER, "正式")  # instructions the offline engine can honour (its phrasing is already formal)
 
 
 def follows_instruction(instruction: str) -> bool:
     return any(word in instruction for word in FOLLOWED)
-
-
-def numeral(n: int) -> str:
-    """1 → 一, 12 → 十二, 35 → 三十五 (enumeration words, not facts); beyond 99 the digits."""
-    if n <= 10:
-        return _CN[n - 1]
-    if n >= 100:
-        return str(n)
-    return ("" if n < 20 else _CN[n // 10 - 1]) + "十" + (_CN[n % 10 - 1] if n % 10 else "")
 
 
 def enumerate_facts(facts: list[str]) -> list[str]:
@@ -50,7 +48,9 @@ def enumerate_facts(facts: list[str]) -> list[str]:
     paragraphs = []
     for start in range(0, len(facts), ITEMS_PER_PARAGRAPH):
         chunk = facts[start : start + ITEMS_PER_PARAGRAPH]
-        items = [f"{numeral(start + i + 1)}是{fact}" if numbered else fact for i, fact in enumerate(chunk)]
+        items = [
+            f"{chinese_numeral(start + i + 1)}是{fact}" if numbered else fact for i, fact in enumerate(chunk)
+        ]
         paragraphs.append("；".join(items) + "。")
     return paragraphs
 
@@ -87,30 +87,37 @@ def write_section(
     return "\n\n".join(body)
 
 
-def write_offline(outline: Outline, facts: Facts) -> list[DraftSection]:
-    return [
-        DraftSection(
-            key=planned.key,
-            kind=planned.kind,
-            heading=to_script(planned.heading, facts.script),
-            text=write_section(planned, facts, outline),
-            facts=planned.facts,
-        )
-        for planned in outline.sections
-    ]
+class TemplateWriter:
+    """The offline engine's writer: the user's facts verbatim inside connective 公文 phrasing.
+
+    It never invents, so the guard has nothing to send back (`revises` is False); a regeneration asks
+    for another `variant` of the connective phrasing instead.
+    """
+
+    engine = OFFLINE_ENGINE
+    max_concurrency: int | None = None
+    revises = False
+
+    async def write(self, job: "SectionJob", on_delta: Delta) -> tuple[str, TokenUsage]:
+        text = write_section(job.planned, job.facts, job.outline, job.variant, job.instruction)
+        on_delta(text)
+        return text, TokenUsage()
+
+    async def aclose(self) -> None:
+        pass
 
 
-def _words(facts: Facts) -> tuple[str, str, str]:
+def _words(facts: Facts) -> tuple[str, str, str, str]:
     return _UNIT_WORDS.get(unit_type(facts) or "", _DEFAULT_UNIT_WORDS)
 
 
 def _opening(facts: Facts, outline: Outline, t) -> str:  # noqa: ANN001
-    center, staff, _ = _words(facts)
+    center, staff, _, leaders = _words(facts)
     themes = [theme_by_key(s.theme).name for s in outline.sections if s.kind == "work" and s.theme != "other"]
     scope = f"在{'、'.join(themes)}等方面扎实开展工作，取得了积极成效。" if themes else "扎实开展各项工作。"
     if facts.report_type == "plan":
         return f"{facts.next_period}，{facts.organization}" + t(
-            f"将在上级工会和单位党组织的领导下，紧紧围绕{center}，"
+            f"将在{leaders}的领导下，紧紧围绕{center}，"
             f"团结带领广大{staff}，扎实推进各项工作。现将{facts.next_period}工作计划安排如下："
         )
     report = {
@@ -120,19 +127,16 @@ def _opening(facts: Facts, outline: Outline, t) -> str:  # noqa: ANN001
     }[facts.report_type]
     return (
         f"{facts.period}，{facts.organization}"
-        + t(
-            f"在上级工会和单位党组织的正确领导下，紧紧围绕{center}，"
-            f"坚持以职工为中心的工作导向，团结带领广大{staff}，"
-        )
+        + t(f"在{leaders}的正确领导下，紧紧围绕{center}，坚持以职工为中心的工作导向，团结带领广大{staff}，")
         + t(scope)
         + t(report)
     )
 
 
 def _closing(facts: Facts, t) -> str:  # noqa: ANN001
-    _, staff, goal = _words(facts)
+    _, staff, goal, leaders = _words(facts)
     return f"{facts.next_period}，{facts.organization}" + t(
-        f"将在上级工会和单位党组织的坚强领导下，团结带领广大{staff}，"
+        f"将在{leaders}的坚强领导下，团结带领广大{staff}，"
         f"进一步增强服务意识，扎实推进各项工作，为{goal}作出新的更大贡献。"
     )
 
@@ -150,5 +154,5 @@ def _plan(planned: PlannedSection, facts: Facts, outline: Outline, t, concise: b
         themes = "、".join(theme_by_key(s.theme).name for s in outline.sections if s.kind == "work")
         hint = f"，可围绕{themes}等方面逐条填写" if themes else ""
         return "\n\n".join([*lines, t(f"【待补充：请填写下一阶段的工作计划{hint}】")])
-    lines += [f"（{numeral(i)}）{measure}。" for i, measure in enumerate(measures, start=1)]
+    lines += [f"（{chinese_numeral(i)}）{measure}。" for i, measure in enumerate(measures, start=1)]
     return "\n\n".join(lines)

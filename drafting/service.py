@@ -1,0 +1,275 @@
+"""The one service object the app and the command line share: everything both faces do goes through here.
+
+It chooses the engine (model writer when an endpoint is configured, template writer otherwise),
+runs the pipeline, saves drafts as they grow, and answers the checks, tone and import questions the
+faces ask. Faces only adapt: forms and arguments in, text and files out.
+"""
+
+import asyncio
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from drafting.errors import UserError
+from drafting.models import factory
+from drafting.models.protocol import TokenUsage
+from drafting.settings import Settings
+from drafting.storage.actor import Actor
+from drafting.writing.draft import Draft
+from drafting.writing.facts import Facts
+from drafting.writing.outline import Outline, checked_outline
+from drafting.writing.pipeline import (
+    Event,
+    Listener,
+    Pipeline,
+    closing,
+    edit_section,
+    offline_warnings,
+    restore_version,
+)
+from drafting.writing.planner import plan_locally, plan_with_model
+from drafting.writing.prompts import tagged
+
+if TYPE_CHECKING:
+    from drafting.checks.copyguard import CopyWarning
+    from drafting.checks.factguard import CheckResult
+    from drafting.checks.proof import ProofFinding
+    from drafting.checks.tone import ToneReport
+    from drafting.corpus.reports import Report
+    from drafting.retrieval.library import Library
+    from drafting.storage import Database, DraftRepository
+    from drafting.storage.drafts import DraftListing
+
+MANNER_SAMPLE_CHARS = 800
+DRAFT_ID = re.compile(r"[0-9a-f]{12}")
+
+
+@dataclass
+class SectionReview:
+    """What the checks say about one section, for the app to show beside it."""
+
+    flags: list[str] = field(default_factory=list)
+    missing_facts: list[str] = field(default_factory=list)
+    copies: list["CopyWarning"] = field(default_factory=list)
+    proof: list["ProofFinding"] = field(default_factory=list)
+
+
+class DraftingService:
+    def __init__(self, settings: Settings, actor: Actor | None = None, library: "Library | None" = None):
+        self.settings = settings
+        self.actor = actor or Actor.local()
+        if library is not None:  # an index already loaded (the app keeps one per process)
+            self.library = library
+
+    # --- parts, built on first use so a command only pays for what it touches -----------------------
+
+    @cached_property
+    def library(self) -> "Library":
+        from drafting.retrieval.library import Library
+
+        return Library(self.settings)
+
+    @cached_property
+    def database(self) -> "Database":
+        from drafting.storage import migrate_legacy_file, open_database, resolve_database_url
+
+        database = open_database(resolve_database_url(self.settings.data_dir, self.settings.database_url))
+        if not self.settings.database_url:
+            migrate_legacy_file(self.settings.data_dir, database)
+        return database
+
+    @cached_property
+    def drafts(self) -> "DraftRepository[Draft]":
+        from drafting.storage import DraftRepository
+
+        return DraftRepository(self.database, Draft)
+
+    def uses_model(self, offline: bool = False) -> bool:
+        return not offline and self.settings.llm_configured
+
+    def _pipeline(self, offline: bool) -> Pipeline:
+        from drafting.writing.model_writer import ModelWriter
+        from drafting.writing.template_writer import TemplateWriter
+
+        model = None if offline else factory.build_chat_model(self.settings)
+        writer = ModelWriter(model, self.settings) if model is not None else TemplateWriter()
+        return Pipeline(writer, self.library)
+
+    # --- outline -----------------------------------------------------------------------------------------
+
+    def plan(self, facts: Facts, embed: bool = True) -> Outline:
+        """The local outline: instant, no model. `embed` lets the embedder place facts no keyword claims."""
+        return plan_locally(facts, factory.build_embedder(self.settings) if embed else None)
+
+    def improve_outline(self, facts: Facts) -> tuple[Outline, TokenUsage]:
+        """The model's grouping and headings (the optional planner)."""
+        model = factory.build_chat_model(self.settings)
+        if model is None:
+            raise UserError("“请模型改进提纲”需要大模型：请先在“设置”里配置模型接口。")
+        return asyncio.run(closing(model, plan_with_model(model, facts)))
+
+    # --- drafting ----------------------------------------------------------------------------------------
+
+    def draft(
+        self,
+        facts: Facts,
+        outline: Outline | None = None,
+        offline: bool = False,
+        on_event: Listener | None = None,
+        on_saved: Callable[[Draft], None] | None = None,
+    ) -> Draft:
+        """A complete draft, saved after the outline and after every section (nothing written is lost)."""
+        emit = on_event or (lambda event: None)
+        pipeline = self._pipeline(offline)
+        warnings = offline_warnings(facts, pipeline.writer.engine)
+        if outline is not None:
+            outline, dropped = checked_outline(outline, facts)
+            warnings += dropped
+        elif self.uses_model(offline) and self.settings.llm_planner:
+            outline, _ = self.improve_outline(facts)
+        else:
+            outline = self.plan(facts)
+
+        def save(draft: Draft) -> None:
+            self.save(draft)
+            if on_saved:
+                on_saved(draft)
+
+        return asyncio.run(closing(pipeline.writer, pipeline.write(outline, facts, emit, save, warnings)))
+
+    def regenerate(
+        self,
+        draft_id: str,
+        key: str,
+        instruction: str = "",
+        offline: bool = False,
+        on_event: Listener | None = None,
+    ) -> Draft:
+        draft = self.get(draft_id)
+        pipeline = self._pipeline(offline)
+        draft = asyncio.run(closing(pipeline.writer, pipeline.regenerate(draft, key, instruction, on_event)))
+        self.save(draft)
+        return draft
+
+    def rewrite_toward(self, draft_id: str, key: str, report_id: str) -> Draft:
+        """Rewrite one section in the manner of a reference report, keeping its facts (the guard checks it)."""
+        if not self.uses_model():
+            raise UserError(
+                "“按此范文语气改写”需要大模型：请先在“设置”里配置模型接口。离线引擎只能换一种通用表述。"
+            )
+        draft = self.get(draft_id)
+        reference = self.library.corpus.get(report_id)
+        same_part = reference.parsed().part(draft.section(key).kind)
+        sample = (
+            "\n".join(s.text() for s in same_part)[:MANNER_SAMPLE_CHARS]
+            or reference.body[:MANNER_SAMPLE_CHARS]
+        )
+        instruction = (
+            "请参考下面范文的语气、句式和行文节奏改写本节，只学它的写法，不得使用其中的任何事实、数字或单位名称：\n"
+            + tagged("manner", [sample], source=reference.meta.title)
+        )
+        return self.regenerate(draft_id, key, instruction)
+
+    def edit(self, draft_id: str, key: str, text: str, revision: int | None = None) -> Draft:
+        draft = edit_section(self.get(draft_id), key, text)
+        self.save(draft, revision)
+        return draft
+
+    def restore(self, draft_id: str, key: str, index: int) -> Draft:
+        draft = restore_version(self.get(draft_id), key, index)
+        self.save(draft)
+        return draft
+
+    # --- the draft store -----------------------------------------------------------------------------------
+
+    def save(self, draft: Draft, revision: int | None = None) -> int:
+        return self.drafts.save(draft, self.actor, revision, open_findings=draft.has_findings)
+
+    def get(self, draft_id: str) -> Draft:
+        return self.drafts.get(draft_id, self.actor).draft
+
+    def revision(self, draft_id: str) -> int:
+        return self.drafts.get(draft_id, self.actor).revision
+
+    def list_drafts(self) -> list["DraftListing"]:
+        return self.drafts.list(self.actor)
+
+    def delete(self, draft_id: str) -> None:
+        self.drafts.delete(draft_id, self.actor)
+
+    # --- checks -----------------------------------------------------------------------------------------------
+
+    def review(self, draft: Draft) -> dict[str, SectionReview]:
+        """Per section: the fact guard (re-run, so edited text counts), copy warnings and proofreading."""
+        from drafting.checks.copyguard import copied_from
+        from drafting.checks.factguard import guard_section
+        from drafting.checks.proof import proofread
+
+        reports = self.library.corpus.reports()
+        reviews = {}
+        for section in draft.sections:
+            if section.status in ("pending", "failed"):
+                reviews[section.key] = SectionReview()
+                continue
+            guard = guard_section(section.text, section.facts, draft.facts)
+            reviews[section.key] = SectionReview(
+                flags=guard.flags,
+                missing_facts=guard.missing_facts,
+                copies=copied_from(section.text, reports),
+                proof=proofread(section.text),
+            )
+        return reviews
+
+    def check(self, text: str, facts: Facts) -> tuple["CheckResult", list["CopyWarning"]]:
+        from drafting.checks.copyguard import copied_from
+        from drafting.checks.factguard import check_draft
+
+        return check_draft(text, facts), copied_from(text, self.library.corpus.reports())
+
+    def tone(self, text: str, references: list[str] | None = None) -> "ToneReport":
+        """Tone against chosen reports (ids or files), or the corpus reports of the text's own unit type."""
+        from drafting.checks.tone import compare
+
+        return compare(text, self.tone_references(text, references or []))
+
+    def tone_references(self, text: str, chosen: list[str]) -> list[str]:
+        from drafting.corpus.classify import guess_unit_type
+        from drafting.documents import read_document
+
+        corpus = self.library.corpus
+        if chosen:
+            return [
+                read_document(Path(ref)) if Path(ref).is_file() else corpus.get(ref).body for ref in chosen
+            ]
+        reports = corpus.reports()
+        unit = guess_unit_type(text)
+        return [r.body for r in reports if r.meta.unit_type == unit] or [r.body for r in reports]
+
+    def text_of(self, value: str) -> str:
+        """A file's text, a saved draft's text, or the argument itself."""
+        from drafting.documents import SUPPORTED_SUFFIXES, read_document
+
+        if Path(value).suffix.lower() in SUPPORTED_SUFFIXES:
+            return read_document(Path(value))  # a missing file is a Chinese error, not text to check
+        if DRAFT_ID.fullmatch(value):
+            return self.get(value).markdown()
+        return value
+
+    # --- the report library ------------------------------------------------------------------------------------
+
+    def import_upload(self, name: str, data: bytes) -> "Report":
+        return self.library.add_upload(name, data)
+
+    # --- cost -----------------------------------------------------------------------------------------------------
+
+    def estimate(self, facts: Facts, outline: Outline | None = None) -> tuple[TokenUsage, float]:
+        from drafting.writing.estimate import cost, estimate
+
+        usage = estimate(outline or self.plan(facts, embed=False), facts, self.settings)
+        return usage, cost(usage, self.settings)
+
+
+__all__ = ["DraftingService", "Event", "SectionReview"]

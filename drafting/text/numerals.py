@@ -1,0 +1,12 @@
+"""Chinese enumeration numerals (一、二、……十一), for headings and 一是/二是 lists: structure, never facts."""
+
+_CN = "一二三四五六七八九十"
+
+
+def chinese_numeral(n: int) -> str:
+    """1 → 一, 12 → 十二, 35 → 三十五; beyond 99 the digits."""
+    if n <= 10:
+        return _CN[n - 1]
+    if n >= 100:
+        return str(n)
+    return ("" if n < 20 else _CN[n // 10 - 1]) + "十" + (_CN[n % 10 - 1] if n % 10 else "")

@@ -1,0 +1,1 @@
+"""The bundled example reports, shipped as package data (loaded by drafting.corpus.reports)."""
