@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Install, build the example index once, and start the app (offline engine unless an endpoint is set).
+# Install the app's runtime and start it on 127.0.0.1:8501 (offline engine unless an endpoint is set).
+# The example index is built on first use; drafts and imports live in ~/.local/share/drafting
+# (DRAFTING_DATA_DIR to change it).
 set -euo pipefail
 cd "$(dirname "$0")"
 bash scripts/setup-env.sh
-.venv/bin/drafting index
-exec .venv/bin/streamlit run app.py --server.headless true "$@"
+exec .venv/bin/streamlit run app.py --server.headless true --server.address 127.0.0.1 "$@"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Install and run the linters and the whole test suite (offline).
+# Install with the test extras, run the linters and the whole test suite (offline, local servers only).
 set -euo pipefail
 cd "$(dirname "$0")"
-bash scripts/setup-env.sh
+bash scripts/setup-env.sh test
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/python -m pytest -q "$@"

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import yaml
 
 from drafting.resources import load_data
 from drafting.retrieval.index import SectionIndex
@@ -20,8 +21,11 @@ from drafting.retrieval.search import Hit, Searcher
 from drafting.settings import Settings
 from drafting.text.lexicon import tokenize
 from drafting.text.script import to_simplified
+from drafting.writing.draft import Draft
+from drafting.writing.pipeline import Event
 
 K = 5
+APP = Path(__file__).resolve().parent.parent / "app.py"  # the bench runs from a checkout
 
 
 def load_queries() -> dict:
@@ -94,13 +98,11 @@ def app_cold_start(settings: Settings) -> float:
     import subprocess
     import sys
 
-    from drafting.settings import PROJECT_ROOT
-
     Library(settings).ensure_built()
     code = (
         "import time; started = time.perf_counter()\n"
         "from streamlit.testing.v1 import AppTest\n"
-        f"app = AppTest.from_file({str(PROJECT_ROOT / 'app.py')!r}, default_timeout=120).run()\n"
+        f"app = AppTest.from_file({str(APP)!r}, default_timeout=120).run()\n"
         "assert not app.exception and app.header[0].value == '起草'\n"
         "print(time.perf_counter() - started)\n"
     )
@@ -132,6 +134,10 @@ def run_benchmark(settings: Settings, synthetic_sections: int = 10000) -> None:
     )
     for mode, figures in retrieval_quality(searcher).items():
         print(f"  {mode:7s} hit@5 {figures['hit@5']:.2f}   precision@5 {figures['precision@5']:.2f}")
+    from drafting.models.factory import build_embedder
+    from drafting.writing.planner_accuracy import planner_summary_line
+
+    print(planner_summary_line(build_embedder(settings)))
     queries = [q["q"] for q in load_queries()["queries"]]
     figures = latency(searcher, queries)
     print(f"\nsearch latency, bundled corpus: p50 {figures['p50_ms']:.1f} ms, p95 {figures['p95_ms']:.1f} ms")
@@ -173,54 +179,56 @@ BENCH_FACTS = {
 
 
 def run_llm_benchmark(settings: Settings) -> None:
-    """The LLM pipeline against the simulated endpoint: parallel vs sequential, first text, tokens, overhead."""
+    """The pipeline against the simulated endpoint, the command line's speed, and the checks' figures."""
+    from drafting.service import DraftingService
     from drafting.simulator import Behaviour, running
     from drafting.writing.facts import parse_facts
-    from drafting.writing.pipeline import generate_draft
 
     facts = parse_facts(BENCH_FACTS)
     library = Library(settings)
     library.ensure_built()
+    delay, rate = 0.5, 40
 
-    def timed(behaviour: Behaviour, concurrency: int) -> tuple[float, float, object]:
+    def timed(behaviour: Behaviour, **overrides: object) -> tuple[float, float, Draft]:
         with running(behaviour) as (url, _):
             run_settings = settings.model_copy(
-                update={"llm_base_url": url, "llm_model": "simulated", "llm_concurrency": concurrency}
+                update={"llm_base_url": url, "llm_model": "simulated", **overrides}
             )
             started = time.perf_counter()
             first: list[float] = []
 
-            def on_event(event) -> None:  # noqa: ANN001
+            def on_event(event: Event) -> None:
                 if event.kind == "delta" and not first:
                     first.append(time.perf_counter() - started)
 
-            draft = generate_draft(facts, library, on_event=on_event, settings=run_settings)
+            draft = DraftingService(run_settings, library=library).draft(facts, on_event=on_event)
             return time.perf_counter() - started, first[0] if first else float("nan"), draft
 
-    def realistic() -> Behaviour:
-        return Behaviour(first_token_delay=0.5, tokens_per_second=40)
-
-    sequential, _, _ = timed(realistic(), concurrency=1)
-    default, _, _ = timed(realistic(), concurrency=settings.llm_concurrency)
-    parallel, first_text, draft = timed(realistic(), concurrency=len(BENCH_FACTS["facts"]) + 4)
-    instant, _, _ = timed(Behaviour(), concurrency=8)
-    sections = len(draft.sections)
+    realistic = Behaviour(first_token_delay=delay, tokens_per_second=rate)
+    sequential, _, _ = timed(realistic, llm_concurrency=1)
+    default, first_text, draft = timed(realistic)
+    instant, _, _ = timed(Behaviour())
     print(
-        f"LLM pipeline on the simulated endpoint (0.5 s to first token, 40 tokens/s per stream), {sections} sections:"
+        f"LLM pipeline on the simulated endpoint ({delay} s to first token, {rate} tokens/s per stream), "
+        f"{len(draft.sections)} sections:"
     )
+    print(f"  time to first streamed text: {first_text:.2f} s (endpoint first-token delay {delay} s)")
     print(
-        f"  full draft: sequential {sequential:.1f} s; {settings.llm_concurrency} at a time (default) {default:.1f} s "
-        f"({sequential / default:.1f}x); all at once {parallel:.1f} s ({sequential / parallel:.1f}x)"
+        f"  full draft: sequential {sequential:.1f} s; default {default:.1f} s ({sequential / default:.1f} x)"
     )
-    print(f"  time to first streamed text: {first_text:.2f} s (the outline call comes first)")
     print(
         f"  tokens per draft: prompt {draft.usage.prompt_tokens}, completion {draft.usage.completion_tokens}"
     )
     print(f"  pipeline overhead (same draft, instant endpoint, HTTP included): {instant:.2f} s")
+    help_s, offline_s = command_line_speed(settings)
+    print(
+        f"drafting --help: {help_s:.2f} s; cold drafting draft --offline: {offline_s:.2f} s (fresh process, built index)"
+    )
     from drafting.checks.factguard import measure_guard
 
     example = parse_facts(load_data("example_facts.yaml"))
-    figures = measure_guard(generate_draft(example, library, offline=True).markdown(), example)
+    service = DraftingService(settings, library=library)
+    figures = measure_guard(service.draft(example, offline=True).markdown(), example)
     print(
         f"fact guard on {figures['cases']:.0f} planted errors: precision {figures['precision']:.2f}, recall {figures['recall']:.2f}"
     )
@@ -230,8 +238,47 @@ def run_llm_benchmark(settings: Settings) -> None:
     print(
         f"tone: formal/colloquial pairs ranked correctly {ranked_correctly(references):.2f} ({len(load_tone_pairs())} pairs)"
     )
+    proof_benchmark_lines()
     started = time.perf_counter()
     runs = 20
     for _ in range(runs):
-        generate_draft(facts, library, offline=True)
-    print(f"offline engine: {(time.perf_counter() - started) / runs * 1000:.0f} ms per draft (index loaded)")
+        service.draft(facts, offline=True)
+    print(
+        f"offline engine: {(time.perf_counter() - started) / runs * 1000:.0f} ms per draft (index loaded, saved)"
+    )
+
+
+def command_line_speed(settings: Settings) -> tuple[float, float]:
+    """Wall time of `drafting --help` and of an offline draft, each in a new process (best of three)."""
+    import os
+    import subprocess
+    import sys
+
+    command = str(Path(sys.executable).parent / "drafting")  # the console script beside this interpreter
+    example = Path(tempfile.mkdtemp(prefix="drafting-bench-facts-")) / "facts.yaml"
+    example.write_text(yaml.safe_dump(BENCH_FACTS, allow_unicode=True), encoding="utf-8")
+    env = {**os.environ, "DRAFTING_DATA_DIR": str(settings.data_dir)}
+
+    def best(args: list[str]) -> float:
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            subprocess.run([command, *args], env=env, capture_output=True, check=True, timeout=120)
+            times.append(time.perf_counter() - started)
+        return min(times)
+
+    return best(["--help"]), best(["draft", str(example), "--offline"])
+
+
+def proof_benchmark_lines() -> None:
+    from drafting.checks.proof import proof_benchmark
+
+    f = proof_benchmark()
+    other = f["corpus_findings"] - f["corpus_by_rule"].get("halfwidth-punctuation", 0)
+    print(
+        f"proofreading: recall {f['recall']:.2f} on {f['cases']} planted errors, "
+        f"{len(f['false_alarms'])} false alarms on {f['clean_sentences']} correct sentences; "
+        f"corpus {f['findings_per_1000_chars']:.1f} findings per 1,000 chars "
+        f"({other * 1000 / f['corpus_chars']:.2f} without the scraped half-width commas); "
+        f"{f['chars_per_second'] / 1000:.0f}k chars/s"
+    )

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Create .venv (once) and install the project into it; shared by run.sh and test.sh.
+# `setup-env.sh` installs what the app needs; `setup-env.sh test` adds the test tools and the llama.cpp
+# server the real-wire tests use (it compiles from source: ~7 min on 2 cores the first time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
@@ -7,4 +9,8 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
   .venv/bin/pip install --quiet --upgrade pip
 fi
-.venv/bin/pip install --quiet -e ".[test]"
+if [ "${1:-}" = "test" ]; then
+  .venv/bin/pip install --quiet -e ".[test,llm-server]"
+else
+  .venv/bin/pip install --quiet -e .
+fi
