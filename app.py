@@ -17,7 +17,7 @@ from drafting.models.presets import (
     save_endpoint,
 )
 from drafting.resources import load_data
-from drafting.retrieval.library import Library
+from drafting.retrieval.library import Library, open_library_safely
 from drafting.service import DraftingService, SectionReview
 from drafting.settings import Settings, load_settings
 from drafting.text.markup import escape_markdown
@@ -45,12 +45,14 @@ def _secrets() -> dict:
         return {}
 
 
-@st.cache_resource(show_spinner="正在加载范文索引…（首次使用时会建立索引）")
+@st.cache_resource(show_spinner="正在打开范文索引…")
 def _library(_settings: Settings, data_dir: str, vector_space: str) -> Library:
-    """One loaded index per data folder and vector space; the arguments after `_settings` are the cache key."""
-    library = Library(_settings)
-    library.ensure_built()
-    return library
+    """One index per data folder and vector space (the arguments after `_settings` are the cache key).
+
+    It opens at once; an index behind the corpus (first use, an interrupted import) is completed in
+    the background while the pages stay usable.
+    """
+    return open_library_safely(_settings)
 
 
 def _label(section_kind: str, heading: str) -> str:
@@ -433,7 +435,10 @@ def page_library(service: DraftingService) -> None:
     shown = [r for r in reports if unit in ("全部", r.meta.unit_type) and kind in ("全部", r.meta.kind)]
     query = st.text_input("检索范文段落")
     if query.strip():
-        for hit in library.search(query, k=5, unit_type=None if unit == "全部" else unit):
+        hits = library.search(query, k=5, unit_type=None if unit == "全部" else unit)
+        if hits.incomplete:
+            st.info(escape_markdown(hits.notice))
+        for hit in hits:
             st.caption(escape_markdown(f"{hit.report_title}（{hit.report}，{hit.part}）· {hit.heading_path}"))
             st.text(hit.text[:400])
     choice = st.selectbox(
@@ -551,7 +556,18 @@ def page_settings(settings: Settings) -> None:
     st.write(f"向量模型：{embedder}")
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
 def main() -> None:
+    address = st.get_option("server.address") or "0.0.0.0"  # streamlit's default listens everywhere
+    if address not in LOOPBACK:
+        st.error(
+            f"本应用目前是单人模式，只能在本机地址（127.0.0.1）上运行，不能监听 {escape_markdown(address)}："
+            "否则同一网络里的任何人都能看到和修改草稿与接口设置。"
+            "请用 ./run.sh（默认只监听 127.0.0.1）启动；多人使用的登录功能尚未在应用中提供。"
+        )
+        st.stop()
     try:
         settings = load_settings(_secrets())
     except Exception:  # noqa: BLE001 - a malformed .env or secrets value
@@ -566,6 +582,9 @@ def main() -> None:
             settings, str(settings.data_dir), embedder_slug(settings) + settings.embedding_base_url
         )
         service = DraftingService(settings, library=library)
+        repair = library.repair_status()
+        if repair.running:
+            st.info(escape_markdown(repair.notice))
         if page == "起草":
             page_draft(service)
         elif page == "语气对比":

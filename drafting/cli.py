@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pydantic import ValidationError
+
 from drafting.errors import UserError
 from drafting.settings import Settings, load_settings
 
@@ -32,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.handler(args, load_settings())
+    except ValidationError as error:  # a malformed .env or environment value
+        print(f"错误：配置有误（{error.errors()[0]['loc'][0]}），请检查 .env 或环境变量。", file=sys.stderr)
+        return 1
     except UserError as error:
         print(f"错误：{error}", file=sys.stderr)
         return 1
@@ -48,6 +53,8 @@ def _service(settings: Settings) -> "DraftingService":
 
 def _parser() -> argparse.ArgumentParser:
     from drafting.accounts.cli import register as register_users
+    from drafting.evaluation.cli import register as register_eval
+    from drafting.maintenance.cli import register as register_doctor
 
     parser = argparse.ArgumentParser(prog="drafting", description="工会工作总结起草工具")
     commands = parser.add_subparsers(title="命令")
@@ -133,12 +140,25 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--llm", action="store_true", help="只测起草流程（模拟的模型接口）与离线引擎")
     bench.set_defaults(handler=_bench)
 
+    register_eval(commands)
+    register_doctor(commands)
     register_users(commands, lambda settings: _service(settings).database)
     return parser
 
 
 def _progress(done: int, total: int) -> None:
-    print(f"\r向量化 {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+    from drafting.maintenance.cli import print_progress
+
+    print_progress(done, total)
+
+
+def _ready_service(settings: Settings) -> "DraftingService":
+    """A service whose index is complete: a one-shot command cannot wait for a background repair."""
+    from drafting.maintenance.cli import complete_index_first
+
+    service = _service(settings)
+    complete_index_first(service.library, _progress)
+    return service
 
 
 def _index(args: argparse.Namespace, settings: Settings) -> int:
@@ -201,9 +221,11 @@ def _corpus_remove(args: argparse.Namespace, settings: Settings) -> int:
 def _search(args: argparse.Namespace, settings: Settings) -> int:
     if not args.query.strip():
         raise UserError("检索词不能为空。")
-    hits = _service(settings).library.search(
+    hits = _ready_service(settings).library.search(
         args.query, k=args.k, part=args.part, unit_type=args.unit_type, mode=args.mode
     )
+    if hits.incomplete:
+        print(f"提示：{hits.notice}", file=sys.stderr)
     if args.json:
         print(json.dumps([h.model_dump() for h in hits], ensure_ascii=False, indent=2))
         return 0
@@ -235,8 +257,8 @@ def _outline(args: argparse.Namespace, settings: Settings) -> int:
 def _draft(args: argparse.Namespace, settings: Settings) -> int:
     from drafting.writing.facts import load_facts_file
 
-    service = _service(settings)
     facts = load_facts_file(args.facts)
+    service = _ready_service(settings)
     outline = _load_outline(args.outline) if args.outline else None
     if service.uses_model(args.offline):
         from drafting.models.presets import endpoint_host
@@ -281,7 +303,7 @@ def _print_progress(event: "Event") -> None:
 
 
 def _regen(args: argparse.Namespace, settings: Settings) -> int:
-    draft = _service(settings).regenerate(
+    draft = _ready_service(settings).regenerate(
         args.draft_id, args.section_key, args.instruction, offline=args.offline
     )
     return _write(draft, args.format, args.output)

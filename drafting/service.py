@@ -74,12 +74,9 @@ class DraftingService:
 
     @cached_property
     def database(self) -> "Database":
-        from drafting.storage import migrate_legacy_file, open_database, resolve_database_url
+        from drafting.maintenance.database import open_database_safely
 
-        database = open_database(resolve_database_url(self.settings.data_dir, self.settings.database_url))
-        if not self.settings.database_url:
-            migrate_legacy_file(self.settings.data_dir, database)
-        return database
+        return open_database_safely(self.settings)  # imports an old drafts.sqlite3; damage names the doctor
 
     @cached_property
     def drafts(self) -> "DraftRepository[Draft]":
@@ -186,7 +183,14 @@ class DraftingService:
     # --- the draft store -----------------------------------------------------------------------------------
 
     def save(self, draft: Draft, revision: int | None = None) -> int:
-        return self.drafts.save(draft, self.actor, revision, open_findings=draft.has_findings)
+        from drafting.maintenance.backup import maybe_backup
+        from drafting.storage import resolve_database_url
+
+        saved = self.drafts.save(draft, self.actor, revision, open_findings=draft.has_findings)
+        maybe_backup(
+            self.settings.data_dir, resolve_database_url(self.settings.data_dir, self.settings.database_url)
+        )
+        return saved
 
     def get(self, draft_id: str) -> Draft:
         return self.drafts.get(draft_id, self.actor).draft

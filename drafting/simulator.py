@@ -1,17 +1,20 @@
 """A local OpenAI-compatible chat endpoint that can misbehave on purpose: for failure tests and the benchmark.
 
 It answers like a diligent but plain writer (the facts from the prompt, enumerated verbatim), at a set
-token rate after a set delay, and injects faults on request: 429 with Retry-After, 500, malformed
-JSON, or a stall in the middle of a stream. Only ever bound to loopback.
+token rate after a set delay, and injects faults on request: 429 with Retry-After, 500, 400, malformed
+JSON, a stall in the middle of a stream, or invented values in the prose. Only ever bound to loopback:
+in tests through `running`, for anyone through `serve` (`drafting simulator`).
 """
 
 import asyncio
+import itertools
 import json
 import re
+import signal
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Literal
 
@@ -23,14 +26,19 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from drafting.models.tokens import count_tokens
-from drafting.writing.template_writer import enumerate_facts, numeral
+from drafting.text.numerals import chinese_numeral as numeral
+from drafting.writing.template_writer import enumerate_facts
 from drafting.writing.themes import keyword_theme, theme_by_key
+
+FaultKind = Literal["429", "500", "400", "malformed", "stall", "invent"]
+FAULT_KINDS: tuple[str, ...] = FaultKind.__args__  # type: ignore[attr-defined]
+LOOPBACK = "127.0.0.1"
 
 
 class Fault(BaseModel):
-    kind: Literal["429", "500", "400", "malformed", "stall", "invent"]
+    kind: FaultKind
     match: str = ""  # only requests whose prompt contains this text
-    times: int = 1
+    times: int | None = 1  # how many matching requests it hits; None: every one
     retry_after: float = 0.2
 
 
@@ -46,15 +54,39 @@ def _block(tag: str, text: str) -> list[str]:
     return [line.strip() for line in m.group(1).splitlines() if line.strip()] if m else []
 
 
-FILLER = "工会将坚持问题导向，持续抓好各项工作的落实。"
+# Padding without numbers, names or levels, in clauses of under eight characters: short formulas a
+# proofreader accepts when they recur (a repeated long clause is a finding; see checks/proof.py).
+FILLERS = [
+    f"{lead}，{action}。"
+    for lead in (
+        "坚持问题导向",
+        "注重统筹协调",
+        "强化责任落实",
+        "加强制度建设",
+        "突出服务职能",
+        "坚持守正创新",
+    )
+    for action in (
+        "推动工作落地",
+        "提升服务质效",
+        "增强工作实效",
+        "提高工作水平",
+        "营造良好氛围",
+        "推进规范运行",
+    )
+]
+# What an `invent` fault adds to prose: a number, a date, a level and names that no facts file here uses.
+INVENTION = "此外，11月18日开展专项行动99场，张卫国等3名职工获省级一等奖，经验收入《职工之家建设白皮书》。"
 
 
 def scripted_reply(system: str, user: str) -> str:
     """What the simulated model writes for each prompt, padded to the length the prompt asks for."""
     reply = _content(system, user)
     if m := re.search(r"篇幅约 (\d+) 字", system):
-        while len(reply) + len(FILLER) <= int(m.group(1)):
-            reply += FILLER
+        for filler in itertools.cycle(FILLERS):
+            if len(reply) + len(filler) > int(m.group(1)):
+                break
+            reply += filler
     return reply
 
 
@@ -101,7 +133,10 @@ class Simulator:
 
     def _fault(self, prompt: str) -> Fault | None:
         for fault in self.behaviour.faults:
-            if fault.times > 0 and fault.match in prompt:
+            if fault.times is None:
+                if fault.match in prompt:
+                    return fault
+            elif fault.times > 0 and fault.match in prompt:
                 fault.times -= 1
                 return fault
         return None
@@ -122,8 +157,8 @@ class Simulator:
         if fault and fault.kind in ("500", "400"):
             return JSONResponse({"error": {"message": "simulated failure"}}, status_code=int(fault.kind))
         reply = scripted_reply(system, user)
-        if fault and fault.kind == "invent":  # a model that makes up a number
-            reply += "此外开展活动99场。"
+        if fault and fault.kind == "invent" and not reply.startswith("{"):
+            reply += INVENTION  # prose only: the outline stays JSON
         usage = {"prompt_tokens": count_tokens(system + user), "completion_tokens": count_tokens(reply)}
         usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
         if not body.get("stream"):
@@ -190,23 +225,71 @@ class Simulator:
             self.in_flight -= 1
 
 
+def loopback_socket(port: int = 0) -> socket.socket:
+    """A listening socket on 127.0.0.1 (0: any free port); clients can connect as soon as it returns."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a restart may reuse the port at once
+    sock.bind((LOOPBACK, port))
+    sock.listen(128)
+    return sock
+
+
+def _start(simulator: Simulator, sock: socket.socket) -> tuple[uvicorn.Server, threading.Thread]:
+    """Serve on `sock` in a background thread (so signal handling stays with the caller)."""
+    server = uvicorn.Server(uvicorn.Config(simulator.app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    return server, thread
+
+
+def _stop(server: uvicorn.Server, thread: threading.Thread) -> None:
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
 @contextmanager
 def running(behaviour: Behaviour | None = None) -> Iterator[tuple[str, Simulator]]:
     """Serve a Simulator on a free loopback port for the duration of the block; yields (base_url, simulator)."""
     simulator = Simulator(behaviour)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(simulator.app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+    sock = loopback_socket()
+    server, thread = _start(simulator, sock)
     deadline = time.time() + 10
     while not server.started and time.time() < deadline:
         time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}/v1", simulator
+        yield f"http://{LOOPBACK}:{sock.getsockname()[1]}/v1", simulator
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+        _stop(server, thread)
+        sock.close()
+
+
+def serve(behaviour: Behaviour, port: int, on_ready: Callable[[str], None]) -> None:
+    """Serve in the foreground until SIGINT or SIGTERM, then return normally (a clean stop, not an error).
+
+    `on_ready` gets the base URL once the port is listening. Raises OSError if the port is taken.
+    """
+    stop = threading.Event()
+    sock = loopback_socket(port)
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    server, thread = _start(Simulator(behaviour), sock)
+    try:
+        on_ready(f"http://{LOOPBACK}:{sock.getsockname()[1]}/v1")
+        while thread.is_alive() and not stop.wait(0.2):
+            pass
+    finally:
+        _stop(server, thread)
+        sock.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def parse_fault(spec: str) -> Fault:
+    """'429' → a 429 on every request; '429:1' → on the first request only. ValueError names the problem."""
+    kind, _, count = spec.partition(":")
+    if kind not in FAULT_KINDS:
+        raise ValueError(f"未知的故障类型“{kind}”，可选：{'、'.join(FAULT_KINDS)}")
+    if not count:
+        return Fault(kind=kind, times=None)  # type: ignore[arg-type]
+    if not count.isdigit() or int(count) < 1:
+        raise ValueError(f"“{spec}”中的次数应是正整数，如 {kind}:1")
+    return Fault(kind=kind, times=int(count))  # type: ignore[arg-type]

@@ -10,6 +10,9 @@ if [ ! -x .venv/bin/python ]; then
   .venv/bin/pip install --quiet --upgrade pip
 fi
 if [ "${1:-}" = "test" ]; then
+  # A native llama.cpp build uses every instruction the CPU reports; on some VMs (AMX reported, not
+  # enabled) that server crashes on its first request, so build for a portable x86-64 baseline.
+  export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON}"
   .venv/bin/pip install --quiet -e ".[test,llm-server]"
 else
   .venv/bin/pip install --quiet -e .

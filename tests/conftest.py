@@ -92,3 +92,14 @@ def serving(
 def service(built_library: Library) -> DraftingService:
     """The service the app and CLI use, on the session's built index (drafts go to its data folder)."""
     return DraftingService(built_library.settings, library=built_library)
+
+
+@pytest.fixture(autouse=True)
+def loopback_app():
+    """AppTest runs app.py in this process, where streamlit's server.address is unset (which under
+    `streamlit run` means every interface); the tests serve loopback, as ./run.sh does."""
+    from streamlit import config
+
+    config.set_option("server.address", "127.0.0.1")
+    yield
+    config.set_option("server.address", "127.0.0.1")

@@ -247,3 +247,13 @@ def test_proofreading_findings_get_one_click_fixes(app, built_library):
     care = DraftingService(built_library.settings).get(draft_id).section("work-care")
     assert care.text == "春节走访慰问困难职工23户，发放慰问金4.6万元。"
     assert care.previous_versions[-1] == "春节走访慰问困难职工23户,发放慰问金4.6万元。。"
+
+
+def test_the_app_refuses_to_serve_beyond_loopback_in_single_user_mode(built_library, monkeypatch):
+    monkeypatch.setenv("DRAFTING_DATA_DIR", str(built_library.settings.data_dir))
+    from streamlit import config
+
+    config.set_option("server.address", "0.0.0.0")  # the autouse fixture sets it back
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert any("只能在本机地址" in e.value for e in app.error)
+    assert not app.sidebar.radio  # no page is reachable

@@ -2,19 +2,32 @@
 
 Building is incremental: a chunk's id hashes its text and metadata, so re-running only embeds what is
 new and deletes what is gone. Nothing is embedded when the app starts; loading reads stored vectors.
+
+Every call into chroma goes through `index_errors`: a damaged local store becomes `IndexDamaged`, a
+Chinese message naming `drafting doctor --repair`, never a traceback. `chroma.sqlite3` is checked with
+SQLite's own quick_check before chroma opens it, because chroma's Rust core panics on some damage.
 """
 
+import errno
+import functools
+import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import chromadb
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.api.types import Documents, EmbeddingFunction
 from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import ChromaError
 from pydantic import BaseModel
 
 from drafting.corpus.reports import Report
+from drafting.errors import UserError
+from drafting.maintenance.sqlite_files import sqlite_problem
 from drafting.models import factory
 from drafting.retrieval.chunking import Chunk, chunk_report
 from drafting.settings import Settings
@@ -22,7 +35,23 @@ from drafting.text.lexicon import tokenize
 from drafting.text.script import to_simplified
 
 EMBED_BATCH = 32
+CHROMA_FILE = "chroma.sqlite3"
 Progress = Callable[[int, int], None]
+
+_DISK_ERRORS = (errno.ENOSPC, errno.EACCES, errno.EPERM, errno.EROFS)
+
+logger = logging.getLogger(__name__)
+
+
+class IndexDamaged(UserError):
+    """The local index cannot be read; `drafting doctor --repair` sets it aside and rebuilds it."""
+
+    def __init__(self, where: Path, reason: str = "文件已损坏"):
+        super().__init__(
+            f"范文检索索引无法读取（{reason}：{where}）。修复方法：先关闭本程序，再在命令行运行 "
+            "`drafting doctor --repair`，它会把损坏的索引移到一边保留（不删除）并重新建立索引。"
+        )
+        self.where = where
 
 
 class BuildResult(BaseModel):
@@ -30,6 +59,10 @@ class BuildResult(BaseModel):
     removed: int
     unchanged: int
     seconds: float
+
+
+def chroma_path(settings: Settings) -> Path:
+    return settings.index_dir / "chroma"
 
 
 def chroma_client(settings: Settings) -> ClientAPI:
@@ -40,7 +73,63 @@ def chroma_client(settings: Settings) -> ClientAPI:
             host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
         )
     settings.index_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.index_dir / "chroma"), settings=chroma_settings)
+    return chromadb.PersistentClient(path=str(chroma_path(settings)), settings=chroma_settings)
+
+
+def wanted_chunks(reports: Iterable[Report]) -> dict[str, Chunk]:
+    """Every chunk the index should hold for these reports, by id."""
+    return {chunk.id: chunk for report in reports for chunk in chunk_report(report)}
+
+
+@contextmanager
+def index_errors(settings: Settings) -> Iterator[None]:
+    """Turn chroma's and SQLite's errors about the stored index into Chinese messages that name the fix."""
+    try:
+        yield
+    except UserError:
+        raise
+    except ChromaError as error:
+        raise _explained(settings, error) from error
+    except OSError as error:
+        if error.errno not in _DISK_ERRORS:
+            raise
+        raise _explained(settings, error) from error
+    except BaseException as error:  # pyo3's PanicException derives from BaseException
+        if type(error).__name__ != "PanicException":
+            raise
+        raise _explained(settings, error) from error
+
+
+def _explained(settings: Settings, error: BaseException) -> UserError:
+    logger.warning("index error: %s: %s", type(error).__name__, error)
+    message = str(error).lower()
+    if settings.chroma_host:
+        return UserError(
+            f"向量库服务器 {settings.chroma_host}:{settings.chroma_port} 出错或连接不上（{type(error).__name__}）。"
+            "请检查 CHROMA_HOST/CHROMA_PORT 和该服务器的运行状态，然后重试。"
+        )
+    if "full" in message or "no space" in message:
+        return UserError("磁盘空间已满，范文索引没有更新完。请清理磁盘后运行 `drafting doctor --repair`。")
+    if "readonly" in message or "read-only" in message or "permission" in message:
+        return UserError(
+            f"没有权限写入范文索引文件夹 {settings.index_dir}。请检查数据目录（DRAFTING_DATA_DIR）的权限。"
+        )
+    return IndexDamaged(chroma_path(settings))
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _guarded(
+    method: Callable[Concatenate["SectionIndex", P], R],
+) -> Callable[Concatenate["SectionIndex", P], R]:
+    @functools.wraps(method)
+    def wrapper(self: "SectionIndex", *args: P.args, **kwargs: P.kwargs) -> R:
+        with index_errors(self.settings):
+            return method(self, *args, **kwargs)
+
+    return wrapper
 
 
 class SectionIndex:
@@ -49,21 +138,37 @@ class SectionIndex:
     def __init__(self, settings: Settings, embedder: EmbeddingFunction[Documents] | None = None):
         self.settings = settings
         self.embedder = embedder or factory.build_embedder(settings)
-        self.client = chroma_client(settings)
-        self.collection: Collection = self.client.get_or_create_collection(
-            name=f"sections-{factory.embedder_slug(settings)}",
-            embedding_function=self.embedder,  # type: ignore[arg-type]
-            configuration={"hnsw": {"space": "cosine"}},
-        )
+        with index_errors(settings):
+            if not settings.chroma_host:
+                refuse_damaged_store(settings)
+            self.client = chroma_client(settings)
+            try:
+                self.collection: Collection = self.client.get_or_create_collection(
+                    name=f"sections-{factory.embedder_slug(settings)}",
+                    embedding_function=self.embedder,  # type: ignore[arg-type]
+                    configuration={"hnsw": {"space": "cosine"}},
+                )
+            except BaseException:
+                self.client.close()  # else chroma keeps this store open for the whole process
+                raise
 
+    @_guarded
     def count(self) -> int:
         return self.collection.count()
 
+    @_guarded
+    def ids(self) -> set[str]:
+        """The ids of the stored chunks; reads neither vectors nor documents."""
+        return set(self.collection.get(include=[])["ids"])
+
     def sync(self, reports: Iterable[Report], progress: Progress | None = None) -> BuildResult:
         """Make the index hold exactly the chunks of `reports`, embedding only new ones."""
+        return self.sync_chunks(wanted_chunks(reports), progress)
+
+    @_guarded
+    def sync_chunks(self, wanted: dict[str, Chunk], progress: Progress | None = None) -> BuildResult:
         started = time.perf_counter()
-        wanted = {chunk.id: chunk for report in reports for chunk in chunk_report(report)}
-        present = set(self.collection.get(include=[])["ids"])
+        present = self.ids()
         stale = sorted(present - set(wanted))
         if stale:
             self.collection.delete(ids=stale)
@@ -76,7 +181,9 @@ class SectionIndex:
             seconds=round(time.perf_counter() - started, 2),
         )
 
+    @_guarded
     def add_chunks(self, chunks: list[Chunk], progress: Progress | None = None) -> None:
+        """Embed and store in batches: a killed build keeps whole batches, which a later sync completes."""
         for start in range(0, len(chunks), EMBED_BATCH):
             batch = chunks[start : start + EMBED_BATCH]
             texts = [to_simplified(chunk.search_text()) for chunk in batch]
@@ -89,11 +196,30 @@ class SectionIndex:
             if progress:
                 progress(min(start + EMBED_BATCH, len(chunks)), len(chunks))
 
+    @_guarded
     def remove_report(self, report_id: str) -> int:
         ids = self.collection.get(where={"report_id": report_id}, include=[])["ids"]
         if ids:
             self.collection.delete(ids=ids)
         return len(ids)
+
+    @_guarded
+    def probe(self) -> None:
+        """Read one stored vector and search with it: touches the vector index files a count may not."""
+        sample: Any = self.collection.get(limit=1, include=["embeddings"])["embeddings"]
+        if sample is not None and len(sample):
+            self.collection.query(query_embeddings=[sample[0]], n_results=1, include=[])
+
+    def close(self) -> None:
+        """Release chroma's hold on the files, so a repaired folder is opened afresh next time."""
+        self.client.close()
+
+
+def refuse_damaged_store(settings: Settings) -> None:
+    """Raise IndexDamaged when chroma's SQLite file fails its quick check."""
+    database = chroma_path(settings) / CHROMA_FILE
+    if database.exists() and (problem := sqlite_problem(database)):
+        raise IndexDamaged(chroma_path(settings), problem)
 
 
 def _metadata(chunk: Chunk, search_text: str) -> dict[str, str | int]:

@@ -1,13 +1,155 @@
-"""The corpus and its index together: what the CLI and the app call to add, remove, index and search."""
+"""The corpus and its index together: what the CLI and the app call to add, remove, index and search.
 
+The index can fall behind the corpus: an import or a build killed halfway leaves reports whose chunks
+are missing. So before searching, the Library compares the chunk ids the corpus calls for (cached in
+`index/manifest.json`, keyed by the corpus files' names, sizes and mtimes) with the ids the collection
+holds — ids only, no vectors, no embedding — and repairs any difference in a background thread.
+Meanwhile results come back marked incomplete, with a notice the faces show.
+"""
+
+import hashlib
+import json
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
+import yaml
+
 from drafting.corpus.reports import Corpus, Report
 from drafting.documents import read_document_bytes
-from drafting.retrieval.index import BuildResult, Progress, SectionIndex
-from drafting.retrieval.search import Hit, Mode, Searcher
+from drafting.errors import UserError
+from drafting.retrieval.hit import Hit
+from drafting.retrieval.index import (
+    BuildResult,
+    IndexDamaged,
+    Progress,
+    SectionIndex,
+    index_errors,
+    wanted_chunks,
+)
+from drafting.retrieval.search import Mode, Searcher
 from drafting.settings import Settings
+
+MANIFEST_FILE = "manifest.json"
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    """How far the index is from the corpus; `running` while a background repair works on it."""
+
+    chunks_expected: int
+    chunks_indexed: int
+    chunks_stale: int = 0
+    running: bool = False
+    problem: str = ""  # why the last repair failed
+
+    @property
+    def complete(self) -> bool:
+        return not self.running and self.chunks_indexed == self.chunks_expected and not self.chunks_stale
+
+    @property
+    def notice(self) -> str:
+        """What a face shows next to results from an incomplete index ('' when it is complete)."""
+        done = f"{self.chunks_indexed}/{self.chunks_expected}"
+        if self.complete:
+            return ""
+        if self.running:
+            return f"索引正在修复（已完成 {done}），结果可能不全。"
+        if self.problem:
+            return f"索引不完整（已有 {done} 段），自动修复没有成功：{self.problem}"
+        return f"索引不完整（已有 {done} 段），结果可能不全。请运行 `drafting index` 补全索引。"
+
+
+class SearchResults(list[Hit]):
+    """The hits, plus the index status when the index was incomplete at the time of the search."""
+
+    def __init__(self, hits: list[Hit], status: IndexStatus | None = None):
+        super().__init__(hits)
+        self.status = status
+
+    @property
+    def incomplete(self) -> bool:
+        return self.status is not None and not self.status.complete
+
+    @property
+    def notice(self) -> str:
+        return self.status.notice if self.status else ""
+
+
+class CorpusUnreadable(UserError):
+    """A report file cannot be read, so neither the corpus nor its index can be loaded."""
+
+    def __init__(self, error: Exception):
+        super().__init__(
+            f"范文库里有无法读取的范文文件（{str(error)[:200]}）。请运行 `drafting doctor --repair`："
+            "它会把无法读取的文件移到一边保留（不删除），其余范文照常使用。"
+        )
+
+
+class ExpectedChunks:
+    """The manifest: which chunk ids the corpus calls for, recomputed only when a corpus file changes."""
+
+    def __init__(self, corpus: Corpus, path: Path):
+        self.corpus = corpus
+        self.path = path
+        self._cached: tuple[str, frozenset[str]] | None = None
+
+    def fingerprint(self) -> str:
+        """Names, sizes and mtimes of the files `Corpus.reports()` reads (its two `*.md` globs)."""
+        files = sorted(self.corpus.bundled_dir.glob("*.md")) + sorted(self.corpus.user_dir.glob("*.md"))
+        digest = hashlib.sha1()
+        for path in files:
+            try:
+                stat = path.stat()
+            except FileNotFoundError:  # removed while we looked
+                continue
+            digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+        return digest.hexdigest()
+
+    def ids(self) -> frozenset[str]:
+        fingerprint = self.fingerprint()
+        cached = self._cached or self._load()
+        if cached and cached[0] == fingerprint:
+            self._cached = cached
+            return cached[1]
+        ids = frozenset(wanted_chunks(readable_reports(self.corpus)))
+        self.save(fingerprint, ids)
+        return ids
+
+    def save(self, fingerprint: str, ids: frozenset[str]) -> None:
+        self._cached = (fingerprint, ids)
+        data = json.dumps({"fingerprint": fingerprint, "chunk_ids": sorted(ids)})
+        partial = self.path.with_name(f"{self.path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            partial.write_text(data, encoding="utf-8")
+            partial.replace(self.path)
+        except OSError as error:  # only a cache: the next start computes it again
+            logger.warning("could not save the index manifest: %s", error)
+            partial.unlink(missing_ok=True)
+
+    def _load(self) -> tuple[str, frozenset[str]] | None:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            return str(data["fingerprint"]), frozenset(data["chunk_ids"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+
+def readable_reports(corpus: Corpus) -> list[Report]:
+    """All reports, or CorpusUnreadable (naming the fix) when one file is broken."""
+    try:
+        return corpus.reports()
+    # pydantic's ValidationError and UnicodeDecodeError are ValueErrors
+    except (UserError, ValueError, yaml.YAMLError) as error:
+        raise CorpusUnreadable(error) from error
 
 
 class Library:
@@ -16,6 +158,12 @@ class Library:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.corpus = Corpus(settings.corpus_dir, settings.user_corpus_dir)
+        self.expected = ExpectedChunks(self.corpus, settings.index_dir / MANIFEST_FILE)
+        self._writing = threading.Lock()  # one build at a time in this process
+        self._state = threading.Lock()  # guards _repair and _status
+        self._repair: threading.Thread | None = None
+        self._status: IndexStatus | None = None
+        self._searched_ids: frozenset[str] = frozenset()
 
     @cached_property
     def index(self) -> SectionIndex:
@@ -23,20 +171,74 @@ class Library:
 
     @cached_property
     def searcher(self) -> Searcher:
-        return Searcher(self.index)
+        with index_errors(self.settings):
+            searcher = Searcher(self.index)
+        self._searched_ids = frozenset(searcher.ids)
+        return searcher
+
+    # --- is the index complete? ---------------------------------------------------------------------------
+
+    def check(self) -> IndexStatus:
+        """Compare the chunk ids the corpus calls for with those stored (cheap: no vectors are read)."""
+        return self._compare()[0]
+
+    def repair_status(self) -> IndexStatus:
+        """The last known status, with progress while a background repair runs."""
+        with self._state:
+            if self._status is not None:
+                return self._status
+        return self.check()
+
+    def start_repair(self) -> IndexStatus:
+        """Check the index and, when it is behind the corpus, complete it in a background thread."""
+        if running := self._running_status():
+            return running
+        status = self.check()
+        if status.complete:
+            return status
+        with self._state:
+            if self._repair_alive() and self._status is not None:
+                return self._status  # another thread started one meanwhile
+            running = self._status = replace(status, running=True, problem="")
+            self._repair = threading.Thread(
+                target=self._repair_in_background, args=(status,), name="index-repair", daemon=True
+            )
+            self._repair.start()
+        return running
+
+    def wait_for_repair(self, timeout: float | None = None) -> IndexStatus:
+        repair = self._repair
+        if repair is not None:
+            repair.join(timeout)
+        return self.repair_status()
+
+    def ensure_built(self, progress: Progress | None = None) -> IndexStatus:
+        """Make the index complete now, waiting for a background repair; returns what was found first."""
+        self.wait_for_repair()
+        status = self.check()
+        if not status.complete:
+            self.build(progress)
+        return status
+
+    # --- changing the index -----------------------------------------------------------------------------------
 
     def build(self, progress: Progress | None = None) -> BuildResult:
-        result = self.index.sync(self.corpus.reports(), progress)
-        self.__dict__.pop("searcher", None)
+        with self._writing, self._forgetting_damage():
+            fingerprint = self.expected.fingerprint()
+            wanted = wanted_chunks(readable_reports(self.corpus))
+            result = self.index.sync_chunks(wanted, progress)
+            self.expected.save(fingerprint, frozenset(wanted))
+            self.__dict__.pop("searcher", None)
+            with self._state:
+                self._status = IndexStatus(len(wanted), len(wanted))
         return result
 
-    def ensure_built(self, progress: Progress | None = None) -> None:
-        """Build once when the index is empty; never re-embed an index that exists."""
-        if self.index.count() == 0:
-            self.build(progress)
-
     def add(self, path: Path, progress: Progress | None = None) -> Report:
-        """Store and index a user's report file; if indexing fails the report is taken out again."""
+        """Store and index a user's report file; if indexing fails the report is taken out again.
+
+        A process killed in between leaves the report stored but not indexed: the next check sees its
+        chunks missing and indexes them.
+        """
         return self._indexed(self.corpus.add_file(path), progress)
 
     def add_upload(self, name: str, data: bytes, progress: Progress | None = None) -> Report:
@@ -53,10 +255,20 @@ class Library:
         return report
 
     def remove(self, report_id: str) -> Report:
-        report = self.corpus.remove(report_id)
-        self.index.remove_report(report_id)
-        self.__dict__.pop("searcher", None)
+        with self._writing, self._forgetting_damage():
+            report = self.corpus.remove(report_id)
+            self.index.remove_report(report_id)
+            self.__dict__.pop("searcher", None)
         return report
+
+    def close(self) -> None:
+        """Let go of the index files (before they are moved aside, or after they were found damaged)."""
+        index = self.__dict__.pop("index", None)
+        self.__dict__.pop("searcher", None)
+        if index is not None:
+            index.close()
+
+    # --- searching ------------------------------------------------------------------------------------------------
 
     def search(
         self,
@@ -65,6 +277,72 @@ class Library:
         part: str | None = None,
         unit_type: str | None = None,
         mode: Mode = "hybrid",
-    ) -> list[Hit]:
-        self.ensure_built()
-        return self.searcher.search(query, k=k, part=part, unit_type=unit_type, mode=mode)
+    ) -> SearchResults:
+        """Hits from the index as it is; when it is behind the corpus, a repair starts and the results say so."""
+        status = self._status_before_search()
+        with self._forgetting_damage():
+            hits = self.searcher.search(query, k=k, part=part, unit_type=unit_type, mode=mode)
+        return SearchResults(hits, None if status.complete else status)
+
+    def _status_before_search(self) -> IndexStatus:
+        if running := self._running_status():
+            return running
+        status, stored = self._compare()
+        if stored != self._searched_ids:  # changed since the searcher loaded (here or by another process)
+            self.__dict__.pop("searcher", None)
+        return status if status.complete else self.start_repair()
+
+    # --- internals --------------------------------------------------------------------------------------------------
+
+    def _compare(self) -> tuple[IndexStatus, frozenset[str]]:
+        with self._forgetting_damage():
+            expected = self.expected.ids()
+            stored = frozenset(self.index.ids())
+        status = IndexStatus(len(expected), len(expected & stored), len(stored - expected))
+        with self._state:
+            if not self._repair_alive():
+                self._status = status
+        return status, stored
+
+    def _running_status(self) -> IndexStatus | None:
+        """The progress of a background repair, or None when none is running."""
+        with self._state:
+            return self._status if self._repair_alive() else None
+
+    def _repair_alive(self) -> bool:
+        return self._repair is not None and self._repair.is_alive()
+
+    def _repair_in_background(self, found: IndexStatus) -> None:
+        def progress(done: int, total: int) -> None:
+            with self._state:
+                self._status = replace(found, chunks_indexed=found.chunks_indexed + done, running=True)
+
+        try:
+            result = self.build(progress)
+            logger.info("index repaired: %s", result)
+        except UserError as error:
+            self._repair_failed(found, str(error))
+        except Exception as error:  # a thread's traceback would reach no one; keep it in the log
+            logger.exception("index repair failed")
+            self._repair_failed(found, f"内部错误（{type(error).__name__}），详见日志")
+
+    def _repair_failed(self, found: IndexStatus, problem: str) -> None:
+        with self._state:
+            self._status = replace(self._status or found, running=False, problem=problem)
+
+    @contextmanager
+    def _forgetting_damage(self) -> Iterator[None]:
+        """On IndexDamaged, drop the open index so the next call opens the (perhaps repaired) files anew."""
+        try:
+            yield
+        except IndexDamaged:
+            self.close()
+            raise
+
+
+def open_library_safely(settings: Settings) -> Library:
+    """The app's start: opens the index at once, so damage shows now as IndexDamaged (a UserError naming
+    `drafting doctor --repair`); an index behind the corpus starts repairing in the background."""
+    library = Library(settings)
+    library.start_repair()
+    return library

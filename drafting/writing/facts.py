@@ -25,13 +25,14 @@ MAX_BULLET_CHARS = 6_000
 _PERIOD = re.compile(r"^(?P<year>(19|20)\d{2})\s*年\s*(?P<span>上半年|下半年|度|第[一二三四]季度)?$")
 _INSTRUCTION = re.compile(
     r"忽略(以上|上述|之前|前面|所有)|无视(以上|上述|之前)|不要遵守|你(现在)?是一个|扮演|系统提示|提示词|"
+    r"请(把|将)(以上|上述|所有|全部)|(都|一律|统一)写成|注意[：:].{0,6}(请|要|必须)|"
     r"ignore (all|the|previous|above)|system prompt|you are now|disregard",
     re.I,
 )
 _HTML_TAG = re.compile(r"<[^>\n]{1,200}>")
 _MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
 _MD_LINK = re.compile(r"\[([^\]]*)\]\((https?:)?//[^)]*\)")
-_URL = re.compile(r"https?://\S+")
+_URL = re.compile(r"(?:https?://|www\.)[\x21-\x7e]+?(?=[\s\"'<>]|[^\x00-\x7f]|$)")
 _EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\ufe0f\u200d]")
 
 _FIELD_NAMES = {
@@ -138,10 +139,14 @@ def load_facts_file(path: Path) -> Facts:
 
 
 def _clean(text: str) -> str:
+    """Markup becomes its text: tags before URLs, so a link inside a tag does not swallow the words after it."""
     text = _MD_IMAGE.sub("", text)
     text = _MD_LINK.sub(lambda m: m.group(1), text)
-    text = _URL.sub("", text)
     text = _HTML_TAG.sub("", text)
+    text = _URL.sub("", text)
+    text = re.sub(
+        r"\*\*|__|`", "", text
+    )  # bold and code marks: a model drops them, the fact must still match
     text = _EMOJI.sub("", text)
     return re.sub(r"[ \t]+", " ", text).strip()
 

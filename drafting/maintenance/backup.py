@@ -1,0 +1,110 @@
+"""Automatic backups of the SQLite drafts database: at most one an hour, the newest five kept.
+
+The copy is made with SQLite's online backup API (a consistent snapshot even while others write),
+checked, and only then given its final name, so a backup in `backups/` is always a sound database
+and a damaged database never pushes good backups out. PostgreSQL is backed up with its own tools.
+"""
+
+import logging
+import sqlite3
+import time
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from drafting.maintenance.sqlite_files import sqlite_problem, timestamp
+
+BACKUP_FOLDER = "backups"
+KEEP = 5
+INTERVAL_SECONDS = 3600
+PG_DUMP_NOTE = (
+    "PostgreSQL 数据库不做自动备份，请用 pg_dump 定期备份，例如每天运行："
+    "pg_dump -Fc -f drafting-$(date +%F).dump 数据库名；恢复用 pg_restore。"
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Backup:
+    path: Path | None  # the new backup, None when none was made
+    note: str  # what happened, in Chinese
+
+
+def sqlite_file(database_url: str) -> Path | None:
+    """The database file of a sqlite:/// URL; None for other databases."""
+    try:
+        url = make_url(database_url.strip())
+    except ArgumentError:
+        return None
+    if not url.drivername.startswith("sqlite") or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database)
+
+
+def backups(data_dir: Path) -> list[Path]:
+    """The backups in the data folder, newest first."""
+    found = (data_dir / BACKUP_FOLDER).glob("drafting-*.sqlite3")
+    return sorted(found, key=lambda path: (_mtime(path), path.name), reverse=True)
+
+
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:  # rotated away by another process meanwhile
+        return 0
+
+
+def maybe_backup(data_dir: Path, database_url: str, *, force: bool = False) -> Backup:
+    """Back up the drafts database unless the newest backup is under an hour old (`force` ignores that).
+
+    Call it after a successful save; it never raises, because a failed backup must not fail the save.
+    """
+    source = sqlite_file(database_url)
+    if source is None:
+        return Backup(None, PG_DUMP_NOTE)
+    if not source.exists():
+        return Backup(None, "还没有草稿数据库，无需备份。")
+    try:
+        existing = backups(data_dir)
+        if not force and existing and time.time_ns() - _mtime(existing[0]) < INTERVAL_SECONDS * 1_000_000_000:
+            return Backup(None, f"最近一小时内已备份过（{existing[0].name}）。")
+        target = _copy(source, data_dir / BACKUP_FOLDER)
+    except (OSError, sqlite3.Error, _Unsound) as error:
+        logger.warning("draft backup failed: %s: %s", type(error).__name__, error)
+        reason = "磁盘或文件夹不可写" if isinstance(error, OSError) else "数据库文件可能已损坏"
+        return Backup(None, f"自动备份没有完成（{reason}）。请运行 `drafting doctor` 检查。")
+    for old in backups(data_dir)[KEEP:]:
+        old.unlink(missing_ok=True)
+    return Backup(target, f"已备份到 {target}")
+
+
+class _Unsound(Exception):
+    """The copy failed its check: the database itself is probably damaged."""
+
+
+def _copy(source: Path, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"drafting-{timestamp()}.sqlite3"
+    partial = target.with_name(target.name + ".part")
+    try:
+        with (
+            closing(sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)) as origin,
+            closing(sqlite3.connect(partial)) as copy,
+        ):
+            origin.backup(copy)
+            copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal beside it
+        if problem := sqlite_problem(partial):
+            raise _Unsound(problem)
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
+
+
+def newest_sound_backup(data_dir: Path) -> Path | None:
+    """The newest backup that passes SQLite's integrity check."""
+    return next((path for path in backups(data_dir) if sqlite_problem(path, thorough=True) is None), None)

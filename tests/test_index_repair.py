@@ -1,0 +1,239 @@
+"""The index heals itself: a build or import killed with SIGKILL, a damaged chroma file, stale chunks.
+
+The killed processes are the real `drafting` command; they are killed right after their progress line
+shows the first batch stored, so the index is left partial exactly as a crash would leave it.
+"""
+
+import errno
+import os
+import signal
+import subprocess
+from pathlib import Path
+
+import chromadb.errors
+import pytest
+
+from drafting.corpus.reports import Corpus, describe
+from drafting.errors import UserError
+from drafting.maintenance.cli import complete_index_first
+from drafting.retrieval.index import EMBED_BATCH, IndexDamaged, chroma_path, index_errors
+from drafting.retrieval.library import Library, open_library_safely
+from drafting.settings import Settings, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+DRAFTING = ROOT / ".venv" / "bin" / "drafting"
+UNITS = ["学校", "医院", "企业"]
+
+
+def report_text(unit: str, sections: int) -> str:
+    """A report with many short sections: many chunks that embed quickly."""
+    lines = [f"某{unit}工会2025年工作总结", f"2025年，{unit}工会围绕中心工作，现将全年工作总结如下："]
+    for n in range(1, sections + 1):
+        lines += [f"{n}、第{n}项{unit}工作", f"开展第{n}次{unit}职工活动，参加职工{n + 3}人。"]
+    return "\n\n".join(lines)
+
+
+def bundled_corpus(folder: Path, sections: int) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for number, unit in enumerate(UNITS):
+        report = describe(f"seed9{number}-01", f"{unit}总结", report_text(unit, sections), "t.txt", "bundled")
+        (folder / f"seed9{number}-01.md").write_text(report.to_file_text(), encoding="utf-8")
+    return folder
+
+
+def settings_for(tmp_path: Path, corpus: Path) -> Settings:
+    return load_settings(data_dir=tmp_path / "data", corpus_dir=corpus)
+
+
+def run_killed_after_first_batch(command: list[str], settings: Settings) -> None:
+    """Run `drafting …` and SIGKILL it as soon as it reports the first batch stored."""
+    environment = {
+        **os.environ,
+        "DRAFTING_DATA_DIR": str(settings.data_dir),
+        "DRAFTING_CORPUS_DIR": str(settings.corpus_dir),
+    }
+    process = subprocess.Popen([str(DRAFTING), *command], env=environment, stderr=subprocess.PIPE)
+    assert process.stderr is not None
+    seen = b""
+    marker = f"向量化 {EMBED_BATCH}/".encode()
+    while marker not in seen:
+        byte = process.stderr.read(1)
+        if not byte:
+            pytest.fail(f"`drafting {' '.join(command)}` ended before its first batch: {seen.decode()}")
+        seen += byte
+    process.send_signal(signal.SIGKILL)
+    assert process.wait(timeout=30) == -signal.SIGKILL
+
+
+def test_a_killed_index_build_is_found_and_repaired_while_search_says_so(tmp_path):
+    settings = settings_for(tmp_path, bundled_corpus(tmp_path / "bundled", sections=14))
+    run_killed_after_first_batch(["index"], settings)
+
+    library = Library(settings)
+    found = library.check()
+    assert found.chunks_indexed == EMBED_BATCH < found.chunks_expected
+    assert not found.complete and not found.running
+
+    results = library.search("职工活动", k=3)
+    assert results.incomplete and results.status is not None and results.status.running
+    assert f"索引正在修复（已完成 {EMBED_BATCH}/{found.chunks_expected}）" in results.notice
+    assert len(results) == 3  # answers from what is there meanwhile
+
+    repaired = library.wait_for_repair(timeout=120)
+    assert repaired.complete and repaired.chunks_indexed == found.chunks_expected
+    assert library.index.ids() == library.expected.ids()
+    after = library.search("第12项医院工作", k=1)
+    assert not after.incomplete and after.notice == ""
+    assert after[0].report == "seed91-01" and "第12次医院职工活动" in after[0].text
+
+
+def test_a_killed_import_is_indexed_at_the_next_start(tmp_path):
+    settings = settings_for(tmp_path, _empty(tmp_path / "bundled"))
+    source = tmp_path / "我院总结.md"
+    source.write_text(report_text("医院", sections=45), encoding="utf-8")
+    run_killed_after_first_batch(["corpus", "add", str(source)], settings)
+
+    reports = Corpus(settings.corpus_dir, settings.user_corpus_dir).reports()
+    assert len(reports) == 1  # the report was stored before its chunks were
+    found = Library(settings).check()
+    assert found.chunks_indexed == EMBED_BATCH < found.chunks_expected
+
+    library = open_library_safely(settings)  # what the app calls on start: repairs in the background
+    assert library.wait_for_repair(timeout=120).complete
+    hit = library.search("第44次医院职工活动", k=1)[0]
+    assert hit.report == reports[0].meta.id and not library.check().chunks_stale
+
+
+def test_the_command_line_completes_the_index_before_searching(tmp_path, capsys):
+    settings = settings_for(tmp_path, bundled_corpus(tmp_path / "bundled", sections=3))
+    library = Library(settings)
+    library.build()
+    stored = sorted(library.index.ids())
+    library.index.collection.delete(ids=stored[:4])  # as a killed build leaves it
+
+    complete_index_first(Library(settings))
+    message = capsys.readouterr().err
+    assert f"索引不完整（已有 {len(stored) - 4}/{len(stored)} 段），先补全索引" in message
+    assert "索引已补全" in message
+    assert Library(settings).check().complete
+
+
+def test_chunks_of_a_report_removed_behind_our_back_are_dropped(tmp_path):
+    settings = settings_for(tmp_path, bundled_corpus(tmp_path / "bundled", sections=3))
+    library = Library(settings)
+    library.build()
+    (settings.corpus_dir / "seed90-01.md").unlink()
+
+    status = library.check()
+    assert status.chunks_stale > 0 and not status.complete
+    library.search("职工活动", k=1)
+    library.wait_for_repair(timeout=60)
+    assert library.check().complete
+    assert all(hit.report != "seed90-01" for hit in library.search("学校职工活动", k=10))
+
+
+def test_the_expected_ids_are_cached_until_a_corpus_file_changes(tmp_path, monkeypatch):
+    settings = settings_for(tmp_path, bundled_corpus(tmp_path / "bundled", sections=3))
+    library = Library(settings)
+    library.build()
+    expected = library.expected.ids()
+
+    def no_reading() -> list:
+        raise AssertionError("the corpus was parsed although no file changed")
+
+    fresh = Library(settings)
+    monkeypatch.setattr(fresh.corpus, "reports", no_reading)
+    assert fresh.check().complete and fresh.expected.ids() == expected  # answered from manifest.json
+    monkeypatch.undo()
+
+    (settings.corpus_dir / "seed92-01.md").write_text(
+        describe("seed92-01", "企业总结", report_text("企业", 4), "t.txt", "bundled").to_file_text(),
+        encoding="utf-8",
+    )
+    changed = Library(settings).check()
+    assert changed.chunks_expected > len(expected) and not changed.complete
+
+    (settings.index_dir / "manifest.json").write_text("{broken", encoding="utf-8")
+    assert Library(settings).check().chunks_expected == changed.chunks_expected  # recomputed, not trusted
+
+
+def _damage_header(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(b"\0" * 100 + data[100:])
+
+
+def _damage_a_page(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    page = len(data) // 4096 // 2
+    data[page * 4096 : (page + 1) * 4096] = bytes(range(256)) * 16
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("damage", [_damage_header, _damage_a_page])
+def test_a_damaged_chroma_file_is_a_chinese_message_naming_the_doctor(tmp_path, damage):
+    settings = settings_for(tmp_path, bundled_corpus(tmp_path / "bundled", sections=3))
+    Library(settings).build()
+    damage(chroma_path(settings) / "chroma.sqlite3")
+
+    with pytest.raises(IndexDamaged, match="drafting doctor --repair"):
+        open_library_safely(settings)
+    environment = {
+        **os.environ,
+        "DRAFTING_DATA_DIR": str(settings.data_dir),
+        "DRAFTING_CORPUS_DIR": str(settings.corpus_dir),
+    }
+    done = subprocess.run(
+        [str(DRAFTING), "search", "职工活动"], env=environment, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 1
+    assert "范文检索索引无法读取" in done.stderr and "drafting doctor --repair" in done.stderr
+    assert "Traceback" not in done.stderr and "panicked" not in done.stderr
+
+
+def test_a_journal_left_by_a_killed_writer_is_not_damage(tmp_path):
+    """A writer killed mid-transaction leaves a hot journal; the next writer rolls it back, all is well."""
+    settings = settings_for(tmp_path, bundled_corpus(tmp_path / "bundled", sections=3))
+    library = Library(settings)
+    library.build()
+    library.close()
+    chroma_file = chroma_path(settings) / "chroma.sqlite3"
+    writer = (
+        "import os, sqlite3, sys\n"
+        "db = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+        "db.execute('PRAGMA cache_size = 1')\n"
+        "db.execute('BEGIN')\n"
+        "db.execute(\"UPDATE embedding_metadata SET string_value = 'x' WHERE string_value IS NOT NULL\")\n"
+        "os.kill(os.getpid(), 9)\n"
+    )
+    killed = subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-c", writer, str(chroma_file)])
+    assert killed.returncode == -signal.SIGKILL
+    assert chroma_file.with_name("chroma.sqlite3-journal").stat().st_size > 0
+
+    reopened = Library(settings)
+    assert reopened.check().complete
+    assert reopened.search("第2次学校职工活动", k=1)[0].report == "seed90-01"
+
+
+def test_chroma_errors_become_user_errors(tmp_path):
+    settings = load_settings(data_dir=tmp_path / "data")
+    with pytest.raises(IndexDamaged), index_errors(settings):
+        raise chromadb.errors.InternalError(
+            "Error creating hnsw segment reader: Error deserializing pickle file"
+        )
+    with pytest.raises(UserError, match="磁盘空间已满"), index_errors(settings):
+        raise chromadb.errors.InternalError("database or disk is full")
+    server = settings.model_copy(update={"chroma_host": "chroma.example"})
+    with pytest.raises(UserError, match="CHROMA_HOST") as raised, index_errors(server):
+        raise chromadb.errors.InternalError("boom")
+    assert not isinstance(raised.value, IndexDamaged)
+    with pytest.raises(UserError, match="磁盘空间已满"), index_errors(settings):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    with pytest.raises(FileNotFoundError), index_errors(settings):  # not the index's fault: left alone
+        raise FileNotFoundError(errno.ENOENT, "model file")
+    with pytest.raises(KeyError), index_errors(settings):  # a bug stays a bug
+        raise KeyError("x")
+
+
+def _empty(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
