@@ -70,7 +70,9 @@ def test_plan_answers_each_problem_or_marks_a_placeholder(service):
 
 
 def test_placeholders_instead_of_invented_problems_and_plans(service):
-    draft = service.draft(parse_facts({"organization": "某公司工会", "period": "2025年", "facts": ["组织篮球赛"]}))
+    draft = service.draft(
+        parse_facts({"organization": "某公司工会", "period": "2025年", "facts": ["组织篮球赛"]})
+    )
     assert draft.section("problems").text.startswith("【待补充")
     assert "【待补充：请填写下一阶段的工作计划" in draft.section("plan").text
 

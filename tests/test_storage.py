@@ -19,7 +19,6 @@ from drafting.storage.models import AuditEntry, Base
 TABLES = {"units", "users", "sessions", "drafts", "reports", "settings", "quotas", "token_usage", "audit_log"}
 
 
-
 def test_default_url_is_a_sqlite_file_in_the_data_folder(tmp_path: Path) -> None:
     url = resolve_database_url(tmp_path / "data")
     assert url == f"sqlite:///{tmp_path / 'data' / 'drafting.sqlite3'}"
