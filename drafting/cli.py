@@ -321,12 +321,20 @@ def _list_drafts(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _findings_summary(draft: "Draft") -> str:
-    """One line a script or a person cannot miss: how much of the draft the guard could not vouch for."""
+    """One line a script or a person cannot miss: what the guard could not vouch for, and the proofreader's count."""
+    from drafting.checks.proof import proofread
+
     flagged = sum(len(s.flags) for s in draft.sections)
     missing = sum(len(s.missing_facts) for s in draft.sections)
-    if not (flagged or missing):
-        return ""
-    return f"注意：{flagged} 处数值无依据，{missing} 条要点未写入。请核对标出的部分（drafting show {draft.id} --format json 查看详情）。"
+    proof = sum(len(proofread(s.text)) for s in draft.sections if s.status in ("ok", "flagged"))
+    lines = []
+    if flagged or missing:
+        lines.append(
+            f"注意：{flagged} 处数值无依据，{missing} 条要点未写入。请核对标出的部分（drafting show {draft.id} --format json 查看详情）。"
+        )
+    if proof:
+        lines.append(f"校对：{proof} 处可能的文字问题（drafting proof {draft.id} 查看）。")
+    return "\n".join(lines)
 
 
 def _write(draft: "Draft", fmt: str, output: Path | None) -> int:
@@ -339,7 +347,7 @@ def _write(draft: "Draft", fmt: str, output: Path | None) -> int:
         target = output or Path(f"{draft.title}.docx")
         target.write_bytes(draft_to_docx(draft))
         print(
-            f"已写入 {target}" + ("（草稿仍有未核对的问题，导出前请先核对）" if summary else ""),
+            f"已写入 {target}" + ("（草稿仍有未核对的问题，导出前请先核对）" if draft.has_findings else ""),
             file=sys.stderr,
         )
         return 0

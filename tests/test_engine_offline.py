@@ -190,3 +190,18 @@ def test_cli_bad_facts_file(tmp_path, capsys):
     broken.write_text("facts: [unclosed\n", encoding="utf-8")
     assert main(["draft", str(broken)]) == 1
     assert "不是有效的 YAML" in capsys.readouterr().err
+
+
+def test_findings_reach_every_command_line_surface(service, built_library, monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("DRAFTING_DATA_DIR", str(built_library.settings.data_dir))
+    draft = service.draft(load_facts_file(EXAMPLE))
+    service.edit(draft.id, "work-care", "春节走访慰问困难职工32户,发放慰问金4.6万元。")
+    assert main(["show", draft.id, "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    care = next(s for s in json.loads(captured.out)["sections"] if s["key"] == "work-care")
+    assert care["flags"] == ["32户"] and care["missing_facts"] and care["status"] == "flagged"
+    assert "1 处数值无依据，1 条要点未写入" in captured.err and "校对：1 处" in captured.err
+    assert main(["list"]) == 0
+    assert f"{draft.id}\t" in (listing := capsys.readouterr().out) and "有待核对的问题" in listing
+    assert main(["show", draft.id, "--format", "docx", "-o", str(tmp_path / "d.docx")]) == 0
+    assert "导出前请先核对" in capsys.readouterr().err
