@@ -99,7 +99,12 @@ class DraftingService:
 
     def plan(self, facts: Facts, embed: bool = True) -> Outline:
         """The local outline: instant, no model. `embed` lets the embedder place facts no keyword claims."""
-        return plan_locally(facts, factory.build_embedder(self.settings) if embed else None)
+        if not embed:
+            return plan_locally(facts)
+        loaded = "library" in self.__dict__  # the app's open index already holds an embedder: reuse it
+        return plan_locally(
+            facts, self.library.index.embedder if loaded else factory.build_embedder(self.settings)
+        )
 
     def improve_outline(self, facts: Facts) -> tuple[Outline, TokenUsage]:
         """The model's grouping and headings (the optional planner)."""

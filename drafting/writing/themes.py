@@ -4,6 +4,7 @@ Keywords decide first; a fact no keyword claims goes to the theme whose descript
 finds nearest, or to "其他工作" when nothing is close.
 """
 
+import weakref
 from functools import cache
 
 import numpy as np
@@ -56,10 +57,20 @@ def assign_themes(facts: list[str], embed) -> list[str]:  # noqa: ANN001 - an Em
     unclaimed = [i for i, key in enumerate(keys) if key is None]
     if unclaimed and embed is not None:
         themes = [t for t in load_themes() if t.key != "other"]
-        theme_vectors = np.asarray(embed([f"{t.name}：{t.description}" for t in themes]))
+        theme_vectors = _theme_vectors(embed, tuple(themes))
         fact_vectors = np.asarray(embed.embed_query([to_simplified(facts[i]) for i in unclaimed]))
         similarity = fact_vectors @ theme_vectors.T
         for row, i in enumerate(unclaimed):
             best = int(np.argmax(similarity[row]))
             keys[i] = themes[best].key if similarity[row, best] >= MIN_SIMILARITY else "other"
     return [key or "other" for key in keys]
+
+
+_THEME_VECTORS: "weakref.WeakKeyDictionary[object, np.ndarray]" = weakref.WeakKeyDictionary()
+
+
+def _theme_vectors(embed, themes: tuple[Theme, ...]) -> np.ndarray:  # noqa: ANN001 - an EmbeddingFunction
+    """The themes' description vectors, embedded once per embedder (the outline must appear at once)."""
+    if embed not in _THEME_VECTORS:
+        _THEME_VECTORS[embed] = np.asarray(embed([f"{t.name}：{t.description}" for t in themes]))
+    return _THEME_VECTORS[embed]
