@@ -507,6 +507,61 @@ def page_history(service: DraftingService) -> None:
             )
 
 
+# --- 评测 ---------------------------------------------------------------------------------------------------
+
+
+def page_eval(service: DraftingService) -> None:
+    """Run a chosen case set against the configured endpoint (and the offline baseline), with progress."""
+    from drafting.evaluation.cases import load_cases
+    from drafting.evaluation.report import summary_table
+    from drafting.evaluation.runner import EvalResult, SystemRun, estimate_run, run_eval, summarize
+    from drafting.evaluation.systems import configured_system, offline_system
+
+    st.header("评测")
+    st.caption(
+        "用同一批要点分别让已配置的模型接口和离线引擎起草，逐项比较要点覆盖、无依据数值、篇幅、语气、速度和费用。"
+    )
+    settings = service.settings
+    cases = load_cases()
+    names = st.multiselect(
+        "用例", [c.name for c in cases], default=[c.name for c in cases[:3]], key="eval_cases"
+    )
+    configured = configured_system(settings)
+    systems = [offline_system(), *([configured] if configured else [])]
+    st.text("参与评测：" + "、".join(system.name for system in systems))
+    selected = [c for c in cases if c.name in names]
+    if configured and selected:
+        estimate = estimate_run(configured.settings, selected)
+        st.text(
+            f"预计：提示约 {estimate.prompt_tokens} token，输出约 {estimate.completion_tokens} token，"
+            f"费用约 {estimate.cost:.4f}，用时约 {estimate.seconds:.0f} 秒"
+        )
+    latest = settings.data_dir / "eval" / "latest.json"
+    if selected and st.button("开始评测", key="eval_go"):
+        progress = st.progress(0.0, text="正在评测…")
+        per_case = []
+        for number, case in enumerate(selected, start=1):  # one case at a time, so progress shows here
+            per_case.append(run_eval([case], systems, service.library))
+            progress.progress(number / len(selected), text=f"已完成 {number}/{len(selected)}：{case.name}")
+        runs = []
+        for index, system in enumerate(systems):
+            results = [result.runs[index].cases[0] for result in per_case]
+            wall = sum(result.runs[index].summary.total_s for result in per_case)
+            runs.append(SystemRun(system=system.name, summary=summarize(results, wall), cases=results))
+        latest.parent.mkdir(parents=True, exist_ok=True)
+        latest.write_text(EvalResult(runs=runs).model_dump_json(), encoding="utf-8")
+    if not latest.exists():
+        st.info("还没有评测结果。选择用例后点“开始评测”。")
+        return
+    result = EvalResult.model_validate_json(latest.read_text(encoding="utf-8"))
+    st.subheader("最近一次评测")
+    st.markdown(summary_table(result))
+    st.bar_chart({run.system: (run.summary.fact_coverage or 0) * 100 for run in result.runs})
+    st.caption("要点覆盖率（%）")
+    st.bar_chart({run.system: run.summary.length_score or 0 for run in result.runs})
+    st.caption("篇幅得分（满分 100）")
+
+
 # --- 设置 ---------------------------------------------------------------------------------------------------
 
 
@@ -573,7 +628,7 @@ def main() -> None:
     except Exception:  # noqa: BLE001 - a malformed .env or secrets value
         st.error("配置有误，请检查 .env 或 secrets.toml 中的设置。")
         return
-    pages = ["起草", "语气对比", "范文库", "历史", "设置"]
+    pages = ["起草", "语气对比", "范文库", "历史", "评测", "设置"]
     if target := st.session_state.pop("go_to_page", None):
         st.session_state["page"] = target
     page = st.sidebar.radio("功能", pages, key="page")
@@ -593,6 +648,8 @@ def main() -> None:
             page_library(service)
         elif page == "历史":
             page_history(service)
+        elif page == "评测":
+            page_eval(service)
         else:
             page_settings(settings)
     except UserError as error:

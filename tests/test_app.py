@@ -52,7 +52,7 @@ def test_empty_facts_give_a_chinese_message(app):
     assert any("工作要点不能为空" in e.value for e in app.error)
 
 
-@pytest.mark.parametrize("page", ["语气对比", "范文库", "历史", "设置"])
+@pytest.mark.parametrize("page", ["语气对比", "范文库", "历史", "评测", "设置"])
 def test_every_page_renders(app, page):
     app.sidebar.radio(key="page").set_value(page).run()
     assert not app.exception
@@ -257,3 +257,14 @@ def test_the_app_refuses_to_serve_beyond_loopback_in_single_user_mode(built_libr
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     assert any("只能在本机地址" in e.value for e in app.error)
     assert not app.sidebar.radio  # no page is reachable
+
+
+def test_the_eval_page_runs_a_case_set_and_shows_the_latest_report(app, built_library):
+    app.sidebar.radio(key="page").set_value("评测").run()
+    first = app.multiselect(key="eval_cases").options[0]
+    app.multiselect(key="eval_cases").set_value([first]).run()
+    app.button(key="eval_go").click().run()
+    assert not app.exception
+    table = "\n".join(m.value for m in app.markdown)
+    assert "要点覆盖率" in table and "offline" in table
+    assert (built_library.settings.data_dir / "eval" / "latest.json").exists()

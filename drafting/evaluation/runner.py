@@ -90,11 +90,14 @@ class Estimate(BaseModel):
 
 
 OnCase = Callable[[str, CaseResult], None]
+CASES_AT_ONCE = 4
 
 
 def parallelism(settings: "Settings", requested: int | None, cases: int) -> tuple[int, int]:
     """(cases at once, sections at once per case), together within the endpoint's LLM_CONCURRENCY."""
-    limit = max(1, settings.llm_concurrency)
+    if not settings.llm_concurrency:  # no limit of our own: sections all at once (the profile still caps)
+        return max(1, min(requested or CASES_AT_ONCE, cases)), 0
+    limit = settings.llm_concurrency
     at_once = max(1, min(requested or limit, limit, cases))
     return at_once, max(1, limit // at_once)
 
@@ -116,7 +119,7 @@ def estimate_run(settings: "Settings", cases: list[Case]) -> Estimate:
         prompt_tokens=prompt,
         completion_tokens=completion,
         cost=total_cost,
-        seconds=serial / max(1, settings.llm_concurrency),
+        seconds=serial / (settings.llm_concurrency or CASES_AT_ONCE),
     )
 
 
