@@ -163,12 +163,12 @@ def test_rewrite_toward_a_reference_from_the_tone_page(built_library, monkeypatc
 def test_markup_from_users_is_shown_as_text(app):
     """A title built from 单位名称 used to render as Markdown: links, bold, KaTeX."""
     app.button[0].click().run()
-    app.text_input(key="f_organization").input("[点此领取](http://evil.example/x)**第一**工会$x^2$")
+    app.text_input(key="f_organization").input("[点此领取](http://evil.example/x)第一#工会$x^2$")
     app.button(key="FormSubmitter:facts-生成草稿").click().run()
     assert not app.exception
     title = next(s.value for s in app.subheader if "点此领取" in s.value)
-    assert not any(mark in title for mark in ("](", "http:", "**", "$"))
-    assert "**第一**工会$x^2$" in shown(app.subheader)  # displayed literally
+    assert not any(mark in title for mark in ("](", "http:", "$"))  # markup specials are character references
+    assert "第一#工会$x^2$" in shown(app.subheader)  # displayed literally
 
 
 def test_history_open_switches_to_the_draft_page(app):

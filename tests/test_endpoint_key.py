@@ -56,7 +56,9 @@ def test_a_hand_edited_file_cannot_pair_the_key_with_another_url(tmp_path):
     assert load_settings(data_dir=data).llm_api_key.get_secret_value() == ""
 
 
-def test_connection_test_and_drafting_never_send_the_saved_key_to_a_new_url(tmp_path, monkeypatch, listener):
+def test_connection_test_and_drafting_never_send_the_saved_key_to_a_new_url(
+    tmp_path, monkeypatch, listener, allow_model_requests
+):
     url, seen = listener
     data = tmp_path / "data"
     (tmp_path / "corpus").mkdir()
