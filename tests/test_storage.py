@@ -12,7 +12,8 @@ from sqlalchemy import create_engine, event, inspect, select, text, update
 from sqlalchemy.engine import make_url
 
 from drafting.errors import UserError
-from drafting.storage import Actor, StorageUnavailable, audit, audit_log, open_database, resolve_database_url
+from drafting.storage import Actor, StorageUnavailable, open_database, resolve_database_url
+from drafting.storage.audit import audit, audit_log
 from drafting.storage.database import alembic_config
 from drafting.storage.models import AuditEntry, Base
 

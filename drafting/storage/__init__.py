@@ -16,13 +16,13 @@ _EXPORTS = {
     "SecretBox": "drafting.storage.secrets",
     "SettingsRepository": "drafting.storage.secrets",
     "StorageUnavailable": "drafting.storage.errors",
-    "audit": "drafting.storage.audit",
-    "audit_log": "drafting.storage.audit",
     "import_legacy_sqlite": "drafting.storage.legacy",
     "migrate_legacy_file": "drafting.storage.legacy",
     "open_database": "drafting.storage.database",
     "resolve_database_url": "drafting.storage.database",
 }
-__all__ = list(_EXPORTS)
+__all__ = list(
+    _EXPORTS
+)  # audit() lives in drafting.storage.audit: a package attribute of that name is the submodule
 
 __getattr__ = lazy_exports(_EXPORTS)
