@@ -135,14 +135,20 @@ def _outline_editor(service: DraftingService, raw: dict) -> None:
     )
     work = [s for s in outline.sections if s.kind == "work"]
     sections = st.data_editor(
-        [{"标题": s.heading, "顺序": i + 1, "保留": True} for i, s in enumerate(work)],
+        [{"节": s.key, "标题": s.heading, "顺序": i + 1, "保留": True} for i, s in enumerate(work)],
         key="outline_sections",
         hide_index=True,
-        column_config={"顺序": st.column_config.NumberColumn(min_value=1, step=1)},
+        column_config={"节": None, "顺序": st.column_config.NumberColumn(min_value=1, step=1)},
         num_rows="dynamic",
     )
     headings = [row["标题"].strip() for row in sections if row.get("标题") and row.get("保留", True)]
-    owner = {fact: s.heading for s in work for fact in s.facts}
+    by_key = {s.key: s for s in work}  # a renamed section keeps its key, so its bullets follow it
+    renamed = {
+        by_key[row["节"]].heading: row["标题"].strip()
+        for row in sections
+        if row.get("节") in by_key and row.get("标题")
+    }
+    owner = {fact: renamed.get(s.heading, s.heading) for s in work for fact in s.facts}
     bullets = st.data_editor(
         [{"要点": fact, "所属部分": owner[fact]} for s in work for fact in s.facts],
         key="outline_bullets",
@@ -158,8 +164,10 @@ def _outline_editor(service: DraftingService, raw: dict) -> None:
         )
         edited_work = []
         for row in order:
-            old = next((s for s in work if s.heading == row["标题"]), None)
-            mine = [b["要点"] for b in bullets if b["所属部分"] == row["标题"]]
+            old = by_key.get(row.get("节"))
+            mine = [
+                b["要点"] for b in bullets if renamed.get(b["所属部分"], b["所属部分"]) == row["标题"].strip()
+            ]
             edited_work.append(
                 PlannedSection(
                     key=old.key if old else "",
@@ -318,7 +326,7 @@ def _section_actions(service: DraftingService, draft: Draft, key: str) -> None:
     if cols[1].button("重新生成", key=f"regen_{draft.id}_{key}"):
         service.regenerate(draft.id, key, instruction)
         st.rerun()
-    with st.expander("编辑 / 参考范文 / 历史版本"):
+    with st.expander("编辑 / 参考范文 / 历史版本", key=f"more_{draft.id}_{key}"):
         revision_key = f"rev_{draft.id}_{key}"
         if revision_key not in st.session_state:  # the revision this tab opened the section at
             st.session_state[revision_key] = service.revision(draft.id)

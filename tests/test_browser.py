@@ -1,80 +1,394 @@
-"""A real browser against `streamlit run`: fill the form, draft offline, regenerate a section, download the .docx.
+"""A real browser (Debian's chromium through playwright) against `streamlit run app.py`.
 
-Screenshots are saved under test-artifacts/ for a person to look at.
+This module holds the helpers the other `test_browser_*` modules share and the tests of the 起草 and
+历史 pages. Each module starts one server for all its tests, on its own copy of the session's built
+index (copying is seconds; embedding the bundled corpus again would be minutes), so no module sees
+another's drafts or imports. Screenshots go to test-artifacts/ for a person to look at.
 """
 
+import os
+import re
+import shutil
 import sys
 import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 import pytest
 
 from tests.conftest import ROOT, free_port, serving
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+WAIT_MS = 60_000  # a draft or an import takes seconds; on a busy 2-core machine, many
+INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff]")  # zero-width marks a fix may use to stop autolinking
+MARKUP_IN_MAIN = """() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  return {
+    links: [...main.querySelectorAll('a[href]')].map(a => a.getAttribute('href')),
+    images: [...main.querySelectorAll('img[src="x"], [onerror]')].map(e => e.outerHTML),
+    math: main.querySelectorAll('.katex').length,
+  };
+}"""
+COUNT_RUNS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  window.runsStarted = 0;
+  new MutationObserver(() => { if (app.dataset.testScriptState === 'running') window.runsStarted++; })
+    .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+RUN_FINISHED = """() => window.runsStarted > 0
+  && document.querySelector('[data-testid="stApp"]').dataset.testScriptState === 'notRunning'"""
+EVIL_NAME = "[点此领取工会补贴](http://evil.example/x)**第一**$x^2$<img src=x onerror=alert(1)>"
+FACTS = "召开三届二次教代会\n走访慰问困难教职工15人\n举办教职工气排球比赛"
+
+pytestmark = pytest.mark.server
+
+
+# --- shared by the test_browser_* modules ----------------------------------------------------------------
+
+
+class App(NamedTuple):
+    url: str
+    data_dir: Path  # the server's DRAFTING_DATA_DIR, for a test to read what the app stored
+
+
+def require_chromium() -> None:
+    """Skip without a browser on a developer's machine; under CI a missing browser is a failure."""
+    try:
+        import playwright.sync_api  # noqa: F401 - only whether it is installed
+    except ImportError:
+        missing = "the playwright package (pip install playwright)"
+    else:
+        if CHROMIUM.exists():
+            return
+        missing = f"{CHROMIUM} (apt-get install chromium)"
+    if os.environ.get("CI"):
+        pytest.fail(f"browser tests need {missing}")
+    pytest.skip(f"browser tests need {missing}")
+
+
+@contextmanager
+def running_app(built_library, workdir: Path, **env: str) -> Iterator[App]:
+    """`streamlit run app.py` on a copy of the built index, with the project's Streamlit config.
+
+    It runs in an empty folder so no developer `.env` (and no paid endpoint in it) is read.
+    """
+    data_dir = workdir / "data"
+    shutil.copytree(built_library.settings.data_dir, data_dir)
+    folder = workdir / "cwd"
+    (folder / ".streamlit").mkdir(parents=True)
+    shutil.copy(ROOT / ".streamlit" / "config.toml", folder / ".streamlit" / "config.toml")
+    port = free_port()
+    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+               "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]  # fmt: skip
+    environment = {"DRAFTING_DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin", "HOME": str(workdir), **env}
+    with serving(
+        command, f"http://127.0.0.1:{port}/_stcore/health", "streamlit", cwd=folder, env=environment
+    ):
+        yield App(f"http://127.0.0.1:{port}", data_dir)
+
+
+@contextmanager
+def chromium() -> Iterator["Browser"]:
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS
+        )
+        yield browser
+        browser.close()
+
+
+@contextmanager
+def app_page(browser: "Browser", url: str) -> Iterator["Page"]:
+    """A fresh browser session on the app, once its first run has finished."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    page.goto(url)
+    expect(page.get_by_test_id("stSidebar").get_by_text("起草", exact=True)).to_be_visible(timeout=WAIT_MS)
+    settled(page)
+    yield page
+    context.close()
+
+
+def settled(page: "Page") -> None:
+    """Wait until the script run has finished, so an element that is absent now stays absent.
+
+    Call it after waiting for something the run shows: just after a click the state may not yet
+    have changed to running.
+    """
+    from playwright.sync_api import expect
+
+    app = page.locator("[data-testid='stApp'][data-test-script-state='notRunning']")
+    expect(app).to_have_count(1, timeout=WAIT_MS)
+
+
+def rerun_after(page: "Page", action: Callable[[], object]) -> None:
+    """Do `action` and wait until the script run it causes has finished.
+
+    For actions whose effect the browser shows before the app has received it (a grid edit), where
+    waiting for what the page shows proves nothing.
+    """
+    page.evaluate(COUNT_RUNS)
+    action()
+    page.wait_for_function(RUN_FINISHED, timeout=WAIT_MS)
+
+
+def go_to(page: "Page", name: str) -> None:
+    from playwright.sync_api import expect
+
+    page.get_by_test_id("stSidebar").get_by_text(name, exact=True).click()
+    expect(page.get_by_test_id("stHeading").filter(has_text=name).first).to_be_visible(timeout=WAIT_MS)
+    settled(page)
+
+
+def shown(text: str) -> str:
+    """What a reader sees: without the zero-width marks."""
+    return INVISIBLE.sub("", text)
+
+
+def markup_in_main(page: "Page") -> dict:
+    """Links, images from user strings and rendered math in the main area (heading anchors included)."""
+    return page.evaluate(MARKUP_IN_MAIN)
+
+
+def no_exception_shown(page: "Page") -> None:
+    assert page.get_by_test_id("stException").count() == 0
+    text = page.get_by_test_id("stMain").inner_text()
+    assert not re.search(r"Traceback|Exception|Error:|This app has encountered an error", text), text[:500]
+
+
+def screenshot(page: "Page", name: str) -> None:
+    """The whole main area (it scrolls inside the window, so a full-page shot would cut it off)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    size = page.viewport_size
+    height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(height, 12_000))})
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    page.set_viewport_size(size)
+
+
+# --- this module's server and browser -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator["Browser"]:
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture(scope="module")
+def app(browser, built_library, tmp_path_factory) -> Iterator[App]:
+    with running_app(built_library, tmp_path_factory.mktemp("app")) as app:
+        yield app
 
 
 @pytest.fixture
-def served_app(built_library):
-    port = free_port()
-    env = {
-        "DRAFTING_DATA_DIR": str(built_library.settings.data_dir),
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(ROOT),
-    }
-    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-               "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]  # fmt: skip
-    with serving(command, f"http://127.0.0.1:{port}/_stcore/health", "streamlit", cwd=ROOT, env=env):
-        yield f"http://127.0.0.1:{port}"
+def page(browser, app) -> Iterator["Page"]:
+    with app_page(browser, app.url) as page:
+        yield page
 
 
-@pytest.mark.server
-def test_draft_regenerate_and_download_in_a_real_browser(served_app, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+def fill_facts(page: "Page", organization: str, facts: str = FACTS, problems: str = "") -> None:
+    page.get_by_label("单位名称").fill(organization)
+    page.get_by_label("总结期间").fill("2025年")
+    page.get_by_label("工作要点（一行一条，数字照实填写）").fill(facts)
+    page.get_by_label("存在的问题（可不填）").fill(problems)
 
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-            ],
-        )
-        page = browser.new_page(viewport={"width": 1400, "height": 1800}, accept_downloads=True)
-        page.goto(served_app)
-        expect(page.get_by_text("使用离线引擎起草")).to_be_visible(timeout=60_000)
-        page.get_by_label("单位名称").fill("江南区第三中学工会")
-        page.get_by_label("总结期间").fill("2025年")
-        page.get_by_label("工作要点（一行一条，数字照实填写）").fill(
-            "召开三届二次教代会\n走访慰问困难教职工15人\n举办教职工气排球比赛"
-        )
-        page.get_by_label("存在的问题（可不填）").fill("活动经费紧张")
-        page.screenshot(path=str(ARTIFACTS / "1-form.png"), full_page=True)
-        page.get_by_role("button", name="生成草稿").click()
-        expect(page.get_by_text("江南区第三中学工会2025年工作总结及2026年工作计划")).to_be_visible(
-            timeout=60_000
-        )
-        expect(page.get_by_text("走访慰问困难教职工15人").first).to_be_visible()
-        page.screenshot(path=str(ARTIFACTS / "2-draft.png"), full_page=True)
 
-        shown = page.locator("p")
-        expect(shown.filter(has_text="工会始终把职工的冷暖放在心上")).to_have_count(1)
-        page.locator("[class*='st-key-regen_'][class*='_work-care'] button").click()
-        expect(shown.filter(has_text="工会立足维护职工合法权益")).to_have_count(1, timeout=30_000)
-        expect(shown.filter(has_text="工会始终把职工的冷暖放在心上")).to_have_count(0)
-        page.screenshot(path=str(ARTIFACTS / "3-regenerated.png"), full_page=True)
+def draft(page: "Page") -> str:
+    """Press 生成草稿 and wait for the whole draft; returns its id."""
+    page.get_by_role("button", name="生成草稿").click()
+    return shown_draft_id(page)
 
-        with page.expect_download() as download_info:
-            page.get_by_role("button", name="下载 Word (.docx)").click()
-        target = tmp_path / "draft.docx"
-        download_info.value.save_as(target)
-        browser.close()
-    with zipfile.ZipFile(target) as archive:
-        xml = archive.read("word/document.xml").decode()
-    assert "江南区第三中学工会2025年工作总结及2026年工作计划" in xml and "走访慰问困难教职工15人" in xml
-    assert Path(ARTIFACTS / "2-draft.png").stat().st_size > 10_000
+
+def shown_draft_id(page: "Page") -> str:
+    from playwright.sync_api import expect
+
+    caption = page.get_by_text(re.compile(r"草稿编号 [0-9a-f]{12}"))
+    expect(caption).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_test_id("stCode")).to_be_visible(timeout=WAIT_MS)  # the last thing a draft shows
+    settled(page)
+    return re.search(r"[0-9a-f]{12}", caption.inner_text()).group()
+
+
+def download(page: "Page", button: str, target: Path) -> Path:
+    with page.expect_download() as info:
+        page.get_by_role("button", name=button).click()
+    info.value.save_as(target)
+    return target
+
+
+def docx_text(path: Path) -> str:
+    with zipfile.ZipFile(path) as archive:
+        return archive.read("word/document.xml").decode()
+
+
+# --- 起草 -------------------------------------------------------------------------------------------------------
+
+
+def test_draft_regenerate_and_download_in_a_real_browser(page, tmp_path):
+    from playwright.sync_api import expect
+
+    fill_facts(page, "江南区第三中学工会")
+    screenshot(page, "1-form")
+    draft(page)
+    expect(page.get_by_text("江南区第三中学工会2025年工作总结及2026年工作计划").first).to_be_visible()
+    expect(page.get_by_text("走访慰问困难教职工15人").first).to_be_visible()
+    screenshot(page, "2-draft")
+
+    paragraphs = page.locator("p")
+    expect(paragraphs.filter(has_text="工会始终把职工的冷暖放在心上")).to_have_count(1)
+    page.locator("[class*='st-key-regen_'][class*='_work-care'] button").click()
+    expect(paragraphs.filter(has_text="工会立足维护职工合法权益")).to_have_count(1, timeout=WAIT_MS)
+    settled(page)
+    expect(paragraphs.filter(has_text="工会始终把职工的冷暖放在心上")).to_have_count(0)
+    screenshot(page, "3-regenerated")
+
+    xml = docx_text(download(page, "下载 Word (.docx)", tmp_path / "draft.docx"))
+    assert "江南区第三中学工会2025年工作总结及2026年工作计划" in xml and "工会立足维护职工合法权益" in xml
+
+
+def test_a_problem_the_user_listed_is_not_flagged_as_invented(page):
+    """The offline plan section answers each problem as 针对“…”的问题; the quote marks are the writer's, the
+    words are the user's, so nothing is left to confirm before export."""
+    from playwright.sync_api import expect
+
+    fill_facts(page, "江南区第三中学工会", problems="活动经费紧张")
+    draft(page)
+    expect(page.get_by_text("针对“活动经费紧张”的问题").first).to_be_visible()
+    warnings = page.get_by_test_id("stAlertContentWarning").all_inner_texts()
+    assert not [w for w in warnings if "找不到依据" in w], warnings
+    expect(page.get_by_role("button", name="下载 Word (.docx)")).to_be_visible()
+
+
+def test_markup_in_the_unit_name_shows_as_text(page):
+    from playwright.sync_api import expect
+
+    from drafting.writing.facts import parse_facts
+
+    kept = parse_facts(
+        {"organization": EVIL_NAME, "period": "2025年", "facts": ["召开三届二次教代会"]}
+    ).organization
+    assert re.search(r"[*$\[\]<>]", kept), f"the sanitiser left no markup to test with: {kept!r}"
+    fill_facts(page, EVIL_NAME)
+    draft(page)
+    screenshot(page, "4-markup-in-name")
+    title = page.get_by_test_id("stHeading").filter(has_text="工作总结")
+    expect(title).to_have_count(1)
+    assert shown(title.inner_text()) == f"{kept}2025年工作总结及2026年工作计划"
+    opening = page.get_by_test_id("stMarkdown").filter(has_text="现将2025年工作情况")
+    assert f"2025年，{kept}在" in shown(opening.first.inner_text())
+    found = markup_in_main(page)
+    assert not [href for href in found["links"] if "evil.example" in href]
+    assert found["images"] == [] and found["math"] == 0
+
+
+def test_export_needs_confirmation_after_an_invented_number(page, tmp_path):
+    from playwright.sync_api import expect
+
+    fill_facts(page, "北湖区自来水公司工会", facts="召开职工代表大会\n走访慰问困难职工20人")
+    draft_id = draft(page)
+    word = page.get_by_role("button", name="下载 Word (.docx)")
+    expect(word).to_be_visible()  # nothing to confirm yet
+
+    editor = page.locator(f".st-key-edit_{draft_id}_opening")
+    page.locator("details").filter(has=editor).locator("summary").click()
+    text = editor.locator("textarea")
+    text.fill(text.input_value() + "全年新建职工书屋99间。")
+    page.locator(f".st-key-save_{draft_id}_opening button").click()
+    expect(page.get_by_text("标红的内容在要点中找不到依据，请核对后编辑或重新生成本节：99")).to_be_visible(
+        timeout=WAIT_MS
+    )
+    settled(page)
+    expect(word).to_have_count(0)
+    expect(page.get_by_role("button", name="下载 Markdown")).to_have_count(0)
+    screenshot(page, "5-export-blocked")
+
+    page.get_by_text("我已核对，仍要导出").click()
+    expect(word).to_be_visible(timeout=WAIT_MS)
+    assert "全年新建职工书屋99间" in docx_text(download(page, "下载 Word (.docx)", tmp_path / "checked.docx"))
+
+
+def test_section_editor_stays_open_after_saving(page):
+    """The first rerun after drafting drops the drafting status box above the sections; the editor the
+    user saved from must stay open, not move to the next section's."""
+    from playwright.sync_api import expect
+
+    fill_facts(page, "北湖区自来水公司工会", facts="召开职工代表大会\n走访慰问困难职工20人")
+    draft_id = draft(page)
+    editor = page.locator(f".st-key-edit_{draft_id}_opening textarea")
+    page.locator("details").filter(has=editor).locator("summary").click()
+    expect(editor).to_be_visible()
+    editor.fill("2025年，北湖区自来水公司工会团结带领广大职工，较好完成了全年各项任务。")
+    page.locator(f".st-key-save_{draft_id}_opening button").click()
+    # the save runs the script twice (st.rerun); only the second shows the saved text as the section's body
+    expect(page.locator("p").filter(has_text="较好完成了全年各项任务")).to_have_count(1, timeout=WAIT_MS)
+    settled(page)
+    expect(editor).to_have_count(1)
+    expect(editor).to_be_visible()
+    expect(editor).to_have_value("2025年，北湖区自来水公司工会团结带领广大职工，较好完成了全年各项任务。")
+    expect(page.locator("details[open]").locator("textarea")).to_have_count(1)
+
+
+def test_outline_title_edited_in_the_grid_heads_its_section(page):
+    """Rename the first section in the glide-data-grid (double-click, type, Enter), then write."""
+    from playwright.sync_api import expect
+
+    fill_facts(page, "江南区第三中学工会")
+    page.get_by_role("button", name="先看提纲（可调整后再写作）").click()
+    grid = page.get_by_test_id("stDataFrame").first
+    expect(grid).to_be_visible(timeout=WAIT_MS)
+    settled(page)
+    expect(page.get_by_test_id("glide-cell-1-0").first).to_have_text("发挥教代会作用，推进学校民主管理")
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    page.mouse.dblclick(box["x"] + 150, box["y"] + 35 + 17)  # header row, then the middle of row 1's 标题
+    cell = page.locator("textarea.gdg-input")
+    expect(cell).to_have_value("发挥教代会作用，推进学校民主管理")
+    cell.press("Control+A")
+    page.keyboard.type("深化民主管理，共建和谐校园")
+    rerun_after(page, lambda: page.keyboard.press("Enter"))
+    expect(page.get_by_test_id("glide-cell-1-0").first).to_have_text("深化民主管理，共建和谐校园")
+    screenshot(page, "6-outline-edited")
+
+    page.get_by_role("button", name="写作", exact=True).click()
+    shown_draft_id(page)
+    screenshot(page, "7-outline-written")
+    warnings = page.get_by_test_id("stAlertContentWarning").all_inner_texts()
+    assert not [w for w in warnings if "已从提纲中移除" in w], warnings
+    heading = page.locator("strong").filter(has_text="深化民主管理，共建和谐校园")
+    expect(heading).to_have_text("一、深化民主管理，共建和谐校园")
+    section = page.get_by_test_id("stVerticalBlock").filter(has=heading).last
+    expect(section).to_contain_text("召开三届二次教代会")
+
+
+# --- 历史 -------------------------------------------------------------------------------------------------------
+
+
+def test_history_opens_a_saved_draft_on_the_draft_page(page, browser, app):
+    fill_facts(page, "北湖区自来水公司工会", facts="召开职工代表大会\n走访慰问困难职工20人")
+    draft_id = draft(page)
+    with app_page(browser, app.url) as later:  # another session: the draft comes from storage
+        go_to(later, "历史")
+        later.locator(f".st-key-open_{draft_id} button").click()
+        assert shown_draft_id(later) == draft_id
+        assert later.get_by_test_id("stSidebar").get_by_role("radio", name="起草").is_checked()
+        assert later.get_by_text("北湖区自来水公司工会2025年工作总结及2026年工作计划").count() >= 1
+        no_exception_shown(later)
+        screenshot(later, "8-history-opened")

@@ -7,6 +7,7 @@ and running headers and gets its wrapped lines rejoined into paragraphs.
 """
 
 import json
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -23,6 +24,12 @@ LIMITS = Limits(
 )
 _WORKER = Path(__file__).with_name("pdf_worker.py")
 _SCAN_MIN_CHINESE = 50
+# Text extraction puts a space between Chinese and Latin runs ("工会 2024 年", "186 人次") that the
+# document does not have; applied after radicals such as ⼯ are mapped back to 工.
+_EXTRACTION_GAP = re.compile(
+    r"(?<=[\u3400-\u9fff\u3000-\u303f\uff01-\uff5e])[ \u00a0]+(?=[0-9A-Za-z])"
+    r"|(?<=[0-9A-Za-z%])[ \u00a0]+(?=[\u3400-\u9fff\u3000-\u303f\uff01-\uff5e])"
+)
 
 
 def read_pdf(name: str, data: bytes) -> str:
@@ -31,7 +38,7 @@ def read_pdf(name: str, data: bytes) -> str:
         raise UserError(f"“{name}”不是有效的 PDF 文件，可能已损坏或只是改了扩展名。")
     result = _extract(name, data)
     pages: list[str] = result["pages"]
-    text = normalise_pasted_text("\n".join(page_lines(pages)))
+    text = _EXTRACTION_GAP.sub("", normalise_pasted_text("\n".join(page_lines(pages))))
     if count_chinese(text) < _SCAN_MIN_CHINESE and result.get("image_pages"):
         raise UserError(
             f"“{name}”是扫描件（页面只有图片，没有文字层），无法直接读取文字。"

@@ -1,0 +1,199 @@
+"""范文库 in a real browser: import each accepted file format, find it by its own words, and show a
+link-shaped title as text. The files are made here: .docx by python-docx, .pdf printed by chromium,
+.txt in GBK, .md, and a minimal Word 97 .doc / .wps (read through antiword)."""
+
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.test_browser import (
+    CHROMIUM,
+    WAIT_MS,
+    App,
+    app_page,
+    chromium,
+    go_to,
+    markup_in_main,
+    running_app,
+    screenshot,
+    settled,
+    shown,
+)
+from tests.test_documents_legacy_doc import word97
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Locator, Page
+
+pytestmark = pytest.mark.server
+EVIL_TITLE = "[点此领取工会补贴](http://evil.example/x)工作总结"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator["Browser"]:
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture(scope="module")
+def app(browser, built_library, tmp_path_factory) -> Iterator[App]:
+    with running_app(built_library, tmp_path_factory.mktemp("library-app")) as app:
+        yield app
+
+
+@pytest.fixture
+def page(browser, app) -> Iterator["Page"]:
+    with app_page(browser, app.url) as page:
+        go_to(page, "范文库")
+        yield page
+
+
+def report_lines(unit: str, activity: str) -> list[str]:
+    """A short annual summary whose one distinctive activity the search must find."""
+    return [
+        f"{unit}2024年工作总结",
+        f"2024年，{unit}在上级工会和党组织的领导下，团结带领广大职工，较好完成了全年各项任务。现将有关情况总结如下。",
+        "一、加强职工技能培训",
+        f"全年{activity}，参加职工186人次，评出技术能手12名，职工队伍素质进一步提升。",
+        "二、做好困难职工帮扶",
+        "春节前走访慰问困难职工43户，发放慰问金8.6万元，为职工办实事11件。",
+    ]
+
+
+def as_docx(lines: list[str], folder: Path) -> bytes:
+    import docx
+
+    document = docx.Document()
+    document.add_heading(lines[0], level=1)
+    for line in lines[1:]:
+        document.add_paragraph(line)
+    path = folder / "made.docx"
+    document.save(path)
+    return path.read_bytes()
+
+
+def as_pdf(lines: list[str], folder: Path) -> bytes:
+    """Printed by headless chromium from an HTML page, as a browser's 'save as PDF' would."""
+    page = folder / "report.html"
+    body = "".join(f"<h1>{line}</h1>" if i == 0 else f"<p>{line}</p>" for i, line in enumerate(lines))
+    page.write_text(f"<html><head><meta charset='utf-8'></head><body>{body}</body></html>", encoding="utf-8")
+    target = folder / "made.pdf"
+    subprocess.run(
+        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={folder / 'profile'}", f"--print-to-pdf={target}", "--no-pdf-header-footer",
+         page.as_uri()],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    return target.read_bytes()
+
+
+def as_gbk_txt(lines: list[str], folder: Path) -> bytes:
+    return "\n".join(lines).encode("gbk")
+
+
+def as_markdown(lines: list[str], folder: Path) -> bytes:
+    title, opening, *rest = lines
+    parts = [f"# {title}", opening] + [f"## {line}" if line[1] == "、" else line for line in rest]
+    return "\n\n".join(parts).encode()
+
+
+def as_word97(lines: list[str], folder: Path) -> bytes:
+    if shutil.which("antiword") is None:
+        if os.environ.get("CI"):
+            pytest.fail("antiword is required under CI: apt-get install antiword")
+        pytest.skip("antiword is not installed")
+    return word97(lines)
+
+
+def import_file(page: "Page", path: Path) -> tuple[str, str]:
+    """Upload and press 导入; returns the new report's id and the message as shown."""
+    from playwright.sync_api import expect
+
+    page.locator("input[type=file]").set_input_files(path)
+    page.get_by_role("button", name="导入", exact=True).click()
+    outcome = page.get_by_test_id("stAlertContentSuccess").or_(page.get_by_test_id("stAlertContentError"))
+    expect(outcome).to_be_visible(timeout=WAIT_MS)
+    settled(page)
+    message = shown(outcome.inner_text())
+    assert message.startswith("已导入："), message
+    return re.search(r"（(user-[0-9a-f]{10})）$", message).group(1), message
+
+
+def search(page: "Page", words: str, report_id: str) -> tuple["Locator", "Locator"]:
+    """Type into 检索范文段落; returns the caption of the report's hit and the passage shown under it."""
+    from playwright.sync_api import expect
+
+    box = page.get_by_label("检索范文段落")
+    box.fill(words)
+    box.press("Enter")
+    caption = page.get_by_test_id("stElementContainer").filter(
+        has=page.get_by_test_id("stCaptionContainer").filter(has_text=f"（{report_id}，")
+    )
+    expect(caption).to_have_count(1, timeout=WAIT_MS)
+    settled(page)
+    return caption, caption.locator("xpath=following-sibling::*[1]")
+
+
+WRITERS = {
+    ".docx": as_docx,
+    ".pdf": as_pdf,
+    ".txt": as_gbk_txt,
+    ".md": as_markdown,
+    ".doc": as_word97,
+    ".wps": as_word97,  # WPS saves its .wps files in the Word 97 format
+}
+
+
+@pytest.mark.parametrize(
+    ("suffix", "unit", "activity"),
+    [
+        (".docx", "蓝鲸湾港务公司工会", "开展夜间装卸安全技能比武"),
+        (".pdf", "青石岭供电所工会", "举办高空带电作业技能擂台赛"),
+        (".txt", "红杉镇卫生院工会", "组织职工登山健步走活动"),
+        (".md", "白鹭洲人民医院工会", "开展护理岗位静脉穿刺技能竞赛"),
+        (".doc", "金川机械厂工会", "举办数控车床操作技能比武"),
+        (".wps", "东篱乡中心学校工会", "开展青年教师粉笔字基本功展示"),
+    ],
+    ids=["docx", "pdf", "txt-gbk", "md", "doc", "wps"],
+)
+def test_imported_report_is_found_by_its_own_words(page, tmp_path, suffix, unit, activity):
+    from playwright.sync_api import expect
+
+    path = tmp_path / f"{unit}2024年工作总结{suffix}"
+    path.write_bytes(WRITERS[suffix](report_lines(unit, activity), tmp_path))
+    report_id, message = import_file(page, path)
+    _, passage = search(page, activity, report_id)
+    expect(passage).to_contain_text(activity)
+    screenshot(page, f"library-{suffix[1:]}")
+    assert message == f"已导入：{unit}2024年工作总结（{report_id}）", "the document's own title, as written"
+
+
+def test_link_in_an_imported_title_shows_as_text(page, app, tmp_path):
+    from drafting.corpus.reports import Corpus
+    from drafting.settings import load_settings
+
+    lines = report_lines("红杉镇中心小学工会", "举办教职工趣味定向越野赛")
+    path = tmp_path / "导入.txt"
+    path.write_bytes("\n".join([EVIL_TITLE, *lines[1:]]).encode("gbk"))
+    report_id, message = import_file(page, path)
+    settings = load_settings(data_dir=app.data_dir)
+    title = Corpus(settings.corpus_dir, settings.user_corpus_dir).get(report_id).meta.title
+    # the title line was used; whatever of the link remains must show as text
+    assert "点此领取工会补贴" in title
+    assert message == f"已导入：{title}（{report_id}）"
+    screenshot(page, "library-link-title-imported")
+    found = markup_in_main(page)
+    assert not [href for href in found["links"] if "evil.example" in href], found["links"]
+
+    caption, _ = search(page, "趣味定向越野赛", report_id)
+    assert shown(caption.inner_text()).startswith(f"{title}（{report_id}，")
+    screenshot(page, "library-link-title-found")
+    found = markup_in_main(page)
+    assert not [href for href in found["links"] if "evil.example" in href], found["links"]
+    assert found["images"] == [] and found["math"] == 0
