@@ -12,7 +12,8 @@ from sqlalchemy import inspect, select
 from drafting.accounts import Passwords, QuotaExceeded, Quotas, Sessions, Users
 from drafting.accounts.sessions import LOCK_MINUTES, MAX_FAILURES, WRONG_CREDENTIALS
 from drafting.errors import UserError
-from drafting.storage import Actor, Database, PermissionDenied, audit_log, open_database
+from drafting.storage import Actor, Database, PermissionDenied, open_database
+from drafting.storage.audit import audit_log
 from drafting.storage.models import LoginSession, User
 
 SignIn = Callable[..., Actor]

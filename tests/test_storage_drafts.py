@@ -10,15 +10,8 @@ import pytest
 from pydantic import BaseModel, Field
 
 from drafting.errors import UserError
-from drafting.storage import (
-    Actor,
-    ConflictError,
-    Database,
-    DraftRepository,
-    PermissionDenied,
-    audit_log,
-    open_database,
-)
+from drafting.storage import Actor, ConflictError, Database, DraftRepository, PermissionDenied, open_database
+from drafting.storage.audit import audit_log
 
 SignIn = Callable[..., Actor]  # the sign_in fixture of tests/pg.py
 

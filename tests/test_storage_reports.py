@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from drafting.errors import UserError
-from drafting.storage import Actor, Database, PermissionDenied, ReportRepository, audit_log, open_database
+from drafting.storage import Actor, Database, PermissionDenied, ReportRepository, open_database
+from drafting.storage.audit import audit_log
 
 BODY = "一、主要工作\n\n全年组织职工培训 12 场。\n\n二、明年计划\n\n继续开展技能竞赛。"
 

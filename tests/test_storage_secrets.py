@@ -9,15 +9,8 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select, update
 
 from drafting.errors import UserError
-from drafting.storage import (
-    Actor,
-    Database,
-    PermissionDenied,
-    SecretBox,
-    SettingsRepository,
-    audit_log,
-    open_database,
-)
+from drafting.storage import Actor, Database, PermissionDenied, SecretBox, SettingsRepository, open_database
+from drafting.storage.audit import audit_log
 from drafting.storage.models import AuditEntry, SettingRow
 from drafting.storage.secrets import SECRET_KEY_ENV, UnreadableSecret
 
