@@ -170,12 +170,12 @@ def _index(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _corpus_add(args: argparse.Namespace, settings: Settings) -> int:
-    library = _service(settings).library
+    service = _service(settings)
     failed = 0
     added = []
     for path in args.files:
         try:
-            report = library.add(path, _progress)
+            report = service.import_file(path, _progress)
         except UserError as error:
             print(f"未导入 {path}：{error}", file=sys.stderr)
             failed += 1
@@ -190,7 +190,7 @@ def _corpus_add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _corpus_list(args: argparse.Namespace, settings: Settings) -> int:
-    reports = _service(settings).library.corpus.reports()
+    reports = _service(settings).list_reports()
     if args.json:
         print(json.dumps([r.meta.model_dump() for r in reports], ensure_ascii=False, indent=2))
         return 0
@@ -203,7 +203,7 @@ def _corpus_list(args: argparse.Namespace, settings: Settings) -> int:
 def _corpus_show(args: argparse.Namespace, settings: Settings) -> int:
     from drafting.corpus.show import format_report_tree, report_tree
 
-    report = _service(settings).library.corpus.get(args.id)
+    report = _service(settings).report(args.id)
     print(
         json.dumps(report_tree(report), ensure_ascii=False, indent=2)
         if args.json
@@ -213,7 +213,7 @@ def _corpus_show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _corpus_remove(args: argparse.Namespace, settings: Settings) -> int:
-    report = _service(settings).library.remove(args.id)
+    report = _service(settings).remove_report(args.id)
     print(f"已删除 {report.meta.id}：{report.meta.title}")
     return 0
 
@@ -221,7 +221,7 @@ def _corpus_remove(args: argparse.Namespace, settings: Settings) -> int:
 def _search(args: argparse.Namespace, settings: Settings) -> int:
     if not args.query.strip():
         raise UserError("检索词不能为空。")
-    hits = _ready_service(settings).library.search(
+    hits = _ready_service(settings).search(
         args.query, k=args.k, part=args.part, unit_type=args.unit_type, mode=args.mode
     )
     if hits.incomplete:

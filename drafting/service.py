@@ -39,7 +39,9 @@ if TYPE_CHECKING:
     from drafting.checks.proof import ProofFinding
     from drafting.checks.tone import ToneReport
     from drafting.corpus.reports import Report
-    from drafting.retrieval.library import Library
+    from drafting.retrieval.index import Progress
+    from drafting.retrieval.library import Library, ScopedLibrary, SearchResults
+    from drafting.retrieval.search import Mode
     from drafting.storage import Database, DraftRepository
     from drafting.storage.drafts import DraftListing
 
@@ -70,10 +72,17 @@ class DraftingService:
     def library(self) -> "Library":
         from drafting.retrieval.library import Library
 
-        return Library(self.settings)
+        return Library(self.settings, self.database)
+
+    @property
+    def reports_in_scope(self) -> "ScopedLibrary":
+        """The library as this user drafts with it: bundled, published and their own unit's reports."""
+        return self.library.scoped(self.actor)
 
     @cached_property
     def database(self) -> "Database":
+        if "library" in self.__dict__:  # one connection pool per process: the app's library holds it
+            return self.library.database
         from drafting.maintenance.database import open_database_safely
 
         return open_database_safely(self.settings)  # imports an old drafts.sqlite3; damage names the doctor
@@ -93,7 +102,7 @@ class DraftingService:
 
         model = None if offline else factory.build_chat_model(self.settings)
         writer = ModelWriter(model, self.settings) if model is not None else TemplateWriter()
-        return Pipeline(writer, self.library)
+        return Pipeline(writer, self.reports_in_scope)
 
     # --- outline -----------------------------------------------------------------------------------------
 
@@ -163,7 +172,7 @@ class DraftingService:
                 "“按此范文语气改写”需要大模型：请先在“设置”里配置模型接口。离线引擎只能换一种通用表述。"
             )
         draft = self.get(draft_id)
-        reference = self.library.corpus.get(report_id)
+        reference = self.report(report_id)
         same_part = reference.parsed().part(draft.section(key).kind)
         sample = (
             "\n".join(s.text() for s in same_part)[:MANNER_SAMPLE_CHARS]
@@ -217,7 +226,7 @@ class DraftingService:
         from drafting.checks.factguard import guard_section
         from drafting.checks.proof import proofread
 
-        reports = self.library.corpus.reports()
+        reports = self.reports_in_scope.reports()
         reviews = {}
         for section in draft.sections:
             if section.status in ("pending", "failed"):
@@ -236,7 +245,7 @@ class DraftingService:
         from drafting.checks.copyguard import copied_from
         from drafting.checks.factguard import check_draft
 
-        return check_draft(text, facts), copied_from(text, self.library.corpus.reports())
+        return check_draft(text, facts), copied_from(text, self.reports_in_scope.reports())
 
     def tone(self, text: str, references: list[str] | None = None) -> "ToneReport":
         """Tone against chosen reports (ids or files), or the corpus reports of the text's own unit type."""
@@ -248,12 +257,11 @@ class DraftingService:
         from drafting.corpus.classify import guess_unit_type
         from drafting.documents import read_document
 
-        corpus = self.library.corpus
         if chosen:
             return [
-                read_document(Path(ref)) if Path(ref).is_file() else corpus.get(ref).body for ref in chosen
+                read_document(Path(ref)) if Path(ref).is_file() else self.report(ref).body for ref in chosen
             ]
-        reports = corpus.reports()
+        reports = self.reports_in_scope.reports()
         unit = guess_unit_type(text)
         return [r.body for r in reports if r.meta.unit_type == unit] or [r.body for r in reports]
 
@@ -270,7 +278,41 @@ class DraftingService:
     # --- the report library ------------------------------------------------------------------------------------
 
     def import_upload(self, name: str, data: bytes) -> "Report":
-        return self.library.add_upload(name, data)
+        """Store and index a report for the user's unit (private to it until an admin publishes it)."""
+        return self.library.add_upload(name, data, self.actor)
+
+    def import_file(self, path: Path, progress: "Progress | None" = None) -> "Report":
+        return self.library.add(path, self.actor, progress)
+
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        part: str | None = None,
+        unit_type: str | None = None,
+        mode: "Mode" = "hybrid",
+    ) -> "SearchResults":
+        return self.reports_in_scope.search(query, k=k, part=part, unit_type=unit_type, mode=mode)
+
+    def report(self, report_id: str) -> "Report":
+        """A report this user drafts with; another unit's private report is "not found", as if absent."""
+        return self.library.corpus.get(report_id, self.actor, self.reports_in_scope.scope)
+
+    def list_reports(self) -> list["Report"]:
+        """What 范文库 lists: bundled, published and the user's unit's reports (every unit's for an admin)."""
+        return self.library.corpus.visible(self.actor)
+
+    def remove_report(self, report_id: str) -> "Report":
+        return self.library.remove(report_id, self.actor)
+
+    def publish_report(self, report_id: str, published: bool = True) -> None:
+        """Share a unit's report with every unit (administrators only); search sees it at once."""
+        from drafting.storage import ReportRepository
+
+        ReportRepository(self.database).publish(report_id, self.actor, published)
+
+    def is_published(self, report_id: str) -> bool:
+        return report_id in self.library.corpus.store.published_ids()
 
     # --- cost -----------------------------------------------------------------------------------------------------
 

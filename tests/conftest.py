@@ -14,6 +14,7 @@ import pytest
 
 import drafting.models
 import drafting.settings
+from drafting.corpus.reports import Corpus
 from drafting.retrieval.library import Library
 from drafting.service import DraftingService
 from drafting.settings import Settings, load_settings
@@ -57,6 +58,12 @@ def free_port() -> int:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return load_settings(data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def corpus(settings: Settings) -> Corpus:
+    """Bundled reports plus an empty store of imported ones (a SQLite file in tmp_path)."""
+    return Library(settings).corpus
 
 
 @pytest.fixture(scope="session")

@@ -175,7 +175,7 @@ def test_imported_report_is_found_by_its_own_words(page, tmp_path, suffix, unit,
 
 
 def test_link_in_an_imported_title_shows_as_text(page, app, tmp_path):
-    from drafting.corpus.reports import Corpus
+    from drafting.service import DraftingService
     from drafting.settings import load_settings
 
     lines = report_lines("红杉镇中心小学工会", "举办教职工趣味定向越野赛")
@@ -183,7 +183,7 @@ def test_link_in_an_imported_title_shows_as_text(page, app, tmp_path):
     path.write_bytes("\n".join([EVIL_TITLE, *lines[1:]]).encode("gbk"))
     report_id, message = import_file(page, path)
     settings = load_settings(data_dir=app.data_dir)
-    title = Corpus(settings.corpus_dir, settings.user_corpus_dir).get(report_id).meta.title
+    title = DraftingService(settings).report(report_id).meta.title
     # the title line was used; whatever of the link remains must show as text
     assert "点此领取工会补贴" in title
     assert message == f"已导入：{title}（{report_id}）"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from drafting.corpus.reports import Corpus
+from drafting.corpus.reports import read_bundled
 from drafting.retrieval.index import SectionIndex
 from drafting.retrieval.search import Searcher
 from drafting.settings import load_settings
@@ -30,11 +30,7 @@ def test_index_and_search_through_a_chroma_server(chroma_server, tmp_path, monke
     settings = load_settings(data_dir=tmp_path / "data")
     index = SectionIndex(settings)
     assert type(index.client).__name__ != "PersistentClient" and not (tmp_path / "data" / "index").exists()
-    reports = [
-        r
-        for r in Corpus(ROOT / "examples_corpus", tmp_path).reports()
-        if r.meta.id in ("seed000-08", "seed003-01")
-    ]
+    reports = [r for r in read_bundled(ROOT / "examples_corpus") if r.meta.id in ("seed000-08", "seed003-01")]
     first = index.sync(reports)
     assert first.added > 0 and index.sync(reports).added == 0
     searcher = Searcher(index)

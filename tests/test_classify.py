@@ -10,9 +10,10 @@ from drafting.corpus.classify import (
     guess_unit_type,
     unit_type_of_name,
 )
-from drafting.corpus.reports import Corpus
-from tests.conftest import ROOT
+from drafting.storage.actor import Actor
 from tests.test_parser import CHINESE_YEAR_PARAGRAPHS, PASTED_LINES, STREET_UNION_LINES
+
+LOCAL = Actor.local()
 
 OPENINGS = {
     "学校": "2023年，我校工会在上级工会和学校党总支的正确领导下，团结带领全体教职工扎实开展工作。",
@@ -104,13 +105,8 @@ def test_title_names_the_report_not_the_web_page_or_the_file():
         assert guess_title("", nameless, default_name) == "工会年度工作总结"
 
 
-@pytest.fixture
-def corpus(tmp_path):
-    return Corpus(ROOT / "examples_corpus", tmp_path / "user")
-
-
 def test_pasted_text_is_imported_with_a_clean_title_and_every_paragraph(corpus):
-    report = corpus.add_text("\n".join(PASTED_LINES), "粘贴的文字")
+    report = corpus.add_text("\n".join(PASTED_LINES), "粘贴的文字", LOCAL)
     meta = report.meta
     assert (meta.title, meta.unit_type, meta.period, meta.kind) == (
         "学校2023年度工作总结",
@@ -125,14 +121,14 @@ def test_pasted_text_is_imported_with_a_clean_title_and_every_paragraph(corpus):
 def test_a_street_union_file_saved_as_gbk_with_a_default_name(corpus, tmp_path):
     path = tmp_path / "新建文本文档.txt"
     path.write_bytes("\r\n".join(STREET_UNION_LINES[1:]).encode("gb18030"))  # no title line
-    meta = corpus.add_file(path).meta
+    meta = corpus.add_file(path, LOCAL).meta
     assert (meta.title, meta.unit_type, meta.period) == ("城关街道总工会2023年工作总结", "地方工会", "2023年")
-    report = corpus.get(meta.id)
+    report = corpus.get(meta.id, LOCAL)
     assert report.body.startswith("2023年，城关街道总工会在街道党工委")  # the opening is body, not a title
 
 
 def test_report_with_a_year_in_chinese_numerals(corpus):
-    report = corpus.add_text("\n\n".join(CHINESE_YEAR_PARAGRAPHS), "镇总工会.md")
+    report = corpus.add_text("\n\n".join(CHINESE_YEAR_PARAGRAPHS), "镇总工会.md", LOCAL)
     meta = report.meta
     assert (meta.unit_type, meta.period, meta.kind) == ("地方工会", "2023年", "总结及计划")
     assert meta.title == "镇总工会2023年工作总结"

@@ -1,8 +1,8 @@
 from drafting.checks.copyguard import copied_from
-from drafting.corpus.reports import Corpus
+from drafting.corpus.reports import read_bundled
 from tests.conftest import ROOT
 
-REPORTS = Corpus(ROOT / "examples_corpus", ROOT / "none").reports()
+REPORTS = read_bundled(ROOT / "examples_corpus")
 
 
 def test_a_section_lifted_from_a_corpus_report_is_named():

@@ -6,15 +6,15 @@ import re
 import pytest
 
 from drafting.corpus.cleaning import split_page
-from drafting.corpus.reports import Corpus, Report, reports_from_seed
+from drafting.corpus.reports import Report, read_bundled, reports_from_seed
 from drafting.text.script import to_simplified
 from tests.conftest import ROOT, SEEDS
 
-BUNDLED = Corpus(ROOT / "examples_corpus", ROOT / "no-user-dir")
+BUNDLED = {r.meta.id: r for r in read_bundled(ROOT / "examples_corpus")}
 
 
 def test_bundled_corpus_has_every_report_of_the_seeds_with_front_matter():
-    reports = BUNDLED.reports()
+    reports = list(BUNDLED.values())
     assert len(reports) == 19
     assert {r.meta.script for r in reports} == {"简体", "繁體"}
     assert {r.meta.unit_type for r in reports} >= {"学校", "医院", "企业", "机关", "地方工会"}
@@ -30,14 +30,14 @@ def test_bundled_corpus_has_every_report_of_the_seeds_with_front_matter():
 )
 def test_corpus_files_are_exactly_what_the_cleaner_makes_from_the_seeds():
     regenerated = [r for seed in sorted(SEEDS.glob("*.txt")) for r in reports_from_seed(seed)]
-    stored = {r.meta.id: r for r in BUNDLED.reports()}
+    stored = {r.meta.id: r for r in list(BUNDLED.values())}
     assert [r.meta.id for r in regenerated] == sorted(stored)
     for report in regenerated:
         assert report.to_file_text() == stored[report.meta.id].to_file_text()
 
 
 def test_boilerplate_is_gone_and_report_wording_is_kept():
-    text = "\n".join(r.body for r in BUNDLED.reports())
+    text = "\n".join(r.body for r in list(BUNDLED.values()))
     simplified = to_simplified(text)
     for junk in (
         "来源:",
@@ -73,6 +73,6 @@ def test_an_unclassifiable_line_stays():
 
 
 def test_report_file_round_trip():
-    report = BUNDLED.get("seed002-04")
+    report = BUNDLED["seed002-04"]
     assert Report.from_file_text(report.to_file_text()) == report
     assert not re.search(r"^---", report.body)

@@ -2,16 +2,17 @@
 
 import json
 
-from drafting.corpus.reports import Corpus
+from drafting.corpus.reports import read_bundled
 from drafting.corpus.show import PART_LABELS, format_report_tree, report_tree
+from drafting.storage.actor import Actor
 from tests.conftest import ROOT
 from tests.test_parser import STREET_UNION_LINES
 
-BUNDLED = Corpus(ROOT / "examples_corpus", ROOT / "no-user-dir")
+BUNDLED = {r.meta.id: r for r in read_bundled(ROOT / "examples_corpus")}
 
 
 def test_json_shape_on_a_bundled_report():
-    report = BUNDLED.get("seed000-01")
+    report = BUNDLED["seed000-01"]
     tree = json.loads(json.dumps(report_tree(report), ensure_ascii=False))
     assert {"title", "unit_type", "period", "kind", "sections", "text"} <= tree.keys()
     assert (tree["title"], tree["unit_type"], tree["period"], tree["kind"]) == (
@@ -42,9 +43,8 @@ def _walk(nodes):
         yield from _walk(node["children"])
 
 
-def test_human_tree_shows_parts_in_chinese_and_nesting(tmp_path):
-    corpus = Corpus(ROOT / "examples_corpus", tmp_path)
-    report = corpus.add_text("\n".join(STREET_UNION_LINES), "粘贴的文字")
+def test_human_tree_shows_parts_in_chinese_and_nesting(corpus):
+    report = corpus.add_text("\n".join(STREET_UNION_LINES), "粘贴的文字", Actor.local())
     shown = format_report_tree(report)
     lines = shown.split("\n")
     assert lines[0] == "标题：城关街道总工会2023年工作总结"

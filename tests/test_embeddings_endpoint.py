@@ -5,7 +5,7 @@ import sys
 import pytest
 from pydantic import SecretStr
 
-from drafting.corpus.reports import Corpus
+from drafting.corpus.reports import read_bundled
 from drafting.models.factory import embedder_slug
 from drafting.retrieval.index import SectionIndex
 from drafting.retrieval.search import Searcher
@@ -29,9 +29,7 @@ def test_index_and_search_with_an_embeddings_endpoint(tmp_path, allow_model_requ
         assert embedder_slug(settings) == "oa-multilingual-e5-small"
         index = SectionIndex(settings)
         reports = [
-            r
-            for r in Corpus(ROOT / "examples_corpus", tmp_path).reports()
-            if r.meta.id in ("seed000-08", "seed003-01")
+            r for r in read_bundled(ROOT / "examples_corpus") if r.meta.id in ("seed000-08", "seed003-01")
         ]
         assert index.sync(reports).added > 0
         hits = Searcher(index).search("师德师风", k=3, mode="dense")

@@ -13,7 +13,7 @@ from pathlib import Path
 import chromadb.errors
 import pytest
 
-from drafting.corpus.reports import Corpus, describe
+from drafting.corpus.reports import describe, read_bundled
 from drafting.errors import UserError
 from drafting.maintenance.cli import complete_index_first
 from drafting.retrieval.index import EMBED_BATCH, IndexDamaged, chroma_path, index_errors
@@ -93,7 +93,7 @@ def test_a_killed_import_is_indexed_at_the_next_start(tmp_path):
     source.write_text(report_text("医院", sections=45), encoding="utf-8")
     run_killed_after_first_batch(["corpus", "add", str(source)], settings)
 
-    reports = Corpus(settings.corpus_dir, settings.user_corpus_dir).reports()
+    reports = Library(settings).corpus.reports()
     assert len(reports) == 1  # the report was stored before its chunks were
     found = Library(settings).check()
     assert found.chunks_indexed == EMBED_BATCH < found.chunks_expected

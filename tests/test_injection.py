@@ -22,7 +22,7 @@ import pytest
 
 from drafting.checks.factguard import guard_section
 from drafting.checks.leaks import scan_output
-from drafting.corpus.reports import Corpus, describe
+from drafting.corpus.reports import describe, read_bundled
 from drafting.models import factory
 from drafting.models.function import FunctionModel
 from drafting.models.protocol import Prompt
@@ -30,10 +30,13 @@ from drafting.resources import load_data
 from drafting.retrieval.library import Library
 from drafting.service import DraftingService
 from drafting.settings import Settings, bundled_corpus_dir
+from drafting.storage.actor import Actor
 from drafting.writing.draft import Draft, DraftSection
 from drafting.writing.facts import load_facts_file, parse_facts
 from drafting.writing.prompts import CANARY, CANARY_LINE, CANARY_SHAPE, load_prompt, prompt_names
 from tests.fakes import REPLIES, scripted_model
+
+LOCAL = Actor.local()
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "drafting" / "data" / "example_facts.yaml"
 VARIANTS = load_data("injections.yaml")["variants"]
@@ -179,7 +182,7 @@ def imported(library: Library) -> Iterator[list[str]]:
     report_ids: list[str] = []
     yield report_ids
     for report_id in report_ids:
-        library.remove(report_id)
+        library.remove(report_id, LOCAL)
 
 
 def draft_variant(variant: dict, service: DraftingService, imported: list[str]) -> Draft:
@@ -298,7 +301,7 @@ def test_clean_drafts_have_no_leak_findings(service, monkeypatch):
 
 def test_the_bundled_reports_raise_no_false_alarm():
     """Real 公文 reports: the phrases they share with our prompts are far shorter than an echo."""
-    reports = Corpus(bundled_corpus_dir(), Path("/nonexistent")).reports()
+    reports = read_bundled(bundled_corpus_dir())
     assert len(reports) >= 10
     assert [(r.meta.id, leak) for r in reports for leak in scan_output(r.body)] == []
 

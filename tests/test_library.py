@@ -8,6 +8,9 @@ from docx import Document
 from drafting.cli import main
 from drafting.errors import UserError
 from drafting.retrieval.library import Library
+from drafting.storage.actor import Actor
+
+LOCAL = Actor.local()
 
 USER_REPORT = """某市第二医院工会2025年工作总结
 
@@ -38,7 +41,7 @@ def test_add_list_search_remove_a_docx(tmp_path):
     path = tmp_path / "我院总结.docx"
     document.save(path)
     # Index only the user report: point the bundled corpus at an empty folder to keep the test quick.
-    report = library.add(path)
+    report = library.add(path, LOCAL)
     assert (
         report.meta.origin == "user" and report.meta.unit_type == "医院" and report.meta.kind == "总结及计划"
     )
@@ -47,7 +50,7 @@ def test_add_list_search_remove_a_docx(tmp_path):
     hits = library.search("医护心理减压 夜班护士", k=3)
     assert hits[0].report == report.meta.id and "夜宵" in hits[0].text
     assert library.build().added == 0  # incremental: nothing new to embed
-    library.remove(report.meta.id)
+    library.remove(report.meta.id, LOCAL)
     assert library.corpus.reports() == [] and library.index.count() == 0
 
 
@@ -55,19 +58,19 @@ def test_bad_file_leaves_corpus_and_index_unchanged(tmp_path):
     library = Library(_settings(tmp_path))
     good = tmp_path / "good.txt"
     good.write_text(USER_REPORT, encoding="gbk")
-    library.add(good)
+    library.add(good, LOCAL)
     before = library.index.count()
     bad = tmp_path / "bad.docx"
     bad.write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(UserError):
-        library.add(bad)
+        library.add(bad, LOCAL)
     assert library.index.count() == before and len(library.corpus.reports()) == 1
     assert library.search("院务公开", k=1)[0].report.startswith("user-")
 
 
 def test_bundled_reports_cannot_be_removed(built_library):
     with pytest.raises(UserError, match="内置范文"):
-        built_library.remove("seed000-01")
+        built_library.remove("seed000-01", LOCAL)
 
 
 def test_cli_corpus_commands(tmp_path, monkeypatch, capsys):
@@ -106,9 +109,9 @@ def test_an_upload_name_never_becomes_a_path(settings, name, tmp_path):
     (tmp_path / "no-bundled").mkdir()
     body = "某某学校工会2024年工作总结\n\n" + "一、加强民主管理，召开教代会，推进校务公开。" * 5
     before = {p for p in tmp_path.rglob("*")} | set(Path("/tmp").glob("abs-escape*"))
-    report = library.add_upload(name, body.encode())
+    report = library.add_upload(name, body.encode(), LOCAL)
     created = {p for p in tmp_path.rglob("*") if p.is_file()} - before
-    assert all(p.parent == settings.user_corpus_dir for p in created if p.suffix == ".md")
+    assert all(settings.data_dir in p.parents for p in created)
     assert not Path("/tmp/abs-escape.txt").exists()
     assert report.meta.id.startswith("user-") and "/" not in report.meta.source
     assert [r.meta.id for r in library.corpus.reports()] == [report.meta.id]
@@ -122,6 +125,6 @@ def test_a_docx_upload_is_read_as_word(settings, tmp_path):
         document.add_paragraph(line)
     document.save(tmp_path / "我院总结.docx")
     library = Library(settings)
-    report = library.add_upload("我院总结.docx", (tmp_path / "我院总结.docx").read_bytes())
+    report = library.add_upload("我院总结.docx", (tmp_path / "我院总结.docx").read_bytes(), LOCAL)
     assert report.meta.source == "我院总结.docx" and "院务公开" in report.body
     assert library.search("医护心理减压", k=1)[0].report == report.meta.id

@@ -3,10 +3,10 @@
 import pytest
 
 from drafting.corpus.parser import enumeration_items, parse_report
-from drafting.corpus.reports import Corpus
+from drafting.corpus.reports import read_bundled
 from tests.conftest import ROOT
 
-BUNDLED = Corpus(ROOT / "examples_corpus", ROOT / "no-user-dir")
+BUNDLED = {r.meta.id: r for r in read_bundled(ROOT / "examples_corpus")}
 
 # Top-level sections of each report, counted by reading it. A bare heading ("2016年工作总结") or a
 # plan lead-in ("2017年我们将重点抓好以下6个方面工作：") is one top-level section with its items under it.
@@ -21,12 +21,12 @@ TOP_LEVEL = {
 
 @pytest.mark.parametrize("report_id", sorted(TOP_LEVEL))
 def test_top_level_sections_of_every_bundled_report(report_id):
-    parsed = BUNDLED.get(report_id).parsed()
+    parsed = BUNDLED[report_id].parsed()
     assert len(parsed.top_level) == TOP_LEVEL[report_id], parsed.outline()
 
 
 def test_parts_of_a_report_with_problems_and_suggestions():
-    parsed = BUNDLED.get("seed000-08").parsed()
+    parsed = BUNDLED["seed000-08"].parsed()
     assert [(s.title, s.part) for s in parsed.top_level] == [
         ("主要工作完成情况", "work"),
         ("主要做法", "work"),
@@ -39,14 +39,14 @@ def test_parts_of_a_report_with_problems_and_suggestions():
 
 
 def test_half_year_report_splits_summary_and_arrangements():
-    parsed = BUNDLED.get("seed000-06").parsed()
+    parsed = BUNDLED["seed000-06"].parsed()
     first, second = parsed.top_level
     assert (first.title, first.part, len(first.children)) == ("上半年工作总结", "work", 4)
     assert (second.title, second.part, len(second.children)) == ("下半年工作安排", "plan", 5)
 
 
 def test_traditional_report_with_bare_headings():
-    parsed = BUNDLED.get("seed003-01").parsed()
+    parsed = BUNDLED["seed003-01"].parsed()
     summary, plan = parsed.top_level
     assert summary.title == "2016年工作總結" and summary.part == "work"
     assert [c.part for c in summary.children] == ["work", "work", "work", "experience"]
@@ -54,7 +54,7 @@ def test_traditional_report_with_bare_headings():
 
 
 def test_plan_lead_in_paragraph_heads_the_plan():
-    parsed = BUNDLED.get("seed003-02").parsed()
+    parsed = BUNDLED["seed003-02"].parsed()
     plan = parsed.top_level[-1]
     assert plan.part == "plan" and len(plan.children) == 6
     assert plan.children[0].title == "把職工的智慧和力量凝聚到單位的中心工作上"
@@ -129,7 +129,7 @@ def test_enumeration_items_need_a_run_from_one():
 
 
 def test_text_is_preserved_by_the_tree():
-    report = BUNDLED.get("seed000-02")
+    report = BUNDLED["seed000-02"]
     joined = "".join(s.text() for s in report.parsed().sections).replace("\n", "")
     assert joined == report.body.replace("\n", "")
 

@@ -6,10 +6,10 @@ import pytest
 
 from drafting.checks.tone import compare, load_tone_pairs, measure
 from drafting.cli import main
-from drafting.corpus.reports import Corpus
+from drafting.corpus.reports import read_bundled
 from tests.conftest import ROOT
 
-REFERENCES = [r.body for r in Corpus(ROOT / "examples_corpus", ROOT / "none").reports()]
+REFERENCES = [r.body for r in read_bundled(ROOT / "examples_corpus")]
 
 PAIRS = [(p["formal"], p["colloquial"]) for p in load_tone_pairs()]
 

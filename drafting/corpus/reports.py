@@ -1,12 +1,18 @@
-"""The corpus of example reports: bundled examples plus the user's own, stored as text files with front matter.
+"""The corpus of example reports: bundled examples (files shipped with the program) plus users' imports.
 
-A report file is Markdown with a YAML front matter block; the body is the report's original wording,
-one paragraph per block. Bundled reports live in `examples_corpus/`, the user's in the data folder.
+A bundled report is a Markdown file with a YAML front matter block; the body is the report's original
+wording, one paragraph per block. Imported reports live in the database, each with its unit (see
+`drafting.storage.reports`): a unit's imports are private to it until an administrator publishes them.
+Every report carries an `owner` ("bundled", "unit-<id>", or "local" for the single-user mode), which
+the index stores with each chunk so that search can keep one unit's reports from another.
 """
 
 import hashlib
 import re
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 from pydantic import BaseModel
@@ -25,6 +31,10 @@ from drafting.documents import normalise_pasted_text, read_document
 from drafting.errors import UserError
 from drafting.text.script import Script, detect_script
 
+if TYPE_CHECKING:
+    from drafting.storage.actor import Actor
+    from drafting.storage.reports import ReportRepository, StoredReport
+
 _FORMATTED_SUFFIXES = (".docx", ".doc", ".wps", ".pdf")  # their readers already restore the paragraphs
 _FRONT_MATTER = re.compile(r"^---\n(?P<meta>.*?)\n---\n(?P<body>.*)$", re.S)
 
@@ -38,6 +48,7 @@ class ReportMeta(BaseModel):
     script: Script
     source: str
     origin: str = "bundled"
+    owner: str = "bundled"
 
 
 class Report(BaseModel):
@@ -86,50 +97,120 @@ def reports_from_seed(path: Path) -> list[Report]:
     ]
 
 
+def read_bundled(folder: Path) -> list[Report]:
+    """The example reports shipped with the program (or a folder laid out the same way)."""
+    return [Report.from_file_text(f.read_text(encoding="utf-8")) for f in sorted(folder.glob("*.md"))]
+
+
+def owner_of(unit_id: int | None) -> str:
+    return "local" if unit_id is None else f"unit-{unit_id}"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which reports a user drafts with: the bundled ones, their unit's, and the published ones.
+
+    `owners=None` is the single-user mode, which sees every report.
+    """
+
+    owners: frozenset[str] | None
+    published: frozenset[str] = frozenset()
+
+    def allows(self, meta: ReportMeta) -> bool:
+        return self.owners is None or meta.owner in self.owners or meta.id in self.published
+
+
+EVERYTHING = Scope(None)
+
+
 class Corpus:
-    """Bundled examples (read-only) and the user's reports (added and removed here)."""
+    """Bundled examples (read-only files) and the reports users imported (in the database)."""
 
-    def __init__(self, bundled_dir: Path, user_dir: Path):
+    def __init__(self, bundled_dir: Path, store: "ReportRepository"):
         self.bundled_dir = bundled_dir
-        self.user_dir = user_dir
+        self.store = store
 
-    def reports(self) -> list[Report]:
-        files = sorted(self.bundled_dir.glob("*.md")) + sorted(self.user_dir.glob("*.md"))
-        return [Report.from_file_text(f.read_text(encoding="utf-8")) for f in files]
+    def bundled(self) -> list[Report]:
+        return read_bundled(self.bundled_dir)
 
-    def get(self, report_id: str) -> Report:
-        for report in self.reports():
+    def reports(self, scope: Scope = EVERYTHING) -> list[Report]:
+        """The reports this scope drafts with (all of them for the index and the single-user mode)."""
+        imported = [_report(stored) for stored in self.store.list_all()]
+        return [r for r in self.bundled() + imported if scope.allows(r.meta)]
+
+    def visible(self, actor: "Actor") -> list[Report]:
+        """What 范文库 lists for this user: bundled, their unit's and published ones (all, for an admin)."""
+        return self.bundled() + [_report(stored) for stored in self.store.list_visible(actor)]
+
+    def scope_for(self, actor: "Actor") -> Scope:
+        if actor.is_local:
+            return EVERYTHING
+        owners = {"bundled"} if actor.unit_id is None else {"bundled", owner_of(actor.unit_id)}
+        return Scope(frozenset(owners), self.store.published_ids())
+
+    def get(self, report_id: str, actor: "Actor", scope: Scope = EVERYTHING) -> Report:
+        for report in self.bundled():
             if report.meta.id == report_id:
                 return report
-        raise UserError(f"范文库里没有编号为“{report_id}”的范文。可用 `drafting corpus list` 查看编号。")
+        from drafting.storage.reports import not_found
 
-    def add_file(self, path: Path) -> Report:
-        """Read, clean and store a user's report file; the caller indexes it."""
-        return self.add_text(read_document(path), path.name)
+        report = _report(self.store.get(report_id, actor))
+        if not scope.allows(report.meta):
+            raise not_found(report_id)
+        return report
 
-    def add_text(self, text: str, source_name: str) -> Report:
-        """Store a report's text under an id made from its content.
+    def fingerprint(self) -> str:
+        """Changes whenever a report is added, removed or re-described (the index manifest's key)."""
+        digest = hashlib.sha1()
+        for path in sorted(self.bundled_dir.glob("*.md")):
+            try:
+                stat = path.stat()
+            except FileNotFoundError:  # removed while we looked
+                continue
+            digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+        digest.update(self.store.fingerprint().encode())
+        return digest.hexdigest()
+
+    def add_file(self, path: Path, actor: "Actor") -> Report:
+        """Read, clean and store a user's report file for the actor's unit; the caller indexes it."""
+        return self.add_text(read_document(path), path.name, actor)
+
+    def add_text(self, text: str, source_name: str, actor: "Actor") -> Report:
+        """Store a report's text for the actor's unit, under an id made from its content.
 
         `source_name` (a browser's or user's file name) is kept as data only: no path is ever built
-        from it, so a name like `../../x` cannot place a file outside the user corpus.
+        from it, so a name like `../../x` cannot place a file anywhere.
         """
         if Path(source_name.replace("\\", "/")).suffix.lower() not in _FORMATTED_SUFFIXES:
             text = normalise_pasted_text(text)  # pasted or plain text: paragraphs, punctuation, a clean title
         scraped = split_page(text)
         body = "\n\n".join(item.body for item in scraped) if scraped else text
         title = guess_title(scraped[0].title if scraped else "", body, source_name)
-        report_id = "user-" + hashlib.sha1(body.encode()).hexdigest()[:10]
-        report = describe(report_id, title, body, Path(source_name.replace("\\", "/")).name[:120], "user")
-        self.user_dir.mkdir(parents=True, exist_ok=True)
-        target = self.user_dir / f"{report_id}.md"
-        partial = target.with_suffix(".part")
-        partial.write_text(report.to_file_text(), encoding="utf-8")
-        partial.replace(target)  # a killed import leaves no half-written report
-        return report
+        report = describe("", title, body, Path(source_name.replace("\\", "/")).name[:120], "user")
+        stored = self.store.add(
+            actor, title, report.meta.model_dump(exclude={"id", "owner"}), body, report.meta.source
+        )
+        return _report(stored)
 
-    def remove(self, report_id: str) -> Report:
-        report = self.get(report_id)
-        if report.meta.origin != "user":
+    def remove(self, report_id: str, actor: "Actor") -> Report:
+        if any(report.meta.id == report_id for report in self.bundled()):
             raise UserError(f"“{report_id}”是内置范文，不能删除；只能删除自己导入的范文。")
-        (self.user_dir / f"{report_id}.md").unlink()
-        return report
+        return _report(self.store.remove(report_id, actor))
+
+    def adopt_files(self, folder: Path, actor: "Actor") -> int:
+        """Move reports earlier versions kept as files into the database; the folder is renamed, not deleted."""
+        files = sorted(folder.glob("*.md")) if folder.is_dir() else []
+        for path in files:
+            report = Report.from_file_text(path.read_text(encoding="utf-8"))
+            meta = report.meta.model_dump(exclude={"id", "owner"})
+            self.store.add(
+                actor, report.meta.title, meta, report.body, report.meta.source, report_id=report.meta.id
+            )
+        if files:
+            shutil.move(folder, folder.with_name(f"{folder.name}.imported"))
+        return len(files)
+
+
+def _report(stored: "StoredReport") -> Report:
+    meta = {**stored.meta, "id": stored.id, "title": stored.title, "owner": owner_of(stored.unit_id)}
+    return Report(meta=ReportMeta(**meta), body=stored.body)

@@ -23,6 +23,7 @@ class Chunk(BaseModel):
     kind: str
     script: str
     origin: str
+    owner: str  # "bundled", "unit-<id>" or "local": search shows a unit's chunks only to that unit
     position: int
 
     def search_text(self) -> str:
@@ -86,5 +87,6 @@ def _make_chunk(report: Report, path: tuple[str, ...], section: Section, text: s
         kind=meta.kind,
         script=meta.script,
         origin=meta.origin,
+        owner=meta.owner,
         position=position,
     )

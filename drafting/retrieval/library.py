@@ -1,13 +1,16 @@
 """The corpus and its index together: what the CLI and the app call to add, remove, index and search.
 
+One Library serves every user of a process. The index holds every unit's chunks, each marked with its
+owner; a search is always given a Scope (the user's unit, the bundled and the published reports), and
+both the keyword and the vector side filter by it, so one unit's private text never reaches another.
+
 The index can fall behind the corpus: an import or a build killed halfway leaves reports whose chunks
 are missing. So before searching, the Library compares the chunk ids the corpus calls for (cached in
-`index/manifest.json`, keyed by the corpus files' names, sizes and mtimes) with the ids the collection
-holds — ids only, no vectors, no embedding — and repairs any difference in a background thread.
-Meanwhile results come back marked incomplete, with a notice the faces show.
+`index/manifest.json`, keyed by the corpus fingerprint) with the ids the collection holds — ids only,
+no vectors, no embedding — and repairs any difference in a background thread. Meanwhile results come
+back marked incomplete, with a notice the faces show.
 """
 
-import hashlib
 import json
 import logging
 import os
@@ -17,10 +20,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
-from drafting.corpus.reports import Corpus, Report
+from drafting.corpus.reports import EVERYTHING, Corpus, Report, Scope
 from drafting.documents import read_document_bytes
 from drafting.errors import UserError
 from drafting.retrieval.hit import Hit
@@ -34,6 +38,10 @@ from drafting.retrieval.index import (
 )
 from drafting.retrieval.search import Mode, Searcher
 from drafting.settings import Settings
+from drafting.storage.actor import Actor
+
+if TYPE_CHECKING:
+    from drafting.storage import Database
 
 MANIFEST_FILE = "manifest.json"
 
@@ -94,24 +102,19 @@ class CorpusUnreadable(UserError):
 
 
 class ExpectedChunks:
-    """The manifest: which chunk ids the corpus calls for, recomputed only when a corpus file changes."""
+    """The manifest: which chunk ids the corpus calls for, recomputed only when the corpus changes.
 
-    def __init__(self, corpus: Corpus, path: Path):
+    Kept in `index/manifest.json` next to a local index; with a chroma server (nothing on local disk)
+    only in memory.
+    """
+
+    def __init__(self, corpus: Corpus, path: Path | None):
         self.corpus = corpus
         self.path = path
         self._cached: tuple[str, frozenset[str]] | None = None
 
     def fingerprint(self) -> str:
-        """Names, sizes and mtimes of the files `Corpus.reports()` reads (its two `*.md` globs)."""
-        files = sorted(self.corpus.bundled_dir.glob("*.md")) + sorted(self.corpus.user_dir.glob("*.md"))
-        digest = hashlib.sha1()
-        for path in files:
-            try:
-                stat = path.stat()
-            except FileNotFoundError:  # removed while we looked
-                continue
-            digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-        return digest.hexdigest()
+        return self.corpus.fingerprint()
 
     def ids(self) -> frozenset[str]:
         fingerprint = self.fingerprint()
@@ -125,6 +128,8 @@ class ExpectedChunks:
 
     def save(self, fingerprint: str, ids: frozenset[str]) -> None:
         self._cached = (fingerprint, ids)
+        if self.path is None:
+            return
         data = json.dumps({"fingerprint": fingerprint, "chunk_ids": sorted(ids)})
         partial = self.path.with_name(f"{self.path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         try:
@@ -136,6 +141,8 @@ class ExpectedChunks:
             partial.unlink(missing_ok=True)
 
     def _load(self) -> tuple[str, frozenset[str]] | None:
+        if self.path is None:
+            return None
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             return str(data["fingerprint"]), frozenset(data["chunk_ids"])
@@ -155,15 +162,39 @@ def readable_reports(corpus: Corpus) -> list[Report]:
 class Library:
     """Keeps the index in step with the corpus: a report is indexed when added and unindexed when removed."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, database: "Database | None" = None):
         self.settings = settings
-        self.corpus = Corpus(settings.corpus_dir, settings.user_corpus_dir)
-        self.expected = ExpectedChunks(self.corpus, settings.index_dir / MANIFEST_FILE)
-        self._writing = threading.Lock()  # one build at a time in this process
+        if database is not None:
+            self.database = database
+        self._writing = threading.RLock()  # one build at a time in this process (re-entered by `corpus`)
         self._state = threading.Lock()  # guards _repair and _status
         self._repair: threading.Thread | None = None
         self._status: IndexStatus | None = None
         self._searched_ids: frozenset[str] = frozenset()
+
+    @cached_property
+    def database(self) -> "Database":
+        from drafting.maintenance.database import open_database_safely
+
+        return open_database_safely(self.settings)
+
+    @cached_property
+    def corpus(self) -> Corpus:
+        """Bundled files plus the database's reports; reports earlier versions kept as files move in once."""
+        from drafting.storage import ReportRepository
+
+        corpus = Corpus(self.settings.corpus_dir, ReportRepository(self.database))
+        with self._writing:
+            try:
+                corpus.adopt_files(self.settings.user_corpus_dir, Actor.local())
+            except (UserError, ValueError, yaml.YAMLError) as error:
+                raise CorpusUnreadable(error) from error
+        return corpus
+
+    @cached_property
+    def expected(self) -> ExpectedChunks:
+        local = None if self.settings.chroma_host else self.settings.index_dir / MANIFEST_FILE
+        return ExpectedChunks(self.corpus, local)
 
     @cached_property
     def index(self) -> SectionIndex:
@@ -233,30 +264,32 @@ class Library:
                 self._status = IndexStatus(len(wanted), len(wanted))
         return result
 
-    def add(self, path: Path, progress: Progress | None = None) -> Report:
+    def add(self, path: Path, actor: Actor, progress: Progress | None = None) -> Report:
         """Store and index a user's report file; if indexing fails the report is taken out again.
 
         A process killed in between leaves the report stored but not indexed: the next check sees its
         chunks missing and indexes them.
         """
-        return self._indexed(self.corpus.add_file(path), progress)
+        return self._indexed(self.corpus.add_file(path, actor), actor, progress)
 
-    def add_upload(self, name: str, data: bytes, progress: Progress | None = None) -> Report:
+    def add_upload(self, name: str, data: bytes, actor: Actor, progress: Progress | None = None) -> Report:
         """Store and index an uploaded file; its name is data only (see Corpus.add_text)."""
-        return self._indexed(self.corpus.add_text(read_document_bytes(name, data), name), progress)
+        return self._indexed(
+            self.corpus.add_text(read_document_bytes(name, data), name, actor), actor, progress
+        )
 
-    def _indexed(self, report: Report, progress: Progress | None) -> Report:
+    def _indexed(self, report: Report, actor: Actor, progress: Progress | None) -> Report:
         try:
             self.build(progress)
         except Exception:
-            self.corpus.remove(report.meta.id)
+            self.corpus.remove(report.meta.id, actor)
             self.build()
             raise
         return report
 
-    def remove(self, report_id: str) -> Report:
+    def remove(self, report_id: str, actor: Actor) -> Report:
         with self._writing, self._forgetting_damage():
-            report = self.corpus.remove(report_id)
+            report = self.corpus.remove(report_id, actor)
             self.index.remove_report(report_id)
             self.__dict__.pop("searcher", None)
         return report
@@ -277,12 +310,17 @@ class Library:
         part: str | None = None,
         unit_type: str | None = None,
         mode: Mode = "hybrid",
+        scope: Scope = EVERYTHING,
     ) -> SearchResults:
-        """Hits from the index as it is; when it is behind the corpus, a repair starts and the results say so."""
+        """Hits within the scope from the index as it is; when it is behind the corpus, a repair starts
+        and the results say so."""
         status = self._status_before_search()
         with self._forgetting_damage():
-            hits = self.searcher.search(query, k=k, part=part, unit_type=unit_type, mode=mode)
+            hits = self.searcher.search(query, k=k, part=part, unit_type=unit_type, mode=mode, scope=scope)
         return SearchResults(hits, None if status.complete else status)
+
+    def scoped(self, actor: Actor) -> "ScopedLibrary":
+        return ScopedLibrary(self, self.corpus.scope_for(actor))
 
     def _status_before_search(self) -> IndexStatus:
         if running := self._running_status():
@@ -338,6 +376,31 @@ class Library:
         except IndexDamaged:
             self.close()
             raise
+
+
+@dataclass(frozen=True)
+class ScopedLibrary:
+    """The library as one user sees it: what the pipeline's exemplars and the tone page search."""
+
+    library: Library
+    scope: Scope
+
+    @property
+    def index(self) -> SectionIndex:
+        return self.library.index
+
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        part: str | None = None,
+        unit_type: str | None = None,
+        mode: Mode = "hybrid",
+    ) -> SearchResults:
+        return self.library.search(query, k=k, part=part, unit_type=unit_type, mode=mode, scope=self.scope)
+
+    def reports(self) -> list[Report]:
+        return self.library.corpus.reports(self.scope)
 
 
 def open_library_safely(settings: Settings) -> Library:

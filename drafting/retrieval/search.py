@@ -9,6 +9,7 @@ from typing import Literal
 
 import numpy as np
 
+from drafting.corpus.reports import EVERYTHING, Scope
 from drafting.retrieval.hit import Hit
 from drafting.retrieval.index import SectionIndex
 from drafting.text.lexicon import expand_query, tokenize
@@ -67,10 +68,11 @@ class Searcher:
         part: str | None = None,
         unit_type: str | None = None,
         mode: Mode = "hybrid",
+        scope: Scope = EVERYTHING,
     ) -> list[Hit]:
         if not self.ids or not query.strip():
             return []
-        allowed = self._allowed(part, unit_type)
+        allowed = self._allowed(part, unit_type, scope)
         if not allowed.any():
             return []
         simplified = to_simplified(query)
@@ -78,7 +80,7 @@ class Searcher:
         if mode in ("hybrid", "bm25"):
             rankings.append(self._bm25_ranking(simplified, allowed))
         if mode in ("hybrid", "dense"):
-            rankings.append(self._dense_ranking(simplified, part, unit_type, allowed))
+            rankings.append(self._dense_ranking(simplified, dense_where(part, unit_type, scope), allowed))
         fused: dict[int, float] = defaultdict(float)
         for ranking in rankings:
             for rank, doc in enumerate(ranking):
@@ -86,10 +88,16 @@ class Searcher:
         best = sorted(fused.items(), key=lambda item: -item[1])[:k]
         return [self._hit(doc, score) for doc, score in best]
 
-    def _allowed(self, part: str | None, unit_type: str | None) -> np.ndarray:
+    def _allowed(self, part: str | None, unit_type: str | None, scope: Scope) -> np.ndarray:
         return np.array(
             [
-                (part is None or m["part"] == part) and (unit_type is None or m["unit_type"] == unit_type)
+                (part is None or m["part"] == part)
+                and (unit_type is None or m["unit_type"] == unit_type)
+                and (
+                    scope.owners is None
+                    or m.get("owner") in scope.owners
+                    or m["report_id"] in scope.published
+                )
                 for m in self.metadatas
             ],
             dtype=bool,
@@ -101,15 +109,7 @@ class Searcher:
         top = np.argsort(-scores)[:CANDIDATES]
         return [int(i) for i in top if scores[i] > 0]
 
-    def _dense_ranking(
-        self, query: str, part: str | None, unit_type: str | None, allowed: np.ndarray
-    ) -> list[int]:
-        conditions: list[dict[str, str]] = []
-        if part:
-            conditions.append({"part": part})
-        if unit_type:
-            conditions.append({"unit_type": unit_type})
-        where = conditions[0] if len(conditions) == 1 else ({"$and": conditions} if conditions else None)
+    def _dense_ranking(self, query: str, where: dict | None, allowed: np.ndarray) -> list[int]:
         vector = self.index.embedder.embed_query([query])[0]
         result = self.index.collection.query(
             query_embeddings=[vector], n_results=min(CANDIDATES, int(allowed.sum())), where=where, include=[]
@@ -129,3 +129,19 @@ class Searcher:
             unit_type=str(m["unit_type"]),
             score=round(score, 5),
         )
+
+
+def dense_where(part: str | None, unit_type: str | None, scope: Scope) -> dict | None:
+    """The same filter as `Searcher._allowed`, as a chroma `where`, so the vector side never even
+    considers another unit's chunks (a post-filter could leave a unit with too few candidates)."""
+    conditions: list[dict] = []
+    if part:
+        conditions.append({"part": part})
+    if unit_type:
+        conditions.append({"unit_type": unit_type})
+    if scope.owners is not None:
+        owned: dict = {"owner": {"$in": sorted(scope.owners)}}
+        conditions.append(
+            {"$or": [owned, {"report_id": {"$in": sorted(scope.published)}}]} if scope.published else owned
+        )
+    return conditions[0] if len(conditions) == 1 else ({"$and": conditions} if conditions else None)

@@ -61,15 +61,17 @@ class ReportRepository:
         source: str,
         *,
         unit_id: int | None = None,
+        report_id: str = "",
     ) -> StoredReport:
         """Store a report for the actor's unit (an admin may name another); `meta["id"]` is set to its id.
 
         Importing the same text again updates title, meta and source and keeps it published or not.
+        `report_id` keeps the id an earlier version gave a report file (drafts cite it as a source).
         """
         unit_id = actor.unit_id if unit_id is None else unit_id
         if unit_id != actor.unit_id and not actor.is_admin:
             raise PermissionDenied("只能把范文导入到自己的单位。")
-        report_id = report_id_for(unit_id, body)
+        report_id = report_id or report_id_for(unit_id, body)
         meta = {**meta, "id": report_id}
         with self.db.transaction() as session:
             row = session.get(ReportRow, report_id)
@@ -80,6 +82,33 @@ class ReportRepository:
             record(session, actor, "导入范文", f"{report_id} {quoted(title)}")
             session.flush()
             return _stored(row, session.get(Unit, unit_id) if unit_id is not None else None)
+
+    def list_all(self) -> list[StoredReport]:
+        """Every unit's reports, for the index (search filters them per user); never shown as a list."""
+        with self.db.reading() as session:
+            found = session.execute(
+                select(ReportRow, Unit)
+                .outerjoin(Unit, Unit.id == ReportRow.unit_id)
+                .order_by(ReportRow.created_at, ReportRow.id)
+            ).all()
+        return [_stored(row, unit) for row, unit in found]
+
+    def published_ids(self) -> frozenset[str]:
+        with self.db.reading() as session:
+            return frozenset(session.scalars(select(ReportRow.id).where(ReportRow.published.is_(True))))
+
+    def fingerprint(self) -> str:
+        """A digest of which reports exist and how they are described (not whether they are published)."""
+        digest = hashlib.sha1()
+        with self.db.reading() as session:
+            rows = session.execute(
+                select(ReportRow.id, ReportRow.unit_id, ReportRow.title, ReportRow.source).order_by(
+                    ReportRow.id
+                )
+            )
+            for row in rows:
+                digest.update(f"{row.id}\0{row.unit_id}\0{row.title}\0{row.source}\n".encode())
+        return digest.hexdigest()
 
     def list_visible(self, actor: Actor) -> list[StoredReport]:
         """The actor's unit's reports and the published ones, oldest first (a stable index order)."""
