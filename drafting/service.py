@@ -7,7 +7,8 @@ faces ask. Faces only adapt: forms and arguments in, text and files out.
 
 import asyncio
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -34,6 +35,7 @@ from drafting.writing.planner import plan_locally, plan_with_model
 from drafting.writing.prompts import tagged
 
 if TYPE_CHECKING:
+    from drafting.accounts import Quotas
     from drafting.checks.copyguard import CopyWarning
     from drafting.checks.factguard import CheckResult
     from drafting.checks.proof import ProofFinding
@@ -42,7 +44,7 @@ if TYPE_CHECKING:
     from drafting.retrieval.index import Progress
     from drafting.retrieval.library import Library, ScopedLibrary, SearchResults
     from drafting.retrieval.search import Mode
-    from drafting.storage import Database, DraftRepository
+    from drafting.storage import Database, DraftRepository, SettingsRepository
     from drafting.storage.drafts import DraftListing
 
 MANNER_SAMPLE_CHARS = 800
@@ -61,10 +63,25 @@ class SectionReview:
 
 class DraftingService:
     def __init__(self, settings: Settings, actor: Actor | None = None, library: "Library | None" = None):
-        self.settings = settings
+        self.base_settings = settings
         self.actor = actor or Actor.local()
         if library is not None:  # an index already loaded (the app keeps one per process)
             self.library = library
+
+    @cached_property
+    def settings(self) -> Settings:
+        """The environment's settings plus the chat endpoint an administrator saved in the app."""
+        if self.base_settings.llm_configured:
+            return self.base_settings
+        from drafting.models.saved_endpoint import with_saved_endpoint
+
+        return with_saved_endpoint(self.base_settings, self.endpoint_store)
+
+    @cached_property
+    def endpoint_store(self) -> "SettingsRepository":
+        from drafting.models.saved_endpoint import endpoint_store
+
+        return endpoint_store(self.base_settings, self.database)
 
     # --- parts, built on first use so a command only pays for what it touches -----------------------
 
@@ -72,7 +89,7 @@ class DraftingService:
     def library(self) -> "Library":
         from drafting.retrieval.library import Library
 
-        return Library(self.settings, self.database)
+        return Library(self.base_settings, self.database)
 
     @property
     def reports_in_scope(self) -> "ScopedLibrary":
@@ -85,7 +102,9 @@ class DraftingService:
             return self.library.database
         from drafting.maintenance.database import open_database_safely
 
-        return open_database_safely(self.settings)  # imports an old drafts.sqlite3; damage names the doctor
+        return open_database_safely(
+            self.base_settings
+        )  # imports an old drafts.sqlite3; damage names the doctor
 
     @cached_property
     def drafts(self) -> "DraftRepository[Draft]":
@@ -120,7 +139,10 @@ class DraftingService:
         model = factory.build_chat_model(self.settings)
         if model is None:
             raise UserError("“请模型改进提纲”需要大模型：请先在“设置”里配置模型接口。")
-        return asyncio.run(closing(model, plan_with_model(model, facts)))
+        with self._metered(1):  # a short call: refused only when nothing is left
+            outline, usage = asyncio.run(closing(model, plan_with_model(model, facts)))
+            self.quotas.record_usage(self.actor, usage.total)
+        return outline, usage
 
     # --- drafting ----------------------------------------------------------------------------------------
 
@@ -149,7 +171,12 @@ class DraftingService:
             if on_saved:
                 on_saved(draft)
 
-        return asyncio.run(closing(pipeline.writer, pipeline.write(outline, facts, emit, save, warnings)))
+        with self._metered(self.estimate(facts, outline)[0].total if self.uses_model(offline) else 0):
+            draft = asyncio.run(
+                closing(pipeline.writer, pipeline.write(outline, facts, emit, save, warnings))
+            )
+            self.quotas.record_usage(self.actor, draft.usage.total)
+        return draft
 
     def regenerate(
         self,
@@ -161,7 +188,12 @@ class DraftingService:
     ) -> Draft:
         draft = self.get(draft_id)
         pipeline = self._pipeline(offline)
-        draft = asyncio.run(closing(pipeline.writer, pipeline.regenerate(draft, key, instruction, on_event)))
+        used_before = draft.usage.total
+        with self._metered(1 if self.uses_model(offline) else 0):
+            draft = asyncio.run(
+                closing(pipeline.writer, pipeline.regenerate(draft, key, instruction, on_event))
+            )
+            self.quotas.record_usage(self.actor, draft.usage.total - used_before)
         self.save(draft)
         return draft
 
@@ -202,7 +234,8 @@ class DraftingService:
 
         saved = self.drafts.save(draft, self.actor, revision, open_findings=draft.has_findings)
         maybe_backup(
-            self.settings.data_dir, resolve_database_url(self.settings.data_dir, self.settings.database_url)
+            self.base_settings.data_dir,
+            resolve_database_url(self.base_settings.data_dir, self.base_settings.database_url),
         )
         return saved
 
@@ -217,6 +250,10 @@ class DraftingService:
 
     def delete(self, draft_id: str) -> None:
         self.drafts.delete(draft_id, self.actor)
+
+    def share(self, draft_id: str, shared: bool = True) -> None:
+        """Let colleagues of the same unit read a draft (only its owner may still change it)."""
+        self.drafts.share(draft_id, self.actor, shared)
 
     # --- checks -----------------------------------------------------------------------------------------------
 
@@ -315,6 +352,33 @@ class DraftingService:
         return report_id in self.library.corpus.store.published_ids()
 
     # --- cost -----------------------------------------------------------------------------------------------------
+
+    @cached_property
+    def quotas(self) -> "Quotas":
+        from drafting.accounts import Quotas
+
+        return Quotas(self.database)
+
+    def remaining_tokens(self) -> int | None:
+        """Tokens this user may still use today (None: no quota applies)."""
+        return self.quotas.remaining_tokens(self.actor)
+
+    @contextmanager
+    def _metered(self, expected_tokens: int) -> Iterator[None]:
+        """Refuse before any model call when today's quota cannot cover the expected tokens.
+
+        Checking before starting means an over-quota user never gets a half-written draft.
+        """
+        from drafting.accounts import QuotaExceeded
+
+        if expected_tokens:
+            remaining = self.remaining_tokens()
+            if remaining is not None and expected_tokens > remaining:
+                raise QuotaExceeded(
+                    f"本次预计需要约 {expected_tokens} token，今天剩余额度只有 {remaining} token，"
+                    "为免写到一半中断，没有开始生成。可改用离线引擎，或明天再试；确需继续请联系管理员提高额度。"
+                )
+        yield
 
     def estimate(self, facts: Facts, outline: Outline | None = None) -> tuple[TokenUsage, float]:
         from drafting.writing.estimate import cost, estimate

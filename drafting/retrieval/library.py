@@ -403,9 +403,9 @@ class ScopedLibrary:
         return self.library.corpus.reports(self.scope)
 
 
-def open_library_safely(settings: Settings) -> Library:
+def open_library_safely(settings: Settings, database: "Database | None" = None) -> Library:
     """The app's start: opens the index at once, so damage shows now as IndexDamaged (a UserError naming
     `drafting doctor --repair`); an index behind the corpus starts repairing in the background."""
-    library = Library(settings)
+    library = Library(settings, database)
     library.start_repair()
     return library
