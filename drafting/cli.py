@@ -138,6 +138,8 @@ def _parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="检索质量与速度基准")
     bench.add_argument("--synthetic", type=int, default=10000, help="合成语料的段落数（0 表示跳过）")
     bench.add_argument("--llm", action="store_true", help="只测起草流程（模拟的模型接口）与离线引擎")
+    bench.add_argument("--soak", type=float, metavar="MINUTES", help="压力测试：多个会话同时操作应用若干分钟")
+    bench.add_argument("--users", type=int, default=20, metavar="N", help="压力测试的并发会话数（默认 20）")
     bench.set_defaults(handler=_bench)
 
     register_eval(commands)
@@ -265,11 +267,18 @@ def _draft(args: argparse.Namespace, settings: Settings) -> int:
 
         usage, cost = service.estimate(facts, outline)
         print(
-            f"要点将发送到 {endpoint_host(settings)}。预计消耗：提示约 {usage.prompt_tokens} token，"
+            f"要点将发送到 {endpoint_host(service.settings)}。预计消耗：提示约 {usage.prompt_tokens} token，"
             f"输出约 {usage.completion_tokens} token，费用约 {cost:.4f}（LLM_PRICE_INPUT/LLM_PRICE_OUTPUT 为每百万 token 单价）",
             file=sys.stderr,
         )
-    draft = service.draft(facts, outline=outline, offline=args.offline, on_event=_print_progress)
+    from drafting.storage.errors import DraftNotSaved
+
+    try:
+        draft = service.draft(facts, outline=outline, offline=args.offline, on_event=_print_progress)
+    except DraftNotSaved as error:  # the database went away: the finished text still reaches the user
+        print(f"错误：{error}", file=sys.stderr)
+        _write(error.draft, args.format, args.output)
+        return 1
     for warning in draft.warnings:
         print(f"提示：{warning}", file=sys.stderr)
     print(
@@ -473,8 +482,10 @@ def _tone(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _bench(args: argparse.Namespace, settings: Settings) -> int:
-    from drafting.bench import run_benchmark, run_llm_benchmark
+    from drafting.bench import run_benchmark, run_llm_benchmark, run_soak_benchmark
 
+    if args.soak is not None:
+        return run_soak_benchmark(args.soak, args.users)
     if args.llm:
         run_llm_benchmark(settings)
     else:

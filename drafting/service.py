@@ -62,11 +62,19 @@ class SectionReview:
 
 
 class DraftingService:
-    def __init__(self, settings: Settings, actor: Actor | None = None, library: "Library | None" = None):
+    def __init__(
+        self,
+        settings: Settings,
+        actor: Actor | None = None,
+        library: "Library | None" = None,
+        database: "Database | None" = None,
+    ):
         self.base_settings = settings
         self.actor = actor or Actor.local()
         if library is not None:  # an index already loaded (the app keeps one per process)
             self.library = library
+        if database is not None:  # a database already open (the app's, while its index cannot open)
+            self.database = database
 
     @cached_property
     def settings(self) -> Settings:
@@ -154,7 +162,13 @@ class DraftingService:
         on_event: Listener | None = None,
         on_saved: Callable[[Draft], None] | None = None,
     ) -> Draft:
-        """A complete draft, saved after the outline and after every section (nothing written is lost)."""
+        """A complete draft, saved after the outline and after every section (nothing written is lost).
+
+        A save the database refuses does not stop the writing: the finished draft is saved once more at
+        the end, and if the database is still away, DraftNotSaved carries it to the face.
+        """
+        from drafting.storage.drafts import PartialSaves
+
         emit = on_event or (lambda event: None)
         pipeline = self._pipeline(offline)
         warnings = offline_warnings(facts, pipeline.writer.engine)
@@ -171,10 +185,12 @@ class DraftingService:
             if on_saved:
                 on_saved(draft)
 
+        saves = PartialSaves(save)
         with self._metered(self.estimate(facts, outline)[0].total if self.uses_model(offline) else 0):
             draft = asyncio.run(
-                closing(pipeline.writer, pipeline.write(outline, facts, emit, save, warnings))
+                closing(pipeline.writer, pipeline.write(outline, facts, emit, saves, warnings))
             )
+            saves.finish(draft)  # DraftNotSaved while the database is away (the usage goes unrecorded)
             self.quotas.record_usage(self.actor, draft.usage.total)
         return draft
 
@@ -186,16 +202,36 @@ class DraftingService:
         offline: bool = False,
         on_event: Listener | None = None,
     ) -> Draft:
-        draft = self.get(draft_id)
+        opened = self.drafts.get(draft_id, self.actor)
         pipeline = self._pipeline(offline)
-        used_before = draft.usage.total
+        before = opened.draft.usage.model_copy()
         with self._metered(1 if self.uses_model(offline) else 0):
             draft = asyncio.run(
-                closing(pipeline.writer, pipeline.regenerate(draft, key, instruction, on_event))
+                closing(pipeline.writer, pipeline.regenerate(opened.draft, key, instruction, on_event))
             )
-            self.quotas.record_usage(self.actor, draft.usage.total - used_before)
-        self.save(draft)
-        return draft
+            used = TokenUsage(
+                prompt_tokens=draft.usage.prompt_tokens - before.prompt_tokens,
+                completion_tokens=draft.usage.completion_tokens - before.completion_tokens,
+            )
+            self.quotas.record_usage(self.actor, used.total)
+        return self._save_section(draft, key, opened.revision, used)
+
+    def _save_section(self, draft: Draft, key: str, revision: int, used: TokenUsage) -> Draft:
+        """Save one rewritten section. If the draft was saved elsewhere meanwhile (another tab edited
+        another section while this one was being written), only this section goes onto that newer
+        draft, so neither change erases the other."""
+        from drafting.storage import ConflictError
+
+        try:
+            self.save(draft, revision)
+            return draft
+        except ConflictError:
+            latest = self.drafts.get(draft.id, self.actor)
+            merged = latest.draft.model_copy(deep=True)
+            merged.sections = [draft.section(key) if s.key == key else s for s in merged.sections]
+            merged.usage.add(used)
+            self.save(merged, latest.revision)
+            return merged
 
     def rewrite_toward(self, draft_id: str, key: str, report_id: str) -> Draft:
         """Rewrite one section in the manner of a reference report, keeping its facts (the guard checks it)."""

@@ -37,6 +37,10 @@ class Settings(BaseSettings):
         default_factory=bundled_corpus_dir, validation_alias=AliasChoices("DRAFTING_CORPUS_DIR", "corpus_dir")
     )
     database_url: str = Field("", validation_alias=AliasChoices("DATABASE_URL", "database_url"))
+    # Encrypts saved API keys; every process of one deployment needs the same value (see secrets.py).
+    secret_key: SecretStr = Field(
+        SecretStr(""), validation_alias=AliasChoices("DRAFTING_SECRET_KEY", "secret_key")
+    )
 
     # Chat model: any OpenAI-compatible endpoint. No base URL and no key means the offline engine.
     llm_base_url: str = Field(

@@ -2,7 +2,8 @@
 
 `postgres_url` starts one server per test session (initdb + pg_ctl on a temporary folder, listening
 only on a unix socket there) and stops it at the end. `database_url` gives each test a fresh,
-empty database: a SQLite file, or a new PostgreSQL database on that server.
+empty database: a SQLite file, or a new PostgreSQL database on that server. `postgres_server` gives
+a test a server of its own to stop and start again.
 
 Without the PostgreSQL binaries the PostgreSQL cases are skipped on a developer machine, but fail
 under CI (CI set), so a CI image that lost PostgreSQL cannot pass unnoticed.
@@ -15,6 +16,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -40,33 +42,71 @@ def _run(command: list[str]) -> None:
         raise RuntimeError(f"{command[0]} failed:\n{done.stdout}\n{done.stderr}")
 
 
+class PostgresServer:
+    """A private PostgreSQL 15 server in a temporary folder, listening only on a unix socket there.
+
+    `stop` and `start` take it down and bring it back on the same data, as an outage would.
+    """
+
+    def __init__(self) -> None:
+        if not (PG_BIN / "initdb").exists():
+            message = f"PostgreSQL binaries not found in {PG_BIN} (apt-get install postgresql-15)"
+            if os.environ.get("CI"):
+                pytest.fail(message)
+            pytest.skip(message)
+        self.home = Path(tempfile.mkdtemp(prefix="drafting-pg-"))
+        if os.geteuid() == 0:
+            server_user = pwd.getpwnam("postgres")
+            os.chown(self.home, server_user.pw_uid, server_user.pw_gid)
+        self.data = self.home / "data"
+        self._pg_ctl = [str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-w"]
+        initdb = [str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres"]
+        _run([*initdb, "--auth=trust", "-E", "UTF8", "--no-sync"])
+        self.admin_url = f"postgresql+psycopg://postgres@/postgres?host={self.home}"
+
+    def start(self) -> None:
+        options = (
+            f"-c listen_addresses='' -k {self.home} -c fsync=off -c synchronous_commit=off "
+            "-c full_page_writes=off"
+        )
+        log = self.home / "server.log"
+        _run([*self._pg_ctl, "-l", str(log), "-o", options, "-t", "60", "start"])
+
+    def stop(self, mode: str = "fast") -> None:
+        """`fast` ends every session and shuts down cleanly; `immediate` is a crash."""
+        _run([*self._pg_ctl, "-m", mode, "stop"])
+
+    def new_database(self, name: str) -> str:
+        return _create_database(self.admin_url, name)
+
+    def remove(self) -> None:
+        if (self.data / "postmaster.pid").exists():
+            self.stop("immediate")
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
+@contextmanager
+def running_server() -> Iterator[PostgresServer]:
+    server = PostgresServer()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.remove()
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """URL of an empty database on a private PostgreSQL 15 server, for the whole test session."""
-    if not (PG_BIN / "initdb").exists():
-        message = f"PostgreSQL binaries not found in {PG_BIN} (apt-get install postgresql-15)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    home = Path(tempfile.mkdtemp(prefix="drafting-pg-"))
-    if os.geteuid() == 0:
-        server_user = pwd.getpwnam("postgres")
-        os.chown(home, server_user.pw_uid, server_user.pw_gid)
-    data = home / "data"
-    log = home / "server.log"
-    _run(
-        [str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]
-    )
-    options = (
-        f"-c listen_addresses='' -k {home} -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-    )
-    _run([str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "-t", "60", "start"])
-    try:
-        admin_url = f"postgresql+psycopg://postgres@/postgres?host={home}"
-        yield _create_database(admin_url, "drafting_test")
-    finally:
-        _run([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"])
-        shutil.rmtree(home, ignore_errors=True)
+    with running_server() as server:
+        yield server.new_database("drafting_test")
+
+
+@pytest.fixture
+def postgres_server() -> Iterator[PostgresServer]:
+    """A server of this test's own, which the test may stop and start (the shared one must stay up)."""
+    with running_server() as server:
+        yield server
 
 
 def _create_database(server_url: str, name: str) -> str:

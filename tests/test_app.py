@@ -91,7 +91,9 @@ def test_settings_page_saves_the_endpoint_without_showing_the_key(tmp_path, monk
     from drafting.settings import load_settings
 
     saved = DraftingService(load_settings()).settings
-    assert "api.deepseek.com" in saved.llm_base_url and saved.llm_api_key.get_secret_value() == "sk-secret-123"
+    assert (
+        "api.deepseek.com" in saved.llm_base_url and saved.llm_api_key.get_secret_value() == "sk-secret-123"
+    )
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     app.sidebar.radio(key="page").set_value("设置").run()
     visible = " ".join(str(e.value) for e in [*app.success, *app.markdown, *app.text_input] if e.value)

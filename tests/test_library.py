@@ -128,3 +128,13 @@ def test_a_docx_upload_is_read_as_word(settings, tmp_path):
     report = library.add_upload("我院总结.docx", (tmp_path / "我院总结.docx").read_bytes(), LOCAL)
     assert report.meta.source == "我院总结.docx" and "院务公开" in report.body
     assert library.search("医护心理减压", k=1)[0].report == report.meta.id
+
+
+def test_an_unreachable_chroma_server_is_a_chinese_message(tmp_path):
+    from drafting.errors import UserError
+    from drafting.settings import load_settings
+    from tests.conftest import free_port
+
+    settings = load_settings(data_dir=tmp_path / "data", chroma_host="127.0.0.1", chroma_port=free_port())
+    with pytest.raises(UserError, match="向量库服务器 127.0.0.1"):
+        Library(settings).check()

@@ -9,6 +9,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select, update
 
 from drafting.errors import UserError
+from drafting.settings import load_settings
 from drafting.storage import Actor, Database, PermissionDenied, SecretBox, SettingsRepository, open_database
 from drafting.storage.audit import audit_log
 from drafting.storage.models import AuditEntry, SettingRow
@@ -131,12 +132,12 @@ def test_the_key_file_is_created_private_once_and_reused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv(SECRET_KEY_ENV, raising=False)
-    first = SecretBox.from_environment(tmp_path / "data")
+    first = SecretBox.from_settings("", tmp_path / "data")
     key_file = tmp_path / "data" / "secret.key"
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert list(key_file.parent.iterdir()) == [key_file]  # no temporary file left behind
     sealed = first.encrypt("秘密")
-    assert SecretBox.from_environment(tmp_path / "data").decrypt(sealed) == "秘密"
+    assert SecretBox.from_settings("", tmp_path / "data").decrypt(sealed) == "秘密"
 
 
 def test_the_environment_key_wins_and_bad_keys_are_explained(
@@ -144,9 +145,9 @@ def test_the_environment_key_wins_and_bad_keys_are_explained(
 ) -> None:
     key = Fernet.generate_key()
     monkeypatch.setenv(SECRET_KEY_ENV, key.decode())
-    sealed = SecretBox.from_environment(tmp_path).encrypt("秘密")
+    configured = load_settings(data_dir=tmp_path).secret_key.get_secret_value()
+    sealed = SecretBox.from_settings(configured, tmp_path).encrypt("秘密")
     assert not (tmp_path / "secret.key").exists()
     assert SecretBox(key).decrypt(sealed) == "秘密"
-    monkeypatch.setenv(SECRET_KEY_ENV, "not-a-fernet-key")
     with pytest.raises(UserError, match="Fernet.generate_key"):
-        SecretBox.from_environment(tmp_path)
+        SecretBox.from_settings("not-a-fernet-key", tmp_path)

@@ -3,27 +3,17 @@
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from drafting.errors import UserError
 from drafting.maintenance.backup import sqlite_file
 from drafting.maintenance.sqlite_files import sqlite_problem
 from drafting.settings import Settings
+from drafting.storage.errors import StorageDamaged
 
 if TYPE_CHECKING:
     from drafting.storage import Database
 
-DAMAGE_WORDS = ("malformed", "not a database")
 
-
-class DatabaseDamaged(UserError):
-    """A SQLite drafts file fails its check; `drafting doctor --repair` salvages it."""
-
-    def __init__(self, path: Path, reason: str = "文件已损坏"):
-        super().__init__(
-            f"草稿数据库无法读取（{reason}：{path}）。修复方法：先关闭本程序，再在命令行运行 "
-            "`drafting doctor --repair`：它会把损坏的文件改名保存（不删除），救回其中能读出的草稿，"
-            "并用最近的自动备份补齐。"
-        )
-        self.path = path
+class DatabaseDamaged(StorageDamaged):
+    """A drafts file (the database or an old drafts.sqlite3 to import) fails its check before opening."""
 
 
 def database_url(settings: Settings) -> str:
@@ -40,8 +30,9 @@ def legacy_file(settings: Settings) -> Path | None:
 
 
 def open_database_safely(settings: Settings) -> "Database":
-    """`open_database` plus the import of an old drafts file, with damaged SQLite files as DatabaseDamaged."""
-    from drafting.storage import StorageUnavailable, migrate_legacy_file, open_database
+    """`open_database` plus the import of an old drafts file; a damaged SQLite file ends in StorageDamaged
+    (DatabaseDamaged when the check before opening finds it), naming `drafting doctor --repair`."""
+    from drafting.storage import migrate_legacy_file, open_database
 
     url = database_url(settings)
     path = sqlite_file(url)
@@ -49,12 +40,7 @@ def open_database_safely(settings: Settings) -> "Database":
     for candidate in (path, legacy):
         if candidate is not None and candidate.exists() and (problem := sqlite_problem(candidate)):
             raise DatabaseDamaged(candidate, problem)
-    try:
-        database = open_database(url)
-    except StorageUnavailable as error:
-        if path is not None and any(word in str(error.__cause__).lower() for word in DAMAGE_WORDS):
-            raise DatabaseDamaged(path) from error
-        raise
+    database = open_database(url)
     if legacy is not None:
         migrate_legacy_file(settings.data_dir, database)
     return database

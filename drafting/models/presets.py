@@ -95,19 +95,6 @@ def with_saved_embedder(settings: Settings) -> Settings:
     )
 
 
-def save_embedder(data_dir: Path, embedder: str, base_url: str, model: str, api_key: str) -> None:
-    """Remember the embedder choice; switching builds (once) a separate index for the new vector space."""
-    data = load_endpoint(data_dir)
-    previous = data.get("embedding") or {}
-    data["embedding"] = {
-        "embedder": embedder,
-        "base_url": base_url.strip(),
-        "model": model.strip(),
-        "api_key": api_key.strip() or previous.get("api_key", ""),
-    }
-    write_endpoint_file(data_dir, data)
-
-
 def write_endpoint_file(data_dir: Path, data: dict) -> None:
     path = endpoint_file(data_dir)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import chromadb
+import httpx
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.api.types import Documents, EmbeddingFunction
@@ -89,6 +90,10 @@ def index_errors(settings: Settings) -> Iterator[None]:
     except UserError:
         raise
     except ChromaError as error:
+        raise _explained(settings, error) from error
+    except (ValueError, httpx.HTTPError) as error:  # chroma's client: "Could not connect…", a dropped link
+        if not settings.chroma_host:
+            raise
         raise _explained(settings, error) from error
     except OSError as error:
         if error.errno not in _DISK_ERRORS:

@@ -2,7 +2,8 @@
 
 `open_database` brings the schema to the newest migration every time it opens, so an upgraded
 program never runs against old tables. Database errors that mean "not now" (server down, file
-locked too long, disk full, file unreadable) become `StorageUnavailable` at this boundary.
+locked too long, disk full, file unreadable) become `StorageUnavailable` at this boundary, and a
+damaged SQLite file, whenever a query finds it, `StorageDamaged` naming `drafting doctor --repair`.
 """
 
 import logging
@@ -21,7 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from drafting.errors import UserError
-from drafting.storage.errors import StorageUnavailable
+from drafting.storage.errors import StorageDamaged, StorageUnavailable
 from drafting.storage.models import Base
 
 Insert = postgresql.Insert | sqlite.Insert
@@ -49,6 +50,7 @@ class Database:
 
     def __init__(self, engine: Engine):
         self.engine = engine
+        self.file = database_file(engine)
         self._readers = sessionmaker(engine, expire_on_commit=False)
         self._writers = sessionmaker(engine.execution_options(**{_WRITE: True}), expire_on_commit=False)
 
@@ -62,13 +64,13 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session committed at the end (rolled back on any error)."""
-        with storage_errors(), self._writers.begin() as session:
+        with storage_errors(self.file), self._writers.begin() as session:
             yield session
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
         """A session for queries only; nothing is committed."""
-        with storage_errors(), self._readers() as session:
+        with storage_errors(self.file), self._readers() as session:
             yield session
 
     def insert(self, model: type[Base]) -> Insert:
@@ -83,7 +85,7 @@ def open_database(url: str) -> Database:
     """Connect and migrate to the newest schema; safe when several processes start at once."""
     engine = _create_engine(url)
     try:
-        with storage_errors():
+        with storage_errors(database_file(engine)):
             upgrade_to_head(engine)
     except BaseException:
         engine.dispose()
@@ -112,13 +114,21 @@ def upgrade_to_head(engine: Engine) -> None:
             ) from error
 
 
+def database_file(engine: Engine) -> Path | None:
+    """The SQLite file behind the engine; None for a database server."""
+    return Path(engine.url.database) if engine.dialect.name == "sqlite" and engine.url.database else None
+
+
 @contextmanager
-def storage_errors() -> Iterator[None]:
-    """Turn "database not available right now" errors into StorageUnavailable; let real bugs through."""
+def storage_errors(file: Path | None = None) -> Iterator[None]:
+    """Turn "database not available right now" errors into StorageUnavailable; let real bugs through.
+
+    `file` is the SQLite file, named in the message when a query finds it damaged.
+    """
     try:
         yield
     except (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.InternalError) as error:
-        raise _unavailable(error) from error
+        raise _unavailable(error, file) from error
     except sa_exc.TimeoutError as error:
         logger.warning("database connection pool exhausted: %s", error)
         raise StorageUnavailable("同时使用的人太多，等待数据库连接超时") from error
@@ -127,20 +137,20 @@ def storage_errors() -> Iterator[None]:
         # ProgrammingError are for callers to handle, or bugs to see.
         if type(error) is not sa_exc.DatabaseError:
             raise
-        raise _unavailable(error) from error
+        raise _unavailable(error, file) from error
 
 
-def _unavailable(error: sa_exc.DBAPIError) -> StorageUnavailable:
+def _unavailable(error: sa_exc.DBAPIError, file: Path | None) -> StorageUnavailable:
     # The driver's own message only: the SQLAlchemy text would carry statement parameters (hashes, ciphertext).
     driver_message = str(error.orig)
     logger.warning("database unavailable: %s: %s", type(error.orig).__name__, driver_message)
     lowered = driver_message.lower()
+    if "not a database" in lowered or "malformed" in lowered:
+        return StorageDamaged(file)
     if "full" in lowered or "no space" in lowered:
         reason = "磁盘空间已满"
     elif "locked" in lowered or "busy" in lowered:
         reason = "数据库正忙，等待超时"
-    elif "not a database" in lowered or "malformed" in lowered:
-        reason = "数据库文件已损坏或不是数据库文件"
     elif "unable to open" in lowered or "readonly" in lowered or "read-only" in lowered:
         reason = "无法打开或写入数据库文件，请检查数据目录的权限"
     else:

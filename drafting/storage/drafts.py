@@ -10,6 +10,8 @@ The repository stores the draft's own JSON untouched; `draft_type` (a pydantic m
 `title` and `created_at`) rebuilds it, so this module does not depend on where Draft lives.
 """
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Generic, TypeVar
@@ -23,10 +25,12 @@ from drafting.errors import UserError
 from drafting.storage.actor import Actor
 from drafting.storage.audit import quoted, record
 from drafting.storage.database import Database
-from drafting.storage.errors import ConflictError, PermissionDenied
+from drafting.storage.errors import ConflictError, DraftNotSaved, PermissionDenied, StorageUnavailable
 from drafting.storage.models import DraftRow, User, utc_now
 
 DraftT = TypeVar("DraftT", bound=BaseModel)
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -211,3 +215,35 @@ class DraftRepository(Generic[DraftT]):
 
 def _may_edit(row: DraftRow, actor: Actor) -> bool:
     return actor.is_admin or (row.owner_id == actor.user_id and row.owner_id is not None)
+
+
+class PartialSaves(Generic[DraftT]):
+    """The saves made while a draft is being written, which a database outage must not turn into lost work.
+
+    Call it with the growing draft (after the outline, after each section): the first save the database
+    refuses is remembered and the later ones are skipped (each could block the writing on a connect
+    timeout), so the writing goes on. `finish` then saves the complete draft once more and, if the
+    database is still away, raises DraftNotSaved carrying the draft for the user to keep.
+    """
+
+    def __init__(self, save: Callable[[DraftT], object]):
+        self._save = save
+        self.failure: StorageUnavailable | None = None
+
+    def __call__(self, draft: DraftT) -> None:
+        if self.failure is not None:
+            return
+        try:
+            self._save(draft)
+        except StorageUnavailable as error:
+            logger.warning("a save while writing failed; the finished draft is saved at the end: %s", error)
+            self.failure = error
+
+    def finish(self, draft: DraftT) -> DraftT:
+        """The finished draft, saved if a save made while writing failed; DraftNotSaved if it still fails."""
+        if self.failure is not None:
+            try:
+                self._save(draft)
+            except StorageUnavailable as error:
+                raise DraftNotSaved(draft, error) from error
+        return draft

@@ -1,16 +1,55 @@
 """Storage errors a user can act on, each with a Chinese message that names the fix."""
 
+from pathlib import Path
+
+from pydantic import BaseModel
+
 from drafting.errors import UserError
+
+REPAIR_COMMAND = "drafting doctor --repair"
 
 
 class StorageUnavailable(UserError):
     """The database is down, busy for too long, full or unreadable: nothing was changed, retry later."""
 
     def __init__(self, reason: str):
-        super().__init__(
+        super().__init__(self.explain(reason))
+        self.reason = reason
+
+    def explain(self, reason: str) -> str:
+        return (
             f"数据库暂时无法访问（{reason}），本次操作没有完成。请稍后重试；已保存的内容不会丢失。"
             "如果一直如此，请联系管理员检查数据库服务和磁盘空间。"
         )
+
+
+class StorageDamaged(StorageUnavailable):
+    """The SQLite drafts file is damaged, found on opening or by any later query: retrying cannot help,
+    `drafting doctor --repair` salvages it."""
+
+    def __init__(self, path: Path | None, reason: str = "数据库文件已损坏或不是数据库文件"):
+        self.path = path
+        super().__init__(reason)
+
+    def explain(self, reason: str) -> str:
+        where = f"：{self.path}" if self.path else ""
+        return (
+            f"草稿数据库无法读取（{reason}{where}）。修复方法：先关闭本程序，再在命令行运行 "
+            f"`{REPAIR_COMMAND}`：它会把损坏的文件改名保存（不删除），救回其中能读出的草稿，"
+            "并用最近的自动备份补齐。"
+        )
+
+
+class DraftNotSaved(UserError):
+    """A draft was written but the database refused it: the draft travels with the error, so a face can
+    still hand its text to the user and save it again once the database is back."""
+
+    def __init__(self, draft: BaseModel, cause: StorageUnavailable):
+        super().__init__(
+            f"草稿已经写完，但没有保存到数据库。{cause} "
+            "为免丢失，请先把全文下载或另存一份；数据库恢复后可重新保存。"
+        )
+        self.draft = draft
 
 
 class ConflictError(UserError):

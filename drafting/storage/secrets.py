@@ -56,8 +56,10 @@ class SecretBox:
         return "SecretBox(<hidden>)"
 
     @classmethod
-    def from_environment(cls, data_dir: Path) -> "SecretBox":
-        configured = os.environ.get(SECRET_KEY_ENV, "").strip()
+    def from_settings(cls, configured: str, data_dir: Path) -> "SecretBox":
+        """The configured key (DRAFTING_SECRET_KEY from the environment, `.env` or secrets), else the
+        data folder's key file, created on first use."""
+        configured = configured.strip()
         return cls(configured.encode() if configured else _key_file(data_dir / SECRET_KEY_FILE))
 
     def encrypt(self, plain: str) -> str:
