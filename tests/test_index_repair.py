@@ -13,7 +13,7 @@ from pathlib import Path
 import chromadb.errors
 import pytest
 
-from drafting.corpus.reports import describe, read_bundled
+from drafting.corpus.reports import describe
 from drafting.errors import UserError
 from drafting.maintenance.cli import complete_index_first
 from drafting.retrieval.index import EMBED_BATCH, IndexDamaged, chroma_path, index_errors
