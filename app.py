@@ -17,6 +17,7 @@ from drafting.retrieval.library import Library, open_library_safely
 from drafting.service import DraftingService, SectionReview
 from drafting.settings import Settings, load_settings
 from drafting.storage.actor import Actor
+from drafting.storage.errors import DraftNotSaved, StorageDamaged, StorageUnavailable
 from drafting.text.markup import escape_markdown
 from drafting.writing.draft import Draft, section_body
 from drafting.writing.facts import Facts, parse_facts
@@ -24,6 +25,7 @@ from drafting.writing.outline import Outline, PlannedSection
 from drafting.writing.pipeline import Event
 
 if TYPE_CHECKING:
+    from drafting.accounts.sso import ProviderSignIns
     from drafting.storage import Database
 
 st.set_page_config(page_title="工会总结起草", page_icon="📝", layout="wide")
@@ -34,6 +36,7 @@ REPORT_TYPES = {
     "plan": "工作计划",
 }
 AUTO_UNIT = "按单位名称判断"
+UNSAVED = "unsaved_drafts"  # id → JSON of finished drafts the database refused, kept for download and retry
 FIXED_PART = {"opening": "开头", "problems": "存在的问题", "plan": "计划", "closing": "结尾"}
 
 
@@ -127,7 +130,12 @@ def page_draft(service: DraftingService) -> None:
             _generate(service, parsed)
     if st.session_state.get("outline"):
         _outline_editor(service, raw)
-    if draft_id := st.session_state.get("draft_id"):
+    unsaved = st.session_state.get(UNSAVED, {})
+    if unsaved:
+        st.error(st.session_state["unsaved_reason"])
+    for text in list(unsaved.values()):
+        _unsaved_draft(service, Draft.model_validate_json(text))
+    if (draft_id := st.session_state.get("draft_id")) and draft_id not in unsaved:
         try:
             show_draft(service, service.get(draft_id))
         except UserError as error:
@@ -209,14 +217,53 @@ def _generate(service: DraftingService, facts: Facts, outline: Outline | None = 
                 f"费用约 {cost:.4f}（按设置中的单价）{left}"
             )
         view = _LiveView(status)
-        draft = service.draft(
-            facts,
-            outline=outline,
-            on_event=view.update,
-            on_saved=lambda d: st.session_state.__setitem__("draft_id", d.id),
-        )
+        try:
+            draft = service.draft(
+                facts,
+                outline=outline,
+                on_event=view.update,
+                on_saved=lambda d: st.session_state.__setitem__("draft_id", d.id),
+            )
+        except DraftNotSaved as error:
+            status.update(label="草稿已写完，但没有保存", state="error")
+            st.session_state.setdefault(UNSAVED, {})[error.draft.id] = error.draft.model_dump_json()
+            st.session_state["unsaved_reason"] = str(error)
+            return
         status.update(label="草稿已生成", state="complete")
     st.session_state["draft_id"] = draft.id
+
+
+def _unsaved_draft(service: DraftingService, draft: Draft) -> None:
+    """A finished draft the database refused: its text stays on the page to download, and saves once the
+    database is back."""
+    from drafting.output.docx import draft_to_docx
+
+    st.subheader(escape_markdown(draft.title) + "（尚未保存）")
+    col1, col2, col3 = st.columns(3)
+    if col1.button("重新保存", type="primary", key=f"resave_{draft.id}"):
+        try:
+            service.save(draft)
+        except UserError as error:
+            st.session_state["unsaved_reason"] = str(error)
+        else:
+            del st.session_state[UNSAVED][draft.id]
+            st.session_state["draft_id"] = draft.id
+        st.rerun()
+    col2.download_button(
+        "下载 Word (.docx)",
+        draft_to_docx(draft),
+        file_name=f"{draft.title}.docx",
+        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        key=f"unsaved_docx_{draft.id}",
+    )
+    col3.download_button(
+        "下载 Markdown",
+        draft.markdown(),
+        file_name=f"{draft.title}.md",
+        mime="text/markdown",
+        key=f"unsaved_md_{draft.id}",
+    )
+    st.code(draft.plain_text(), language=None)
 
 
 class _LiveView:
@@ -679,6 +726,16 @@ def page_accounts(service: DraftingService) -> None:
 
     st.header("账户管理")
     users, actor = Users(service.database), service.actor
+    with st.form("new_user", clear_on_submit=True):
+        st.subheader("新建账户")
+        col1, col2 = st.columns(2)
+        name = col1.text_input("新用户名")
+        unit = col2.text_input("所属单位")
+        password = col1.text_input("初始密码", type="password")
+        admin = col2.checkbox("设为管理员")
+        if st.form_submit_button("创建账户"):
+            users.create_user(name, unit, password, admin, by=actor)
+            st.success(f"已创建账户：{escape_markdown(name.strip())}")
     rows = users.list_users(by=actor)
     st.dataframe(
         [
@@ -693,16 +750,6 @@ def page_accounts(service: DraftingService) -> None:
         ],
         hide_index=True,
     )
-    with st.form("new_user", clear_on_submit=True):
-        st.subheader("新建账户")
-        col1, col2 = st.columns(2)
-        name = col1.text_input("新用户名")
-        unit = col2.text_input("所属单位")
-        password = col1.text_input("初始密码", type="password")
-        admin = col2.checkbox("设为管理员")
-        if st.form_submit_button("创建账户"):
-            users.create_user(name, unit, password, admin, by=actor)
-            st.success(f"已创建账户：{escape_markdown(name.strip())}")
     st.subheader("停用、启用与重置密码")
     names = [u.name for u in rows]
     chosen = st.selectbox("账户", names, key="account_pick")
@@ -757,16 +804,25 @@ def _signed_in(database: "Database") -> Actor:
 
     Shows the login page and stops the script when nobody is signed in. The session token lives in
     session state and in a cookie (so a reload keeps the user signed in); only its hash is stored.
+    A fresh sign-in at the identity provider (single sign-on, when configured) opens a session too.
     """
     from drafting.accounts import Sessions, Users
 
     if not Users(database).has_any_user():
         return _single_user_mode()
-    token = st.session_state.get("session_token") or st.context.cookies.get(SESSION_COOKIE, "")
+    cookie_slot = st.empty()  # always drawn, so writing the cookie once shifts no later element
+    cookie = st.context.cookies.get(SESSION_COOKIE)
+    token = st.session_state.get("session_token") or (cookie if isinstance(cookie, str) else "")
     actor = Sessions(database).session_user(token) if token else None
+    if actor is None and (provider_session := _provider_sign_in(database)):
+        actor, token = provider_session
     if actor is None:
+        st.session_state.pop("signed_in_as", None)
         if token:  # expired, signed out elsewhere, or the account was disabled
             st.session_state.pop("session_token", None)
+            # The page radio is not drawn on the login page; its kept value would come back out of step
+            # with the browser's (the first page click after signing in again was lost).
+            st.session_state.pop("page", None)
             _set_cookie("")
             st.warning("登录已失效，请重新登录。已生成的内容都已保存。")
         _login_page(database)
@@ -774,8 +830,40 @@ def _signed_in(database: "Database") -> Actor:
     if st.session_state.get("session_token") != token or not st.session_state.get("cookie_written"):
         st.session_state["session_token"] = token
         st.session_state["cookie_written"] = True
-        _set_cookie(token)
+        with cookie_slot:
+            _set_cookie(token)
     return actor
+
+
+def _sso_configured() -> bool:
+    """Single sign-on is offered when secrets.toml has an [auth] section (what st.login reads)."""
+    return bool(_secrets().get("auth"))
+
+
+@st.cache_resource(show_spinner=False)
+def _provider_sign_ins() -> "ProviderSignIns":
+    from drafting.accounts.sso import ProviderSignIns
+
+    return ProviderSignIns()
+
+
+def _provider_sign_in(database: "Database") -> tuple[Actor, str] | None:
+    """The account and a new session for a fresh sign-in at the identity provider, or None.
+
+    Each provider sign-in is used once: the provider's identity cookie outlives a sign-out here.
+    """
+    if not _sso_configured():
+        return None
+    claims = st.user.to_dict()
+    if not claims.get("is_logged_in") or not _provider_sign_ins().first_use(claims):
+        return None
+    from drafting.accounts.sso import sign_in_with_sso
+
+    try:
+        return sign_in_with_sso(database, claims)
+    except UserError as error:
+        st.error(str(error))
+        return None
 
 
 def _single_user_mode() -> Actor:
@@ -788,6 +876,34 @@ def _single_user_mode() -> Actor:
         )
         st.stop()
     return Actor.local()
+
+
+def _actor_while_database_is_away(error: StorageUnavailable) -> Actor:
+    """Nobody can sign in while the database is damaged, down or full (its message is shown). Whoever this
+    browser was signed in as keeps the pages, and each says what cannot be done now. A newcomer gets them in
+    single-user mode only on this machine and only for a damaged file (which cannot come back halfway
+    through a page, so the mode never meets a working database); otherwise they wait for the database."""
+    known = st.session_state.get("signed_in_as")
+    if known is not None:
+        return known
+    address = st.get_option("server.address") or "0.0.0.0"
+    if not isinstance(error, StorageDamaged) or address not in LOOPBACK:
+        st.stop()
+    return Actor.local()
+
+
+def _shared_library(settings: Settings, database: "Database | None") -> Library | None:
+    """The process's index, or None while it cannot open: its message (naming the fix) is shown, the pages
+    stay usable, and those that need the index say so again when they use it."""
+    if database is None:
+        return None
+    try:
+        return _library(
+            settings, database, str(settings.data_dir), embedder_slug(settings) + settings.embedding_base_url
+        )
+    except UserError as error:
+        st.error(str(error))
+        return None
 
 
 def _set_cookie(token: str) -> None:
@@ -809,6 +925,8 @@ def _login_page(database: "Database") -> None:
         name = st.text_input("用户名")
         password = st.text_input("密码", type="password")
         submitted = st.form_submit_button("登录", type="primary")
+    if _sso_configured() and st.button("使用统一身份认证登录"):
+        _start_provider_sign_in()
     st.caption("没有账户或忘记密码，请联系本单位的管理员。")
     if submitted:
         try:
@@ -819,6 +937,23 @@ def _login_page(database: "Database") -> None:
         st.session_state["session_token"] = token
         st.session_state["cookie_written"] = False
         st.rerun()
+
+
+def _start_provider_sign_in() -> None:
+    """Send the browser to the identity provider; it comes back with a new session of this app."""
+    from streamlit.errors import StreamlitAuthError, StreamlitMissingAuthlibError
+
+    try:
+        st.login()
+    except StreamlitMissingAuthlibError:
+        st.error(
+            "服务器缺少统一身份认证所需的 Authlib 组件。请管理员执行 pip install 'Authlib>=1.3.2' 后重启本应用。"
+        )
+    except StreamlitAuthError:
+        st.error(
+            "统一身份认证的设置不完整。请管理员检查 .streamlit/secrets.toml 中 [auth] 的 "
+            "redirect_uri、cookie_secret、client_id、client_secret 和 server_metadata_url。"
+        )
 
 
 def _account_sidebar(service: DraftingService) -> None:
@@ -859,12 +994,18 @@ def main() -> None:
     except Exception:  # noqa: BLE001 - a malformed .env or secrets value
         st.error("配置有误，请检查 .env 或 secrets.toml 中的设置。")
         return
+    database: Database | None = None
     try:
         database = _database(settings, settings.database_url, str(settings.data_dir))
         actor = _signed_in(database)
+    except StorageUnavailable as error:  # damaged, down or full: the message names the fix
+        st.error(str(error))
+        actor = _actor_while_database_is_away(error)
     except UserError as error:
         st.error(str(error))
         return
+    else:
+        st.session_state["signed_in_as"] = actor
     pages = ["起草", "语气对比", "范文库", "历史"]
     if actor.is_admin:
         pages += ["评测"]
@@ -874,15 +1015,12 @@ def main() -> None:
     if target := st.session_state.pop("go_to_page", None):
         st.session_state["page"] = target
     page = st.sidebar.radio("功能", pages, key="page")
+    library = _shared_library(settings, database)
     try:
-        library = _library(
-            settings, database, str(settings.data_dir), embedder_slug(settings) + settings.embedding_base_url
-        )
-        service = DraftingService(settings, actor, library=library)
+        service = DraftingService(settings, actor, library=library, database=database)
         if not actor.is_local:
             _account_sidebar(service)
-        repair = library.repair_status()
-        if repair.running:
+        if library is not None and (repair := library.repair_status()).running:
             st.info(escape_markdown(repair.notice))
         if page == "起草":
             page_draft(service)

@@ -104,17 +104,7 @@ class Sessions:
         user.locked_until = None
         if self.passwords.needs_rehash(user.password_hash):
             user.password_hash = self.passwords.hash(password)
-        token = secrets.token_urlsafe(32)
-        session.execute(delete(LoginSession).where(LoginSession.expires_at <= now))
-        session.add(
-            LoginSession(
-                token_hash=token_hash(token),
-                user_id=user.id,
-                created_at=now,
-                expires_at=now + IDLE_TIMEOUT,
-                last_seen=now,
-            )
-        )
+        token = open_session(session, user.id, now)
         record(session, actor, "登录")
         return token, None, 0.0
 
@@ -147,6 +137,22 @@ class Sessions:
                 login, actor, _ = held
                 session.delete(login)
                 record(session, actor, "退出登录")
+
+
+def open_session(session: Session, user_id: int, now: datetime) -> str:
+    """A new sign-in session for the user (password or single sign-on); only the token's hash is stored."""
+    token = secrets.token_urlsafe(32)
+    session.execute(delete(LoginSession).where(LoginSession.expires_at <= now))
+    session.add(
+        LoginSession(
+            token_hash=token_hash(token),
+            user_id=user_id,
+            created_at=now,
+            expires_at=now + IDLE_TIMEOUT,
+            last_seen=now,
+        )
+    )
+    return token
 
 
 def _actor(user: User, unit_name: str) -> Actor:
