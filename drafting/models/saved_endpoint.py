@@ -20,7 +20,9 @@ _CHAT_FIELDS = ("llm_base_url", "llm_model", "llm_structured_method", "llm_api_k
 def endpoint_store(settings: Settings, database: "Database") -> "SettingsRepository":
     from drafting.storage import SecretBox, SettingsRepository
 
-    store = SettingsRepository(database, SecretBox.from_settings(settings.secret_key.get_secret_value(), settings.data_dir))
+    store = SettingsRepository(
+        database, SecretBox.from_settings(settings.secret_key.get_secret_value(), settings.data_dir)
+    )
     _adopt_endpoint_file(settings, store)
     return store
 
