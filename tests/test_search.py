@@ -6,7 +6,6 @@ import pytest
 
 from drafting.bench import is_relevant, load_queries, retrieval_quality
 from drafting.cli import main
-from drafting.retrieval.search import BM25
 
 
 def test_paraphrased_query_finds_sections_on_the_theme(built_library):
@@ -55,12 +54,6 @@ def test_relevance_judging():
     assert is_relevant(hit, {"theme": "care"}, labelled["themes"])
     assert not is_relevant(hit, {"theme": "women"}, labelled["themes"])
     assert not is_relevant(hit, {"part": "plan"}, labelled["themes"])
-
-
-def test_bm25_scores_only_shared_terms():
-    bm25 = BM25([["职代会", "审议"], ["送温暖", "慰问"], ["送温暖", "送温暖", "帮扶"]])
-    scores = bm25.scores(["送温暖"])
-    assert scores[0] == 0 and scores[1] > 0 and scores[2] > scores[1]
 
 
 def test_cli_search_json(built_library, monkeypatch, capsys):

@@ -36,6 +36,7 @@ from drafting.text.lexicon import tokenize
 from drafting.text.script import to_simplified
 
 EMBED_BATCH = 32
+READ_PAGE = 10_000
 CHROMA_FILE = "chroma.sqlite3"
 Progress = Callable[[int, int], None]
 
@@ -164,7 +165,23 @@ class SectionIndex:
     @_guarded
     def ids(self) -> set[str]:
         """The ids of the stored chunks; reads neither vectors nor documents."""
-        return set(self.collection.get(include=[])["ids"])
+        return {chunk_id for page in self._pages(include=[]) for chunk_id in page["ids"]}
+
+    @_guarded
+    def metadatas(self) -> Iterator[tuple[str, dict]]:
+        """Every stored chunk's id and metadata (tokens and filter fields), read page by page."""
+        for page in self._pages(include=["metadatas"]):
+            yield from zip(page["ids"], page["metadatas"] or [], strict=True)
+
+    def _pages(self, include: list) -> Iterator[Any]:
+        """chroma answers one `get` of every chunk with "too many SQL variables" from ~40,000 chunks."""
+        offset = 0
+        while True:
+            page = self.collection.get(include=include, limit=READ_PAGE, offset=offset)
+            if not page["ids"]:
+                return
+            yield page
+            offset += len(page["ids"])
 
     def sync(self, reports: Iterable[Report], progress: Progress | None = None) -> BuildResult:
         """Make the index hold exactly the chunks of `reports`, embedding only new ones."""

@@ -36,7 +36,7 @@ from drafting.retrieval.index import (
     index_errors,
     wanted_chunks,
 )
-from drafting.retrieval.search import Mode, Searcher
+from drafting.retrieval.search import Mode, Searcher, keyword_dir
 from drafting.settings import Settings
 from drafting.storage.actor import Actor
 
@@ -170,7 +170,8 @@ class Library:
         self._state = threading.Lock()  # guards _repair and _status
         self._repair: threading.Thread | None = None
         self._status: IndexStatus | None = None
-        self._searched_ids: frozenset[str] = frozenset()
+        self._checked: tuple[str, int] | None = None  # (corpus fingerprint, stored chunks) last compared
+        self._keywords_stale = False  # chunks changed here: the next searcher rebuilds the keyword index
 
     @cached_property
     def database(self) -> "Database":
@@ -203,8 +204,8 @@ class Library:
     @cached_property
     def searcher(self) -> Searcher:
         with index_errors(self.settings):
-            searcher = Searcher(self.index)
-        self._searched_ids = frozenset(searcher.ids)
+            searcher = Searcher(self.index, keyword_dir(self.settings), rebuild=self._keywords_stale)
+        self._keywords_stale = False
         return searcher
 
     # --- is the index complete? ---------------------------------------------------------------------------
@@ -259,7 +260,8 @@ class Library:
             wanted = wanted_chunks(readable_reports(self.corpus))
             result = self.index.sync_chunks(wanted, progress)
             self.expected.save(fingerprint, frozenset(wanted))
-            self.__dict__.pop("searcher", None)
+            if result.added or result.removed:
+                self._forget_searcher()
             with self._state:
                 self._status = IndexStatus(len(wanted), len(wanted))
         return result
@@ -291,7 +293,7 @@ class Library:
         with self._writing, self._forgetting_damage():
             report = self.corpus.remove(report_id, actor)
             self.index.remove_report(report_id)
-            self.__dict__.pop("searcher", None)
+            self._forget_searcher()
         return report
 
     def close(self) -> None:
@@ -323,12 +325,24 @@ class Library:
         return ScopedLibrary(self, self.corpus.scope_for(actor))
 
     def _status_before_search(self) -> IndexStatus:
+        """Compared with the corpus only when the corpus or the stored chunk count changed (here or in
+        another process): a full id comparison reads every id, too slow for each query at scale."""
         if running := self._running_status():
             return running
-        status, stored = self._compare()
-        if stored != self._searched_ids:  # changed since the searcher loaded (here or by another process)
-            self.__dict__.pop("searcher", None)
+        checked = (self.expected.fingerprint(), self.index.count())
+        with self._state:
+            status = self._status
+        if checked != self._checked or status is None:
+            status, _ = self._compare()
+            if self._checked is not None and checked[1] != self._checked[1]:
+                self.__dict__.pop("searcher", None)  # another process changed the chunks: reopen
+            self._checked = checked
         return status if status.complete else self.start_repair()
+
+    def _forget_searcher(self) -> None:
+        self.__dict__.pop("searcher", None)
+        self._keywords_stale = True
+        self._checked = None
 
     # --- internals --------------------------------------------------------------------------------------------------
 

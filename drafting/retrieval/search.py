@@ -1,17 +1,24 @@
-"""Hybrid section search: dense vectors from chromadb and BM25 over jieba tokens, fused by reciprocal rank.
+"""Hybrid section search: BM25 over jieba tokens (an on-disk bm25s index) and dense vectors from chromadb,
+fused by reciprocal rank. Both sides apply the same filter (part, unit type, the user's Scope), so one
+unit's private chunks are never even candidates for another unit.
 
-Queries and corpus are compared in simplified Chinese; hits show the report's original text.
+Queries and corpus are compared in simplified Chinese; hits show the report's original text. Only the
+final k hits are read back from chroma, so a process holds no copy of the corpus in memory.
 """
 
-import math
-from collections import Counter, defaultdict
+import hashlib
+import tempfile
+from collections import defaultdict
+from pathlib import Path
 from typing import Literal
 
-import numpy as np
-
 from drafting.corpus.reports import EVERYTHING, Scope
+from drafting.models.factory import embedder_slug
+from drafting.retrieval.filters import dense_where
 from drafting.retrieval.hit import Hit
 from drafting.retrieval.index import SectionIndex
+from drafting.retrieval.keyword import FILTER_COLUMNS, KeywordIndex
+from drafting.settings import Settings
 from drafting.text.lexicon import expand_query, tokenize
 from drafting.text.script import to_simplified
 
@@ -20,46 +27,37 @@ RRF_K = 60
 CANDIDATES = 50
 
 
-class BM25:
-    """Okapi BM25 over an inverted index, scoring only documents that share a query term."""
+def keyword_dir(settings: Settings) -> Path:
+    """Next to a local index; for a chroma server, a cache in the temp folder (rebuilt from the server)."""
+    collection = f"sections-{embedder_slug(settings)}"
+    if not settings.chroma_host:
+        return settings.index_dir / "keyword" / collection
+    server = hashlib.sha1(f"{settings.chroma_host}:{settings.chroma_port}/{collection}".encode()).hexdigest()
+    return Path(tempfile.gettempdir()) / "drafting-keyword" / server[:16]
 
-    def __init__(self, documents: list[list[str]], k1: float = 1.5, b: float = 0.75):
-        self.k1, self.b = k1, b
-        self.lengths = np.array([len(d) for d in documents], dtype=np.float32)
-        self.average = float(self.lengths.mean()) if documents else 0.0
-        postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        for doc_index, tokens in enumerate(documents):
-            for term, tf in Counter(tokens).items():
-                postings[term].append((doc_index, tf))
-        self.postings = {
-            term: (np.array([d for d, _ in p]), np.array([tf for _, tf in p], dtype=np.float32))
-            for term, p in postings.items()
-        }
-        n = len(documents)
-        self.idf = {term: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for term, p in postings.items()}
 
-    def scores(self, query: list[str]) -> np.ndarray:
-        result = np.zeros(len(self.lengths), dtype=np.float32)
-        for term in set(query):
-            if term not in self.postings:
-                continue
-            docs, tf = self.postings[term]
-            norm = self.k1 * (1 - self.b + self.b * self.lengths[docs] / self.average)
-            result[docs] += self.idf[term] * tf * (self.k1 + 1) / (tf + norm)
-        return result
+def build_keyword_index(index: SectionIndex, directory: Path) -> KeywordIndex:
+    """The keyword index of every stored chunk, from the tokens and filter fields in chroma's metadata."""
+    ids: list[str] = []
+    tokens: list[list[str]] = []
+    columns: dict[str, list[str]] = {name: [] for name in FILTER_COLUMNS}
+    for chunk_id, metadata in index.metadatas():
+        ids.append(chunk_id)
+        tokens.append(str(metadata["tokens"]).split())
+        for name in FILTER_COLUMNS:
+            columns[name].append(str(metadata.get(name, "")))
+    return KeywordIndex.build(ids, tokens, columns, directory)
 
 
 class Searcher:
-    """Search over a SectionIndex; loads stored chunks once (no embedding) and answers many queries."""
+    """Answers many queries over a SectionIndex; opens (or first builds) the memory-mapped keyword index."""
 
-    def __init__(self, index: SectionIndex):
+    def __init__(self, index: SectionIndex, keywords_at: Path, rebuild: bool = False):
         self.index = index
-        stored = index.collection.get(include=["documents", "metadatas"])
-        self.ids: list[str] = stored["ids"]
-        self.documents: list[str] = stored["documents"] or []
-        self.metadatas = stored["metadatas"] or []
-        self.position = {chunk_id: i for i, chunk_id in enumerate(self.ids)}
-        self.bm25 = BM25([str(m["tokens"]).split() for m in self.metadatas])
+        keywords = None if rebuild else KeywordIndex.open(keywords_at)
+        if keywords is None or keywords.count != index.count():
+            keywords = build_keyword_index(index, keywords_at)
+        self.keywords = keywords
 
     def search(
         self,
@@ -70,78 +68,58 @@ class Searcher:
         mode: Mode = "hybrid",
         scope: Scope = EVERYTHING,
     ) -> list[Hit]:
-        if not self.ids or not query.strip():
+        if not self.keywords.count or not query.strip():
             return []
-        allowed = self._allowed(part, unit_type, scope)
-        if not allowed.any():
+        allowed = self.keywords.mask(part, unit_type, scope.owners, scope.published)
+        candidates = int(allowed.sum())
+        if not candidates:
             return []
         simplified = to_simplified(query)
-        rankings: list[list[int]] = []
+        rankings: list[list[str]] = []
         if mode in ("hybrid", "bm25"):
-            rankings.append(self._bm25_ranking(simplified, allowed))
+            found = self.keywords.search(expand_query(tokenize(simplified)), CANDIDATES, allowed)
+            rankings.append([chunk_id for chunk_id, _ in found])
         if mode in ("hybrid", "dense"):
-            rankings.append(self._dense_ranking(simplified, dense_where(part, unit_type, scope), allowed))
-        fused: dict[int, float] = defaultdict(float)
+            where = dense_where(part, unit_type, scope.owners, scope.published)
+            rankings.append(self._dense_ranking(simplified, where, min(CANDIDATES, candidates)))
+        fused: dict[str, float] = defaultdict(float)
         for ranking in rankings:
-            for rank, doc in enumerate(ranking):
-                fused[doc] += 1 / (RRF_K + rank + 1)
+            for rank, chunk_id in enumerate(ranking):
+                fused[chunk_id] += 1 / (RRF_K + rank + 1)
         best = sorted(fused.items(), key=lambda item: -item[1])[:k]
-        return [self._hit(doc, score) for doc, score in best]
+        return self._hits(best)
 
-    def _allowed(self, part: str | None, unit_type: str | None, scope: Scope) -> np.ndarray:
-        return np.array(
-            [
-                (part is None or m["part"] == part)
-                and (unit_type is None or m["unit_type"] == unit_type)
-                and (
-                    scope.owners is None
-                    or m.get("owner") in scope.owners
-                    or m["report_id"] in scope.published
-                )
-                for m in self.metadatas
-            ],
-            dtype=bool,
-        )
-
-    def _bm25_ranking(self, query: str, allowed: np.ndarray) -> list[int]:
-        scores = self.bm25.scores(expand_query(tokenize(query)))
-        scores[~allowed] = 0
-        top = np.argsort(-scores)[:CANDIDATES]
-        return [int(i) for i in top if scores[i] > 0]
-
-    def _dense_ranking(self, query: str, where: dict | None, allowed: np.ndarray) -> list[int]:
+    def _dense_ranking(self, query: str, where: dict | None, n_results: int) -> list[str]:
         vector = self.index.embedder.embed_query([query])[0]
         result = self.index.collection.query(
-            query_embeddings=[vector], n_results=min(CANDIDATES, int(allowed.sum())), where=where, include=[]
+            query_embeddings=[vector], n_results=n_results, where=where, include=[]
         )
-        positions = [self.position.get(chunk_id) for chunk_id in result["ids"][0]]
-        return [p for p in positions if p is not None and allowed[p]]
+        return list(result["ids"][0])
 
-    def _hit(self, doc: int, score: float) -> Hit:
-        m = self.metadatas[doc]
-        return Hit(
-            text=self.documents[doc],
-            heading=str(m["heading"]),
-            heading_path=str(m["heading_path"]),
-            report=str(m["report_id"]),
-            report_title=str(m["report_title"]),
-            part=str(m["part"]),
-            unit_type=str(m["unit_type"]),
-            score=round(score, 5),
+    def _hits(self, best: list[tuple[str, float]]) -> list[Hit]:
+        if not best:
+            return []
+        stored = self.index.collection.get(
+            ids=[chunk_id for chunk_id, _ in best], include=["documents", "metadatas"]
         )
-
-
-def dense_where(part: str | None, unit_type: str | None, scope: Scope) -> dict | None:
-    """The same filter as `Searcher._allowed`, as a chroma `where`, so the vector side never even
-    considers another unit's chunks (a post-filter could leave a unit with too few candidates)."""
-    conditions: list[dict] = []
-    if part:
-        conditions.append({"part": part})
-    if unit_type:
-        conditions.append({"unit_type": unit_type})
-    if scope.owners is not None:
-        owned: dict = {"owner": {"$in": sorted(scope.owners)}}
-        conditions.append(
-            {"$or": [owned, {"report_id": {"$in": sorted(scope.published)}}]} if scope.published else owned
+        found = dict(
+            zip(
+                stored["ids"],
+                zip(stored["documents"] or [], stored["metadatas"] or [], strict=True),
+                strict=True,
+            )
         )
-    return conditions[0] if len(conditions) == 1 else ({"$and": conditions} if conditions else None)
+        return [_hit(*found[chunk_id], score) for chunk_id, score in best if chunk_id in found]
+
+
+def _hit(text: str, m: dict, score: float) -> Hit:
+    return Hit(
+        text=text,
+        heading=str(m["heading"]),
+        heading_path=str(m["heading_path"]),
+        report=str(m["report_id"]),
+        report_title=str(m["report_title"]),
+        part=str(m["part"]),
+        unit_type=str(m["unit_type"]),
+        score=round(score, 5),
+    )

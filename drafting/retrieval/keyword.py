@@ -1,0 +1,258 @@
+"""The keyword side of search: Okapi BM25 (bm25s) over jieba tokens, kept on disk and memory-mapped.
+
+At a federation's scale (~250,000 sections) holding BM25 in every app process costs seconds at start
+and hundreds of MB each; bm25s stores the precomputed term scores as .npy arrays that every process
+maps from the page cache instead. Beside them sit per-chunk filter columns (part, unit type, owner,
+report) as small integer codes, so one unit's filter is a vectorised lookup, not a loop over metadata.
+
+The folder holds generations: a build writes a new `gen-*` folder and only then names it in `CURRENT`
+(an atomic rename), so a killed build never leaves an index that loads half-written.
+"""
+
+import fcntl
+import json
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import bm25s
+import numpy as np
+
+FILTER_COLUMNS = ("part", "unit_type", "owner", "report_id")
+K1, B = 1.5, 0.75
+FORMAT = 1
+CURRENT = "CURRENT"
+MANIFEST = "manifest.json"
+CHUNK_IDS = "chunk_ids.npy"
+BM25_DIR = "bm25"
+_GENERATION_PREFIX = "gen-"
+_STAGING_PREFIX = ".building-"
+
+
+class Column:
+    """One filter column: a code per chunk (memory-mapped) and the values the codes stand for."""
+
+    def __init__(self, codes: np.ndarray, values: list[str]):
+        self.codes = codes
+        self.values = values
+        self._code_of = {value: code for code, value in enumerate(values)}
+
+    def matching(self, wanted: Collection[str]) -> np.ndarray:
+        """Which chunks hold one of `wanted`: a lookup table indexed by code, one gather over all chunks."""
+        table = np.zeros(len(self.values) + 1, dtype=bool)  # +1 keeps an empty column indexable
+        table[[self._code_of[value] for value in wanted if value in self._code_of]] = True
+        return table[self.codes]
+
+
+class KeywordIndex:
+    """A saved BM25 index with its chunk ids and filter columns, opened read-only."""
+
+    def __init__(
+        self,
+        generation: Path,
+        chunk_ids: np.ndarray,
+        columns: dict[str, Column],
+        retriever: bm25s.BM25 | None,
+    ):
+        self.generation = generation
+        self.chunk_ids = chunk_ids
+        self.columns = columns
+        self._retriever = retriever  # None when no chunk has a token: bm25s cannot index that
+
+    @property
+    def count(self) -> int:
+        return len(self.chunk_ids)
+
+    @classmethod
+    def build(
+        cls,
+        chunk_ids: list[str],
+        tokens: list[list[str]],
+        columns: dict[str, list[str]],
+        directory: Path,
+    ) -> "KeywordIndex":
+        """Index the chunks and make this the folder's current index; readers never see a half build."""
+        _check_lengths(chunk_ids, tokens, columns)
+        directory.mkdir(parents=True, exist_ok=True)
+        with _build_lock(directory):
+            staging = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=directory))
+            try:
+                _write(staging, chunk_ids, tokens, columns)
+                generation = directory / f"{_GENERATION_PREFIX}{uuid.uuid4().hex}"
+                staging.rename(generation)
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+            _publish(directory, generation.name)
+            _remove_all_but(directory, generation.name)
+        return _load(generation)
+
+    @classmethod
+    def open(cls, directory: Path) -> "KeywordIndex | None":
+        """The current index, memory-mapped; None when there is none or it cannot be read (rebuild then)."""
+        for _ in range(3):  # a build elsewhere may replace the generation between reading CURRENT and it
+            name = current_generation(directory)
+            if name is None:
+                return None
+            try:
+                return _load(directory / name)
+            except (OSError, ValueError, KeyError, TypeError):  # ValueError covers bad JSON and bad .npy
+                if current_generation(directory) == name:
+                    return None
+        return None
+
+    def is_current(self) -> bool:
+        """False once another build (maybe in another process) has published a newer index."""
+        return current_generation(self.generation.parent) == self.generation.name
+
+    def mask(
+        self,
+        part: str | None = None,
+        unit_type: str | None = None,
+        owners: Collection[str] | None = None,
+        report_ids: Collection[str] | None = None,
+    ) -> np.ndarray:
+        """Chunks a search may return: matching part and unit type, and owned by one of `owners` or in
+        one of `report_ids` (published reports). `owners=None` is the single-user mode: every chunk is
+        visible and `report_ids` adds nothing, as in `drafting.corpus.reports.Scope`."""
+        allowed = np.ones(self.count, dtype=bool)
+        if part is not None:
+            allowed &= self.columns["part"].matching([part])
+        if unit_type is not None:
+            allowed &= self.columns["unit_type"].matching([unit_type])
+        if owners is not None:
+            allowed &= self.columns["owner"].matching(owners) | self.columns["report_id"].matching(
+                report_ids or ()
+            )
+        return allowed
+
+    def search(
+        self, query_tokens: list[str], k: int, allowed: np.ndarray | None = None
+    ) -> list[tuple[str, float]]:
+        """The k best allowed chunks with their Okapi BM25 scores, best first.
+
+        The mask is applied to the score of every chunk before the top k are taken, so a unit whose
+        three chunks sit among 250,000 still gets them."""
+        if self._retriever is None or k <= 0:
+            return []
+        token_ids = self._retriever.get_tokens_ids(list(dict.fromkeys(query_tokens)))  # each term once
+        if not token_ids:
+            return []
+        scores = self._retriever.get_scores_from_ids(token_ids, weight_mask=allowed)
+        candidates = np.flatnonzero(scores > 0)
+        if len(candidates) > k:
+            candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
+        best = sorted(candidates.tolist(), key=lambda i: (-scores[i], i))
+        # bm25s leaves out Okapi's constant (k1 + 1) factor; restoring it gives the textbook scores
+        return [(self.chunk_ids[i].decode(), float(scores[i]) * (K1 + 1)) for i in best]
+
+
+def current_generation(directory: Path) -> str | None:
+    try:
+        name = (directory / CURRENT).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return name if name.startswith(_GENERATION_PREFIX) and "/" not in name else None
+
+
+def _check_lengths(chunk_ids: list[str], tokens: list[list[str]], columns: dict[str, list[str]]) -> None:
+    missing = [name for name in FILTER_COLUMNS if name not in columns]
+    if missing:
+        raise ValueError(f"keyword index needs the filter columns {missing}")
+    lengths = {len(tokens), *(len(values) for values in columns.values())}
+    if lengths != {len(chunk_ids)}:
+        raise ValueError("chunk ids, tokens and filter columns must have one entry per chunk")
+
+
+def _write(
+    folder: Path, chunk_ids: list[str], tokens: list[list[str]], columns: dict[str, list[str]]
+) -> None:
+    np.save(folder / CHUNK_IDS, np.array([i.encode() for i in chunk_ids], dtype=np.bytes_))
+    vocabularies: dict[str, list[str]] = {}
+    for name, values in columns.items():
+        code_of: dict[str, int] = {}
+        codes = np.fromiter((code_of.setdefault(v, len(code_of)) for v in values), np.int32, len(values))
+        np.save(folder / f"column.{name}.npy", codes)
+        vocabularies[name] = list(code_of)
+    has_tokens = any(tokens)
+    if has_tokens:
+        retriever = bm25s.BM25(k1=K1, b=B, method="lucene")
+        retriever.index(tokens, show_progress=False)
+        retriever.save(folder / BM25_DIR, show_progress=False)
+    manifest = {"format": FORMAT, "chunks": len(chunk_ids), "columns": vocabularies, "bm25": has_tokens}
+    (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    _sync_tree(folder)
+
+
+def _load(generation: Path) -> KeywordIndex:
+    """Open a generation; raises on anything missing, truncated or inconsistent."""
+    manifest = json.loads((generation / MANIFEST).read_text(encoding="utf-8"))
+    if manifest["format"] != FORMAT:
+        raise ValueError(f"keyword index format {manifest['format']}, expected {FORMAT}")
+    count = manifest["chunks"]
+    chunk_ids = np.load(generation / CHUNK_IDS, mmap_mode="r")
+    columns = {
+        name: Column(np.load(generation / f"column.{name}.npy", mmap_mode="r"), values)
+        for name, values in manifest["columns"].items()
+    }
+    retriever = None
+    if manifest["bm25"]:
+        retriever = bm25s.BM25.load(generation / BM25_DIR, mmap=True, show_progress=False)
+        arrays = retriever.scores
+        if not (
+            arrays["num_docs"] == count
+            and len(arrays["data"]) == len(arrays["indices"]) == arrays["indptr"][-1]
+        ):
+            raise ValueError("keyword index arrays disagree")
+    sizes = {len(chunk_ids), *(len(column.codes) for column in columns.values())}
+    if sizes != {count} or not set(FILTER_COLUMNS) <= columns.keys():
+        raise ValueError("keyword index columns disagree")
+    return KeywordIndex(generation, chunk_ids, columns, retriever)
+
+
+@contextmanager
+def _build_lock(directory: Path) -> Iterator[None]:
+    """One build at a time per folder, so cleaning up never removes another build's files."""
+    with open(directory / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _publish(directory: Path, generation: str) -> None:
+    pending = directory / f"{CURRENT}.pending"
+    with open(pending, "w", encoding="utf-8") as file:
+        file.write(generation)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(pending, directory / CURRENT)
+    _sync_directory(directory)
+
+
+def _remove_all_but(directory: Path, generation: str) -> None:
+    """Older generations and leftovers of killed builds; processes still reading an old one keep their maps."""
+    for entry in directory.iterdir():
+        stale = entry.name.startswith((_GENERATION_PREFIX, _STAGING_PREFIX)) and entry.name != generation
+        if stale and entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _sync_tree(folder: Path) -> None:
+    for path in sorted(folder.rglob("*"), reverse=True):
+        if path.is_file():
+            with open(path, "rb") as file:
+                os.fsync(file.fileno())
+        else:
+            _sync_directory(path)
+    _sync_directory(folder)
+
+
+def _sync_directory(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

@@ -1,0 +1,252 @@
+import math
+import random
+from collections import Counter
+from pathlib import Path
+
+import bm25s
+import chromadb
+import numpy as np
+import pytest
+from chromadb.config import Settings as ChromaSettings
+
+from drafting.retrieval import keyword
+from drafting.retrieval.filters import dense_where
+from drafting.retrieval.keyword import KeywordIndex
+
+VOCABULARY = [
+    "职工",
+    "慰问",
+    "困难",
+    "竞赛",
+    "技能",
+    "女职工",
+    "职代会",
+    "经费",
+    "安全",
+    "文体",
+    "书屋",
+    "帮扶",
+]
+
+
+def reference_bm25(
+    corpus: list[list[str]], query: list[str], k1: float = 1.5, b: float = 0.75
+) -> list[float]:
+    """Textbook Okapi BM25 with Lucene's non-negative idf, each query term counted once."""
+    n = len(corpus)
+    average = sum(map(len, corpus)) / n
+    df = Counter(term for doc in corpus for term in set(doc))
+    scores = []
+    for doc in corpus:
+        tf = Counter(doc)
+        score = 0.0
+        for term in set(query):
+            if tf[term]:
+                idf = math.log(1 + (n - df[term] + 0.5) / (df[term] + 0.5))
+                score += idf * tf[term] * (k1 + 1) / (tf[term] + k1 * (1 - b + b * len(doc) / average))
+        scores.append(score)
+    return scores
+
+
+def random_corpus(size: int, seed: int = 3) -> list[list[str]]:
+    rng = random.Random(seed)
+    return [[rng.choice(VOCABULARY) for _ in range(rng.randint(3, 30))] for _ in range(size)]
+
+
+def columns(size: int, **overrides: list[str]) -> dict[str, list[str]]:
+    base = {
+        "part": ["work"] * size,
+        "unit_type": ["企业"] * size,
+        "owner": ["bundled"] * size,
+        "report_id": [f"report-{i // 5}" for i in range(size)],
+    }
+    return base | overrides
+
+
+def build(directory: Path, corpus: list[list[str]], **overrides: list[str]) -> KeywordIndex:
+    ids = [f"chunk-{i}" for i in range(len(corpus))]
+    return KeywordIndex.build(ids, corpus, columns(len(corpus), **overrides), directory)
+
+
+def test_ranking_and_scores_match_reference_okapi_bm25(tmp_path: Path) -> None:
+    corpus = random_corpus(60)
+    index = build(tmp_path / "kw", corpus)
+    for query in (["慰问", "困难"], ["竞赛"], ["职工", "帮扶", "帮扶", "书屋"], ["安全", "不在词表"]):
+        expected = reference_bm25(corpus, query)
+        ranked = sorted((i for i, s in enumerate(expected) if s > 0), key=lambda i: (-expected[i], i))[:10]
+        hits = index.search(query, k=10)
+        assert [chunk_id for chunk_id, _ in hits] == [f"chunk-{i}" for i in ranked]
+        assert [score for _, score in hits] == pytest.approx([expected[i] for i in ranked], rel=1e-5)
+
+
+def test_open_maps_the_saved_index_and_answers_like_the_built_one(tmp_path: Path) -> None:
+    corpus = random_corpus(40)
+    built = build(tmp_path / "kw", corpus)
+    opened = KeywordIndex.open(tmp_path / "kw")
+    assert opened is not None and opened.count == 40
+    assert isinstance(opened.chunk_ids, np.memmap)
+    assert all(isinstance(column.codes, np.memmap) for column in opened.columns.values())
+    assert isinstance(opened._retriever.scores["data"], np.memmap)
+    assert opened.search(["技能", "竞赛"], k=8) == built.search(["技能", "竞赛"], k=8)
+    assert opened.search(["不在词表"], k=8) == [] and opened.search([], k=8) == []
+
+
+def test_a_units_private_chunk_never_reaches_another_unit_but_a_published_one_does(tmp_path: Path) -> None:
+    corpus = [
+        ["职代会", "职代会", "职代会"],
+        ["职代会", "经费"],
+        ["职代会", "文体", "安全", "书屋"],
+        ["经费"],
+    ]
+    owners = ["unit-a", "unit-a", "bundled", "unit-c"]
+    reports = ["a-private", "a-published", "bundled-1", "c-private"]
+    index = build(tmp_path / "kw", corpus, owner=owners, report_id=reports)
+
+    def found(**scope: object) -> list[str]:
+        return [chunk_id for chunk_id, _ in index.search(["职代会", "经费"], 10, index.mask(**scope))]
+
+    assert found(owners={"bundled", "unit-b"}) == ["chunk-2"]
+    assert found(owners={"bundled", "unit-b"}, report_ids={"a-published"}) == ["chunk-1", "chunk-2"]
+    assert set(found(owners={"bundled", "unit-a"})) == {"chunk-0", "chunk-1", "chunk-2"}
+    assert found(owners=set(), report_ids={"c-private"}) == ["chunk-3"]
+    assert found(owners=set()) == []
+    assert len(found()) == 4  # owners=None: the single-user mode sees every report
+
+
+def test_few_allowed_chunks_among_many_better_matches_are_all_found(tmp_path: Path) -> None:
+    public = [["慰问", "慰问", "困难"]] * 3000
+    private = [["慰问", "职工", "文体", "安全", "书屋", "经费"]] * 3
+    owners = ["bundled"] * 3000 + ["unit-12"] * 3
+    index = build(tmp_path / "kw", public + private, owner=owners)
+    hits = index.search(["慰问"], k=3, allowed=index.mask(owners={"unit-12"}))
+    assert [chunk_id for chunk_id, _ in hits] == ["chunk-3000", "chunk-3001", "chunk-3002"]
+
+
+def test_part_and_unit_type_filters_combine_with_the_owner_filter(tmp_path: Path) -> None:
+    corpus = [["安全"]] * 6
+    index = build(
+        tmp_path / "kw",
+        corpus,
+        part=["work", "plan", "work", "work", "plan", "work"],
+        unit_type=["企业", "企业", "学校", "企业", "企业", "企业"],
+        owner=["bundled", "bundled", "bundled", "unit-1", "unit-1", "unit-2"],
+    )
+    allowed = index.mask(part="work", unit_type="企业", owners={"bundled", "unit-1"})
+    assert allowed.tolist() == [True, False, False, True, False, False]
+    assert index.mask(part="不存在的部分").sum() == 0
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [
+        {},
+        {"part": "work"},
+        {"owners": {"bundled", "unit-1"}},
+        {"owners": {"unit-2"}, "report_ids": {"report-0", "report-3"}},
+        {"owners": set(), "report_ids": {"report-2"}},
+        {"owners": set()},
+        {"part": "plan", "unit_type": "学校", "owners": {"bundled"}, "report_ids": {"report-4"}},
+    ],
+)
+def test_the_dense_where_selects_exactly_the_chunks_the_keyword_mask_allows(
+    tmp_path: Path, scope: dict
+) -> None:
+    rng = random.Random(5)
+    size = 30
+    table = columns(
+        size,
+        part=[rng.choice(["work", "plan"]) for _ in range(size)],
+        unit_type=[rng.choice(["企业", "学校"]) for _ in range(size)],
+        owner=[rng.choice(["bundled", "unit-1", "unit-2"]) for _ in range(size)],
+    )
+    ids = [f"chunk-{i}" for i in range(size)]
+    index = KeywordIndex.build(ids, random_corpus(size), table, tmp_path / "kw")
+    client = chromadb.PersistentClient(
+        path=str(tmp_path / "chroma"), settings=ChromaSettings(anonymized_telemetry=False)
+    )
+    try:
+        collection = client.create_collection("filters")
+        collection.add(
+            ids=ids,
+            embeddings=np.random.default_rng(1).normal(size=(size, 8)).astype(np.float32),
+            metadatas=[{name: values[i] for name, values in table.items()} for i in range(size)],
+        )
+        selected = collection.get(where=dense_where(**scope), include=[])["ids"]
+    finally:
+        client.close()
+    allowed = index.mask(**scope)
+    assert sorted(selected) == sorted(ids[i] for i in np.flatnonzero(allowed))
+
+
+def test_a_build_that_fails_halfway_leaves_the_previous_index_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory = tmp_path / "kw"
+    build(directory, [["慰问"], ["竞赛"]])
+
+    def crash(self: bm25s.BM25, save_dir: Path, **_: object) -> None:
+        Path(save_dir).mkdir(parents=True)
+        np.save(Path(save_dir) / "data.csc.index.npy", np.zeros(3, dtype=np.float32))
+        raise OSError("disk full")
+
+    monkeypatch.setattr(bm25s.BM25, "save", crash)
+    with pytest.raises(OSError):
+        build(directory, [["竞赛"], ["竞赛"], ["竞赛"]])
+    monkeypatch.undo()
+
+    survivor = KeywordIndex.open(directory)
+    assert survivor is not None and survivor.count == 2
+    assert survivor.search(["竞赛"], 5) == KeywordIndex.open(directory).search(["竞赛"], 5)
+    assert [chunk_id for chunk_id, _ in survivor.search(["竞赛"], 5)] == ["chunk-1"]
+    assert not [p for p in directory.iterdir() if p.name.startswith(".building-")]
+
+
+def test_a_killed_builds_leftovers_are_ignored_and_cleaned_by_the_next_build(tmp_path: Path) -> None:
+    directory = tmp_path / "kw"
+    old = build(directory, [["慰问"], ["竞赛"]])
+    (directory / ".building-killed").mkdir()
+    (directory / ".building-killed" / "manifest.json").write_text("{", encoding="utf-8")
+    assert KeywordIndex.open(directory).count == 2
+
+    new = build(directory, [["竞赛"]] * 3)
+    assert not (directory / ".building-killed").exists() and not old.generation.exists()
+    assert not old.is_current() and new.is_current()
+    assert [chunk_id for chunk_id, _ in old.search(["竞赛"], 5)] == ["chunk-1"]  # its maps outlive the folder
+    assert KeywordIndex.open(directory).count == 3
+
+
+def _truncate_scores(generation: Path) -> None:
+    data = generation / keyword.BM25_DIR / "data.csc.index.npy"
+    data.write_bytes(data.read_bytes()[:-8])
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        _truncate_scores,
+        lambda generation: (generation / keyword.MANIFEST).write_text("{不是 JSON", encoding="utf-8"),
+        lambda generation: (generation / "column.owner.npy").unlink(),
+        lambda generation: (generation / keyword.CHUNK_IDS).write_bytes(b"\x93NUMPY garbage"),
+        lambda generation: np.save(generation / "column.part.npy", np.zeros(1, dtype=np.int32)),
+        lambda generation: (generation.parent / keyword.CURRENT).write_text("gen-missing", encoding="utf-8"),
+        lambda generation: (generation.parent / keyword.CURRENT).write_bytes(b"\xff\xfe"),
+    ],
+)
+def test_a_damaged_index_opens_as_none(tmp_path: Path, damage) -> None:
+    index = build(tmp_path / "kw", random_corpus(20))
+    damage(index.generation)
+    assert KeywordIndex.open(tmp_path / "kw") is None
+
+
+def test_an_absent_folder_or_an_index_without_tokens_answers_nothing(tmp_path: Path) -> None:
+    assert KeywordIndex.open(tmp_path / "nowhere") is None
+    empty = build(tmp_path / "kw", [[], []])
+    assert KeywordIndex.open(tmp_path / "kw").count == 2 and empty.search(["慰问"], 5) == []
+    assert build(tmp_path / "none", []).search(["慰问"], 5) == []
+
+
+def test_build_refuses_columns_that_do_not_line_up(tmp_path: Path) -> None:
+    with pytest.raises(ValueError):
+        KeywordIndex.build(["a", "b"], [["慰问"], ["竞赛"]], columns(3), tmp_path / "kw")
+    with pytest.raises(ValueError):
+        KeywordIndex.build(["a"], [["慰问"]], {"part": ["work"]}, tmp_path / "kw")
