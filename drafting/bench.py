@@ -14,10 +14,11 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from drafting.errors import UserError
 from drafting.resources import load_data
 from drafting.retrieval.index import SectionIndex
 from drafting.retrieval.library import Library
-from drafting.retrieval.search import Hit, Searcher
+from drafting.retrieval.search import Hit, Searcher, keyword_dir
 from drafting.settings import Settings
 from drafting.text.lexicon import tokenize
 from drafting.text.script import to_simplified
@@ -126,7 +127,7 @@ def run_benchmark(settings: Settings, synthetic_sections: int = 10000) -> None:
         f"{cold.sync(library.corpus.reports()).seconds:.2f} s"
     )
     load_started = time.perf_counter()
-    searcher = Searcher(cold)
+    searcher = Searcher(cold, keyword_dir(cold.settings))
     print(f"load index for search (no embedding): {(time.perf_counter() - load_started) * 1000:.0f} ms")
     print(
         "\nretrieval quality on labelled paraphrased queries "
@@ -144,7 +145,7 @@ def run_benchmark(settings: Settings, synthetic_sections: int = 10000) -> None:
     if synthetic_sections:
         build_started = time.perf_counter()
         big = synthetic_index(cold, settings, synthetic_sections)
-        big_searcher = Searcher(big)
+        big_searcher = Searcher(big, keyword_dir(big.settings))
         print(
             f"synthetic corpus of {big.count()} sections built in {time.perf_counter() - build_started:.1f} s"
         )
@@ -282,3 +283,23 @@ def proof_benchmark_lines() -> None:
         f"({other * 1000 / f['corpus_chars']:.2f} without the scraped half-width commas); "
         f"{f['chars_per_second'] / 1000:.0f}k chars/s"
     )
+
+
+def run_soak_benchmark(minutes: float, users: int = 20) -> int:
+    """`drafting bench --soak`: browser-like sessions on `streamlit run app.py`. The exit code is non-zero when
+    a session met an error, a draft was lost or the server's memory grew by more than a tenth, so CI can gate on it."""
+    if minutes <= 0 or users < 1:
+        raise UserError("压力测试的时长（--soak 分钟数）须大于 0，会话数（--users）至少为 1。")
+    try:
+        from loadtest.soak import soak
+    except ModuleNotFoundError as error:
+        if not (error.name or "").startswith("loadtest"):
+            raise
+        raise UserError(
+            "压力测试需要项目源码中的 loadtest 包，当前安装里没有：请在源码目录中执行 pip install -e . 后再运行 drafting bench --soak。"
+        ) from error
+    if not APP.exists():
+        raise UserError(f"找不到 {APP}：压力测试要驱动源码目录中的应用，请在源码目录中安装后再运行。")
+    result = soak(APP, minutes * 60, users)
+    print("\n".join(result.lines()))
+    return 1 if result.problems else 0

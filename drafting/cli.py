@@ -140,6 +140,9 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--llm", action="store_true", help="只测起草流程（模拟的模型接口）与离线引擎")
     bench.add_argument("--soak", type=float, metavar="MINUTES", help="压力测试：多个会话同时操作应用若干分钟")
     bench.add_argument("--users", type=int, default=20, metavar="N", help="压力测试的并发会话数（默认 20）")
+    bench.add_argument(
+        "--scale", action="store_true", help="城市联合会规模（25 万段落、500 个单位）的检索基准，约 5–10 分钟"
+    )
     bench.set_defaults(handler=_bench)
 
     register_eval(commands)
@@ -486,6 +489,11 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.soak is not None:
         return run_soak_benchmark(args.soak, args.users)
+    if args.scale:
+        from drafting.scale_bench import run_scale_benchmark
+
+        run_scale_benchmark(settings)
+        return 0
     if args.llm:
         run_llm_benchmark(settings)
     else:

@@ -1,0 +1,612 @@
+"""The soak test: simulated users on `streamlit run app.py`, each one a real websocket session.
+
+Every user goes once through all six actions (draft offline, regenerate, export Word, tone, import a
+report, search for it), which warms the server up, then picks actions at random (seeded) until the time is
+up. Each action is timed from the click to the end of the run it started; an export until the .docx has
+been downloaded and opened as a zip. An error is anything a user would see go wrong: an exception or
+st.error on the page, a page that lacks what the action should show, a broken connection, a timeout.
+Afterwards every draft a user saw created must be in the drafts database, and the server's memory must not
+have grown by more than a tenth between the end of the warm-up and the end.
+"""
+
+import io
+import os
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+import httpx
+import numpy as np
+from streamlit.proto.Alert_pb2 import Alert
+
+from drafting.errors import UserError
+from loadtest.client import AppClient, Page, widget_key
+
+ACTIONS = ("draft offline", "regenerate", "search", "tone", "export Word", "import report")
+FIRST_ROUND = ("draft offline", "regenerate", "export Word", "tone", "import report", "search")
+WEIGHTS = {"draft offline": 3, "regenerate": 3, "search": 3, "tone": 2, "export Word": 2, "import report": 1}
+PAGE_SWITCH = "page switch"
+MAX_GROWTH = 0.10
+PLACES = "云岭 青溪 白石 金沙 枫桥 松涛 柳营 梅岭 桃源 竹溪 石门 龙泉 凤城 鹤山 雁塔 兰亭 荷塘 杏林 槐安 栖霞 望江 临川 清河".split()
+UNITS = "第一中学 人民医院 供电公司 机械厂 税务局 实验小学 港务公司".split()
+CONTESTS = "职工乒乓球邀请赛 青年岗位技能比武 女职工插花展示 职工书画摄影展 安全知识竞赛 健步走挑战赛 读书分享会".split()
+QUERIES = [
+    "职工之家建设",
+    "困难职工帮扶救助",
+    "劳动竞赛和技能比武",
+    "女职工权益保护",
+    "工会经费审查监督",
+    "职工代表大会",
+    "职工文体活动",
+    "厂务公开民主管理",
+    "新会员发展",
+]
+TONE_TEXTS = [
+    "今年我们工会干了不少事，大家都挺满意的，明年还要接着干，争取搞得更好一点。",
+    "一年来，工会坚持以职工为中心，认真履行维护职能，扎实推进民主管理，不断提升服务水平。",
+    "我们组织了好多活动，职工参加得很积极，效果还不错，不过有些地方还得改进。",
+]
+T = TypeVar("T")
+
+
+class AppError(Exception):
+    """The page showed a failure, or lacked what the action should have shown."""
+
+
+@dataclass(frozen=True)
+class AppServer:
+    url: str
+    pid: int
+    log: Path  # the server's output
+
+
+@dataclass(frozen=True)
+class Export:
+    organization: str
+    draft_id: str
+    data: bytes
+
+
+@dataclass
+class Tally:
+    """What all users record, shared between their threads."""
+
+    users: int
+    timings: dict[str, list[float]] = field(default_factory=dict)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    drafts_shown: set[str] = field(default_factory=set)
+    drafts_not_shown: int = 0
+    import_searches: int = 0
+    import_searches_found: int = 0
+    last_export: Export | None = None
+    warmed_up: threading.Event = field(default_factory=threading.Event)
+    _warm: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def timing(self, action: str, seconds: float) -> None:
+        with self._lock:
+            self.timings.setdefault(action, []).append(seconds)
+
+    def error(self, action: str, message: str) -> None:
+        with self._lock:
+            self.errors.append((action, message))
+
+    def draft(self, draft_id: str | None) -> None:
+        with self._lock:
+            if draft_id is None:
+                self.drafts_not_shown += 1
+            else:
+                self.drafts_shown.add(draft_id)
+
+    def import_search(self, found: bool) -> None:
+        with self._lock:
+            self.import_searches += 1
+            self.import_searches_found += found
+
+    def exported(self, export: Export) -> None:
+        with self._lock:
+            self.last_export = export
+
+    def user_warm(self) -> None:
+        """One more user is through the first round (or gave up); all of them means warmed up."""
+        with self._lock:
+            self._warm += 1
+            if self._warm == self.users:
+                self.warmed_up.set()
+
+
+class SimulatedUser:
+    """One person in one browser tab, working until `until` (time.monotonic())."""
+
+    def __init__(
+        self, number: int, url: str, tally: Tally, until: float, seed: int, think: float, timeout: float
+    ):
+        self.url, self.tally, self.until, self.think, self.timeout = url, tally, until, think, timeout
+        self.rng = random.Random(seed + number)
+        self.organization = f"{PLACES[number % len(PLACES)]}县{UNITS[number % len(UNITS)]}工会"
+        self.client = AppClient(url, timeout=timeout)
+        self.page_name = "起草"
+        self.current_draft: str | None = None  # the draft this session shows on 起草
+        self.imports: list[tuple[str, str]] = []  # report id, the activity only it mentions
+        self.last_query = ""
+        self.last_tone = ""
+        self.actions: dict[str, Callable[[], None]] = {
+            "draft offline": self.draft,
+            "regenerate": self.regenerate,
+            "search": self.search,
+            "tone": self.tone,
+            "export Word": self.export,
+            "import report": self.import_report,
+        }
+
+    def run(self) -> None:
+        connected = False
+        try:
+            connected = self._attempt("connect", self._connect)
+            for action in FIRST_ROUND:
+                if not connected or time.monotonic() >= self.until:
+                    break
+                connected = self._attempt(action, self.actions[action]) or self._reconnect()
+        finally:
+            self.tally.user_warm()
+        try:
+            while connected and time.monotonic() < self.until:
+                action = self.rng.choices(list(WEIGHTS), list(WEIGHTS.values()))[0]
+                connected = self._attempt(action, self.actions[action]) or self._reconnect()
+        finally:
+            self.client.close()
+
+    # --- the six actions ----------------------------------------------------------------------------------
+
+    def draft(self) -> None:
+        self._open("起草")
+        self._ok(self.client.click("载入示例要点"))
+        self.client.set(key="f_organization", value=self.organization)
+        page = self._ok(self._timed("draft offline", lambda: self.client.click("生成草稿")))
+        shown = _draft_shown(page)
+        if shown is None or shown == self.current_draft:
+            self.tally.draft(None)
+            raise AppError("点“生成草稿”后页面上没有新草稿")
+        self.tally.draft(shown)
+        self.current_draft = shown
+
+    def regenerate(self) -> None:
+        draft_id = self._draft_open()
+        prefix = f"regen_{draft_id}_"
+        keys = [k for w in self.client.page.widgets() if (k := widget_key(w) or "").startswith(prefix)]
+        if not keys:
+            raise AppError("草稿下没有“重新生成”按钮")
+        key = self.rng.choice(keys)
+        page = self._ok(self._timed("regenerate", lambda: self.client.click(key=key)))
+        if _draft_shown(page) != draft_id:
+            raise AppError("重新生成后页面上不再是原来的草稿")
+
+    def export(self) -> None:
+        draft_id = self._draft_open()
+        started = time.perf_counter()
+        confirm = f"export_ok_{draft_id}"
+        if any(widget_key(w) == confirm for w in self.client.page.widgets()):
+            self._ok(self.client.set(key=confirm, value=True))
+        data = self.client.download("下载 Word (.docx)")
+        self._ok(self.client.page)
+        with zipfile.ZipFile(io.BytesIO(data)) as docx:
+            if "word/document.xml" not in docx.namelist():
+                raise AppError("下载的 Word 文件里没有正文")
+        self.tally.timing("export Word", time.perf_counter() - started)
+        self.tally.exported(Export(self.organization, draft_id, data))
+
+    def tone(self) -> None:
+        self._open("语气对比")
+        text = self.last_tone
+        while text == self.last_tone:  # an unchanged text would not make the page run
+            text = self.rng.choice(TONE_TEXTS) + f"（{self.organization}，第{self.rng.randrange(1000)}稿）"
+        self.last_tone = text
+        page = self._ok(self._timed("tone", lambda: self.client.set(key="tone_text", value=text)))
+        if not page.elements("metric"):
+            raise AppError("语气对比没有给出与范文的距离")
+
+    def import_report(self) -> None:
+        self._open("范文库")
+        number = len(self.imports) + 1
+        activity = f"举办{self.organization.removesuffix('工会')}第{number}届{self.rng.choice(CONTESTS)}"
+        name, data = report_file(self.organization, activity, number)
+        started = time.perf_counter()
+        self._ok(self.client.upload(name, data))
+        page = self._ok(self.client.click("导入"))
+        self.tally.timing("import report", time.perf_counter() - started)
+        done = [m for m in page.alerts(Alert.SUCCESS) if m.startswith("已导入：")]
+        found = re.search(r"（([^（）]+)）$", done[0]) if done else None
+        if found is None:
+            raise AppError("导入后没有“已导入”的提示")
+        self.imports.append((found.group(1), activity))
+
+    def search(self) -> None:
+        self._open("范文库")
+        own = bool(self.imports) and (len(self.imports) == 1 or self.rng.random() < 0.5)
+        report_id, query = self.rng.choice(self.imports) if own else ("", self.rng.choice(QUERIES))
+        if query == self.last_query:  # an unchanged query would not make the page run
+            report_id, query = "", self.rng.choice([q for q in QUERIES if q != query])
+        self.last_query = query
+        page = self._ok(self._timed("search", lambda: self.client.set("检索范文段落", value=query)))
+        if report_id:
+            self.tally.import_search(any(f"（{report_id}，" in caption for caption in page.captions()))
+
+    # --- helpers ------------------------------------------------------------------------------------------
+
+    def _attempt(self, action: str, do: Callable[[], object]) -> bool:
+        """Do one action after a pause to think; False when it failed."""
+        time.sleep(max(0.0, min(self.rng.uniform(0.5, 1.5) * self.think, self.until - time.monotonic())))
+        try:
+            do()
+        except AppError as error:
+            self.tally.error(action, str(error))
+            return False
+        except Exception as error:  # noqa: BLE001 - whatever breaks a session is an error to count
+            self.tally.error(action, f"{type(error).__name__}: {error}")
+            return False
+        return True
+
+    def _reconnect(self) -> bool:
+        """After a failure the user reloads the tab: a new session (so one failure is counted once)."""
+        self.client.close()
+        self.client = AppClient(self.url, cookies=self.client.cookies, timeout=self.timeout)
+        self.page_name, self.current_draft, self.last_query, self.last_tone = "起草", None, "", ""
+        return self._attempt("connect", self._connect)
+
+    def _connect(self) -> None:
+        self._ok(self.client.connect())
+
+    def _timed(self, action: str, do: Callable[[], T]) -> T:
+        started = time.perf_counter()
+        result = do()
+        self.tally.timing(action, time.perf_counter() - started)
+        return result
+
+    def _ok(self, page: Page) -> Page:
+        if errors := page.errors():
+            raise AppError("；".join(errors))
+        return page
+
+    def _open(self, name: str) -> None:
+        if self.page_name != name:
+            self._ok(self._timed(PAGE_SWITCH, lambda: self.client.set("功能", value=name)))
+            self.page_name = name
+
+    def _draft_open(self) -> str:
+        """The 起草 page with this session's draft on it (drafting one first if there is none)."""
+        if self.current_draft is None:
+            self.draft()
+        self._open("起草")
+        return self.current_draft  # type: ignore[return-value]
+
+
+def _draft_shown(page: Page) -> str | None:
+    found = re.search(r"草稿编号 ([0-9a-f]+)", "\n".join(page.captions()))
+    return found.group(1) if found else None
+
+
+def report_file(organization: str, activity: str, number: int) -> tuple[str, bytes]:
+    """A small annual report of `organization` that alone mentions `activity`, as .md, .txt or .docx."""
+    title = f"{organization}{2000 + number}年工作总结"
+    lines = [
+        title,
+        f"{2000 + number}年，{organization}在上级工会和党组织的领导下，团结带领广大职工，较好完成了全年各项任务。现将有关情况总结如下。",
+        "一、丰富职工文化生活",
+        f"全年{activity}，参加职工186人次，评出优秀个人12名，职工队伍凝聚力进一步增强。",
+        "二、做好困难职工帮扶",
+        "春节前走访慰问困难职工43户，发放慰问金8.6万元，为职工办实事11件。",
+    ]
+    suffix = (".md", ".txt", ".docx")[number % 3]
+    if suffix == ".md":
+        return title + suffix, "\n\n".join([f"# {title}", *lines[1:]]).encode()
+    if suffix == ".txt":
+        return title + suffix, "\n".join(lines).encode()
+    import docx
+
+    document = docx.Document()
+    document.add_heading(title, level=1)
+    for line in lines[1:]:
+        document.add_paragraph(line)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return title + suffix, buffer.getvalue()
+
+
+# --- the server and its memory ----------------------------------------------------------------------------
+
+
+def clean_environment(data_dir: Path, home: Path) -> dict[str, str]:
+    """Only what the app needs: no model endpoint, no other database, no developer `.env` settings."""
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "LANG": "C.UTF-8",
+            "DRAFTING_DATA_DIR": str(data_dir)}  # fmt: skip
+
+
+def build_index(data_dir: Path, workdir: Path) -> None:
+    """The bundled corpus indexed in `data_dir` by `drafting index`, in the server's environment."""
+    result = subprocess.run(
+        [sys.executable, "-m", "drafting.cli", "index"],
+        env=clean_environment(data_dir, workdir), cwd=workdir, capture_output=True, text=True, timeout=1800,
+    )  # fmt: skip
+    if result.returncode != 0:
+        raise UserError(f"压力测试的范文索引没有建成：{(result.stderr or result.stdout).strip()[-500:]}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def serve_app(app: Path, data_dir: Path, workdir: Path, timeout: float = 180) -> Iterator[AppServer]:
+    """`streamlit run app.py` on loopback with the checkout's Streamlit config, as deployed: in a clean
+    environment (offline engine, bundled embedder, SQLite in `data_dir`) and not reloading edited code.
+    Its output goes to workdir/server.log."""
+    folder = workdir / "cwd"
+    (folder / ".streamlit").mkdir(parents=True, exist_ok=True)
+    config = app.parent / ".streamlit" / "config.toml"
+    if config.exists():
+        shutil.copy(config, folder / ".streamlit" / "config.toml")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    # No source watching: when a watched file changes, every session drops all the app's modules from
+    # sys.modules at its next run, which races with the other sessions' imports (KeyError: 'drafting').
+    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
+               "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none"]  # fmt: skip
+    log = workdir / "server.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command,
+            cwd=folder,
+            env=clean_environment(data_dir, workdir),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + timeout
+            while not _healthy(url):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise UserError(f"应用没有在 {timeout:.0f} 秒内启动，请查看日志 {log}")
+                time.sleep(0.3)
+            yield AppServer(url, process.pid, log)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _healthy(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/_stcore/health", timeout=2, trust_env=False).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def logged_exceptions(log: Path) -> Counter[str]:
+    """The exceptions in a server log, by their last line ("ValueError: …"), for telling what went wrong."""
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", log.read_text(encoding="utf-8", errors="replace"))
+    return Counter(re.findall(r"^((?:[A-Za-z_][\w.]*)?(?:Error|Exception): .*?)\s*$", plain, re.MULTILINE))
+
+
+def tree_rss(pid: int) -> int:
+    """Resident memory (bytes) of a process and all its descendants, from /proc."""
+    total = 0
+    for member in _process_tree(pid):
+        try:
+            status = Path(f"/proc/{member}/status").read_text()
+        except OSError:
+            continue  # it ended meanwhile
+        found = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+        total += int(found.group(1)) * 1024 if found else 0
+    return total
+
+
+def _process_tree(pid: int) -> Iterator[int]:
+    yield pid
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found = children.read_text().split()
+        except OSError:
+            continue
+        for child in found:
+            yield from _process_tree(int(child))
+
+
+class PeakMemory:
+    """Samples a process tree's RSS every second in a thread and keeps the highest."""
+
+    def __init__(self, pid: int):
+        self.pid, self.peak = pid, tree_rss(pid)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, name="soak-rss", daemon=True)
+        self._thread.start()
+
+    def now(self) -> int:
+        current = tree_rss(self.pid)
+        self.peak = max(self.peak, current)
+        return current
+
+    def _sample(self) -> None:
+        while not self._stop.wait(1.0):
+            self.now()
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
+# --- running it and reporting ---------------------------------------------------------------------------------
+
+
+@dataclass
+class SoakResult:
+    users: int
+    seconds: float
+    tally: Tally
+    drafts_lost: int
+    warm_up_seconds: float
+    rss_idle: int
+    rss_start: int
+    rss_end: int
+    rss_peak: int
+    load_before: tuple[float, float, float]
+    load_after: tuple[float, float, float]
+    driver_cpu_seconds: float
+    server_exceptions: Counter[str]
+
+    @property
+    def actions(self) -> int:
+        return sum(len(t) for name, t in self.tally.timings.items() if name in ACTIONS)
+
+    @property
+    def growth(self) -> float:
+        return self.rss_end / self.rss_start - 1
+
+    @property
+    def problems(self) -> list[str]:
+        """Why the soak failed, in words for the person who runs it; empty when it passed."""
+        found = []
+        if self.tally.errors:
+            found.append(f"出现 {len(self.tally.errors)} 个错误")
+        if self.drafts_lost:
+            found.append(f"丢失 {self.drafts_lost} 份草稿")
+        if self.growth > MAX_GROWTH:
+            found.append(f"服务器内存增长 {self.growth:.1%}，超过 {MAX_GROWTH:.0%}")
+        if missing := [a for a in ACTIONS if not self.tally.timings.get(a)]:
+            found.append(f"这些操作一次也没有完成：{'、'.join(missing)}")
+        return found
+
+    def lines(self) -> list[str]:
+        out = [
+            f"soak: {self.users} sessions, {self.seconds / 60:.1f} min, {self.actions} actions "
+            f"(warm-up, every session once through all six: {self.warm_up_seconds:.0f} s)"
+        ]
+        for action in (*ACTIONS, PAGE_SWITCH):
+            timings = self.tally.timings.get(action, [])
+            name = "draft offline (time to a finished draft)" if action == "draft offline" else action
+            if timings:
+                p50, p95 = np.percentile(timings, [50, 95])
+                out.append(f"{name}: p50 {p50:.2f} s, p95 {p95:.2f} s (n={len(timings)})")
+            else:
+                out.append(f"{name}: not run")
+        out.append(
+            f"searches for a report the user had imported that found it: "
+            f"{self.tally.import_searches_found}/{self.tally.import_searches}"
+        )
+        out.append(f"errors: {len(self.tally.errors)}")
+        for (action, message), count in Counter(self.tally.errors).most_common(8):
+            out.append(f"  {count}× {action}: {message[:300]}")
+        out.append(f"exceptions in the server log: {sum(self.server_exceptions.values())}")
+        for line, count in self.server_exceptions.most_common(8):
+            out.append(f"  {count}× {line[:300]}")
+        out.append(f"drafts lost: {self.drafts_lost} (of {len(self.tally.drafts_shown)} created)")
+        out.append(
+            f"server RSS: start {_mb(self.rss_start)} MB, end {_mb(self.rss_end)} MB ({self.growth:+.1%}), "
+            f"peak {_mb(self.rss_peak)} MB (just started, before any session: {_mb(self.rss_idle)} MB)"
+        )
+        out.append(
+            f"load average (1/5/15 min): {_load(self.load_before)} before, {_load(self.load_after)} at the end, "
+            f"on {os.cpu_count()} cores; the load driver itself used {self.driver_cpu_seconds:.0f} s of CPU "
+            f"({self.driver_cpu_seconds / self.seconds:.0%} of one core)"
+        )
+        out.append("结论：通过" if not self.problems else "结论：未通过——" + "；".join(self.problems))
+        return out
+
+
+def _mb(size: int) -> str:
+    return f"{size / 2**20:.0f}"
+
+
+def _load(figures: tuple[float, float, float]) -> str:
+    return "/".join(f"{f:.1f}" for f in figures)
+
+
+def stored_drafts(data_dir: Path) -> set[str]:
+    """The ids in the drafts database the app used (single-user mode: all drafts are the local user's)."""
+    from drafting.service import DraftingService
+    from drafting.settings import Settings
+
+    settings = Settings(_env_file=None, data_dir=data_dir, database_url="")  # type: ignore[call-arg]
+    return {row.id for row in DraftingService(settings).list_drafts()}
+
+
+def run_soak(
+    server: AppServer,
+    data_dir: Path,
+    seconds: float,
+    users: int,
+    seed: int = 8,
+    think: float = 1.0,
+    timeout: float = 180.0,
+) -> SoakResult:
+    """`users` simulated users on a running app for `seconds`; `data_dir` is the app's data folder."""
+    tally = Tally(users)
+    memory = PeakMemory(server.pid)
+    load_before, rss_idle, driver_cpu = os.getloadavg(), memory.now(), time.process_time()
+    started = time.monotonic()
+    until = started + seconds
+    threads = [
+        threading.Thread(
+            target=SimulatedUser(n, server.url, tally, until, seed, think, timeout).run, name=f"soak-user-{n}"
+        )
+        for n in range(users)
+    ]
+    for thread in threads:
+        thread.start()
+    tally.warmed_up.wait()
+    warm_up, rss_start = time.monotonic() - started, memory.now()
+    for thread in threads:
+        thread.join()
+    rss_end, load_after = memory.now(), os.getloadavg()
+    return SoakResult(
+        users=users,
+        seconds=seconds,
+        tally=tally,
+        drafts_lost=tally.drafts_not_shown + len(tally.drafts_shown - stored_drafts(data_dir)),
+        warm_up_seconds=warm_up,
+        rss_idle=rss_idle,
+        rss_start=rss_start,
+        rss_end=rss_end,
+        rss_peak=memory.stop(),
+        load_before=load_before,
+        load_after=load_after,
+        driver_cpu_seconds=time.process_time() - driver_cpu,
+        server_exceptions=logged_exceptions(server.log),
+    )
+
+
+def soak(app: Path, seconds: float, users: int) -> SoakResult:
+    """The whole soak in a scratch folder: index the bundled corpus, serve the app, run the users. The folder
+    (server log, data) is deleted after a pass and kept after a failure, to find out what went wrong."""
+    workdir = Path(tempfile.mkdtemp(prefix="drafting-soak-"))
+    data_dir = workdir / "data"
+    result = None
+    try:
+        print("正在为压力测试建立范文索引（新的数据目录，需要几分钟）…", flush=True)
+        build_index(data_dir, workdir)
+        with serve_app(app, data_dir, workdir) as server:
+            print(f"应用已在 {server.url} 启动；{users} 个会话运行 {seconds / 60:.1f} 分钟…", flush=True)
+            result = run_soak(server, data_dir, seconds, users)
+        return result
+    finally:
+        if result is None or result.problems:
+            print(f"服务器日志和数据保留在 {workdir}（日志 server.log，数据目录 data）", flush=True)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)

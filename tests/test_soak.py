@@ -1,0 +1,44 @@
+"""A short soak: real websocket sessions (loadtest.client) on `streamlit run app.py` doing every action, with
+no error and no lost draft; the exported Word file and a search for an imported report are checked by content."""
+
+import io
+import shutil
+
+import docx
+import pytest
+
+from loadtest.client import AppClient
+from loadtest.soak import ACTIONS, run_soak, serve_app
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.server
+
+
+def test_short_soak_runs_every_action_without_errors_or_lost_drafts(built_library, tmp_path):
+    data_dir = tmp_path / "data"
+    shutil.copytree(built_library.settings.data_dir, data_dir)
+    with serve_app(ROOT / "app.py", data_dir, tmp_path) as server:
+        with AppClient(server.url) as client:  # the client sees an st.error: an empty form is refused
+            assert client.click("生成草稿").errors()
+        result = run_soak(server, data_dir, seconds=40, users=3)
+
+    report = "\n".join(result.lines())
+    assert [a for a in ACTIONS if not result.tally.timings.get(a)] == [], report
+    assert result.tally.errors == [], report
+    assert result.tally.drafts_shown and result.drafts_lost == 0, report
+    assert result.tally.import_searches_found >= 1, report
+    export = result.tally.last_export
+    document = docx.Document(io.BytesIO(export.data))
+    assert any(export.organization in paragraph.text for paragraph in document.paragraphs)
+    assert 0 < result.rss_start <= result.rss_peak
+
+
+def test_client_sends_its_cookies_with_the_websocket_handshake(tmp_path):
+    """The app will read a login token from st.context.cookies; the client must deliver it as a browser does."""
+    app = tmp_path / "cookies.py"
+    app.write_text("import streamlit as st\nst.text('token=' + st.context.cookies.get('token', 'none'))\n")
+    with serve_app(app, tmp_path / "data", tmp_path) as server:
+        with AppClient(server.url, cookies={"token": "abc123"}) as client:
+            assert client.page.text() == "token=abc123"
+        with AppClient(server.url) as client:
+            assert client.page.text() == "token=none"
