@@ -285,9 +285,10 @@ def proof_benchmark_lines() -> None:
     )
 
 
-def run_soak_benchmark(minutes: float, users: int = 20) -> int:
-    """`drafting bench --soak`: browser-like sessions on `streamlit run app.py`. The exit code is non-zero when
-    a session met an error, a draft was lost or the server's memory grew by more than a tenth, so CI can gate on it."""
+def run_soak_benchmark(minutes: float, users: int = 20, accounts: bool = False) -> int:
+    """`drafting bench --soak`: browser-like sessions on `streamlit run app.py`, signed in to accounts of
+    users/2 units with `accounts`. The exit code is non-zero when a session met an error, a draft was lost,
+    a unit saw another's reports or drafts, or the server's memory grew by more than a tenth, so CI can gate on it."""
     if minutes <= 0 or users < 1:
         raise UserError("压力测试的时长（--soak 分钟数）须大于 0，会话数（--users）至少为 1。")
     try:
@@ -300,6 +301,6 @@ def run_soak_benchmark(minutes: float, users: int = 20) -> int:
         ) from error
     if not APP.exists():
         raise UserError(f"找不到 {APP}：压力测试要驱动源码目录中的应用，请在源码目录中安装后再运行。")
-    result = soak(APP, minutes * 60, users)
+    result = soak(APP, minutes * 60, users, with_accounts=accounts)
     print("\n".join(result.lines()))
     return 1 if result.problems else 0

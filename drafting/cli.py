@@ -141,7 +141,12 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--soak", type=float, metavar="MINUTES", help="压力测试：多个会话同时操作应用若干分钟")
     bench.add_argument("--users", type=int, default=20, metavar="N", help="压力测试的并发会话数（默认 20）")
     bench.add_argument(
-        "--scale", action="store_true", help="城市联合会规模（25 万段落、500 个单位）的检索基准，约 5–10 分钟"
+        "--accounts",
+        action="store_true",
+        help="压力测试时每个会话先登录自己的账户（N 个账户分属 N/2 个单位）",
+    )
+    bench.add_argument(
+        "--scale", action="store_true", help="城市联合会规模（25 万段落、500 个单位）的检索基准，约 1–3 分钟"
     )
     bench.set_defaults(handler=_bench)
 
@@ -488,7 +493,7 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
     from drafting.bench import run_benchmark, run_llm_benchmark, run_soak_benchmark
 
     if args.soak is not None:
-        return run_soak_benchmark(args.soak, args.users)
+        return run_soak_benchmark(args.soak, args.users, accounts=args.accounts)
     if args.scale:
         from drafting.scale_bench import run_scale_benchmark
 

@@ -4,14 +4,11 @@ from collections import Counter
 from pathlib import Path
 
 import bm25s
-import chromadb
 import numpy as np
 import pytest
-from chromadb.config import Settings as ChromaSettings
 
 from drafting.retrieval import keyword
-from drafting.retrieval.filters import dense_where
-from drafting.retrieval.keyword import KeywordIndex
+from drafting.retrieval.keyword import KeywordIndex, nearest
 
 VOCABULARY = [
     "职工",
@@ -63,9 +60,13 @@ def columns(size: int, **overrides: list[str]) -> dict[str, list[str]]:
     return base | overrides
 
 
+def vectors(size: int, seed: int = 1) -> np.ndarray:
+    return np.random.default_rng(seed).normal(size=(size, 8)).astype(np.float32)
+
+
 def build(directory: Path, corpus: list[list[str]], **overrides: list[str]) -> KeywordIndex:
     ids = [f"chunk-{i}" for i in range(len(corpus))]
-    return KeywordIndex.build(ids, corpus, columns(len(corpus), **overrides), directory)
+    return KeywordIndex.build(ids, corpus, columns(len(corpus), **overrides), directory, vectors(len(corpus)))
 
 
 def test_ranking_and_scores_match_reference_okapi_bm25(tmp_path: Path) -> None:
@@ -148,34 +149,26 @@ def test_part_and_unit_type_filters_combine_with_the_owner_filter(tmp_path: Path
         {"part": "plan", "unit_type": "学校", "owners": {"bundled"}, "report_ids": {"report-4"}},
     ],
 )
-def test_the_dense_where_selects_exactly_the_chunks_the_keyword_mask_allows(
-    tmp_path: Path, scope: dict
-) -> None:
+def test_the_dense_side_ranks_exactly_the_allowed_chunks_by_cosine(tmp_path: Path, scope: dict) -> None:
     rng = random.Random(5)
-    size = 30
+    size = 300  # large enough that some scopes take the gathered path and others the full product
     table = columns(
         size,
         part=[rng.choice(["work", "plan"]) for _ in range(size)],
         unit_type=[rng.choice(["企业", "学校"]) for _ in range(size)],
         owner=[rng.choice(["bundled", "unit-1", "unit-2"]) for _ in range(size)],
+        report_id=[f"report-{i % 7}" for i in range(size)],
     )
     ids = [f"chunk-{i}" for i in range(size)]
-    index = KeywordIndex.build(ids, random_corpus(size), table, tmp_path / "kw")
-    client = chromadb.PersistentClient(
-        path=str(tmp_path / "chroma"), settings=ChromaSettings(anonymized_telemetry=False)
-    )
-    try:
-        collection = client.create_collection("filters")
-        collection.add(
-            ids=ids,
-            embeddings=np.random.default_rng(1).normal(size=(size, 8)).astype(np.float32),
-            metadatas=[{name: values[i] for name, values in table.items()} for i in range(size)],
-        )
-        selected = collection.get(where=dense_where(**scope), include=[])["ids"]
-    finally:
-        client.close()
+    stored = vectors(size, seed=3) * 5  # not normalised: the index normalises
+    index = KeywordIndex.build(ids, random_corpus(size), table, tmp_path / "kw", stored)
+    query = np.random.default_rng(9).normal(size=8).astype(np.float32)
     allowed = index.mask(**scope)
-    assert sorted(selected) == sorted(ids[i] for i in np.flatnonzero(allowed))
+    unit = stored / np.linalg.norm(stored, axis=1, keepdims=True)
+    cosine = unit @ (query / np.linalg.norm(query))
+    expected = sorted(np.flatnonzero(allowed), key=lambda i: -cosine[i])[:10]
+    assert nearest(index, query, 10, allowed) == [ids[i] for i in expected]
+    assert nearest(KeywordIndex.open(tmp_path / "kw"), query, 10, allowed) == [ids[i] for i in expected]
 
 
 def test_a_build_that_fails_halfway_leaves_the_previous_index_in_place(
@@ -247,6 +240,8 @@ def test_an_absent_folder_or_an_index_without_tokens_answers_nothing(tmp_path: P
 
 def test_build_refuses_columns_that_do_not_line_up(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
-        KeywordIndex.build(["a", "b"], [["慰问"], ["竞赛"]], columns(3), tmp_path / "kw")
+        KeywordIndex.build(["a", "b"], [["慰问"], ["竞赛"]], columns(3), tmp_path / "kw", vectors(2))
     with pytest.raises(ValueError):
-        KeywordIndex.build(["a"], [["慰问"]], {"part": ["work"]}, tmp_path / "kw")
+        KeywordIndex.build(["a"], [["慰问"]], {"part": ["work"]}, tmp_path / "kw", vectors(1))
+    with pytest.raises(ValueError):
+        KeywordIndex.build(["a", "b"], [["慰问"], ["竞赛"]], columns(2), tmp_path / "kw", vectors(3))

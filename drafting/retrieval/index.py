@@ -168,10 +168,10 @@ class SectionIndex:
         return {chunk_id for page in self._pages(include=[]) for chunk_id in page["ids"]}
 
     @_guarded
-    def metadatas(self) -> Iterator[tuple[str, dict]]:
-        """Every stored chunk's id and metadata (tokens and filter fields), read page by page."""
-        for page in self._pages(include=["metadatas"]):
-            yield from zip(page["ids"], page["metadatas"] or [], strict=True)
+    def records(self) -> Iterator[tuple[str, dict, Any]]:
+        """Every stored chunk's id, metadata (tokens and filter fields) and vector, read page by page."""
+        for page in self._pages(include=["metadatas", "embeddings"]):
+            yield from zip(page["ids"], page["metadatas"], page["embeddings"], strict=True)
 
     def _pages(self, include: list) -> Iterator[Any]:
         """chroma answers one `get` of every chunk with "too many SQL variables" from ~40,000 chunks."""

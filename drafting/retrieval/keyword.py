@@ -5,6 +5,10 @@ and hundreds of MB each; bm25s stores the precomputed term scores as .npy arrays
 maps from the page cache instead. Beside them sit per-chunk filter columns (part, unit type, owner,
 report) as small integer codes, so one unit's filter is a vectorised lookup, not a loop over metadata.
 
+Beside them sit the chunks' vectors (normalised float32, same row order): the dense side ranks the
+allowed rows exactly, in a few milliseconds at 250,000 chunks, where chroma's filtered HNSW query took
+over 100 ms. chroma stays the store of record the index is rebuilt from.
+
 The folder holds generations: a build writes a new `gen-*` folder and only then names it in `CURRENT`
 (an atomic rename), so a killed build never leaves an index that loads half-written.
 """
@@ -24,7 +28,8 @@ import numpy as np
 
 FILTER_COLUMNS = ("part", "unit_type", "owner", "report_id")
 K1, B = 1.5, 0.75
-FORMAT = 1
+FORMAT = 2
+VECTORS = "vectors.npy"
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 CHUNK_IDS = "chunk_ids.npy"
@@ -57,11 +62,13 @@ class KeywordIndex:
         chunk_ids: np.ndarray,
         columns: dict[str, Column],
         retriever: bm25s.BM25 | None,
+        vectors: np.ndarray,
     ):
         self.generation = generation
         self.chunk_ids = chunk_ids
         self.columns = columns
         self._retriever = retriever  # None when no chunk has a token: bm25s cannot index that
+        self.vectors = vectors
 
     @property
     def count(self) -> int:
@@ -74,14 +81,17 @@ class KeywordIndex:
         tokens: list[list[str]],
         columns: dict[str, list[str]],
         directory: Path,
+        vectors: np.ndarray,
     ) -> "KeywordIndex":
         """Index the chunks and make this the folder's current index; readers never see a half build."""
         _check_lengths(chunk_ids, tokens, columns)
+        if len(vectors) != len(chunk_ids):
+            raise ValueError("one vector per chunk is needed")
         directory.mkdir(parents=True, exist_ok=True)
         with _build_lock(directory):
             staging = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=directory))
             try:
-                _write(staging, chunk_ids, tokens, columns)
+                _write(staging, chunk_ids, tokens, columns, vectors)
                 generation = directory / f"{_GENERATION_PREFIX}{uuid.uuid4().hex}"
                 staging.rename(generation)
             except BaseException:
@@ -151,6 +161,22 @@ class KeywordIndex:
         return [(self.chunk_ids[i].decode(), float(scores[i]) * (K1 + 1)) for i in best]
 
 
+def nearest(index: KeywordIndex, query: np.ndarray, n: int, allowed: np.ndarray) -> list[str]:
+    """The n allowed chunks closest to the query vector by cosine, best first (exact, not approximate)."""
+    rows = np.flatnonzero(allowed)
+    if not len(rows) or n <= 0 or not len(index.vectors):
+        return []
+    query = np.asarray(query, dtype=np.float32)
+    query = query / (np.linalg.norm(query) or 1.0)  # a new array: the caller's vector stays as it was
+    # a small allowed set is gathered; a large one is cheaper as one product over every row
+    similarities = (
+        index.vectors[rows] @ query if len(rows) * 10 <= index.count else (index.vectors @ query)[rows]
+    )
+    top = np.argpartition(-similarities, n - 1)[:n] if len(rows) > n else np.arange(len(rows))
+    order = top[np.argsort(-similarities[top], kind="stable")]
+    return [index.chunk_ids[rows[i]].decode() for i in order]
+
+
 def current_generation(directory: Path) -> str | None:
     try:
         name = (directory / CURRENT).read_text(encoding="utf-8").strip()
@@ -169,9 +195,18 @@ def _check_lengths(chunk_ids: list[str], tokens: list[list[str]], columns: dict[
 
 
 def _write(
-    folder: Path, chunk_ids: list[str], tokens: list[list[str]], columns: dict[str, list[str]]
+    folder: Path,
+    chunk_ids: list[str],
+    tokens: list[list[str]],
+    columns: dict[str, list[str]],
+    vectors: np.ndarray,
 ) -> None:
     np.save(folder / CHUNK_IDS, np.array([i.encode() for i in chunk_ids], dtype=np.bytes_))
+    matrix = np.asarray(vectors, dtype=np.float32)
+    if matrix.ndim != 2:  # no chunks at all: np.array([]) has no second axis
+        matrix = matrix.reshape(len(chunk_ids), -1) if len(chunk_ids) else np.zeros((0, 1), np.float32)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    np.save(folder / VECTORS, matrix / np.where(norms == 0, 1.0, norms))
     vocabularies: dict[str, list[str]] = {}
     for name, values in columns.items():
         code_of: dict[str, int] = {}
@@ -208,10 +243,11 @@ def _load(generation: Path) -> KeywordIndex:
             and len(arrays["data"]) == len(arrays["indices"]) == arrays["indptr"][-1]
         ):
             raise ValueError("keyword index arrays disagree")
-    sizes = {len(chunk_ids), *(len(column.codes) for column in columns.values())}
+    vectors = np.load(generation / VECTORS, mmap_mode="r")
+    sizes = {len(chunk_ids), len(vectors), *(len(column.codes) for column in columns.values())}
     if sizes != {count} or not set(FILTER_COLUMNS) <= columns.keys():
         raise ValueError("keyword index columns disagree")
-    return KeywordIndex(generation, chunk_ids, columns, retriever)
+    return KeywordIndex(generation, chunk_ids, columns, retriever, vectors)
 
 
 @contextmanager

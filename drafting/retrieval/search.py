@@ -1,6 +1,7 @@
-"""Hybrid section search: BM25 over jieba tokens (an on-disk bm25s index) and dense vectors from chromadb,
-fused by reciprocal rank. Both sides apply the same filter (part, unit type, the user's Scope), so one
-unit's private chunks are never even candidates for another unit.
+"""Hybrid section search: BM25 over jieba tokens and exact cosine over the chunk vectors, both kept in an
+on-disk, memory-mapped index built from chromadb, fused by reciprocal rank. Both sides apply the same
+mask (part, unit type, the user's Scope), so one unit's private chunks are never even candidates for
+another unit.
 
 Queries and corpus are compared in simplified Chinese; hits show the report's original text. Only the
 final k hits are read back from chroma, so a process holds no copy of the corpus in memory.
@@ -12,12 +13,13 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
+
 from drafting.corpus.reports import EVERYTHING, Scope
 from drafting.models.factory import embedder_slug
-from drafting.retrieval.filters import dense_where
 from drafting.retrieval.hit import Hit
 from drafting.retrieval.index import SectionIndex
-from drafting.retrieval.keyword import FILTER_COLUMNS, KeywordIndex
+from drafting.retrieval.keyword import FILTER_COLUMNS, KeywordIndex, nearest
 from drafting.settings import Settings
 from drafting.text.lexicon import expand_query, tokenize
 from drafting.text.script import to_simplified
@@ -37,16 +39,27 @@ def keyword_dir(settings: Settings) -> Path:
 
 
 def build_keyword_index(index: SectionIndex, directory: Path) -> KeywordIndex:
-    """The keyword index of every stored chunk, from the tokens and filter fields in chroma's metadata."""
+    """The search index of every stored chunk: tokens, filter fields and vectors, as stored in chroma."""
     ids: list[str] = []
     tokens: list[list[str]] = []
+    vectors: list = []
     columns: dict[str, list[str]] = {name: [] for name in FILTER_COLUMNS}
-    for chunk_id, metadata in index.metadatas():
+    for chunk_id, metadata, vector in index.records():
         ids.append(chunk_id)
         tokens.append(str(metadata["tokens"]).split())
+        vectors.append(vector)
         for name in FILTER_COLUMNS:
             columns[name].append(str(metadata.get(name, "")))
-    return KeywordIndex.build(ids, tokens, columns, directory)
+    return KeywordIndex.build(ids, tokens, columns, directory, np.array(vectors, dtype=np.float32))
+
+
+def fuse(rankings: list[list[str]], k: int) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion: the k chunk ids ranked best across the rankings, with their scores."""
+    fused: dict[str, float] = defaultdict(float)
+    for ranking in rankings:
+        for rank, chunk_id in enumerate(ranking):
+            fused[chunk_id] += 1 / (RRF_K + rank + 1)
+    return sorted(fused.items(), key=lambda item: -item[1])[:k]
 
 
 class Searcher:
@@ -80,21 +93,9 @@ class Searcher:
             found = self.keywords.search(expand_query(tokenize(simplified)), CANDIDATES, allowed)
             rankings.append([chunk_id for chunk_id, _ in found])
         if mode in ("hybrid", "dense"):
-            where = dense_where(part, unit_type, scope.owners, scope.published)
-            rankings.append(self._dense_ranking(simplified, where, min(CANDIDATES, candidates)))
-        fused: dict[str, float] = defaultdict(float)
-        for ranking in rankings:
-            for rank, chunk_id in enumerate(ranking):
-                fused[chunk_id] += 1 / (RRF_K + rank + 1)
-        best = sorted(fused.items(), key=lambda item: -item[1])[:k]
-        return self._hits(best)
-
-    def _dense_ranking(self, query: str, where: dict | None, n_results: int) -> list[str]:
-        vector = self.index.embedder.embed_query([query])[0]
-        result = self.index.collection.query(
-            query_embeddings=[vector], n_results=n_results, where=where, include=[]
-        )
-        return list(result["ids"][0])
+            vector = self.index.embedder.embed_query([simplified])[0]
+            rankings.append(nearest(self.keywords, vector, CANDIDATES, allowed))
+        return self._hits(fuse(rankings, k))
 
     def _hits(self, best: list[tuple[str, float]]) -> list[Hit]:
         if not best:
