@@ -7,12 +7,18 @@ been downloaded and opened as a zip. An error is anything a user would see go wr
 st.error on the page, a page that lacks what the action should show, a broken connection, a timeout.
 Afterwards every draft a user saw created must be in the drafts database, and the server's memory must not
 have grown by more than a tenth between the end of the warm-up and the end.
+
+With accounts (`accounts(users)`, created by `create_accounts` before the server starts) every session signs
+in first, and the soak also checks that units stay apart under load: a search for another unit's imported
+report must not find it, 范文库 must not list it, 历史 (a seventh action) must list none of another user's
+drafts, and every draft must be stored under the user who made it. Each breach is an isolation violation.
 """
 
 import io
 import os
 import random
 import re
+import secrets
 import shutil
 import socket
 import subprocess
@@ -22,7 +28,7 @@ import threading
 import time
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,11 +39,15 @@ import numpy as np
 from streamlit.proto.Alert_pb2 import Alert
 
 from drafting.errors import UserError
+from drafting.storage.database import Database
 from loadtest.client import AppClient, Page, widget_key
 
 ACTIONS = ("draft offline", "regenerate", "search", "tone", "export Word", "import report")
 FIRST_ROUND = ("draft offline", "regenerate", "export Word", "tone", "import report", "search")
 WEIGHTS = {"draft offline": 3, "regenerate": 3, "search": 3, "tone": 2, "export Word": 2, "import report": 1}
+HISTORY = (
+    "history"  # the seventh action, signed in only: 历史 must list the user's own drafts and no one else's
+)
 PAGE_SWITCH = "page switch"
 MAX_GROWTH = 0.10
 PLACES = "云岭 青溪 白石 金沙 枫桥 松涛 柳营 梅岭 桃源 竹溪 石门 龙泉 凤城 鹤山 雁塔 兰亭 荷塘 杏林 槐安 栖霞 望江 临川 清河".split()
@@ -74,6 +84,23 @@ class AppServer:
 
 
 @dataclass(frozen=True)
+class Account:
+    name: str
+    unit: str
+    password: str
+
+
+@dataclass(frozen=True)
+class Import:
+    """A report a user imported: only `unit` may find it."""
+
+    unit: str
+    report_id: str
+    title: str
+    activity: str  # the phrase only this report contains
+
+
+@dataclass(frozen=True)
 class Export:
     organization: str
     draft_id: str
@@ -87,11 +114,14 @@ class Tally:
     users: int
     timings: dict[str, list[float]] = field(default_factory=dict)
     errors: list[tuple[str, str]] = field(default_factory=list)
-    drafts_shown: set[str] = field(default_factory=set)
+    drafts_shown: dict[str, str] = field(default_factory=dict)  # draft id -> its maker's account ("" if none)
     drafts_not_shown: int = 0
     import_searches: int = 0
     import_searches_found: int = 0
     last_export: Export | None = None
+    imports: list[Import] = field(default_factory=list)
+    isolation_checks: Counter[str] = field(default_factory=Counter)
+    violations: list[str] = field(default_factory=list)
     warmed_up: threading.Event = field(default_factory=threading.Event)
     _warm: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -104,12 +134,32 @@ class Tally:
         with self._lock:
             self.errors.append((action, message))
 
-    def draft(self, draft_id: str | None) -> None:
+    def draft(self, draft_id: str | None, owner: str = "") -> None:
         with self._lock:
             if draft_id is None:
                 self.drafts_not_shown += 1
             else:
-                self.drafts_shown.add(draft_id)
+                self.drafts_shown[draft_id] = owner
+
+    def imported(self, report: Import) -> None:
+        with self._lock:
+            self.imports.append(report)
+
+    def imports_of_other_units(self, unit: str) -> list[Import]:
+        with self._lock:
+            return [i for i in self.imports if i.unit != unit]
+
+    def owners(self, draft_ids: set[str]) -> dict[str, str]:
+        with self._lock:
+            return {d: self.drafts_shown[d] for d in draft_ids if d in self.drafts_shown}
+
+    def isolation_checked(self, what: str) -> None:
+        with self._lock:
+            self.isolation_checks[what] += 1
+
+    def violation(self, message: str) -> None:
+        with self._lock:
+            self.violations.append(message)
 
     def import_search(self, found: bool) -> None:
         with self._lock:
@@ -129,18 +179,30 @@ class Tally:
 
 
 class SimulatedUser:
-    """One person in one browser tab, working until `until` (time.monotonic())."""
+    """One person in one browser tab, working until `until` (time.monotonic()); signed in as `account`
+    when the app has accounts."""
 
     def __init__(
-        self, number: int, url: str, tally: Tally, until: float, seed: int, think: float, timeout: float
+        self,
+        number: int,
+        url: str,
+        tally: Tally,
+        until: float,
+        seed: int,
+        think: float,
+        timeout: float,
+        account: Account | None = None,
     ):
         self.url, self.tally, self.until, self.think, self.timeout = url, tally, until, think, timeout
+        self.account = account
         self.rng = random.Random(seed + number)
         self.organization = f"{PLACES[number % len(PLACES)]}县{UNITS[number % len(UNITS)]}工会"
         self.client = AppClient(url, timeout=timeout)
         self.page_name = "起草"
         self.current_draft: str | None = None  # the draft this session shows on 起草
-        self.imports: list[tuple[str, str]] = []  # report id, the activity only it mentions
+        self.created: set[str] = set()  # every draft this user saw created
+        self.imports: list[Import] = []
+        self.searched_foreign = False
         self.last_query = ""
         self.last_tone = ""
         self.actions: dict[str, Callable[[], None]] = {
@@ -151,12 +213,18 @@ class SimulatedUser:
             "export Word": self.export,
             "import report": self.import_report,
         }
+        self.first_round, self.weights = FIRST_ROUND, WEIGHTS
+        if account is not None:
+            self.actions[HISTORY] = self.history
+            # 历史 before the last search, which gives the other units' users time to import first
+            self.first_round = (*FIRST_ROUND[:-1], HISTORY, FIRST_ROUND[-1])
+            self.weights = {**WEIGHTS, HISTORY: 1}
 
     def run(self) -> None:
         connected = False
         try:
             connected = self._attempt("connect", self._connect)
-            for action in FIRST_ROUND:
+            for action in self.first_round:
                 if not connected or time.monotonic() >= self.until:
                     break
                 connected = self._attempt(action, self.actions[action]) or self._reconnect()
@@ -164,12 +232,12 @@ class SimulatedUser:
             self.tally.user_warm()
         try:
             while connected and time.monotonic() < self.until:
-                action = self.rng.choices(list(WEIGHTS), list(WEIGHTS.values()))[0]
+                action = self.rng.choices(list(self.weights), list(self.weights.values()))[0]
                 connected = self._attempt(action, self.actions[action]) or self._reconnect()
         finally:
             self.client.close()
 
-    # --- the six actions ----------------------------------------------------------------------------------
+    # --- the actions --------------------------------------------------------------------------------------
 
     def draft(self) -> None:
         self._open("起草")
@@ -180,8 +248,9 @@ class SimulatedUser:
         if shown is None or shown == self.current_draft:
             self.tally.draft(None)
             raise AppError("点“生成草稿”后页面上没有新草稿")
-        self.tally.draft(shown)
+        self.tally.draft(shown, self.account.name if self.account else "")
         self.current_draft = shown
+        self.created.add(shown)
 
     def regenerate(self) -> None:
         draft_id = self._draft_open()
@@ -228,21 +297,60 @@ class SimulatedUser:
         page = self._ok(self.client.click("导入"))
         self.tally.timing("import report", time.perf_counter() - started)
         done = [m for m in page.alerts(Alert.SUCCESS) if m.startswith("已导入：")]
-        found = re.search(r"（([^（）]+)）$", done[0]) if done else None
+        found = re.search(r"^已导入：(.*)（([^（）]+)）$", done[0]) if done else None
         if found is None:
             raise AppError("导入后没有“已导入”的提示")
-        self.imports.append((found.group(1), activity))
+        unit = self.account.unit if self.account else ""
+        report = Import(unit, report_id=found.group(2), title=found.group(1), activity=activity)
+        self.imports.append(report)
+        self.tally.imported(report)
 
     def search(self) -> None:
+        """Search for the user's own import (it must be found), another unit's (it must not be; signed in
+        only, and first of all once there is one) or a common topic."""
         self._open("范文库")
-        own = bool(self.imports) and (len(self.imports) == 1 or self.rng.random() < 0.5)
-        report_id, query = self.rng.choice(self.imports) if own else ("", self.rng.choice(QUERIES))
+        foreign = self.tally.imports_of_other_units(self.account.unit) if self.account else []
+        target: Import | None = None
+        if foreign and (not self.searched_foreign or self.rng.random() < 1 / 3):
+            target = self.rng.choice(foreign)
+        elif self.imports and (len(self.imports) == 1 or self.rng.random() < 0.5):
+            target = self.rng.choice(self.imports)
+        query = target.activity if target else self.rng.choice(QUERIES)
         if query == self.last_query:  # an unchanged query would not make the page run
-            report_id, query = "", self.rng.choice([q for q in QUERIES if q != query])
+            target, query = None, self.rng.choice([q for q in QUERIES if q != query])
         self.last_query = query
         page = self._ok(self._timed("search", lambda: self.client.set("检索范文段落", value=query)))
-        if report_id:
-            self.tally.import_search(any(f"（{report_id}，" in caption for caption in page.captions()))
+        found = target is not None and any(f"（{target.report_id}，" in c for c in page.captions())
+        if target in foreign:
+            self.searched_foreign = True
+            self.tally.isolation_checked("search")
+            if found or target.activity in page.text():  # a hit, or the report itself on show
+                self.tally.violation(
+                    f"{self.account.unit}的用户检索到了{target.unit}导入的范文 {target.report_id}"
+                )  # type: ignore[union-attr]
+        elif target is not None:
+            self.tally.import_search(found)
+        if self.account:
+            self._check_report_list(page)
+
+    def history(self) -> None:
+        """历史 lists every draft this user made and none that another user made."""
+        started = time.perf_counter()
+        if self.page_name == "历史":
+            self._ok(self.client.rerun())
+        else:
+            self._open("历史")
+        self.tally.timing(HISTORY, time.perf_counter() - started)
+        listed = set(
+            re.findall(r"，([0-9a-f]+)）", "\n".join(e.text.body for e in self.client.page.elements("text")))
+        )
+        self.tally.isolation_checked("history")
+        me = self.account.name  # type: ignore[union-attr]
+        for draft_id, owner in self.tally.owners(listed).items():
+            if owner != me:
+                self.tally.violation(f"{me} 的“历史”里列出了 {owner} 的草稿 {draft_id}")
+        if missing := self.created - listed:
+            raise AppError(f"“历史”里没有本人的草稿：{'、'.join(sorted(missing))}")
 
     # --- helpers ------------------------------------------------------------------------------------------
 
@@ -267,7 +375,26 @@ class SimulatedUser:
         return self._attempt("connect", self._connect)
 
     def _connect(self) -> None:
-        self._ok(self.client.connect())
+        """Open the tab; signed in, go through the login page unless the session cookie still holds."""
+        page = self._ok(self.client.connect())
+        if self.account is None:
+            return
+        if any(w.WhichOneof("type") == "button" and w.button.label == "登录" for w in page.widgets()):
+            page = self._ok(self.client.login(self.account.name, self.account.password))
+        if f"{self.account.name} · {self.account.unit}" not in page.captions():
+            raise AppError(
+                f"{self.account.name} 没能登录：页面上没有“{self.account.name} · {self.account.unit}”"
+            )
+
+    def _check_report_list(self, page: Page) -> None:
+        """范文库's 阅读范文 list must offer no report another unit imported."""
+        options = page.widget("阅读范文", kind="selectbox").selectbox.options
+        self.tally.isolation_checked("report list")
+        for report in self.tally.imports_of_other_units(self.account.unit):  # type: ignore[union-attr]
+            if any(option.startswith(f"{report.title}（") for option in options):
+                self.tally.violation(
+                    f"{self.account.unit}的“阅读范文”里列出了{report.unit}导入的 {report.title}"
+                )  # type: ignore[union-attr]
 
     def _timed(self, action: str, do: Callable[[], T]) -> T:
         started = time.perf_counter()
@@ -470,10 +597,15 @@ class SoakResult:
     load_after: tuple[float, float, float]
     driver_cpu_seconds: float
     server_exceptions: Counter[str]
+    units: int = 0  # 0: single-user mode, no accounts
+
+    @property
+    def action_names(self) -> tuple[str, ...]:
+        return (*ACTIONS, HISTORY) if self.units else ACTIONS
 
     @property
     def actions(self) -> int:
-        return sum(len(t) for name, t in self.tally.timings.items() if name in ACTIONS)
+        return sum(len(t) for name, t in self.tally.timings.items() if name in self.action_names)
 
     @property
     def growth(self) -> float:
@@ -487,9 +619,11 @@ class SoakResult:
             found.append(f"出现 {len(self.tally.errors)} 个错误")
         if self.drafts_lost:
             found.append(f"丢失 {self.drafts_lost} 份草稿")
+        if self.tally.violations:
+            found.append(f"出现 {len(self.tally.violations)} 处单位之间的隔离问题")
         if self.growth > MAX_GROWTH:
             found.append(f"服务器内存增长 {self.growth:.1%}，超过 {MAX_GROWTH:.0%}")
-        if missing := [a for a in ACTIONS if not self.tally.timings.get(a)]:
+        if missing := [a for a in self.action_names if not self.tally.timings.get(a)]:
             found.append(f"这些操作一次也没有完成：{'、'.join(missing)}")
         return found
 
@@ -517,6 +651,15 @@ class SoakResult:
         for line, count in self.server_exceptions.most_common(8):
             out.append(f"  {count}× {line[:300]}")
         out.append(f"drafts lost: {self.drafts_lost} (of {len(self.tally.drafts_shown)} created)")
+        if self.units:
+            checks = self.tally.isolation_checks
+            out.append(f"accounts: {self.users} users in {self.units} units")
+            out.append(
+                f"isolation violations: {len(self.tally.violations)} ({checks['search']} searches for another "
+                f"unit's report, {checks['report list']} report lists, {checks['history']} 历史 pages checked)"
+            )
+            for message, count in Counter(self.tally.violations).most_common(8):
+                out.append(f"  {count}× {message[:300]}")
         out.append(
             f"server RSS: start {_mb(self.rss_start)} MB, end {_mb(self.rss_end)} MB ({self.growth:+.1%}), "
             f"peak {_mb(self.rss_peak)} MB (just started, before any session: {_mb(self.rss_idle)} MB)"
@@ -538,13 +681,49 @@ def _load(figures: tuple[float, float, float]) -> str:
     return "/".join(f"{f:.1f}" for f in figures)
 
 
-def stored_drafts(data_dir: Path) -> set[str]:
-    """The ids in the drafts database the app used (single-user mode: all drafts are the local user's)."""
-    from drafting.service import DraftingService
+@contextmanager
+def app_database(data_dir: Path) -> Iterator[Database]:
+    """The database the app in `data_dir` uses (SQLite there, as `clean_environment` leaves it)."""
+    from drafting.maintenance.database import open_database_safely
     from drafting.settings import Settings
 
-    settings = Settings(_env_file=None, data_dir=data_dir, database_url="")  # type: ignore[call-arg]
-    return {row.id for row in DraftingService(settings).list_drafts()}
+    database = open_database_safely(Settings(_env_file=None, data_dir=data_dir, database_url=""))  # type: ignore[call-arg]
+    try:
+        yield database
+    finally:
+        database.close()
+
+
+def accounts(users: int) -> list[Account]:
+    """One account per session, spread over users/2 units (two colleagues each), none an administrator:
+    an administrator sees every unit's drafts, which would hide a breach."""
+    units = max(1, users // 2)
+    password = secrets.token_urlsafe(12)
+    return [Account(f"soak{n + 1:02d}", f"压力测试单位{n % units + 1:02d}", password) for n in range(users)]
+
+
+def create_accounts(data_dir: Path, made: Sequence[Account]) -> None:
+    """Create the accounts before the server starts, hashed with argon2 at its cheapest (the first sign-in
+    rehashes each with the server's own cost, as for any account made with older settings)."""
+    from argon2 import PasswordHasher
+
+    from drafting.accounts import Passwords, Users
+
+    with app_database(data_dir) as database:
+        users = Users(database, Passwords(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)))
+        for account in made:
+            users.create_user(account.name, account.unit, account.password)
+
+
+def stored_drafts(data_dir: Path) -> dict[str, str]:
+    """Every draft in the app's database and its owner's account ("" for single-user drafts), read as an
+    administrator so that no owner's drafts are left out."""
+    from drafting.storage import DraftRepository
+    from drafting.storage.actor import CONSOLE
+    from drafting.writing.draft import Draft
+
+    with app_database(data_dir) as database:
+        return {row.id: row.owner or "" for row in DraftRepository(database, Draft).list(CONSOLE)}
 
 
 def run_soak(
@@ -555,8 +734,12 @@ def run_soak(
     seed: int = 8,
     think: float = 1.0,
     timeout: float = 180.0,
+    signed_in: Sequence[Account] = (),
 ) -> SoakResult:
-    """`users` simulated users on a running app for `seconds`; `data_dir` is the app's data folder."""
+    """`users` simulated users on a running app for `seconds`; `data_dir` is the app's data folder. With
+    `signed_in` (one account per user) each user signs in first."""
+    if signed_in and len(signed_in) != users:
+        raise ValueError(f"{users} users need {users} accounts, not {len(signed_in)}")
     tally = Tally(users)
     memory = PeakMemory(server.pid)
     load_before, rss_idle, driver_cpu = os.getloadavg(), memory.now(), time.process_time()
@@ -564,7 +747,10 @@ def run_soak(
     until = started + seconds
     threads = [
         threading.Thread(
-            target=SimulatedUser(n, server.url, tally, until, seed, think, timeout).run, name=f"soak-user-{n}"
+            target=SimulatedUser(
+                n, server.url, tally, until, seed, think, timeout, signed_in[n] if signed_in else None
+            ).run,
+            name=f"soak-user-{n}",
         )
         for n in range(users)
     ]
@@ -575,11 +761,15 @@ def run_soak(
     for thread in threads:
         thread.join()
     rss_end, load_after = memory.now(), os.getloadavg()
+    stored = stored_drafts(data_dir)
+    for draft_id, maker in tally.drafts_shown.items():
+        if signed_in and draft_id in stored and stored[draft_id] != maker:
+            tally.violation(f"{maker} 生成的草稿 {draft_id} 存在了 {stored[draft_id] or '无主'} 名下")
     return SoakResult(
         users=users,
         seconds=seconds,
         tally=tally,
-        drafts_lost=tally.drafts_not_shown + len(tally.drafts_shown - stored_drafts(data_dir)),
+        drafts_lost=tally.drafts_not_shown + len(tally.drafts_shown.keys() - stored.keys()),
         warm_up_seconds=warm_up,
         rss_idle=rss_idle,
         rss_start=rss_start,
@@ -589,21 +779,29 @@ def run_soak(
         load_after=load_after,
         driver_cpu_seconds=time.process_time() - driver_cpu,
         server_exceptions=logged_exceptions(server.log),
+        units=len({a.unit for a in signed_in}),
     )
 
 
-def soak(app: Path, seconds: float, users: int) -> SoakResult:
-    """The whole soak in a scratch folder: index the bundled corpus, serve the app, run the users. The folder
-    (server log, data) is deleted after a pass and kept after a failure, to find out what went wrong."""
+def soak(app: Path, seconds: float, users: int, with_accounts: bool = False) -> SoakResult:
+    """The whole soak in a scratch folder: index the bundled corpus, (create the accounts,) serve the app,
+    run the users. The folder (server log, data) is deleted after a pass and kept after a failure, to find
+    out what went wrong."""
     workdir = Path(tempfile.mkdtemp(prefix="drafting-soak-"))
     data_dir = workdir / "data"
     result = None
     try:
         print("正在为压力测试建立范文索引（新的数据目录，需要几分钟）…", flush=True)
         build_index(data_dir, workdir)
+        made = accounts(users) if with_accounts else []
+        if made:
+            create_accounts(data_dir, made)
+            print(
+                f"已创建 {users} 个账户（{len({a.unit for a in made})} 个单位），每个会话先登录。", flush=True
+            )
         with serve_app(app, data_dir, workdir) as server:
             print(f"应用已在 {server.url} 启动；{users} 个会话运行 {seconds / 60:.1f} 分钟…", flush=True)
-            result = run_soak(server, data_dir, seconds, users)
+            result = run_soak(server, data_dir, seconds, users, signed_in=made)
         return result
     finally:
         if result is None or result.problems:

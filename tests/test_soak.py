@@ -1,5 +1,6 @@
 """A short soak: real websocket sessions (loadtest.client) on `streamlit run app.py` doing every action, with
-no error and no lost draft; the exported Word file and a search for an imported report are checked by content."""
+no error and no lost draft; the exported Word file and a search for an imported report are checked by content.
+Signed in, units must stay apart under load."""
 
 import io
 import shutil
@@ -8,7 +9,7 @@ import docx
 import pytest
 
 from loadtest.client import AppClient
-from loadtest.soak import ACTIONS, run_soak, serve_app
+from loadtest.soak import ACTIONS, HISTORY, accounts, create_accounts, run_soak, serve_app
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.server
@@ -31,6 +32,32 @@ def test_short_soak_runs_every_action_without_errors_or_lost_drafts(built_librar
     document = docx.Document(io.BytesIO(export.data))
     assert any(export.organization in paragraph.text for paragraph in document.paragraphs)
     assert 0 < result.rss_start <= result.rss_peak
+
+
+def test_signed_in_soak_keeps_units_apart_without_errors_or_lost_drafts(built_library, tmp_path):
+    """Four users in two units, each signed in: every action runs (历史 too), and no user finds another unit's
+    imported report, sees another user's draft in 历史, or has a draft stored under someone else."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(built_library.settings.data_dir, data_dir)
+    made = accounts(4)
+    assert len({a.unit for a in made}) == 2
+    create_accounts(data_dir, made)
+    with serve_app(ROOT / "app.py", data_dir, tmp_path) as server:
+        with AppClient(server.url) as client:  # nobody gets in without signing in
+            assert client.page.widget("登录", kind="button")
+            assert not [w for w in client.page.widgets() if w.WhichOneof("type") == "radio"]
+        result = run_soak(server, data_dir, seconds=60, users=4, signed_in=made)
+
+    report = "\n".join(result.lines())
+    assert "accounts: 4 users in 2 units" in result.lines(), report
+    assert [a for a in (*ACTIONS, HISTORY) if not result.tally.timings.get(a)] == [], report
+    assert result.tally.errors == [], report
+    assert result.tally.drafts_shown and result.drafts_lost == 0, report
+    assert set(result.tally.drafts_shown.values()) == {a.name for a in made}, report
+    assert result.tally.violations == [], report
+    checks = result.tally.isolation_checks
+    assert checks["search"] >= 1 and checks["report list"] >= 1 and checks["history"] >= 4, report
+    assert result.tally.import_searches_found >= 1, report
 
 
 def test_client_sends_its_cookies_with_the_websocket_handshake(tmp_path):
