@@ -226,14 +226,15 @@ def test_report_files_are_checked_and_set_right(settings, capsys):
     assert found["index"]["problems"] == ["范文文件有问题，无法核对索引"]
 
     assert doctor(settings, "--repair") == 0
-    assert sorted(
-        p.name for p in folder.iterdir() if not p.name.startswith("user-0000000000.md.damaged-")
-    ) == [
+    # the readable report moved into the database; the old folder is kept, renamed, with what was set aside
+    assert [r.meta.id for r in Library(settings).corpus.reports()] == ["seed90-01", "user-abcdef0123"]
+    kept = folder.with_name("user_corpus.imported")
+    assert not folder.exists()
+    assert sorted(p.name for p in kept.iterdir() if not p.name.startswith("user-0000000000.md.damaged-")) == [
         "user-2222222222.part",  # may still be renamed by a running import: left alone
         "user-abcdef0123.md",
     ]
-    assert len(list(folder.glob("user-0000000000.md.damaged-*"))) == 1
-    assert [r.meta.id for r in Library(settings).corpus.reports()] == ["seed90-01", "user-abcdef0123"]
+    assert len(list(kept.glob("user-0000000000.md.damaged-*"))) == 1
     assert Library(settings).check().complete
 
 
