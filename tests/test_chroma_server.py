@@ -8,7 +8,7 @@ import pytest
 
 from drafting.corpus.reports import read_bundled
 from drafting.retrieval.index import SectionIndex
-from drafting.retrieval.search import Searcher
+from drafting.retrieval.search import Searcher, keyword_dir
 from drafting.settings import load_settings
 from tests.conftest import ROOT, free_port, serving
 
@@ -33,7 +33,7 @@ def test_index_and_search_through_a_chroma_server(chroma_server, tmp_path, monke
     reports = [r for r in read_bundled(ROOT / "examples_corpus") if r.meta.id in ("seed000-08", "seed003-01")]
     first = index.sync(reports)
     assert first.added > 0 and index.sync(reports).added == 0
-    searcher = Searcher(index)
+    searcher = Searcher(index, keyword_dir(index.settings))
     hits = searcher.search("师德师风", k=3)
     assert hits[0].report == "seed003-01"
     problems = searcher.search("工会经费上缴不及时", k=2, part="problems")

@@ -8,7 +8,7 @@ from pydantic import SecretStr
 from drafting.corpus.reports import read_bundled
 from drafting.models.factory import embedder_slug
 from drafting.retrieval.index import SectionIndex
-from drafting.retrieval.search import Searcher
+from drafting.retrieval.search import Searcher, keyword_dir
 from drafting.settings import load_settings
 from tests.conftest import ROOT, free_port, serving
 
@@ -32,6 +32,6 @@ def test_index_and_search_with_an_embeddings_endpoint(tmp_path, allow_model_requ
             r for r in read_bundled(ROOT / "examples_corpus") if r.meta.id in ("seed000-08", "seed003-01")
         ]
         assert index.sync(reports).added > 0
-        hits = Searcher(index).search("师德师风", k=3, mode="dense")
+        hits = Searcher(index, keyword_dir(index.settings)).search("师德师风", k=3, mode="dense")
     assert hits and hits[0].report == "seed003-01"
     assert index.collection.name == "sections-oa-multilingual-e5-small"
