@@ -106,13 +106,12 @@ class DraftingService:
 
     @cached_property
     def database(self) -> "Database":
-        if "library" in self.__dict__:  # one connection pool per process: the app's library holds it
-            return self.library.database
-        from drafting.maintenance.database import open_database_safely
+        from drafting.maintenance.database import database_url, open_database_safely
 
-        return open_database_safely(
-            self.base_settings
-        )  # imports an old drafts.sqlite3; damage names the doctor
+        library = self.__dict__.get("library")
+        if library is not None and database_url(library.settings) == database_url(self.base_settings):
+            return library.database  # one connection pool per process: the app's library holds it
+        return open_database_safely(self.base_settings)  # imports an old drafts.sqlite3; names the doctor
 
     @cached_property
     def drafts(self) -> "DraftRepository[Draft]":
@@ -380,9 +379,7 @@ class DraftingService:
 
     def publish_report(self, report_id: str, published: bool = True) -> None:
         """Share a unit's report with every unit (administrators only); search sees it at once."""
-        from drafting.storage import ReportRepository
-
-        ReportRepository(self.database).publish(report_id, self.actor, published)
+        self.library.corpus.store.publish(report_id, self.actor, published)
 
     def is_published(self, report_id: str) -> bool:
         return report_id in self.library.corpus.store.published_ids()
