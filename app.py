@@ -666,7 +666,7 @@ def page_settings(service: DraftingService) -> None:
     settings = service.settings
     if settings.llm_configured:
         st.success(
-            f"当前模型接口：{escape_markdown(endpoint_host(settings))} · "
+            f"当前模型接口：{escape_markdown(settings.llm_base_url or 'OpenAI')} · "
             f"模型 {escape_markdown(settings.llm_model)}（密钥不显示）"
         )
     else:
