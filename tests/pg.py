@@ -25,7 +25,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from drafting.accounts import Passwords, Sessions, Users
-from drafting.storage import Actor, Database
+from drafting.storage import Actor, Database, open_database
 
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 _database_numbers = itertools.count(1)
@@ -126,6 +126,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'drafting.sqlite3'}"
     server_url: str = request.getfixturevalue("postgres_url")
     return _create_database(server_url, f"drafting_test_{next(_database_numbers)}")
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    """The database at `database_url`, migrated, closed after the test."""
+    database = open_database(database_url)
+    yield database
+    database.close()
 
 
 # Accounts for the storage tests: real users in real units, signed in the way the app signs them in.

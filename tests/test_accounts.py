@@ -2,7 +2,7 @@
 
 import hashlib
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -12,7 +12,7 @@ from sqlalchemy import inspect, select
 from drafting.accounts import Passwords, QuotaExceeded, Quotas, Sessions, Users
 from drafting.accounts.sessions import LOCK_MINUTES, MAX_FAILURES, WRONG_CREDENTIALS
 from drafting.errors import UserError
-from drafting.storage import Actor, Database, PermissionDenied, open_database
+from drafting.storage import Actor, Database, PermissionDenied
 from drafting.storage.audit import audit_log
 from drafting.storage.models import LoginSession, User
 
@@ -29,13 +29,6 @@ class Clock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = open_database(database_url)
-    yield database
-    database.close()
 
 
 @pytest.fixture

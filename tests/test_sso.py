@@ -1,7 +1,6 @@
 """Single sign-on onto existing accounts, without a browser: which claims name which account, who is refused,
 what is audited, and that a provider sign-in opens one ordinary session (test_browser_sso has the real flow)."""
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -18,19 +17,12 @@ from drafting.accounts.sso import (
     sign_in_with_sso,
 )
 from drafting.errors import UserError
-from drafting.storage import Actor, Database, open_database
+from drafting.storage import Actor, Database
 from drafting.storage.audit import audit_log
 from drafting.storage.models import LoginSession, User
 from tests.test_accounts import PASSWORD, Clock
 
 ADMIN = Actor(None, None, True, "审计")  # reads the audit log
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = open_database(database_url)
-    yield database
-    database.close()
 
 
 @pytest.fixture

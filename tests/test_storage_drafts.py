@@ -3,14 +3,14 @@ silently overwrite each other."""
 
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 
 import pytest
 from pydantic import BaseModel, Field
 
 from drafting.errors import UserError
-from drafting.storage import Actor, ConflictError, Database, DraftRepository, PermissionDenied, open_database
+from drafting.storage import Actor, ConflictError, Database, DraftRepository, PermissionDenied
 from drafting.storage.audit import audit_log
 
 SignIn = Callable[..., Actor]  # the sign_in fixture of tests/pg.py
@@ -29,13 +29,6 @@ class SampleDraft(BaseModel):
     title: str
     sections: list[Section] = []
     created_at: str = Field(default_factory=lambda: datetime.now().isoformat(timespec="seconds"))
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = open_database(database_url)
-    yield database
-    database.close()
 
 
 @pytest.fixture

@@ -1,24 +1,17 @@
 """Imported example reports, on SQLite and PostgreSQL: a unit's reports stay in the unit until an admin publishes."""
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
 from drafting.errors import UserError
-from drafting.storage import Actor, Database, PermissionDenied, ReportRepository, open_database
+from drafting.storage import Actor, Database, PermissionDenied, ReportRepository
 from drafting.storage.audit import audit_log
 
 BODY = "一、主要工作\n\n全年组织职工培训 12 场。\n\n二、明年计划\n\n继续开展技能竞赛。"
 
 SignIn = Callable[..., Actor]  # the sign_in fixture of tests/pg.py
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = open_database(database_url)
-    yield database
-    database.close()
 
 
 @pytest.fixture

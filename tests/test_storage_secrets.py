@@ -1,7 +1,7 @@
 """The endpoint settings: the API key encrypted at rest, only ever handed out with the URL it was saved for."""
 
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from drafting.errors import UserError
 from drafting.settings import load_settings
-from drafting.storage import Actor, Database, PermissionDenied, SecretBox, SettingsRepository, open_database
+from drafting.storage import Actor, Database, PermissionDenied, SecretBox, SettingsRepository
 from drafting.storage.audit import audit_log
 from drafting.storage.models import AuditEntry, SettingRow
 from drafting.storage.secrets import SECRET_KEY_ENV, UnreadableSecret
@@ -20,13 +20,6 @@ OFFICIAL = "https://api.deepseek.com/v1"
 ELSEWHERE = "https://collector.example.net/v1"
 
 SignIn = Callable[..., Actor]  # the sign_in fixture of tests/pg.py
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = open_database(database_url)
-    yield database
-    database.close()
 
 
 @pytest.fixture
