@@ -123,3 +123,18 @@ def llama_server() -> Iterator[str]:
                "--port", str(port), "--n_ctx", "8192", "--model_alias", "smollm2"]  # fmt: skip
     with serving(command, f"http://127.0.0.1:{port}/v1/models", "llama.cpp server", timeout=120):
         yield f"http://127.0.0.1:{port}/v1"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[pytest.TestReport]:
+    """A real-browser test that fails prints what the page showed then, so a failure seen only in CI
+    can be read from CI's output."""
+    report = yield
+    page = getattr(item, "funcargs", {}).get("page") if report.when == "call" and report.failed else None
+    if page is not None and hasattr(page, "get_by_test_id"):
+        try:
+            text = page.get_by_test_id("stMain").inner_text(timeout=5_000)
+        except Exception as error:  # noqa: BLE001 - the page may be gone; the failure itself is what matters
+            text = f"(the page could not be read: {error})"
+        report.sections.append(("page shown at the failure", text[-4_000:]))
+    return report

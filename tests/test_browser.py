@@ -336,6 +336,9 @@ def test_section_editor_stays_open_after_saving(page):
     page.locator("details").filter(has=editor).locator("summary").click()
     expect(editor).to_be_visible()
     editor.fill("2025年，北湖区自来水公司工会团结带领广大职工，较好完成了全年各项任务。")
+    rerun_after(
+        page, editor.blur
+    )  # the text reaches the app (the first rerun after drafting) before the save
     page.locator(f".st-key-save_{draft_id}_opening button").click()
     # the save runs the script twice (st.rerun); only the second shows the saved text as the section's body
     expect(page.locator("p").filter(has_text="较好完成了全年各项任务")).to_have_count(1, timeout=WAIT_MS)
