@@ -102,16 +102,23 @@ def app_cold_start(settings: Settings) -> float:
     Library(settings).ensure_built()
     code = (
         "import time; started = time.perf_counter()\n"
+        "from streamlit import config\n"
         "from streamlit.testing.v1 import AppTest\n"
+        # as ./run.sh serves it: single-user mode only answers on loopback
+        "config.set_option('server.address', '127.0.0.1')\n"
         f"app = AppTest.from_file({str(APP)!r}, default_timeout=120).run()\n"
-        "assert not app.exception and app.header[0].value == '起草'\n"
-        "print(time.perf_counter() - started)\n"
+        "shown = [e.value for e in (*app.exception, *app.error)] or [h.value for h in app.header[:1]]\n"
+        "print(time.perf_counter() - started if shown == ['起草'] else f'首页显示的是：{shown}')\n"
     )
     env = {**os.environ, "DRAFTING_DATA_DIR": str(settings.data_dir)}
     result = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300, check=True
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300
     )
-    return float(result.stdout.strip().splitlines()[-1])
+    last = (result.stdout.strip() or result.stderr.strip() or "没有输出").splitlines()[-1]
+    try:
+        return float(last)
+    except ValueError:
+        raise UserError(f"测量应用冷启动时首页没有正常打开：{last}") from None
 
 
 def run_benchmark(settings: Settings, synthetic_sections: int = 10000) -> None:

@@ -73,3 +73,12 @@ def test_cli_empty_query_is_a_chinese_error(built_library, monkeypatch, capsys):
 @pytest.mark.parametrize("query", ["", "   "])
 def test_empty_query_returns_nothing(built_library, query):
     assert built_library.searcher.search(query) == []
+
+
+def test_bench_cold_start_renders_the_first_page_as_run_sh_serves_it(built_library):
+    """The cold-start figure comes from a fresh process that really shows 起草 (single-user mode answers
+    on loopback only, so the measuring process must serve as ./run.sh does)."""
+    from drafting.bench import app_cold_start
+
+    seconds = app_cold_start(built_library.settings)
+    assert 0 < seconds < 120
