@@ -311,6 +311,7 @@ def test_export_needs_confirmation_after_an_invented_number(page, tmp_path):
     page.locator("details").filter(has=editor).locator("summary").click()
     text = editor.locator("textarea")
     text.fill(text.input_value() + "全年新建职工书屋99间。")
+    rerun_after(page, text.blur)
     page.locator(f".st-key-save_{draft_id}_opening button").click()
     expect(page.get_by_text("标红的内容在要点中找不到依据，请核对后编辑或重新生成本节：99")).to_be_visible(
         timeout=WAIT_MS
