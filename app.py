@@ -967,6 +967,9 @@ def _account_sidebar(service: DraftingService) -> None:
         Sessions(service.database).logout(st.session_state.pop("session_token", ""))
         st.session_state.clear()
         _set_cookie("")
+        if _sso_configured() and st.user.is_logged_in:
+            st.logout()  # the browser goes on to the provider's end_session_endpoint when it offers one
+            st.stop()  # a rerun now would cancel that navigation
         st.rerun()
     with st.sidebar.expander("修改密码"), st.form("change_password", clear_on_submit=True):
         old = st.text_input("原密码", type="password")

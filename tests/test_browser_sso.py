@@ -5,6 +5,7 @@ provider's own form and back. An account that exists here reaches the app as its
 refused with a message; signing out here is not undone by the identity the provider left in the browser.
 """
 
+import re
 import secrets
 import sys
 from collections.abc import Iterator
@@ -118,8 +119,13 @@ def test_an_account_holder_signs_in_through_the_provider(browser, app):
         settled(page)
 
         page.get_by_test_id("stSidebar").get_by_role("button", name="退出登录").click()
+        # signing out here signs out at the provider too (its end_session_endpoint, with the ID token)
+        expect(page).to_have_url(re.compile(r"/oauth2/end_session\?.*id_token_hint="), timeout=WAIT_MS)
+        page.get_by_role("button", name="End session").click()
         expect_login_page(page)
-        page.reload()  # the provider's identity is still in the browser: it must not sign her in again
+        assert not [c["name"] for c in page.context.cookies() if c["name"].startswith("_streamlit_user")]
+        assert session_cookie(page) == ""
+        page.reload()
         expect_login_page(page)
         screenshot(page, "sso-3-signed-out")
 
