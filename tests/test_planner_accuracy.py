@@ -10,10 +10,10 @@ from drafting.settings import Settings, bundled_corpus_dir
 from drafting.writing.planner_accuracy import load_bullets, measure_planner, planner_summary_line
 from drafting.writing.themes import keyword_theme, load_themes
 
-# Measured when the set was labelled and themes.yaml tuned (94 of 112 in both modes); the margin
-# allows two bullets to move, so a keyword change that costs more than that fails here.
-KEYWORDS_FLOOR = 0.82
-EMBEDDER_FLOOR = 0.82
+# Measured after themes.yaml was tuned on the tuning split (104 of 112 with keywords alone, 102 with the
+# embedder); the margin allows two bullets to move, so a keyword change that costs more fails here.
+KEYWORDS_FLOOR = 0.91
+EMBEDDER_FLOOR = 0.89
 CORPUS_THEMES = ("ideology", "democracy", "care", "competition", "women", "culture", "safety", "self")
 
 
