@@ -25,7 +25,6 @@ from drafting.writing.outline import Outline, PlannedSection
 from drafting.writing.pipeline import Event
 
 if TYPE_CHECKING:
-    from drafting.accounts.sso import ProviderSignIns
     from drafting.storage import Database
 
 st.set_page_config(page_title="工会总结起草", page_icon="📝", layout="wide")
@@ -840,13 +839,6 @@ def _sso_configured() -> bool:
     return bool(_secrets().get("auth"))
 
 
-@st.cache_resource(show_spinner=False)
-def _provider_sign_ins() -> "ProviderSignIns":
-    from drafting.accounts.sso import ProviderSignIns
-
-    return ProviderSignIns()
-
-
 def _provider_sign_in(database: "Database") -> tuple[Actor, str] | None:
     """The account and a new session for a fresh sign-in at the identity provider, or None.
 
@@ -854,10 +846,11 @@ def _provider_sign_in(database: "Database") -> tuple[Actor, str] | None:
     """
     if not _sso_configured():
         return None
+    from drafting.accounts.sso import ProviderSignIns, sign_in_with_sso
+
     claims = st.user.to_dict()
-    if not claims.get("is_logged_in") or not _provider_sign_ins().first_use(claims):
+    if not claims.get("is_logged_in") or not ProviderSignIns(database).first_use(claims):
         return None
-    from drafting.accounts.sso import sign_in_with_sso
 
     try:
         return sign_in_with_sso(database, claims)

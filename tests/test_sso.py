@@ -19,7 +19,8 @@ from drafting.accounts.sso import (
 from drafting.errors import UserError
 from drafting.storage import Actor, Database
 from drafting.storage.audit import audit_log
-from drafting.storage.models import LoginSession, User
+from drafting.storage.database import open_database
+from drafting.storage.models import LoginSession, ProviderSignIn, User
 from tests.test_accounts import PASSWORD, Clock
 
 ADMIN = Actor(None, None, True, "审计")  # reads the audit log
@@ -123,18 +124,29 @@ def identity(clock: Clock, age: timedelta = timedelta(0), **values: object) -> d
     return {"iss": "http://idp.test", "sub": "u-1", "iat": issued, "nonce": "n-1", **values}
 
 
-def test_a_provider_sign_in_is_used_once():
+def test_a_provider_sign_in_is_used_once(db: Database):
     clock = Clock()
-    sign_ins = ProviderSignIns(clock)
+    sign_ins = ProviderSignIns(db, clock)
     assert sign_ins.first_use(identity(clock))
     assert not sign_ins.first_use(identity(clock)), "a sign-out here is not undone by the provider's cookie"
     assert sign_ins.first_use(identity(clock, nonce="n-2")), "signing in at the provider again works"
     assert sign_ins.first_use(identity(clock, sub="u-2")), "another person at the same moment"
 
 
-def test_a_stale_or_undated_provider_sign_in_opens_nothing():
+def test_a_provider_sign_in_opens_one_session_across_app_processes(db: Database, database_url: str):
+    """Each app process has its own objects and connections; what was used is in the shared database."""
     clock = Clock()
-    sign_ins = ProviderSignIns(clock)
+    other_process = open_database(database_url)
+    try:
+        assert ProviderSignIns(db, clock).first_use(identity(clock))
+        assert not ProviderSignIns(other_process, clock).first_use(identity(clock))
+    finally:
+        other_process.close()
+
+
+def test_a_stale_or_undated_provider_sign_in_opens_nothing(db: Database):
+    clock = Clock()
+    sign_ins = ProviderSignIns(db, clock)
     assert not sign_ins.first_use(identity(clock, FRESH_FOR + timedelta(seconds=1)))
     assert not sign_ins.first_use(identity(clock, -(CLOCK_SKEW + timedelta(seconds=1))))
     assert not sign_ins.first_use({"iss": "http://idp.test", "sub": "u-1", "nonce": "n-1"})
@@ -143,11 +155,13 @@ def test_a_stale_or_undated_provider_sign_in_opens_nothing():
     assert sign_ins.first_use(identity(clock, FRESH_FOR - timedelta(seconds=1)))
 
 
-def test_used_sign_ins_are_forgotten_once_stale_and_stay_refused():
+def test_used_sign_ins_are_forgotten_once_stale_and_stay_refused(db: Database):
     clock = Clock()
-    sign_ins = ProviderSignIns(clock)
+    sign_ins = ProviderSignIns(db, clock)
     used = identity(clock)
     assert sign_ins.first_use(used)
     clock.advance(seconds=FRESH_FOR.total_seconds() + 1)
     assert sign_ins.first_use(identity(clock, nonce="n-9"))  # prunes the old entry
+    with db.reading() as session:
+        assert session.scalar(select(func.count()).select_from(ProviderSignIn)) == 1
     assert not sign_ins.first_use(used), "now refused for being stale"

@@ -7,12 +7,12 @@ disabled account stays shut. A sign-in opens an ordinary session (same idle time
 a password sign-in), so signing out, disabling an account and expiry work the same for both.
 """
 
-import threading
+import hashlib
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from drafting.accounts.names import normal_form
@@ -21,7 +21,7 @@ from drafting.errors import UserError
 from drafting.storage.actor import Actor
 from drafting.storage.audit import record
 from drafting.storage.database import Database
-from drafting.storage.models import Unit, User, utc_now
+from drafting.storage.models import ProviderSignIn, Unit, User, utc_now
 
 SSO_LOGIN = "登录（统一身份认证）"
 # How long after signing in at the provider that sign-in may open a session here.
@@ -84,16 +84,15 @@ def _attempt(session: Session, name: str, now: datetime) -> tuple[Actor, str] | 
 class ProviderSignIns:
     """Lets each sign-in at the provider open one session here, and only while it is fresh.
 
-    The web framework keeps the provider's identity in its own cookie for weeks. Without this, signing
-    out here (or a session that expired or was ended by an administrator) would be undone by that
-    cookie at the next page view. A sign-in is told apart by its ID token (issuer, subject, issue time,
-    nonce). The memory is per process; FRESH_FOR bounds what a restart forgets.
+    The web framework keeps the provider's identity in its own cookie for weeks. Without this, a session
+    that expired or was ended by an administrator would be reopened by that cookie at the next page
+    view. A sign-in is told apart by its ID token (issuer, subject, issue time, nonce). The used ones
+    are kept in the database, so one sign-in opens one session across all the app's processes.
     """
 
-    def __init__(self, clock: Callable[[], datetime] = utc_now):
+    def __init__(self, db: Database, clock: Callable[[], datetime] = utc_now):
+        self.db = db
         self.clock = clock
-        self._used: dict[tuple[str, ...], datetime] = {}
-        self._lock = threading.Lock()
 
     def first_use(self, claims: Mapping[str, Any]) -> bool:
         """True once for a fresh sign-in; False for a used, stale or undated one."""
@@ -106,10 +105,13 @@ class ProviderSignIns:
             return False
         if not now - FRESH_FOR <= issued_at <= now + CLOCK_SKEW:
             return False
-        key = tuple(str(claims.get(field, "")) for field in ("iss", "sub", "iat", "nonce"))
-        with self._lock:
-            self._used = {seen: at for seen, at in self._used.items() if at >= now - FRESH_FOR}
-            if key in self._used:
-                return False
-            self._used[key] = issued_at
-        return True
+        key = "\x1f".join(str(claims.get(field, "")) for field in ("iss", "sub", "iat", "nonce"))
+        with self.db.transaction() as session:
+            session.execute(delete(ProviderSignIn).where(ProviderSignIn.issued_at < now - FRESH_FOR))
+            inserted = session.scalar(
+                self.db.insert(ProviderSignIn)
+                .values(key_hash=hashlib.sha256(key.encode()).hexdigest(), issued_at=issued_at)
+                .on_conflict_do_nothing()
+                .returning(ProviderSignIn.key_hash)
+            )
+        return inserted is not None

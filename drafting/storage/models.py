@@ -96,6 +96,15 @@ class LoginSession(Base):
     last_seen: Mapped[datetime]
 
 
+class ProviderSignIn(Base):
+    """A sign-in at the identity provider that has already opened a session here (accounts/sso.py)."""
+
+    __tablename__ = "provider_sign_ins"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    issued_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class DraftRow(Base):
     __tablename__ = "drafts"
 
