@@ -521,8 +521,13 @@ def page_library(service: DraftingService) -> None:
         type=["docx", "pdf", "doc", "wps", "txt", "md"],
     )
     if upload and st.button("导入"):
-        with st.spinner("正在导入并建立索引…"):
-            report = service.import_upload(upload.name, upload.getvalue())  # UserError is shown by main()
+        bar = st.progress(0.0, text="正在读取文件…")
+
+        def indexed(done: int, total: int) -> None:
+            bar.progress(done / total if total else 1.0, text=f"正在建立索引：{done}/{total} 段")
+
+        report = service.import_upload(upload.name, upload.getvalue(), indexed)  # UserError: shown by main()
+        bar.progress(1.0, text="已建立索引")
         st.success(f"已导入：{escape_markdown(report.meta.title)}（{report.meta.id}）")
 
 

@@ -349,9 +349,9 @@ class DraftingService:
 
     # --- the report library ------------------------------------------------------------------------------------
 
-    def import_upload(self, name: str, data: bytes) -> "Report":
+    def import_upload(self, name: str, data: bytes, progress: "Progress | None" = None) -> "Report":
         """Store and index a report for the user's unit (private to it until an admin publishes it)."""
-        return self.library.add_upload(name, data, self.actor)
+        return self.library.add_upload(name, data, self.actor, progress)
 
     def import_file(self, path: Path, progress: "Progress | None" = None) -> "Report":
         return self.library.add(path, self.actor, progress)

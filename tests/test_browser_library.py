@@ -122,6 +122,7 @@ def import_file(page: "Page", path: Path) -> tuple[str, str]:
     settled(page)
     message = shown(outcome.inner_text())
     assert message.startswith("已导入："), message
+    expect(page.get_by_test_id("stProgress")).to_contain_text("已建立索引")  # a bar, not a bare spinner
     return re.search(r"（(user-[0-9a-f]{10})）$", message).group(1), message
 
 
