@@ -179,7 +179,17 @@ class DraftingService:
         else:
             outline = self.plan(facts)
 
+        counted = 0
+
+        def count_usage(draft: Draft) -> None:
+            """Count the tokens used so far: a draft stopped halfway (the user clicked away) still counts."""
+            nonlocal counted
+            if draft.usage.total > counted:
+                self.quotas.record_usage(self.actor, draft.usage.total - counted)
+                counted = draft.usage.total
+
         def save(draft: Draft) -> None:
+            count_usage(draft)
             self.save(draft)
             if on_saved:
                 on_saved(draft)
@@ -190,7 +200,7 @@ class DraftingService:
                 closing(pipeline.writer, pipeline.write(outline, facts, emit, saves, warnings))
             )
             saves.finish(draft)  # DraftNotSaved while the database is away (the usage goes unrecorded)
-            self.quotas.record_usage(self.actor, draft.usage.total)
+            count_usage(draft)
         return draft
 
     def regenerate(
@@ -202,6 +212,8 @@ class DraftingService:
         on_event: Listener | None = None,
     ) -> Draft:
         opened = self.drafts.get(draft_id, self.actor)
+        if not opened.editable:  # read-only: no model call (and no quota) for a text that cannot be saved
+            self.drafts.require_editable(draft_id, self.actor)
         pipeline = self._pipeline(offline)
         before = opened.draft.usage.model_copy()
         with self._metered(1 if self.uses_model(offline) else 0):

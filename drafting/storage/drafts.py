@@ -162,6 +162,14 @@ class DraftRepository(Generic[DraftT]):
                 session, actor, "共享草稿" if shared else "取消共享草稿", f"{draft_id} {quoted(row.title)}"
             )
 
+    def require_editable(self, draft_id: str, actor: Actor) -> None:
+        """Refuse before any work is spent on a change that could not be saved (a colleague's shared draft)."""
+        with self.db.reading() as session:
+            row = session.get(DraftRow, draft_id)
+            if row is None:
+                raise not_found(draft_id)
+            self._check_editable(session, row, actor)
+
     def _editable_row(self, session: Session, draft_id: str, actor: Actor) -> DraftRow:
         row = session.get(DraftRow, draft_id, with_for_update=True)
         if row is None:
