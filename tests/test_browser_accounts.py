@@ -360,7 +360,8 @@ def slow_endpoint(settings: Settings, database: Database) -> Iterator[None]:
     from drafting.models.saved_endpoint import endpoint_store
     from drafting.simulator import Behaviour, Fault, running
 
-    behaviour = Behaviour(stall_seconds=8, faults=[Fault(kind="stall", match="<plans>", times=None)])
+    # long enough for the other sections to finish on a busy machine while 计划 stalls
+    behaviour = Behaviour(stall_seconds=20, faults=[Fault(kind="stall", match="<plans>", times=None)])
     store = endpoint_store(settings, database)
     with running(behaviour) as (url, _):
         store.set_endpoint(url, "simulated", "", "json_mode", CONSOLE)
