@@ -819,14 +819,14 @@ def _signed_in(database: "Database") -> Actor:
     token = st.session_state.get("session_token") or (cookie if isinstance(cookie, str) else "")
     actor = Sessions(database).session_user(token) if token else None
     if actor is None and (provider_session := _provider_sign_in(database)):
+        st.session_state.clear()  # as for a password sign-in: nothing kept from before
         actor, token = provider_session
     if actor is None:
         st.session_state.pop("signed_in_as", None)
         if token:  # expired, signed out elsewhere, or the account was disabled
-            st.session_state.pop("session_token", None)
-            # The page radio is not drawn on the login page; its kept value would come back out of step
-            # with the browser's (the first page click after signing in again was lost).
-            st.session_state.pop("page", None)
+            # Nothing of that user's work (facts in an outline, unsaved drafts) stays for whoever signs in
+            # next in this tab; and the page radio's kept value would come back out of step with the browser.
+            st.session_state.clear()
             _set_cookie("")
             st.warning("登录已失效，请重新登录。已生成的内容都已保存。")
         _login_page(database)
@@ -932,6 +932,7 @@ def _login_page(database: "Database") -> None:
         except UserError as error:
             st.error(str(error))
             return
+        st.session_state.clear()  # a fresh start for this user, whatever the tab held before
         st.session_state["session_token"] = token
         st.session_state["cookie_written"] = False
         st.rerun()

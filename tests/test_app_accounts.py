@@ -117,3 +117,31 @@ def test_over_quota_nothing_is_generated_and_the_estimate_says_what_remains(offi
     Quotas(office.database).set_quota("user", "alice", 10**6)
     draft = service.draft(facts)
     assert service.remaining_tokens() == 10**6 - draft.usage.total and draft.usage.total > 0
+
+
+def test_whoever_signs_in_after_a_session_ends_gets_nothing_of_the_last_users_work(office, fast_passwords):
+    """One tab: alice's session ends (idle timeout, or an admin) while she has an outline with her facts
+    open; bob signs in there next and must see none of it."""
+    from sqlalchemy import delete
+
+    from drafting.storage.models import LoginSession
+
+    Users(office.database, fast_passwords).create_user("bob", "青松中学工会", TEST_PASSWORD)
+    secret = "护理部拟调整三名职工岗位（内部事项）"
+    app = signed_in("alice")
+    app.text_input(key="f_organization").input("红杉医院工会")
+    app.text_input(key="f_period").input("2025年")
+    app.text_area(key="f_facts").input(f"召开职工代表大会\n{secret}")
+    app.button(key="FormSubmitter:facts-先看提纲（可调整后再写作）").click().run()
+    assert not app.exception and "outline" in app.session_state
+    with office.database.transaction() as session:
+        session.execute(delete(LoginSession))
+    app.run()
+    assert any("登录已失效" in w.value for w in app.warning)
+    app.text_input[0].input("bob")
+    app.text_input[1].input(TEST_PASSWORD)
+    app.button(key="FormSubmitter:login-登录").click().run()
+    assert not app.exception and any("bob" in c.value for c in app.sidebar.caption)
+    assert "outline" not in app.session_state
+    assert secret not in str(app.main) and secret not in str(app.get("arrow_data_frame"))
+    assert [t.value for t in app.text_area if t.key == "f_facts"] == [""]
