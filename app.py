@@ -864,14 +864,16 @@ def _provider_sign_in(database: "Database") -> tuple[Actor, str] | None:
         return None
 
 
-def _single_user_mode() -> Actor:
+def _local_mode_refusal() -> str | None:
+    from drafting.accounts.local_mode import local_mode_refusal
+
     address = st.get_option("server.address") or "0.0.0.0"  # streamlit's default listens everywhere
-    if address not in LOOPBACK:
-        st.error(
-            f"本应用还没有任何账户，只能以单人模式在本机地址（127.0.0.1）上运行，不能监听 {escape_markdown(address)}："
-            "否则同一网络里的任何人都能看到和修改草稿与接口设置。请先在服务器上创建第一个管理员账户，再重新启动：\n\n"
-            "`drafting users add 您的用户名 --unit 单位名称 --admin`"
-        )
+    return local_mode_refusal(address, st.context.headers)
+
+
+def _single_user_mode() -> Actor:
+    if refusal := _local_mode_refusal():
+        st.error(refusal)  # the server's own listening address, not a visitor's text
         st.stop()
     return Actor.local()
 
@@ -884,8 +886,7 @@ def _actor_while_database_is_away(error: StorageUnavailable) -> Actor:
     known = st.session_state.get("signed_in_as")
     if known is not None:
         return known
-    address = st.get_option("server.address") or "0.0.0.0"
-    if not isinstance(error, StorageDamaged) or address not in LOOPBACK:
+    if not isinstance(error, StorageDamaged) or _local_mode_refusal():
         st.stop()
     return Actor.local()
 
@@ -985,9 +986,6 @@ def _account_sidebar(service: DraftingService) -> None:
                     st.success("密码已修改。")
                 except UserError as error:
                     st.error(str(error))
-
-
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def main() -> None:

@@ -277,6 +277,25 @@ def test_a_problem_the_user_listed_is_not_flagged_as_invented(page):
     expect(page.get_by_role("button", name="下载 Word (.docx)")).to_be_visible()
 
 
+def test_single_user_mode_refuses_a_visitor_through_a_reverse_proxy(browser, app):
+    """The app listens on loopback, but a proxy on this host would hand it every visitor: the headers
+    a proxy adds keep single-user mode (everything, unsigned) for the person at this machine."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(extra_http_headers={"X-Forwarded-For": "10.20.30.40"})
+    try:
+        page = context.new_page()
+        page.goto(app.url)
+        refusal = page.get_by_test_id("stAlertContentError")
+        expect(refusal).to_contain_text("经反向代理或从别的地址来的", timeout=WAIT_MS)
+        expect(refusal).to_contain_text("drafting users add")
+        settled(page)
+        expect(page.get_by_test_id("stSidebar").get_by_text("起草", exact=True)).to_have_count(0)
+        expect(page.get_by_role("button", name="生成草稿")).to_have_count(0)
+    finally:
+        context.close()
+
+
 def test_markup_in_the_unit_name_shows_as_text(page):
     from playwright.sync_api import expect
 
