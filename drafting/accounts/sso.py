@@ -30,14 +30,15 @@ CLOCK_SKEW = timedelta(minutes=2)  # the provider's clock may run a little ahead
 
 
 def account_name(claims: Mapping[str, Any]) -> str:
-    """The account name the provider's claims give: `preferred_username`, else a verified `email`."""
+    """The account name the provider's claims give: `preferred_username`, else an email the provider marks
+    verified (`email_verified: true`)."""
     name = normal_form(str(claims.get("preferred_username") or ""))
     if name:
         return name
     email = normal_form(str(claims.get("email") or ""))
-    if email and claims.get("email_verified") is False:
+    if email and claims.get("email_verified") is not True:  # a missing flag vouches for nothing
         raise UserError(
-            f"统一身份认证提供的邮箱“{email[:64]}”尚未验证，不能用来登录。"
+            f"统一身份认证提供的邮箱“{email[:64]}”没有标明已验证，不能用来登录。"
             "请先在统一身份认证中验证邮箱，或请管理员在那里为您设置用户名。"
         )
     if email:
