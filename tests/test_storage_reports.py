@@ -77,6 +77,20 @@ def test_the_same_text_is_one_report_per_unit(db: Database, office: dict[str, Ac
     assert len(reports.list_visible(office["admin"])) == 2
 
 
+def test_an_import_landing_on_another_reports_id_changes_nothing(
+    db: Database, office: dict[str, Actor]
+) -> None:
+    """Ids are short hashes: text made to land on another unit's id (or a plain collision) is refused, and
+    that report keeps its title, source and body."""
+    reports = ReportRepository(db)
+    theirs = reports.add(office["alice"], "机关工会2023年总结", {}, BODY, "总结.docx")
+    for actor, body in ((office["bob"], "教育工会的另一篇范文。"), (office["amy"], "机关工会的另一篇范文。")):
+        with pytest.raises(UserError, match="编号相同的其他范文"):
+            reports.add(actor, "改掉的标题", {}, body, "evil.docx", report_id=theirs.id)
+    kept = reports.get(theirs.id, office["alice"])
+    assert (kept.title, kept.source, kept.body) == ("机关工会2023年总结", "总结.docx", BODY)
+
+
 def test_members_import_into_their_own_unit_only(db: Database, office: dict[str, Actor]) -> None:
     reports = ReportRepository(db)
     with pytest.raises(PermissionDenied):

@@ -78,6 +78,11 @@ class ReportRepository:
             if row is None:
                 row = ReportRow(id=report_id, unit_id=unit_id, published=False, body=body)
                 session.add(row)
+            elif (row.unit_id, row.body) != (unit_id, body):  # another unit's report, or a different text
+                raise UserError(
+                    "范文库里已有一篇编号相同的其他范文，这次导入没有保存。"
+                    "请在文件里稍作改动（例如加一行说明）后重新导入。"
+                )
             row.title, row.meta, row.source = title, meta, source
             record(session, actor, "导入范文", f"{report_id} {quoted(title)}")
             session.flush()
