@@ -130,11 +130,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     """A real-browser test that fails prints what the page showed then, so a failure seen only in CI
     can be read from CI's output."""
     report = yield
-    page = getattr(item, "funcargs", {}).get("page") if report.when == "call" and report.failed else None
-    if page is not None and hasattr(page, "get_by_test_id"):
+    if report.when != "call" or not report.failed:
+        return report
+    pages = [p for p in getattr(item, "funcargs", {}).values() if hasattr(p, "get_by_test_id")]
+    if not pages:  # pages opened inside the test: every page of the test's browser
+        browser = getattr(item, "funcargs", {}).get("browser")
+        pages = [p for c in getattr(browser, "contexts", []) for p in c.pages]
+    for number, page in enumerate(pages, 1):
         try:
-            text = page.get_by_test_id("stMain").inner_text(timeout=5_000)
+            text = f"{page.url}\n" + page.get_by_test_id("stMain").inner_text(timeout=5_000)
         except Exception as error:  # noqa: BLE001 - the page may be gone; the failure itself is what matters
             text = f"(the page could not be read: {error})"
-        report.sections.append(("page shown at the failure", text[-4_000:]))
+        report.sections.append((f"page {number} shown at the failure", text[-4_000:]))
     return report
