@@ -161,6 +161,27 @@ def test_failures_slow_down_then_lock_and_the_lock_passes(
     assert slept[-1] == slept[0]
 
 
+def test_trying_names_tells_no_account_from_a_real_one(
+    users: Users, db: Database, fast_passwords: Passwords, clock: Clock
+) -> None:
+    """The same pauses and, after as many tries, the same lock message for an unknown name as for a real
+    account: neither timing nor wording shows which names exist."""
+    users.create_user("alice", "机关工会", PASSWORD)
+    seen: dict[str, tuple[list[float], list[str]]] = {}
+    for name in ("alice", "nobody"):
+        pauses: list[float] = []
+        sessions = Sessions(db, fast_passwords, clock=clock, sleep=pauses.append)
+        messages = []
+        for _ in range(MAX_FAILURES):
+            with pytest.raises(UserError) as refused:
+                sessions.authenticate(name, "wrong password")
+            messages.append(str(refused.value))
+        seen[name] = (pauses, messages)
+    assert seen["alice"] == seen["nobody"]
+    assert seen["nobody"][0] == sorted(seen["nobody"][0]) and len(set(seen["nobody"][0])) > 1
+    assert "账户已暂时锁定" in seen["nobody"][1][-1] and seen["nobody"][1][0] == WRONG_CREDENTIALS
+
+
 def test_the_pause_is_capped(users: Users, sessions: Sessions, clock: Clock, slept: list[float]) -> None:
     users.create_user("alice", "机关工会", PASSWORD)
     for _ in range(12):

@@ -3,8 +3,8 @@
 Only the SHA-256 of a token is stored, so a copy of the database signs no one in. Failed sign-ins
 are slowed down (a pause growing with each failure) and, after MAX_FAILURES in a row, the account
 is locked for LOCK_MINUTES. The count resets only on a successful sign-in or a password reset, so
-once a lock has passed each further failure locks again. An unknown name and a wrong password give
-the same message (the lock message, by its nature, tells that the name exists).
+once a lock has passed each further failure locks again. An unknown name gets the same message, the
+same growing pause and, after as many tries, the same lock message, so trying names reveals none.
 """
 
 import hashlib
@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from drafting.accounts.names import normal_form
@@ -23,7 +23,7 @@ from drafting.errors import UserError
 from drafting.storage.actor import Actor
 from drafting.storage.audit import record
 from drafting.storage.database import Database
-from drafting.storage.models import LoginSession, Unit, User, utc_now
+from drafting.storage.models import NAME_LENGTH, AuditEntry, LoginSession, Unit, User, utc_now
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
@@ -33,7 +33,9 @@ IDLE_TIMEOUT = timedelta(hours=12)  # sliding: each visit extends it…
 MAX_LIFETIME = timedelta(days=7)  # …but never beyond this from sign-in
 _TOUCH_EVERY = timedelta(minutes=1)  # a page view writes at most this often
 
+LOCK = timedelta(minutes=LOCK_MINUTES)
 WRONG_CREDENTIALS = "用户名或密码不正确。"
+UNKNOWN_NAME = "用户名不存在"
 
 
 def token_hash(token: str) -> str:
@@ -47,6 +49,21 @@ def failure_delay(failures: int) -> float:
 def locked_message(until: datetime, now: datetime) -> str:
     minutes = max(1, math.ceil((until - now).total_seconds() / 60))
     return f"尝试次数过多，账户已暂时锁定，请 {minutes} 分钟后再试。忘记密码可请管理员重置。"
+
+
+def _recent_failures_of_unknown(session: Session, name: str) -> int:
+    """Failed sign-ins under a name no account has, over the last day (the audit log keeps them)."""
+    return (
+        session.scalar(
+            select(func.count(AuditEntry.id)).where(
+                AuditEntry.at >= utc_now() - timedelta(days=1),
+                AuditEntry.user_name == name[:NAME_LENGTH],
+                AuditEntry.action == "登录失败",
+                AuditEntry.detail == UNKNOWN_NAME,
+            )
+        )
+        or 0
+    )
 
 
 class Sessions:
@@ -79,8 +96,11 @@ class Sessions:
         ).first()
         if found is None:
             self.passwords.burn_time(password)
-            record(session, Actor(None, None, False, name), "登录失败", "用户名不存在")
-            return "", UserError(WRONG_CREDENTIALS), failure_delay(1)
+            failures = _recent_failures_of_unknown(session, name) + 1
+            record(session, Actor(None, None, False, name), "登录失败", UNKNOWN_NAME)
+            # the same pauses and, in time, the same lock message as a real account: no probe tells them apart
+            refusal = locked_message(now + LOCK, now) if failures >= MAX_FAILURES else WRONG_CREDENTIALS
+            return "", UserError(refusal), failure_delay(failures)
         user, unit_name = found
         actor = _actor(user, unit_name)
         if user.locked_until is not None and user.locked_until > now:
@@ -90,7 +110,7 @@ class Sessions:
             user.failed_logins += 1
             record(session, actor, "登录失败", f"密码错误（连续第 {user.failed_logins} 次）")
             if user.failed_logins >= MAX_FAILURES:
-                user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+                user.locked_until = now + LOCK
                 return (
                     "",
                     UserError(locked_message(user.locked_until, now)),
