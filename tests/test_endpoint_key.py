@@ -7,6 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from streamlit.testing.v1 import AppTest
 
 from drafting.models.saved_endpoint import save_endpoint
@@ -109,3 +110,30 @@ def test_connection_test_and_drafting_never_send_the_saved_key_to_a_new_url(
     assert effective_key(data) == ""
     app.sidebar.radio(key="page").set_value("起草").run()
     assert any("127.0.0.1" in info.value.replace("&#46;", ".") for info in app.info)
+
+
+def test_a_key_for_openai_never_follows_base_url_variables_in_the_environment(
+    tmp_path, monkeypatch, listener, allow_model_requests
+):
+    """With no base URL set, the key is for OpenAI: the client libraries must not take the address from
+    OPENAI_BASE_URL / OPENAI_API_BASE, which may be set on a server for something else."""
+    from drafting.errors import UserError
+    from drafting.models.openai_chat import OpenAIChatModel
+    from drafting.models.presets import OPENAI_BASE_URL, check_connection, profile_for
+
+    url, seen = listener
+    settings = load_settings(data_dir=tmp_path / "data").model_copy(
+        update={
+            "llm_model": "gpt-4o-mini",
+            "llm_api_key": SecretStr("sk-for-openai"),
+            "llm_connect_timeout": 2,
+        }
+    )
+    assert settings.llm_base_url == ""
+    monkeypatch.setenv("OPENAI_BASE_URL", url)  # set afterwards, as by something else on the server
+    monkeypatch.setenv("OPENAI_API_BASE", url)
+    model = OpenAIChatModel(settings, profile_for(settings))
+    assert model.client.openai_api_base == OPENAI_BASE_URL
+    with pytest.raises(UserError):  # no internet here: OpenAI itself cannot be reached
+        check_connection(settings)
+    assert seen == []

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from drafting.errors import UserError
+from drafting.models.presets import chat_base_url
 
 if TYPE_CHECKING:
     from drafting.settings import Settings
 
 OFFLINE = "offline"
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def configured_system(settings: "Settings") -> System | None:
     """The endpoint the settings configure, or None when they configure none (offline only)."""
     if not settings.llm_configured:
         return None
-    base_url = settings.llm_base_url or DEFAULT_BASE_URL
+    base_url = chat_base_url(settings)
     return System(
         name=f"{base_url}@{settings.llm_model}",
         settings=endpoint_settings(settings, base_url, settings.llm_model, settings.llm_structured_method),
@@ -121,7 +121,7 @@ def endpoint_settings(
     env = os.environ if environ is None else environ
     host = urlsplit(base_url).hostname or ""
     label = domain_label(host)
-    own_host = host == (urlsplit(settings.llm_base_url or DEFAULT_BASE_URL).hostname or "")
+    own_host = host == (urlsplit(chat_base_url(settings)).hostname or "")
     key = env.get(f"LLM_API_KEY_{label}", "") if label else ""
     key = key or (settings.llm_api_key.get_secret_value() if own_host else "")
 

@@ -17,7 +17,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from pydantic import ValidationError
 
 from drafting.models import ensure_model_requests_allowed
-from drafting.models.presets import Preset
+from drafting.models.presets import Preset, chat_base_url
 from drafting.models.protocol import Delta, ModelCallError, Prompt, T, TokenUsage, parse_json_lenient
 from drafting.models.tokens import count_tokens
 from drafting.settings import Settings
@@ -114,7 +114,7 @@ class OpenAIChatModel:
         self.label = f"llm:{settings.llm_model}"
         self.max_concurrency = _concurrency(settings.llm_concurrency, profile.max_concurrency)
         self.client: BaseChatModel = ChatOpenAI(
-            base_url=settings.llm_base_url or None,
+            base_url=chat_base_url(settings),
             api_key=settings.llm_api_key.get_secret_value() or "not-needed",
             model=settings.llm_model,
             timeout=httpx.Timeout(settings.llm_idle_timeout, connect=settings.llm_connect_timeout),

@@ -17,6 +17,14 @@ from drafting.errors import UserError
 from drafting.models import ensure_model_requests_allowed
 from drafting.settings import Settings
 
+OPENAI_BASE_URL = "https://api.openai.com/v1"
+
+
+def chat_base_url(settings: Settings) -> str:
+    """Where requests go: the configured URL, or OpenAI's written out, never left to the client libraries
+    (they would read OPENAI_BASE_URL / OPENAI_API_BASE from the environment and send the key there)."""
+    return settings.llm_base_url or OPENAI_BASE_URL
+
 
 class Preset(BaseModel):
     """A known endpoint and its quirks: the provider profile the chat adapter follows."""
@@ -32,7 +40,7 @@ class Preset(BaseModel):
 PRESETS = [
     Preset(
         name="OpenAI",
-        base_url="https://api.openai.com/v1",
+        base_url=OPENAI_BASE_URL,
         model="gpt-4o-mini",
         structured_method="json_schema",
         max_tokens_field="max_completion_tokens",
@@ -64,7 +72,7 @@ def profile_for(settings: Settings) -> Preset:
             f"LLM_PROVIDER=“{settings.llm_provider}”不是已知的接口类型。可选："
             + "、".join(p.name for p in PRESETS)
         )
-    url = (settings.llm_base_url or "https://api.openai.com/v1").rstrip("/")
+    url = chat_base_url(settings).rstrip("/")
     return next((p for p in PRESETS if p.base_url == url), GENERIC)
 
 
@@ -110,7 +118,7 @@ def check_connection(settings: Settings) -> str:
     if not settings.llm_configured:
         raise UserError("还没有填写模型接口地址。")
     client = OpenAI(
-        base_url=settings.llm_base_url or None,
+        base_url=chat_base_url(settings),
         api_key=settings.llm_api_key.get_secret_value() or "not-needed",
         timeout=settings.llm_connect_timeout + 20,
         max_retries=0,
