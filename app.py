@@ -819,16 +819,19 @@ def _signed_in(database: "Database") -> Actor:
     token = st.session_state.get("session_token") or (cookie if isinstance(cookie, str) else "")
     actor = Sessions(database).session_user(token) if token else None
     if actor is None and (provider_session := _provider_sign_in(database)):
-        st.session_state.clear()  # as for a password sign-in: nothing kept from before
         actor, token = provider_session
+        _keep_work_only_for(actor)
     if actor is None:
-        st.session_state.pop("signed_in_as", None)
         if token:  # expired, signed out elsewhere, or the account was disabled
-            # Nothing of that user's work (facts in an outline, unsaved drafts) stays for whoever signs in
-            # next in this tab; and the page radio's kept value would come back out of step with the browser.
-            st.session_state.clear()
+            if (left := st.session_state.get("signed_in_as")) is not None:
+                st.session_state[LEFT_BY] = left.user_id
+            st.session_state.pop("session_token", None)
+            # The page radio is not drawn on the login page; its kept value would come back out of step
+            # with the browser's (the first page click after signing in again was lost).
+            st.session_state.pop("page", None)
             _set_cookie("")
             st.warning("登录已失效，请重新登录。已生成的内容都已保存。")
+        st.session_state.pop("signed_in_as", None)
         _login_page(database)
         st.stop()
     if st.session_state.get("session_token") != token or not st.session_state.get("cookie_written"):
@@ -916,6 +919,17 @@ def _set_cookie(token: str) -> None:
     )
 
 
+LEFT_BY = "work_left_by"  # the user whose session ended in this tab, leaving their work in it
+
+
+def _keep_work_only_for(actor: Actor | None) -> None:
+    """At a sign-in: the same user gets back what the tab held when their session ended (the draft on
+    起草, an outline); anyone else gets a clean tab, nothing of another user's facts or drafts."""
+    left_by = st.session_state.pop(LEFT_BY, None)
+    if actor is None or left_by != actor.user_id:
+        st.session_state.clear()
+
+
 def _login_page(database: "Database") -> None:
     from drafting.accounts import Sessions
 
@@ -933,7 +947,7 @@ def _login_page(database: "Database") -> None:
         except UserError as error:
             st.error(str(error))
             return
-        st.session_state.clear()  # a fresh start for this user, whatever the tab held before
+        _keep_work_only_for(Sessions(database).session_user(token))
         st.session_state["session_token"] = token
         st.session_state["cookie_written"] = False
         st.rerun()
