@@ -13,6 +13,7 @@ from drafting.accounts import Passwords, QuotaExceeded, Quotas, Sessions, Users
 from drafting.accounts.sessions import LOCK_MINUTES, MAX_FAILURES, WRONG_CREDENTIALS
 from drafting.errors import UserError
 from drafting.storage import Actor, Database, PermissionDenied
+from drafting.storage.actor import CONSOLE
 from drafting.storage.audit import audit_log
 from drafting.storage.models import LoginSession, User
 
@@ -242,6 +243,28 @@ def test_changing_the_password_signs_out_other_browsers(users: Users, sessions: 
     with pytest.raises(UserError, match="用户名或密码不正确"):
         sessions.authenticate("alice", PASSWORD)
     sessions.authenticate("alice", "a new password")
+
+
+def test_guessing_the_old_password_from_a_stolen_session_is_slowed_then_locked(
+    db: Database, fast_passwords: Passwords, sessions: Sessions
+) -> None:
+    pauses: list[float] = []
+    users = Users(db, fast_passwords, sleep=pauses.append)
+    users.create_user("alice", "机关工会", PASSWORD)
+    stolen = sessions.authenticate("alice", PASSWORD)
+    other = sessions.authenticate("alice", PASSWORD)
+    actor = sessions.session_user(stolen)
+    for _ in range(MAX_FAILURES - 1):
+        with pytest.raises(UserError, match="原密码不正确"):
+            users.change_password(actor, "a guess", "a new password")
+    assert pauses == sorted(pauses) and pauses[0] < pauses[-1]
+    with pytest.raises(UserError, match="已退出登录.*账户已暂时锁定"):
+        users.change_password(actor, "another guess", "a new password")
+    assert sessions.session_user(stolen) is None and sessions.session_user(other) is None
+    with pytest.raises(UserError, match="账户已暂时锁定"):
+        sessions.authenticate("alice", PASSWORD)
+    actions = [e.action for e in audit_log(db, CONSOLE)]
+    assert actions.count("修改密码失败") == MAX_FAILURES
 
 
 def test_a_reset_password_works_unlocks_and_ends_sessions(users: Users, sessions: Sessions) -> None:

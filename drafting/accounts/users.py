@@ -4,6 +4,8 @@ Managing accounts is for administrators; `by` says who does it (the command line
 goes into the audit log. Disabling an account or resetting its password ends its sessions.
 """
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,13 +15,13 @@ from sqlalchemy.orm import Session
 
 from drafting.accounts.names import clean_name
 from drafting.accounts.passwords import Passwords, check_policy, random_password
-from drafting.accounts.sessions import token_hash
+from drafting.accounts.sessions import LOCK, MAX_FAILURES, failure_delay, locked_message, token_hash
 from drafting.errors import UserError
 from drafting.storage.actor import CONSOLE, Actor
 from drafting.storage.audit import record
 from drafting.storage.database import Database
 from drafting.storage.errors import PermissionDenied
-from drafting.storage.models import LoginSession, Unit, User
+from drafting.storage.models import LoginSession, Unit, User, utc_now
 
 
 @dataclass(frozen=True)
@@ -33,9 +35,12 @@ class UserInfo:
 
 
 class Users:
-    def __init__(self, db: Database, passwords: Passwords | None = None):
+    def __init__(
+        self, db: Database, passwords: Passwords | None = None, sleep: Callable[[float], None] = time.sleep
+    ):
         self.db = db
         self.passwords = passwords or Passwords()
+        self.sleep = sleep
 
     def has_any_user(self) -> bool:
         """False means single-user mode: no sign-in, everything belongs to `Actor.local()`."""
@@ -99,16 +104,24 @@ class Users:
             raise UserError("单机模式没有账户密码。")
         check_policy(new)
         with self.db.transaction() as session:
-            user = session.get(User, actor.user_id)
-            if user is None or not self.passwords.verify(user.password_hash, old):
+            user = session.get(User, actor.user_id, with_for_update=True)
+            if user is None:
                 raise UserError("原密码不正确，密码没有修改。")
-            user.password_hash = self.passwords.hash(new)
-            session.execute(
-                delete(LoginSession).where(
-                    LoginSession.user_id == user.id, LoginSession.token_hash != token_hash(keep_token)
+            if not self.passwords.verify(user.password_hash, old):
+                refusal, delay = _wrong_old_password(session, user, actor)
+            else:
+                refusal, delay = None, 0.0
+                user.password_hash = self.passwords.hash(new)
+                user.failed_logins = 0
+                session.execute(
+                    delete(LoginSession).where(
+                        LoginSession.user_id == user.id, LoginSession.token_hash != token_hash(keep_token)
+                    )
                 )
-            )
-            record(session, actor, "修改密码", user.name)
+                record(session, actor, "修改密码", user.name)
+        if refusal is not None:
+            self.sleep(delay)  # outside the transaction, as for sign-ins
+            raise refusal
 
     def _set_disabled(self, name: str, disabled: bool, by: Actor) -> None:
         _require_admin(by)
@@ -146,3 +159,18 @@ def _unit_id(db: Database, session: Session, name: str) -> int:
     """The unit's id, creating the unit on first use (safe against a concurrent creation)."""
     session.execute(db.insert(Unit).values(name=name).on_conflict_do_nothing(index_elements=["name"]))
     return session.scalars(select(Unit.id).where(Unit.name == name)).one()
+
+
+def _wrong_old_password(session: Session, user: User, actor: Actor) -> tuple[UserError, float]:
+    """A wrong old password counts as a failed sign-in: someone holding a stolen session cannot guess the
+    password at leisure. At the limit the account locks and every session of it ends."""
+    user.failed_logins += 1
+    record(session, actor, "修改密码失败", f"原密码错误（连续第 {user.failed_logins} 次）")
+    if user.failed_logins < MAX_FAILURES:
+        return UserError("原密码不正确，密码没有修改。"), failure_delay(user.failed_logins)
+    now = utc_now()
+    user.locked_until = now + LOCK
+    session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+    return UserError(
+        f"原密码连续输错 {user.failed_logins} 次，为安全起见已退出登录，{locked_message(user.locked_until, now)}"
+    ), failure_delay(user.failed_logins)
