@@ -21,7 +21,7 @@ import pytest
 from tests.conftest import ROOT, free_port, serving
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, Locator, Page
 
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -112,15 +112,21 @@ def chromium() -> Iterator["Browser"]:
         browser.close()
 
 
+def drafting_page_link(page: "Page") -> "Locator":
+    return page.get_by_test_id("stSidebar").get_by_text("起草", exact=True)
+
+
 @contextmanager
-def app_page(browser: "Browser", url: str) -> Iterator["Page"]:
-    """A fresh browser session on the app, once its first run has finished."""
+def app_page(
+    browser: "Browser", url: str, first_drawn: Callable[["Page"], "Locator"] = drafting_page_link
+) -> Iterator["Page"]:
+    """A fresh browser session on the app, once its first run has drawn `first_drawn` and finished."""
     from playwright.sync_api import expect
 
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     page = context.new_page()
     page.goto(url)
-    expect(page.get_by_test_id("stSidebar").get_by_text("起草", exact=True)).to_be_visible(timeout=WAIT_MS)
+    expect(first_drawn(page)).to_be_visible(timeout=WAIT_MS)
     settled(page)
     yield page
     context.close()

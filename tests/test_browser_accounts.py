@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -28,6 +28,7 @@ from tests.conftest import ROOT
 from tests.test_browser import (
     WAIT_MS,
     App,
+    app_page,
     chromium,
     draft,
     go_to,
@@ -94,18 +95,9 @@ def app_database(app: App) -> Iterator[Database]:
         database.close()
 
 
-@contextmanager
-def visit(browser: "Browser", url: str) -> Iterator["Page"]:
-    """A new browser (no cookies) on the app, once its first page has been drawn."""
-    from playwright.sync_api import expect
-
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-    page = context.new_page()
-    page.goto(url)
-    expect(login_button(page).or_(page_link(page, "起草"))).to_be_visible(timeout=WAIT_MS)
-    settled(page)
-    yield page
-    context.close()
+def visit(browser: "Browser", url: str) -> AbstractContextManager["Page"]:
+    """A new browser (no cookies) on the app, once its first page (login or 起草) has been drawn."""
+    return app_page(browser, url, lambda page: login_button(page).or_(page_link(page, "起草")))
 
 
 def login_button(page: "Page") -> "Locator":
