@@ -46,8 +46,8 @@ def read_document(path: Path) -> str:
     return read_document_bytes(path.name, data)
 
 
-def read_document_bytes(name: str, data: bytes) -> str:
-    """Like read_document, for an upload that only exists in memory."""
+def read_document_bytes(name: str, data: bytes, min_chinese: int = MIN_CHINESE_CHARACTERS) -> str:
+    """Like read_document, for an upload that only exists in memory (a short notice may lower `min_chinese`)."""
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise UserError(
@@ -60,9 +60,8 @@ def read_document_bytes(name: str, data: bytes) -> str:
     if not data or data.isspace():
         raise UserError(f"“{name}”是空文件，没有可导入的内容。")
     text = _tidy(_read_by_content(name, suffix, data))
-    if count_chinese(text) < MIN_CHINESE_CHARACTERS:
-        raise UserError(
-            f"“{name}”里几乎没有中文正文（少于{MIN_CHINESE_CHARACTERS}个汉字），不像是一篇工作总结。"
+    if count_chinese(text) < min_chinese:
+        raise UserError(f"“{name}”里几乎没有中文正文（少于{min_chinese}个汉字），不像是一篇工作总结。"
         )
     return text
 

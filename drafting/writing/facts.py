@@ -58,6 +58,9 @@ class Facts(BaseModel):
     reference: str | None = None
     target_chars: int = Field(3000, ge=800, le=20000)
     flagged: list[str] = Field(default=[], description="lines set aside as instructions, for the user to see")
+    sources: dict[str, list[dict[str, str]]] = Field(
+        default={}, description="fact → where it came from ({file, location, excerpt}), kept from extraction"
+    )
 
     @field_validator("organization", "period", mode="before")
     @classmethod

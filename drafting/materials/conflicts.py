@@ -1,0 +1,144 @@
+"""The same event found in several materials: one fact with all its sources, or a conflict to settle.
+
+Two candidates tell of the same event when their wording (numbers taken out) mostly overlaps and they
+count something in the same unit. If every shared unit has the same amount, they become one fact with
+both sources; if not (17户 in one briefing, 18户 in the half-year report), the disagreement is listed as
+a conflict and neither value is chosen. Ledger figures are checked against the prose the same way.
+"""
+
+import re
+from difflib import SequenceMatcher
+
+from drafting.materials.model import Candidate, Conflict
+from drafting.materials.values import COUNT_UNITS, Amount, amounts, without_values
+
+SAME_EVENT = 0.7  # share of the shorter wording's character pairs the longer one also has
+_PUNCTUATION = re.compile(r"[\d.,，。、；：:（）()《》“”\s]")
+
+
+def settle(candidates: list[Candidate]) -> tuple[list[Candidate], list[Conflict]]:
+    """Merge retellings of one event and list the disagreements; computed ledger facts are cross-checked."""
+    prose = [c for c in candidates if c.computed is None]
+    computed = [c for c in candidates if c.computed is not None]
+    facts: list[Candidate] = []
+    conflicts: list[Conflict] = []
+    for group in _events(prose):
+        merged = _merge_identical(group)
+        facts += merged
+        conflicts += _disagreements(merged)
+    for ledger_fact in computed:
+        conflicts += _cross_check(ledger_fact, facts)
+    return facts + computed, conflicts
+
+
+def _events(facts: list[Candidate]) -> list[list[Candidate]]:
+    """Groups of candidates about the same event (union of pairwise matches), in first-seen order."""
+    parent = list(range(len(facts)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    pairs = [_bigrams(f.text) for f in facts]
+    units = [{a.unit for a in amounts(" ".join(f.values))} for f in facts]
+    for i in range(len(facts)):
+        for j in range(i):
+            if units[i] & units[j] and _overlap(pairs[i], pairs[j]) >= SAME_EVENT:
+                parent[root(i)] = root(j)
+    groups: dict[int, list[Candidate]] = {}
+    for i, fact in enumerate(facts):
+        groups.setdefault(root(i), []).append(fact)
+    return list(groups.values())
+
+
+def _merge_identical(group: list[Candidate]) -> list[Candidate]:
+    """Candidates stating the same amounts become one, with every source (first wording kept)."""
+    merged: dict[frozenset[Amount], Candidate] = {}
+    for fact in group:
+        key = frozenset(amounts(" ".join(fact.values)))
+        if key in merged:
+            kept = merged[key]
+            kept.sources += [s for s in fact.sources if s not in kept.sources]
+            kept.values += [v for v in fact.values if v not in kept.values]
+        else:
+            merged[key] = fact.model_copy(deep=True)
+    return list(merged.values())
+
+
+def _disagreements(group: list[Candidate]) -> list[Conflict]:
+    if len(group) < 2:
+        return []
+    conflicts = []
+    for unit in sorted({a.unit for fact in group for a in amounts(" ".join(fact.values))}):
+        stating = [(fact, _written(fact, unit)) for fact in group if _written(fact, unit)]
+        if len({a for _, written in stating for a in map(_amount, written)}) > 1:
+            conflicts.append(
+                Conflict(
+                    about=f"{_common_wording([f.text for f, _ in stating])}（{unit}）",
+                    values=list(dict.fromkeys(v for _, written in stating for v in written)),
+                    sources=[s for fact, _ in stating for s in fact.sources],
+                )
+            )
+    return conflicts
+
+
+def _cross_check(ledger_fact: Candidate, prose: list[Candidate]) -> list[Conflict]:
+    """A ledger figure against each prose fact about the same work: agreeing prose joins its sources."""
+    computed = _amount(ledger_fact.values[0])
+    label = re.sub(r"台账.*$|合计.*$", "", ledger_fact.text)
+    conflicts = []
+    for fact in prose if computed else []:
+        if fact.theme != ledger_fact.theme or not _bigrams(label) & _bigrams(fact.text):
+            continue
+        stated = [v for v in fact.values if (a := _amount(v)) and _same_kind(a, computed)]
+        if not stated:
+            continue
+        if all(_amount(v).number == computed.number for v in stated):
+            ledger_fact.sources += [s for s in fact.sources if s not in ledger_fact.sources]
+        else:
+            conflicts.append(
+                Conflict(
+                    about=f"{label}（台账计算与材料所写不一致）",
+                    values=[f"{ledger_fact.values[0]}（台账计算）", *stated],
+                    sources=[*ledger_fact.sources[:1], *fact.sources],
+                )
+            )
+    return conflicts
+
+
+def _same_kind(a: Amount, b: Amount) -> bool:
+    return a.unit == b.unit or (a.unit in COUNT_UNITS and b.unit in COUNT_UNITS)
+
+
+def _written(fact: Candidate, unit: str) -> list[str]:
+    return [v for v in fact.values if (a := _amount(v)) and a.unit == unit]
+
+
+def _amount(written: str) -> Amount | None:
+    found = amounts(written)
+    return found[0] if found else None
+
+
+def _bigrams(text: str) -> set[str]:
+    wording = _wording(text)
+    return {wording[i : i + 2] for i in range(len(wording) - 1)}
+
+
+def _wording(text: str) -> str:
+    return _PUNCTUATION.sub("", without_values(text))
+
+
+def _overlap(a: set[str], b: set[str]) -> float:
+    return len(a & b) / min(len(a), len(b)) if a and b else 0.0
+
+
+def _common_wording(texts: list[str]) -> str:
+    """The longest wording all the texts share ('走访慰问困难职工'), to name what the conflict is about."""
+    common = _wording(texts[0])
+    for text in texts[1:]:
+        other = _wording(text)
+        match = SequenceMatcher(None, common, other, autojunk=False).find_longest_match()
+        common = common[match.a : match.a + match.size]
+    return common or _wording(texts[0])[:12]

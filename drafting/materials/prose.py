@@ -1,0 +1,80 @@
+"""Prose materials (简报, 月报, notices, minutes) read into located paragraphs, and the offline extractor.
+
+The offline extractor is rules only: sentences that state a value and name an activity become candidate
+facts, with the sentence itself as the excerpt, so every value is in its excerpt by construction.
+Sentences that read as instructions to the writer are set aside, never made facts.
+"""
+
+import re
+from dataclasses import dataclass
+
+from drafting.documents import read_document_bytes
+from drafting.materials.model import Candidate, SetAside, Source
+from drafting.materials.values import stated_values
+from drafting.writing.facts import _INSTRUCTION  # the facts file's own test for text addressed to a model
+from drafting.writing.themes import keyword_theme
+
+MIN_CHINESE = 10  # a short activity notice is still a material (a report must have 50)
+_SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]?")
+_ACTIVITY = re.compile(
+    r"开展|组织|举办|举行|召开|走访|慰问|看望|发放|资助|救助|帮扶|发展|新增|吸纳|参加|参与|参赛|获得|荣获|"
+    r"评选|表彰|培训|宣讲|学习|建成|建设|投入|签订|审议|通过|完成|覆盖|服务|接待|办理|落实|安排|送|"
+    r"共有|累计|达到|惠及|体检|疗休养|竞赛|比赛|活动"
+)
+_TO_THE_WRITER = re.compile(
+    r"请(在|于)?(总结|报告|材料|文中|稿中)|(总结|报告)中(要|应|须|务必)|务必写|写明|一律写|统一写"
+)
+
+
+@dataclass(frozen=True)
+class Passage:
+    file: str
+    location: str
+    text: str
+
+
+def read_passages(name: str, data: bytes) -> list[Passage]:
+    """The material's paragraphs, each with where it is (第N段); UserError when the file cannot be read."""
+    text = read_document_bytes(name, data, min_chinese=MIN_CHINESE)
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    return [Passage(name, f"第{i}段", p.strip()) for i, p in enumerate(paragraphs, start=1)]
+
+
+def is_instruction(text: str) -> bool:
+    return bool(_INSTRUCTION.search(text) or _TO_THE_WRITER.search(text))
+
+
+def extract_offline(passages: list[Passage]) -> tuple[list[Candidate], list[SetAside]]:
+    facts: list[Candidate] = []
+    set_aside: list[SetAside] = []
+    for passage in passages:
+        for sentence in sentences(passage.text):
+            if is_instruction(sentence):
+                set_aside.append(
+                    SetAside(file=passage.file, excerpt=sentence, reason="像是写给起草者的指令，不是事实")
+                )
+                continue
+            values = stated_values(sentence)
+            if not values or not _ACTIVITY.search(sentence):
+                continue
+            facts.append(
+                Candidate(
+                    text=fact_text(sentence),
+                    theme=keyword_theme(sentence) or "other",
+                    values=values,
+                    sources=[Source(file=passage.file, location=passage.location, excerpt=sentence)],
+                )
+            )
+    return facts, set_aside
+
+
+def sentences(paragraph: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE.findall(paragraph) if len(s.strip()) >= 6]
+
+
+def fact_text(sentence: str) -> str:
+    """A sentence as a bullet: no list numbering in front, no closing punctuation."""
+    text = re.sub(
+        r"^([一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．])", "", sentence
+    )
+    return text.strip().rstrip("。；;！!？?，, ")

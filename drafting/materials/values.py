@@ -1,0 +1,99 @@
+"""The values a sentence states (numbers with their units, dates, levels, titles), as written and as numbers.
+
+Values are kept as written ("3.4万元", "17户") so that a reviewer can find them in the excerpt, and
+compared as (number, unit) so that "3.4万元" in a briefing and 34000 in a ledger are the same amount.
+"""
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from drafting.checks.factguard import chinese_to_int
+
+COUNT_UNITS = ("人次", "户次", "户", "人", "名")
+MEASURES = "人次|户次|万元|亿元|元|户|人|名|场|次|项|个|件|篇|期|条|份|家|所|支|队|届|天|小时|%|％|台|本|册|批|处|位|组|班"
+_CN = "零〇一二两三四五六七八九十百千"
+_NUMBER = re.compile(
+    rf"(?P<num>(?<![\d.,])\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|(?<![\d.,])\d+(?:\.\d+)?|[{_CN}]{{2,}}|(?<![{_CN}第])[{_CN}])"
+    rf"(?P<mult>[万亿])?(?P<unit>{MEASURES})"
+)
+_DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日|\d{4}年\d{1,2}月|\d{1,2}月\d{1,2}日")
+_LEVEL = re.compile(
+    r"国家级|全国|省级|市级|县级|区级|校级|院级|特等奖|一等奖|二等奖|三等奖|优秀奖|金奖|银奖|铜奖|第[一二三四五六七八九十\d]+名"
+)
+_TITLE = re.compile(r"《[^》]{1,40}》")
+
+
+@dataclass(frozen=True)
+class Amount:
+    """A number with its unit, normalised: 万元 becomes 元, 户次 stays itself."""
+
+    number: Decimal
+    unit: str
+
+    def written(self) -> str:
+        return f"{plain_number(self.number)}{self.unit}"
+
+
+def stated_values(text: str) -> list[str]:
+    """Every value the text states, as written, in order, each once."""
+    found = [m.group(0) for m in _NUMBER.finditer(text) if amount_of(m.group(0)) is not None]
+    found += _DATE.findall(text) + _LEVEL.findall(text) + _TITLE.findall(text)
+    return list(dict.fromkeys(found))
+
+
+def without_values(text: str) -> str:
+    """The wording around the values: what a sentence is about, whatever it counted."""
+    return _DATE.sub("", _NUMBER.sub("", text))
+
+
+def amounts(text: str) -> list[Amount]:
+    return [a for m in _NUMBER.finditer(text) if (a := amount_of(m.group(0))) is not None]
+
+
+def amount_of(written: str) -> Amount | None:
+    """'3.4万元' → 34000 元; '2,000元' → 2000 元; '十七户' → 17 户; None for anything else."""
+    match = _NUMBER.fullmatch(written.strip())
+    if not match:
+        return None
+    raw = match.group("num").replace(",", "")
+    try:
+        number = Decimal(raw) if raw[0].isdigit() else Decimal(chinese_to_int(raw) or "NaN")
+    except InvalidOperation:
+        return None
+    if number.is_nan():
+        return None
+    unit = match.group("unit").replace("％", "%")
+    if unit in ("万元", "亿元"):
+        number, unit = number * (10_000 if unit[0] == "万" else 100_000_000), "元"
+    if match.group("mult"):
+        number *= 10_000 if match.group("mult") == "万" else 100_000_000
+    return Amount(number.normalize(), unit)
+
+
+def parse_cell_number(value: object) -> Decimal | None:
+    """A ledger cell as an exact number: 2000, 2000.5, '2,000元', '2000 元', '0.2万元'; None if not a number."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return Decimal(str(value))
+    text = re.sub(r"\s+", "", str(value))
+    if not text:
+        return None
+    if re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?|-?\d+(\.\d+)?", text):
+        return Decimal(text.replace(",", ""))
+    amount = amount_of(text)
+    return amount.number if amount is not None and amount.unit == "元" else None
+
+
+def yuan(total: Decimal) -> str:
+    """34000 → '34000 元（3.4万元）': both ways a briefing may write it."""
+    if abs(total) >= 10_000:
+        return f"{plain_number(total)} 元（{plain_number(total / 10_000)}万元）"
+    return f"{plain_number(total)} 元"
+
+
+def plain_number(number: Decimal) -> str:
+    """34000.00 → '34000', 3.40 → '3.4': as a person writes it."""
+    text = format(number.normalize(), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
