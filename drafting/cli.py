@@ -55,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     from drafting.accounts.cli import register as register_users
     from drafting.evaluation.cli import register as register_eval
     from drafting.maintenance.cli import register as register_doctor
+    from drafting.materials.cli import register as register_materials
 
     parser = argparse.ArgumentParser(prog="drafting", description="工会工作总结起草工具")
     commands = parser.add_subparsers(title="命令")
@@ -152,6 +153,7 @@ def _parser() -> argparse.ArgumentParser:
 
     register_eval(commands)
     register_doctor(commands)
+    register_materials(commands)
     register_users(commands, lambda settings: _service(settings).database)
     return parser
 

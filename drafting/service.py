@@ -41,6 +41,9 @@ if TYPE_CHECKING:
     from drafting.checks.proof import ProofFinding
     from drafting.checks.tone import ToneReport
     from drafting.corpus.reports import Report
+    from drafting.materials import Extraction, Material
+    from drafting.materials import Progress as MaterialProgress
+    from drafting.output.evidence import EvidenceRow
     from drafting.retrieval.index import Progress
     from drafting.retrieval.library import Library, ScopedLibrary, SearchResults
     from drafting.retrieval.search import Mode
@@ -430,6 +433,48 @@ class DraftingService:
 
         usage = estimate(outline or self.plan(facts, embed=False), facts, self.settings)
         return usage, cost(usage, self.settings)
+
+    # --- materials: facts with their sources (issue 18) -------------------------------------------------------
+
+    def extract_materials(
+        self, materials: list["Material"], offline: bool = False, progress: "MaterialProgress | None" = None
+    ) -> "Extraction":
+        """Candidate facts, conflicts and set-aside text from uploaded materials (never added to 范文库)."""
+        from drafting.materials import extract
+
+        model = None if offline else factory.build_chat_model(self.settings)
+        if model is None:
+            return asyncio.run(extract(materials, progress=progress))[0]
+        with self._metered(1):
+            extraction, usage = asyncio.run(closing(model, extract(materials, model, progress)))
+            self.quotas.record_usage(self.actor, usage.total)
+        return extraction
+
+    def evidence(self, draft_id: str) -> list["EvidenceRow"]:
+        """The 事实依据表 of a saved draft: each sentence, its fact and that fact's sources."""
+        from drafting.output.evidence import evidence_rows
+
+        return evidence_rows(self.get(draft_id))
+
+    def correct_fact(self, draft_id: str, old: str, new: str, offline: bool = False) -> Draft:
+        """Correct a fact once (17户 → 18户): every section that used it is rewritten, old versions kept."""
+        from drafting.writing.facts import parse_facts
+        from drafting.writing.template_writer import OFFLINE_ENGINE
+
+        draft = self.get(draft_id)
+        if old not in draft.facts.facts:
+            raise UserError(f"草稿的要点里没有“{old}”，请从要点列表中选择要更正的一条。")
+        data = draft.facts.model_dump(exclude={"flagged"})
+        data["facts"] = [new if fact == old else fact for fact in draft.facts.facts]
+        data["sources"] = {(new if k == old else k): v for k, v in draft.facts.sources.items()}
+        draft.facts = parse_facts(data)
+        used = [s.key for s in draft.sections if old in s.facts]
+        for section in draft.sections:
+            section.facts = [new if fact == old else fact for fact in section.facts]
+        self.save(draft)
+        for key in used:
+            draft = self.regenerate(draft_id, key, offline=offline or draft.engine == OFFLINE_ENGINE)
+        return draft
 
 
 __all__ = ["DraftingService", "Event", "SectionReview"]

@@ -61,8 +61,7 @@ def read_document_bytes(name: str, data: bytes, min_chinese: int = MIN_CHINESE_C
         raise UserError(f"“{name}”是空文件，没有可导入的内容。")
     text = _tidy(_read_by_content(name, suffix, data))
     if count_chinese(text) < min_chinese:
-        raise UserError(f"“{name}”里几乎没有中文正文（少于{min_chinese}个汉字），不像是一篇工作总结。"
-        )
+        raise UserError(f"“{name}”里几乎没有中文正文（少于{min_chinese}个汉字），不像是一篇工作总结。")
     return text
 
 

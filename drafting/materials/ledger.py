@@ -25,6 +25,7 @@ LEDGER_SUFFIXES = (".xlsx", ".csv")
 MAX_LEDGER_BYTES = 5 * 1024 * 1024
 MAX_INFLATED_BYTES = 200 * 1024 * 1024  # a 5 MB sheet of 100,000 rows inflates to ~40 MB
 _TOTAL = re.compile(r"^\s*(合\s*计|总\s*计|小\s*计|共\s*计|累\s*计|总\s*数)")
+_AGGREGATE = re.compile(r"\b(SUM|SUBTOTAL|SUMIF|COUNTA?|AVERAGE)\(", re.I)  # a total row without a 合计 label
 _NOT_SUMMED = re.compile(r"序号|编号|工号|学号|电话|手机|身份证|卡号|账号|年龄|年份|邮编|代码")
 _DATE_HEADER = re.compile(r"日期|时间")
 _NAME_HEADER = re.compile(r"姓名|户主|名单|会员|职工")
@@ -61,7 +62,7 @@ def read_ledger(name: str, data: bytes) -> LedgerResult:
         )
     if Path(name).suffix.lower() == ".csv":
         rows = csv.reader(io.StringIO(decode_text(name, data)))
-        return _sheet_result(name, Path(name).stem, ((list(r), [False] * len(r)) for r in rows))
+        return _sheet_result(name, Path(name).stem, ((list(r), [""] * len(r)) for r in rows))
     return _workbook(name, data)
 
 
@@ -108,33 +109,33 @@ def _workbook(name: str, data: bytes) -> LedgerResult:
     return result
 
 
-def _paired_rows(values: Iterable[tuple], formulas: Iterable[tuple]) -> Iterator[tuple[list, list[bool]]]:
-    """Each row's cached values, and which of its cells hold a formula (whose value may be missing)."""
+def _paired_rows(values: Iterable[tuple], formulas: Iterable[tuple]) -> Iterator[tuple[list, list[str]]]:
+    """Each row's cached values, and each cell's formula ('' for none): a formula's value may be missing."""
     for cached, cells in zip(values, formulas, strict=False):
-        marks = [getattr(cell, "data_type", "") == "f" for cell in cells]
-        yield list(cached), marks + [False] * (len(cached) - len(marks))
+        texts = [str(cell.value) if getattr(cell, "data_type", "") == "f" else "" for cell in cells]
+        yield list(cached), texts + [""] * (len(cached) - len(texts))
 
 
-def _sheet_result(name: str, title: str, rows: Iterable[tuple[list, list[bool]]]) -> LedgerResult:
+def _sheet_result(name: str, title: str, rows: Iterable[tuple[list, list[str]]]) -> LedgerResult:
     """One pass over a sheet: find the header, then count and sum the data rows below it."""
     result = LedgerResult()
     header: list[str] | None = None
     columns: list[_Column] = []
     first = last = counted = 0
-    for number, (cells, is_formula) in enumerate(rows, start=1):
+    for number, (cells, formulas) in enumerate(rows, start=1):
         texts = [_cell_text(value) for value in cells]
         if header is None:
             if sum(1 for t in texts if t and parse_cell_number(t) is None) >= 2:
                 header = _filled_header(texts)
                 columns = [_Column(h, _letter(i)) for i, h in enumerate(header)]
             continue
-        if not any(texts) and not any(is_formula):
+        if not any(texts) and not any(formulas):
             continue
-        if any(_TOTAL.match(t) for t in texts if t) or _is_total_formula_row(cells, is_formula):
+        if any(_TOTAL.match(t) for t in texts if t) or any(_AGGREGATE.search(f) for f in formulas):
             continue  # a total row: its figure is recomputed from the cells, never trusted
         first, last, counted = first or number, number, counted + 1
-        for column, value, formula in zip(columns, cells, is_formula, strict=False):
-            _count_cell(column, value, formula)
+        for column, value, formula in zip(columns, cells, formulas, strict=False):
+            _count_cell(column, value, bool(formula))
     if header is None or not first:
         result.skipped.append(
             Skipped(file=f"{name}!{title}", reason="没有找到表头和数据行，未生成台账数据。")
@@ -143,13 +144,6 @@ def _sheet_result(name: str, title: str, rows: Iterable[tuple[list, list[bool]]]
     result.rows = counted
     result.facts = _computed_facts(name, title, columns, (first, last, counted))
     return result
-
-
-def _is_total_formula_row(cells: list, is_formula: list[bool]) -> bool:
-    """A row whose only numbers are formulas (=SUM(...)) is a total row even without a 合计 label."""
-    return any(is_formula) and all(
-        f or v is None or isinstance(v, str) for v, f in zip(cells, is_formula, strict=False)
-    )
 
 
 def _count_cell(column: _Column, value: object, formula: bool) -> None:

@@ -6,6 +6,8 @@ field names are the issue's, kept exactly.
 
 from pydantic import BaseModel
 
+from drafting.errors import UserError
+
 
 class Source(BaseModel):
     file: str
@@ -48,11 +50,35 @@ class Extraction(BaseModel):
     set_aside: list[SetAside] = []
     skipped: list[Skipped] = []
 
+    def unsettled(self, fact: Candidate) -> bool:
+        """A fact whose own source is part of a conflict waits for the user to choose its value."""
+        return any(fact.sources[0] in conflict.sources for conflict in self.conflicts)
+
     def facts_file(self, organization: str, period: str) -> dict:
-        """A facts file `drafting draft` accepts, each fact keeping its sources (the conflicts unsettled)."""
+        """A facts file `drafting draft` accepts, each fact keeping its sources; conflicts stay out of the
+        facts (listed under `conflicts`, which drafting ignores) until the user picks a value."""
+        settled = [fact for fact in self.facts if not self.unsettled(fact)]
         return {
             "organization": organization,
             "period": period,
-            "facts": [fact.text for fact in self.facts],
-            "sources": {fact.text: [s.model_dump() for s in fact.sources] for fact in self.facts},
+            "facts": [fact.text for fact in settled],
+            "sources": {fact.text: [s.model_dump() for s in fact.sources] for fact in settled},
+            "conflicts": [conflict.model_dump() for conflict in self.conflicts],
         }
+
+    def choose(self, conflict: int, value: str) -> "Extraction":
+        """The user settled a conflict: facts stating another value for it leave; the conflict is closed."""
+        settled = self.conflicts[conflict]
+        if value not in settled.values:
+            raise UserError(f"“{value}”不是这处不一致的候选值，可选：{'、'.join(settled.values)}")
+        losing = {v for v in settled.values if v != value}
+        kept = [
+            fact
+            for fact in self.facts
+            if not (
+                fact.sources[0] in settled.sources
+                and losing & {*fact.values, f"{fact.values[0]}（台账计算）"}
+            )
+        ]
+        others = [c for i, c in enumerate(self.conflicts) if i != conflict]
+        return self.model_copy(update={"facts": kept, "conflicts": others})

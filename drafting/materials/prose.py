@@ -15,6 +15,8 @@ from drafting.writing.facts import _INSTRUCTION  # the facts file's own test for
 from drafting.writing.themes import keyword_theme
 
 MIN_CHINESE = 10  # a short activity notice is still a material (a report must have 50)
+WRAPPED_LINE_CHARS = 25
+_SENTENCE_END = re.compile(r"[。！？；：!?;:”’）)]$")
 _SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]?")
 _ACTIVITY = re.compile(
     r"开展|组织|举办|举行|召开|走访|慰问|看望|发放|资助|救助|帮扶|发展|新增|吸纳|参加|参与|参赛|获得|荣获|"
@@ -36,8 +38,19 @@ class Passage:
 def read_passages(name: str, data: bytes) -> list[Passage]:
     """The material's paragraphs, each with where it is (第N段); UserError when the file cannot be read."""
     text = read_document_bytes(name, data, min_chinese=MIN_CHINESE)
-    paragraphs = [p for p in text.split("\n\n") if p.strip()]
-    return [Passage(name, f"第{i}段", p.strip()) for i, p in enumerate(paragraphs, start=1)]
+    paragraphs = _rejoined([p.strip() for p in text.split("\n\n") if p.strip()])
+    return [Passage(name, f"第{i}段", p) for i, p in enumerate(paragraphs, start=1)]
+
+
+def _rejoined(paragraphs: list[str]) -> list[str]:
+    """A long line cut mid-sentence (a PDF's wrapped line the reader could not join) joins the next one."""
+    joined: list[str] = []
+    for paragraph in paragraphs:
+        if joined and len(joined[-1]) >= WRAPPED_LINE_CHARS and not _SENTENCE_END.search(joined[-1]):
+            joined[-1] += paragraph
+        else:
+            joined.append(paragraph)
+    return joined
 
 
 def is_instruction(text: str) -> bool:

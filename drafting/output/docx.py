@@ -28,7 +28,8 @@ LINE_SPACING = Pt(28)
 _SUBHEADING = re.compile(r"^[（(][一二三四五六七八九十]+[）)]")
 
 
-def draft_to_docx(draft: Draft) -> bytes:
+def draft_to_docx(draft: Draft, evidence: bool = False) -> bytes:
+    """The draft as Word; `evidence` appends 附件：事实依据表 (each figure's fact and source)."""
     document = Document()
     section = document.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
@@ -56,6 +57,10 @@ def draft_to_docx(draft: Draft) -> bytes:
             _run(paragraph, paragraph_text.strip(), font, SIZE_3)
             _fixed_spacing(paragraph)
     _page_numbers(section)
+    if evidence:
+        from drafting.output.evidence import append_evidence, evidence_rows
+
+        append_evidence(document, evidence_rows(draft))
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

@@ -1,0 +1,117 @@
+"""The 事实依据表 reviewers ask for: each sentence of a draft, the fact it states and where that fact came from.
+
+A sentence that carries a number is matched to the fact stating the same values (the section's own
+facts first); the fact's sources come from extraction, or it is 用户填写 when the user typed it. A
+sentence with no number and no fact is 通用表述 (general wording).
+"""
+
+import io
+import re
+
+from pydantic import BaseModel
+
+from drafting.materials.values import amounts, stated_values
+from drafting.writing.draft import Draft
+
+FROM_MATERIALS, TYPED, GENERAL, UNMATCHED = "素材", "用户填写", "通用表述", "无对应要点（请核对）"
+APPENDIX_TITLE = "附件：事实依据表"
+_SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?")
+
+
+class EvidenceSource(BaseModel):
+    file: str
+    location: str
+    excerpt: str
+
+
+class EvidenceRow(BaseModel):
+    section: str
+    sentence: str
+    basis: str  # 素材, 用户填写, 通用表述, or 无对应要点（请核对）
+    fact: str = ""
+    sources: list[EvidenceSource] = []
+
+
+def evidence_rows(draft: Draft) -> list[EvidenceRow]:
+    headings = draft.numbered_headings()
+    rows = []
+    for section in draft.sections:
+        if section.status in ("pending", "failed"):
+            continue
+        candidates = list(dict.fromkeys([*section.facts, *draft.facts.facts]))
+        for sentence in (s.strip() for s in _SENTENCE.findall(section.text)):
+            if len(sentence) < 2:
+                continue
+            name = headings.get(section.key) or section.heading or section.kind
+            rows.append(_row(name, sentence, candidates, draft.facts.sources))
+    return rows
+
+
+def _row(
+    section: str, sentence: str, facts: list[str], sources: dict[str, list[dict[str, str]]]
+) -> EvidenceRow:
+    values = stated_values(sentence)
+    fact = _best_fact(sentence, values, facts) if values else None
+    if fact is None:
+        return EvidenceRow(section=section, sentence=sentence, basis=UNMATCHED if values else GENERAL)
+    found = [EvidenceSource(**s) for s in sources.get(fact, [])]
+    return EvidenceRow(
+        section=section, sentence=sentence, basis=FROM_MATERIALS if found else TYPED, fact=fact, sources=found
+    )
+
+
+def _best_fact(sentence: str, values: list[str], facts: list[str]) -> str | None:
+    """The fact sharing most of the sentence's values (as written, or as amounts: 3.4万元 = 34000元)."""
+    stated = set(amounts(sentence))
+    scored = [
+        (len(set(values) & set(stated_values(fact))) + len(stated & set(amounts(fact))), -i, fact)
+        for i, fact in enumerate(facts)
+    ]
+    best = max(scored, default=(0, 0, None))
+    return best[2] if best[0] > 0 else None
+
+
+def evidence_markdown(rows: list[EvidenceRow]) -> str:
+    lines = ["| 部分 | 句子 | 依据 | 要点 | 出处 | 原文摘录 |", "| --- | --- | --- | --- | --- | --- |"]
+    for row in rows:
+        where = "<br>".join(f"{s.file} {s.location}" for s in row.sources)
+        excerpts = "<br>".join(s.excerpt for s in row.sources)
+        cells = [row.section, row.sentence, row.basis, row.fact, where, excerpts]
+        lines.append("| " + " | ".join(c.replace("|", "｜").replace("\n", " ") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def evidence_xlsx(rows: list[EvidenceRow]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "事实依据表"
+    sheet.append(["部分", "句子", "依据", "要点", "文件", "位置", "原文摘录"])
+    for row in rows:
+        for source in row.sources or [EvidenceSource(file="", location="", excerpt="")]:
+            sheet.append(
+                [row.section, row.sentence, row.basis, row.fact, source.file, source.location, source.excerpt]
+            )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def append_evidence(document, rows: list[EvidenceRow]) -> None:  # noqa: ANN001 - a python-docx Document
+    """The table as 附件：事实依据表 on a new page of a Word export (only sentences that carry a fact)."""
+    from docx.enum.text import WD_BREAK
+
+    document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    document.add_paragraph(APPENDIX_TITLE)
+    table = document.add_table(rows=1, cols=4)
+    table.style = "Table Grid"
+    for cell, title in zip(table.rows[0].cells, ("句子", "依据", "出处", "原文摘录"), strict=True):
+        cell.text = title
+    for row in rows:
+        if row.basis == GENERAL:
+            continue
+        cells = table.add_row().cells
+        cells[0].text, cells[1].text = row.sentence, row.basis
+        cells[2].text = "\n".join(f"{s.file} {s.location}" for s in row.sources)
+        cells[3].text = "\n".join(s.excerpt for s in row.sources)
