@@ -163,6 +163,9 @@ def run_benchmark(settings: Settings, synthetic_sections: int = 10000) -> None:
     print(
         f"app cold start (fresh process, built index, first page rendered): {app_cold_start(settings):.1f} s"
     )
+    from drafting.materials.bench import materials_benchmark_lines
+
+    materials_benchmark_lines()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak RSS of this process: {rss_mb:.0f} MB; total {time.perf_counter() - started:.0f} s")
 

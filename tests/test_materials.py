@@ -5,7 +5,6 @@ import io
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
@@ -319,3 +318,13 @@ def test_a_100000_row_ledger_stays_under_600_mb(tmp_path):
         "会员发展台账!B2:B100001 计数 = 100000 人",
         "会员发展台账!E2:E100001 求和 = 1200000 元（120万元）\n",
     ]
+
+
+def test_a_gbk_csv_ledger_is_summed_like_a_sheet():
+    text = '助学金发放台账\n姓名,学校,助学金（元）\n张三,一中,"2,000元"\n李四,二中,1500\n合计,,9999\n'
+    result = run([Material("助学台账.csv", text.encode("gbk"))])
+    assert [f.computed.formula for f in result.facts] == [
+        "助学台账!A3:A4 计数 = 2 人",
+        "助学台账!C3:C4 求和 = 3500 元",
+    ]
+    assert result.facts[0].theme == "care"
