@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from drafting.materials.extract import Material, Throughput, extract
+from drafting.materials.extract import Material, extract
 from drafting.materials.model import Extraction
 from drafting.materials.samples import (
     STATED_VALUES,

@@ -8,19 +8,16 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from drafting.checks.factguard import chinese_to_int
+from drafting.checks.factguard import _CN_NUM as _CN  # the fact guard's reading of levels and numerals
+from drafting.checks.factguard import _LEVEL, chinese_to_int
 
 COUNT_UNITS = ("人次", "户次", "户", "人", "名")
 MEASURES = "人次|户次|万元|亿元|元|户|人|名|场|次|项|个|件|篇|期|条|份|家|所|支|队|届|天|小时|%|％|台|本|册|批|处|位|组|班"
-_CN = "零〇一二两三四五六七八九十百千"
 _NUMBER = re.compile(
     rf"(?P<num>(?<![\d.,])\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|(?<![\d.,])\d+(?:\.\d+)?|[{_CN}]{{2,}}|(?<![{_CN}第])[{_CN}])"
     rf"(?P<mult>[万亿])?(?P<unit>{MEASURES})"
 )
 _DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日|\d{4}年\d{1,2}月|\d{1,2}月\d{1,2}日")
-_LEVEL = re.compile(
-    r"国家级|全国|省级|市级|县级|区级|校级|院级|特等奖|一等奖|二等奖|三等奖|优秀奖|金奖|银奖|铜奖|第[一二三四五六七八九十\d]+名"
-)
 _TITLE = re.compile(r"《[^》]{1,40}》")
 
 
