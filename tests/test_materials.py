@@ -328,3 +328,17 @@ def test_a_gbk_csv_ledger_is_summed_like_a_sheet():
         "助学台账!C3:C4 求和 = 3500 元",
     ]
     assert result.facts[0].theme == "care"
+
+
+def test_an_edited_candidate_keeps_its_sources_only_while_they_state_its_values(extraction):
+    index = next(i for i, f in enumerate(extraction.facts) if "插花" in f.text)
+    reworded = extraction.edit(index, "三八节举办女职工插花活动，参与女职工120人")
+    assert reworded.facts[index].sources == extraction.facts[index].sources
+    assert reworded.facts[index].values == ["120人"]
+    typed = extraction.edit(index, "三八节举办女职工插花活动，参与女职工150人")
+    assert typed.facts[index].sources == [] and typed.facts[index].values == ["150人"]
+    assert (
+        typed.facts_file("江北区总工会", "2025年")["sources"]["三八节举办女职工插花活动，参与女职工150人"]
+        == []
+    )
+    assert len(extraction.reject(index).facts) == len(extraction.facts) - 1

@@ -52,7 +52,7 @@ class Extraction(BaseModel):
 
     def unsettled(self, fact: Candidate) -> bool:
         """A fact whose own source is part of a conflict waits for the user to choose its value."""
-        return any(fact.sources[0] in conflict.sources for conflict in self.conflicts)
+        return bool(fact.sources) and any(fact.sources[0] in c.sources for c in self.conflicts)
 
     def facts_file(self, organization: str, period: str) -> dict:
         """A facts file `drafting draft` accepts, each fact keeping its sources; conflicts stay out of the
@@ -65,6 +65,30 @@ class Extraction(BaseModel):
             "sources": {fact.text: [s.model_dump() for s in fact.sources] for fact in settled},
             "conflicts": [conflict.model_dump() for conflict in self.conflicts],
         }
+
+    def edit(self, index: int, text: str) -> "Extraction":
+        """The user reworded a candidate. Its sources stay only while they still state every value in it;
+        a value the user typed that no excerpt states makes the fact 用户填写 (no sources)."""
+        from drafting.materials.values import stated_values
+
+        fact = self.facts[index]
+        excerpts = "".join(s.excerpt for s in fact.sources) + "".join(fact.values if fact.computed else [])
+        values = stated_values(text)
+        sourced = all(value in excerpts for value in values)
+        edited = fact.model_copy(
+            update={
+                "text": text,
+                "values": values,
+                "sources": fact.sources if sourced else [],
+                "computed": fact.computed if sourced else None,
+            }
+        )
+        return self.model_copy(
+            update={"facts": [edited if i == index else f for i, f in enumerate(self.facts)]}
+        )
+
+    def reject(self, index: int) -> "Extraction":
+        return self.model_copy(update={"facts": [f for i, f in enumerate(self.facts) if i != index]})
 
     def choose(self, conflict: int, value: str) -> "Extraction":
         """The user settled a conflict: facts stating another value for it leave; the conflict is closed."""
