@@ -30,10 +30,9 @@ class Material:
 
 @dataclass
 class Throughput:
-    """What was read, for `drafting bench`: ledger rows and prose paragraphs."""
+    """Ledger rows read, for the rows/s `drafting bench` prints."""
 
     rows: int = 0
-    paragraphs: int = 0
 
 
 async def extract(
@@ -78,7 +77,6 @@ async def extract(
             skipped.append(Skipped(file=material.name, reason=f"与“{same_text}”内容相同，只读取一次"))
             continue
         seen[_digest("\n".join(p.text for p in passages).encode())] = material.name
-        counted.paragraphs += len(passages)
         if model is None:
             found, aside = extract_offline(passages)
         else:

@@ -9,6 +9,7 @@ dates are understood.
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -67,8 +68,6 @@ def read_ledger(name: str, data: bytes) -> LedgerResult:
 
 
 def _workbook(name: str, data: bytes) -> LedgerResult:
-    import zipfile
-
     from openpyxl import load_workbook
 
     if data.startswith(_OLE):
