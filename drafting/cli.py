@@ -55,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     from drafting.accounts.cli import register as register_users
     from drafting.evaluation.cli import register as register_eval
     from drafting.maintenance.cli import register as register_doctor
+    from drafting.review.cli import register as register_review
 
     parser = argparse.ArgumentParser(prog="drafting", description="工会工作总结起草工具")
     commands = parser.add_subparsers(title="命令")
@@ -111,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("draft_id")
     show.add_argument("--format", choices=["md", "json", "docx"], default="md")
     show.add_argument("-o", "--output", type=Path)
+    show.add_argument("--comments", action="store_true", help="导出 Word 时把待核对的问题写成批注")
     show.set_defaults(handler=_show)
     listing_drafts = commands.add_parser("list", help="列出已保存的草稿")
     listing_drafts.set_defaults(handler=_list_drafts)
@@ -153,6 +155,7 @@ def _parser() -> argparse.ArgumentParser:
     register_eval(commands)
     register_doctor(commands)
     register_users(commands, lambda settings: _service(settings).database)
+    register_review(commands, _service)
     return parser
 
 
@@ -327,7 +330,15 @@ def _regen(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _show(args: argparse.Namespace, settings: Settings) -> int:
-    return _write(_service(settings).get(args.draft_id), args.format, args.output)
+    if args.comments and args.format != "docx":
+        raise UserError("--comments 只用于导出 Word：请同时给出 --format docx。")
+    service = _service(settings)
+    return _write(
+        service.get(args.draft_id),
+        args.format,
+        args.output,
+        lambda draft: service.export_docx(draft.id, comments=args.comments),
+    )
 
 
 def _list_drafts(args: argparse.Namespace, settings: Settings) -> int:
@@ -354,7 +365,10 @@ def _findings_summary(draft: "Draft") -> str:
     return "\n".join(lines)
 
 
-def _write(draft: "Draft", fmt: str, output: Path | None) -> int:
+def _write(
+    draft: "Draft", fmt: str, output: Path | None, export: "Callable[[Draft], bytes] | None" = None
+) -> int:
+    """Print or write the draft; `export` makes the Word file of a saved draft (with its identity)."""
     summary = _findings_summary(draft)
     if summary:
         print(summary, file=sys.stderr)
@@ -362,7 +376,7 @@ def _write(draft: "Draft", fmt: str, output: Path | None) -> int:
         from drafting.output.docx import draft_to_docx
 
         target = output or Path(f"{draft.title}.docx")
-        target.write_bytes(draft_to_docx(draft))
+        target.write_bytes((export or draft_to_docx)(draft))
         print(
             f"已写入 {target}" + ("（草稿仍有未核对的问题，导出前请先核对）" if draft.has_findings else ""),
             file=sys.stderr,
