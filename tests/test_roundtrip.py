@@ -6,7 +6,6 @@ import json
 import zipfile
 
 import pytest
-import yaml
 from docx import Document
 
 from drafting.cli import main
@@ -14,34 +13,10 @@ from drafting.documents.docx import read_docx
 from drafting.errors import UserError
 from drafting.service import DraftingService
 from drafting.settings import load_settings
-from drafting.writing.facts import Facts, parse_facts
-from tests.conftest import ROOT
+from tests.roundtrip_fixtures import PLAN, example_facts, offline_draft, offline_service  # noqa: F401
 from tests.word_edits import WordEdit, comment_anchors
 
-FACTS = ROOT / "drafting" / "data" / "example_facts.yaml"
-PLAN = "拟于10月举办第二届护理技能竞赛"
 CARE = "春节走访慰问困难职工23户，发放慰问金4.6万元"
-
-
-@pytest.fixture
-def service(tmp_path, monkeypatch):
-    """A service on an empty corpus (exemplars are not under test) with one offline draft saved."""
-    (tmp_path / "corpus").mkdir()
-    monkeypatch.setenv("DRAFTING_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("DRAFTING_CORPUS_DIR", str(tmp_path / "corpus"))
-    return DraftingService(load_settings())
-
-
-@pytest.fixture
-def draft(service):
-    return service.draft(example_facts(), offline=True)
-
-
-def example_facts() -> Facts:
-    """The example facts, with one plan item stated as an intention (the status guard watches those)."""
-    facts = yaml.safe_load(FACTS.read_text(encoding="utf-8"))
-    facts["plans"] = [PLAN if "护理技能竞赛" in line else line for line in facts["plans"]]
-    return parse_facts(facts)
 
 
 def custom_properties(data: bytes) -> str:

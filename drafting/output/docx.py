@@ -33,6 +33,7 @@ TITLE_FONT, BODY_FONT, HEADING1_FONT, HEADING2_FONT, PAGE_FONT = (
 )
 SIZE_2, SIZE_3, SIZE_4 = Pt(22), Pt(16), Pt(14)
 LINE_SPACING = Pt(28)
+TITLE_BOOKMARK, END_BOOKMARK = "_drafting_title", "_drafting_end"  # the draft's first and last paragraph
 _SUBHEADING = re.compile(r"^[（(][一二三四五六七八九十]+[）)]")
 
 
@@ -49,9 +50,10 @@ def draft_to_docx(
     """
     document, placeholder = open_template(template) if template else _gbt_document()
     writer = _Writer(document, placeholder, uses_template=template is not None)
-    writer.paragraph(draft.title, "title")
+    add_bookmark(writer.paragraph(draft.title, "title"), TITLE_BOOKMARK, 1)
     numbered = draft.numbered_headings()
-    for part in draft.sections:
+    last = None
+    for index, part in enumerate(draft.sections):
         findings = section_findings(part, draft.facts) if comments else []
         heading = writer.paragraph(numbered[part.key], "heading") if part.key in numbered else None
         if heading is not None:
@@ -59,11 +61,14 @@ def draft_to_docx(
         home = heading
         for offset, paragraph_text in _lines(section_body(part)):
             kind = "subheading" if _SUBHEADING.match(paragraph_text) and len(paragraph_text) < 40 else "body"
-            paragraph = writer.paragraph(paragraph_text, kind)
-            comment_on_paragraph(document, paragraph, offset, findings, home=home is None)
-            home = home or paragraph
+            last = writer.paragraph(paragraph_text, kind)
+            comment_on_paragraph(document, last, offset, findings, home=home is None)
+            home = home or last
         if home is not None:
-            add_bookmark(home, bookmark_name(part.key), len(draft.sections) + draft.sections.index(part))
+            add_bookmark(home, bookmark_name(part.key), 10 + index)
+        last = last or heading
+    if last is not None:
+        add_bookmark(last, END_BOOKMARK, 2)
     writer.finish()
     if identity is not None:
         add_identity(document, identity)

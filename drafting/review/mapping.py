@@ -9,7 +9,7 @@ its neighbour is left out (and so left untouched) rather than guessed.
 import re
 from dataclasses import dataclass
 
-from drafting.output.docx import bookmark_name
+from drafting.output.docx import END_BOOKMARK, TITLE_BOOKMARK, bookmark_name
 from drafting.output.identity import exported_text, normal_text
 from drafting.review.edited import EditedParagraph
 from drafting.writing.draft import Draft
@@ -30,22 +30,31 @@ class Mapping:
 
 
 def map_sections(paragraphs: list[EditedParagraph], draft: Draft) -> Mapping:
-    texts = [p.text for p in paragraphs]
+    """Each placed section's heading and text. Only the paragraphs between the draft's title and its
+    last paragraph count: a unit template puts its 红头 before them and its 版记 after."""
+    title = _bookmarked(paragraphs, TITLE_BOOKMARK) or 0
+    end = _bookmarked(paragraphs, END_BOOKMARK)
+    texts = [p.text for p in paragraphs[: len(paragraphs) if end is None else end + 1]]
     starts: dict[str, int] = {}
     for section in draft.sections:
         at = _bookmarked(paragraphs, bookmark_name(section.key))
         if at is None and section.heading:
             at = next(
-                (i for i, text in enumerate(texts[1:], 1) if _heading_of(text) == section.heading.strip()),
+                (
+                    i
+                    for i, text in enumerate(texts[title + 1 :], title + 1)
+                    if _heading_of(text) == section.heading.strip()
+                ),
                 None,
             )
         if at is None and not section.heading:
-            at = 1 if section is draft.sections[0] else _found_text(texts, exported_text(section))
+            first = section is draft.sections[0]
+            at = title + 1 if first else _found_text(texts, exported_text(section), title + 1)
         if at is not None:
             starts[section.key] = at
     order = sorted(starts.items(), key=lambda item: item[1])
     mapped: dict[str, FileSection] = {}
-    for (key, start), following in zip(order, [*order[1:], (None, len(paragraphs))], strict=True):
+    for (key, start), following in zip(order, [*order[1:], (None, len(texts))], strict=True):
         section = draft.section(key)
         lines = [t for t in texts[start : following[1]] if t]
         heading = section.heading
@@ -67,10 +76,10 @@ def _heading_of(text: str) -> str | None:
     return m.group(1).strip() if m else None
 
 
-def _found_text(texts: list[str], section_text: str) -> int | None:
+def _found_text(texts: list[str], section_text: str, after: int) -> int | None:
     """Where a headless section's unchanged paragraphs stand, as a run of whole paragraphs."""
     lines = normal_text(section_text).split("\n")
-    for i in range(1, len(texts) - len(lines) + 1):
+    for i in range(after, len(texts) - len(lines) + 1):
         if texts[i : i + len(lines)] == lines:
             return i
     return None
