@@ -124,6 +124,24 @@ def test_a_file_whose_properties_were_stripped_is_matched_by_title_and_content(s
     assert (result.draft_id, result.from_version, result.changed_sections) == (draft.id, None, ["work-care"])
 
 
+def test_without_bookmarks_sections_are_found_by_heading_and_an_unplaceable_one_is_left_alone(service, draft):
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.without_bookmarks()
+    edit.replace("23户", "25户")
+    result = service.reimport("修改稿.docx", edit.save())
+    assert (result.changed_sections, result.notices) == (["work-care"], [])
+
+    closing = service.get(draft.id).sections[-1]
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.without_bookmarks()
+    edit.paragraph_text(closing.text[:20], "新的结尾。")  # now nothing tells the closing from the plan
+    before = service.get(draft.id)
+    result = service.reimport("修改稿.docx", edit.save())
+    assert result.changed_sections == []
+    assert "2026年工作计划、结尾" in result.notices[0]
+    assert service.get(draft.id) == before
+
+
 def test_reimport_json_has_the_documented_keys(service, draft, tmp_path, capsys):
     edit = WordEdit(service.export_docx(draft.id))
     edit.replace("23户", "25户")

@@ -140,6 +140,12 @@ class WordEdit:
             paragraph.remove(other)
         paragraph.find(f"{W}r/{W}t").text = new
 
+    def without_bookmarks(self) -> None:
+        """What a careless copy-and-paste into a new file leaves: the text without its hidden bookmarks."""
+        for tag in ("bookmarkStart", "bookmarkEnd"):
+            for element in list(self.document.iter(f"{W}{tag}")):
+                element.getparent().remove(element)
+
     def without_custom_properties(self) -> None:
         self.parts.pop("docProps/custom.xml", None)
         rels = etree.fromstring(self.parts["_rels/.rels"])

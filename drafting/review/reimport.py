@@ -135,10 +135,15 @@ def _content_share(lines: set[str], draft: Draft) -> float:
     return sum(line in lines for line in own) / len(own) if own else 0.0
 
 
+def _label(draft: Draft, key: str) -> str:
+    section = draft.section(key)
+    return section.heading or {"opening": "开头", "closing": "结尾"}.get(section.kind, key)
+
+
 def _notices(edited: EditedDocument, unplaced: list[str], draft: Draft) -> list[str]:
     notices = []
     if unplaced:
-        names = "、".join(draft.section(key).heading or key for key in unplaced)
+        names = "、".join(_label(draft, key) for key in unplaced)
         notices.append(f"修改稿里找不到这些部分的位置（标题或书签被删改），它们保持原样：{names}。")
     if edited.nested_tables:
         notices.append(
