@@ -33,59 +33,55 @@ def section_findings(section: DraftSection, facts: Facts) -> list[OpenFinding]:
         return []
     guard = guard_section(section.text, section.facts, facts)
     leaked = {leak.value for leak in guard.leaks}
-    found = [
-        OpenFinding(
+
+    def found(kind: FindingKind, anchor: str, message: str) -> OpenFinding:
+        return OpenFinding(
             section=section.key,
-            kind="leak",
-            anchor=leak.value,
-            start=_locate(section.text, leak.value),
-            message=f"这里有不该出现在总结里的内容（{leak.describe()}），请删去。",
+            kind=kind,
+            anchor=anchor,
+            start=_locate(section.text, anchor),
+            message=message,
         )
-        for leak in guard.leaks
+
+    first_sentence = _first_sentence(section.text)
+    return [
+        *(
+            found("leak", leak.value, f"这里有不该出现在总结里的内容（{leak.describe()}），请删去。")
+            for leak in guard.leaks
+        ),
+        *(
+            found(
+                "plan_as_done", sentence, "这句把尚未完成的计划写成了已完成，请按计划的口吻写（如“拟”“将”）。"
+            )
+            for sentence in guard.promotions
+        ),
+        *(
+            found("unsupported", value, f"“{value}”在要点中找不到依据，请核对后改为要点中的原话或删去。")
+            for value in guard.flags
+            if value not in guard.promotions and value not in leaked
+        ),
+        *(
+            OpenFinding(  # no words to mark: the heading, or the first sentence of a section without one
+                section=section.key,
+                kind="missing_fact",
+                anchor=section.heading or first_sentence,
+                start=None if section.heading else section.text.find(first_sentence),
+                message=f"本部分漏写了要点：{fact}",
+            )
+            for fact in guard.missing_facts
+        ),
+        *(
+            OpenFinding(
+                section=section.key,
+                kind="proof",
+                anchor=finding.excerpt,
+                start=finding.start,  # the proofreader knows the exact place: a "，" may occur many times
+                message=f"校对：{finding.explanation}"
+                + (f"建议改为“{finding.suggestion}”。" if finding.suggestion else ""),
+            )
+            for finding in proofread(section.text)
+        ),
     ]
-    found += [
-        OpenFinding(
-            section=section.key,
-            kind="plan_as_done",
-            anchor=sentence,
-            start=_locate(section.text, sentence),
-            message="这句把尚未完成的计划写成了已完成，请按计划的口吻写（如“拟”“将”）。",
-        )
-        for sentence in guard.promotions
-    ]
-    found += [
-        OpenFinding(
-            section=section.key,
-            kind="unsupported",
-            anchor=value,
-            start=_locate(section.text, value),
-            message=f"“{value}”在要点中找不到依据，请核对后改为要点中的原话或删去。",
-        )
-        for value in guard.flags
-        if value not in guard.promotions and value not in leaked
-    ]
-    found += [
-        OpenFinding(
-            section=section.key,
-            kind="missing_fact",
-            anchor=section.heading or _first_sentence(section.text),
-            start=None if section.heading else section.text.find(_first_sentence(section.text)),
-            message=f"本部分漏写了要点：{fact}",
-        )
-        for fact in guard.missing_facts
-    ]
-    found += [
-        OpenFinding(
-            section=section.key,
-            kind="proof",
-            anchor=finding.excerpt,
-            start=finding.start,
-            message=f"校对：{finding.explanation}"
-            + (f"建议改为“{finding.suggestion}”。" if finding.suggestion else ""),
-        )
-        for finding in proofread(section.text)
-    ]
-    return found
 
 
 def _locate(text: str, anchor: str) -> int | None:

@@ -8,6 +8,7 @@ through for the text they hold. Comments by the export's own author are the prod
 back, not a reviewer's, and are left out.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -73,12 +74,17 @@ class _Reader:
         self._open: set[str] = set()
         self._bookmarks: set[str] = set()  # seen between paragraphs: they belong to the next one
 
-    def block(self, element: etree._Element, depth: int) -> None:
+    def _kept(self, element: etree._Element) -> Iterator[etree._Element]:
+        """The children whose text stays (deleted text counted as a deletion and passed over)."""
         for child in element:
-            tag = child.tag
-            if not isinstance(tag, str) or tag in _DROPPED:
+            if not isinstance(child.tag, str) or child.tag in _DROPPED:
                 self._count_deletion(child)
-                continue
+            else:
+                yield child
+
+    def block(self, element: etree._Element, depth: int) -> None:
+        for child in self._kept(element):
+            tag = child.tag
             if tag == f"{W}p":
                 self._paragraph(child)
             elif tag == f"{W}tbl":
@@ -97,11 +103,8 @@ class _Reader:
         self._note(" ")
 
     def _inline(self, element: etree._Element, pieces: list[str]) -> None:
-        for child in element:
+        for child in self._kept(element):
             tag = child.tag
-            if not isinstance(tag, str) or tag in _DROPPED:
-                self._count_deletion(child)
-                continue
             if tag == f"{W}t":
                 pieces.append(child.text or "")
                 self._note(child.text or "")
