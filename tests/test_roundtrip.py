@@ -107,7 +107,7 @@ def test_a_file_from_an_older_version_is_merged_section_by_section_and_a_conflic
 
     result = service.reimport("修改稿.docx", edit.save())
 
-    assert result.from_version is not None and result.from_version < result.version
+    assert result.from_version is not None and result.from_version < result.found_version < result.version
     assert result.changed_sections == ["work-competition"]
     assert [c.section for c in result.conflicts] == ["work-care"]
     assert "没有导入这一部分" in result.conflicts[0].message

@@ -58,8 +58,11 @@ def _reimport(args: argparse.Namespace, service: "DraftingService") -> int:
 
 
 def _print_result(result: "ReimportResult") -> None:
-    if result.from_version is not None and result.from_version != result.version:
-        print(f"修改稿按第 {result.from_version} 版导出，已逐部分并入草稿 {result.draft_id}。")
+    if result.from_version is not None and result.from_version != result.found_version:
+        print(
+            f"修改稿按第 {result.from_version} 版导出，草稿 {result.draft_id} 之后已改到第 {result.found_version} 版："
+            "已逐部分合并，两边都改过的部分不导入。"
+        )
     print(f"接受修订：插入 {result.inserted} 处，删除 {result.deleted} 处。")
     if result.changed_sections:
         print(

@@ -34,6 +34,7 @@ class ReimportResult:
     draft_id: str
     version: int
     from_version: int | None  # the version the file was exported from (None: matched by content)
+    found_version: int  # the draft's version when the file came in
     changed_sections: list[str]
     inserted: int
     deleted: int
@@ -83,6 +84,7 @@ def reimport(
         draft_id=stored.draft.id,
         version=version,
         from_version=identity.version if identity else None,
+        found_version=stored.revision,
         changed_sections=merged.changed,
         inserted=edited.inserted,
         deleted=edited.deleted,
