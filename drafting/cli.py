@@ -295,7 +295,7 @@ def _draft(args: argparse.Namespace, settings: Settings) -> int:
     print(
         f"草稿编号：{draft.id}（可用 drafting regen {draft.id} 部分编号 重新生成某一部分）", file=sys.stderr
     )
-    return _write(draft, args.format, args.output)
+    return _write(draft, args.format, args.output, lambda saved: service.export_docx(saved.id))
 
 
 def _load_outline(path: Path) -> "object":
@@ -323,10 +323,9 @@ def _print_progress(event: "Event") -> None:
 
 
 def _regen(args: argparse.Namespace, settings: Settings) -> int:
-    draft = _ready_service(settings).regenerate(
-        args.draft_id, args.section_key, args.instruction, offline=args.offline
-    )
-    return _write(draft, args.format, args.output)
+    service = _ready_service(settings)
+    draft = service.regenerate(args.draft_id, args.section_key, args.instruction, offline=args.offline)
+    return _write(draft, args.format, args.output, lambda saved: service.export_docx(saved.id))
 
 
 def _show(args: argparse.Namespace, settings: Settings) -> int:

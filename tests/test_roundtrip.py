@@ -13,7 +13,7 @@ from drafting.documents.docx import read_docx
 from drafting.errors import UserError
 from drafting.service import DraftingService
 from drafting.settings import load_settings
-from tests.roundtrip_fixtures import PLAN, example_facts, offline_draft, offline_service  # noqa: F401
+from tests.roundtrip_fixtures import FACTS, PLAN, example_facts, offline_draft, offline_service  # noqa: F401
 from tests.word_edits import WordEdit, comment_anchors
 
 CARE = "春节走访慰问困难职工23户，发放慰问金4.6万元"
@@ -30,6 +30,22 @@ def test_an_export_carries_its_draft_id_and_version_where_the_reader_does_not_se
     assert f"<vt:lpwstr>{draft.id}</vt:lpwstr>" in properties
     assert f'name="drafting.version"><vt:lpwstr>{service.revision(draft.id)}</vt:lpwstr>' in properties
     assert draft.id not in read_docx("export.docx", data)
+
+
+def test_word_files_written_by_draft_and_regen_carry_their_identity_too(service, tmp_path):
+    facts = tmp_path / "要点.yaml"
+    facts.write_text(FACTS.read_text(encoding="utf-8"), encoding="utf-8")
+    drafted, regenerated = tmp_path / "draft.docx", tmp_path / "regen.docx"
+    assert main(["draft", str(facts), "--offline", "--format", "docx", "-o", str(drafted)]) == 0
+    (listing,) = service.list_drafts()
+    assert f"<vt:lpwstr>{listing.id}</vt:lpwstr>" in custom_properties(drafted.read_bytes())
+    assert (
+        main(["regen", listing.id, "work-care", "--offline", "--format", "docx", "-o", str(regenerated)]) == 0
+    )
+    version = service.revision(listing.id)
+    assert f'name="drafting.version"><vt:lpwstr>{version}</vt:lpwstr>' in custom_properties(
+        regenerated.read_bytes()
+    )
 
 
 def test_every_open_finding_becomes_a_comment_by_the_assistant_on_its_exact_words(service, draft):
