@@ -56,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     from drafting.evaluation.cli import register as register_eval
     from drafting.maintenance.cli import register as register_doctor
     from drafting.materials.cli import register as register_materials
+    from drafting.review.cli import register as register_review
 
     parser = argparse.ArgumentParser(prog="drafting", description="工会工作总结起草工具")
     commands = parser.add_subparsers(title="命令")
@@ -112,6 +113,7 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("draft_id")
     show.add_argument("--format", choices=["md", "json", "docx"], default="md")
     show.add_argument("-o", "--output", type=Path)
+    show.add_argument("--comments", action="store_true", help="导出 Word 时把待核对的问题写成批注")
     show.set_defaults(handler=_show)
     listing_drafts = commands.add_parser("list", help="列出已保存的草稿")
     listing_drafts.set_defaults(handler=_list_drafts)
@@ -155,6 +157,7 @@ def _parser() -> argparse.ArgumentParser:
     register_doctor(commands)
     register_materials(commands)
     register_users(commands, lambda settings: _service(settings).database)
+    register_review(commands, _service)
     return parser
 
 
@@ -294,7 +297,7 @@ def _draft(args: argparse.Namespace, settings: Settings) -> int:
     print(
         f"草稿编号：{draft.id}（可用 drafting regen {draft.id} 部分编号 重新生成某一部分）", file=sys.stderr
     )
-    return _write(draft, args.format, args.output)
+    return _write(draft, args.format, args.output, lambda saved: service.export_docx(saved.id))
 
 
 def _load_outline(path: Path) -> "object":
@@ -322,14 +325,21 @@ def _print_progress(event: "Event") -> None:
 
 
 def _regen(args: argparse.Namespace, settings: Settings) -> int:
-    draft = _ready_service(settings).regenerate(
-        args.draft_id, args.section_key, args.instruction, offline=args.offline
-    )
-    return _write(draft, args.format, args.output)
+    service = _ready_service(settings)
+    draft = service.regenerate(args.draft_id, args.section_key, args.instruction, offline=args.offline)
+    return _write(draft, args.format, args.output, lambda saved: service.export_docx(saved.id))
 
 
 def _show(args: argparse.Namespace, settings: Settings) -> int:
-    return _write(_service(settings).get(args.draft_id), args.format, args.output)
+    if args.comments and args.format != "docx":
+        raise UserError("--comments 只用于导出 Word：请同时给出 --format docx。")
+    service = _service(settings)
+    return _write(
+        service.get(args.draft_id),
+        args.format,
+        args.output,
+        lambda draft: service.export_docx(draft.id, comments=args.comments),
+    )
 
 
 def _list_drafts(args: argparse.Namespace, settings: Settings) -> int:
@@ -356,7 +366,10 @@ def _findings_summary(draft: "Draft") -> str:
     return "\n".join(lines)
 
 
-def _write(draft: "Draft", fmt: str, output: Path | None) -> int:
+def _write(
+    draft: "Draft", fmt: str, output: Path | None, export: "Callable[[Draft], bytes] | None" = None
+) -> int:
+    """Print or write the draft; `export` makes the Word file of a saved draft (with its identity)."""
     summary = _findings_summary(draft)
     if summary:
         print(summary, file=sys.stderr)
@@ -364,7 +377,7 @@ def _write(draft: "Draft", fmt: str, output: Path | None) -> int:
         from drafting.output.docx import draft_to_docx
 
         target = output or Path(f"{draft.title}.docx")
-        target.write_bytes(draft_to_docx(draft))
+        target.write_bytes((export or draft_to_docx)(draft))
         print(
             f"已写入 {target}" + ("（草稿仍有未核对的问题，导出前请先核对）" if draft.has_findings else ""),
             file=sys.stderr,

@@ -47,8 +47,10 @@ if TYPE_CHECKING:
     from drafting.retrieval.index import Progress
     from drafting.retrieval.library import Library, ScopedLibrary, SearchResults
     from drafting.retrieval.search import Mode
+    from drafting.review.reimport import ReimportResult
     from drafting.storage import Database, DraftRepository, SettingsRepository
     from drafting.storage.drafts import DraftListing
+    from drafting.storage.templates import StoredTemplate, UnitTemplates
 
 MANNER_SAMPLE_CHARS = 800
 DRAFT_ID = re.compile(r"[0-9a-f]{12}")
@@ -475,6 +477,44 @@ class DraftingService:
         for key in used:
             draft = self.regenerate(draft_id, key, offline=offline or draft.engine == OFFLINE_ENGINE)
         return draft
+
+    # --- the Word round trip: exports that know their draft, edited files merged back, the unit's template
+
+    def export_docx(self, draft_id: str, comments: bool = False) -> bytes:
+        """The saved draft as Word with its id and version inside, in the unit's template if it has one;
+        `comments` writes the open findings as Word comments (批注)."""
+        from drafting.output.docx import draft_to_docx
+        from drafting.output.identity import ExportIdentity
+
+        stored = self.drafts.get(draft_id, self.actor)
+        template = self.unit_templates.get(self.actor)
+        identity = ExportIdentity.of(stored.draft, stored.revision)
+        return draft_to_docx(stored.draft, identity, comments, template.data if template else None)
+
+    def reimport(self, name: str, data: bytes) -> "ReimportResult":
+        """Merge a Word file edited by reviewers back into its draft (drafting/review/reimport.py)."""
+        from drafting.review.reimport import reimport
+
+        return reimport(name, data, self.drafts, self.actor, self.save)
+
+    @cached_property
+    def unit_templates(self) -> "UnitTemplates":
+        from drafting.storage.templates import UnitTemplates
+
+        return UnitTemplates(self.database)
+
+    def set_unit_template(self, name: str, data: bytes) -> None:
+        """Store the unit's own Word template (administrators); refused in Chinese if exports could not use it."""
+        from drafting.output.template import check_template
+
+        check_template(name, data)
+        self.unit_templates.put(self.actor, name, data)
+
+    def unit_template(self) -> "StoredTemplate | None":
+        return self.unit_templates.get(self.actor)
+
+    def remove_unit_template(self) -> None:
+        self.unit_templates.remove(self.actor)
 
 
 __all__ = ["DraftingService", "Event", "SectionReview"]

@@ -10,6 +10,7 @@ live in other parts and are never opened; deleted text (w:del) is skipped, inser
 
 import posixpath
 from collections.abc import Iterator
+from contextlib import contextmanager
 from io import BytesIO
 
 from lxml import etree
@@ -43,8 +44,15 @@ class _UnsafeXml(Exception):
 
 def read_docx(name: str, data: bytes) -> str:
     """The paragraphs of a .docx, separated by blank lines; UserError when the file cannot be used."""
-    try:
+    with explained_failures(name):
         return "\n\n".join(_paragraphs(SafeZip(data)))
+
+
+@contextmanager
+def explained_failures(name: str) -> Iterator[None]:
+    """Turn what an unreadable or hostile .docx raises into a Chinese UserError naming the file."""
+    try:
+        yield
     except ZipBomb as exc:
         raise UserError(f"“{name}”解压后异常巨大（疑似压缩炸弹），为安全起见拒绝导入。") from exc
     except BadArchive as exc:
@@ -61,11 +69,11 @@ def read_docx(name: str, data: bytes) -> str:
 
 
 def _paragraphs(archive: SafeZip) -> list[str]:
-    main = _related_part(archive, "", "officeDocument") or "word/document.xml"
+    main = related_part(archive, "", "officeDocument") or "word/document.xml"
     if main not in archive:
         raise BadArchive("no main document part")
-    styles = Styles(_parse_part(archive, _related_part(archive, main, "styles")))
-    numbering_root = _parse_part(archive, _related_part(archive, main, "numbering"))
+    styles = Styles(parse_part(archive, related_part(archive, main, "styles")))
+    numbering_root = parse_part(archive, related_part(archive, main, "numbering"))
     renderer = _Renderer(Numbering(numbering_root, styles.num_id), styles)
     paragraphs: list[str] = []
     document_xml = archive.read(main)
@@ -227,7 +235,7 @@ def _refuse_dtd(xml: bytes) -> None:
         return
 
 
-def _parse_part(archive: SafeZip, name: str | None) -> etree._Element | None:
+def parse_part(archive: SafeZip, name: str | None) -> etree._Element | None:
     if not name or name not in archive:
         return None
     xml = archive.read(name)
@@ -235,11 +243,11 @@ def _parse_part(archive: SafeZip, name: str | None) -> etree._Element | None:
     return etree.fromstring(xml, _PARSER)
 
 
-def _related_part(archive: SafeZip, source: str, relationship: str) -> str | None:
+def related_part(archive: SafeZip, source: str, relationship: str) -> str | None:
     """The zip path of the part `source` links to by relationship type ('' = the package itself)."""
     folder, base = posixpath.split(source)
     rels_name = posixpath.join(folder, "_rels", f"{base}.rels")
-    root = _parse_part(archive, rels_name)
+    root = parse_part(archive, rels_name)
     if root is None:
         return None
     for rel in root.iter(f"{_REL}Relationship"):

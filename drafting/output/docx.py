@@ -3,17 +3,25 @@
 A4; margins 37/35/28/26 mm (top/bottom/left/right); title 小标宋 2号 centred; body 仿宋_GB2312 3号 at a
 fixed 28 pt line spacing with a two-character first-line indent; 一、 headings in 黑体, （一） in 楷体;
 page numbers "— 1 —" in 4号 宋体. Chinese fonts are set through w:eastAsia so Word really uses them.
+Each section's first paragraph carries a hidden bookmark, so an edited file maps back to its sections.
 """
 
 import io
 import re
+from collections.abc import Iterator
 
 from docx import Document
+from docx.document import Document as WordDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
+from docx.text.paragraph import Paragraph
 
+from drafting.checks.findings import section_findings
+from drafting.output.comments import comment_on_paragraph
+from drafting.output.identity import ExportIdentity, add_identity
+from drafting.output.template import open_template, template_style
 from drafting.writing.draft import Draft, section_body
 
 TITLE_FONT, BODY_FONT, HEADING1_FONT, HEADING2_FONT, PAGE_FONT = (
@@ -25,45 +33,129 @@ TITLE_FONT, BODY_FONT, HEADING1_FONT, HEADING2_FONT, PAGE_FONT = (
 )
 SIZE_2, SIZE_3, SIZE_4 = Pt(22), Pt(16), Pt(14)
 LINE_SPACING = Pt(28)
+TITLE_BOOKMARK, END_BOOKMARK = "_drafting_title", "_drafting_end"  # the draft's first and last paragraph
 _SUBHEADING = re.compile(r"^[（(][一二三四五六七八九十]+[）)]")
 
 
-def draft_to_docx(draft: Draft, evidence: bool = False) -> bytes:
-    """The draft as Word; `evidence` appends 附件：事实依据表 (each figure's fact and source)."""
+def draft_to_docx(
+    draft: Draft,
+    identity: ExportIdentity | None = None,
+    comments: bool = False,
+    template: bytes | None = None,
+    evidence: bool = False,
+) -> bytes:
+    """The draft as a Word file: GB/T 9704 layout, or the unit's own template when one is given.
+
+    `identity` goes into the custom properties (for `drafting reimport`); `comments` writes every open
+    finding as a Word comment on the words it is about; `evidence` appends 附件：事实依据表 (each figure's
+    fact and source).
+    """
+    document, placeholder = open_template(template) if template else _gbt_document()
+    writer = _Writer(document, placeholder, uses_template=template is not None)
+    add_bookmark(writer.paragraph(draft.title, "title"), TITLE_BOOKMARK, 1)
+    numbered = draft.numbered_headings()
+    last = None
+    for index, part in enumerate(draft.sections):
+        findings = section_findings(part, draft.facts) if comments else []
+        heading = writer.paragraph(numbered[part.key], "heading") if part.key in numbered else None
+        if heading is not None:
+            comment_on_paragraph(document, heading, 0, findings, home=True)
+        home = heading
+        for offset, paragraph_text in _lines(section_body(part)):
+            kind = "subheading" if _SUBHEADING.match(paragraph_text) and len(paragraph_text) < 40 else "body"
+            last = writer.paragraph(paragraph_text, kind)
+            comment_on_paragraph(document, last, offset, findings, home=home is None)
+            home = home or last
+        if home is not None:
+            add_bookmark(home, bookmark_name(part.key), 10 + index)
+        last = last or heading
+    if last is not None:
+        add_bookmark(last, END_BOOKMARK, 2)
+    writer.finish()
+    if evidence:
+        from drafting.output.evidence import append_evidence, evidence_rows
+
+        append_evidence(document, evidence_rows(draft))
+    if identity is not None:
+        add_identity(document, identity)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _gbt_document() -> tuple[WordDocument, Paragraph]:
+    """A blank A4 document set up as GB/T 9704, with an empty paragraph marking where the text goes."""
     document = Document()
     section = document.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.top_margin, section.bottom_margin = Mm(37), Mm(35)
     section.left_margin, section.right_margin = Mm(28), Mm(26)
     _set_style_font(document.styles["Normal"], BODY_FONT, SIZE_3)
-
-    title = document.add_paragraph()
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _run(title, draft.title, TITLE_FONT, SIZE_2)
-    _fixed_spacing(title, indent=False)
-
-    numbered = draft.numbered_headings()
-    for part in draft.sections:
-        if part.key in numbered:
-            heading = document.add_paragraph()
-            _run(heading, numbered[part.key], HEADING1_FONT, SIZE_3)
-            _fixed_spacing(heading)
-        text = section_body(part)
-        for paragraph_text in [p for p in text.split("\n") if p.strip()]:
-            paragraph = document.add_paragraph()
-            font = (
-                HEADING2_FONT if _SUBHEADING.match(paragraph_text) and len(paragraph_text) < 40 else BODY_FONT
-            )
-            _run(paragraph, paragraph_text.strip(), font, SIZE_3)
-            _fixed_spacing(paragraph)
     _page_numbers(section)
-    if evidence:
-        from drafting.output.evidence import append_evidence, evidence_rows
+    return document, document.add_paragraph()
 
-        append_evidence(document, evidence_rows(draft))
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+
+class _Writer:
+    """Puts the draft's paragraphs before the placeholder, each styled by the template or by GB/T 9704."""
+
+    _GBT = {
+        "title": (TITLE_FONT, SIZE_2, False),
+        "heading": (HEADING1_FONT, SIZE_3, True),
+        "subheading": (HEADING2_FONT, SIZE_3, True),
+        "body": (BODY_FONT, SIZE_3, True),
+    }
+
+    def __init__(self, document: WordDocument, placeholder: Paragraph, uses_template: bool):
+        self.placeholder = placeholder
+        self.styles = {kind: template_style(document, kind) if uses_template else None for kind in self._GBT}
+
+    def paragraph(self, text: str, kind: str) -> Paragraph:
+        paragraph = self.placeholder.insert_paragraph_before()
+        style = self.styles[kind]
+        if style:
+            paragraph.style = style
+            paragraph.add_run(text)
+            return paragraph
+        font, size, indent = self._GBT[kind]
+        if kind == "title":
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _run(paragraph, text, font, size)
+        _fixed_spacing(paragraph, indent=indent)
+        return paragraph
+
+    def finish(self) -> None:
+        element = self.placeholder._element
+        element.getparent().remove(element)
+
+
+def _lines(text: str) -> Iterator[tuple[int, str]]:
+    """Each non-blank line, stripped, with where it starts in the text (comments are placed by offset)."""
+    at = 0
+    for line in text.split("\n"):
+        if line.strip():
+            yield at + len(line) - len(line.lstrip()), line.strip()
+        at += len(line) + 1
+
+
+def bookmark_name(key: str) -> str:
+    """The hidden bookmark on a section's first paragraph, by which a re-imported file is mapped back.
+
+    Word allows letters, digits and underscores (a leading underscore hides it), up to 40 characters.
+    """
+    return ("_drafting_" + re.sub(r"\W", "_", key, flags=re.ASCII))[:40]
+
+
+def add_bookmark(paragraph: Paragraph, name: str, bookmark_id: int) -> None:
+    start, end = OxmlElement("w:bookmarkStart"), OxmlElement("w:bookmarkEnd")
+    start.set(qn("w:id"), str(bookmark_id))
+    start.set(qn("w:name"), name)
+    end.set(qn("w:id"), str(bookmark_id))
+    properties = paragraph._element.pPr
+    if properties is not None:
+        properties.addnext(start)
+    else:
+        paragraph._element.insert(0, start)
+    paragraph._element.append(end)
 
 
 def _set_style_font(style, name: str, size: Pt) -> None:  # noqa: ANN001 - a docx style

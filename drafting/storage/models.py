@@ -15,6 +15,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -171,3 +172,15 @@ class AuditEntry(Base):
     unit_name: Mapped[str] = mapped_column(String(NAME_LENGTH))
     action: Mapped[str] = mapped_column(String(NAME_LENGTH))
     detail: Mapped[str] = mapped_column(Text)
+
+
+class UnitTemplateRow(Base):
+    """A unit's own Word template for exports; `scope` is "unit:<id>", or "local" in single-user mode."""
+
+    __tablename__ = "unit_templates"
+
+    scope: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_by: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utc_now)

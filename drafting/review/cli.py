@@ -1,0 +1,101 @@
+"""`drafting reimport` (an edited Word file back into its draft) and `drafting template` (the unit's
+own Word template for exports)."""
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from drafting.errors import UserError
+
+if TYPE_CHECKING:  # imported by the handlers: `drafting --help` stays fast
+    from drafting.review.reimport import ReimportResult
+    from drafting.service import DraftingService
+
+OpenService = Callable[[Any], "DraftingService"]
+LISTED_COMMENTS = 20
+
+
+def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]", service: OpenService) -> None:
+    reimport = commands.add_parser(
+        "reimport",
+        help="导入在 Word/WPS/LibreOffice 中修改过的草稿：接受修订、收集批注、按部分保存新版本并重新核查",
+    )
+    reimport.add_argument("file", type=Path)
+    reimport.add_argument("--json", action="store_true")
+    reimport.set_defaults(handler=lambda args, settings: _reimport(args, service(settings)))
+
+    template = commands.add_parser(
+        "template", help="本单位的 Word 模板（红头、版记、页边距）"
+    ).add_subparsers(title="模板命令")
+    put = template.add_parser("set", help="上传本单位的 .docx 模板（正文位置单独一段写 {{正文}}）")
+    put.add_argument("file", type=Path)
+    put.set_defaults(handler=lambda args, settings: _set_template(args, service(settings)))
+    show = template.add_parser("show", help="显示本单位当前使用的模板")
+    show.set_defaults(handler=lambda args, settings: _show_template(service(settings)))
+    remove = template.add_parser("remove", help="删除本单位的模板，恢复 GB/T 9704 默认版式")
+    remove.set_defaults(handler=lambda args, settings: _remove_template(service(settings)))
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError as error:
+        raise UserError(f"找不到文件：{path}") from error
+    except OSError as error:
+        raise UserError(f"无法读取“{path.name}”：{error.strerror or error}。") from error
+
+
+def _reimport(args: argparse.Namespace, service: "DraftingService") -> int:
+    result = service.reimport(args.file.name, _read(args.file))
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    else:
+        _print_result(result)
+    return 0
+
+
+def _print_result(result: "ReimportResult") -> None:
+    if result.from_version is not None and result.from_version != result.found_version:
+        print(
+            f"修改稿按第 {result.from_version} 版导出，草稿 {result.draft_id} 之后已改到第 {result.found_version} 版："
+            "已逐部分合并，两边都改过的部分不导入。"
+        )
+    print(f"接受修订：插入 {result.inserted} 处，删除 {result.deleted} 处。")
+    if result.changed_sections:
+        print(
+            f"已保存为第 {result.version} 版，修改的部分：{'、'.join(result.changed_sections)}（旧文保留为历史版本）"
+        )
+    else:
+        print(f"没有部分需要更新（草稿 {result.draft_id} 仍是第 {result.version} 版）。")
+    for conflict in result.conflicts:
+        print(f"冲突：{conflict.message}")
+    for comment in result.comments[:LISTED_COMMENTS]:
+        print(f"批注（{comment.author}）：{comment.text}  ——“{comment.anchor}”")
+    for finding in result.findings:
+        print(f"[{finding.section}] {finding.message}  ——“{finding.anchor}”")
+    for notice in result.notices:
+        print(f"提示：{notice}", file=sys.stderr)
+
+
+def _set_template(args: argparse.Namespace, service: "DraftingService") -> int:
+    service.set_unit_template(args.file.name, _read(args.file))
+    print(f"已保存本单位的 Word 模板“{args.file.name}”，之后导出的 Word 文件都使用它。")
+    return 0
+
+
+def _show_template(service: "DraftingService") -> int:
+    template = service.unit_template()
+    if template is None:
+        print("本单位没有上传模板，导出使用 GB/T 9704 默认版式。")
+    else:
+        print(f"{template.name}（{template.uploaded_by} 于 {template.uploaded_at:%Y-%m-%d %H:%M} 上传）")
+    return 0
+
+
+def _remove_template(service: "DraftingService") -> int:
+    service.remove_unit_template()
+    print("已删除本单位的模板，导出恢复 GB/T 9704 默认版式。")
+    return 0

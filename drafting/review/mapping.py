@@ -1,0 +1,85 @@
+"""Which paragraphs of an edited file belong to which section of the draft.
+
+A section starts at the paragraph carrying its hidden bookmark (set by the export); when an editor
+dropped the bookmark, a headed section is found by its heading (“三、……”), the opening is whatever
+follows the title, and a closing is found by its own words. A section that cannot be told apart from
+its neighbour is left out (and so left untouched) rather than guessed.
+"""
+
+import re
+from dataclasses import dataclass
+
+from drafting.output.docx import END_BOOKMARK, TITLE_BOOKMARK, bookmark_name
+from drafting.output.identity import exported_text, normal_text
+from drafting.review.edited import EditedParagraph
+from drafting.writing.draft import Draft
+
+_HEADING = re.compile(r"^[一二三四五六七八九十]+[、.．]\s*(.+)$")
+
+
+@dataclass(frozen=True)
+class FileSection:
+    heading: str
+    text: str
+
+
+@dataclass
+class Mapping:
+    sections: dict[str, FileSection]
+    unplaced: list[str]  # keys of sections the file holds no recognisable place for
+
+
+def map_sections(paragraphs: list[EditedParagraph], draft: Draft) -> Mapping:
+    """Each placed section's heading and text. Only the paragraphs between the draft's title and its
+    last paragraph count: a unit template puts its 红头 before them and its 版记 after."""
+    title = _bookmarked(paragraphs, TITLE_BOOKMARK) or 0
+    end = _bookmarked(paragraphs, END_BOOKMARK)
+    texts = [p.text for p in paragraphs[: len(paragraphs) if end is None else end + 1]]
+    starts: dict[str, int] = {}
+    for section in draft.sections:
+        at = _bookmarked(paragraphs, bookmark_name(section.key))
+        if at is None and section.heading:
+            at = next(
+                (
+                    i
+                    for i, text in enumerate(texts[title + 1 :], title + 1)
+                    if _heading_of(text) == section.heading.strip()
+                ),
+                None,
+            )
+        if at is None and not section.heading:
+            first = section is draft.sections[0]
+            at = title + 1 if first else _found_text(texts, exported_text(section), title + 1)
+        if at is not None:
+            starts[section.key] = at
+    order = sorted(starts.items(), key=lambda item: item[1])
+    mapped: dict[str, FileSection] = {}
+    for (key, start), following in zip(order, [*order[1:], (None, len(texts))], strict=True):
+        section = draft.section(key)
+        lines = [t for t in texts[start : following[1]] if t]
+        heading = section.heading
+        if section.heading and lines and (found := _heading_of(lines[0])) is not None:
+            heading, lines = found, lines[1:]
+        mapped[key] = FileSection(heading, "\n".join(lines))
+    for before, section in zip(draft.sections, draft.sections[1:], strict=False):
+        if section.key not in mapped and not section.heading:  # its words sit at the end of `before`
+            mapped.pop(before.key, None)
+    return Mapping(mapped, [s.key for s in draft.sections if s.key not in mapped])
+
+
+def _bookmarked(paragraphs: list[EditedParagraph], name: str) -> int | None:
+    return next((i for i, p in enumerate(paragraphs) if name in p.bookmarks), None)
+
+
+def _heading_of(text: str) -> str | None:
+    m = _HEADING.match(text.strip())
+    return m.group(1).strip() if m else None
+
+
+def _found_text(texts: list[str], section_text: str, after: int) -> int | None:
+    """Where a headless section's unchanged paragraphs stand, as a run of whole paragraphs."""
+    lines = normal_text(section_text).split("\n")
+    for i in range(after, len(texts) - len(lines) + 1):
+        if texts[i : i + len(lines)] == lines:
+            return i
+    return None

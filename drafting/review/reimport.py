@@ -1,0 +1,156 @@
+"""`drafting reimport` and 历史 → 导入修改稿: an edited Word file back into its draft.
+
+The file is matched to its draft by the identity in its custom properties, else by title and content
+among the drafts this user may change; then its tracked changes are taken, its sections mapped back
+and merged (see merge.py), each changed section saved as a new version, and the fact guard and the
+proofreader run again on what changed. A file that is not this user's to change is refused whole.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from drafting.checks.findings import OpenFinding, section_findings
+from drafting.documents.wordpackage import WordPackage
+from drafting.errors import UserError
+from drafting.output.identity import ExportIdentity, exported_text, normal_text
+from drafting.review.edited import EditedDocument, ReviewerComment, read_edited
+from drafting.review.mapping import map_sections
+from drafting.review.merge import Conflict, merge
+from drafting.storage.actor import Actor
+from drafting.storage.drafts import DraftRepository, StoredDraft
+from drafting.writing.draft import Draft
+
+MIN_CONTENT_MATCH = 0.5  # of the file's paragraphs found in a draft, for a file without identity
+MANY_COMMENTS = 200
+
+
+class NotFromThisProduct(UserError):
+    """A Word file with no draft identity whose title and text match no draft of this user."""
+
+
+@dataclass
+class ReimportResult:
+    draft_id: str
+    version: int
+    from_version: int | None  # the version the file was exported from (None: matched by content)
+    found_version: int  # the draft's version when the file came in
+    changed_sections: list[str]
+    inserted: int
+    deleted: int
+    comments: list[ReviewerComment]
+    findings: list[OpenFinding]
+    conflicts: list[Conflict] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "draft_id": self.draft_id,
+            "version": self.version,
+            "from_version": self.from_version,
+            "changed_sections": self.changed_sections,
+            "revisions": {"inserted": self.inserted, "deleted": self.deleted},
+            "comments": [{"author": c.author, "text": c.text, "anchor": c.anchor} for c in self.comments],
+            "findings": [f.model_dump(exclude={"start"}) for f in self.findings],
+            "conflicts": [
+                {"section": c.section, "heading": c.heading, "message": c.message} for c in self.conflicts
+            ],
+            "notices": self.notices,
+        }
+
+
+def reimport(
+    name: str,
+    data: bytes,
+    drafts: DraftRepository[Draft],
+    actor: Actor,
+    save: Callable[[Draft, int], int],
+) -> ReimportResult:
+    """Merge the edited file into its draft; `save(draft, expected_revision)` stores the merged draft."""
+    package = WordPackage(name, data)
+    edited = read_edited(package)
+    identity = ExportIdentity.from_properties(package.custom_properties())
+    stored = _matching_draft(name, identity, edited, drafts, actor)
+    drafts.require_editable(stored.draft.id, actor)  # a colleague's shared draft: refused, not theirs
+    mapping = map_sections(edited.paragraphs, stored.draft)
+    merged = merge(stored.draft, mapping.sections, identity)
+    version = save(merged.draft, stored.revision) if merged.changed else stored.revision
+    findings = [
+        finding
+        for key in merged.changed
+        for finding in section_findings(merged.draft.section(key), merged.draft.facts)
+    ]
+    return ReimportResult(
+        draft_id=stored.draft.id,
+        version=version,
+        from_version=identity.version if identity else None,
+        found_version=stored.revision,
+        changed_sections=merged.changed,
+        inserted=edited.inserted,
+        deleted=edited.deleted,
+        comments=edited.comments,
+        findings=findings,
+        conflicts=merged.conflicts,
+        notices=_notices(edited, mapping.unplaced, stored.draft),
+    )
+
+
+def _matching_draft(
+    name: str,
+    identity: ExportIdentity | None,
+    edited: EditedDocument,
+    drafts: DraftRepository[Draft],
+    actor: Actor,
+) -> StoredDraft[Draft]:
+    if identity is not None:
+        try:
+            return drafts.get(identity.draft_id, actor)
+        except UserError as error:
+            raise UserError(
+                f"“{name}”来自编号为 {identity.draft_id[:64]} 的草稿，但它不在您的草稿里：可能属于其他用户或单位，"
+                "或已被删除。只能导入自己草稿的修改稿，本次没有导入任何内容。"
+            ) from error
+    lines = {p.text for p in edited.paragraphs if p.text}
+    title = next((p.text for p in edited.paragraphs if p.text), "")
+    best, best_share = None, 0.0
+    for listing in drafts.list(actor):
+        if not listing.editable:
+            continue
+        stored = drafts.get(listing.id, actor)
+        share = _content_share(lines, stored.draft)
+        if listing.title.strip() == title:
+            share += 0.25  # the same title counts for a little, never on its own
+        if share > best_share:
+            best, best_share = stored, share
+    if best is None or best_share < MIN_CONTENT_MATCH:
+        raise NotFromThisProduct(
+            f"“{name}”不是从本系统导出的草稿（文件里没有草稿编号），也找不到标题和内容相符的草稿，"
+            "本次没有导入任何内容。请导入从本系统下载的 Word 文件的修改稿；"
+            "如果想把它作为参考范文，请用“导入范文”（drafting corpus add）。"
+        )
+    return best
+
+
+def _content_share(lines: set[str], draft: Draft) -> float:
+    """The share of the draft's paragraphs the file still holds word for word."""
+    own = [line for s in draft.sections for line in normal_text(exported_text(s)).split("\n") if line]
+    return sum(line in lines for line in own) / len(own) if own else 0.0
+
+
+def _label(draft: Draft, key: str) -> str:
+    section = draft.section(key)
+    return section.heading or {"opening": "开头", "closing": "结尾"}.get(section.kind, key)
+
+
+def _notices(edited: EditedDocument, unplaced: list[str], draft: Draft) -> list[str]:
+    notices = []
+    if unplaced:
+        names = "、".join(_label(draft, key) for key in unplaced)
+        notices.append(f"修改稿里找不到这些部分的位置（标题或书签被删改），它们保持原样：{names}。")
+    if edited.nested_tables:
+        notices.append(
+            f"修改稿里有嵌套表格（{edited.nested_tables} 个），已按行转成文字导入（表格格式不保留），请检查相应部分。"
+        )
+    if len(edited.comments) > MANY_COMMENTS:
+        notices.append(f"修改稿里有 {len(edited.comments)} 条批注，已全部收录；逐条查看请用 --json。")
+    return notices

@@ -1,0 +1,288 @@
+"""The Word round trip: exports carry their identity and findings as comments; a file edited in Word comes
+back as new versions of the sections it changed, with its tracked changes taken and its comments kept."""
+
+import io
+import json
+import zipfile
+
+import pytest
+from docx import Document
+
+from drafting.cli import main
+from drafting.documents.docx import read_docx
+from drafting.errors import UserError
+from drafting.service import DraftingService
+from drafting.settings import load_settings
+from tests.roundtrip_fixtures import FACTS, PLAN, example_facts, offline_draft, offline_service  # noqa: F401
+from tests.word_edits import WordEdit, comment_anchors
+
+CARE = "春节走访慰问困难职工23户，发放慰问金4.6万元"
+
+
+def custom_properties(data: bytes) -> str:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return archive.read("docProps/custom.xml").decode()
+
+
+def test_an_export_carries_its_draft_id_and_version_where_the_reader_does_not_see_them(service, draft):
+    data = service.export_docx(draft.id)
+    properties = custom_properties(data)
+    assert f"<vt:lpwstr>{draft.id}</vt:lpwstr>" in properties
+    assert f'name="drafting.version"><vt:lpwstr>{service.revision(draft.id)}</vt:lpwstr>' in properties
+    assert draft.id not in read_docx("export.docx", data)
+
+
+def test_word_files_written_by_draft_and_regen_carry_their_identity_too(service, tmp_path):
+    facts = tmp_path / "要点.yaml"
+    facts.write_text(FACTS.read_text(encoding="utf-8"), encoding="utf-8")
+    drafted, regenerated = tmp_path / "draft.docx", tmp_path / "regen.docx"
+    assert main(["draft", str(facts), "--offline", "--format", "docx", "-o", str(drafted)]) == 0
+    (listing,) = service.list_drafts()
+    assert f"<vt:lpwstr>{listing.id}</vt:lpwstr>" in custom_properties(drafted.read_bytes())
+    assert (
+        main(["regen", listing.id, "work-care", "--offline", "--format", "docx", "-o", str(regenerated)]) == 0
+    )
+    version = service.revision(listing.id)
+    assert f'name="drafting.version"><vt:lpwstr>{version}</vt:lpwstr>' in custom_properties(
+        regenerated.read_bytes()
+    )
+
+
+def test_every_open_finding_becomes_a_comment_by_the_assistant_on_its_exact_words(service, draft):
+    care = draft.section("work-care")
+    plan = draft.section("plan")
+    text = care.text.replace(CARE, "春节走访慰问困难职工25户，发放慰问金4.6万元,惠及家庭").replace(
+        "完成年度工会经费审查", ""
+    )
+    service.edit(draft.id, "work-care", text)
+    service.edit(
+        draft.id,
+        "plan",
+        plan.text.replace(PLAN, "10月已成功举办第二届护理技能竞赛"),
+    )
+    service.edit(draft.id, "work-self", draft.section("work-self").text.replace("新发展会员45人，", ""))
+
+    comments = comment_anchors(service.export_docx(draft.id, comments=True))
+
+    assert {author for author, _, _ in comments} == {"起草助手"}
+    by_anchor = {anchor: message for _, message, anchor in comments}
+    assert "找不到依据" in by_anchor["25户"]
+    assert "全角标点" in by_anchor[","]
+    assert any(
+        "计划写成了已完成" in m and a == "（二）10月已成功举办第二届护理技能竞赛"
+        for a, m in by_anchor.items()
+    )
+    missing = by_anchor["六、加强工会自身建设，提升服务职工能力"]
+    assert "漏写了要点" in missing and "新发展会员45人" in missing
+
+
+def test_without_the_flag_an_export_has_no_comments(service, draft):
+    with zipfile.ZipFile(io.BytesIO(service.export_docx(draft.id))) as archive:
+        assert "word/comments.xml" not in archive.namelist()
+
+
+def test_a_file_edited_with_track_changes_saves_only_the_changed_section_and_checks_it_again(service, draft):
+    before = service.get(draft.id)
+    edit = WordEdit(service.export_docx(draft.id, comments=True))
+    edit.replace("23户", "25户")
+    edit.insert_after("4.6万元", "，困难职工人人有慰问")
+    edit.delete("丰富了职工的")
+    edit.comment("138人次参赛", "请核实参赛人次", author="李主任")
+
+    result = service.reimport("修改稿.docx", edit.save())
+
+    assert result.changed_sections == ["work-care", "work-culture"]
+    assert (result.inserted, result.deleted) == (2, 2)
+    assert [(c.author, c.text, c.anchor) for c in result.comments] == [
+        ("李主任", "请核实参赛人次", "138人次参赛")
+    ]
+    after = service.get(draft.id)
+    care = after.section("work-care")
+    assert "春节走访慰问困难职工25户，发放慰问金4.6万元，困难职工人人有慰问" in care.text
+    assert care.previous_versions[-1] == before.section("work-care").text
+    assert "丰富了职工的" not in after.section("work-culture").text
+    for old, new in zip(before.sections, after.sections, strict=True):
+        if old.key not in result.changed_sections:
+            assert (new.text, new.previous_versions) == (old.text, old.previous_versions)
+    assert result.version == service.revision(draft.id)
+    assert any(
+        f.section == "work-care" and f.kind == "unsupported" and f.anchor == "25户" for f in result.findings
+    )
+    assert care.flags == ["25户"] and care.status == "flagged"
+
+
+def test_a_file_from_an_older_version_is_merged_section_by_section_and_a_conflict_is_never_overwritten(
+    service, draft
+):
+    exported = service.export_docx(draft.id)  # version 1 … then the draft moves on in the product
+    in_product = draft.section("work-care").text.replace("23户", "23户（含退休职工）")
+    service.edit(draft.id, "work-care", in_product)
+    edit = WordEdit(exported)
+    edit.replace("23户", "二十三户")  # the same section, changed in Word too
+    edit.replace("138人次参赛", "138人次参加")  # a section only Word changed
+
+    result = service.reimport("修改稿.docx", edit.save())
+
+    assert result.from_version is not None and result.from_version < result.found_version < result.version
+    assert result.changed_sections == ["work-competition"]
+    assert [c.section for c in result.conflicts] == ["work-care"]
+    assert "没有导入这一部分" in result.conflicts[0].message
+    after = service.get(draft.id)
+    assert after.section("work-care").text == in_product
+    assert "138人次参加" in after.section("work-competition").text
+
+
+def test_a_file_whose_properties_were_stripped_is_matched_by_title_and_content(service, draft):
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.without_custom_properties()
+    edit.replace("23户", "25户")
+    result = service.reimport("另存的.docx", edit.save())
+    assert (result.draft_id, result.from_version, result.changed_sections) == (draft.id, None, ["work-care"])
+
+
+def test_without_bookmarks_sections_are_found_by_heading_and_an_unplaceable_one_is_left_alone(service, draft):
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.without_bookmarks()
+    edit.replace("23户", "25户")
+    result = service.reimport("修改稿.docx", edit.save())
+    assert (result.changed_sections, result.notices) == (["work-care"], [])
+
+    closing = service.get(draft.id).sections[-1]
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.without_bookmarks()
+    edit.paragraph_text(closing.text[:20], "新的结尾。")  # now nothing tells the closing from the plan
+    before = service.get(draft.id)
+    result = service.reimport("修改稿.docx", edit.save())
+    assert result.changed_sections == []
+    assert "2026年工作计划、结尾" in result.notices[0]
+    assert service.get(draft.id) == before
+
+
+def test_reimport_json_has_the_documented_keys(service, draft, tmp_path, capsys):
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.replace("23户", "25户")
+    edit.comment("4.6万元", "金额请与财务核对")
+    path = tmp_path / "修改稿.docx"
+    path.write_bytes(edit.save())
+
+    assert main(["reimport", str(path), "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+
+    assert {"draft_id", "version", "changed_sections", "revisions", "comments", "findings"} <= printed.keys()
+    assert printed["draft_id"] == draft.id and printed["changed_sections"] == ["work-care"]
+    assert printed["revisions"] == {"inserted": 1, "deleted": 1}
+    assert printed["comments"] == [{"author": "李主任", "text": "金额请与财务核对", "anchor": "4.6万元"}]
+    assert {"section": "work-care", "kind": "unsupported", "anchor": "25户"}.items() <= printed["findings"][
+        0
+    ].items()
+
+
+def test_show_writes_a_commented_word_file(service, draft, tmp_path, capsys):
+    service.edit(draft.id, "work-care", draft.section("work-care").text.replace("23户", "25户"))
+    target = tmp_path / "批注.docx"
+    assert main(["show", draft.id, "--format", "docx", "--comments", "-o", str(target)]) == 0
+    assert (
+        "起草助手",
+        "“25户”在要点中找不到依据，请核对后改为要点中的原话或删去。",
+        "25户",
+    ) in comment_anchors(target.read_bytes())
+    assert main(["show", draft.id, "--comments"]) == 1
+    assert "--format docx" in capsys.readouterr().err
+
+
+def test_untouched_file_changes_nothing(service, draft):
+    revision = service.revision(draft.id)
+    result = service.reimport("原样.docx", service.export_docx(draft.id, comments=True))
+    assert (result.changed_sections, result.comments, result.version) == ([], [], revision)
+    assert service.revision(draft.id) == revision
+
+
+# --- bad input: a Chinese message, and nothing changed ------------------------------------------------------
+
+
+def a_word_file(paragraphs: list[str]) -> bytes:
+    document = Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_word_file_that_did_not_come_from_here_is_refused(service, draft):
+    revision = service.revision(draft.id)
+    with pytest.raises(UserError, match="不是从本系统导出的草稿"):
+        service.reimport("别人的总结.docx", a_word_file(["某某公司2025年工作总结", "今年我们做了很多工作。"]))
+    assert service.revision(draft.id) == revision
+
+
+def test_a_macro_enabled_file_is_refused_by_name_and_by_content(service, draft):
+    data = service.export_docx(draft.id)
+    with pytest.raises(UserError, match="启用了宏"):
+        service.reimport("修改稿.docm", data)
+    edit = WordEdit(data)
+    edit.parts["word/vbaProject.bin"] = b"\x00macro"
+    with pytest.raises(UserError, match="启用了宏"):
+        service.reimport("改了扩展名.docx", edit.save())
+
+
+def test_a_file_that_is_not_a_word_file_is_refused(service):
+    with pytest.raises(UserError, match="不是有效的 Word"):
+        service.reimport("假的.docx", b"PK\x03\x04 not really a zip")
+
+
+def test_five_hundred_comments_are_all_kept_with_their_anchors(service, draft):
+    edit = WordEdit(service.export_docx(draft.id))
+    for n in range(500):
+        edit.comment_paragraph("138人次参赛", f"第{n + 1}条意见")
+    result = service.reimport("批注很多.docx", edit.save())
+    assert len(result.comments) == 500 and result.comments[499].text == "第500条意见"
+    assert all("138人次参赛" in c.anchor for c in result.comments)
+    assert any("500 条批注" in notice for notice in result.notices)
+    assert result.changed_sections == []
+
+
+def test_a_nested_table_is_imported_as_text_with_a_notice(service, draft):
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.table_after("4.6万元", [["慰问明细", [["困难职工", "23户"]]]])
+    result = service.reimport("带表格.docx", edit.save())
+    assert result.changed_sections == ["work-care"]
+    assert "慰问明细｜困难职工｜23户" in service.get(draft.id).section("work-care").text
+    assert any("嵌套表格" in notice for notice in result.notices)
+
+
+def test_wps_namespaces_and_properties_do_not_get_in_the_way(service, draft):
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.replace("23户", "25户", author="WPS用户")
+    edit.wrap_in_wps_elements("138人次参赛")
+    edit.add_wps_property()
+    result = service.reimport("WPS修改稿.docx", edit.save())
+    assert result.changed_sections == ["work-care"]
+    assert "138人次参赛" in service.get(draft.id).section("work-competition").text
+
+
+def test_a_shared_colleagues_draft_or_another_units_draft_is_refused_as_not_yours(
+    database_url, sign_in, tmp_path
+):
+    (tmp_path / "corpus").mkdir()
+    settings = load_settings(
+        data_dir=tmp_path / "data", corpus_dir=tmp_path / "corpus", database_url=database_url
+    )
+    local = DraftingService(settings)
+    owner = DraftingService(settings, actor=sign_in(local.database, "alice", "红杉医院工会"))
+    colleague = DraftingService(settings, actor=sign_in(local.database, "carol", "红杉医院工会"))
+    stranger = DraftingService(settings, actor=sign_in(local.database, "bob", "青松中学工会"))
+    draft = owner.draft(example_facts(), offline=True)
+    owner.share(draft.id)
+    edit = WordEdit(owner.export_docx(draft.id))
+    edit.replace("23户", "25户")
+    edited = edit.save()
+    revision = owner.revision(draft.id)
+
+    with pytest.raises(UserError, match="不在您的草稿里"):
+        stranger.reimport("修改稿.docx", edited)
+    with pytest.raises(UserError, match="只能查看"):
+        colleague.reimport("修改稿.docx", edited)
+
+    assert owner.revision(draft.id) == revision
+    assert owner.reimport("修改稿.docx", edited).changed_sections == ["work-care"]

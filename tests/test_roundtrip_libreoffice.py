@@ -1,0 +1,86 @@
+"""A file that really went through LibreOffice: exported, converted to .odt and edited there, converted
+back with `soffice --headless --convert-to docx`, then re-imported. And a commented export opens in
+LibreOffice (it converts to PDF without error)."""
+
+import os
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.roundtrip_fixtures import offline_draft, offline_service  # noqa: F401
+
+SOFFICE = shutil.which("soffice")
+
+
+@pytest.fixture
+def soffice(tmp_path):
+    """Run soffice with a profile of its own; LibreOffice must be there under CI, a developer gets a skip."""
+    if SOFFICE is None:
+        if os.environ.get("CI"):
+            pytest.fail("LibreOffice is required under CI: apt-get install libreoffice-writer")
+        pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-writer")
+
+    def convert(source: Path, target_format: str) -> Path:
+        subprocess.run(
+            [
+                SOFFICE,
+                f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
+                "--headless",
+                "--convert-to",
+                target_format,
+                "--outdir",
+                str(source.parent / target_format),
+                str(source),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+        converted = source.parent / target_format / f"{source.stem}.{target_format}"
+        assert converted.is_file(), f"soffice wrote no {target_format}"
+        return converted
+
+    return convert
+
+
+def edit_odt(path: Path, old: str, new: str) -> Path:
+    """Change words in the .odt's content.xml, as typing in LibreOffice Writer does (no tracked change)."""
+    edited = path.with_name(f"{path.stem}-edited.odt")
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(edited, "w") as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "content.xml":
+                assert old.encode() in data
+                data = data.replace(old.encode(), new.encode())
+            # the mimetype entry must stay first and stored
+            target.writestr(
+                info, data, zipfile.ZIP_STORED if info.filename == "mimetype" else zipfile.ZIP_DEFLATED
+            )
+    return edited
+
+
+def test_a_file_edited_in_libreoffice_comes_back_as_a_new_version_of_its_section(
+    service, draft, soffice, tmp_path
+):
+    exported = tmp_path / "draft.docx"
+    exported.write_bytes(service.export_docx(draft.id))
+    odt = edit_odt(soffice(exported, "odt"), "138人次参赛", "150人次参赛")
+    back = soffice(odt, "docx")
+
+    result = service.reimport(back.name, back.read_bytes())
+
+    assert result.draft_id == draft.id and result.from_version == result.version - 1
+    assert result.changed_sections == ["work-competition"]
+    assert "150人次参赛" in service.get(draft.id).section("work-competition").text
+    assert any(f.anchor == "150人次" and f.kind == "unsupported" for f in result.findings)
+
+
+def test_a_commented_export_opens_in_libreoffice(service, draft, soffice, tmp_path):
+    service.edit(draft.id, "work-care", draft.section("work-care").text.replace("23户", "25户"))
+    exported = tmp_path / "commented.docx"
+    exported.write_bytes(service.export_docx(draft.id, comments=True))
+    pdf = soffice(exported, "pdf")
+    assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 10_000
