@@ -133,9 +133,8 @@ SERVER_FIXTURES = {"postgres_url", "postgres_server", "llama_server", "chroma_se
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
-        module = item.module.__name__ if item.module else ""
         if (
-            module.startswith("tests.test_browser")
+            item.path.name.startswith("test_browser")
             or {"browser", "page"} & fixtures
             or "_chromium_" in item.name
         ):

@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 from drafting.browser_bench import FIRST_TOKEN_DELAY, run_browser_benchmark
 from drafting.settings import load_settings
 from tests.test_browser import require_chromium
@@ -10,6 +12,8 @@ LINE = re.compile(
     r"browser first model text: (\d+\.\d\d) s after the click \(endpoint first-token (\d+\.\d+) s\); "
     r"first draft of the process (\d+\.\d\d) s"
 )
+
+pytestmark = pytest.mark.server  # serves the app, as the other test_browser_* modules
 
 
 def test_the_browser_bench_times_the_first_text_after_the_click(tmp_path, capsys):
