@@ -5,4 +5,5 @@ cd "$(dirname "$0")"
 bash scripts/setup-env.sh test
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+if [[ "${1:-}" == --fast ]]; then shift; set -- -m "not slow and not browser and not server" -n 2 "$@"; fi  # the fast lane (pytest-xdist)
 .venv/bin/python -m pytest -q "$@"

@@ -7,6 +7,7 @@ sentences, so 10,000 sections can be indexed in seconds; it measures search spee
 import random
 import re
 import resource
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -311,6 +312,33 @@ def run_soak_benchmark(minutes: float, users: int = 20, accounts: bool = False) 
         ) from error
     if not APP.exists():
         raise UserError(f"找不到 {APP}：压力测试要驱动源码目录中的应用，请在源码目录中安装后再运行。")
+    pipeline = pipeline_cpu_per_draft()
     result = soak(APP, minutes * 60, users, with_accounts=accounts)
     print("\n".join(result.lines()))
+    per_action = result.server_cpu_per_action
+    print(
+        f"server CPU per action: {per_action:.2f} s; pipeline alone {pipeline:.2f} s ({per_action / pipeline:.1f} x)"
+    )
     return 1 if result.problems else 0
+
+
+def pipeline_cpu_per_draft(drafts: int = 5) -> float:
+    """CPU seconds of one offline draft in a warm process (index loaded, draft saved): the work a soak
+    action costs at least, against which the server's CPU per action is weighed."""
+    data_dir = Path(tempfile.mkdtemp(prefix="drafting-bench-pipeline-"))
+    settings = Settings(_env_file=None, data_dir=data_dir, database_url="", llm_base_url="")  # type: ignore[call-arg]
+    from drafting.service import DraftingService
+    from drafting.writing.facts import parse_facts
+
+    library = Library(settings)
+    library.ensure_built()
+    service = DraftingService(settings, library=library)
+    facts = parse_facts(load_data("example_facts.yaml"))
+    service.draft(facts, offline=True)  # the first one loads the searcher and the models
+    started = time.process_time()
+    for _ in range(drafts):
+        service.draft(facts, offline=True)
+    seconds = (time.process_time() - started) / drafts
+    library.close()
+    shutil.rmtree(data_dir, ignore_errors=True)
+    return seconds

@@ -151,6 +151,11 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--scale", action="store_true", help="城市联合会规模（25 万段落、500 个单位）的检索基准，约 1–3 分钟"
     )
+    bench.add_argument(
+        "--browser",
+        action="store_true",
+        help="在真实浏览器（Chromium）里测从点击“生成草稿”到首段模型文字的时间",
+    )
     bench.set_defaults(handler=_bench)
 
     register_eval(commands)
@@ -513,6 +518,11 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
         from drafting.scale_bench import run_scale_benchmark
 
         run_scale_benchmark(settings)
+        return 0
+    if args.browser:
+        from drafting.browser_bench import run_browser_benchmark
+
+        run_browser_benchmark(settings)
         return 0
     if args.llm:
         run_llm_benchmark(settings)

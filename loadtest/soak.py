@@ -544,6 +544,18 @@ def tree_rss(pid: int) -> int:
     return total
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) a process and its living descendants have used, from /proc."""
+    total = 0
+    for member in _process_tree(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # it ended meanwhile
+        total += int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of proc(5)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def _process_tree(pid: int) -> Iterator[int]:
     yield pid
     for children in Path(f"/proc/{pid}/task").glob("*/children"):
@@ -596,6 +608,7 @@ class SoakResult:
     load_before: tuple[float, float, float]
     load_after: tuple[float, float, float]
     driver_cpu_seconds: float
+    server_cpu_seconds: float  # the app server's process tree, over the whole run
     server_exceptions: Counter[str]
     units: int = 0  # 0: single-user mode, no accounts
 
@@ -606,6 +619,10 @@ class SoakResult:
     @property
     def actions(self) -> int:
         return sum(len(t) for name, t in self.tally.timings.items() if name in self.action_names)
+
+    @property
+    def server_cpu_per_action(self) -> float:
+        return self.server_cpu_seconds / max(self.actions, 1)
 
     @property
     def growth(self) -> float:
@@ -743,6 +760,7 @@ def run_soak(
     tally = Tally(users)
     memory = PeakMemory(server.pid)
     load_before, rss_idle, driver_cpu = os.getloadavg(), memory.now(), time.process_time()
+    server_cpu = tree_cpu_seconds(server.pid)
     started = time.monotonic()
     until = started + seconds
     threads = [
@@ -778,6 +796,7 @@ def run_soak(
         load_before=load_before,
         load_after=load_after,
         driver_cpu_seconds=time.process_time() - driver_cpu,
+        server_cpu_seconds=tree_cpu_seconds(server.pid) - server_cpu,
         server_exceptions=logged_exceptions(server.log),
         units=len({a.unit for a in signed_in}),
     )

@@ -125,6 +125,25 @@ def llama_server() -> Iterator[str]:
         yield f"http://127.0.0.1:{port}/v1"
 
 
+# The fast lane (`./test.sh --fast`) leaves out what waits on a browser or a server process. Marked here
+# by what a test uses, so a new test in a browser module or on these fixtures is marked without a decorator.
+SERVER_FIXTURES = {"postgres_url", "postgres_server", "llama_server", "chroma_server", "provider"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if (
+            item.path.name.startswith("test_browser")
+            or {"browser", "page"} & fixtures
+            or "_chromium_" in item.name
+        ):
+            item.add_marker(pytest.mark.browser)
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if SERVER_FIXTURES & fixtures or "postgresql" in params.values():  # pg.py's `database_url` variant
+            item.add_marker(pytest.mark.server)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[pytest.TestReport]:
     """A real-browser test that fails prints what the page showed then, so a failure seen only in CI

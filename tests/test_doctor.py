@@ -10,6 +10,7 @@ import time
 from contextlib import closing
 from pathlib import Path
 
+import numpy as np
 import pytest
 from pydantic import BaseModel
 
@@ -205,6 +206,26 @@ def test_a_damaged_chroma_folder_is_set_aside_and_rebuilt(settings, capsys):
     assert (aside / "chroma" / "chroma.sqlite3").read_bytes() == damaged
     assert found["index"]["chunks_indexed"] == found["index"]["chunks_expected"] > 0
     assert Library(settings).search("教职工活动", k=1)[0].report == "seed90-01"
+
+
+def test_overwritten_search_vectors_are_found_by_checksum_and_rebuilt(settings, capsys):
+    library = Library(settings)
+    library.build()
+    before = [hit.text for hit in library.search("第2次教职工活动", k=4, mode="dense")]
+    vectors = library.searcher.keywords.generation / "vectors.npy"
+    library.close()
+    data = bytearray(vectors.read_bytes())
+    data[128:] = np.random.default_rng(1).random((len(data) - 128) // 4, dtype=np.float32).tobytes()
+    vectors.write_bytes(bytes(data))  # the .npy header intact: the file still loads
+
+    code, found = doctor_json(settings, capsys)
+    assert code == 1 and found["index"]["damaged_keyword_files"] == ["vectors.npy"]
+    assert doctor(settings) == 1
+    assert "检索文件已损坏（vectors.npy 与保存时的校验值不符）" in capsys.readouterr().out
+
+    code, found = doctor_json(settings, capsys, "--repair")
+    assert code == 0 and "检索文件已损坏（vectors.npy）：已从向量库重新生成。" in found["repairs"]
+    assert [hit.text for hit in Library(settings).search("第2次教职工活动", k=4, mode="dense")] == before
 
 
 def test_report_files_are_checked_and_set_right(settings, capsys):

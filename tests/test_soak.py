@@ -32,6 +32,7 @@ def test_short_soak_runs_every_action_without_errors_or_lost_drafts(built_librar
     document = docx.Document(io.BytesIO(export.data))
     assert any(export.organization in paragraph.text for paragraph in document.paragraphs)
     assert 0 < result.rss_start <= result.rss_peak
+    assert result.server_cpu_per_action > 0, report
 
 
 def test_signed_in_soak_keeps_units_apart_without_errors_or_lost_drafts(built_library, tmp_path):

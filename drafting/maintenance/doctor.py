@@ -253,6 +253,7 @@ def check_index(settings: Settings) -> Check:
         check.facts |= {"chunks_expected": expected, "chunks_indexed": 0, "chunks_stale": 0}
         status = library.check()
         library.index.probe()
+        damaged_files = library.damaged_keyword_files()
     except IndexDamaged as error:
         check.problems.append("索引文件已损坏")
         check.facts["damaged"] = str(error.where)
@@ -273,6 +274,9 @@ def check_index(settings: Settings) -> Check:
         check.problems.append(f"只有 {status.chunks_indexed}/{status.chunks_expected} 段已索引")
     if status.chunks_stale:
         check.problems.append(f"有 {status.chunks_stale} 段属于已不在范文库中的范文")
+    if damaged_files:
+        check.problems.append(f"检索文件已损坏（{'、'.join(damaged_files)} 与保存时的校验值不符）")
+        check.facts["damaged_keyword_files"] = damaged_files
     check.fix = REPAIR + "，或 `drafting index`" if check.problems else ""
     check.summary = f"{status.chunks_indexed}/{status.chunks_expected} 段"
     return check
@@ -300,6 +304,9 @@ def repair_index(settings: Settings, stamp: str, progress: "Progress | None") ->
     started = time.perf_counter()
     try:
         result = library.build(progress)
+        if damaged := library.damaged_keyword_files():
+            library.rebuild_keywords()
+            done.append(f"检索文件已损坏（{'、'.join(damaged)}）：已从向量库重新生成。")
     finally:
         library.close()
     done.append(

@@ -30,10 +30,10 @@ from drafting.corpus.reports import Report
 from drafting.errors import UserError
 from drafting.maintenance.sqlite_files import sqlite_problem
 from drafting.models import factory
+from drafting.retrieval.bundled import search_text, shipped_chunks
 from drafting.retrieval.chunking import Chunk, chunk_report
 from drafting.settings import Settings
 from drafting.text.lexicon import tokenize
-from drafting.text.script import to_simplified
 
 EMBED_BATCH = 32
 READ_PAGE = 10_000
@@ -205,15 +205,26 @@ class SectionIndex:
 
     @_guarded
     def add_chunks(self, chunks: list[Chunk], progress: Progress | None = None) -> None:
-        """Embed and store in batches: a killed build keeps whole batches, which a later sync completes."""
+        """Embed and store in batches: a killed build keeps whole batches, which a later sync completes.
+
+        Chunks of the bundled corpus take the vectors and tokens shipped in the package (bundled.py)."""
+        shipped = shipped_chunks(factory.embedder_slug(self.settings))
         for start in range(0, len(chunks), EMBED_BATCH):
             batch = chunks[start : start + EMBED_BATCH]
-            texts = [to_simplified(chunk.search_text()) for chunk in batch]
+            texts = {chunk.id: search_text(chunk) for chunk in batch if chunk.id not in shipped}
+            embedded = dict(zip(texts, self.embedder(list(texts.values())) if texts else [], strict=True))
             self.collection.add(
                 ids=[chunk.id for chunk in batch],
                 documents=[chunk.text for chunk in batch],
-                embeddings=self.embedder(texts),  # type: ignore[arg-type]
-                metadatas=[_metadata(chunk, text) for chunk, text in zip(batch, texts, strict=True)],
+                embeddings=[  # type: ignore[arg-type]
+                    shipped[chunk.id].vector if chunk.id in shipped else embedded[chunk.id] for chunk in batch
+                ],
+                metadatas=[
+                    _metadata(
+                        chunk, shipped[chunk.id].tokens if chunk.id in shipped else _tokens(texts[chunk.id])
+                    )
+                    for chunk in batch
+                ],
             )
             if progress:
                 progress(min(start + EMBED_BATCH, len(chunks)), len(chunks))
@@ -244,6 +255,9 @@ def refuse_damaged_store(settings: Settings) -> None:
         raise IndexDamaged(chroma_path(settings), problem)
 
 
-def _metadata(chunk: Chunk, search_text: str) -> dict[str, str | int]:
-    fields = chunk.model_dump(exclude={"id", "text"})
-    return {**fields, "tokens": " ".join(tokenize(search_text))}
+def _tokens(search_text: str) -> str:
+    return " ".join(tokenize(search_text))
+
+
+def _metadata(chunk: Chunk, tokens: str) -> dict[str, str | int]:
+    return {**chunk.model_dump(exclude={"id", "text"}), "tokens": tokens}

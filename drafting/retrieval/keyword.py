@@ -11,9 +11,14 @@ over 100 ms. chroma stays the store of record the index is rebuilt from.
 
 The folder holds generations: a build writes a new `gen-*` folder and only then names it in `CURRENT`
 (an atomic rename), so a killed build never leaves an index that loads half-written.
+
+The manifest holds each file's sha256. Loading does not check them (at scale that would read every
+vector at each process start, the cost the memory maps avoid); `drafting doctor` does, because a file
+overwritten with its header intact still loads and then returns unrelated passages.
 """
 
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -28,7 +33,7 @@ import numpy as np
 
 FILTER_COLUMNS = ("part", "unit_type", "owner", "report_id")
 K1, B = 1.5, 0.75
-FORMAT = 2
+FORMAT = 3  # 3: the manifest holds each file's sha256
 VECTORS = "vectors.npy"
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
@@ -63,8 +68,10 @@ class KeywordIndex:
         columns: dict[str, Column],
         retriever: bm25s.BM25 | None,
         vectors: np.ndarray,
+        checksums: dict[str, str],
     ):
         self.generation = generation
+        self.checksums = checksums
         self.chunk_ids = chunk_ids
         self.columns = columns
         self._retriever = retriever  # None when no chunk has a token: bm25s cannot index that
@@ -114,6 +121,10 @@ class KeywordIndex:
                 if current_generation(directory) == name:
                     return None
         return None
+
+    def damaged_files(self) -> list[str]:
+        """The files whose bytes no longer match the checksum stored when they were written."""
+        return [name for name, digest in self.checksums.items() if _sha256(self.generation / name) != digest]
 
     def is_current(self) -> bool:
         """False once another build (maybe in another process) has published a newer index."""
@@ -218,7 +229,18 @@ def _write(
         retriever = bm25s.BM25(k1=K1, b=B, method="lucene")
         retriever.index(tokens, show_progress=False)
         retriever.save(folder / BM25_DIR, show_progress=False)
-    manifest = {"format": FORMAT, "chunks": len(chunk_ids), "columns": vocabularies, "bm25": has_tokens}
+    checksums = {
+        path.relative_to(folder).as_posix(): _sha256(path)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+    manifest = {
+        "format": FORMAT,
+        "chunks": len(chunk_ids),
+        "columns": vocabularies,
+        "bm25": has_tokens,
+        "sha256": checksums,
+    }
     (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
     _sync_tree(folder)
 
@@ -247,7 +269,16 @@ def _load(generation: Path) -> KeywordIndex:
     sizes = {len(chunk_ids), len(vectors), *(len(column.codes) for column in columns.values())}
     if sizes != {count} or not set(FILTER_COLUMNS) <= columns.keys():
         raise ValueError("keyword index columns disagree")
-    return KeywordIndex(generation, chunk_ids, columns, retriever, vectors)
+    return KeywordIndex(generation, chunk_ids, columns, retriever, vectors, manifest["sha256"])
+
+
+def _sha256(path: Path) -> str:
+    """'' for a file that cannot be read: it matches no stored checksum."""
+    try:
+        with open(path, "rb") as file:
+            return hashlib.file_digest(file, "sha256").hexdigest()
+    except OSError:
+        return ""
 
 
 @contextmanager

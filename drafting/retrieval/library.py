@@ -27,6 +27,7 @@ import yaml
 from drafting.corpus.reports import EVERYTHING, Corpus, Report, Scope
 from drafting.documents import read_document_bytes
 from drafting.errors import UserError
+from drafting.retrieval.chunking import Chunk
 from drafting.retrieval.hit import Hit
 from drafting.retrieval.index import (
     BuildResult,
@@ -36,6 +37,7 @@ from drafting.retrieval.index import (
     index_errors,
     wanted_chunks,
 )
+from drafting.retrieval.keyword import KeywordIndex
 from drafting.retrieval.search import Mode, Searcher, keyword_dir
 from drafting.settings import Settings
 from drafting.storage.actor import Actor
@@ -112,6 +114,9 @@ class ExpectedChunks:
         self.corpus = corpus
         self.path = path
         self._cached: tuple[str, frozenset[str]] | None = None
+        # the chunks behind the last computed ids, kept for the build an incomplete index calls for
+        # (parsing every report takes seconds) and let go of otherwise: at scale they are hundreds of MB
+        self._parsed: tuple[str, dict[str, Chunk]] | None = None
 
     def fingerprint(self) -> str:
         return self.corpus.fingerprint()
@@ -122,9 +127,22 @@ class ExpectedChunks:
         if cached and cached[0] == fingerprint:
             self._cached = cached
             return cached[1]
-        ids = frozenset(wanted_chunks(readable_reports(self.corpus)))
+        chunks = wanted_chunks(readable_reports(self.corpus))
+        self._parsed = (fingerprint, chunks)
+        ids = frozenset(chunks)
         self.save(fingerprint, ids)
         return ids
+
+    def chunks(self) -> dict[str, Chunk]:
+        """Every chunk the corpus calls for; those parsed for the last ids when the corpus is unchanged."""
+        fingerprint = self.fingerprint()
+        parsed, self._parsed = self._parsed, None
+        if parsed and parsed[0] == fingerprint:
+            return parsed[1]
+        return wanted_chunks(readable_reports(self.corpus))
+
+    def release(self) -> None:
+        self._parsed = None
 
     def save(self, fingerprint: str, ids: frozenset[str]) -> None:
         self._cached = (fingerprint, ids)
@@ -257,7 +275,7 @@ class Library:
     def build(self, progress: Progress | None = None) -> BuildResult:
         with self._writing, self._forgetting_damage():
             fingerprint = self.expected.fingerprint()
-            wanted = wanted_chunks(readable_reports(self.corpus))
+            wanted = self.expected.chunks()
             result = self.index.sync_chunks(wanted, progress)
             self.expected.save(fingerprint, frozenset(wanted))
             if result.added or result.removed:
@@ -295,6 +313,19 @@ class Library:
             self.index.remove_report(report_id)
             self._forget_searcher()
         return report
+
+    def damaged_keyword_files(self) -> list[str]:
+        """Files of the saved keyword index (BM25 and vectors) whose bytes no longer match their
+        checksum; none when there is no saved index yet (the next search builds it)."""
+        keywords = KeywordIndex.open(keyword_dir(self.settings))
+        return keywords.damaged_files() if keywords is not None else []
+
+    def rebuild_keywords(self) -> None:
+        """Write the keyword index afresh from the chunks stored in chroma (no embedding)."""
+        with self._writing:
+            self.__dict__.pop("searcher", None)
+            self._keywords_stale = True
+            self.searcher  # noqa: B018 - opening the searcher is what rebuilds it
 
     def close(self) -> None:
         """Let go of the index files (before they are moved aside, or after they were found damaged)."""
@@ -351,6 +382,8 @@ class Library:
             expected = self.expected.ids()
             stored = frozenset(self.index.ids())
         status = IndexStatus(len(expected), len(expected & stored), len(stored - expected))
+        if status.complete:
+            self.expected.release()
         with self._state:
             if not self._repair_alive():
                 self._status = status

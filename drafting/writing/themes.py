@@ -16,6 +16,7 @@ from drafting.text.script import to_simplified
 MIN_SIMILARITY = (
     0.85  # e5 cosine (unrelated Chinese texts still score ~0.8); below this a fact is not forced into a theme
 )
+THEME_CHARS = 200  # of a fact, embedded to place it
 
 
 class Theme(BaseModel):
@@ -58,7 +59,10 @@ def assign_themes(facts: list[str], embed) -> list[str]:  # noqa: ANN001 - an Em
     if unclaimed and embed is not None:
         themes = [t for t in load_themes() if t.key != "other"]
         theme_vectors = _theme_vectors(embed, tuple(themes))
-        fact_vectors = np.asarray(embed.embed_query([to_simplified(facts[i]) for i in unclaimed]))
+        # a fact's opening names its theme; e5's cost grows with the text (8 s for 5,000 characters)
+        fact_vectors = np.asarray(
+            embed.embed_query([to_simplified(facts[i])[:THEME_CHARS] for i in unclaimed])
+        )
         similarity = fact_vectors @ theme_vectors.T
         for row, i in enumerate(unclaimed):
             best = int(np.argmax(similarity[row]))
