@@ -16,7 +16,9 @@ from drafting.text.script import to_simplified
 
 _PERIOD = re.compile(r"(19|20)\d{2}\s*年\s*(上半年|下半年|度)?")
 _PLAN_TITLE = re.compile(r"(计划|要点|打算|安排)$")
-_NEXT_YEAR_LEAD = re.compile(r"(明年|新的一年|下一步|下一年|今后|(19|20)\d{2}年).{0,30}(将|要|计划|打算|重点)")
+_NEXT_YEAR_LEAD = re.compile(
+    r"(明年|新的一年|下一步|下一年|今后|(19|20)\d{2}年).{0,30}(将|要|计划|打算|重点)"
+)
 _ENUM_WORD = re.compile(r"^[一二三四五六七八九十]是")
 _SENTENCE = re.compile(r"(?<=[。；;！!])")
 MIN_ITEM_CHARS = 6

@@ -58,9 +58,7 @@ class Carryover(BaseModel):
         """The `drafting carryover --json` shape (issue 19)."""
         return {
             "previous": {"title": self.title, "period": self.period},
-            "items": [
-                item.model_dump(include={"plan", "status", "facts", "targets"}) for item in self.items
-            ],
+            "items": [item.model_dump(include={"plan", "status", "facts", "targets"}) for item in self.items],
         }
 
     def counts(self) -> dict[str, int]:
@@ -71,7 +69,9 @@ def words(text: str) -> set[str]:
     return {w for w in content_words(to_simplified(text)) if w not in GENERIC}
 
 
-def similarities(plans: list[str], facts: list[str], embed: "EmbeddingFunction[Documents] | None") -> np.ndarray:
+def similarities(
+    plans: list[str], facts: list[str], embed: "EmbeddingFunction[Documents] | None"
+) -> np.ndarray:
     """Cosine similarity of every plan item (as a query) to every fact (as a passage); zeros without an embedder."""
     if embed is None or not plans or not facts:
         return np.zeros((len(plans), len(facts)))

@@ -6,7 +6,7 @@ scaling); counts from several facts add up (an item split across two facts), rat
 
 import re
 
-from pydantic import BaseModel
+from pydantic import BaseModel, field_serializer
 
 from drafting.checks.factguard import chinese_to_int
 from drafting.text.script import to_simplified
@@ -29,6 +29,11 @@ class Target(BaseModel):
     planned: float
     achieved: float | None
     unit: str
+
+    @field_serializer("planned", "achieved")
+    def _whole_numbers(self, value: float | None) -> float | int | None:
+        """50, not 50.0, in the JSON a script reads."""
+        return int(value) if value is not None and value.is_integer() else value
 
     @property
     def met(self) -> bool:
