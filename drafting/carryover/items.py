@@ -22,10 +22,18 @@ _NEXT_YEAR_LEAD = re.compile(
 _ENUM_WORD = re.compile(r"^[一二三四五六七八九十]是")
 _SENTENCE = re.compile(r"(?<=[。；;！!])")
 MIN_ITEM_CHARS = 6
+MAX_SHOWN_CHARS = 60  # a longer item is shown (and matched) by its heading; its figures come from the whole
 
 
 class NoPlanFound(UserError):
     """Last year's report holds no plan to compare against."""
+
+
+class PlanItem(BaseModel):
+    """One plan item: how the table shows it, and all its words (where a target may stand)."""
+
+    text: str
+    detail: str
 
 
 class PreviousPlan(BaseModel):
@@ -33,7 +41,7 @@ class PreviousPlan(BaseModel):
 
     title: str
     period: str
-    items: list[str]
+    items: list[PlanItem]
 
 
 def find_plan(text: str, title: str = "", period: str = "") -> PreviousPlan:
@@ -48,7 +56,8 @@ def find_plan(text: str, title: str = "", period: str = "") -> PreviousPlan:
             "也没有“明年……一是……二是……”这样的安排），无法逐项对照。请选择含有计划部分的报告，"
             "或上年单独印发的工作要点。"
         )
-    return PreviousPlan(title=title, period=period, items=list(dict.fromkeys(items)))
+    unique = list({item.text: item for item in items}.values())
+    return PreviousPlan(title=title, period=period, items=unique)
 
 
 def _period_of(text: str) -> str:
@@ -67,20 +76,20 @@ def _plan_roots(sections: list[Section]) -> list[Section]:
     return roots
 
 
-def _from_plan_sections(parsed: ParsedReport) -> list[str]:
+def _from_plan_sections(parsed: ParsedReport) -> list[PlanItem]:
     return [item for root in _plan_roots(parsed.sections) for item in items_of(root)]
 
 
-def _from_plan_document(parsed: ParsedReport) -> list[str]:
+def _from_plan_document(parsed: ParsedReport) -> list[PlanItem]:
     """A report that is itself a plan: each top-level section is an item."""
     if not _PLAN_TITLE.search(to_simplified(parsed.title)):
         return []
-    return [item for section in parsed.top_level for item in [_whole(section)] if item]
+    return [_whole(section) for section in parsed.top_level if section.title]
 
 
-def _from_next_year_paragraphs(parsed: ParsedReport) -> list[str]:
+def _from_next_year_paragraphs(parsed: ParsedReport) -> list[PlanItem]:
     return [
-        _clean(item)
+        _plain(item)
         for _, section in parsed.walk()
         for paragraph in section.paragraphs
         if _NEXT_YEAR_LEAD.search(to_simplified(paragraph.split("一是")[0]))
@@ -88,25 +97,31 @@ def _from_next_year_paragraphs(parsed: ParsedReport) -> list[str]:
     ]
 
 
-def items_of(section: Section) -> list[str]:
+def items_of(section: Section) -> list[PlanItem]:
     """A plan section's items: its sub-sections, else its 一是…… run, else its sentences."""
     if section.children:
-        return [item for child in section.children if (item := _whole(child))]
+        return [_whole(child) for child in section.children if child.title]
     if section.items:
-        return [_clean(item) for item in section.items]
+        return [_plain(item) for item in section.items]
     sentences = [
         _clean(sentence)
         for paragraph in section.paragraphs
         if not paragraph.rstrip().endswith(("：", ":"))
         for sentence in _SENTENCE.split(paragraph)
     ]
-    return [s for s in sentences if len(s) >= MIN_ITEM_CHARS]
+    return [_plain(s) for s in sentences if len(s) >= MIN_ITEM_CHARS]
 
 
-def _whole(section: Section) -> str:
+def _whole(section: Section) -> PlanItem:
     """A numbered item with what stands under it, its marker dropped: the target is often in the body."""
-    parts = [section.title, *section.paragraphs, *(_whole(child) for child in section.children)]
-    return _clean("；".join(p.rstrip("。；;，, ") for p in parts if p))
+    parts = [section.title, *section.paragraphs, *(_whole(child).detail for child in section.children)]
+    detail = _clean("；".join(p.rstrip("。；;，, ") for p in parts if p))
+    return PlanItem(text=detail if len(detail) <= MAX_SHOWN_CHARS else _clean(section.title), detail=detail)
+
+
+def _plain(text: str) -> PlanItem:
+    cleaned = _clean(text)
+    return PlanItem(text=cleaned, detail=cleaned)
 
 
 def _clean(item: str) -> str:

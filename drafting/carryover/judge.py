@@ -10,6 +10,7 @@ import re
 
 from pydantic import BaseModel
 
+from drafting.carryover.items import PlanItem
 from drafting.carryover.match import Carryover, ItemResult, judge_item
 from drafting.models.protocol import ChatModel, ModelCallError, TokenUsage
 from drafting.text.script import to_simplified
@@ -63,7 +64,7 @@ async def _judge(model: ChatModel, item: ItemResult) -> tuple[ItemResult, TokenU
     if fact is None:
         note = f"模型判断为“{verdict.status}”，但引用的要点（{verdict.fact or '未注明'}）不存在或不含所引原文，未采用。"
         return item.model_copy(update={"note": note}), usage
-    judged = judge_item(item.plan, [fact])
+    judged = judge_item(PlanItem(text=item.plan, detail=item.detail or item.plan), [fact])
     status = "partial" if verdict.status == "partial" else judged.status
     return judged.model_copy(update={"status": status, "judged_by": model.label}), usage
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import BaseModel
 
-from drafting.carryover.items import PreviousPlan
+from drafting.carryover.items import PlanItem, PreviousPlan
 from drafting.carryover.targets import Target, align, shares_a_unit
 from drafting.checks.status import content_words
 from drafting.text.script import to_simplified
@@ -39,6 +39,7 @@ class ItemResult(BaseModel):
     """One plan item: its status, the facts that report it, and its numeric targets."""
 
     plan: str
+    detail: str = ""  # the item's whole text when `plan` shows only its heading
     status: CarryoverStatus
     facts: list[str] = []
     targets: list[Target] = []
@@ -103,22 +104,24 @@ def status_of(facts: list[str], targets: list[Target]) -> CarryoverStatus:
     return "partial" if short or under_way else "done"
 
 
-def judge_item(plan: str, facts: list[str]) -> ItemResult:
-    """The row for an item whose reporting facts are known."""
-    targets = align(plan, facts)
-    return ItemResult(plan=plan, status=status_of(facts, targets), facts=facts, targets=targets)
+def judge_item(item: PlanItem, facts: list[str]) -> ItemResult:
+    """The row for an item whose reporting facts are known (its figures read from all its words)."""
+    targets = align(item.detail, facts)
+    return ItemResult(
+        plan=item.text, detail=item.detail, status=status_of(facts, targets), facts=facts, targets=targets
+    )
 
 
 def compare(
     previous: PreviousPlan, facts: list[str], embed: "EmbeddingFunction[Documents] | None" = None
 ) -> Carryover:
     """Every plan item against this year's facts, offline."""
-    scores = similarities(previous.items, facts, embed)
+    scores = similarities([item.text for item in previous.items], facts, embed)
     rows = []
-    for i, plan in enumerate(previous.items):
-        plan_words = words(plan)
-        matched = [f for j, f in enumerate(facts) if reports(plan_words, f, float(scores[i, j]), plan)]
-        row = judge_item(plan, matched)
+    for i, item in enumerate(previous.items):
+        plan_words = words(item.text)
+        matched = [f for j, f in enumerate(facts) if reports(plan_words, f, float(scores[i, j]), item.detail)]
+        row = judge_item(item, matched)
         if not matched:
             order = np.argsort(-scores[i]) if len(facts) else []
             row.candidates = [facts[j] for j in order[:CANDIDATES] if scores[i, j] >= BORDERLINE]
