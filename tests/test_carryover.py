@@ -20,7 +20,7 @@ from drafting.models import factory
 from drafting.models.function import FunctionModel
 from drafting.retrieval.embedders import E5EmbeddingFunction
 from drafting.service import DraftingService
-from drafting.writing.facts import CarryoverRow, CarryoverTable, parse_facts
+from drafting.writing.facts import CarryoverRow, CarryoverTable, load_facts_file, parse_facts
 from drafting.writing.model_writer import ModelWriter, opens_with, section_prompt
 from drafting.writing.pipeline import Pipeline, SectionJob
 from drafting.writing.planner import plan_locally
@@ -402,3 +402,27 @@ def test_previous_from_a_saved_draft_and_a_library_report(settings, files):
     assert bundled.items and "2016" in bundled.period
     choices = service.previous_choices(parse_facts(THIS_YEAR))
     assert choices[0].id == draft.id and choices[0].own and any(c.id == "seed003-01" for c in choices)
+
+
+def test_cli_writes_the_confirmed_facts_file_the_draft_counts_from(files, capsys, tmp_path):
+    previous, facts = files
+    decisions = tmp_path / "decisions.yaml"
+    decisions.write_text("- plan: 建设职工书屋\n  choice: carry\n", encoding="utf-8")
+    output = tmp_path / "confirmed.yaml"
+    args = [
+        "carryover",
+        str(previous),
+        "--facts",
+        str(facts),
+        "--decisions",
+        str(decisions),
+        "-o",
+        str(output),
+    ]
+    assert main(args) == 0
+    assert "年初确定的4项重点工作，已完成1项，部分完成1项，2项未完成。" in capsys.readouterr().err
+    confirmed = load_facts_file(output)
+    assert confirmed.plans == ["建设职工书屋"] and confirmed.carryover.rows[2].decision == "carry"
+    decisions.write_text("- plan: 建设职工书屋\n  choice: later\n", encoding="utf-8")
+    assert main(args) == 1
+    assert "处理决定文件“decisions.yaml”格式不对" in capsys.readouterr().err

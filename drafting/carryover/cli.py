@@ -6,9 +6,15 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import yaml
+
+from drafting.errors import UserError
+
 if TYPE_CHECKING:
     from drafting.carryover.match import Carryover
+    from drafting.service import DraftingService
     from drafting.settings import Settings
+    from drafting.writing.facts import Facts
 
 STATUS_LABELS = {"done": "已完成", "partial": "部分完成", "not_mentioned": "未提及"}
 
@@ -21,6 +27,17 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     carryover.add_argument("--facts", type=Path, required=True, help="今年的要点文件（YAML/JSON）")
     carryover.add_argument("--json", action="store_true")
     carryover.add_argument("--offline", action="store_true", help="即使配置了大模型也只做离线对照")
+    carryover.add_argument(
+        "--decisions",
+        type=Path,
+        help="对未完成各项的处理（YAML 列表：plan、choice 为 add_fact/problem/carry、text），与 -o 一起用",
+    )
+    carryover.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help="确认对照表：写出带对照表和处理结果的要点文件，再用 drafting draft 起草",
+    )
     carryover.set_defaults(handler=run_carryover_command)
 
 
@@ -29,7 +46,8 @@ def run_carryover_command(args: argparse.Namespace, settings: "Settings") -> int
     from drafting.writing.facts import load_facts_file
 
     facts = load_facts_file(args.facts)
-    result = DraftingService(settings).carryover(args.previous, facts, offline=args.offline)
+    service = DraftingService(settings)
+    result = service.carryover(args.previous, facts, offline=args.offline)
     if args.json:
         print(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
     else:
@@ -37,7 +55,26 @@ def run_carryover_command(args: argparse.Namespace, settings: "Settings") -> int
     for item in result.items:
         if item.note:
             print(f"提示：{item.plan}：{item.note}", file=sys.stderr)
+    if args.output:
+        _write_confirmed(service, facts, result, args.decisions, args.output)
+    elif args.decisions:
+        raise UserError("--decisions 需要与 -o 一起使用：处理结果写进新的要点文件。")
     return 0
+
+
+def _write_confirmed(
+    service: "DraftingService", facts: "Facts", result: "Carryover", decisions: Path | None, output: Path
+) -> None:
+    """The confirmed facts file: what the user saw above, their choices applied, ready for `drafting draft`."""
+    from drafting.carryover.decisions import load_decisions
+
+    confirmed = service.confirm_carryover(facts, result, load_decisions(decisions) if decisions else [])
+    data = confirmed.model_dump(exclude={"flagged"}, exclude_defaults=True)
+    output.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    print(
+        f"已写入 {output}（对照表已确认：{confirmed.carryover.tally()}）；用 drafting draft {output} 起草。",
+        file=sys.stderr,
+    )
 
 
 def format_table(result: "Carryover") -> str:

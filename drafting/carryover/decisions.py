@@ -5,9 +5,11 @@ item counts as done), send it to 存在的问题 with a reason they type, or car
 The result is a new Facts whose `carryover` table is the only source the draft's tally is counted from.
 """
 
+from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel
+import yaml
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from drafting.carryover.match import Carryover, ItemResult
 from drafting.errors import UserError
@@ -24,6 +26,21 @@ class Decision(BaseModel):
 
 class CarryoverDecisionError(UserError):
     """A choice the table cannot take; the message names what to fix."""
+
+
+def load_decisions(path: Path) -> list[Decision]:
+    """The choices a command-line user wrote down (YAML: a list of plan, choice, text)."""
+    if not path.is_file():
+        raise CarryoverDecisionError(f"找不到处理决定文件：{path}")
+    try:
+        return TypeAdapter(list[Decision]).validate_python(
+            yaml.safe_load(path.read_text(encoding="utf-8-sig")) or []
+        )
+    except (yaml.YAMLError, ValidationError, UnicodeDecodeError) as error:
+        raise CarryoverDecisionError(
+            f"处理决定文件“{path.name}”格式不对：应是一个列表，每项写 plan（计划原文）、"
+            "choice（add_fact 补充事实、problem 写入存在的问题、carry 列入明年计划）和 text（补充的事实或原因）。"
+        ) from error
 
 
 def confirm(facts: Facts, carryover: Carryover, decisions: list[Decision]) -> Facts:
