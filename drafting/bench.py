@@ -143,10 +143,13 @@ def run_benchmark(settings: Settings, synthetic_sections: int = 10000) -> None:
     )
     for mode, figures in retrieval_quality(searcher).items():
         print(f"  {mode:7s} hit@5 {figures['hit@5']:.2f}   precision@5 {figures['precision@5']:.2f}")
+    from drafting.carryover.accuracy import carryover_summary_line
     from drafting.models.factory import build_embedder
     from drafting.writing.planner_accuracy import planner_summary_line
 
-    print(planner_summary_line(build_embedder(settings)))
+    embed = build_embedder(settings)
+    print(planner_summary_line(embed))
+    print(carryover_summary_line(embed))
     queries = [q["q"] for q in load_queries()["queries"]]
     figures = latency(searcher, queries)
     print(f"\nsearch latency, bundled corpus: p50 {figures['p50_ms']:.1f} ms, p95 {figures['p95_ms']:.1f} ms")

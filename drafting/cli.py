@@ -53,6 +53,7 @@ def _service(settings: Settings) -> "DraftingService":
 
 def _parser() -> argparse.ArgumentParser:
     from drafting.accounts.cli import register as register_users
+    from drafting.carryover.cli import register as register_carryover
     from drafting.evaluation.cli import register as register_eval
     from drafting.maintenance.cli import register as register_doctor
     from drafting.materials.cli import register as register_materials
@@ -159,6 +160,7 @@ def _parser() -> argparse.ArgumentParser:
     bench.set_defaults(handler=_bench)
 
     register_eval(commands)
+    register_carryover(commands)
     register_doctor(commands)
     register_materials(commands)
     register_users(commands, lambda settings: _service(settings).database)

@@ -36,6 +36,10 @@ from drafting.writing.prompts import tagged
 
 if TYPE_CHECKING:
     from drafting.accounts import Quotas
+    from drafting.carryover.decisions import Decision
+    from drafting.carryover.items import PreviousPlan
+    from drafting.carryover.match import Carryover
+    from drafting.carryover.sources import PreviousChoice
     from drafting.checks.copyguard import CopyWarning
     from drafting.checks.factguard import CheckResult
     from drafting.checks.proof import ProofFinding
@@ -515,6 +519,48 @@ class DraftingService:
 
     def remove_unit_template(self) -> None:
         self.unit_templates.remove(self.actor)
+
+    # --- last year's plan against this year's facts (上年计划对照) ----------------------------------------
+
+    def previous_plan(self, previous: str) -> "PreviousPlan":
+        """Last year's plan items from a file, a saved draft id, or a 范文库 report id."""
+        from drafting.carryover import sources
+        from drafting.documents import SUPPORTED_SUFFIXES
+
+        path = Path(previous)
+        if path.suffix.lower() in SUPPORTED_SUFFIXES or path.is_file():
+            return sources.from_file(path)
+        if DRAFT_ID.fullmatch(previous):
+            return sources.from_draft(self.get(previous))
+        return sources.from_report(self.report(previous))
+
+    def previous_choices(self, facts: Facts) -> list["PreviousChoice"]:
+        """What the 起草 page offers as last year's report: own drafts and reports first, last year's first."""
+        from drafting.carryover.sources import previous_choices
+
+        return previous_choices(facts.period, self.list_drafts(), self.list_reports())
+
+    def carryover(self, previous: str, facts: Facts, offline: bool = False) -> "Carryover":
+        """Each of last year's plan items against this year's facts; a configured model settles borderline ones."""
+        from drafting.carryover.judge import judge_borderline
+        from drafting.carryover.match import compare
+
+        loaded = "library" in self.__dict__  # the app's open index already holds an embedder: reuse it
+        embed = self.library.index.embedder if loaded else factory.build_embedder(self.settings)
+        result = compare(self.previous_plan(previous), facts.facts, embed)
+        model = None if offline else factory.build_chat_model(self.settings)
+        if model is None or not any(item.candidates for item in result.items):
+            return result
+        with self._metered(1):
+            result, usage = asyncio.run(closing(model, judge_borderline(model, result)))
+            self.quotas.record_usage(self.actor, usage.total)
+        return result
+
+    def confirm_carryover(self, facts: Facts, carryover: "Carryover", decisions: list["Decision"]) -> Facts:
+        """The facts to draft from: the user's choices applied, the confirmed table attached for the tally."""
+        from drafting.carryover.decisions import confirm
+
+        return confirm(facts, carryover, decisions)
 
 
 __all__ = ["DraftingService", "Event", "SectionReview"]

@@ -83,7 +83,16 @@ def test_no_test_reaches_a_real_model_without_opting_in(built_library, facts):
 
 
 def test_templates_declare_their_variables_and_are_checked():
-    assert set(prompt_names()) == {"outline", "section", "problems", "plan", "opening", "closing", "extract"}
+    assert set(prompt_names()) == {
+        "outline",
+        "section",
+        "problems",
+        "plan",
+        "opening",
+        "closing",
+        "carryover",
+        "extract",
+    }
     for name in prompt_names():
         assert load_prompt(name).variables
     with pytest.raises(TemplateError, match="undeclared"):

@@ -128,7 +128,9 @@ def check_draft(draft_text: str, facts: Facts) -> CheckResult:
 
 def _value_findings(draft_text: str, facts: Facts) -> tuple[list[Finding], list[Finding], str]:
     """Unsupported values and changed levels, with the normalised text they were found in."""
-    lines = facts.facts + facts.problems + facts.plans
+    lines = (
+        facts.facts + facts.problems + facts.plans + ([facts.carryover.tally()] if facts.carryover else [])
+    )
     ledger_text = to_simplified("\n".join(lines))
     allowed_periods = to_simplified(f"{facts.period} {facts.next_period or ''}")
     # the unit's own name ("第一人民医院") holds no facts to check

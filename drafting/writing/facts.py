@@ -45,7 +45,35 @@ _FIELD_NAMES = {
 }
 
 
+CarryoverStatus = Literal["done", "partial", "not_mentioned"]
+
+
+class CarryoverRow(BaseModel):
+    """One item of last year's plan as the user confirmed it, with what they chose to do about it."""
+
+    plan: str = Field(min_length=1)
+    status: CarryoverStatus
+    decision: Literal["", "add_fact", "problem", "carry"] = ""
+
+
+class CarryoverTable(BaseModel):
+    """The 上年计划对照 the user confirmed: the draft's tally is counted from these rows, never guessed."""
+
+    rows: list[CarryoverRow] = Field(min_length=1)
+
+    def tally(self) -> str:
+        """年初确定的8项重点工作，已完成5项，部分完成2项，1项未完成。"""
+        total = len(self.rows)
+        done, partial, undone = (sum(r.status == s for r in self.rows) for s in CarryoverStatus.__args__)
+        if done == total:
+            return f"年初确定的{total}项重点工作已全部完成。"
+        counts = [f"已完成{done}项" if done else "", f"部分完成{partial}项" if partial else ""]
+        counts.append(f"{undone}项未完成" if undone else "")
+        return f"年初确定的{total}项重点工作，" + "，".join(c for c in counts if c) + "。"
+
+
 class Facts(BaseModel):
+    carryover: CarryoverTable | None = None  # set only from the table the user confirmed (上年计划对照)
     organization: str = Field(min_length=2, max_length=60)
     org_type: str | None = None
     period: str

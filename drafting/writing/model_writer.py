@@ -12,6 +12,7 @@ from drafting.models.protocol import ChatModel, Delta, Prompt, TokenUsage
 from drafting.models.tokens import count_tokens, fit_to_budget
 from drafting.settings import Settings
 from drafting.writing.prompts import load_prompt, tagged
+from drafting.writing.template_writer import opening_tally
 
 if TYPE_CHECKING:
     from drafting.writing.pipeline import SectionJob
@@ -40,7 +41,8 @@ class ModelWriter:
             max_tokens=int(budget * TOKENS_PER_CHAR * 2),
             on_retry=job.on_retry,
         )
-        return clean_reply(text, job.planned.heading), usage
+        tally = opening_tally(job.planned, job.facts, job.outline)
+        return opens_with(clean_reply(text, job.planned.heading), tally), usage
 
     async def aclose(self) -> None:
         await self.model.aclose()
@@ -72,6 +74,7 @@ def section_prompt(job: "SectionJob", settings: Settings) -> Prompt:
             facts=fact_block,
             exemplars="\n".join(kept),
             other_headings="；".join(headings),
+            tally=opening_tally(planned, facts, outline),
         )
     work_headings = "；".join(s.heading for s in outline.sections if s.kind == "work") or "（无）"
     problems = next((s.facts for s in outline.sections if s.kind == "problems"), [])
@@ -92,6 +95,14 @@ def section_prompt(job: "SectionJob", settings: Settings) -> Prompt:
         next_period=facts.next_period or "",
         work_headings=work_headings,
     )
+
+
+def opens_with(text: str, tally: str) -> str:
+    """The confirmed tally as the first paragraph, exactly as counted, wherever the model put it (or not)."""
+    if not tally:
+        return text
+    rest = [p for p in text.split("\n\n") if p.strip() and p.strip() != tally]
+    return "\n\n".join([tally, *(p.replace(tally, "") for p in rest)])
 
 
 def clean_reply(text: str, heading: str) -> str:

@@ -14,6 +14,7 @@ from typing import Literal, Protocol, TypeVar
 
 from pydantic import BaseModel
 
+from drafting.checks.carryover import carried_items_missing, carried_warning
 from drafting.checks.factguard import guard_section
 from drafting.errors import UserError
 from drafting.models.protocol import Delta, ModelCallError, TokenUsage
@@ -131,6 +132,10 @@ class Pipeline:
         failed = [s.heading or s.key for s in draft.sections if s.status == "failed"]
         if failed:
             draft.warnings.append(f"以下部分生成失败，可单独重新生成：{'、'.join(failed)}")
+        if not_carried := carried_items_missing(
+            "\n".join(s.text for s in draft.sections if s.kind == "plan"), facts
+        ):
+            draft.warnings.append(carried_warning(not_carried))
         emit(Event(kind="done", key=draft.id))
         return draft
 

@@ -55,6 +55,14 @@ def enumerate_facts(facts: list[str]) -> list[str]:
     return paragraphs
 
 
+def opening_tally(planned: PlannedSection, facts: Facts, outline: Outline) -> str:
+    """The tally of last year's plan that opens the work part: only from the table the user confirmed."""
+    first_work = next((s.key for s in outline.sections if s.kind == "work"), None)
+    if facts.carryover is None or planned.key != first_work:
+        return ""
+    return to_script(facts.carryover.tally(), facts.script)
+
+
 def write_section(
     planned: PlannedSection, facts: Facts, outline: Outline, variant: int = 0, instruction: str = ""
 ) -> str:
@@ -78,13 +86,14 @@ def write_section(
         return _plan(planned, facts, outline, t, concise)
     theme = theme_by_key(planned.theme)
     body = enumerate_facts(planned.facts)
+    tally = [opening_tally(planned, facts, outline)]
     if concise:
-        return "\n\n".join(body)
+        return "\n\n".join(p for p in tally + body if p)
     lead = t(theme.leads[variant % len(theme.leads)])
     closer = t(theme.closers[variant % len(theme.closers)])
     body[0] = lead + body[0]
     body[-1] = body[-1].removesuffix("。") + t("，") + closer
-    return "\n\n".join(body)
+    return "\n\n".join(p for p in tally + body if p)
 
 
 class TemplateWriter:

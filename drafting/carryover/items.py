@@ -1,0 +1,128 @@
+"""Find last year's plan items wherever the report put them.
+
+In order: a 计划/要点/打算 section (its sub-headings, its 一是……二是…… run, or its sentences); a whole
+report that is a plan (《2025年工会工作要点》); a paragraph announcing next year's work with an
+enumeration (明年，我们将：一是……二是……). A report with none of these has no plan to check against,
+and says so instead of inventing items.
+"""
+
+import re
+
+from pydantic import BaseModel
+
+from drafting.corpus.parser import ParsedReport, Section, enumeration_items, parse_report
+from drafting.errors import UserError
+from drafting.text.script import to_simplified
+
+_PERIOD = re.compile(r"(19|20)\d{2}\s*年\s*(上半年|下半年|度)?")
+_PLAN_TITLE = re.compile(r"(计划|要点|打算|安排)$")
+_NEXT_YEAR_LEAD = re.compile(
+    r"(明年|新的一年|下一步|下一年|今后|(19|20)\d{2}年).{0,30}(将|要|计划|打算|重点)"
+)
+_ENUM_WORD = re.compile(r"^[一二三四五六七八九十]是")
+_SENTENCE = re.compile(r"(?<=[。；;！!])")
+MIN_ITEM_CHARS = 6
+MAX_SHOWN_CHARS = 60  # a longer item is shown (and matched) by its heading; its figures come from the whole
+
+
+class NoPlanFound(UserError):
+    """Last year's report holds no plan to compare against."""
+
+
+class PlanItem(BaseModel):
+    """One plan item: how the table shows it, and all its words (where a target may stand)."""
+
+    text: str
+    detail: str
+
+
+class PreviousPlan(BaseModel):
+    """Last year's report as far as the comparison needs it."""
+
+    title: str
+    period: str
+    items: list[PlanItem]
+
+
+def find_plan(text: str, title: str = "", period: str = "") -> PreviousPlan:
+    """The plan items of a report's text; NoPlanFound (in Chinese) when it has none."""
+    parsed = parse_report(text)
+    title = title or parsed.title or next(iter(text.strip().splitlines()), "").strip()
+    period = period or _period_of(title) or _period_of(text[:400])
+    items = _from_plan_sections(parsed) or _from_plan_document(parsed) or _from_next_year_paragraphs(parsed)
+    if not items:
+        raise NoPlanFound(
+            f"上年报告《{title or '未命名'}》中没有找到工作计划（没有“计划”“要点”“打算”部分，"
+            "也没有“明年……一是……二是……”这样的安排），无法逐项对照。请选择含有计划部分的报告，"
+            "或上年单独印发的工作要点。"
+        )
+    unique = list({item.text: item for item in items}.values())
+    return PreviousPlan(title=title, period=period, items=unique)
+
+
+def _period_of(text: str) -> str:
+    m = _PERIOD.search(to_simplified(text))
+    return re.sub(r"\s+", "", m.group(0)) if m else ""
+
+
+def _plan_roots(sections: list[Section]) -> list[Section]:
+    """The top of each plan subtree (a plan section's children are its items, not more plans)."""
+    roots = []
+    for section in sections:
+        if section.part == "plan":
+            roots.append(section)
+        else:
+            roots += _plan_roots(section.children)
+    return roots
+
+
+def _from_plan_sections(parsed: ParsedReport) -> list[PlanItem]:
+    return [item for root in _plan_roots(parsed.sections) for item in items_of(root)]
+
+
+def _from_plan_document(parsed: ParsedReport) -> list[PlanItem]:
+    """A report that is itself a plan: each top-level section is an item."""
+    if not _PLAN_TITLE.search(to_simplified(parsed.title)):
+        return []
+    return [_whole(section) for section in parsed.top_level if section.title]
+
+
+def _from_next_year_paragraphs(parsed: ParsedReport) -> list[PlanItem]:
+    return [
+        _plain(item)
+        for _, section in parsed.walk()
+        for paragraph in section.paragraphs
+        if _NEXT_YEAR_LEAD.search(to_simplified(paragraph.split("一是")[0]))
+        for item in enumeration_items(paragraph)
+    ]
+
+
+def items_of(section: Section) -> list[PlanItem]:
+    """A plan section's items: its sub-sections, else its 一是…… run, else its sentences."""
+    if section.children:
+        return [_whole(child) for child in section.children if child.title]
+    if section.items:
+        return [_plain(item) for item in section.items]
+    sentences = [
+        _clean(sentence)
+        for paragraph in section.paragraphs
+        if not paragraph.rstrip().endswith(("：", ":"))
+        for sentence in _SENTENCE.split(paragraph)
+    ]
+    return [_plain(s) for s in sentences if len(s) >= MIN_ITEM_CHARS]
+
+
+def _whole(section: Section) -> PlanItem:
+    """A numbered item with what stands under it, its marker dropped: the target is often in the body."""
+    parts = [section.title, *section.paragraphs, *(_whole(child).detail for child in section.children)]
+    detail = _clean("；".join(p.rstrip("。；;，, ") for p in parts if p))
+    return PlanItem(text=detail if len(detail) <= MAX_SHOWN_CHARS else _clean(section.title), detail=detail)
+
+
+def _plain(text: str) -> PlanItem:
+    cleaned = _clean(text)
+    return PlanItem(text=cleaned, detail=cleaned)
+
+
+def _clean(item: str) -> str:
+    return _ENUM_WORD.sub("", re.sub(r"\s+", "", item)).strip("。；;，,：: ")

@@ -1,0 +1,72 @@
+"""Last year's report from wherever the user keeps it: a saved draft, a 范文库 report, or a file.
+
+Also the list the 起草 page offers: the unit's own drafts and reports first, those of the year
+before the one being summarised at the top.
+"""
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel
+
+from drafting.carryover.items import PreviousPlan, find_plan
+from drafting.documents import read_document
+from drafting.documents.text import strip_markdown
+from drafting.text.script import to_simplified
+
+if TYPE_CHECKING:
+    from drafting.corpus.reports import Report
+    from drafting.storage.drafts import DraftListing
+    from drafting.writing.draft import Draft
+
+_YEAR = re.compile(r"(19|20)\d{2}")
+
+
+class PreviousChoice(BaseModel):
+    """One entry of the 起草 page's “上年报告” list."""
+
+    id: str
+    title: str
+    period: str
+    kind: Literal["draft", "report"]
+    own: bool  # the unit's own draft or report (offered before bundled examples)
+
+
+def from_file(path: Path) -> PreviousPlan:
+    return find_plan(read_document(path))
+
+
+def from_draft(draft: "Draft") -> PreviousPlan:
+    return find_plan(strip_markdown(draft.markdown()), draft.title, draft.facts.period)
+
+
+def from_report(report: "Report") -> PreviousPlan:
+    return find_plan(report.body, report.meta.title, report.meta.period)
+
+
+def previous_choices(
+    period: str, drafts: list["DraftListing"], reports: list["Report"]
+) -> list[PreviousChoice]:
+    """Drafts and reports, the unit's own first and, among them, last year's first."""
+    choices = [
+        PreviousChoice(id=d.id, title=d.title, period=_year_of(d.title), kind="draft", own=True)
+        for d in drafts
+    ] + [
+        PreviousChoice(
+            id=r.meta.id,
+            title=r.meta.title,
+            period=r.meta.period,
+            kind="report",
+            own=r.meta.origin != "bundled",
+        )
+        for r in reports
+    ]
+    year = _year_of(period)
+    last_year = str(int(year) - 1) if year else ""
+    return sorted(choices, key=lambda c: (not c.own, not (last_year and last_year in c.period)))
+
+
+def _year_of(text: str) -> str:
+    m = _YEAR.search(to_simplified(text))
+    return m.group(0) if m else ""

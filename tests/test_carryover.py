@@ -1,0 +1,428 @@
+"""上年计划对照 (issue 19): plan items found, matched offline and by a model that must cite a fact,
+the user's decisions, the tally only from the confirmed table, and the carried-over items in the new plan."""
+
+import asyncio
+import json
+
+import docx
+import pytest
+
+from drafting.carryover.accuracy import load_cases, measure_carryover
+from drafting.carryover.decisions import CarryoverDecisionError, Decision, confirm
+from drafting.carryover.items import NoPlanFound, find_plan
+from drafting.carryover.judge import judge_borderline
+from drafting.carryover.match import compare
+from drafting.carryover.targets import align, quantities
+from drafting.checks.carryover import carried_items_missing
+from drafting.checks.factguard import guard_section
+from drafting.cli import main
+from drafting.models import factory
+from drafting.models.function import FunctionModel
+from drafting.retrieval.embedders import E5EmbeddingFunction
+from drafting.service import DraftingService
+from drafting.writing.facts import CarryoverRow, CarryoverTable, load_facts_file, parse_facts
+from drafting.writing.model_writer import ModelWriter, opens_with, section_prompt
+from drafting.writing.pipeline import Pipeline, SectionJob
+from drafting.writing.planner import plan_locally
+from drafting.writing.template_writer import TemplateWriter, write_section
+from tests.fakes import scripted_model
+
+PREVIOUS = """某某公司工会2024年工作总结
+2024年，公司工会在公司党委的领导下，团结带领广大职工，扎实开展各项工作。
+一、2024年工作回顾
+全年组织职工培训12期，走访慰问困难职工30户。
+二、2025年工作计划
+（一）新发展会员50人，做到应入尽入。
+（二）举办职工技能培训班6期。
+（三）建设职工书屋。
+（四）举办职工乒乓球比赛。
+"""
+THIS_YEAR = {
+    "organization": "某某公司工会",
+    "period": "2025年",
+    "facts": [
+        "全年新发展会员28人",
+        "举办职工技能培训班6期，培训职工320人次",
+        "建成职工阅览室一处，藏书3000册，已向全体职工开放",
+    ],
+}
+NO_PLAN = """某区机关工会2024年工作总结
+一、加强思想政治引领
+组织干部职工开展主题党日活动6次。
+二、关心关爱干部职工
+走访慰问困难职工12户。
+"""
+
+
+@pytest.fixture(scope="module")
+def e5():
+    return E5EmbeddingFunction()
+
+
+@pytest.fixture
+def comparison(e5):
+    return compare(find_plan(PREVIOUS), THIS_YEAR["facts"], e5)
+
+
+def _texts(report: str) -> list[str]:
+    return [item.text for item in find_plan(report).items]
+
+
+@pytest.mark.parametrize(
+    ("report", "items"),
+    [
+        (
+            PREVIOUS,
+            ["新发展会员50人，做到应入尽入", "举办职工技能培训班6期", "建设职工书屋", "举办职工乒乓球比赛"],
+        ),
+        (
+            "某校工会2024年工作总结\n一、主要工作\n举办教职工篮球赛。\n二、2025年工作打算\n"
+            "新的一年，将重点做好以下工作：一是建设教职工书屋；二是开展女教职工健康体检。",
+            ["建设教职工书屋", "开展女教职工健康体检"],
+        ),
+        (
+            "某医院工会2024年工作总结\n一、工作情况\n开展文体活动8场。\n二、2025年工作要点\n"
+            "1. 举办职工运动会。\n2. 召开职工代表大会。",
+            ["举办职工运动会", "召开职工代表大会"],
+        ),
+        (
+            "某集团工会2025年工作要点\n一、入会率达到95%以上。\n二、评选表彰劳动模范。",
+            ["入会率达到95%以上", "评选表彰劳动模范"],
+        ),
+        (
+            "某街道总工会2024年工作总结\n一、全年工作情况\n办理入会手续300余人。\n"
+            "明年，我们将着力做好两件事：一是建设户外劳动者服务站点10个；二是举办集体婚礼。",
+            ["建设户外劳动者服务站点10个", "举办集体婚礼"],
+        ),
+        (
+            "某某大學工會2024年工作總結\n一、工作回顧\n舉辦講座10場。\n二、2025年工作計劃\n"
+            "（一）新發展工會會員120人。\n（二）舉辦教職工乒乓球比賽。",
+            ["新發展工會會員120人", "舉辦教職工乒乓球比賽"],
+        ),
+    ],
+    ids=["cn_paren", "enumeration", "numbered", "plan_document", "next_year_paragraph", "traditional"],
+)
+def test_plan_items_are_found_wherever_they_stand(report, items):
+    assert _texts(report) == items
+
+
+def test_a_report_without_a_plan_says_so_in_chinese():
+    with pytest.raises(NoPlanFound, match="某区机关工会2024年工作总结.*没有找到工作计划"):
+        find_plan(NO_PLAN)
+
+
+def test_a_long_item_is_shown_by_its_heading_and_keeps_its_target(e5):
+    report = (
+        "某工会2024年工作总结\n一、工作回顾\n培训12期。\n二、2025年工作计划\n"
+        "（一）加强会员发展工作。坚持应入尽入、应建尽建，重点做好新就业形态劳动者和农民工入会工作，"
+        "通过集中入会、网上入会等方式，全年新发展会员50人。\n（二）举办职工运动会。"
+    )
+    item = find_plan(report).items[0]
+    assert item.text == "加强会员发展工作" and "50人" in item.detail
+    row = compare(find_plan(report), ["全年新发展会员28人"], e5).items[0]
+    assert row.plan == "加强会员发展工作" and row.status == "partial"
+    assert [t.describe() for t in row.targets] == ["计划50人、实际28人、完成56%"]
+
+
+def test_targets_align_numbers_and_units():
+    assert align("新发展会员50人", ["全年新发展会员28人"])[0].describe() == "计划50人、实际28人、完成56%"
+    split = align("走访慰问困难职工40户", ["春节走访慰问困难职工25户", "中秋走访慰问困难职工20户"])
+    assert split[0].achieved == 45 and split[0].met
+    assert align("入会率达到95%", ["入会率98%", "入会率上半年为90%"])[0].describe() == "计划95%、实际98%"
+    money = align("筹集助学资金100万元", ["筹集助学资金80万元"])[0]
+    assert (money.planned, money.unit, money.describe()) == (
+        1_000_000,
+        "元",
+        "计划100万元、实际80万元、完成80%",
+    )
+    assert align("建设职工书屋1处", ["建成职工书屋"])[0].describe() == "计划1处、实际数字未见于要点"
+    assert [(q.value, q.unit) for q in quantities("2025年举办三期培训班，第2名")] == [(3, "期")]
+
+
+def test_the_pairs_cover_what_the_issue_asks_for():
+    cases = load_cases()
+    covered = {kind for case in cases for kind in case["covers"]}
+    assert len(cases) >= 10
+    assert {"met", "exceeded", "partly_met", "reworded", "split", "no_plan", "traditional"} <= covered
+
+
+def test_status_accuracy_over_the_pairs(e5):
+    with_embedder, keywords = measure_carryover(e5), measure_carryover(None)
+    assert with_embedder["items"] >= 30 and with_embedder["accuracy"] >= 0.9
+    assert with_embedder["accuracy"] >= keywords["accuracy"]
+
+
+def test_numeric_targets_met_exceeded_and_partly_met(e5):
+    case = load_cases()[0]
+    rows = compare(find_plan(case["previous"]), case["facts"], e5).items
+    assert [r.status for r in rows] == case["expected"]
+    assert [[t.model_dump() for t in r.targets] for r in rows] == case["targets"]
+
+
+def test_a_split_item_lists_both_facts_and_traditional_meets_simplified(e5):
+    split, traditional = (
+        next(c for c in load_cases() if kind in c["covers"]) for kind in ("split", "traditional")
+    )
+    rows = compare(find_plan(split["previous"]), split["facts"], e5).items
+    assert rows[0].status == "done" and rows[0].facts == split["facts"][:2]
+    rows = compare(find_plan(traditional["previous"]), traditional["facts"], e5).items
+    assert [r.status for r in rows] == traditional["expected"] and rows[0].facts == ["全年新发展工会会员96人"]
+
+
+def _verdict(**reply: str) -> FunctionModel:
+    return FunctionModel(lambda prompt: json.dumps(reply, ensure_ascii=False))
+
+
+def test_a_model_settles_a_borderline_item_citing_a_real_fact(comparison):
+    book = comparison.items[2]
+    assert book.status == "not_mentioned" and book.candidates  # 书屋 vs 阅览室: close, no shared word
+    model = _verdict(status="done", fact="F1", quote="建成职工阅览室一处")
+    judged, usage = asyncio.run(judge_borderline(model, comparison))
+    assert len(model.prompts) == sum(1 for item in comparison.items if item.candidates)
+    assert "<plan>\n建设职工书屋\n</plan>" in model.prompts[0].text("human")
+    row = judged.items[2]
+    assert (row.status, row.facts, row.judged_by) == ("done", [THIS_YEAR["facts"][2]], "llm:function")
+    assert usage.total > 0 and judged.items[:2] == comparison.items[:2]
+
+
+@pytest.mark.parametrize(
+    ("reply", "why"),
+    [
+        ({"status": "done", "fact": "F9", "quote": "建成职工阅览室一处"}, "F9"),  # no such fact
+        ({"status": "done", "fact": "F1", "quote": "建成职工书屋一处"}, "F1"),  # words the fact does not hold
+        ({"status": "partial", "fact": "", "quote": ""}, "未注明"),  # no citation at all
+    ],
+)
+def test_a_verdict_whose_citation_fails_is_set_aside(comparison, reply, why):
+    judged, _ = asyncio.run(judge_borderline(_verdict(**reply), comparison))
+    row = judged.items[2]
+    assert (row.status, row.facts, row.judged_by) == ("not_mentioned", [], "offline")
+    assert why in row.note and "未采用" in row.note
+
+
+def test_an_unreadable_verdict_keeps_the_offline_status(comparison):
+    judged, _ = asyncio.run(judge_borderline(FunctionModel(lambda prompt: "我认为已经完成了"), comparison))
+    assert judged.items[2].status == "not_mentioned" and "模型未能给出可用的判断" in judged.items[2].note
+
+
+def test_the_service_asks_a_configured_model(settings, monkeypatch, tmp_path):
+    previous = tmp_path / "2024.txt"
+    previous.write_text(PREVIOUS, encoding="utf-8")
+    model = _verdict(status="partial", fact="F1", quote="建成职工阅览室")
+    monkeypatch.setattr(factory, "build_chat_model", lambda settings: model)
+    service = DraftingService(settings.model_copy(update={"llm_base_url": "http://fake.invalid/v1"}))
+    result = service.carryover(str(previous), parse_facts(THIS_YEAR))
+    assert [r.status for r in result.items] == ["partial", "done", "partial", "not_mentioned"]
+    assert result.items[2].judged_by == "llm:function" and "未采用" in result.items[3].note
+    asked = len(model.prompts)
+    offline = service.carryover(str(previous), parse_facts(THIS_YEAR), offline=True)
+    assert offline.items[2].status == "not_mentioned" and len(model.prompts) == asked
+
+
+def _confirmed(comparison):
+    return confirm(
+        parse_facts(THIS_YEAR),
+        comparison,
+        [
+            Decision(plan="新发展会员50人，做到应入尽入", choice="problem", text="新入职员工较少。"),
+            Decision(plan="建设职工书屋", choice="add_fact", text="职工书屋已于9月建成"),
+            Decision(plan="举办职工乒乓球比赛", choice="carry"),
+        ],
+    )
+
+
+def test_decisions_become_facts_problems_plans_and_the_confirmed_table(comparison):
+    facts = _confirmed(comparison)
+    assert facts.facts[-1] == "职工书屋已于9月建成"
+    assert facts.problems == [
+        "年初计划新发展会员50人，做到应入尽入，只完成了一部分（计划50人、实际28人、完成56%），原因：新入职员工较少"
+    ]
+    assert facts.plans == ["举办职工乒乓球比赛"]
+    assert [(r.status, r.decision) for r in facts.carryover.rows] == [
+        ("partial", "problem"),
+        ("done", ""),
+        ("done", "add_fact"),
+        ("not_mentioned", "carry"),
+    ]
+    assert facts.carryover.tally() == "年初确定的4项重点工作，已完成2项，部分完成1项，1项未完成。"
+
+
+@pytest.mark.parametrize(
+    ("decision", "message"),
+    [
+        (Decision(plan="建设职工书屋", choice="problem", text=" "), "请填写未完成的原因"),
+        (Decision(plan="建设职工书屋", choice="add_fact"), "请填写要补充的事实"),
+        (Decision(plan="举办职工技能培训班6期", choice="carry"), "已完成，不需要处理"),
+        (Decision(plan="修建职工食堂", choice="carry"), "没有“修建职工食堂”这一项"),
+    ],
+)
+def test_a_decision_the_table_cannot_take_is_refused_in_chinese(comparison, decision, message):
+    with pytest.raises(CarryoverDecisionError, match=message):
+        confirm(parse_facts(THIS_YEAR), comparison, [decision])
+
+
+def test_the_tally_counts_only_the_confirmed_rows():
+    rows = [CarryoverRow(plan=f"第{i}项", status="done") for i in range(3)]
+    assert CarryoverTable(rows=rows).tally() == "年初确定的3项重点工作已全部完成。"
+    rows.append(CarryoverRow(plan="第4项", status="not_mentioned"))
+    assert CarryoverTable(rows=rows).tally() == "年初确定的4项重点工作，已完成3项，1项未完成。"
+
+
+def test_the_offline_draft_opens_its_work_part_with_the_tally_only_when_confirmed(comparison):
+    confirmed = _confirmed(comparison)
+    for facts, expected in ((confirmed, confirmed.carryover.tally()), (parse_facts(THIS_YEAR), None)):
+        outline = plan_locally(facts)
+        work = [s for s in outline.sections if s.kind == "work"]
+        texts = [write_section(planned, facts, outline) for planned in work]
+        if expected is None:
+            assert not any("年初确定" in text for text in texts)
+            continue
+        assert texts[0].startswith(expected + "\n\n") and all("年初确定" not in t for t in texts[1:])
+        assert guard_section(texts[0], work[0].facts, facts).flags == []  # 4项, 2项 come from the table
+
+
+def test_the_tally_follows_a_traditional_users_script(comparison):
+    data = {
+        **THIS_YEAR,
+        "organization": "某某公司工會",
+        "facts": ["全年新發展會員28人", "舉辦職工技能培訓班6期"],
+    }
+    facts = parse_facts({**data, "carryover": {"rows": [{"plan": "新發展會員50人", "status": "partial"}]}})
+    outline = plan_locally(facts)
+    planned = next(s for s in outline.sections if s.kind == "work")
+    assert write_section(planned, facts, outline).startswith("年初確定的1項重點工作，部分完成1項。")
+
+
+def test_the_model_writer_is_asked_for_the_tally_and_it_opens_the_section(comparison, settings):
+    facts = _confirmed(comparison)
+    outline = plan_locally(facts)
+    work = [s for s in outline.sections if s.kind == "work"]
+    prompts = [section_prompt(SectionJob(p, outline, facts), settings).text("human") for p in work]
+    assert f"<tally>\n{facts.carryover.tally()}\n</tally>" in prompts[0]
+    assert all("<tally>\n\n</tally>" in prompt for prompt in prompts[1:])
+    tally = facts.carryover.tally()
+    assert opens_with("工会扎实推进各项工作。", tally) == f"{tally}\n\n工会扎实推进各项工作。"
+    moved = opens_with(f"工会扎实推进各项工作。{tally}另外……", tally)
+    assert moved.startswith(tally) and moved.count(tally) == 1
+    draft = asyncio.run(
+        Pipeline(ModelWriter(scripted_model(), settings)).write(outline, facts, lambda e: None)
+    )
+    first = next(s for s in draft.sections if s.kind == "work")
+    assert first.text.startswith(tally) and not first.flags
+    assert "举办职工乒乓球比赛" in draft.section("plan").text
+    assert not any("没有写进新的工作计划" in w for w in draft.warnings)
+
+
+def test_a_carried_item_missing_from_the_new_plan_is_reported(comparison, settings):
+    facts = _confirmed(comparison)
+    assert carried_items_missing("（一）举办职工乒乓球赛，丰富职工生活。", facts) == []
+    assert carried_items_missing("（一）加强职工技能培训。", facts) == ["举办职工乒乓球比赛"]
+    forgetful = scripted_model(plan=lambda prompt: "（一）加强职工技能培训。")
+    outline = plan_locally(facts)
+    draft = asyncio.run(Pipeline(ModelWriter(forgetful, settings)).write(outline, facts, lambda e: None))
+    assert any("没有写进新的工作计划" in w and "举办职工乒乓球比赛" in w for w in draft.warnings)
+    offline = asyncio.run(Pipeline(TemplateWriter()).write(outline, facts, lambda e: None))
+    assert not any("没有写进新的工作计划" in w for w in offline.warnings)
+
+
+@pytest.fixture
+def files(tmp_path, monkeypatch):
+    monkeypatch.setenv("DRAFTING_DATA_DIR", str(tmp_path / "data"))
+    facts = tmp_path / "facts.yaml"
+    facts.write_text(json.dumps(THIS_YEAR, ensure_ascii=False), encoding="utf-8")
+    previous = tmp_path / "2024.docx"
+    document = docx.Document()
+    for line in PREVIOUS.strip().splitlines():
+        document.add_paragraph(line)
+    document.save(previous)
+    return previous, facts
+
+
+def test_cli_json_keeps_the_issues_shape(files, capsys):
+    previous, facts = files
+    assert main(["carryover", str(previous), "--facts", str(facts), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert set(result) == {"previous", "items"}
+    assert result["previous"] == {"title": "某某公司工会2024年工作总结", "period": "2024年"}
+    assert all(set(item) == {"plan", "status", "facts", "targets"} for item in result["items"])
+    assert result["items"][0] == {
+        "plan": "新发展会员50人，做到应入尽入",
+        "status": "partial",
+        "facts": ["全年新发展会员28人"],
+        "targets": [{"planned": 50, "achieved": 28, "unit": "人"}],
+    }
+    assert [item["status"] for item in result["items"]] == [
+        "partial",
+        "done",
+        "not_mentioned",
+        "not_mentioned",
+    ]
+
+
+def test_cli_table_and_a_report_without_a_plan(files, capsys, tmp_path):
+    previous, facts = files
+    assert main(["carryover", str(previous), "--facts", str(facts)]) == 0
+    out = capsys.readouterr().out
+    assert "计划共 4 项：已完成 1 项，部分完成 1 项，未提及 2 项。" in out
+    assert (
+        "1. [部分完成] 新发展会员50人，做到应入尽入\n     计划50人、实际28人、完成56%\n     · 全年新发展会员28人"
+        in out
+    )
+    no_plan = tmp_path / "2023.md"
+    no_plan.write_text(NO_PLAN, encoding="utf-8")
+    assert main(["carryover", str(no_plan), "--facts", str(facts)]) == 1
+    err = capsys.readouterr().err
+    assert (
+        err.startswith("错误：上年报告《某区机关工会2024年工作总结》中没有找到工作计划")
+        and "Traceback" not in err
+    )
+    assert main(["carryover", "no-such-report", "--facts", str(facts)]) == 1
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_previous_from_a_saved_draft_and_a_library_report(settings, files):
+    _, facts_file = files
+    service = DraftingService(settings)
+    last_year = parse_facts(
+        {
+            "organization": "某某公司工会",
+            "period": "2024年",
+            "facts": ["全年组织职工培训12期"],
+            "plans": ["新发展会员50人", "建设职工书屋"],
+        }
+    )
+    draft = asyncio.run(Pipeline(TemplateWriter()).write(plan_locally(last_year), last_year, lambda e: None))
+    service.save(draft)
+    from_draft = service.previous_plan(draft.id)
+    assert from_draft.period == "2024年" and [i.text for i in from_draft.items] == [
+        "新发展会员50人",
+        "建设职工书屋",
+    ]
+    bundled = service.previous_plan("seed003-01")  # a traditional 2016 summary with its 2017 plan
+    assert bundled.items and "2016" in bundled.period
+    choices = service.previous_choices(parse_facts(THIS_YEAR))
+    assert choices[0].id == draft.id and choices[0].own and any(c.id == "seed003-01" for c in choices)
+
+
+def test_cli_writes_the_confirmed_facts_file_the_draft_counts_from(files, capsys, tmp_path):
+    previous, facts = files
+    decisions = tmp_path / "decisions.yaml"
+    decisions.write_text("- plan: 建设职工书屋\n  choice: carry\n", encoding="utf-8")
+    output = tmp_path / "confirmed.yaml"
+    args = [
+        "carryover",
+        str(previous),
+        "--facts",
+        str(facts),
+        "--decisions",
+        str(decisions),
+        "-o",
+        str(output),
+    ]
+    assert main(args) == 0
+    assert "年初确定的4项重点工作，已完成1项，部分完成1项，2项未完成。" in capsys.readouterr().err
+    confirmed = load_facts_file(output)
+    assert confirmed.plans == ["建设职工书屋"] and confirmed.carryover.rows[2].decision == "carry"
+    decisions.write_text("- plan: 建设职工书屋\n  choice: later\n", encoding="utf-8")
+    assert main(args) == 1
+    assert "处理决定文件“decisions.yaml”格式不对" in capsys.readouterr().err
