@@ -3,25 +3,32 @@
 from typing import TYPE_CHECKING
 
 import streamlit as st
-from pydantic import SecretStr
 
+from drafting.accounts.signin import (
+    SESSION_COOKIE,
+    SIGNED_IN_AS,
+    TOKEN,
+    SignIn,
+    actor_while_database_is_away,
+    cookie_script,
+)
 from drafting.corpus.classify import UNIT_TYPES
 from drafting.corpus.reports import Report
 from drafting.corpus.show import format_report_tree
 from drafting.errors import UserError
 from drafting.models.factory import embedder_slug
-from drafting.models.presets import PRESETS, check_connection, endpoint_host
-from drafting.models.saved_endpoint import save_endpoint
+from drafting.models.presets import endpoint_host
+from drafting.office import OfficeService
 from drafting.resources import load_data
 from drafting.retrieval.library import Library, open_library_safely
 from drafting.service import DraftingService, SectionReview
 from drafting.settings import Settings, load_settings
 from drafting.storage.actor import Actor
-from drafting.storage.errors import DraftNotSaved, StorageDamaged, StorageUnavailable
+from drafting.storage.errors import DraftNotSaved, StorageUnavailable
 from drafting.text.markup import escape_markdown
 from drafting.writing.draft import Draft, section_body
 from drafting.writing.facts import Facts, parse_facts
-from drafting.writing.outline import Outline, PlannedSection
+from drafting.writing.outline import Outline, bullet_rows, edited_outline, kept_headings, section_rows
 from drafting.writing.pipeline import Event
 
 if TYPE_CHECKING:
@@ -148,54 +155,26 @@ def _outline_editor(service: DraftingService, raw: dict) -> None:
     st.caption(
         "可改标题、调顺序、取消勾选删除一节；在下表中把要点移到别的部分即可合并或拆分。确认后点“写作”。"
     )
-    work = [s for s in outline.sections if s.kind == "work"]
-    sections = st.data_editor(
-        [{"节": s.key, "标题": s.heading, "顺序": i + 1, "保留": True} for i, s in enumerate(work)],
+    rows = st.data_editor(
+        section_rows(outline),
         key="outline_sections",
         hide_index=True,
         column_config={"节": None, "顺序": st.column_config.NumberColumn(min_value=1, step=1)},
         num_rows="dynamic",
     )
-    headings = [row["标题"].strip() for row in sections if row.get("标题") and row.get("保留", True)]
-    by_key = {s.key: s for s in work}  # a renamed section keeps its key, so its bullets follow it
-    renamed = {
-        by_key[row["节"]].heading: row["标题"].strip()
-        for row in sections
-        if row.get("节") in by_key and row.get("标题")
-    }
-    owner = {fact: renamed.get(s.heading, s.heading) for s in work for fact in s.facts}
     bullets = st.data_editor(
-        [{"要点": fact, "所属部分": owner[fact]} for s in work for fact in s.facts],
+        bullet_rows(outline, rows),
         key="outline_bullets",
         hide_index=True,
         disabled=["要点"],
-        column_config={"所属部分": st.column_config.SelectboxColumn(options=headings, required=True)},
+        column_config={
+            "所属部分": st.column_config.SelectboxColumn(options=kept_headings(rows), required=True)
+        },
     )
     col1, col2 = st.columns(2)
     if col1.button("写作", type="primary", key="outline_write"):
-        order = sorted(
-            (row for row in sections if row.get("标题") and row.get("保留", True)),
-            key=lambda row: row.get("顺序") or 0,
-        )
-        edited_work = []
-        for row in order:
-            old = by_key.get(row.get("节"))
-            mine = [
-                b["要点"] for b in bullets if renamed.get(b["所属部分"], b["所属部分"]) == row["标题"].strip()
-            ]
-            edited_work.append(
-                PlannedSection(
-                    key=old.key if old else "",
-                    kind="work",
-                    heading=row["标题"].strip(),
-                    theme=old.theme if old else "other",
-                    facts=mine,
-                )
-            )
-        frame = [s for s in outline.sections if s.kind != "work"]
-        edited = Outline(title=outline.title, sections=[frame[0], *edited_work, *frame[1:]])
         st.session_state.pop("outline", None)
-        _generate(service, parse_facts(raw), edited)
+        _generate(service, parse_facts(raw), edited_outline(outline, rows, bullets))
         st.rerun()
     if service.settings.llm_configured and col2.button("请模型改进提纲", key="outline_model"):
         improved, _ = service.improve_outline(parse_facts(raw))
@@ -612,48 +591,32 @@ def page_history(service: DraftingService) -> None:
 
 def page_eval(service: DraftingService) -> None:
     """Run a chosen case set against the configured endpoint (and the offline baseline), with progress."""
-    from drafting.evaluation.cases import load_cases
     from drafting.evaluation.report import summary_table
-    from drafting.evaluation.runner import EvalResult, SystemRun, estimate_run, run_eval, summarize
-    from drafting.evaluation.systems import configured_system, offline_system
 
+    office = OfficeService(service)
     st.header("评测")
     st.caption(
         "用同一批要点分别让已配置的模型接口和离线引擎起草，逐项比较要点覆盖、无依据数值、篇幅、语气、速度和费用。"
     )
-    settings = service.settings
-    cases = load_cases()
+    cases = office.eval_cases
     names = st.multiselect(
         "用例", [c.name for c in cases], default=[c.name for c in cases[:3]], key="eval_cases"
     )
-    configured = configured_system(settings)
-    systems = [offline_system(), *([configured] if configured else [])]
-    st.text("参与评测：" + "、".join(system.name for system in systems))
-    selected = [c for c in cases if c.name in names]
-    if configured and selected:
-        estimate = estimate_run(configured.settings, selected)
+    st.text("参与评测：" + "、".join(system.name for system in office.eval_systems))
+    if estimate := office.eval_estimate(names):
         st.text(
             f"预计：提示约 {estimate.prompt_tokens} token，输出约 {estimate.completion_tokens} token，"
             f"费用约 {estimate.cost:.4f}，用时约 {estimate.seconds:.0f} 秒"
         )
-    latest = settings.data_dir / "eval" / "latest.json"
-    if selected and st.button("开始评测", key="eval_go"):
-        progress = st.progress(0.0, text="正在评测…")
-        per_case = []
-        for number, case in enumerate(selected, start=1):  # one case at a time, so progress shows here
-            per_case.append(run_eval([case], systems, service.library))
-            progress.progress(number / len(selected), text=f"已完成 {number}/{len(selected)}：{case.name}")
-        runs = []
-        for index, system in enumerate(systems):
-            results = [result.runs[index].cases[0] for result in per_case]
-            wall = sum(result.runs[index].summary.total_s for result in per_case)
-            runs.append(SystemRun(system=system.name, summary=summarize(results, wall), cases=results))
-        latest.parent.mkdir(parents=True, exist_ok=True)
-        latest.write_text(EvalResult(runs=runs).model_dump_json(), encoding="utf-8")
-    if not latest.exists():
+    if names and st.button("开始评测", key="eval_go"):
+        bar = st.progress(0.0, text="正在评测…")
+        office.run_eval(
+            names, lambda done, total, what: bar.progress(done / total, text=f"已完成 {done}/{total}：{what}")
+        )
+    result = office.latest_eval()
+    if result is None:
         st.info("还没有评测结果。选择用例后点“开始评测”。")
         return
-    result = EvalResult.model_validate_json(latest.read_text(encoding="utf-8"))
     st.subheader("最近一次评测")
     st.markdown(summary_table(result))
     st.bar_chart({run.system: (run.summary.fact_coverage or 0) * 100 for run in result.runs})
@@ -692,8 +655,8 @@ def page_settings(service: DraftingService) -> None:
 
 def _endpoint_form(service: DraftingService) -> None:
     """Administrators only: the endpoint is saved in the database, its key encrypted and bound to the URL."""
-    settings = service.settings
-    preset = st.selectbox("常用接口", PRESETS, format_func=lambda p: p.name, key="preset")
+    settings, office = service.settings, OfficeService(service)
+    preset = st.selectbox("常用接口", office.presets, format_func=lambda p: p.name, key="preset")
     with st.form("endpoint"):
         base_url = st.text_input("接口地址（base URL）", value=settings.llm_base_url or preset.base_url)
         model = st.text_input("模型名", value=settings.llm_model if settings.llm_configured else preset.model)
@@ -706,18 +669,14 @@ def _endpoint_form(service: DraftingService) -> None:
         save = col1.form_submit_button("保存")
         check = col2.form_submit_button("测试连接")
     if save:
-        note = save_endpoint(service.endpoint_store, service.actor, base_url, model, api_key, method)
-        st.success(note + "新的草稿将使用该接口。")
-    if check:  # only what is in the form: a stored key never goes to a URL typed here
-        trial = settings.model_copy(
-            update={"llm_base_url": base_url, "llm_model": model, "llm_api_key": SecretStr(api_key)}
-        )
+        st.success(office.save_endpoint(base_url, model, api_key, method) + "新的草稿将使用该接口。")
+    if check:
         try:
-            st.success(check_connection(trial))
+            st.success(office.check_connection(base_url, model, api_key))
         except UserError as error:
             st.error(str(error))
-    if service.endpoint_store.endpoint_summary() and st.button("清除已保存的接口（改回离线引擎）"):
-        service.endpoint_store.clear_endpoint(service.actor)
+    if office.endpoint_summary() and st.button("清除已保存的接口（改回离线引擎）"):
+        office.clear_endpoint()
         st.rerun()
 
 
@@ -725,11 +684,8 @@ def _endpoint_form(service: DraftingService) -> None:
 
 
 def page_accounts(service: DraftingService) -> None:
-    from drafting.accounts import Quotas, Users
-    from drafting.storage.audit import audit_log
-
+    office = OfficeService(service)
     st.header("账户管理")
-    users, actor = Users(service.database), service.actor
     with st.form("new_user", clear_on_submit=True):
         st.subheader("新建账户")
         col1, col2 = st.columns(2)
@@ -738,9 +694,9 @@ def page_accounts(service: DraftingService) -> None:
         password = col1.text_input("初始密码", type="password")
         admin = col2.checkbox("设为管理员")
         if st.form_submit_button("创建账户"):
-            users.create_user(name, unit, password, admin, by=actor)
+            office.create_user(name, unit, password, admin)
             st.success(f"已创建账户：{escape_markdown(name.strip())}")
-    rows = users.list_users(by=actor)
+    rows = office.list_users()
     st.dataframe(
         [
             {
@@ -759,14 +715,14 @@ def page_accounts(service: DraftingService) -> None:
     chosen = st.selectbox("账户", names, key="account_pick")
     col1, col2, col3 = st.columns(3)
     if chosen and col1.button("停用", key="account_disable"):
-        users.disable(chosen, by=actor)
+        office.set_disabled(chosen, True)
         st.rerun()
     if chosen and col2.button("启用", key="account_enable"):
-        users.enable(chosen, by=actor)
+        office.set_disabled(chosen, False)
         st.rerun()
     if chosen and col3.button("重置密码", key="account_reset"):
         st.info("新密码（只显示这一次，请转告本人并提醒其登录后修改）：")
-        st.code(users.reset_password(chosen, by=actor), language=None)
+        st.code(office.reset_password(chosen), language=None)
     with st.form("quota"):
         st.subheader("每日用量额度（token）")
         col1, col2, col3 = st.columns(3)
@@ -775,12 +731,10 @@ def page_accounts(service: DraftingService) -> None:
         tokens = col3.number_input("每日额度（0 表示停用模型）", min_value=0, step=10000, value=200000)
         col4, col5 = st.columns(2)
         if col4.form_submit_button("保存额度"):
-            Quotas(service.database).set_quota(
-                "user" if scope == "用户" else "unit", target, int(tokens), by=actor
-            )
+            office.set_quota(scope == "单位", target, int(tokens))
             st.success("额度已保存。")
         if col5.form_submit_button("取消额度（不限）"):
-            Quotas(service.database).set_quota("user" if scope == "用户" else "unit", target, None, by=actor)
+            office.set_quota(scope == "单位", target, None)
             st.success("已取消额度限制。")
     st.subheader("审计日志")
     st.dataframe(
@@ -792,7 +746,7 @@ def page_accounts(service: DraftingService) -> None:
                 "操作": e.action,
                 "详情": e.detail,
             }
-            for e in audit_log(service.database, actor)
+            for e in office.audit_log()
         ],
         hide_index=True,
     )
@@ -800,98 +754,54 @@ def page_accounts(service: DraftingService) -> None:
 
 # --- 登录 ---------------------------------------------------------------------------------------------------
 
-SESSION_COOKIE = "drafting_session"
+
+class _StreamlitTab:
+    """The browser tab as the sign-in policy (drafting.accounts.signin) sees it."""
+
+    def __init__(self) -> None:
+        self.state = st.session_state
+        self._cookie_slot = st.empty()  # always drawn, so writing the cookie once shifts no later element
+
+    def cookie(self) -> str:
+        cookie = st.context.cookies.get(SESSION_COOKIE)
+        return cookie if isinstance(cookie, str) else ""
+
+    def write_cookie(self, token: str) -> None:
+        with self._cookie_slot:
+            st.html(cookie_script(token), unsafe_allow_javascript=True)
+
+    def provider_claims(self) -> dict | None:
+        return st.user.to_dict() if _sso_configured() else None
+
+    def server_address(self) -> str:
+        return st.get_option("server.address") or "0.0.0.0"  # streamlit's default listens everywhere
+
+    def headers(self) -> dict[str, str]:
+        return dict(st.context.headers)
 
 
-def _signed_in(database: "Database") -> Actor:
-    """Who is using this browser: the single-user mode while no account exists, else a signed-in user.
-
-    Shows the login page and stops the script when nobody is signed in. The session token lives in
-    session state and in a cookie (so a reload keeps the user signed in); only its hash is stored.
-    A fresh sign-in at the identity provider (single sign-on, when configured) opens a session too.
-    """
-    from drafting.accounts import Sessions, Users
-
-    if not Users(database).has_any_user():
-        return _single_user_mode()
-    cookie_slot = st.empty()  # always drawn, so writing the cookie once shifts no later element
-    cookie = st.context.cookies.get(SESSION_COOKIE)
-    token = st.session_state.get("session_token") or (cookie if isinstance(cookie, str) else "")
-    actor = Sessions(database).session_user(token) if token else None
-    if actor is None and (provider_session := _provider_sign_in(database)):
-        actor, token = provider_session
-        _keep_work_only_for(actor)
-    if actor is None:
-        if token:  # expired, signed out elsewhere, or the account was disabled
-            if (left := st.session_state.get("signed_in_as")) is not None:
-                st.session_state[LEFT_BY] = left.user_id
-            st.session_state.pop("session_token", None)
-            # The page radio is not drawn on the login page; its kept value would come back out of step
-            # with the browser's (the first page click after signing in again was lost).
-            st.session_state.pop("page", None)
-            _set_cookie("")
-            st.warning("登录已失效，请重新登录。已生成的内容都已保存。")
-        st.session_state.pop("signed_in_as", None)
-        _login_page(database)
+def _signed_in(sign_in: SignIn) -> Actor:
+    """Who is using this browser. Shows the login page and stops the script when nobody is signed in."""
+    visitor = sign_in.visitor()
+    if visitor.refusal:
+        st.error(visitor.refusal)  # the server's own listening address, not a visitor's text
         st.stop()
-    if st.session_state.get("session_token") != token or not st.session_state.get("cookie_written"):
-        st.session_state["session_token"] = token
-        st.session_state["cookie_written"] = True
-        with cookie_slot:
-            _set_cookie(token)
-    return actor
+    if visitor.error:
+        st.error(visitor.error)
+    if visitor.notice:
+        # The page radio is not drawn on the login page; its kept value would come back out of step
+        # with the browser's (the first page click after signing in again was lost).
+        st.session_state.pop("page", None)
+        st.warning(visitor.notice)
+    if visitor.actor is None:
+        _login_page(sign_in)
+        st.stop()
+    return visitor.actor
 
 
 def _sso_configured() -> bool:
     """Single sign-on is offered when secrets.toml has an [auth] section (what st.login reads)."""
     return bool(_secrets().get("auth"))
-
-
-def _provider_sign_in(database: "Database") -> tuple[Actor, str] | None:
-    """The account and a new session for a fresh sign-in at the identity provider, or None.
-
-    Each provider sign-in is used once: the provider's identity cookie outlives a sign-out here.
-    """
-    if not _sso_configured():
-        return None
-    from drafting.accounts.sso import ProviderSignIns, sign_in_with_sso
-
-    claims = st.user.to_dict()
-    if not claims.get("is_logged_in") or not ProviderSignIns(database).first_use(claims):
-        return None
-
-    try:
-        return sign_in_with_sso(database, claims)
-    except UserError as error:
-        st.error(str(error))
-        return None
-
-
-def _local_mode_refusal() -> str | None:
-    from drafting.accounts.local_mode import local_mode_refusal
-
-    address = st.get_option("server.address") or "0.0.0.0"  # streamlit's default listens everywhere
-    return local_mode_refusal(address, st.context.headers)
-
-
-def _single_user_mode() -> Actor:
-    if refusal := _local_mode_refusal():
-        st.error(refusal)  # the server's own listening address, not a visitor's text
-        st.stop()
-    return Actor.local()
-
-
-def _actor_while_database_is_away(error: StorageUnavailable) -> Actor:
-    """Nobody can sign in while the database is damaged, down or full (its message is shown). Whoever this
-    browser was signed in as keeps the pages, and each says what cannot be done now. A newcomer gets them in
-    single-user mode only on this machine and only for a damaged file (which cannot come back halfway
-    through a page, so the mode never meets a working database); otherwise they wait for the database."""
-    known = st.session_state.get("signed_in_as")
-    if known is not None:
-        return known
-    if not isinstance(error, StorageDamaged) or _local_mode_refusal():
-        st.stop()
-    return Actor.local()
 
 
 def _shared_library(settings: Settings, database: "Database | None") -> Library | None:
@@ -908,31 +818,7 @@ def _shared_library(settings: Settings, database: "Database | None") -> Library 
         return None
 
 
-def _set_cookie(token: str) -> None:
-    """Write (or, with an empty token, clear) the session cookie in the browser."""
-    age = 7 * 24 * 3600 if token else 0
-    st.html(
-        "<script>document.cookie = '"
-        + f"{SESSION_COOKIE}={token}; path=/; max-age={age}; SameSite=Strict'"
-        + " + (location.protocol === 'https:' ? '; Secure' : '');</script>",
-        unsafe_allow_javascript=True,
-    )
-
-
-LEFT_BY = "work_left_by"  # the user whose session ended in this tab, leaving their work in it
-
-
-def _keep_work_only_for(actor: Actor | None) -> None:
-    """At a sign-in: the same user gets back what the tab held when their session ended (the draft on
-    起草, an outline); anyone else gets a clean tab, nothing of another user's facts or drafts."""
-    left_by = st.session_state.pop(LEFT_BY, None)
-    if actor is None or left_by != actor.user_id:
-        st.session_state.clear()
-
-
-def _login_page(database: "Database") -> None:
-    from drafting.accounts import Sessions
-
+def _login_page(sign_in: SignIn) -> None:
     st.title("工会总结起草")
     with st.form("login"):
         name = st.text_input("用户名")
@@ -943,13 +829,10 @@ def _login_page(database: "Database") -> None:
     st.caption("没有账户或忘记密码，请联系本单位的管理员。")
     if submitted:
         try:
-            token = Sessions(database).authenticate(name, password)
+            sign_in.sign_in(name, password)
         except UserError as error:
             st.error(str(error))
             return
-        _keep_work_only_for(Sessions(database).session_user(token))
-        st.session_state["session_token"] = token
-        st.session_state["cookie_written"] = False
         st.rerun()
 
 
@@ -970,17 +853,13 @@ def _start_provider_sign_in() -> None:
         )
 
 
-def _account_sidebar(service: DraftingService) -> None:
-    from drafting.accounts import Sessions, Users
-
+def _account_sidebar(service: DraftingService, tab: _StreamlitTab) -> None:
     actor = service.actor
     st.sidebar.caption(
         escape_markdown(f"{actor.name} · {actor.unit_name}{' · 管理员' if actor.is_admin else ''}")
     )
     if st.sidebar.button("退出登录", key="logout"):
-        Sessions(service.database).logout(st.session_state.pop("session_token", ""))
-        st.session_state.clear()
-        _set_cookie("")
+        SignIn(service.database, tab).sign_out()
         if _sso_configured() and st.user.is_logged_in:
             st.logout()  # the browser goes on to the provider's end_session_endpoint when it offers one
             st.stop()  # a rerun now would cancel that navigation
@@ -994,8 +873,8 @@ def _account_sidebar(service: DraftingService) -> None:
                 st.error("两次输入的新密码不一致。")
             else:
                 try:
-                    Users(service.database).change_password(
-                        actor, old, new, keep_token=st.session_state.get("session_token", "")
+                    OfficeService(service).change_own_password(
+                        old, new, keep_token=st.session_state.get(TOKEN, "")
                     )
                     st.success("密码已修改。")
                 except UserError as error:
@@ -1009,17 +888,19 @@ def main() -> None:
         st.error("配置有误，请检查 .env 或 secrets.toml 中的设置。")
         return
     database: Database | None = None
+    tab = _StreamlitTab()
     try:
         database = _database(settings, settings.database_url, str(settings.data_dir))
-        actor = _signed_in(database)
+        actor = _signed_in(SignIn(database, tab))
     except StorageUnavailable as error:  # damaged, down or full: the message names the fix
         st.error(str(error))
-        actor = _actor_while_database_is_away(error)
+        if (actor := actor_while_database_is_away(tab, error)) is None:
+            st.stop()
     except UserError as error:
         st.error(str(error))
         return
     else:
-        st.session_state["signed_in_as"] = actor
+        st.session_state[SIGNED_IN_AS] = actor
     pages = ["起草", "语气对比", "范文库", "历史"]
     if actor.is_admin:
         pages += ["评测"]
@@ -1033,7 +914,7 @@ def main() -> None:
     try:
         service = DraftingService(settings, actor, library=library, database=database)
         if not actor.is_local:
-            _account_sidebar(service)
+            _account_sidebar(service, tab)
         if library is not None and (repair := library.repair_status()).running:
             st.info(escape_markdown(repair.notice))
         if page == "起草":
