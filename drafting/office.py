@@ -158,5 +158,11 @@ class OfficeService:
             return None
         return EvalResult.model_validate_json(self.latest_eval_file.read_text(encoding="utf-8"))
 
+    def eval_table(self, result: "EvalResult") -> str:
+        """The run's summary as a Markdown table, one row per system."""
+        from drafting.evaluation.report import summary_table
+
+        return summary_table(result)
+
     def _cases(self, names: list[str]) -> list["Case"]:
         return [c for c in self.eval_cases if c.name in names]
