@@ -80,15 +80,23 @@ class _StreamlitTab:
 
     def __init__(self) -> None:
         self.state = st.session_state
-        self._cookie_slot = st.empty()  # always drawn, so writing the cookie once shifts no later element
+        self._cookie: str | None = None  # to write once the page is chosen
 
     def cookie(self) -> str:
         cookie = st.context.cookies.get(SESSION_COOKIE)
         return cookie if isinstance(cookie, str) else ""
 
     def write_cookie(self, token: str) -> None:
-        with self._cookie_slot:
-            st.html(cookie_script(token), unsafe_allow_javascript=True)
+        self._cookie = token
+
+    def flush_cookie(self) -> None:
+        """Write the cookie the policy asked for. Called after st.navigation (a script drawn before the first
+        page is chosen is dropped with the login page), into a slot always drawn so no later element shifts."""
+        slot = st.empty()
+        if self._cookie is not None:
+            with slot:
+                st.html(cookie_script(self._cookie), unsafe_allow_javascript=True)
+            self._cookie = None
 
     def provider_claims(self) -> dict | None:
         return st.user.to_dict() if _sso_configured() else None
@@ -111,7 +119,14 @@ def _signed_in(sign_in: SignIn) -> Actor:
     if visitor.notice:
         st.warning(visitor.notice)
     if visitor.actor is None:
-        _login_page(sign_in)
+
+        def login() -> None:
+            _login_page(sign_in)
+
+        # The only page now, and no menu: the menu of a session that just ended must not stay on screen.
+        page = st.navigation([st.Page(login, title="登录", url_path="login")], position="hidden")
+        sign_in.tab.flush_cookie()
+        page.run()
         st.stop()
     return visitor.actor
 
@@ -177,6 +192,7 @@ def _account_sidebar(service: DraftingService, tab: _StreamlitTab) -> None:
     )
     if st.sidebar.button("退出登录", key="logout"):
         SignIn(service.database, tab).sign_out()
+        tab.flush_cookie()
         if _sso_configured() and st.user.is_logged_in:
             st.logout()  # the browser goes on to the provider's end_session_endpoint when it offers one
             st.stop()  # a rerun now would cancel that navigation
@@ -221,6 +237,7 @@ def main() -> None:
     library = _shared_library(settings, database)
     service = DraftingService(settings, actor, library=library, database=database)
     chosen = st.navigation({"功能": pages_for(actor)})  # only the pages this user may open are offered
+    tab.flush_cookie()
     current.use(service)
     try:
         if not actor.is_local:

@@ -214,12 +214,7 @@ def show_draft(service: DraftingService, draft: Draft) -> None:
     reviews = service.review(draft)
     numbered = draft.numbered_headings()
     for section in draft.sections:
-        review = reviews[section.key]
-        with st.container(border=True):
-            st.markdown(f"**{escape_markdown(numbered.get(section.key, label(section.kind, '')))}**")
-            st.markdown(_highlighted(section_body(section), review.flags))
-            _findings(service, draft, section.key, review)
-            _section_actions(service, draft, section.key)
+        _section(service, draft, section.key, reviews[section.key], numbered.get(section.key, ""))
     open_findings = sum(len(r.flags) + len(r.missing_facts) for r in reviews.values())
     if open_findings and not st.checkbox(
         f"草稿还有 {open_findings} 处待核对的问题（标红的数值、未写入的要点）。我已核对，仍要导出。",
@@ -240,6 +235,18 @@ def show_draft(service: DraftingService, draft: Draft) -> None:
             "下载 Markdown", draft.markdown(), file_name=f"{draft.title}.md", mime="text/markdown"
         )
     st.code(draft.plain_text(), language=None)  # has a copy button
+
+
+@st.fragment
+def _section(service: DraftingService, draft: Draft, key: str, review: SectionReview, heading: str) -> None:
+    """One section and its widgets: typing, expanding or editing here reruns this section alone. An action
+    that changes the draft reruns the whole page (st.rerun), so these arguments are never stale."""
+    section = draft.section(key)
+    with st.container(border=True):
+        st.markdown(f"**{escape_markdown(heading or label(section.kind, ''))}**")
+        st.markdown(_highlighted(section_body(section), review.flags))
+        _findings(service, draft, key, review)
+        _section_actions(service, draft, key)
 
 
 def _findings(service: DraftingService, draft: Draft, key: str, review: SectionReview) -> None:

@@ -8,8 +8,6 @@ from drafting.text.markup import escape_markdown
 
 
 def page_history(service: DraftingService) -> None:
-    from drafting.output.compare import paragraph_diff
-
     st.header("历史")
     rows = service.list_drafts()
     if not rows:
@@ -31,8 +29,15 @@ def page_history(service: DraftingService) -> None:
         if row.editable and cols[2].button("删除", key=f"del_{row.id}"):
             service.delete(row.id)
             st.rerun()
+    _compare(service, {row.id: f"{row.title}（{row.updated_at:%Y-%m-%d %H:%M}，{row.id}）" for row in rows})
+
+
+@st.fragment
+def _compare(service: DraftingService, labels: dict[str, str]) -> None:
+    """Two saved drafts side by side: choosing them reruns this comparison alone, not the list above."""
+    from drafting.output.compare import paragraph_diff
+
     st.subheader("对比两稿")
-    labels = {row.id: f"{row.title}（{row.updated_at:%Y-%m-%d %H:%M}，{row.id}）" for row in rows}
     col1, col2 = st.columns(2)
     left = col1.selectbox("左", list(labels), format_func=labels.get, key="cmp_left")
     right = col2.selectbox(

@@ -11,6 +11,7 @@ PAGE_FILES = {
     "设置": "app/settings.py",
     "账户管理": "app/accounts.py",
 }
+SIGNED_OUT = ["登录"]  # the login page is the only page, and the menu is hidden
 
 
 def go(app: AppTest, title: str) -> AppTest:

@@ -9,7 +9,7 @@ from drafting.service import DraftingService
 from drafting.settings import load_settings
 from drafting.storage.audit import audit_log
 from drafting.writing.facts import parse_facts
-from tests.apppages import go, offered
+from tests.apppages import SIGNED_OUT, go, offered
 from tests.conftest import ROOT
 from tests.fakes import scripted_model
 from tests.pg import TEST_PASSWORD
@@ -41,14 +41,14 @@ def signed_in(name: str) -> AppTest:
 
 def test_a_visitor_sees_only_the_login_page_and_wrong_credentials_read_the_same(office):
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-    assert offered(app) == [] and [t.label for t in app.text_input] == ["用户名", "密码"]
+    assert offered(app) == SIGNED_OUT and [t.label for t in app.text_input] == ["用户名", "密码"]
     messages = []
     for name in ("alice", "nobody"):
         app.text_input[0].input(name)
         app.text_input[1].input("wrong password!")
         app.button(key="FormSubmitter:login-登录").click().run()
         messages.append([e.value for e in app.error])
-        assert offered(app) == []
+        assert offered(app) == SIGNED_OUT
     assert messages[0] == messages[1] == ["用户名或密码不正确。"]
 
 
@@ -99,7 +99,7 @@ def test_a_disabled_user_is_refused_on_the_next_action(office):
     assert offered(app)
     Users(office.database).disable("alice")
     go(app, "历史")
-    assert offered(app) == [] and any("登录已失效" in w.value for w in app.warning)
+    assert offered(app) == SIGNED_OUT and any("登录已失效" in w.value for w in app.warning)
 
 
 def test_over_quota_nothing_is_generated_and_the_estimate_says_what_remains(office, monkeypatch):

@@ -9,6 +9,7 @@ import pytest
 
 from drafting.accounts import Passwords, Sessions, Users
 from drafting.accounts.signin import (
+    ACCOUNTS_EXIST,
     COOKIE_WRITTEN,
     EXPIRED,
     LEFT_BY,
@@ -78,6 +79,13 @@ def test_without_accounts_this_machine_gets_single_user_mode(db: Database):
 def test_nobody_signed_in_gets_the_login_page(db: Database, users: Users):
     visitor = SignIn(db, FakeTab()).visitor()
     assert visitor.actor is None and visitor.notice is None and visitor.refusal is None
+
+
+def test_the_first_account_ends_single_user_mode_in_an_open_tab(db: Database, fast_passwords: Passwords):
+    tab = FakeTab()
+    assert SignIn(db, tab).visitor().actor == Actor.local()
+    Users(db, fast_passwords).create_user("王刚", "青松中学工会", PASSWORD, admin=True)
+    assert SignIn(db, tab).visitor().actor is None and tab.state[ACCOUNTS_EXIST]
 
 
 def test_a_password_sign_in_keeps_its_session_in_the_tab_and_the_cookie(db: Database, users: Users):

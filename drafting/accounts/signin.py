@@ -21,6 +21,7 @@ SESSION_COOKIE = "drafting_session"
 COOKIE_AGE = 7 * 24 * 3600
 TOKEN = "session_token"  # the tab's session token (only its hash is stored in the database)
 COOKIE_WRITTEN = "cookie_written"
+ACCOUNTS_EXIST = "accounts_exist"  # once seen, not asked again on every rerun: accounts are never deleted
 SIGNED_IN_AS = "signed_in_as"  # the Actor this tab last acted as, kept for when the database is away
 LEFT_BY = "work_left_by"  # the user whose session ended in this tab, leaving their work in it
 EXPIRED = "登录已失效，请重新登录。已生成的内容都已保存。"
@@ -82,10 +83,13 @@ class SignIn:
         """
         from drafting.accounts import Sessions, Users
 
-        if not Users(self.database).has_any_user():
-            refusal = self.local_mode_refusal()
-            return Visitor(refusal=refusal) if refusal else Visitor(actor=Actor.local())
-        state, cookie = self.tab.state, self.tab.cookie()
+        state = self.tab.state
+        if not state.get(ACCOUNTS_EXIST):
+            if not Users(self.database).has_any_user():
+                refusal = self.local_mode_refusal()
+                return Visitor(refusal=refusal) if refusal else Visitor(actor=Actor.local())
+            state[ACCOUNTS_EXIST] = True
+        cookie = self.tab.cookie()
         token = state.get(TOKEN) or cookie
         actor = Sessions(self.database).session_user(token) if token else None
         outcome = Visitor()
