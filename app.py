@@ -124,7 +124,9 @@ def _signed_in(sign_in: SignIn) -> Actor:
             _login_page(sign_in)
 
         # The only page now, and no menu: the menu of a session that just ended must not stay on screen.
-        page = st.navigation([st.Page(login, title="登录", url_path="login")], position="hidden")
+        page = st.navigation(
+            [st.Page(login, title="登录", default=True)], position="hidden"
+        )  # at the root URL
         sign_in.tab.flush_cookie()
         page.run()
         st.stop()

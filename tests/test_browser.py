@@ -44,8 +44,11 @@ MARKUP_IN_MAIN = """() => {
 COUNT_RUNS = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   window.runsStarted = 0;
-  new MutationObserver(() => { if (app.dataset.testScriptState === 'running') window.runsStarted++; })
-    .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+  // a fragment's run can start and end before the observer is called: count the records that left 'running'
+  new MutationObserver((records) => {
+    for (const record of records) if (record.oldValue === 'running') window.runsStarted++;
+    if (app.dataset.testScriptState === 'running') window.runsStarted++;
+  }).observe(app, {attributes: true, attributeOldValue: true, attributeFilter: ['data-test-script-state']});
 }"""
 RUN_FINISHED = """() => window.runsStarted > 0
   && document.querySelector('[data-testid="stApp"]').dataset.testScriptState === 'notRunning'"""
