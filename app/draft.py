@@ -240,13 +240,17 @@ def show_draft(service: DraftingService, draft: Draft) -> None:
 @st.fragment
 def _section(service: DraftingService, draft: Draft, key: str, review: SectionReview, heading: str) -> None:
     """One section and its widgets: typing, expanding or editing here reruns this section alone. An action
-    that changes the draft reruns the whole page (st.rerun), so these arguments are never stale."""
+    that changes the draft reruns the whole page (st.rerun), so these arguments are never stale. A refused
+    action (UserError) is shown here, since such a rerun does not pass through the frame's handler."""
     section = draft.section(key)
     with st.container(border=True):
         st.markdown(f"**{escape_markdown(heading or label(section.kind, ''))}**")
         st.markdown(_highlighted(section_body(section), review.flags))
-        _findings(service, draft, key, review)
-        _section_actions(service, draft, key)
+        try:  # a rerun of this section alone does not pass through the frame, which shows the others
+            _findings(service, draft, key, review)
+            _section_actions(service, draft, key)
+        except UserError as error:
+            st.error(str(error))
 
 
 def _findings(service: DraftingService, draft: Draft, key: str, review: SectionReview) -> None:

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app.current import service as current_service
+from drafting.errors import UserError
 from drafting.service import DraftingService
 from drafting.text.markup import escape_markdown
 
@@ -43,7 +44,12 @@ def _compare(service: DraftingService, labels: dict[str, str]) -> None:
     right = col2.selectbox(
         "右", list(labels), format_func=labels.get, index=min(1, len(labels) - 1), key="cmp_right"
     )
-    left_lines, right_lines = paragraph_diff(service.get(left).plain_text(), service.get(right).plain_text())
+    try:  # a rerun of this comparison alone does not pass through the frame, which shows the others
+        left_text, right_text = service.get(left).plain_text(), service.get(right).plain_text()
+    except UserError as error:
+        st.error(str(error))
+        return
+    left_lines, right_lines = paragraph_diff(left_text, right_text)
     col1, col2 = st.columns(2)
     for column, lines in ((col1, left_lines), (col2, right_lines)):
         for changed, paragraph in lines:
