@@ -19,6 +19,7 @@ from drafting.models import factory
 from drafting.models.protocol import TokenUsage
 from drafting.settings import Settings
 from drafting.storage.actor import Actor
+from drafting.storage.errors import DraftNotSaved as DraftNotSaved  # for the faces, which catch it
 from drafting.writing.draft import Draft
 from drafting.writing.facts import Facts
 from drafting.writing.outline import Outline, checked_outline

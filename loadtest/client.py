@@ -232,6 +232,7 @@ class AppClient:
         self._socket: ClientConnection | None = None
         self._closing = ExitStack()
         self._page_script_hash = ""
+        self.pages: dict[str, str] = {}  # the menu (st.navigation): page title -> its script hash
         self._states: dict[str, WidgetState] = {}
         self._unsubmitted: dict[str, dict[str, WidgetState]] = {}  # form id -> widget id -> value
         self._uploads: dict[str, UploadedFileInfo] = {}  # file uploader id -> the file it holds
@@ -284,6 +285,13 @@ class AppClient:
     # --- what a user does ---------------------------------------------------------------------------------
 
     def rerun(self) -> Page:
+        return self._run()
+
+    def open_page(self, title: str) -> Page:
+        """Click `title` in the menu (a ProtocolError when the menu does not offer it)."""
+        if title not in self.pages:
+            raise ProtocolError(f"菜单里没有“{title}”（有：{'、'.join(self.pages)}）")
+        self._page_script_hash = self.pages[title]
         return self._run()
 
     def set(self, label: str | None = None, *, key: str | None = None, value: object) -> Page:
@@ -414,6 +422,9 @@ class AppClient:
             self._page_script_hash = msg.new_session.page_script_hash
             self._cache.max_age = msg.new_session.config.max_cached_message_age or self._cache.max_age
             self._drawn, self._compile_error = {}, ""
+        elif kind == "navigation":  # the menu this run offers, and the page it runs
+            self.pages = {p.page_name: p.page_script_hash for p in msg.navigation.app_pages}
+            self._page_script_hash = msg.navigation.page_script_hash
         elif kind in ("delta", "ref_hash"):
             self._draw(self._cache.resolve(msg))
         elif kind == "script_finished" and msg.script_finished in END_OF_RUN:

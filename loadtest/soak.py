@@ -409,7 +409,7 @@ class SimulatedUser:
 
     def _open(self, name: str) -> None:
         if self.page_name != name:
-            self._ok(self._timed(PAGE_SWITCH, lambda: self.client.set("功能", value=name)))
+            self._ok(self._timed(PAGE_SWITCH, lambda: self.client.open_page(name)))
             self.page_name = name
 
     def _draft_open(self) -> str:

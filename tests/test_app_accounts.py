@@ -9,6 +9,7 @@ from drafting.service import DraftingService
 from drafting.settings import load_settings
 from drafting.storage.audit import audit_log
 from drafting.writing.facts import parse_facts
+from tests.apppages import SIGNED_OUT, go, offered
 from tests.conftest import ROOT
 from tests.fakes import scripted_model
 from tests.pg import TEST_PASSWORD
@@ -40,21 +41,24 @@ def signed_in(name: str) -> AppTest:
 
 def test_a_visitor_sees_only_the_login_page_and_wrong_credentials_read_the_same(office):
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-    assert not app.sidebar.radio and [t.label for t in app.text_input] == ["用户名", "密码"]
+    assert offered(app) == SIGNED_OUT and [t.label for t in app.text_input] == ["用户名", "密码"]
     messages = []
     for name in ("alice", "nobody"):
         app.text_input[0].input(name)
         app.text_input[1].input("wrong password!")
         app.button(key="FormSubmitter:login-登录").click().run()
         messages.append([e.value for e in app.error])
-        assert not app.sidebar.radio
+        assert offered(app) == SIGNED_OUT
     assert messages[0] == messages[1] == ["用户名或密码不正确。"]
 
 
 def test_a_member_gets_member_pages_and_no_endpoint_fields(office):
     app = signed_in("alice")
-    assert app.sidebar.radio(key="page").options == MEMBER_PAGES
-    app.sidebar.radio(key="page").set_value("设置").run()
+    assert offered(app) == MEMBER_PAGES
+    for admin_page in ("评测", "账户管理"):  # not in the menu, and no URL leads there either
+        with pytest.raises(ValueError, match="not a registered page|registered"):
+            go(app, admin_page)
+    go(app, "设置")
     fields = [t.label for t in app.text_input]
     assert not app.exception and fields == ["原密码", "新密码", "再输一遍新密码"]  # the sidebar's form only
     assert any("由管理员统一配置" in c.value for c in app.caption)
@@ -70,8 +74,8 @@ def test_beyond_loopback_the_sign_in_page_is_served_once_an_account_exists(offic
 
 def test_the_admin_manages_accounts_and_reads_the_audit_log(office):
     app = signed_in("root")
-    assert app.sidebar.radio(key="page").options == [*MEMBER_PAGES[:4], "评测", "设置", "账户管理"]
-    app.sidebar.radio(key="page").set_value("账户管理").run()
+    assert offered(app) == [*MEMBER_PAGES[:4], "评测", "设置", "账户管理"]
+    go(app, "账户管理")
     form = {t.label: t for t in app.text_input}
     form["新用户名"].input("bob")
     form["所属单位"].input("青松中学工会")
@@ -92,10 +96,10 @@ def test_the_admin_manages_accounts_and_reads_the_audit_log(office):
 
 def test_a_disabled_user_is_refused_on_the_next_action(office):
     app = signed_in("alice")
-    assert app.sidebar.radio
+    assert offered(app)
     Users(office.database).disable("alice")
-    app.sidebar.radio(key="page").set_value("历史").run()
-    assert not app.sidebar.radio and any("登录已失效" in w.value for w in app.warning)
+    go(app, "历史")
+    assert offered(app) == SIGNED_OUT and any("登录已失效" in w.value for w in app.warning)
 
 
 def test_over_quota_nothing_is_generated_and_the_estimate_says_what_remains(office, monkeypatch):

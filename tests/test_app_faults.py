@@ -11,6 +11,7 @@ from drafting.retrieval.library import Library
 from drafting.settings import Settings, load_settings
 from drafting.storage import Database
 from drafting.storage.errors import REPAIR_COMMAND
+from tests.apppages import go, offered
 from tests.conftest import ROOT
 from tests.pg import PostgresServer
 from tests.test_database_faults import limit_growth, saved_drafts, truncate
@@ -48,10 +49,9 @@ def errors(app: AppTest) -> str:
 
 def assert_every_page_opens(app: AppTest, naming: str) -> None:
     """Each page draws its header, raises nothing, and shows an error containing `naming`."""
-    assert app.sidebar.radio(key="page").label == "功能"
-    assert app.sidebar.radio(key="page").options == PAGES
+    assert offered(app) == PAGES
     for page in PAGES:
-        app.sidebar.radio(key="page").set_value(page).run()
+        go(app, page)
         assert not app.exception, page
         assert app.header[0].value == page
         assert naming in errors(app), page
@@ -75,11 +75,11 @@ def test_every_page_opens_with_a_damaged_index(data_folder):
     app = start_app()
     assert_every_page_opens(app, REPAIR_COMMAND)
 
-    app.sidebar.radio(key="page").set_value("历史").run()
+    go(app, "历史")
     assert "还没有保存的草稿" not in str(app.info)  # the drafts do not need the index
     assert len([b for b in app.button if b.key and b.key.startswith("open_")]) == 30
 
-    app.sidebar.radio(key="page").set_value("起草").run()
+    go(app, "起草")
     app.button[0].click().run()  # 载入示例要点
     app.button(key="FormSubmitter:facts-生成草稿").click().run()
     assert not app.exception and REPAIR_COMMAND in errors(app)
@@ -117,7 +117,7 @@ def test_a_draft_refused_by_a_full_disk_stays_on_the_page_and_saves_later(data_f
     next(b for b in app.button if b.label == "重新保存").click().run()
     assert not app.exception and not app.error
     assert not any(b.label == "重新保存" for b in app.button)
-    app.sidebar.radio(key="page").set_value("历史").run()
+    go(app, "历史")
     assert len([b for b in app.button if b.key and b.key.startswith("open_")]) == 31
 
 
@@ -136,10 +136,10 @@ def test_the_app_recovers_when_the_database_server_is_back(
     postgres_server.stop()
     assert_every_page_opens(app, "连接不上数据库服务器")  # this browser was in: its pages stay
     newcomer = start_app()
-    assert "连接不上数据库服务器" in errors(newcomer) and not newcomer.sidebar.radio  # nobody can sign in now
+    assert "连接不上数据库服务器" in errors(newcomer) and offered(newcomer) == []  # nobody can sign in now
     assert not newcomer.exception
 
     postgres_server.start()
-    app.sidebar.radio(key="page").set_value("历史").run()
+    go(app, "历史")
     assert not app.error and any("还没有保存的草稿" in i.value for i in app.info)
     assert not start_app().error

@@ -112,7 +112,7 @@ def expect_pages(page: "Page", names: list[str]) -> None:
     """The sidebar offers exactly these pages (none on the login page); waits for their labels to render."""
     from playwright.sync_api import expect
 
-    offered = page.get_by_test_id("stSidebar").locator("label:has(input[type=radio])")
+    offered = page.get_by_test_id("stSidebarNavLink")
     if names:
         expect(offered).to_have_text(names)
     else:

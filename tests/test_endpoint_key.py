@@ -15,6 +15,7 @@ from drafting.service import DraftingService
 from drafting.settings import load_settings
 from drafting.storage.actor import Actor
 from drafting.storage.database import DATABASE_FILE
+from tests.apppages import go
 from tests.conftest import ROOT
 
 
@@ -101,14 +102,14 @@ def test_connection_test_and_drafting_never_send_the_saved_key_to_a_new_url(
     monkeypatch.setenv("DRAFTING_CORPUS_DIR", str(tmp_path / "corpus"))
     saved(data, "https://api.deepseek.com/v1", "deepseek-chat", "sk-saved-key")
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-    app.sidebar.radio(key="page").set_value("设置").run()
+    go(app, "设置")
     app.text_input[0].input(url)
     app.button(key="FormSubmitter:endpoint-测试连接").click().run()
     assert seen and all("sk-saved-key" not in header for header in seen)
     app.button(key="FormSubmitter:endpoint-保存").click().run()
     assert any("原密钥不会发往新地址" in s.value for s in app.success)
     assert effective_key(data) == ""
-    app.sidebar.radio(key="page").set_value("起草").run()
+    go(app, "起草")
     assert any("127.0.0.1" in info.value.replace("&#46;", ".") for info in app.info)
 
 

@@ -117,3 +117,68 @@ def checked_outline(outline: Outline, facts: Facts) -> tuple[Outline, list[str]]
     dropped = [fact for fact in facts.facts if fact not in placed]
     warnings = [f"以下要点已从提纲中移除，未写入草稿：{'；'.join(dropped)}"] if dropped else []
     return with_budgets(sections, facts), warnings
+
+
+# --- the outline as the app's two editable grids ---------------------------------------------------------
+# One grid lists the work sections (a renamed row keeps its hidden key, so its bullets follow it), the other
+# the bullets with the section each belongs to. The functions below are pure so the editing rules are tested
+# without a browser.
+
+SECTION, HEADING, ORDER, KEEP = "节", "标题", "顺序", "保留"
+BULLET, BELONGS_TO = "要点", "所属部分"
+
+
+def section_rows(outline: Outline) -> list[dict]:
+    """The work sections as grid rows, in their current order, all kept."""
+    work = [s for s in outline.sections if s.kind == "work"]
+    return [{SECTION: s.key, HEADING: s.heading, ORDER: i + 1, KEEP: True} for i, s in enumerate(work)]
+
+
+def kept_headings(rows: list[dict]) -> list[str]:
+    """The headings a bullet may be moved to: the named rows still ticked."""
+    return [row[HEADING].strip() for row in _kept(rows)]
+
+
+def bullet_rows(outline: Outline, rows: list[dict]) -> list[dict]:
+    """Each work bullet with the (possibly renamed) heading of the section that holds it."""
+    renamed = _renamed(outline, rows)
+    work = [s for s in outline.sections if s.kind == "work"]
+    return [{BULLET: fact, BELONGS_TO: renamed.get(s.heading, s.heading)} for s in work for fact in s.facts]
+
+
+def edited_outline(outline: Outline, rows: list[dict], bullets: list[dict]) -> Outline:
+    """The outline as the grids now say: kept sections in the chosen order, each with the bullets moved to it.
+
+    The opening stays first and the fixed closing parts last; a new row is a new work section.
+    """
+    by_key = {s.key: s for s in outline.sections if s.kind == "work"}
+    renamed = _renamed(outline, rows)
+    work = []
+    for row in sorted(_kept(rows), key=lambda row: row.get(ORDER) or 0):
+        heading, old = row[HEADING].strip(), by_key.get(row.get(SECTION))
+        facts = [b[BULLET] for b in bullets if renamed.get(b[BELONGS_TO], b[BELONGS_TO]) == heading]
+        work.append(
+            PlannedSection(
+                key=old.key if old else "",
+                kind="work",
+                heading=heading,
+                theme=old.theme if old else "other",
+                facts=facts,
+            )
+        )
+    frame = [s for s in outline.sections if s.kind != "work"]
+    return Outline(title=outline.title, sections=[frame[0], *work, *frame[1:]])
+
+
+def _kept(rows: list[dict]) -> list[dict]:
+    return [row for row in rows if row.get(HEADING) and row[HEADING].strip() and row.get(KEEP, True)]
+
+
+def _renamed(outline: Outline, rows: list[dict]) -> dict[str, str]:
+    """Old heading → new heading, for the rows that still name a section of the outline."""
+    by_key = {s.key: s for s in outline.sections if s.kind == "work"}
+    return {
+        by_key[row[SECTION]].heading: row[HEADING].strip()
+        for row in rows
+        if row.get(SECTION) in by_key and row.get(HEADING)
+    }

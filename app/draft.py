@@ -1,0 +1,330 @@
+"""起草: the facts form, the outline editor, the live draft and each section's checks and actions."""
+
+import streamlit as st
+
+from app.common import AUTO_UNIT, REPORT_TYPES, UNSAVED, label
+from app.current import service as current_service
+from drafting.corpus.classify import UNIT_TYPES
+from drafting.errors import UserError
+from drafting.models.presets import endpoint_host
+from drafting.resources import load_data
+from drafting.service import DraftingService, DraftNotSaved, SectionReview
+from drafting.text.markup import escape_markdown
+from drafting.writing.draft import Draft, section_body
+from drafting.writing.facts import Facts, parse_facts
+from drafting.writing.outline import Outline, bullet_rows, edited_outline, kept_headings, section_rows
+from drafting.writing.pipeline import Event
+
+
+def page_draft(service: DraftingService) -> None:
+    st.header("起草")
+    settings = service.settings
+    if not settings.llm_configured:
+        st.info("未配置大模型：使用离线引擎起草。事实按您填写的原文写入，连接语句为通用公文表述。")
+    else:
+        st.info(
+            f"要点将发送到模型接口 {escape_markdown(endpoint_host(settings))}"
+            f"（模型 {escape_markdown(settings.llm_model)}）。"
+        )
+    if st.button("载入示例要点"):
+        example = load_data("example_facts.yaml")
+        for key in ("organization", "period", "org_type"):
+            st.session_state[f"f_{key}"] = example[key]
+        for key in ("facts", "problems", "plans"):
+            st.session_state[f"f_{key}"] = "\n".join(example[key])
+    with st.form("facts"):
+        col1, col2, col3, col4 = st.columns(4)
+        organization = col1.text_input(
+            "单位名称", key="f_organization", placeholder="如：江北市第一人民医院工会"
+        )
+        org_type = col2.selectbox("单位类型", [AUTO_UNIT, *UNIT_TYPES], key="f_org_type")
+        period = col3.text_input("总结期间", key="f_period", placeholder="如：2025年、2025年上半年")
+        report_type = col4.selectbox(
+            "报告类型", list(REPORT_TYPES), format_func=REPORT_TYPES.get, key="f_type"
+        )
+        facts = st.text_area("工作要点（一行一条，数字照实填写）", key="f_facts", height=200)
+        col5, col6 = st.columns(2)
+        problems = col5.text_area("存在的问题（可不填）", key="f_problems", height=100)
+        plans = col6.text_area("下一步计划（可不填）", key="f_plans", height=100)
+        target = st.slider("目标字数", 1000, 8000, 3000, step=500, key="f_target")
+        col7, col8 = st.columns(2)
+        submitted = col7.form_submit_button("生成草稿", type="primary")
+        outline_only = col8.form_submit_button("先看提纲（可调整后再写作）")
+    raw = {
+        "organization": organization,
+        "org_type": None if org_type == AUTO_UNIT else org_type,
+        "period": period,
+        "report_type": report_type,
+        "facts": facts,
+        "problems": problems,
+        "plans": plans,
+        "target_chars": target,
+    }
+    if submitted or outline_only:
+        try:
+            parsed = parse_facts(raw)
+        except UserError as error:
+            st.error(str(error))  # the form keeps what was typed
+            return
+        if outline_only:
+            st.session_state["outline"] = service.plan(parsed).model_dump()
+        else:
+            st.session_state.pop("outline", None)
+            _generate(service, parsed)
+    if st.session_state.get("outline"):
+        _outline_editor(service, raw)
+    unsaved = st.session_state.get(UNSAVED, {})
+    if unsaved:
+        st.error(st.session_state["unsaved_reason"])
+    for text in list(unsaved.values()):
+        _unsaved_draft(service, Draft.model_validate_json(text))
+    if (draft_id := st.session_state.get("draft_id")) and draft_id not in unsaved:
+        try:
+            show_draft(service, service.get(draft_id))
+        except UserError as error:
+            st.warning(str(error))
+
+
+def _outline_editor(service: DraftingService, raw: dict) -> None:
+    """The local outline as an editable plan: rename, reorder, drop, add sections, move bullets between them."""
+    outline = Outline.model_validate(st.session_state["outline"])
+    st.subheader("提纲")
+    st.caption(
+        "可改标题、调顺序、取消勾选删除一节；在下表中把要点移到别的部分即可合并或拆分。确认后点“写作”。"
+    )
+    rows = st.data_editor(
+        section_rows(outline),
+        key="outline_sections",
+        hide_index=True,
+        column_config={"节": None, "顺序": st.column_config.NumberColumn(min_value=1, step=1)},
+        num_rows="dynamic",
+    )
+    bullets = st.data_editor(
+        bullet_rows(outline, rows),
+        key="outline_bullets",
+        hide_index=True,
+        disabled=["要点"],
+        column_config={
+            "所属部分": st.column_config.SelectboxColumn(options=kept_headings(rows), required=True)
+        },
+    )
+    col1, col2 = st.columns(2)
+    if col1.button("写作", type="primary", key="outline_write"):
+        st.session_state.pop("outline", None)
+        _generate(service, parse_facts(raw), edited_outline(outline, rows, bullets))
+        st.rerun()
+    if service.settings.llm_configured and col2.button("请模型改进提纲", key="outline_model"):
+        improved, _ = service.improve_outline(parse_facts(raw))
+        st.session_state["outline"] = improved.model_dump()
+        st.session_state.pop("outline_sections", None)
+        st.session_state.pop("outline_bullets", None)
+        st.rerun()
+
+
+def _generate(service: DraftingService, facts: Facts, outline: Outline | None = None) -> None:
+    with st.status("正在起草…", expanded=True) as status:
+        if service.uses_model():
+            usage, cost = service.estimate(facts, outline)
+            remaining = service.remaining_tokens()
+            left = "" if remaining is None else f"；您今天剩余额度 {remaining} token"
+            status.write(
+                f"预计消耗：提示约 {usage.prompt_tokens} token，输出约 {usage.completion_tokens} token，"
+                f"费用约 {cost:.4f}（按设置中的单价）{left}"
+            )
+        view = _LiveView(status)
+        try:
+            draft = service.draft(
+                facts,
+                outline=outline,
+                on_event=view.update,
+                on_saved=lambda d: st.session_state.__setitem__("draft_id", d.id),
+            )
+        except DraftNotSaved as error:
+            status.update(label="草稿已写完，但没有保存", state="error")
+            st.session_state.setdefault(UNSAVED, {})[error.draft.id] = error.draft.model_dump_json()
+            st.session_state["unsaved_reason"] = str(error)
+            return
+        status.update(label="草稿已生成", state="complete")
+    st.session_state["draft_id"] = draft.id
+
+
+def _unsaved_draft(service: DraftingService, draft: Draft) -> None:
+    """A finished draft the database refused: its text stays on the page to download, and saves once the
+    database is back."""
+    from drafting.output.docx import draft_to_docx
+
+    st.subheader(escape_markdown(draft.title) + "（尚未保存）")
+    col1, col2, col3 = st.columns(3)
+    if col1.button("重新保存", type="primary", key=f"resave_{draft.id}"):
+        try:
+            service.save(draft)
+        except UserError as error:
+            st.session_state["unsaved_reason"] = str(error)
+        else:
+            del st.session_state[UNSAVED][draft.id]
+            st.session_state["draft_id"] = draft.id
+        st.rerun()
+    col2.download_button(
+        "下载 Word (.docx)",
+        draft_to_docx(draft),
+        file_name=f"{draft.title}.docx",
+        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        key=f"unsaved_docx_{draft.id}",
+    )
+    col3.download_button(
+        "下载 Markdown",
+        draft.markdown(),
+        file_name=f"{draft.title}.md",
+        mime="text/markdown",
+        key=f"unsaved_md_{draft.id}",
+    )
+    st.code(draft.plain_text(), language=None)
+
+
+class _LiveView:
+    """Shows the outline, then each section's text as it streams in (as plain text)."""
+
+    def __init__(self, status) -> None:  # noqa: ANN001 - a streamlit status container
+        self.status = status
+        self.slots: dict = {}
+        self.texts: dict[str, str] = {}
+
+    def update(self, event: Event) -> None:
+        slot = self.slots.setdefault(event.key, self.status.empty()) if event.key else None
+        if event.kind == "outline":
+            self.status.text("提纲：" + " / ".join(line for line in event.text.split("\n") if line))
+        elif event.kind == "section_started":
+            self.texts[event.key] = ""
+            slot.caption(f"{event.key}：正在撰写…")
+        elif event.kind == "delta":
+            self.texts[event.key] = self.texts.get(event.key, "") + event.text
+            slot.text(self.texts[event.key][-300:])
+        elif event.kind == "section_done":
+            slot.caption(f"{event.key}：已完成")
+        elif event.kind == "section_failed":
+            slot.text(f"{event.key}：失败（{event.text}），稍后可单独重新生成")
+
+
+def show_draft(service: DraftingService, draft: Draft) -> None:
+    st.subheader(escape_markdown(draft.title))
+    engine = "离线引擎" if draft.engine == "offline" else draft.engine
+    st.caption(f"草稿编号 {draft.id} · 引擎：{escape_markdown(engine)}")
+    for warning in draft.warnings:
+        st.warning(escape_markdown(warning))
+    reviews = service.review(draft)
+    numbered = draft.numbered_headings()
+    for section in draft.sections:
+        _section(service, draft, section.key, reviews[section.key], numbered.get(section.key, ""))
+    open_findings = sum(len(r.flags) + len(r.missing_facts) for r in reviews.values())
+    if open_findings and not st.checkbox(
+        f"草稿还有 {open_findings} 处待核对的问题（标红的数值、未写入的要点）。我已核对，仍要导出。",
+        key=f"export_ok_{draft.id}",
+    ):
+        st.info("核对并处理标出的问题后即可导出；或勾选上面的确认框。")
+    else:
+        from drafting.output.docx import draft_to_docx
+
+        col1, col2 = st.columns(2)
+        col1.download_button(
+            "下载 Word (.docx)",
+            draft_to_docx(draft),
+            file_name=f"{draft.title}.docx",
+            mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        )
+        col2.download_button(
+            "下载 Markdown", draft.markdown(), file_name=f"{draft.title}.md", mime="text/markdown"
+        )
+    st.code(draft.plain_text(), language=None)  # has a copy button
+
+
+@st.fragment
+def _section(service: DraftingService, draft: Draft, key: str, review: SectionReview, heading: str) -> None:
+    """One section and its widgets: typing, expanding or editing here reruns this section alone. An action
+    that changes the draft reruns the whole page (st.rerun), so these arguments are never stale. A refused
+    action (UserError) is shown here, since such a rerun does not pass through the frame's handler."""
+    section = draft.section(key)
+    with st.container(border=True):
+        st.markdown(f"**{escape_markdown(heading or label(section.kind, ''))}**")
+        st.markdown(_highlighted(section_body(section), review.flags))
+        try:  # a rerun of this section alone does not pass through the frame, which shows the others
+            _findings(service, draft, key, review)
+            _section_actions(service, draft, key)
+        except UserError as error:
+            st.error(str(error))
+
+
+def _findings(service: DraftingService, draft: Draft, key: str, review: SectionReview) -> None:
+    if review.flags:
+        st.warning(
+            "标红的内容在要点中找不到依据，请核对后编辑或重新生成本节："
+            + escape_markdown("、".join(review.flags))
+        )
+    if review.missing_facts:
+        st.warning("本节漏写了这些要点：" + escape_markdown("；".join(review.missing_facts)))
+    for copy in review.copies:
+        st.warning(
+            f"本节与范文《{escape_markdown(copy.report_title)}》重合 {copy.overlap:.0%}，"
+            "可能照抄了别的单位的文字，请改写。"
+        )
+    if not review.proof:
+        return
+    with st.expander(f"校对：{len(review.proof)} 处"):
+        for index, finding in enumerate(review.proof):
+            cols = st.columns([5, 1])
+            cols[0].text(
+                f"第{finding.line}行 “{finding.excerpt}” → {finding.suggestion}：{finding.explanation}"
+            )
+            if finding.fix is not None and cols[1].button("修正", key=f"fix_{draft.id}_{key}_{index}"):
+                _apply_fixes(service, draft, key, [finding])
+        fixable = [f for f in review.proof if f.fix is not None]
+        if fixable and st.button("全部修正", key=f"fixall_{draft.id}_{key}"):
+            _apply_fixes(service, draft, key, fixable)
+
+
+def _apply_fixes(service: DraftingService, draft: Draft, key: str, findings: list) -> None:
+    """Mechanical fixes as a new version of the section (the old text is kept as a previous version)."""
+    from drafting.checks.proof import apply_fixes
+
+    service.edit(draft.id, key, apply_fixes(draft.section(key).text, findings))
+    st.rerun()
+
+
+def _highlighted(text: str, flags: list[str]) -> str:
+    """Escaped text with the fact guard's findings marked in red."""
+    shown = escape_markdown(text)
+    for flag in sorted(set(flags), key=len, reverse=True):
+        shown = shown.replace(escape_markdown(flag), f":red-background[{escape_markdown(flag)}]")
+    return shown
+
+
+def _section_actions(service: DraftingService, draft: Draft, key: str) -> None:
+    section = draft.section(key)
+    cols = st.columns([3, 1])
+    instruction = cols[0].text_input(
+        "修改要求（可选，如：更简洁）",
+        key=f"ins_{draft.id}_{key}",
+        label_visibility="collapsed",
+        placeholder="修改要求（可选，如：更简洁）",
+    )
+    if cols[1].button("重新生成", key=f"regen_{draft.id}_{key}"):
+        service.regenerate(draft.id, key, instruction)
+        st.rerun()
+    with st.expander("编辑 / 参考范文 / 历史版本", key=f"more_{draft.id}_{key}"):
+        revision_key = f"rev_{draft.id}_{key}"
+        if revision_key not in st.session_state:  # the revision this tab opened the section at
+            st.session_state[revision_key] = service.revision(draft.id)
+        edited = st.text_area("编辑本部分", section.text, key=f"edit_{draft.id}_{key}")
+        if st.button("保存修改", key=f"save_{draft.id}_{key}") and edited != section.text:
+            service.edit(draft.id, key, edited, revision=st.session_state.pop(revision_key))
+            st.rerun()
+        for hit in section.sources:
+            st.caption(escape_markdown(f"参考：{hit.report_title}（{hit.report}）· {hit.heading_path}"))
+            st.text(hit.text[:300])
+        for index, old in enumerate(section.previous_versions):
+            st.text(f"版本 {index + 1}：{old[:200]}")
+            if st.button(f"恢复版本 {index + 1}", key=f"restore_{draft.id}_{key}_{index}"):
+                service.restore(draft.id, key, index)
+                st.rerun()
+
+
+page_draft(current_service())

@@ -1,0 +1,85 @@
+"""范文库: browse, search, import, remove and publish reference reports."""
+
+import streamlit as st
+
+from app.current import service as current_service
+from drafting.corpus.classify import UNIT_TYPES
+from drafting.corpus.reports import Report
+from drafting.corpus.show import format_report_tree
+from drafting.service import DraftingService
+from drafting.text.markup import escape_markdown
+
+
+def page_library(service: DraftingService) -> None:
+    st.header("范文库")
+    if not service.actor.is_local:
+        st.caption(
+            escape_markdown(
+                f"您导入的范文只有“{service.actor.unit_name}”的同事能看到和用于起草；"
+                "管理员发布后，所有单位都能使用。"
+            )
+        )
+    reports = service.list_reports()
+    col1, col2 = st.columns(2)
+    unit = col1.selectbox("单位类型", ["全部", *UNIT_TYPES])
+    kind = col2.selectbox("类型", ["全部", "年度总结", "半年总结", "总结及计划", "工作计划"])
+    shown = [r for r in reports if unit in ("全部", r.meta.unit_type) and kind in ("全部", r.meta.kind)]
+    query = st.text_input("检索范文段落")
+    if query.strip():
+        hits = service.search(query, k=5, unit_type=None if unit == "全部" else unit)
+        if hits.incomplete:
+            st.info(escape_markdown(hits.notice))
+        for hit in hits:
+            st.caption(escape_markdown(f"{hit.report_title}（{hit.report}，{hit.part}）· {hit.heading_path}"))
+            st.text(hit.text[:400])
+    choice = st.selectbox(
+        "阅读范文", shown, format_func=lambda r: f"{r.meta.title}（{r.meta.unit_type}·{r.meta.kind}）"
+    )
+    if choice:
+        _show_report(service, choice)
+    upload = st.file_uploader(
+        "导入自己的范文（.docx / .pdf / .doc / .wps / .txt / .md）",
+        type=["docx", "pdf", "doc", "wps", "txt", "md"],
+    )
+    if upload and st.button("导入"):
+        bar = st.progress(0.0, text="正在读取文件…")
+
+        def indexed(done: int, total: int) -> None:
+            bar.progress(done / total if total else 1.0, text=f"正在建立索引：{done}/{total} 段")
+
+        report = service.import_upload(upload.name, upload.getvalue(), indexed)  # UserError: shown by main()
+        bar.progress(1.0, text="已建立索引")
+        st.success(f"已导入：{escape_markdown(report.meta.title)}（{report.meta.id}）")
+
+
+def _show_report(service: DraftingService, report: Report) -> None:
+    meta = report.meta
+    imported = meta.origin == "user"
+    published = imported and service.is_published(meta.id)
+    where = (
+        ("已发布给所有单位" if published else "仅本单位可见")
+        if imported and not service.actor.is_local
+        else ""
+    )
+    st.caption(
+        escape_markdown(
+            " · ".join(x for x in (meta.id, meta.unit_type, meta.kind, meta.period, meta.script, where) if x)
+        )
+    )
+    with st.expander("章节结构（导入时识别的结果）"):
+        st.text(format_report_tree(report))
+    st.text(report.body)
+    if not imported:
+        return
+    cols = st.columns(2)
+    if cols[0].button("删除这篇范文", key=f"remove_{meta.id}"):
+        service.remove_report(meta.id)
+        st.rerun()
+    if service.actor.is_admin and not service.actor.is_local:
+        label = "取消发布" if published else "发布给所有单位"
+        if cols[1].button(label, key=f"publish_{meta.id}"):
+            service.publish_report(meta.id, not published)
+            st.rerun()
+
+
+page_library(current_service())

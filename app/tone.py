@@ -1,0 +1,96 @@
+"""语气对比: how a text's manner compares with the reference reports, and a rewrite toward one."""
+
+import streamlit as st
+
+from app.common import label
+from app.current import service as current_service
+from drafting.corpus.reports import Report
+from drafting.errors import UserError
+from drafting.service import DraftingService
+from drafting.text.markup import escape_markdown
+
+
+def page_tone(service: DraftingService) -> None:
+    st.header("语气对比")
+    current = ""
+    if draft_id := st.session_state.get("draft_id"):
+        try:
+            current = service.get(draft_id).plain_text()
+        except UserError:
+            current = ""
+    text = st.text_area(
+        "要对比的文字（默认是当前草稿，也可粘贴任意文字）", value=current, height=200, key="tone_text"
+    )
+    reports = service.reports_in_scope.reports()
+    chosen = st.multiselect(
+        "参考范文（不选则用同类单位的全部范文）",
+        reports,
+        format_func=lambda r: f"{r.meta.title}（{r.meta.unit_type}）",
+        key="tone_refs",
+    )
+    if not text.strip():
+        st.info("请先生成草稿或粘贴一段文字。")
+        return
+    report = service.tone(text, [r.meta.id for r in chosen])
+    if report.short_text_note:
+        st.info(escape_markdown(report.short_text_note))
+    st.metric("与参考范文的距离（0 表示很接近，2 以上差别明显）", report.distance)
+    st.bar_chart(
+        {m.explanation.split("：")[0].split("（")[0]: m.z for m in report.metrics.values()}, horizontal=True
+    )
+    st.caption(
+        "条形为本文与参考范文的差距（以范文的波动为单位）：0 为与范文持平，正值偏多，负值偏少；±1 以内属正常范围。"
+    )
+    for suggestion in report.suggestions:
+        st.write("• " + escape_markdown(suggestion))
+    from drafting.checks.tone import nearest_sections
+
+    nearest = nearest_sections(text, service.reports_in_scope)
+    if nearest:
+        st.caption("向量相似度：每段与范文库中最相近的段落（1 表示几乎相同的意思和说法）")
+        st.dataframe(
+            [
+                {
+                    "本文段落": n.paragraph,
+                    "最相近的范文": n.report_title,
+                    "范文小节": n.heading,
+                    "相似度": n.similarity,
+                }
+                for n in nearest
+            ],
+            hide_index=True,
+        )
+    _rewrite_toward(service, reports)
+    with st.expander("各项指标说明"):
+        for metric in report.metrics.values():
+            st.write(
+                escape_markdown(
+                    f"{metric.explanation} 本文 {metric.value}，范文 {metric.reference_mean}±{metric.reference_std}"
+                )
+            )
+
+
+def _rewrite_toward(service: DraftingService, reports: list[Report]) -> None:
+    """按此范文语气改写: one section of the current draft, toward a chosen reference."""
+    draft_id = st.session_state.get("draft_id")
+    if not draft_id:
+        return
+    try:
+        draft = service.get(draft_id)
+    except UserError:
+        return
+    st.subheader("按此范文语气改写")
+    headed = {s.key: label(s.kind, s.heading) for s in draft.sections}
+    col1, col2 = st.columns(2)
+    key = col1.selectbox("改写哪一节", list(headed), format_func=headed.get, key="manner_key")
+    reference = col2.selectbox("参考范文", reports, format_func=lambda r: r.meta.title, key="manner_ref")
+    if st.button("按此范文语气改写", key="manner_go"):
+        try:
+            service.rewrite_toward(draft.id, key, reference.meta.id)
+        except UserError as error:
+            st.error(str(error))
+            return
+        st.success("已改写，原文保存在该节的历史版本中。请回到“起草”页查看。")
+
+
+page_tone(current_service())

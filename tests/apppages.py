@@ -1,0 +1,24 @@
+"""Moving between the app's pages in AppTest, as the sidebar menu (st.navigation) does in a browser."""
+
+from streamlit.testing.v1 import AppTest
+
+PAGE_FILES = {
+    "起草": "app/draft.py",
+    "语气对比": "app/tone.py",
+    "范文库": "app/library.py",
+    "历史": "app/history.py",
+    "评测": "app/evaluation.py",
+    "设置": "app/settings.py",
+    "账户管理": "app/accounts.py",
+}
+SIGNED_OUT = ["登录"]  # the login page is the only page, and the menu is hidden
+
+
+def go(app: AppTest, title: str) -> AppTest:
+    """Open the page titled `title` (ValueError when the menu does not offer it to this user)."""
+    return app.switch_page(PAGE_FILES[title]).run()
+
+
+def offered(app: AppTest) -> list[str]:
+    """The titles the menu offers after the last run, in menu order ([] on the login page)."""
+    return [info.get("page_name", "") for info in app._registered_pages.values() if "url_pathname" in info]

@@ -1,0 +1,47 @@
+"""The app's pages adapt the services only: no page reaches into storage, accounts, evaluation or retrieval."""
+
+import ast
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+FORBIDDEN = (
+    "drafting.storage",
+    "drafting.accounts",
+    "drafting.evaluation",
+    "drafting.retrieval",
+    "drafting.maintenance",
+)
+
+
+def forbidden_imports(source: str) -> list[str]:
+    """The modules `source` imports (at any depth, lazily too) that a page may not use."""
+    names = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.append(node.module)
+    return [name for name in names if any(name == bad or name.startswith(bad + ".") for bad in FORBIDDEN)]
+
+
+def page_modules() -> list[Path]:
+    return sorted((ROOT / "app").glob("*.py"))
+
+
+def test_the_pages_import_only_services_and_value_types():
+    assert len(page_modules()) >= 8  # seven pages and their helpers: the glob found the package
+    found = {path.name: forbidden_imports(path.read_text(encoding="utf-8")) for path in page_modules()}
+    assert {name: bad for name, bad in found.items() if bad} == {}
+
+
+def test_a_forbidden_import_is_caught_wherever_it_hides():
+    assert forbidden_imports("from drafting.storage.actor import Actor") == ["drafting.storage.actor"]
+    assert forbidden_imports("import drafting.accounts.users as u") == ["drafting.accounts.users"]
+    lazy = "def page():\n    from drafting.evaluation.report import summary_table\n"
+    assert forbidden_imports(lazy) == ["drafting.evaluation.report"]
+    assert forbidden_imports("from drafting.service import DraftingService\nimport streamlit as st") == []
+    assert forbidden_imports("import drafting.storage") == ["drafting.storage"]
+    assert (
+        forbidden_imports("from drafting.storagebox import x") == []
+    )  # a prefix of a name is not the package
