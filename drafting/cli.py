@@ -332,8 +332,8 @@ def _show(args: argparse.Namespace, settings: Settings) -> int:
 
 def _list_drafts(args: argparse.Namespace, settings: Settings) -> int:
     for row in _service(settings).list_drafts():
-        mark = "\t有待核对的问题" if row.has_findings else ""
-        print(f"{row.id}\t{row.updated_at:%Y-%m-%d %H:%M}\t{row.title}{mark}")
+        marks = ("\t未完成" if row.unfinished else "") + ("\t有待核对的问题" if row.has_findings else "")
+        print(f"{row.id}\t{row.updated_at:%Y-%m-%d %H:%M}\t{row.title}{marks}")
     return 0
 
 

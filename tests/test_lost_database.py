@@ -107,3 +107,22 @@ def test_a_damaged_database_gives_back_every_draft_saved_after_the_hourly_backup
     assert main(["doctor", "--repair"]) == 0
     capsys.readouterr()
     assert listed(capsys) == saved
+
+
+def test_a_draft_cut_off_mid_writing_is_marked_unfinished_everywhere(settings, capsys):
+    save_drafts(settings, 1)
+    service = DraftingService(settings)
+    facts = Facts(organization="某学校工会", period="2025年", facts=["开展活动12次"])
+    written = DraftSection(key="opening", kind="opening", heading="", text="开头。")
+    never_written = DraftSection(key="work-care", kind="work", heading="关爱职工", status="pending")
+    cut_off = Draft(title="写到一半", facts=facts, sections=[written, never_written], engine="template")
+    service.save(cut_off)  # what the pipeline's save-after-every-section leaves behind a kill -9
+
+    assert {row.id: row.unfinished for row in service.list_drafts()}[cut_off.id]
+    assert sum(row.unfinished for row in service.list_drafts()) == 1
+    service.database.close()
+    assert main(["list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("\t")[0] for line in lines if "\t未完成" in line] == [cut_off.id]
+    main(["doctor"])  # the index is not built here: only the database line matters
+    assert "草稿数据库：正常（2 份草稿，1 个自动备份；其中 1 份未完成，" in capsys.readouterr().out

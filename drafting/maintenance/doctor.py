@@ -163,9 +163,23 @@ def check_database(settings: Settings) -> Check:
         check.fix = REPAIR + "：损坏的文件会改名保存，能读出的草稿会救回并用最近的备份补齐，临时文件会删除"
         return check
     drafts = count_drafts(path) if path.exists() else 0
-    check.facts["drafts"] = drafts
+    unfinished = _count_unfinished(path) if path.exists() else 0
+    check.facts |= {"drafts": drafts, "unfinished": unfinished}
     check.summary = f"{drafts} 份草稿，{check.facts['backups']} 个自动备份" if path.exists() else "尚未建立"
+    if unfinished:  # not a fault of the data: `drafting list` marks them, and each can be regenerated
+        check.summary += f"；其中 {unfinished} 份未完成，可打开后重新生成未写的部分"
     return check
+
+
+def _count_unfinished(path: Path) -> int:
+    from drafting.storage.drafts import PENDING_SECTION
+
+    if not count_drafts(path):
+        return 0
+    with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)) as db:
+        return db.execute(
+            "SELECT count(*) FROM drafts WHERE instr(body, ?) > 0", (PENDING_SECTION,)
+        ).fetchone()[0]
 
 
 def _check_server_database(url: str) -> Check:
