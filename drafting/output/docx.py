@@ -14,6 +14,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
+from drafting.text.control import strip_control
 from drafting.writing.draft import Draft, section_body
 
 TITLE_FONT, BODY_FONT, HEADING1_FONT, HEADING2_FONT, PAGE_FONT = (
@@ -68,7 +69,9 @@ def _set_style_font(style, name: str, size: Pt) -> None:  # noqa: ANN001 - a doc
 
 
 def _run(paragraph, text: str, font: str, size: Pt):  # noqa: ANN001, ANN202
-    run = paragraph.add_run(text)
+    run = paragraph.add_run(
+        strip_control(text)
+    )  # XML forbids control characters; a stored draft may hold them
     run.font.name = font
     run.font.size = size
     run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
