@@ -31,6 +31,8 @@ from drafting.maintenance.database import database_url, legacy_file, mark_create
 from drafting.maintenance.salvage import salvage_into
 from drafting.maintenance.sqlite_files import SIDECARS, count_drafts, move_aside, sqlite_problem, timestamp
 from drafting.settings import Settings
+from drafting.storage.disk import LOW_SPACE_BYTES, disk_full, free_bytes, shown_size
+from drafting.storage.errors import DiskFull
 
 if TYPE_CHECKING:
     from drafting.retrieval.index import Progress
@@ -104,6 +106,8 @@ def diagnose(settings: Settings) -> DoctorReport:
 
 def repair(settings: Settings, progress: "Progress | None" = None) -> DoctorReport:
     """Back up, repair what the checks found (settings, report files, database, index), then check again."""
+    if disk_full(settings.data_dir):  # every repair writes a copy first: on a full disk it would fail halfway
+        raise DiskFull(settings.data_dir)
     stamp = timestamp()
     before = diagnose(settings)
     found = {check.name: check for check in before.checks}
@@ -432,10 +436,18 @@ def repair_corpus(settings: Settings, stamp: str) -> list[str]:
 def check_settings(settings: Settings) -> Check:
     from drafting.models.presets import endpoint_file
 
-    check = Check("settings", facts={"data_dir": str(settings.data_dir)})
+    free = free_bytes(settings.data_dir)
+    check = Check("settings", facts={"data_dir": str(settings.data_dir), "free_bytes": free})
     if not _writable(settings.data_dir):
         check.problems.append(f"数据目录 {settings.data_dir} 无法写入")
         check.fix = "检查数据目录（DRAFTING_DATA_DIR）的权限和磁盘空间"
+    if free is not None and free < LOW_SPACE_BYTES:
+        check.problems.append(
+            f"数据目录所在的磁盘只剩 {shown_size(free)}（低于 {shown_size(LOW_SPACE_BYTES)}）"
+        )
+        check.fix = (
+            f"清理数据目录所在的磁盘，至少留出 {shown_size(LOW_SPACE_BYTES)}，草稿和自动备份才有地方保存"
+        )
     endpoint = endpoint_file(settings.data_dir)
     if endpoint.exists() and not _json_object(endpoint):
         check.problems.append(f"已保存的模型接口文件 {endpoint.name} 无法解析（现在会当作没有保存过接口）")
