@@ -6,6 +6,7 @@ draft never loads the model clients.
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +16,7 @@ from pydantic import ValidationError
 
 from drafting.errors import UserError
 from drafting.settings import Settings, load_settings
+from drafting.text.control import strip_control
 
 if TYPE_CHECKING:
     from drafting.service import DraftingService
@@ -27,6 +29,19 @@ PARTS = ["opening", "work", "experience", "problems", "plan", "closing"]
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        try:
+            return _run(argv)
+        finally:
+            sys.stdout.flush()  # here, not at exit: a reader that quit early is met inside the try
+    except BrokenPipeError:
+        # The reader quit early (`drafting corpus show X | head`): not an error. Point stdout at
+        # /dev/null so the interpreter's final flush does not raise it again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # as a shell reports a command ended by SIGPIPE
+
+
+def _run(argv: list[str] | None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "handler"):
@@ -218,7 +233,7 @@ def _corpus_list(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     for report in reports:
         m = report.meta
-        print(f"{m.id}\t{m.unit_type}\t{m.kind}\t{m.period}\t{m.script}\t{m.title}")
+        print(strip_control(f"{m.id}\t{m.unit_type}\t{m.kind}\t{m.period}\t{m.script}\t{m.title}"))
     return 0
 
 
@@ -351,8 +366,8 @@ def _show(args: argparse.Namespace, settings: Settings) -> int:
 
 def _list_drafts(args: argparse.Namespace, settings: Settings) -> int:
     for row in _service(settings).list_drafts():
-        mark = "\t有待核对的问题" if row.has_findings else ""
-        print(f"{row.id}\t{row.updated_at:%Y-%m-%d %H:%M}\t{row.title}{mark}")
+        marks = ("\t未完成" if row.unfinished else "") + ("\t有待核对的问题" if row.has_findings else "")
+        print(strip_control(f"{row.id}\t{row.updated_at:%Y-%m-%d %H:%M}\t{row.title}{marks}"))
     return 0
 
 

@@ -15,7 +15,7 @@ import pytest
 from pydantic import BaseModel
 
 from drafting.corpus.reports import describe
-from drafting.maintenance.backup import INTERVAL_SECONDS, KEEP, backups, maybe_backup
+from drafting.maintenance.backup import INTERVAL_SECONDS, KEEP, LAST_SAVE, backups, maybe_backup
 from drafting.maintenance.cli import register
 from drafting.maintenance.database import DatabaseDamaged, database_url, open_database_safely
 from drafting.maintenance.doctor import LEGACY_SCHEMA
@@ -306,9 +306,9 @@ def test_repair_backs_up_a_sound_database_first_and_clears_broken_off_backups(se
 
     code, found = doctor_json(settings, capsys, "--repair")
     assert code == 0 and found["backup"].startswith("已备份到")
-    assert [path.name for path in (settings.data_dir / "backups").iterdir()] == [
-        backups(settings.data_dir)[0].name
-    ]
+    assert sorted(path.name for path in (settings.data_dir / "backups").iterdir()) == sorted(
+        [backups(settings.data_dir)[0].name, LAST_SAVE]
+    )
 
 
 def test_an_unreachable_postgresql_server_is_reported(settings, capsys, tmp_path):

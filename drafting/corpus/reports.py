@@ -29,6 +29,7 @@ from drafting.corpus.cleaning import split_page
 from drafting.corpus.parser import ParsedReport, parse_report
 from drafting.documents import normalise_pasted_text, read_document
 from drafting.errors import UserError
+from drafting.text.control import strip_control
 from drafting.text.script import Script, detect_script
 
 if TYPE_CHECKING:
@@ -72,6 +73,7 @@ class Report(BaseModel):
 
 def describe(report_id: str, title: str, body: str, source: str, origin: str) -> Report:
     """Build a report with front matter guessed from its text."""
+    title = strip_control(title)  # a terminal code in a file's title must not reach `corpus list`
     has_plan = bool(parse_report(body).part("plan"))
     titled = f"{title}\n\n{body}"  # the title often names the unit and the period the body leaves out
     meta = ReportMeta(
@@ -188,7 +190,11 @@ class Corpus:
         title = guess_title(scraped[0].title if scraped else "", body, source_name)
         report = describe("", title, body, Path(source_name.replace("\\", "/")).name[:120], "user")
         stored = self.store.add(
-            actor, title, report.meta.model_dump(exclude={"id", "owner"}), body, report.meta.source
+            actor,
+            report.meta.title,
+            report.meta.model_dump(exclude={"id", "owner"}),
+            body,
+            report.meta.source,
         )
         return _report(stored)
 

@@ -7,6 +7,7 @@ text under each heading came out as written; a wrong tree means poor examples fo
 from typing import TYPE_CHECKING, Any
 
 from drafting.corpus.parser import Part, Section
+from drafting.text.control import strip_control
 
 if TYPE_CHECKING:
     from drafting.corpus.reports import Report
@@ -66,4 +67,6 @@ def format_report_tree(report: "Report") -> str:
 
     for section in tree["sections"]:
         emit(section, 0)
-    return "\n".join(lines)
+    return strip_control(
+        "\n".join(lines)
+    )  # reports imported before titles were cleaned may hold terminal codes

@@ -27,10 +27,12 @@ from drafting.maintenance.backup import (
     newest_sound_backup,
     sqlite_file,
 )
-from drafting.maintenance.database import database_url, legacy_file
+from drafting.maintenance.database import database_url, legacy_file, mark_created, vanished
 from drafting.maintenance.salvage import salvage_into
-from drafting.maintenance.sqlite_files import SIDECARS, move_aside, sqlite_problem, timestamp
+from drafting.maintenance.sqlite_files import SIDECARS, count_drafts, move_aside, sqlite_problem, timestamp
 from drafting.settings import Settings
+from drafting.storage.disk import LOW_SPACE_BYTES, disk_full, free_bytes, shown_size
+from drafting.storage.errors import DiskFull
 
 if TYPE_CHECKING:
     from drafting.retrieval.index import Progress
@@ -104,6 +106,8 @@ def diagnose(settings: Settings) -> DoctorReport:
 
 def repair(settings: Settings, progress: "Progress | None" = None) -> DoctorReport:
     """Back up, repair what the checks found (settings, report files, database, index), then check again."""
+    if disk_full(settings.data_dir):  # every repair writes a copy first: on a full disk it would fail halfway
+        raise DiskFull(settings.data_dir)
     stamp = timestamp()
     before = diagnose(settings)
     found = {check.name: check for check in before.checks}
@@ -145,6 +149,11 @@ def check_database(settings: Settings) -> Check:
     check.facts["backups"] = len(backups(settings.data_dir))
     if leftovers := stray_parts(settings.data_dir / BACKUP_FOLDER):
         check.problems.append(f"{len(leftovers)} 个中断备份留下的 .part 临时文件")
+    if reason := vanished(settings):
+        check.problems.append(f"{path.name} {reason}，之前存有数据")
+        check.facts["damaged"] = [path.name]
+        check.fix = REPAIR + "：会用最近一个存有草稿的自动备份恢复（被清空的文件改名保存）"
+        return check
     legacy = legacy_file(settings)
     for candidate in (path, legacy):
         if (
@@ -157,17 +166,24 @@ def check_database(settings: Settings) -> Check:
     if check.problems:
         check.fix = REPAIR + "：损坏的文件会改名保存，能读出的草稿会救回并用最近的备份补齐，临时文件会删除"
         return check
-    drafts = _count_drafts(path) if path.exists() else 0
-    check.facts["drafts"] = drafts
+    drafts = count_drafts(path) if path.exists() else 0
+    unfinished = _count_unfinished(path) if path.exists() else 0
+    check.facts |= {"drafts": drafts, "unfinished": unfinished}
     check.summary = f"{drafts} 份草稿，{check.facts['backups']} 个自动备份" if path.exists() else "尚未建立"
+    if unfinished:  # not a fault of the data: `drafting list` marks them, and each can be regenerated
+        check.summary += f"；其中 {unfinished} 份未完成，可打开后重新生成未写的部分"
     return check
 
 
-def _count_drafts(path: Path) -> int:
-    with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
-        if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'drafts'").fetchone():
-            return 0
-        return db.execute("SELECT count(*) FROM drafts").fetchone()[0]
+def _count_unfinished(path: Path) -> int:
+    from drafting.storage.drafts import PENDING_SECTION
+
+    if not count_drafts(path):
+        return 0
+    with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)) as db:
+        return db.execute(
+            "SELECT count(*) FROM drafts WHERE instr(body, ?) > 0", (PENDING_SECTION,)
+        ).fetchone()[0]
 
 
 def _check_server_database(url: str) -> Check:
@@ -196,23 +212,26 @@ def _check_server_database(url: str) -> Check:
 
 
 def repair_database(settings: Settings, stamp: str) -> list[str]:
-    from drafting.storage import open_database
-
     done = []
     for leftover in stray_parts(settings.data_dir / BACKUP_FOLDER):
         leftover.unlink(missing_ok=True)
         done.append(f"删除了中断备份留下的临时文件 {leftover.name}。")
     path = sqlite_file(database_url(settings))
-    if path is not None and path.exists() and sqlite_problem(path, thorough=True):
-        backup = newest_sound_backup(settings.data_dir)
-        done.append(_rebuild(path, stamp, lambda fresh: open_database(f"sqlite:///{fresh}").close(), backup))
+    if path is not None and vanished(settings):
+        backup = newest_sound_backup(settings.data_dir, with_drafts=True)
+        done.append(_rebuild(path, stamp, _create_database, backup, "已被清空"))
+        mark_created(path)
+    elif path is not None and path.exists() and sqlite_problem(path, thorough=True):
+        done.append(_rebuild(path, stamp, _create_database, newest_sound_backup(settings.data_dir)))
     legacy = legacy_file(settings)
     if legacy is not None and legacy.exists() and sqlite_problem(legacy, thorough=True):
         done.append(_rebuild(legacy, stamp, _create_legacy, None))
     return done
 
 
-def _rebuild(path: Path, stamp: str, create: Callable[[Path], None], backup: Path | None) -> str:
+def _rebuild(
+    path: Path, stamp: str, create: Callable[[Path], None], backup: Path | None, found: str = "已损坏"
+) -> str:
     """Fill a fresh file (with the schema) from what can be read, then swap it in, keeping the damaged one.
 
     Until the two renames at the end the damaged file stays where it was, so an interrupted repair
@@ -223,14 +242,23 @@ def _rebuild(path: Path, stamp: str, create: Callable[[Path], None], backup: Pat
         leftover.unlink(missing_ok=True)  # our own half-built file from an interrupted earlier repair
     create(fresh)
     salvaged = salvage_into(path, fresh, backup)
-    aside = move_aside(path, stamp)
+    if path.exists():
+        aside = move_aside(path, stamp)
+        text = f"{path.name} {found}：原文件改名保存为 {aside.name}；从中读出 {salvaged.rows} 行数据"
+    else:
+        text = f"{path.name} 不见了：已重新建立"
     fresh.replace(path)
-    text = f"{path.name} 已损坏：原文件改名保存为 {aside.name}；从中读出 {salvaged.rows} 行数据"
     if backup is not None:
         text += f"，另从备份 {backup.name} 补回 {salvaged.from_backup} 行（该备份之后删除的草稿可能重新出现）"
     elif not salvaged.rows:
         text += "，也没有可用的自动备份：已换成一个空的数据库"
     return text + "。"
+
+
+def _create_database(path: Path) -> None:
+    from drafting.storage import open_database
+
+    open_database(f"sqlite:///{path}").close()
 
 
 def _create_legacy(path: Path) -> None:
@@ -415,10 +443,18 @@ def repair_corpus(settings: Settings, stamp: str) -> list[str]:
 def check_settings(settings: Settings) -> Check:
     from drafting.models.presets import endpoint_file
 
-    check = Check("settings", facts={"data_dir": str(settings.data_dir)})
+    free = free_bytes(settings.data_dir)
+    check = Check("settings", facts={"data_dir": str(settings.data_dir), "free_bytes": free})
     if not _writable(settings.data_dir):
         check.problems.append(f"数据目录 {settings.data_dir} 无法写入")
         check.fix = "检查数据目录（DRAFTING_DATA_DIR）的权限和磁盘空间"
+    if free is not None and free < LOW_SPACE_BYTES:
+        check.problems.append(
+            f"数据目录所在的磁盘只剩 {shown_size(free)}（低于 {shown_size(LOW_SPACE_BYTES)}）"
+        )
+        check.fix = (
+            f"清理数据目录所在的磁盘，至少留出 {shown_size(LOW_SPACE_BYTES)}，草稿和自动备份才有地方保存"
+        )
     endpoint = endpoint_file(settings.data_dir)
     if endpoint.exists() and not _json_object(endpoint):
         check.problems.append(f"已保存的模型接口文件 {endpoint.name} 无法解析（现在会当作没有保存过接口）")

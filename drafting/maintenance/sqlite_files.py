@@ -29,6 +29,17 @@ def sqlite_problem(path: Path, thorough: bool = False) -> str | None:
     return None if rows == [("ok",)] else "文件已损坏（完整性检查发现错误）"
 
 
+def count_drafts(path: Path) -> int:
+    """How many drafts the file holds; 0 when it has no drafts table or cannot be read."""
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)) as db:
+            if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'drafts'").fetchone():
+                return 0
+            return db.execute("SELECT count(*) FROM drafts").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
 def timestamp() -> str:
     return datetime.now().strftime("%Y%m%d-%H%M%S")
 

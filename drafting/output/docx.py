@@ -22,6 +22,7 @@ from drafting.checks.findings import section_findings
 from drafting.output.comments import comment_on_paragraph
 from drafting.output.identity import ExportIdentity, add_identity
 from drafting.output.template import open_template, template_style
+from drafting.text.control import strip_control
 from drafting.writing.draft import Draft, section_body
 
 TITLE_FONT, BODY_FONT, HEADING1_FONT, HEADING2_FONT, PAGE_FONT = (
@@ -110,6 +111,7 @@ class _Writer:
         self.styles = {kind: template_style(document, kind) if uses_template else None for kind in self._GBT}
 
     def paragraph(self, text: str, kind: str) -> Paragraph:
+        text = strip_control(text)  # XML forbids control characters; a stored draft may hold them
         paragraph = self.placeholder.insert_paragraph_before()
         style = self.styles[kind]
         if style:

@@ -11,6 +11,7 @@ import re
 from pydantic import BaseModel
 
 from drafting.materials.values import amounts, stated_values
+from drafting.text.control import strip_control
 from drafting.writing.draft import Draft
 
 FROM_MATERIALS, TYPED, GENERAL, UNMATCHED = "素材", "用户填写", "通用表述", "无对应要点（请核对）"
@@ -111,7 +112,11 @@ def append_evidence(document, rows: list[EvidenceRow]) -> None:  # noqa: ANN001 
     for row in rows:
         if row.basis == GENERAL:
             continue
-        cells = table.add_row().cells
-        cells[0].text, cells[1].text = row.sentence, row.basis
-        cells[2].text = "\n".join(f"{s.file} {s.location}" for s in row.sources)
-        cells[3].text = "\n".join(s.excerpt for s in row.sources)
+        texts = (
+            row.sentence,
+            row.basis,
+            "\n".join(f"{s.file} {s.location}" for s in row.sources),
+            "\n".join(s.excerpt for s in row.sources),
+        )
+        for cell, text in zip(table.add_row().cells, texts, strict=True):
+            cell.text = strip_control(text)  # XML forbids control characters; a stored draft may hold them

@@ -33,6 +33,8 @@ from drafting.models import factory
 from drafting.retrieval.bundled import search_text, shipped_chunks
 from drafting.retrieval.chunking import Chunk, chunk_report
 from drafting.settings import Settings
+from drafting.storage.disk import disk_full
+from drafting.storage.errors import DiskFull
 from drafting.text.lexicon import tokenize
 
 EMBED_BATCH = 32
@@ -114,8 +116,8 @@ def _explained(settings: Settings, error: BaseException) -> UserError:
             f"向量库服务器 {settings.chroma_host}:{settings.chroma_port} 出错或连接不上（{type(error).__name__}）。"
             "请检查 CHROMA_HOST/CHROMA_PORT 和该服务器的运行状态，然后重试。"
         )
-    if "full" in message or "no space" in message:
-        return UserError("磁盘空间已满，范文索引没有更新完。请清理磁盘后运行 `drafting doctor --repair`。")
+    if "full" in message or "no space" in message or disk_full(settings.index_dir):
+        return DiskFull(settings.index_dir)  # chroma on a full disk panics or says "I/O error": not damage
     if "readonly" in message or "read-only" in message or "permission" in message:
         return UserError(
             f"没有权限写入范文索引文件夹 {settings.index_dir}。请检查数据目录（DRAFTING_DATA_DIR）的权限。"

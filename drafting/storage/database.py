@@ -22,7 +22,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from drafting.errors import UserError
-from drafting.storage.errors import StorageDamaged, StorageUnavailable
+from drafting.storage.disk import disk_full
+from drafting.storage.errors import DiskFull, StorageDamaged, StorageUnavailable
 from drafting.storage.models import Base
 
 Insert = postgresql.Insert | sqlite.Insert
@@ -147,12 +148,14 @@ def _unavailable(error: sa_exc.DBAPIError, file: Path | None) -> StorageUnavaila
     lowered = driver_message.lower()
     if "not a database" in lowered or "malformed" in lowered:
         return StorageDamaged(file)
-    if "full" in lowered or "no space" in lowered:
-        reason = "磁盘空间已满"
-    elif "locked" in lowered or "busy" in lowered:
+    if "full" in lowered or "no space" in lowered or (file is not None and disk_full(file.parent)):
+        return DiskFull(file.parent if file is not None else "数据库服务器")
+    if "locked" in lowered or "busy" in lowered:
         reason = "数据库正忙，等待超时"
     elif "unable to open" in lowered or "readonly" in lowered or "read-only" in lowered:
         reason = "无法打开或写入数据库文件，请检查数据目录的权限"
+    elif file is not None:  # a file, not a server: nothing to connect to
+        reason = "无法读写数据库文件，请检查数据目录的权限和磁盘"
     else:
         reason = "连接不上数据库服务器"
     return StorageUnavailable(reason)

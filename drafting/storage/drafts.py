@@ -55,6 +55,12 @@ class DraftListing:
     has_findings: bool
     editable: bool
     revision: int
+    unfinished: bool  # some section was never written (the writing was cut off, e.g. the process killed)
+
+
+# How a section not yet written appears in a stored draft (DraftSection.status in pydantic's compact JSON):
+# found in the text, so listing needs neither a schema change nor parsing every draft.
+PENDING_SECTION = '"status":"pending"'
 
 
 def not_found(draft_id: str) -> UserError:
@@ -216,6 +222,7 @@ class DraftRepository(Generic[DraftT]):
                 has_findings=row.open_findings,
                 editable=_may_edit(row, actor),
                 revision=row.revision,
+                unfinished=PENDING_SECTION in row.body,
             )
             for row, owner in found
         ]

@@ -23,6 +23,20 @@ class StorageUnavailable(UserError):
         )
 
 
+class DiskFull(StorageUnavailable):
+    """No room left on the disk holding the data: the same message wherever the write failed."""
+
+    def __init__(self, folder: Path | str):
+        self.folder = folder  # the data folder, or "数据库服务器" when PostgreSQL reports its disk full
+        super().__init__("磁盘空间已满")
+
+    def explain(self, reason: str) -> str:
+        return (
+            f"{reason}（{self.folder} 所在的磁盘），本次操作没有完成；已保存的内容不会丢失。"
+            "请清理这块磁盘（至少留出 200 MB）后重试，然后运行 `drafting doctor` 检查。"
+        )
+
+
 class StorageDamaged(StorageUnavailable):
     """The SQLite drafts file is damaged, found on opening or by any later query: retrying cannot help,
     `drafting doctor --repair` salvages it."""

@@ -4,11 +4,12 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from drafting.errors import UserError
 from drafting.models.protocol import TokenUsage
 from drafting.retrieval.hit import Hit
+from drafting.text.control import strip_control
 from drafting.text.numerals import chinese_numeral
 from drafting.writing.facts import Facts
 
@@ -39,9 +40,23 @@ class DraftSection(BaseModel):
             data = {**data, "theme": str(data["key"]).removeprefix("work-").split("-")[0]}
         return data
 
+    @field_validator("heading", "text", "previous_versions", mode="before")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        """Drafts stored before facts were cleaned may hold control characters: they break Word and the display."""
+        return _without_control(value)
+
     @property
     def has_findings(self) -> bool:
         return bool(self.flags or self.missing_facts)
+
+
+def _without_control(value: Any) -> Any:
+    if isinstance(value, str):
+        return strip_control(value)
+    if isinstance(value, list):
+        return [strip_control(item) if isinstance(item, str) else item for item in value]
+    return value
 
 
 def section_body(section: DraftSection) -> str:
@@ -62,6 +77,11 @@ class Draft(BaseModel):
     usage: TokenUsage = TokenUsage()
     warnings: list[str] = []
     created_at: str = Field(default_factory=lambda: datetime.now().isoformat(timespec="seconds"))
+
+    @field_validator("title", mode="before")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        return _without_control(value)
 
     def section(self, key: str) -> DraftSection:
         for section in self.sections:

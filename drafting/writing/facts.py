@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 
 from drafting.corpus.classify import UNIT_TYPES
 from drafting.errors import UserError
+from drafting.text.control import strip_control
 from drafting.text.script import Script, detect_script, to_simplified
 
 ReportType = Literal["summary_and_plan", "summary", "half_year", "plan"]
@@ -95,6 +96,16 @@ class Facts(BaseModel):
     def _strip(cls, value: object) -> object:
         return _clean(value).strip() if isinstance(value, str) else value
 
+    @field_validator("facts", "problems", "plans", mode="before")
+    @classmethod
+    def _no_control_characters(cls, value: object) -> object:
+        """Facts stored in drafts saved before the cleaning may hold control characters."""
+        return (
+            [strip_control(line) if isinstance(line, str) else line for line in value]
+            if isinstance(value, list)
+            else value
+        )
+
     @field_validator("org_type")
     @classmethod
     def _org_type(cls, value: str | None) -> str | None:
@@ -171,6 +182,7 @@ def load_facts_file(path: Path) -> Facts:
 
 def _clean(text: str) -> str:
     """Markup becomes its text: tags before URLs, so a link inside a tag does not swallow the words after it."""
+    text = strip_control(text)  # typed or pasted control characters would break Word export and the display
     text = _MD_IMAGE.sub("", text)
     text = _MD_LINK.sub(lambda m: m.group(1), text)
     text = _HTML_TAG.sub("", text)

@@ -1,0 +1,128 @@
+"""An emptied, deleted or half-cut drafts database is damage, never a fresh start: nothing is served
+from it, the doctor names it, and `drafting doctor --repair` brings every draft back."""
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from drafting.cli import main
+from drafting.corpus.reports import describe
+from drafting.maintenance.backup import INTERVAL_SECONDS, KEEP, backups, maybe_backup
+from drafting.maintenance.database import database_url
+from drafting.maintenance.sqlite_files import count_drafts
+from drafting.service import DraftingService
+from drafting.settings import Settings, load_settings
+from drafting.writing.draft import Draft, DraftSection
+from drafting.writing.facts import Facts
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """A data folder with a one-report corpus (quick to index), also what `drafting …` reads."""
+    bundled = tmp_path / "bundled"
+    bundled.mkdir()
+    body = "\n\n".join(["某学校工会2025年工作总结", "一、第一项工作\n\n开展教职工活动。"])
+    report = describe("seed90-01", "学校总结", body, "t.txt", "bundled")
+    (bundled / "seed90-01.md").write_text(report.to_file_text(), encoding="utf-8")
+    monkeypatch.setenv("DRAFTING_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DRAFTING_CORPUS_DIR", str(bundled))
+    return load_settings()
+
+
+def save_drafts(settings: Settings, count: int) -> set[str]:
+    """Save drafts the way the app and CLI do (each save may back up)."""
+    service = DraftingService(settings)
+    facts = Facts(organization="某学校工会", period="2025年", facts=["开展活动12次"])
+    ids = set()
+    for n in range(count):
+        section = DraftSection(key="opening", kind="opening", heading="", text=f"第{n}份草稿。" * 50)
+        draft = Draft(title=f"草稿{n}", facts=facts, sections=[section], engine="template")
+        service.save(draft)
+        ids.add(draft.id)
+    service.database.close()
+    return ids
+
+
+def listed(capsys: pytest.CaptureFixture[str]) -> set[str]:
+    assert main(["list"]) == 0
+    return {line.split("\t")[0] for line in capsys.readouterr().out.splitlines() if line}
+
+
+@pytest.mark.parametrize("damage", ["emptied", "deleted"])
+def test_an_emptied_or_deleted_database_is_refused_and_every_draft_comes_back(settings, capsys, damage):
+    saved = save_drafts(settings, 3)
+    database = settings.data_dir / "drafting.sqlite3"
+    if damage == "emptied":
+        database.write_bytes(b"")
+    else:
+        database.unlink()
+
+    assert main(["list"]) == 1  # refused: never a fresh empty database
+    error = capsys.readouterr().err
+    assert "drafting doctor --repair" in error and ("清空" in error or "不见了" in error)
+    assert not database.exists() or database.stat().st_size == 0  # nothing was created over it
+    with pytest.raises(Exception, match="drafting doctor --repair"):
+        DraftingService(settings).list_drafts()
+
+    assert main(["doctor"]) == 1
+    out = capsys.readouterr().out
+    assert "草稿数据库：有问题——drafting.sqlite3 " in out and "之前存有数据" in out
+
+    for _ in range(5):
+        assert main(["doctor", "--repair"]) == 0
+    assert "从备份 last-save.sqlite3 补回" in capsys.readouterr().out
+    assert listed(capsys) == saved
+
+
+def test_rotation_keeps_the_last_backup_holding_more_drafts_than_the_live_database(settings):
+    save_drafts(settings, 3)
+    service = DraftingService(settings)
+    for listing in service.list_drafts():
+        service.delete(listing.id)  # the user deletes every draft: a legitimate empty database
+    service.database.close()
+    for n in range(KEEP + 2):  # many hourly backups of the empty database
+        for path in backups(settings.data_dir):
+            past = path.stat().st_mtime - INTERVAL_SECONDS - 1
+            os.utime(path, (past, past))
+        time.sleep(1.01)  # backups are named by the second
+        assert maybe_backup(settings.data_dir, database_url(settings)).path is not None, n
+    kept = backups(settings.data_dir)
+    assert [count_drafts(path) for path in kept] == [0] * KEEP + [1]  # the hourly backup of the first save
+
+
+@pytest.mark.parametrize("damage", ["cut in half", "header damaged"])
+def test_a_damaged_database_gives_back_every_draft_saved_after_the_hourly_backup(settings, capsys, damage):
+    saved = save_drafts(settings, 3)  # the first save made the hourly backup; the others came after it
+    assert [count_drafts(path) for path in backups(settings.data_dir)] == [1]
+    database = settings.data_dir / "drafting.sqlite3"
+    data = database.read_bytes()
+    if damage == "cut in half":
+        database.write_bytes(data[: len(data) // 2])
+    else:
+        database.write_bytes(b"\0" * 100 + data[100:])
+
+    assert main(["doctor"]) == 1
+    assert main(["doctor", "--repair"]) == 0
+    capsys.readouterr()
+    assert listed(capsys) == saved
+
+
+def test_a_draft_cut_off_mid_writing_is_marked_unfinished_everywhere(settings, capsys):
+    save_drafts(settings, 1)
+    service = DraftingService(settings)
+    facts = Facts(organization="某学校工会", period="2025年", facts=["开展活动12次"])
+    written = DraftSection(key="opening", kind="opening", heading="", text="开头。")
+    never_written = DraftSection(key="work-care", kind="work", heading="关爱职工", status="pending")
+    cut_off = Draft(title="写到一半", facts=facts, sections=[written, never_written], engine="template")
+    service.save(cut_off)  # what the pipeline's save-after-every-section leaves behind a kill -9
+
+    assert {row.id: row.unfinished for row in service.list_drafts()}[cut_off.id]
+    assert sum(row.unfinished for row in service.list_drafts()) == 1
+    service.database.close()
+    assert main(["list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("\t")[0] for line in lines if "\t未完成" in line] == [cut_off.id]
+    main(["doctor"])  # the index is not built here: only the database line matters
+    assert "草稿数据库：正常（2 份草稿，1 个自动备份；其中 1 份未完成，" in capsys.readouterr().out
