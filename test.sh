@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install with the test extras, run the linters and the whole test suite (offline, local servers only).
+# Install the test lock (locks/test.txt), run the linters and the whole test suite (offline, local servers only).
 set -euo pipefail
 cd "$(dirname "$0")"
 bash scripts/setup-env.sh test

@@ -319,7 +319,8 @@ def _draft(args: argparse.Namespace, settings: Settings) -> int:
     print(
         f"草稿编号：{draft.id}（可用 drafting regen {draft.id} 部分编号 重新生成某一部分）", file=sys.stderr
     )
-    return _write(draft, args.format, args.output, lambda saved: service.export_docx(saved.id))
+    written = _write(draft, args.format, args.output, lambda saved: service.export_docx(saved.id))
+    return 1 if any(section.status == "failed" for section in draft.sections) else written
 
 
 def _load_outline(path: Path) -> "object":

@@ -4,24 +4,29 @@ Heavy clients (LangChain, openai, chromadb) are imported only when a model is ac
 command line answers fast and the offline path never loads them.
 """
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from drafting.settings import Settings
 
 if TYPE_CHECKING:
     from chromadb.api.types import Documents, EmbeddingFunction
+    from langchain_core.language_models import BaseChatModel
 
     from drafting.models.protocol import ChatModel
 
 
-def build_chat_model(settings: Settings) -> "ChatModel | None":
-    """The chat model for the configured endpoint, or None when the offline engine should draft."""
+def build_chat_model(
+    settings: Settings, client_class: "Callable[..., BaseChatModel] | None" = None
+) -> "ChatModel | None":
+    """The chat model for the configured endpoint, or None when the offline engine should draft.
+    `client_class` replaces LangChain's ChatOpenAI (tests pass one that fails as a library would)."""
     if not settings.llm_configured:
         return None
     from drafting.models.openai_chat import OpenAIChatModel
     from drafting.models.presets import profile_for
 
-    return OpenAIChatModel(settings, profile_for(settings))
+    return OpenAIChatModel(settings, profile_for(settings), client_class)
 
 
 def build_embedder(settings: Settings) -> "EmbeddingFunction[Documents]":

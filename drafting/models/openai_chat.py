@@ -10,6 +10,7 @@ import asyncio
 import json
 import random
 from collections.abc import Awaitable, Callable
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import openai
@@ -71,6 +72,13 @@ def _classify(error: Exception) -> Exception:
     return error
 
 
+def library_failure(endpoint: str, error: Exception) -> ModelCallError:
+    """A client-library error the classifier does not know (a changed argument type, a bug upstream), as
+    one Chinese line naming the endpoint, so it fails a section instead of reaching the user as a traceback."""
+    detail = " ".join(str(error).split())[:300] or "（无说明）"
+    return ModelCallError(f"调用模型接口 {endpoint} 时客户端库出错：{type(error).__name__}: {detail}")
+
+
 def _retry_after(error: openai.APIStatusError) -> float | None:
     value = error.response.headers.get("retry-after") if error.response is not None else None
     try:
@@ -89,6 +97,8 @@ async def with_retries(
             return await attempt()
         except Exception as raw:  # noqa: BLE001 - classified below; unknown errors are re-raised
             error = _classify(raw)
+            if error is raw:
+                raise library_failure(chat_base_url(settings), raw) from raw
             if not isinstance(error, _Retryable):
                 raise error from raw
             last = str(error)
@@ -105,22 +115,42 @@ async def with_retries(
 class OpenAIChatModel:
     """A ChatModel over an OpenAI-compatible endpoint; every request passes ensure_model_requests_allowed."""
 
-    def __init__(self, settings: Settings, profile: Preset):
-        import httpx
-        from langchain_openai import ChatOpenAI  # imported here: the offline path never pays for it
-
+    def __init__(
+        self,
+        settings: Settings,
+        profile: Preset,
+        client_class: "Callable[..., BaseChatModel] | None" = None,
+    ):
+        """`client_class` is LangChain's ChatOpenAI unless a test passes another with its signature."""
         self.settings = settings
         self.profile = profile
         self.label = f"llm:{settings.llm_model}"
         self.max_concurrency = _concurrency(settings.llm_concurrency, profile.max_concurrency)
-        self.client: BaseChatModel = ChatOpenAI(
-            base_url=chat_base_url(settings),
-            api_key=settings.llm_api_key.get_secret_value() or "not-needed",
-            model=settings.llm_model,
-            timeout=httpx.Timeout(settings.llm_idle_timeout, connect=settings.llm_connect_timeout),
-            max_retries=0,  # retries are ours: bounded, 429-aware, per section
-            stream_usage=True,
-        )
+        self._client_class = client_class
+
+    @cached_property
+    def client(self) -> "BaseChatModel":
+        """Built on first use, inside a section: a client library that refuses its arguments fails the
+        sections with a message, and the draft still ends and is saved."""
+        if self._client_class is None:
+            from langchain_openai import ChatOpenAI  # imported here: the offline path never pays for it
+
+            self._client_class = ChatOpenAI
+        endpoint = chat_base_url(self.settings)
+        try:
+            return self._client_class(
+                base_url=endpoint,
+                api_key=self.settings.llm_api_key.get_secret_value() or "not-needed",
+                model=self.settings.llm_model,
+                # openai's own Timeout: the httpx or httpx2 type underneath changes between releases
+                timeout=openai.Timeout(
+                    self.settings.llm_idle_timeout, connect=self.settings.llm_connect_timeout
+                ),
+                max_retries=0,  # retries are ours: bounded, 429-aware, per section
+                stream_usage=True,
+            )
+        except Exception as error:  # noqa: BLE001 - any library failure becomes the section's message
+            raise library_failure(endpoint, error) from error
 
     def _limited(self, max_tokens: int) -> "BaseChatModel":
         """A copy of the client that caps reply length in the field this provider reads.
@@ -212,7 +242,9 @@ class OpenAIChatModel:
 
     async def aclose(self) -> None:
         """Close the async HTTP client inside the event loop that used it."""
-        client = getattr(self.client, "root_async_client", None)
+        client = getattr(
+            self.__dict__.get("client"), "root_async_client", None
+        )  # never built: nothing to close
         if client is not None:
             await client.close()
 

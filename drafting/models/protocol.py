@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from pydantic import BaseModel
 
+from drafting.errors import UserError
+
 if TYPE_CHECKING:
     from langchain_core.messages import BaseMessage
 
@@ -42,8 +44,9 @@ class Prompt:
         return "\n".join(str(m.content) for m in self.messages if m.type == role)
 
 
-class ModelCallError(Exception):
-    """A model call that failed for good; the message is for the user, in Chinese."""
+class ModelCallError(UserError):
+    """A model call that failed for good; the message is for the user, in Chinese, so every face shows it
+    as it shows bad input (the optional planner's call fails outside any section)."""
 
 
 class ChatModel(Protocol):

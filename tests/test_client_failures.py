@@ -1,0 +1,124 @@
+"""A client library that fails (as openai 3.63 with httpx2 2.17 refused an httpx.Timeout) fails sections with
+one Chinese line naming the endpoint; the draft goes on and is saved, the CLI exits 1, the app shows it."""
+
+import functools
+from collections.abc import AsyncIterator
+
+import pytest
+from langchain_core.messages import AIMessageChunk
+from streamlit.testing.v1 import AppTest
+
+from drafting import cli
+from drafting.models import factory
+from drafting.service import DraftingService
+from drafting.writing.facts import load_facts_file
+from tests.conftest import ROOT
+from tests.test_app import shown
+
+EXAMPLE = ROOT / "drafting" / "data" / "example_facts.yaml"
+ENDPOINT = "http://127.0.0.1:9/v1"
+LIBRARY_ERROR = (
+    "Invalid timeout: expected a number, `None`, a tuple or `httpx2.Timeout`, got <class 'httpx.Timeout'>."
+)
+
+
+class RefusingClient:
+    """Stands for ChatOpenAI when the library rejects the arguments it is built with."""
+
+    def __init__(self, **options: object):
+        raise TypeError(LIBRARY_ERROR)
+
+
+class FirstCallFailsClient:
+    """Built fine; its first stream dies inside the library with an error no classifier knows."""
+
+    streams = 0
+
+    def __init__(self, **options: object):
+        self.extra_body = None
+
+    def model_copy(self, update: dict) -> "FirstCallFailsClient":
+        return self
+
+    async def astream(self, messages: object) -> AsyncIterator[AIMessageChunk]:
+        type(self).streams += 1
+        if type(self).streams == 1:
+            raise AttributeError("'NoneType' object has no attribute 'choices'")
+        yield AIMessageChunk(content="工会扎实推进相关工作。")
+
+
+@pytest.fixture
+def with_client(monkeypatch, allow_model_requests):
+    """Puts a client class behind the factory seam; requests are allowed because none leaves the fake."""
+
+    def use(client_class: type) -> None:
+        monkeypatch.setattr(
+            factory,
+            "build_chat_model",
+            functools.partial(factory.build_chat_model, client_class=client_class),
+        )
+
+    return use
+
+
+@pytest.fixture
+def model_service(built_library):
+    settings = built_library.settings.model_copy(update={"llm_base_url": ENDPOINT})
+    return DraftingService(settings, library=built_library)
+
+
+def test_a_client_that_cannot_be_built_fails_every_section_and_the_draft_is_saved(with_client, model_service):
+    with_client(RefusingClient)
+    events = []
+    draft = model_service.draft(load_facts_file(EXAMPLE), on_event=events.append)
+    failed = [e for e in events if e.kind == "section_failed"]
+    assert (
+        {e.key for e in failed}
+        == {s.key for s in draft.sections}
+        == {e.key for e in events if e.kind == "section_started"}
+    )
+    expected = f"调用模型接口 {ENDPOINT} 时客户端库出错：TypeError: {LIBRARY_ERROR}"
+    assert all(e.text == expected for e in failed) and "\n" not in expected
+    assert events[-1].kind == "done"
+    saved = model_service.get(draft.id)
+    assert [s.status for s in saved.sections] == ["failed"] * len(draft.sections)
+
+
+def test_a_library_error_in_one_call_fails_that_section_and_the_others_are_written(
+    with_client, model_service
+):
+    FirstCallFailsClient.streams = 0
+    with_client(FirstCallFailsClient)
+    draft = model_service.draft(load_facts_file(EXAMPLE))
+    statuses = [s.status for s in draft.sections]
+    assert statuses.count("failed") == 1 and len(statuses) > 2
+    (failed,) = [s for s in draft.sections if s.status == "failed"]
+    assert (
+        failed.error
+        == f"调用模型接口 {ENDPOINT} 时客户端库出错：AttributeError: 'NoneType' object has no attribute 'choices'"
+    )
+    assert all("工会扎实推进相关工作" in s.text for s in draft.sections if s.status != "failed")
+
+
+def test_the_cli_exits_1_with_the_line_and_no_traceback(with_client, built_library, monkeypatch, capsys):
+    with_client(RefusingClient)
+    monkeypatch.setenv("DRAFTING_DATA_DIR", str(built_library.settings.data_dir))
+    monkeypatch.setenv("LLM_BASE_URL", ENDPOINT)
+    assert cli.main(["draft", str(EXAMPLE)]) == 1
+    err = capsys.readouterr().err
+    assert f"调用模型接口 {ENDPOINT} 时客户端库出错：TypeError: {LIBRARY_ERROR}" in err
+    assert "Traceback" not in err
+
+
+def test_the_app_shows_the_failure_in_the_section_not_streamlits_error_box(
+    with_client, built_library, monkeypatch
+):
+    with_client(RefusingClient)
+    monkeypatch.setenv("DRAFTING_DATA_DIR", str(built_library.settings.data_dir))
+    monkeypatch.setenv("LLM_BASE_URL", ENDPOINT)
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    app.button[0].click().run()  # 载入示例要点
+    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    assert not app.exception
+    visible = shown(app.markdown).replace("\u2060", "")  # the app keeps URLs from turning into links
+    assert f"本部分生成失败：调用模型接口 {ENDPOINT} 时客户端库出错" in visible
