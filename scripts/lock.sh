@@ -12,4 +12,6 @@ compile=(uv pip compile pyproject.toml --quiet --universal --python-version 3.11
 # The test lock is resolved first; the runtime lock is held to its versions, so the two never disagree.
 "${compile[@]}" --extra test --extra llm-server -o locks/test.txt
 "${compile[@]}" -c locks/test.txt -o locks/runtime.txt
+# pip itself: the venv's bundled pip (23.x) refuses a hashed lock whose packages ask for extras (uvicorn[standard]).
+echo pip | uv pip compile - --quiet --generate-hashes --exclude-newer "$CUTOFF" -o locks/pip.txt
 echo "locks/runtime.txt and locks/test.txt: packages uploaded before $CUTOFF"

@@ -16,5 +16,6 @@ if [ "${1:-}" = "test" ]; then
 else
   lock=locks/runtime.txt
 fi
+.venv/bin/python -m pip install --quiet --require-hashes -r locks/pip.txt
 .venv/bin/python -m pip install --quiet --require-hashes -r "$lock"
 .venv/bin/python -m pip install --quiet --no-deps -e .
