@@ -6,6 +6,7 @@ enumeration words (一是) and the report's own periods are structure, not facts
 """
 
 import re
+from bisect import bisect_right
 
 from pydantic import BaseModel
 
@@ -138,9 +139,11 @@ def _value_findings(draft_text: str, facts: Facts) -> tuple[list[Finding], list[
     ledger = {value for value, _, _ in _values(ledger_text)}
     ledger_numbers = {value[0] for value in ledger}
     unsupported: list[Finding] = []
-    dates = [m.span() for m in _DATE.finditer(text)]
+    dates = [m.span() for m in _DATE.finditer(text)]  # in order, not overlapping
+    date_starts = [start for start, _ in dates]
     for value, written, position in _values(text):
-        if any(start <= position < end for start, end in dates):
+        date = bisect_right(date_starts, position) - 1
+        if date >= 0 and position < dates[date][1]:
             continue  # judged as a whole date below
         if value in ledger or (not value[1] and value[0] in ledger_numbers):
             continue

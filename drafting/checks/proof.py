@@ -23,7 +23,7 @@ Decisions worth knowing:
 import re
 import time
 import unicodedata
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -82,7 +82,9 @@ def _cn_numeral(n: int) -> str:
 
 # URLs, e-mail addresses and inline code keep their ASCII punctuation.
 _PROTECTED = re.compile(
-    r"https?://[^\s，。；）》]+|www\.[^\s，。；）》]+|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+|`[^`\n]*`"
+    r"https?://[^\s，。；）》]+|www\.[^\s，。；）》]+|`[^`\n]*`"
+    # an address starts where its run of name characters does: from inside the run, "1.1.1…" is quadratic
+    r"|(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]++@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
 )
 _BOOK_TITLE = re.compile(r"《[^《》\n]*》")
 
@@ -95,6 +97,10 @@ class _Doc:
         self.line_starts = [0, *(m.end() for m in re.finditer("\n", text))]
         self.protected = self._mask(_PROTECTED)
         self.in_title = self._mask(_BOOK_TITLE)
+        self._first_han: dict[
+            int, int | None
+        ] = {}  # by line start: rules ask per mark, the line is read once
+        self._number_prefix: dict[int, int | None] = {}
 
     def _mask(self, pattern: re.Pattern[str]) -> bytearray:
         mask = bytearray(len(self.text))
@@ -109,6 +115,28 @@ class _Doc:
 
     def line_start(self, pos: int) -> int:
         return self.line_starts[bisect_right(self.line_starts, pos) - 1]
+
+    def first_han(self, pos: int) -> int | None:
+        """Where the first Chinese character of pos's line is, or None when the line has none."""
+        start = self.line_start(pos)
+        if start not in self._first_han:
+            end = self.text.find("\n", start)
+            found = _HAN_RE.search(self.text, start, end if end >= 0 else len(self.text))
+            self._first_han[start] = found.start() if found else None
+        return self._first_han[start]
+
+    def han_before(self, pos: int) -> bool:
+        """Whether pos's line has a Chinese character before pos."""
+        first = self.first_han(pos)
+        return first is not None and first < pos
+
+    def after_number_prefix(self, pos: int) -> bool:
+        """Whether pos directly follows the line's leading "1" / "一" / "## 1" (numbering, not a number)."""
+        start = self.line_start(pos)
+        if start not in self._number_prefix:
+            found = _NUMBER_PREFIX.match(self.text, start)
+            self._number_prefix[start] = found.end() if found else None
+        return self._number_prefix[start] == pos
 
     def at(self, pos: int) -> str:
         return self.text[pos] if 0 <= pos < len(self.text) else ""
@@ -158,12 +186,12 @@ def _halfwidth(doc: _Doc) -> Iterator[ProofFinding]:
             continue  # an ellipsis (see _ellipsis), or a file name such as 总结.docx
         if mark in ",.:" and prev.isascii() and prev.isdigit() and nxt.isascii() and nxt.isdigit():
             continue
-        if _NUMBER_PREFIX.fullmatch(text, doc.line_start(i), i):
+        if doc.after_number_prefix(i):
             continue
         left = _visible_before(doc, i)
         right_at = _visible_after(doc, i + 1)
         right = doc.at(right_at) if right_at is not None else ""
-        at_line_end = right_at is None and _HAN_RE.search(text, doc.line_start(i), i) is not None
+        at_line_end = right_at is None and doc.han_before(i)
         if _cjk(left) or _cjk(right) or (at_line_end and not (left.isascii() and left.isalpha())):
             # spaces around the mark go with it: "会 , 我们" → "会，我们"
             start = i
@@ -202,6 +230,9 @@ def _next_visible(doc: _Doc, pos: int) -> str:
     return "" if at is None else doc.text[at]
 
 
+_ROUND_BRACKET = re.compile("[()（）]")
+
+
 def _halfwidth_parens(doc: _Doc) -> Iterator[ProofFinding]:
     """Half-width ( ) paired per line with either width; a pair is Chinese if its content or a neighbour is."""
     for base, line in doc.lines():
@@ -210,19 +241,26 @@ def _halfwidth_parens(doc: _Doc) -> Iterator[ProofFinding]:
         stack: list[int] = []
         pairs: list[tuple[int, int]] = []
         lone: list[int] = []
-        for k, ch in enumerate(line):
+        # Chinese-bearing stretches between brackets, counted up to each bracket: a pair holds Chinese when
+        # the count grows between its two ends (searching inside each of 50,000 nested pairs is quadratic)
+        han_stretches: dict[int, int] = {}
+        stretches = previous = 0
+        for bracket in _ROUND_BRACKET.finditer(line):
+            k, ch = bracket.start(), bracket.group()
+            stretches += _HAN_RE.search(line, previous, k) is not None
+            han_stretches[k], previous = stretches, k + 1
             if ch in "(（":
                 stack.append(k)
-            elif ch in ")）" and stack:
+            elif stack:
                 pairs.append((stack.pop(), k))
-            elif ch in ")）":
+            else:
                 lone.append(k)
         lone += stack
         for open_k, close_k in pairs:
             if line[open_k] == "（" and line[close_k] == "）":
                 continue
             chinese = (
-                _HAN_RE.search(line, open_k + 1, close_k) is not None
+                han_stretches[close_k] > han_stretches[open_k]
                 or _cjk(_visible_before(doc, base + open_k))
                 or _cjk(_next_visible(doc, base + close_k + 1))
             )
@@ -266,19 +304,19 @@ def _quote_marks(
                 yield doc.finding("unpaired-quote", base + k, base + k + 1, note, want)
         return
     open_at: int | None = None
-    unpaired: list[int] = []
+    unpaired: set[int] = set()
     direction: dict[int, str] = {}
     for k, ch in marks:
         if ch == opening or (ch == plain and open_at is None):
             if open_at is not None:
-                unpaired.append(open_at)
+                unpaired.add(open_at)
             open_at = k
         elif open_at is None:
-            unpaired.append(k)
+            unpaired.add(k)
         else:
             direction[open_at], direction[k], open_at = opening, closing, None
     if open_at is not None:
-        unpaired.append(open_at)
+        unpaired.add(open_at)
     for k, ch in marks:
         if k in unpaired:
             hint = f"补上对应的“{closing if ch != closing else opening}”，或删去多余的引号"
@@ -294,25 +332,30 @@ _BRACKET = re.compile("[（(【〔《〈）)】〕》〉]")
 _CLOSE_OF = {"（": "）", "【": "】", "〔": "〕", "《": "》", "〈": "〉"}
 # "1）" "a）" as a list marker: a closing bracket with no opening one by design
 _ENUMERATOR = re.compile(r"(?:^|[\s，。；：、,;:])[0-9a-zA-Z一二三四五六七八九十]{1,2}$")
+_ENUMERATOR_CHARS = 3  # what _ENUMERATOR can match: searched in that window before the bracket, not the line
 
 
 def _brackets(doc: _Doc) -> Iterator[ProofFinding]:
     """（）【】〔〕《》〈〉 left open or closed without an opening within a paragraph."""
     for base, line in doc.lines():
         stack: list[tuple[int, str]] = []
+        open_count: Counter[str] = Counter()  # of each kind on the stack, so a closer need not search it
         for bracket in _BRACKET.finditer(line):
             k, ch = bracket.start(), bracket.group()
             if doc.protected[base + k]:
                 continue
             if ch in _OPENERS:
                 stack.append((k, _OPENERS[ch]))
+                open_count[_OPENERS[ch]] += 1
             elif ch in _CLOSERS:
                 kind = _CLOSERS[ch]
-                if any(open_kind == kind for _, open_kind in stack):
+                if open_count[kind]:
                     while stack[-1][1] != kind:
+                        open_count[stack[-1][1]] -= 1
                         yield _unclosed(doc, base, *stack.pop())
                     stack.pop()
-                elif not _ENUMERATOR.search(line, 0, k):
+                    open_count[kind] -= 1
+                elif not _ENUMERATOR.search(line, max(0, k - _ENUMERATOR_CHARS), k):
                     rule = "unpaired-book-title" if kind in "《〈" else "unpaired-bracket"
                     hint = f"补上对应的“{kind}”，或删去多余的“{ch}”"
                     yield doc.finding(rule, base + k, base + k + 1, f"“{ch}”没有对应的“{kind}”。", None, hint)
@@ -351,7 +394,8 @@ def _doubled(doc: _Doc) -> Iterator[ProofFinding]:
         yield doc.finding("doubled-punctuation", m.start(), m.end(), note, fix, fix or "只保留一个恰当的标点")
 
 
-_ELLIPSIS_DENG = re.compile(r"(?:…+|\.{3,}|。{3,})(等等|等)(?![到待候于同级次])")
+# each run is tried once, from its start: tried from every dot of 100,000 the search took 52 s
+_ELLIPSIS_DENG = re.compile(r"(?:(?<!…)…++|(?<!\.)\.{3,}+|(?<!。)。{3,}+)(等等|等)(?![到待候于同级次])")
 _ELLIPSIS = re.compile(r"\.{2,}|。{3,}|…+")
 
 
@@ -366,7 +410,7 @@ def _ellipsis(doc: _Doc) -> Iterator[ProofFinding]:
         run = m.group()
         if taken[m.start()] or doc.protected[m.start()] or run in ("……", "…………"):
             continue
-        if run[0] == "." and _HAN_RE.search(doc.text, doc.line_start(m.start()), m.start()) is None:
+        if run[0] == "." and not doc.han_before(m.start()):
             continue
         yield doc.finding("ellipsis", m.start(), m.end(), "省略号应为居中的六个点“……”。", "……")
 
@@ -384,9 +428,11 @@ def _spaces(doc: _Doc) -> Iterator[ProofFinding]:
         stripped = line.strip(_SPACES)
         if len(stripped) <= 40 and not _ADJACENT_HAN.search(stripped):
             continue  # a letter-spaced title such as “通  知” is deliberate layout
-        quoted = [q.span() for q in _SHORT_QUOTE.finditer(line)]
+        quoted = [q.span() for q in _SHORT_QUOTE.finditer(line)]  # in order, not overlapping
+        quote_starts = [start for start, _ in quoted]
         for m in _SPACE_IN_CN.finditer(line):
-            if any(start < m.start() < end for start, end in quoted):
+            inside = bisect_left(quote_starts, m.start()) - 1
+            if inside >= 0 and m.start() < quoted[inside][1]:
                 continue  # “知法懂法 维护权益”: a slogan's parts are set apart by a space
             yield doc.finding(
                 "space-in-chinese", base + m.start(), base + m.end(), "汉字之间不应有空格。", "", "删去空格"
@@ -415,9 +461,7 @@ def _dates(doc: _Doc) -> Iterator[ProofFinding]:
     """2025.6.30, 2025/6/30 and 2025-6-30 in Chinese text → 2025年6月30日."""
     for m in _DATE.finditer(doc.text):
         year, _, month, day = m.groups()
-        line_start = doc.line_start(m.start())
-        line_end = doc.text.find("\n", m.end())
-        chinese = _HAN_RE.search(doc.text, line_start, line_end if line_end >= 0 else len(doc.text))
+        chinese = doc.first_han(m.start()) is not None
         if not (1 <= int(month) <= 12 and 1 <= int(day) <= 31) or doc.protected[m.start()] or not chinese:
             continue
         fix = f"{year}年{int(month)}月{int(day)}日"
@@ -723,6 +767,7 @@ _DE_COMPLEMENT = re.compile(
 # 比较 特别 相当 are also a verb or an adjective (开展的比较研究, 组织的特别活动): only before an evaluation
 _AMBIGUOUS_DEGREE = ("比较", "特别", "相当")
 _EVALUATIVE = "好突出扎到充顺成圆细规有及周精热认积深快早高强稳严紧实广"
+_CLAUSE_LOOKBACK = 200  # characters searched back for the clause's start: one clause, not the whole text
 
 
 def _de_di_de(doc: _Doc) -> Iterator[ProofFinding]:
@@ -730,7 +775,8 @@ def _de_di_de(doc: _Doc) -> Iterator[ProofFinding]:
     text = doc.text
     for m in _DE_BEFORE_VERB.finditer(text):
         after = doc.at(m.end())
-        clause_start = max(text.rfind(ch, 0, m.start()) for ch in "，。；：！？\n") + 1
+        window = max(0, m.start() - _CLAUSE_LOOKBACK)
+        clause_start = max(window, *(text.rfind(ch, window, m.start()) + 1 for ch in "，。；：！？\n"))
         nominal = after in _NOMINAL_AFTER or _NOMINAL_HEAD.match(text, m.end())
         if not _han(after) or nominal or _LIGHT_VERBS.search(text, clause_start, m.start()):
             continue

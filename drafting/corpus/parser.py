@@ -113,15 +113,17 @@ def split_paragraphs(text: str) -> list[str]:
 def parse_report(text: str) -> ParsedReport:
     """Turn report text (simplified or traditional) into a section tree."""
     paragraphs = split_paragraphs(text)
-    title = _document_title(paragraphs)
+    simplified = [to_simplified(p) for p in paragraphs]  # once: every rule reads these, and OpenCC is slow
+    title = _document_title(paragraphs, simplified)
     if title:
         paragraphs.pop(0)
+        simplified.pop(0)
     roots: list[Section] = []
     stack: list[Section] = []
     opening = Section(heading="", title="", style="opening", part="opening")
     for index, paragraph in enumerate(paragraphs):
-        following = paragraphs[index + 1] if index + 1 < len(paragraphs) else None
-        style, heading, body = _classify(paragraph, following)
+        following = simplified[index + 1] if index + 1 < len(paragraphs) else None
+        style, heading, body = _classify(paragraph, simplified[index], following)
         if style is None:
             target = stack[-1] if stack else (roots[-1] if roots else opening)
             target.paragraphs.append(paragraph)
@@ -134,11 +136,12 @@ def parse_report(text: str) -> ParsedReport:
                 if stack.pop().style == style:
                     break
             parent_part = stack[-1].part if stack else "work"
+        words = _title(heading)
         node = Section(
             heading=heading,
-            title=_title(heading),
+            title=words,
             style=style,
-            part=_heading_part(heading, paragraph, parent_part),
+            part=_heading_part(words, simplified[index], parent_part),
             paragraphs=[body] if body else [],
         )
         (stack[-1].children if stack else roots).append(node)
@@ -154,7 +157,7 @@ def parse_report(text: str) -> ParsedReport:
     return ParsedReport(title=title, sections=sections)
 
 
-def _document_title(paragraphs: list[str]) -> str:
+def _document_title(paragraphs: list[str], simplified_paragraphs: list[str]) -> str:
     """The title on the first line of a user's document ('某某工会2025年工作总结', '2023年度工作总结篇1'), or ''.
 
     A bare '2016年工作总结' followed later by '2017年工作计划' heads the summary part instead; a first
@@ -165,7 +168,7 @@ def _document_title(paragraphs: list[str]) -> str:
     if not paragraphs:
         return ""
     first = paragraphs[0].strip()
-    simplified = to_simplified(first)
+    simplified = simplified_paragraphs[0].strip()
     title = strip_title_suffix(first)
     if (
         len(simplified) > 50
@@ -173,9 +176,10 @@ def _document_title(paragraphs: list[str]) -> str:
         or not _TITLE_END.search(to_simplified(title))
     ):
         return ""
-    rest = paragraphs[1:]
+    later = list(zip(paragraphs, simplified_paragraphs, strict=True))[1:]
     later_bare = any(
-        _classify(p, rest[i + 1] if i + 1 < len(rest) else None)[0] == "bare" for i, p in enumerate(rest)
+        _classify(p, simple, later[i + 1][1] if i + 1 < len(later) else None)[0] == "bare"
+        for i, (p, simple) in enumerate(later)
     )
     return title if title != first or "工会" in simplified or not later_bare else ""
 
@@ -193,9 +197,11 @@ def enumeration_items(paragraph: str) -> list[str]:
     return [paragraph[m.start() : end].rstrip("；;，, ") for m, end in zip(run, ends, strict=True)]
 
 
-def _classify(paragraph: str, following: str | None) -> tuple[HeadingStyle | None, str, str]:
-    """(style, heading, body-after-heading) of a paragraph, or (None, '', '') for body text."""
-    simplified = to_simplified(paragraph)
+def _classify(paragraph: str, simplified: str, following: str | None) -> tuple[HeadingStyle | None, str, str]:
+    """(style, heading, body-after-heading) of a paragraph, or (None, '', '') for body text.
+
+    `simplified` is the paragraph in simplified script, `following` the next one (None at the end).
+    """
     for style, pattern in _MARKERS:
         if marker := pattern.match(simplified):
             heading, body = _split_run_in(paragraph, marker.end())
@@ -203,7 +209,7 @@ def _classify(paragraph: str, following: str | None) -> tuple[HeadingStyle | Non
     if following is None:
         return None, "", ""
     compact = re.sub(r"\s+", "", simplified)
-    next_is_numbered = any(p.match(to_simplified(following)) for _, p in _MARKERS)
+    next_is_numbered = any(p.match(following) for _, p in _MARKERS)
     if len(compact) <= 20 and compact[-1] not in _SENTENCE_END + "，," and _BARE_WORDS.search(compact):
         return "bare", paragraph, ""
     if next_is_numbered and _is_plan_intro(compact):
@@ -232,8 +238,8 @@ def _title(heading: str) -> str:
     return title
 
 
-def _heading_part(heading: str, paragraph: str, parent_part: Part) -> Part:
-    simplified = to_simplified(_title(heading)).replace(" ", "")[:40]
+def _heading_part(title: str, simplified_paragraph: str, parent_part: Part) -> Part:
+    simplified = to_simplified(title).replace(" ", "")[:40]
     if _PROBLEM_HEADING.search(simplified):
         return "problems"
     if _PLAN_HEADING.search(simplified):
@@ -242,7 +248,7 @@ def _heading_part(heading: str, paragraph: str, parent_part: Part) -> Part:
         return "experience"
     if parent_part != "work":
         return parent_part
-    if _is_plan_intro(to_simplified(paragraph)):
+    if _is_plan_intro(simplified_paragraph):
         return "plan"
     return "work"
 

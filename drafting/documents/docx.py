@@ -15,7 +15,7 @@ from io import BytesIO
 
 from lxml import etree
 
-from drafting.documents.numbering import Numbering, W, val
+from drafting.documents.numbering import Numbering, W, level_number, val
 from drafting.documents.safezip import BadArchive, SafeZip, ZipBomb
 from drafting.documents.styles import Styles
 from drafting.errors import UserError
@@ -160,8 +160,8 @@ class _Renderer:
             num_id = from_style[0]
         if not num_id or num_id == "0":
             return ""
-        if ilvl_text is not None and ilvl_text.isdigit():
-            ilvl = int(ilvl_text)
+        if (own_level := level_number(ilvl_text)) is not None:
+            ilvl = own_level
         elif from_style and from_style[1] is not None:
             ilvl = from_style[1]
         else:

@@ -5,8 +5,13 @@ text; without them the parser cannot see the section structure. Counters follow 
 to the abstract definition (several w:num instances of one abstractNum continue one sequence), a
 level restarts when a higher level advances (w:lvlRestart), and a w:num's w:startOverride restarts
 its level the first time that instance is used.
+
+Numbering definitions come from the uploaded file, so rendering is bounded: Word's nine levels
+(0-8) only, 32-bit counters, and a label of at most MAX_LABEL_CHARS characters however its level
+text repeats the counters; a 6 KB file once rendered gigabytes of labels here.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -20,6 +25,10 @@ _FULLSTOP_DIGITS = "⒈⒉⒊⒋⒌⒍⒎⒏⒐⒑⒒⒓⒔⒕⒖⒗⒘⒙⒚⒛
 _HEAVENLY_STEMS = "甲乙丙丁戊己庚辛壬癸"
 _EARTHLY_BRANCHES = "子丑寅卯辰巳午未申酉戌亥"
 _LEGAL_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+MAX_LABEL_CHARS = 50  # real labels are "一、" or "第十二章"; the cap only stops hostile level text
+LEVELS = range(9)  # w:ilvl 0-8, as in Word
+_MAX_COUNTER = 2**31 - 1  # ST_DecimalNumber is a 32-bit integer
+_PLACEHOLDER = re.compile("%([1-9])")
 
 
 def val(element: etree._Element | None, default: str | None = None) -> str | None:
@@ -61,7 +70,8 @@ class Numbering:
     def _load(self, root: etree._Element) -> None:
         for abstract in root.iter(f"{W}abstractNum"):
             abstract_id = abstract.get(f"{W}abstractNumId", "")
-            self._abstract[abstract_id] = {_ilvl(lvl): _level(lvl) for lvl in abstract.findall(f"{W}lvl")}
+            levels = ((_ilvl(lvl), lvl) for lvl in abstract.findall(f"{W}lvl"))
+            self._abstract[abstract_id] = {ilvl: _level(lvl) for ilvl, lvl in levels if ilvl is not None}
             link = val(abstract.find(f"{W}numStyleLink"))
             if link:
                 self._links[abstract_id] = link
@@ -69,6 +79,8 @@ class Numbering:
             instance = _Instance(abstract_id=val(num.find(f"{W}abstractNumId"), "") or "")
             for override in num.findall(f"{W}lvlOverride"):
                 ilvl = _ilvl(override)
+                if ilvl is None:
+                    continue
                 if (level := override.find(f"{W}lvl")) is not None:
                     instance.overrides[ilvl] = _level(level)
                 if (start := _int(val(override.find(f"{W}startOverride")))) is not None:
@@ -102,14 +114,14 @@ class Numbering:
                 del counters[deeper]
         if level.number_format in ("bullet", "none"):
             return ""
-        text = level.text
-        for shown in range(8, -1, -1):
-            placeholder = f"%{shown + 1}"
-            if placeholder in text:
-                shown_level = levels.get(shown, Level())
-                value = counters.get(shown, shown_level.start)
-                number_format = "decimal" if level.legal else shown_level.number_format
-                text = text.replace(placeholder, format_number(value, number_format))
+
+        def shown(placeholder: re.Match[str]) -> str:
+            shown_ilvl = int(placeholder.group(1)) - 1
+            shown_level = levels.get(shown_ilvl, Level())
+            value = counters.get(shown_ilvl, shown_level.start)
+            return format_number(value, "decimal" if level.legal else shown_level.number_format)
+
+        text = _PLACEHOLDER.sub(shown, level.text)[:MAX_LABEL_CHARS]
         if level.suffix != "nothing" and text and text[-1].isascii():
             text += " "  # "1. 加强" reads as a heading; "1.加强" would not after a year ("1.2023年")
         return text
@@ -175,7 +187,7 @@ def _letters(upper: bool) -> Callable[[int], str]:
         if value <= 0:
             return str(value)
         char = chr(ord("A" if upper else "a") + (value - 1) % 26)
-        return char * ((value - 1) // 26 + 1)
+        return char * min((value - 1) // 26 + 1, MAX_LABEL_CHARS)  # aa, bbb …: 10^12 would be 38 G letters
 
     return letter
 
@@ -235,7 +247,7 @@ def _level(lvl: etree._Element) -> Level:
     return Level(
         start=_int(val(lvl.find(f"{W}start"))) or 0,
         number_format=val(lvl.find(f"{W}numFmt"), "decimal") or "decimal",
-        text=val(lvl.find(f"{W}lvlText"), "") or "",
+        text=(val(lvl.find(f"{W}lvlText"), "") or "")[:MAX_LABEL_CHARS],
         restart_after=_int(val(restart)) if restart is not None else None,
         legal=legal is not None and val(legal, "1") not in ("0", "false", "off"),
         suffix=val(lvl.find(f"{W}suff"), "tab") or "tab",
@@ -243,12 +255,21 @@ def _level(lvl: etree._Element) -> Level:
     )
 
 
-def _ilvl(element: etree._Element) -> int:
-    return _int(element.get(f"{W}ilvl")) or 0
+def _ilvl(element: etree._Element) -> int | None:
+    """The element's w:ilvl (0 when absent), or None when it names no level Word has."""
+    return level_number(element.get(f"{W}ilvl", "0"))
+
+
+def level_number(text: str | None) -> int | None:
+    """A w:ilvl value as Word accepts it (0-8), else None."""
+    number = _int(text)
+    return number if number in LEVELS else None
 
 
 def _int(text: str | None) -> int | None:
+    """A 32-bit integer attribute; None when absent, malformed or out of range (int() of 5,000 digits raises)."""
     try:
-        return int(text) if text is not None else None
+        number = int(text) if text is not None and len(text) <= 11 else None
     except ValueError:
         return None
+    return number if number is not None and abs(number) <= _MAX_COUNTER else None

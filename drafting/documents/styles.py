@@ -6,7 +6,7 @@ its own is still numbered 一、; styles inherit this through w:basedOn.
 
 from lxml import etree
 
-from drafting.documents.numbering import W, val
+from drafting.documents.numbering import W, level_number, val
 
 _MAX_INHERITANCE = 20
 
@@ -26,9 +26,8 @@ class Styles:
                 self._based_on[style_id] = based_on
             num_pr = style.find(f"{W}pPr/{W}numPr")
             if num_pr is not None:
-                ilvl = val(num_pr.find(f"{W}ilvl"))
                 num_id = val(num_pr.find(f"{W}numId"), "") or ""
-                self._numbering[style_id] = (num_id, int(ilvl) if ilvl and ilvl.isdigit() else None)
+                self._numbering[style_id] = (num_id, level_number(val(num_pr.find(f"{W}ilvl"))))
             if style.get(f"{W}default") in ("1", "true", "on"):
                 self.default_paragraph_style = style_id
 

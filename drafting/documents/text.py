@@ -37,6 +37,8 @@ _TITLE_SUFFIX = re.compile(
     rf"|[（(](?:[\d{_NUMERALS}]{{1,3}}|(?:精选|通用|实用|优秀)?\s*\d+\s*篇)[）)])$"
 )
 _TITLE_END = re.compile(r"(总结|计划|要点|安排|报告|汇报|述职)$")
+MAX_TITLE_CHARS = 50
+_MAX_TITLE_SUFFIX_CHARS = 30  # "（精选 12 篇）", "范文大全3" and the spaces before them
 _MARKDOWN_MARKS = [
     (re.compile(r"^\s{0,3}#{1,6}\s+"), ""),
     (re.compile(r"^\s{0,3}>\s?"), ""),
@@ -113,10 +115,16 @@ def fix_punctuation(paragraph: str) -> str:
 
 def strip_title_suffix(title: str) -> str:
     """'XX学校工会2023年度工作总结篇1' → 'XX学校工会2023年度工作总结': the web page's '篇1/范文一/（一）' goes."""
+    if len(title) > MAX_TITLE_CHARS + _MAX_TITLE_SUFFIX_CHARS:
+        return title  # no title; and each search below is quadratic in the length (a 16,000-character line took 15 s)
     stripped = title
     while (match := _TITLE_SUFFIX.search(stripped)) and match.start() > 0:
         stripped = stripped[: match.start()]
-    return stripped if stripped != title and _TITLE_END.search(stripped) and len(stripped) <= 50 else title
+    return (
+        stripped
+        if stripped != title and _TITLE_END.search(stripped) and len(stripped) <= MAX_TITLE_CHARS
+        else title
+    )
 
 
 def display_width(line: str) -> int:

@@ -4,9 +4,12 @@ Search matches on simplified text so that 繁體 queries and reports find each o
 to the user is always the original text.
 """
 
+import re
 from functools import cache
+from pathlib import Path
 from typing import Literal
 
+import opencc
 from opencc import OpenCC
 
 Script = Literal["简体", "繁體"]
@@ -26,7 +29,31 @@ def detect_script(text: str) -> Script:
 
 
 def to_simplified(text: str) -> str:
+    if not _traditional().search(text):
+        return text  # OpenCC here is pure Python (~2 µs a character); most text has nothing to convert
     return _converter("t2s").convert(text)
+
+
+@cache
+def _traditional() -> re.Pattern[str]:
+    """A character t2s would change, or the first character of a phrase it would change that has none.
+
+    Text without any of them comes out of t2s unchanged, so the conversion can be skipped.
+    """
+    folder = Path(opencc.__file__).with_name("dictionary")
+    triggers: set[str] = set()
+    phrases: list[str] = []
+    for name in ("TSCharacters.txt", "TSPhrases.txt"):
+        for line in (folder / name).read_text(encoding="utf-8").splitlines():
+            key, _, values = line.partition("\t")
+            if not key or all(value == key for value in values.split()):
+                continue
+            if len(key) == 1:
+                triggers.add(key)
+            else:
+                phrases.append(key)
+    triggers.update(phrase[0] for phrase in phrases if not triggers.intersection(phrase))
+    return re.compile("[" + "".join(re.escape(ch) for ch in sorted(triggers)) + "]")
 
 
 def to_traditional(text: str) -> str:

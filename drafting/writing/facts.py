@@ -30,9 +30,11 @@ _INSTRUCTION = re.compile(
     r"ignore (all|the|previous|above)|system prompt|you are now|disregard",
     re.I,
 )
-_HTML_TAG = re.compile(r"<[^>\n]{1,200}>")
-_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_MD_LINK = re.compile(r"\[([^\]]*)\]\((https?:)?//[^)]*\)")
+# No bracket of a kind inside its own span, so each search stops at the next opening one: with "[^\]]*",
+# 100,000 "![" took minutes (every one scanned to the end).
+_HTML_TAG = re.compile(r"<[^<>\n]{1,200}>")
+_MD_IMAGE = re.compile(r"!\[([^\[\]]*)\]\([^()]*\)")
+_MD_LINK = re.compile(r"\[([^\[\]]*)\]\((https?:)?//[^()]*\)")
 _URL = re.compile(r"(?:https?://|www\.)[\x21-\x7e]+?(?=[\s\"'<>]|[^\x00-\x7f]|$)")
 _EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\ufe0f\u200d]")
 
@@ -195,7 +197,7 @@ def _clean(text: str) -> str:
 
 
 def _clean_lines(lines: list[str]) -> tuple[list[str], list[str]]:
-    kept: list[str] = []
+    kept: dict[str, None] = {}  # ordered, and a set for the duplicate check
     flagged: list[str] = []
     for raw in lines:
         line = _clean(raw).strip("-•·* \u3000").rstrip("。；;，,")
@@ -203,9 +205,9 @@ def _clean_lines(lines: list[str]) -> tuple[list[str], list[str]]:
             continue
         if _INSTRUCTION.search(line):
             flagged.append(line)
-        elif line not in kept:
-            kept.append(line)
-    return kept, flagged
+        else:
+            kept[line] = None
+    return list(kept), flagged
 
 
 def _check_size(data: dict) -> None:
