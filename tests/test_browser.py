@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
+from weakref import WeakKeyDictionary
 
 import pytest
 
@@ -41,17 +42,6 @@ MARKUP_IN_MAIN = """() => {
     math: main.querySelectorAll('.katex').length,
   };
 }"""
-COUNT_RUNS = """() => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  window.runsStarted = 0;
-  // a fragment's run can start and end before the observer is called: count the records that left 'running'
-  new MutationObserver((records) => {
-    for (const record of records) if (record.oldValue === 'running') window.runsStarted++;
-    if (app.dataset.testScriptState === 'running') window.runsStarted++;
-  }).observe(app, {attributes: true, attributeOldValue: true, attributeFilter: ['data-test-script-state']});
-}"""
-RUN_FINISHED = """() => window.runsStarted > 0
-  && document.querySelector('[data-testid="stApp"]').dataset.testScriptState === 'notRunning'"""
 EVIL_NAME = "[点此领取工会补贴](http://evil.example/x)**第一**$x^2$<img src=x onerror=alert(1)>"
 FACTS = "召开三届二次教代会\n走访慰问困难教职工15人\n举办教职工气排球比赛"
 
@@ -128,6 +118,7 @@ def app_page(
 
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     page = context.new_page()
+    _RUNS[page] = RunCounter(page)
     page.goto(url)
     expect(first_drawn(page)).to_be_visible(timeout=WAIT_MS)
     settled(page)
@@ -147,15 +138,48 @@ def settled(page: "Page") -> None:
     expect(app).to_have_count(1, timeout=WAIT_MS)
 
 
+class RunCounter:
+    """Counts the script runs the server reports finished to one page, read off its websocket.
+
+    The page's own run state cannot tell: a fragment's run can start and finish within one render,
+    so the DOM never shows it running. The server's `script_finished` message is sent for every run.
+    """
+
+    def __init__(self, page: "Page") -> None:
+        self.finished = 0
+        page.on("websocket", lambda socket: socket.on("framereceived", self._frame))
+
+    def _frame(self, payload: bytes | str) -> None:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        if isinstance(payload, bytes):
+            message = ForwardMsg.FromString(payload)
+            if (
+                message.WhichOneof("type") == "script_finished"
+                and message.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN
+            ):
+                self.finished += 1
+
+
+_RUNS: "WeakKeyDictionary[Page, RunCounter]" = WeakKeyDictionary()
+
+
 def rerun_after(page: "Page", action: Callable[[], object]) -> None:
     """Do `action` and wait until the script run it causes has finished.
 
-    For actions whose effect the browser shows before the app has received it (a grid edit), where
-    waiting for what the page shows proves nothing.
+    For actions whose effect the browser shows before the app has received it (a grid edit), or
+    whose effect looks the same as before (a second refused sign-in), where waiting for what the
+    page shows proves nothing.
     """
-    page.evaluate(COUNT_RUNS)
+    runs = _RUNS[page]
+    before = runs.finished
     action()
-    page.wait_for_function(RUN_FINISHED, timeout=WAIT_MS)
+    waited = 0
+    while runs.finished == before:
+        assert waited < WAIT_MS, f"no script run finished within {WAIT_MS} ms of the action"
+        page.wait_for_timeout(50)  # lets playwright deliver the websocket frames
+        waited += 50
+    settled(page)
 
 
 def go_to(page: "Page", name: str) -> None:
