@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from app import current
+from drafting.access import Actor
 from drafting.accounts.signin import (
     SESSION_COOKIE,
     SIGNED_IN_AS,
@@ -20,7 +21,6 @@ from drafting.office import OfficeService
 from drafting.retrieval.library import Library, open_library_safely
 from drafting.service import DraftingService
 from drafting.settings import Settings, load_settings
-from drafting.storage.actor import Actor
 from drafting.storage.errors import StorageUnavailable
 from drafting.text.markup import escape_markdown
 

@@ -25,10 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
-from drafting.corpus.reports import EVERYTHING, Report, Scope
+from drafting.access import EVERYTHING, Scope
+from drafting.corpus.reports import Report
+from drafting.models.embedders import E5EmbeddingFunction
 from drafting.resources import load_data
 from drafting.retrieval.chunking import chunk_report
-from drafting.retrieval.embedders import E5EmbeddingFunction
 from drafting.retrieval.keyword import KeywordIndex, nearest
 from drafting.retrieval.search import CANDIDATES, fuse
 from drafting.settings import Settings
@@ -142,8 +143,8 @@ FRESH_PROCESS = """
 import json, sys, time
 started = time.perf_counter()
 from pathlib import Path
-from drafting.corpus.reports import Scope
-from drafting.retrieval.embedders import E5EmbeddingFunction
+from drafting.access import Scope
+from drafting.models.embedders import E5EmbeddingFunction
 from drafting.retrieval.keyword import KeywordIndex
 from drafting.scale_bench import hybrid_ranking
 from drafting.text.lexicon import tokenize

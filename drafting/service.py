@@ -14,11 +14,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from drafting.access import Actor
 from drafting.errors import UserError
 from drafting.models import factory
 from drafting.models.protocol import TokenUsage
 from drafting.settings import Settings
-from drafting.storage.actor import Actor
 from drafting.storage.errors import DraftNotSaved as DraftNotSaved  # for the faces, which catch it
 from drafting.writing.draft import Draft
 from drafting.writing.facts import Facts

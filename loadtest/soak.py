@@ -735,8 +735,8 @@ def create_accounts(data_dir: Path, made: Sequence[Account]) -> None:
 def stored_drafts(data_dir: Path) -> dict[str, str]:
     """Every draft in the app's database and its owner's account ("" for single-user drafts), read as an
     administrator so that no owner's drafts are left out."""
+    from drafting.access import CONSOLE
     from drafting.storage import DraftRepository
-    from drafting.storage.actor import CONSOLE
     from drafting.writing.draft import Draft
 
     with app_database(data_dir) as database:

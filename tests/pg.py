@@ -24,8 +24,9 @@ from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from drafting.access import Actor
 from drafting.accounts import Passwords, Sessions, Users
-from drafting.storage import Actor, Database, open_database
+from drafting.storage import Database, open_database
 
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 _database_numbers = itertools.count(1)

@@ -9,11 +9,11 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import inspect, select
 
+from drafting.access import CONSOLE, Actor
 from drafting.accounts import Passwords, QuotaExceeded, Quotas, Sessions, Users
 from drafting.accounts.sessions import LOCK_MINUTES, MAX_FAILURES, WRONG_CREDENTIALS
 from drafting.errors import UserError
-from drafting.storage import Actor, Database, PermissionDenied
-from drafting.storage.actor import CONSOLE
+from drafting.storage import Database, PermissionDenied
 from drafting.storage.audit import audit_log
 from drafting.storage.models import LoginSession, User
 

@@ -36,7 +36,7 @@ def test_the_pages_import_only_services_and_value_types():
 
 
 def test_a_forbidden_import_is_caught_wherever_it_hides():
-    assert forbidden_imports("from drafting.storage.actor import Actor") == ["drafting.storage.actor"]
+    assert forbidden_imports("from drafting.storage.drafts import Draft") == ["drafting.storage.drafts"]
     assert forbidden_imports("import drafting.accounts.users as u") == ["drafting.accounts.users"]
     lazy = "def page():\n    from drafting.evaluation.report import summary_table\n"
     assert forbidden_imports(lazy) == ["drafting.evaluation.report"]

@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, NamedTuple
 import pytest
 from sqlalchemy import delete, select
 
+from drafting.access import CONSOLE, Actor
 from drafting.accounts import Users
 from drafting.accounts.sessions import MAX_FAILURES, WRONG_CREDENTIALS
 from drafting.retrieval.library import Library
 from drafting.settings import Settings, load_settings
 from drafting.storage import Database, open_database
-from drafting.storage.actor import CONSOLE, Actor
 from drafting.storage.models import DraftRow, LoginSession, Unit, User
 from tests.conftest import ROOT
 from tests.test_browser import (

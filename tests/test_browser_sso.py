@@ -15,7 +15,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from drafting.storage.actor import CONSOLE
+from drafting.access import CONSOLE
 from drafting.storage.audit import audit_log
 from tests.conftest import free_port, serving
 from tests.test_browser import WAIT_MS, App, chromium, running_app, screenshot, settled

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from drafting.corpus.reports import read_bundled
+from drafting.models.embedders import E5EmbeddingFunction
 from drafting.models.factory import build_embedder, embedder_slug
 from drafting.retrieval import bundled
-from drafting.retrieval.embedders import E5EmbeddingFunction
 from drafting.retrieval.index import SectionIndex, wanted_chunks
 from drafting.retrieval.library import Library
 from drafting.settings import Settings, load_settings

@@ -17,8 +17,8 @@ from drafting.checks.carryover import carried_items_missing
 from drafting.checks.factguard import guard_section
 from drafting.cli import main
 from drafting.models import factory
+from drafting.models.embedders import E5EmbeddingFunction
 from drafting.models.function import FunctionModel
-from drafting.retrieval.embedders import E5EmbeddingFunction
 from drafting.service import DraftingService
 from drafting.writing.facts import CarryoverRow, CarryoverTable, load_facts_file, parse_facts
 from drafting.writing.model_writer import ModelWriter, opens_with, section_prompt

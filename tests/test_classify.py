@@ -2,6 +2,7 @@
 
 import pytest
 
+from drafting.access import Actor
 from drafting.corpus.classify import (
     UNIT_TYPES,
     guess_kind,
@@ -10,7 +11,6 @@ from drafting.corpus.classify import (
     guess_unit_type,
     unit_type_of_name,
 )
-from drafting.storage.actor import Actor
 from tests.test_parser import CHINESE_YEAR_PARAGRAPHS, PASTED_LINES, STREET_UNION_LINES
 
 LOCAL = Actor.local()

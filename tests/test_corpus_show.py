@@ -2,9 +2,9 @@
 
 import json
 
+from drafting.access import Actor
 from drafting.corpus.reports import read_bundled
 from drafting.corpus.show import PART_LABELS, format_report_tree, report_tree
-from drafting.storage.actor import Actor
 from tests.conftest import ROOT
 from tests.test_parser import STREET_UNION_LINES
 

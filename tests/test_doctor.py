@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from pydantic import BaseModel
 
+from drafting.access import Actor
 from drafting.corpus.reports import describe
 from drafting.maintenance.backup import INTERVAL_SECONDS, KEEP, LAST_SAVE, backups, maybe_backup
 from drafting.maintenance.cli import register
@@ -21,7 +22,7 @@ from drafting.maintenance.database import DatabaseDamaged, database_url, open_da
 from drafting.maintenance.doctor import LEGACY_SCHEMA
 from drafting.retrieval.library import Library
 from drafting.settings import Settings, load_settings
-from drafting.storage import Actor, DraftRepository, open_database
+from drafting.storage import DraftRepository, open_database
 
 
 class Note(BaseModel):

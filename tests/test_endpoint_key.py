@@ -10,10 +10,10 @@ import pytest
 from pydantic import SecretStr
 from streamlit.testing.v1 import AppTest
 
+from drafting.access import Actor
 from drafting.models.saved_endpoint import save_endpoint
 from drafting.service import DraftingService
 from drafting.settings import load_settings
-from drafting.storage.actor import Actor
 from drafting.storage.database import DATABASE_FILE
 from tests.apppages import go
 from tests.conftest import ROOT

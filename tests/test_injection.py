@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from drafting.access import Actor
 from drafting.checks.factguard import guard_section
 from drafting.checks.leaks import scan_output
 from drafting.corpus.reports import describe, read_bundled
@@ -30,7 +31,6 @@ from drafting.resources import load_data
 from drafting.retrieval.library import Library
 from drafting.service import DraftingService
 from drafting.settings import Settings, bundled_corpus_dir
-from drafting.storage.actor import Actor
 from drafting.writing.draft import Draft, DraftSection
 from drafting.writing.facts import load_facts_file, parse_facts
 from drafting.writing.prompts import CANARY, CANARY_LINE, CANARY_SHAPE, load_prompt, prompt_names

@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 from docx import Document
 
+from drafting.access import Actor
 from drafting.cli import main
 from drafting.errors import UserError
 from drafting.retrieval.library import Library
-from drafting.storage.actor import Actor
 
 LOCAL = Actor.local()
 

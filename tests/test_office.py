@@ -4,13 +4,13 @@ from pathlib import Path
 
 import pytest
 
+from drafting.access import Actor
 from drafting.accounts import Passwords, Sessions, Users
 from drafting.errors import UserError
 from drafting.office import OfficeService
 from drafting.retrieval.library import Library
 from drafting.service import DraftingService
 from drafting.settings import Settings, load_settings
-from drafting.storage import Actor
 from tests.test_accounts import PASSWORD
 from tests.test_eval import tiny_library  # noqa: F401 - a fixture
 

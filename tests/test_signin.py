@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from drafting.access import Actor
 from drafting.accounts import Passwords, Sessions, Users
 from drafting.accounts.signin import (
     ACCOUNTS_EXIST,
@@ -20,7 +21,7 @@ from drafting.accounts.signin import (
     cookie_script,
 )
 from drafting.errors import UserError
-from drafting.storage import Actor, Database
+from drafting.storage import Database
 from drafting.storage.database import open_database
 from drafting.storage.errors import StorageDamaged, StorageUnavailable
 from tests.test_accounts import PASSWORD

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from drafting.access import Actor
 from drafting.accounts import Passwords, Sessions, Users
 from drafting.accounts.sessions import IDLE_TIMEOUT
 from drafting.accounts.sso import (
@@ -17,7 +18,7 @@ from drafting.accounts.sso import (
     sign_in_with_sso,
 )
 from drafting.errors import UserError
-from drafting.storage import Actor, Database
+from drafting.storage import Database
 from drafting.storage.audit import audit_log
 from drafting.storage.database import open_database
 from drafting.storage.models import LoginSession, ProviderSignIn, User

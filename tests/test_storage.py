@@ -11,8 +11,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, inspect, select, text, update
 from sqlalchemy.engine import make_url
 
+from drafting.access import Actor
 from drafting.errors import UserError
-from drafting.storage import Actor, StorageUnavailable, open_database, resolve_database_url
+from drafting.storage import StorageUnavailable, open_database, resolve_database_url
 from drafting.storage.audit import audit, audit_log
 from drafting.storage.database import alembic_config
 from drafting.storage.models import AuditEntry, Base

@@ -9,8 +9,9 @@ from datetime import datetime
 import pytest
 from pydantic import BaseModel, Field
 
+from drafting.access import Actor
 from drafting.errors import UserError
-from drafting.storage import Actor, ConflictError, Database, DraftRepository, PermissionDenied
+from drafting.storage import ConflictError, Database, DraftRepository, PermissionDenied
 from drafting.storage.audit import audit_log
 
 SignIn = Callable[..., Actor]  # the sign_in fixture of tests/pg.py

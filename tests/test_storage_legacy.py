@@ -11,8 +11,9 @@ import pytest
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from drafting.access import Actor
 from drafting.errors import UserError
-from drafting.storage import Actor, DraftRepository, import_legacy_sqlite, migrate_legacy_file, open_database
+from drafting.storage import DraftRepository, import_legacy_sqlite, migrate_legacy_file, open_database
 from drafting.storage.audit import audit_log
 from drafting.storage.models import DraftRow
 

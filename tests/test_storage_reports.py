@@ -5,8 +5,9 @@ from collections.abc import Callable
 
 import pytest
 
+from drafting.access import Actor
 from drafting.errors import UserError
-from drafting.storage import Actor, Database, PermissionDenied, ReportRepository
+from drafting.storage import Database, PermissionDenied, ReportRepository
 from drafting.storage.audit import audit_log
 
 BODY = "一、主要工作\n\n全年组织职工培训 12 场。\n\n二、明年计划\n\n继续开展技能竞赛。"

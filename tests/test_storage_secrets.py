@@ -8,9 +8,10 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select, update
 
+from drafting.access import Actor
 from drafting.errors import UserError
 from drafting.settings import load_settings
-from drafting.storage import Actor, Database, PermissionDenied, SecretBox, SettingsRepository
+from drafting.storage import Database, PermissionDenied, SecretBox, SettingsRepository
 from drafting.storage.audit import audit_log
 from drafting.storage.models import AuditEntry, SettingRow
 from drafting.storage.secrets import SECRET_KEY_ENV, UnreadableSecret

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from drafting.access import Actor
 from drafting.cli import main
 from drafting.corpus.reports import describe
 from drafting.corpus.show import format_report_tree
 from drafting.retrieval.library import Library
 from drafting.settings import load_settings
-from drafting.storage import Actor
 from tests.conftest import ROOT
 
 HOSTILE_TITLE = "\x1b]0;已被接管\x07某厂工会\x1b[2J\x1b[31m2025年工作总结\x08\x1f\x9b1m"

@@ -11,9 +11,9 @@ from typing import Literal
 from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
+from drafting.access import CONSOLE, Actor
 from drafting.accounts.names import clean_name
 from drafting.errors import UserError
-from drafting.storage.actor import CONSOLE, Actor
 from drafting.storage.audit import record
 from drafting.storage.database import Database
 from drafting.storage.errors import PermissionDenied

@@ -17,10 +17,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from drafting.access import Actor
 from drafting.accounts.names import normal_form
 from drafting.accounts.passwords import Passwords
 from drafting.errors import UserError
-from drafting.storage.actor import Actor
 from drafting.storage.audit import record
 from drafting.storage.database import Database
 from drafting.storage.models import NAME_LENGTH, AuditEntry, LoginSession, Unit, User, utc_now

@@ -10,8 +10,8 @@ from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from drafting.access import Actor
 from drafting.errors import UserError
-from drafting.storage.actor import Actor
 
 if TYPE_CHECKING:
     from drafting.storage import Database

@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from drafting.access import Actor
 from drafting.accounts.names import normal_form
 from drafting.accounts.sessions import open_session
 from drafting.errors import UserError
-from drafting.storage.actor import Actor
 from drafting.storage.audit import record
 from drafting.storage.database import Database
 from drafting.storage.models import ProviderSignIn, Unit, User, utc_now

@@ -13,11 +13,11 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from drafting.access import CONSOLE, Actor
 from drafting.accounts.names import clean_name
 from drafting.accounts.passwords import Passwords, check_policy, random_password
 from drafting.accounts.sessions import LOCK, MAX_FAILURES, failure_delay, locked_message, token_hash
 from drafting.errors import UserError
-from drafting.storage.actor import CONSOLE, Actor
 from drafting.storage.audit import record
 from drafting.storage.database import Database
 from drafting.storage.errors import PermissionDenied

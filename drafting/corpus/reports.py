@@ -10,13 +10,13 @@ the index stores with each chunk so that search can keep one unit's reports from
 import hashlib
 import re
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import yaml
 from pydantic import BaseModel
 
+from drafting.access import EVERYTHING, Scope
 from drafting.corpus.classify import (
     ReportKind,
     UnitType,
@@ -33,7 +33,7 @@ from drafting.text.control import strip_control
 from drafting.text.script import Script, detect_script
 
 if TYPE_CHECKING:
-    from drafting.storage.actor import Actor
+    from drafting.access import Actor
     from drafting.storage.reports import ReportRepository, StoredReport
 
 _FORMATTED_SUFFIXES = (".docx", ".doc", ".wps", ".pdf")  # their readers already restore the paragraphs
@@ -106,23 +106,6 @@ def read_bundled(folder: Path) -> list[Report]:
 
 def owner_of(unit_id: int | None) -> str:
     return "local" if unit_id is None else f"unit-{unit_id}"
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Which reports a user drafts with: the bundled ones, their unit's, and the published ones.
-
-    `owners=None` is the single-user mode, which sees every report.
-    """
-
-    owners: frozenset[str] | None
-    published: frozenset[str] = frozenset()
-
-    def allows(self, meta: ReportMeta) -> bool:
-        return self.owners is None or meta.owner in self.owners or meta.id in self.published
-
-
-EVERYTHING = Scope(None)
 
 
 class Corpus:

@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from drafting.maintenance.sqlite_files import count_drafts, sqlite_problem, timestamp
+from drafting.storage.sqlite_files import count_drafts, sqlite_problem, timestamp
 
 BACKUP_FOLDER = "backups"
 KEEP = 5

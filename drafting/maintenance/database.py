@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from drafting.maintenance.backup import newest_sound_backup, sqlite_file
-from drafting.maintenance.sqlite_files import sqlite_problem
 from drafting.settings import Settings
 from drafting.storage.errors import StorageDamaged
+from drafting.storage.sqlite_files import sqlite_problem
 
 if TYPE_CHECKING:
     from drafting.storage import Database

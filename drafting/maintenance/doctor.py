@@ -29,10 +29,10 @@ from drafting.maintenance.backup import (
 )
 from drafting.maintenance.database import database_url, legacy_file, mark_created, vanished
 from drafting.maintenance.salvage import salvage_into
-from drafting.maintenance.sqlite_files import SIDECARS, count_drafts, move_aside, sqlite_problem, timestamp
 from drafting.settings import Settings
 from drafting.storage.disk import LOW_SPACE_BYTES, disk_full, free_bytes, shown_size
 from drafting.storage.errors import DiskFull
+from drafting.storage.sqlite_files import SIDECARS, count_drafts, move_aside, sqlite_problem, timestamp
 
 if TYPE_CHECKING:
     from drafting.retrieval.index import Progress
@@ -441,7 +441,7 @@ def repair_corpus(settings: Settings, stamp: str) -> list[str]:
 
 
 def check_settings(settings: Settings) -> Check:
-    from drafting.models.presets import endpoint_file
+    from drafting.endpoint_file import endpoint_file
 
     free = free_bytes(settings.data_dir)
     check = Check("settings", facts={"data_dir": str(settings.data_dir), "free_bytes": free})
@@ -480,7 +480,7 @@ def _json_object(path: Path) -> bool:
 
 
 def repair_settings(settings: Settings, stamp: str) -> list[str]:
-    from drafting.models.presets import endpoint_file
+    from drafting.endpoint_file import endpoint_file
 
     endpoint = endpoint_file(settings.data_dir)
     if endpoint.exists() and not _json_object(endpoint):

@@ -30,7 +30,7 @@ def build_chat_model(
 
 
 def build_embedder(settings: Settings) -> "EmbeddingFunction[Documents]":
-    from drafting.retrieval.embedders import E5EmbeddingFunction, OpenAICompatibleEmbeddingFunction
+    from drafting.models.embedders import E5EmbeddingFunction, OpenAICompatibleEmbeddingFunction
 
     if settings.embedder == "openai":
         return OpenAICompatibleEmbeddingFunction(

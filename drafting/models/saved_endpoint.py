@@ -7,9 +7,9 @@ into the database once, and the file keeps only the embedder choice.
 
 from typing import TYPE_CHECKING
 
-from drafting.models.presets import endpoint_file, load_endpoint, write_endpoint_file
+from drafting.access import Actor
+from drafting.endpoint_file import endpoint_file, load_endpoint, write_endpoint_file
 from drafting.settings import Settings
-from drafting.storage.actor import Actor
 
 if TYPE_CHECKING:
     from drafting.storage import Database, SettingsRepository

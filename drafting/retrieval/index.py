@@ -28,13 +28,13 @@ from pydantic import BaseModel
 
 from drafting.corpus.reports import Report
 from drafting.errors import UserError
-from drafting.maintenance.sqlite_files import sqlite_problem
 from drafting.models import factory
 from drafting.retrieval.bundled import search_text, shipped_chunks
 from drafting.retrieval.chunking import Chunk, chunk_report
 from drafting.settings import Settings
 from drafting.storage.disk import disk_full
 from drafting.storage.errors import DiskFull
+from drafting.storage.sqlite_files import sqlite_problem
 from drafting.text.lexicon import tokenize
 
 EMBED_BATCH = 32

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from drafting.corpus.reports import EVERYTHING, Corpus, Report, Scope
+from drafting.access import EVERYTHING, Actor, Scope
+from drafting.corpus.reports import Corpus, Report
 from drafting.documents import read_document_bytes
 from drafting.errors import UserError
 from drafting.retrieval.chunking import Chunk
@@ -40,7 +41,6 @@ from drafting.retrieval.index import (
 from drafting.retrieval.keyword import KeywordIndex
 from drafting.retrieval.search import Mode, Searcher, keyword_dir
 from drafting.settings import Settings
-from drafting.storage.actor import Actor
 
 if TYPE_CHECKING:
     from drafting.storage import Database

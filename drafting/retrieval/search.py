@@ -15,7 +15,7 @@ from typing import Literal
 
 import numpy as np
 
-from drafting.corpus.reports import EVERYTHING, Scope
+from drafting.access import EVERYTHING, Scope
 from drafting.models.factory import embedder_slug
 from drafting.retrieval.chunking import MAX_CHUNK_CHARS
 from drafting.retrieval.hit import Hit

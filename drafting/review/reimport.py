@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from drafting.access import Actor
 from drafting.checks.findings import OpenFinding, section_findings
 from drafting.documents.wordpackage import WordPackage
 from drafting.errors import UserError
@@ -17,7 +18,6 @@ from drafting.output.identity import ExportIdentity, exported_text, normal_text
 from drafting.review.edited import EditedDocument, ReviewerComment, read_edited
 from drafting.review.mapping import map_sections
 from drafting.review.merge import Conflict, merge
-from drafting.storage.actor import Actor
 from drafting.storage.drafts import DraftRepository, StoredDraft
 from drafting.writing.draft import Draft
 

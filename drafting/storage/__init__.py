@@ -1,13 +1,12 @@
 """The database behind the multi-user office service: drafts, imported reports, settings, audit log.
 
 Open it once per process with `open_database(url)`; the repositories take the Database and an Actor.
-Names load on first use, so importing the Actor type does not load SQLAlchemy and Alembic.
+Names load on first use, so importing one of them does not load SQLAlchemy and Alembic until needed.
 """
 
 from drafting.lazy import lazy_exports
 
 _EXPORTS = {
-    "Actor": "drafting.storage.actor",
     "ConflictError": "drafting.storage.errors",
     "Database": "drafting.storage.database",
     "DraftRepository": "drafting.storage.drafts",

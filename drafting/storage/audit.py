@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from drafting.storage.actor import Actor
+from drafting.access import Actor
 from drafting.storage.database import Database
 from drafting.storage.errors import PermissionDenied
 from drafting.storage.models import NAME_LENGTH, AuditEntry

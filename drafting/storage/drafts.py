@@ -21,8 +21,8 @@ from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from drafting.access import Actor
 from drafting.errors import UserError
-from drafting.storage.actor import Actor
 from drafting.storage.audit import quoted, record
 from drafting.storage.database import Database
 from drafting.storage.errors import ConflictError, DraftNotSaved, PermissionDenied, StorageUnavailable

@@ -9,8 +9,8 @@ from contextlib import closing, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
+from drafting.access import Actor
 from drafting.errors import UserError
-from drafting.storage.actor import Actor
 from drafting.storage.audit import record
 from drafting.storage.database import Database
 from drafting.storage.drafts import parse_created_at

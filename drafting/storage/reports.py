@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 
+from drafting.access import Actor
 from drafting.errors import UserError
-from drafting.storage.actor import Actor
 from drafting.storage.audit import quoted, record
 from drafting.storage.database import Database
 from drafting.storage.errors import PermissionDenied

@@ -21,8 +21,8 @@ from pydantic import SecretStr
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from drafting.access import Actor
 from drafting.errors import UserError
-from drafting.storage.actor import Actor
 from drafting.storage.audit import record
 from drafting.storage.database import Database
 from drafting.storage.errors import PermissionDenied

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import delete
 
-from drafting.storage.actor import Actor
+from drafting.access import Actor
 from drafting.storage.audit import quoted, record
 from drafting.storage.database import Database
 from drafting.storage.errors import PermissionDenied
