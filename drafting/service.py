@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from drafting.access import Actor
+from drafting.checks.guard import FACT_GUARD
 from drafting.errors import UserError
 from drafting.models import factory
 from drafting.models.protocol import TokenUsage
@@ -138,7 +139,7 @@ class DraftingService:
 
         model = None if offline else factory.build_chat_model(self.settings)
         writer = ModelWriter(model, self.settings) if model is not None else TemplateWriter()
-        return Pipeline(writer, self.reports_in_scope)
+        return Pipeline(writer, FACT_GUARD, self.reports_in_scope)
 
     # --- outline -----------------------------------------------------------------------------------------
 
@@ -274,12 +275,12 @@ class DraftingService:
         return self.regenerate(draft_id, key, instruction)
 
     def edit(self, draft_id: str, key: str, text: str, revision: int | None = None) -> Draft:
-        draft = edit_section(self.get(draft_id), key, text)
+        draft = edit_section(self.get(draft_id), key, text, FACT_GUARD)
         self.save(draft, revision)
         return draft
 
     def restore(self, draft_id: str, key: str, index: int) -> Draft:
-        draft = restore_version(self.get(draft_id), key, index)
+        draft = restore_version(self.get(draft_id), key, index, FACT_GUARD)
         self.save(draft)
         return draft
 

@@ -15,6 +15,7 @@ from drafting.carryover.match import compare
 from drafting.carryover.targets import align, quantities
 from drafting.checks.carryover import carried_items_missing
 from drafting.checks.factguard import guard_section
+from drafting.checks.guard import FACT_GUARD
 from drafting.cli import main
 from drafting.models import factory
 from drafting.models.embedders import E5EmbeddingFunction
@@ -305,7 +306,7 @@ def test_the_model_writer_is_asked_for_the_tally_and_it_opens_the_section(compar
     moved = opens_with(f"工会扎实推进各项工作。{tally}另外……", tally)
     assert moved.startswith(tally) and moved.count(tally) == 1
     draft = asyncio.run(
-        Pipeline(ModelWriter(scripted_model(), settings)).write(outline, facts, lambda e: None)
+        Pipeline(ModelWriter(scripted_model(), settings), FACT_GUARD).write(outline, facts, lambda e: None)
     )
     first = next(s for s in draft.sections if s.kind == "work")
     assert first.text.startswith(tally) and not first.flags
@@ -319,9 +320,11 @@ def test_a_carried_item_missing_from_the_new_plan_is_reported(comparison, settin
     assert carried_items_missing("（一）加强职工技能培训。", facts) == ["举办职工乒乓球比赛"]
     forgetful = scripted_model(plan=lambda prompt: "（一）加强职工技能培训。")
     outline = plan_locally(facts)
-    draft = asyncio.run(Pipeline(ModelWriter(forgetful, settings)).write(outline, facts, lambda e: None))
+    draft = asyncio.run(
+        Pipeline(ModelWriter(forgetful, settings), FACT_GUARD).write(outline, facts, lambda e: None)
+    )
     assert any("没有写进新的工作计划" in w and "举办职工乒乓球比赛" in w for w in draft.warnings)
-    offline = asyncio.run(Pipeline(TemplateWriter()).write(outline, facts, lambda e: None))
+    offline = asyncio.run(Pipeline(TemplateWriter(), FACT_GUARD).write(outline, facts, lambda e: None))
     assert not any("没有写进新的工作计划" in w for w in offline.warnings)
 
 
@@ -391,7 +394,9 @@ def test_previous_from_a_saved_draft_and_a_library_report(settings, files):
             "plans": ["新发展会员50人", "建设职工书屋"],
         }
     )
-    draft = asyncio.run(Pipeline(TemplateWriter()).write(plan_locally(last_year), last_year, lambda e: None))
+    draft = asyncio.run(
+        Pipeline(TemplateWriter(), FACT_GUARD).write(plan_locally(last_year), last_year, lambda e: None)
+    )
     service.save(draft)
     from_draft = service.previous_plan(draft.id)
     assert from_draft.period == "2024年" and [i.text for i in from_draft.items] == [

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Engine, event
 
 import drafting.maintenance.database
+from drafting.checks.guard import FACT_GUARD
 from drafting.cli import main
 from drafting.errors import UserError
 from drafting.service import DraftingService
@@ -39,7 +40,7 @@ def write_draft(save: Callable[[Draft], object], on_section: Callable[[], None] 
         if event.kind == "section_done":
             on_section()
 
-    draft = asyncio.run(Pipeline(TemplateWriter()).write(plan_locally(facts), facts, emit, saves))
+    draft = asyncio.run(Pipeline(TemplateWriter(), FACT_GUARD).write(plan_locally(facts), facts, emit, saves))
     return saves.finish(draft)
 
 

@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from drafting.checks.guard import FACT_GUARD
 from drafting.checks.proof import ProofFinding, apply_fixes, corpus_bodies, proof_benchmark, proofread
 from drafting.resources import load_data
 from drafting.writing.facts import parse_facts
@@ -227,7 +228,7 @@ FACTS = [
 def test_offline_engine_drafts_have_no_findings(data):
     facts = parse_facts(data)
     outline = plan_locally(facts)  # no embedder: keywords place the facts, the rest go to 其他
-    draft = asyncio.run(Pipeline(TemplateWriter()).write(outline, facts, emit=lambda event: None))
+    draft = asyncio.run(Pipeline(TemplateWriter(), FACT_GUARD).write(outline, facts, emit=lambda event: None))
     texts = [draft.markdown()] + [
         write_section(planned, facts, outline, variant, instruction)
         for planned in outline.sections

@@ -10,6 +10,7 @@ A file with no identity (matched by title and content) is taken as exported from
 
 from dataclasses import dataclass, field
 
+from drafting.checks.guard import FACT_GUARD
 from drafting.output.identity import ExportIdentity, exported_text, normal_text, section_fingerprint
 from drafting.review.mapping import FileSection
 from drafting.writing.draft import Draft
@@ -53,6 +54,6 @@ def merge(draft: Draft, sections: dict[str, FileSection], identity: ExportIdenti
             continue
         section.heading = edited.heading
         if normal_text(edited.text) != normal_text(exported_text(section)):
-            edit_section(merged.draft, section.key, edited.text)
+            edit_section(merged.draft, section.key, edited.text, FACT_GUARD)
         merged.changed.append(section.key)
     return merged

@@ -14,8 +14,6 @@ from typing import Literal, Protocol, TypeVar
 
 from pydantic import BaseModel
 
-from drafting.checks.carryover import carried_items_missing, carried_warning
-from drafting.checks.factguard import guard_section
 from drafting.errors import UserError
 from drafting.models.protocol import Delta, ModelCallError, TokenUsage
 from drafting.retrieval.hit import Hit
@@ -68,9 +66,33 @@ class ExemplarSource(Protocol):
     ) -> list[Hit]: ...
 
 
+class SectionVerdict(Protocol):
+    """What a guard found in one section: values it may not state, and its own facts it left out."""
+
+    flags: list[str]
+    missing_facts: list[str]
+
+    @property
+    def clean(self) -> bool: ...
+
+    def note(self) -> str: ...
+
+
+class Guard(Protocol):
+    """The checks every written section and every finished draft pass through (drafting.checks.guard)."""
+
+    def check_section(self, text: str, own_facts: list[str], facts: Facts) -> SectionVerdict: ...
+
+    def draft_warnings(self, draft: Draft) -> list[str]: ...
+
+
 class Pipeline:
-    def __init__(self, writer: SectionWriter, exemplars: ExemplarSource | None = None):
+    """The stages composed from their parts, as STORM's interface composes its modules: the writer,
+    the guard and the exemplar source are given; the planner's outline is the input."""
+
+    def __init__(self, writer: SectionWriter, guard: Guard, exemplars: ExemplarSource | None = None):
         self.writer = writer
+        self.guard = guard
         self.exemplar_source = exemplars
 
     def exemplars(self, planned: PlannedSection, facts: Facts) -> list[Hit]:
@@ -132,10 +154,7 @@ class Pipeline:
         failed = [s.heading or s.key for s in draft.sections if s.status == "failed"]
         if failed:
             draft.warnings.append(f"以下部分生成失败，可单独重新生成：{'、'.join(failed)}")
-        if not_carried := carried_items_missing(
-            "\n".join(s.text for s in draft.sections if s.kind == "plan"), facts
-        ):
-            draft.warnings.append(carried_warning(not_carried))
+        draft.warnings += self.guard.draft_warnings(draft)
         emit(Event(kind="done", key=draft.id))
         return draft
 
@@ -152,7 +171,7 @@ class Pipeline:
                     job, lambda delta: emit(Event(kind="delta", key=planned.key, text=delta))
                 )
                 usage.add(call_usage)
-                guard = guard_section(text, planned.facts, job.facts)
+                guard = self.guard.check_section(text, planned.facts, job.facts)
                 section.text, section.flags, section.missing_facts = text, guard.flags, guard.missing_facts
                 if guard.clean or attempt == 1 or not self.writer.revises:
                     break
@@ -220,25 +239,25 @@ def outline_of(draft: Draft) -> Outline:
     )
 
 
-def edit_section(draft: Draft, key: str, text: str) -> Draft:
+def edit_section(draft: Draft, key: str, text: str, guard: Guard) -> Draft:
     """The user's own text for a section; the old text becomes a previous version, and the guard checks it."""
     section = draft.section(key)
     if text == section.text:
         return draft
     _replace_text(section, text)
-    guard = guard_section(text, section.facts, draft.facts)
-    section.flags, section.missing_facts = guard.flags, guard.missing_facts
+    verdict = guard.check_section(text, section.facts, draft.facts)
+    section.flags, section.missing_facts = verdict.flags, verdict.missing_facts
     section.status = "flagged" if section.has_findings else "ok"
     return draft
 
 
-def restore_version(draft: Draft, key: str, index: int) -> Draft:
+def restore_version(draft: Draft, key: str, index: int, guard: Guard) -> Draft:
     """Bring back a previous version of a section (the current text becomes a previous version)."""
     section = draft.section(key)
     if not 0 <= index < len(section.previous_versions):
         raise UserError(f"“{key}”没有第 {index + 1} 个历史版本。")
     old = section.previous_versions.pop(index)
-    return edit_section(draft, key, old) if old != section.text else draft
+    return edit_section(draft, key, old, guard) if old != section.text else draft
 
 
 def _replace_text(section: DraftSection, text: str) -> None:
