@@ -57,7 +57,7 @@ def _secrets() -> dict:
 @st.cache_resource(show_spinner="正在打开数据库…")
 def _database(_settings: Settings, database_url: str, data_dir: str) -> "Database":
     """One connection pool per process and database (the arguments after `_settings` are the cache key)."""
-    from drafting.maintenance.database import open_database_safely
+    from drafting.storage.opening import open_database_safely
 
     return open_database_safely(_settings)
 

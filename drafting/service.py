@@ -117,7 +117,7 @@ class DraftingService:
 
     @cached_property
     def database(self) -> "Database":
-        from drafting.maintenance.database import database_url, open_database_safely
+        from drafting.storage.opening import database_url, open_database_safely
 
         library = self.__dict__.get("library")
         if library is not None and database_url(library.settings) == database_url(self.base_settings):
@@ -287,8 +287,8 @@ class DraftingService:
     # --- the draft store -----------------------------------------------------------------------------------
 
     def save(self, draft: Draft, revision: int | None = None) -> int:
-        from drafting.maintenance.backup import maybe_backup
         from drafting.storage import resolve_database_url
+        from drafting.storage.backup import maybe_backup
 
         saved = self.drafts.save(draft, self.actor, revision, open_findings=draft.has_findings)
         maybe_backup(

@@ -701,8 +701,8 @@ def _load(figures: tuple[float, float, float]) -> str:
 @contextmanager
 def app_database(data_dir: Path) -> Iterator[Database]:
     """The database the app in `data_dir` uses (SQLite there, as `clean_environment` leaves it)."""
-    from drafting.maintenance.database import open_database_safely
     from drafting.settings import Settings
+    from drafting.storage.opening import open_database_safely
 
     database = open_database_safely(Settings(_env_file=None, data_dir=data_dir, database_url=""))  # type: ignore[call-arg]
     try:

@@ -6,7 +6,7 @@ is back."""
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import drafting.maintenance.database
+import drafting.storage.opening
 from drafting.retrieval.library import Library
 from drafting.settings import Settings, load_settings
 from drafting.storage import Database
@@ -89,13 +89,13 @@ def test_every_page_opens_with_a_damaged_index(data_folder):
 def app_database(monkeypatch) -> list[Database]:
     """The database the app opens (it keeps one per process)."""
     opened: list[Database] = []
-    opening = drafting.maintenance.database.open_database_safely
+    opening = drafting.storage.opening.open_database_safely
 
     def keeping(settings: Settings) -> Database:
         opened.append(opening(settings))
         return opened[-1]
 
-    monkeypatch.setattr(drafting.maintenance.database, "open_database_safely", keeping)
+    monkeypatch.setattr(drafting.storage.opening, "open_database_safely", keeping)
     return opened
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, event
 
-import drafting.maintenance.database
+import drafting.storage.opening
 from drafting.checks.guard import FACT_GUARD
 from drafting.cli import main
 from drafting.errors import UserError
@@ -130,14 +130,14 @@ def test_a_file_that_stopped_being_a_database_names_the_doctor(sqlite_settings):
 def damaged_after_opening(sqlite_settings, monkeypatch) -> list[Draft]:
     """`drafting …` on a data folder whose database is truncated just after the command opened it."""
     drafts = saved_drafts(sqlite_settings, 30)
-    opening = drafting.maintenance.database.open_database_safely
+    opening = drafting.storage.opening.open_database_safely
 
     def open_then_truncate(settings: Settings):  # noqa: ANN202 - a Database
         database = opening(settings)
         truncate(database.file)
         return database
 
-    monkeypatch.setattr(drafting.maintenance.database, "open_database_safely", open_then_truncate)
+    monkeypatch.setattr(drafting.storage.opening, "open_database_safely", open_then_truncate)
     monkeypatch.setenv("DRAFTING_DATA_DIR", str(sqlite_settings.data_dir))
     monkeypatch.setenv("DRAFTING_CORPUS_DIR", str(sqlite_settings.corpus_dir))
     return drafts

@@ -16,13 +16,13 @@ from pydantic import BaseModel
 
 from drafting.access import Actor
 from drafting.corpus.reports import describe
-from drafting.maintenance.backup import INTERVAL_SECONDS, KEEP, LAST_SAVE, backups, maybe_backup
 from drafting.maintenance.cli import register
-from drafting.maintenance.database import DatabaseDamaged, database_url, open_database_safely
 from drafting.maintenance.doctor import LEGACY_SCHEMA
 from drafting.retrieval.library import Library
 from drafting.settings import Settings, load_settings
 from drafting.storage import DraftRepository, open_database
+from drafting.storage.backup import INTERVAL_SECONDS, KEEP, LAST_SAVE, backups, maybe_backup
+from drafting.storage.opening import DatabaseDamaged, database_url, open_database_safely
 
 
 class Note(BaseModel):

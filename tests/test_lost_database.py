@@ -9,10 +9,10 @@ import pytest
 
 from drafting.cli import main
 from drafting.corpus.reports import describe
-from drafting.maintenance.backup import INTERVAL_SECONDS, KEEP, backups, maybe_backup
-from drafting.maintenance.database import database_url
 from drafting.service import DraftingService
 from drafting.settings import Settings, load_settings
+from drafting.storage.backup import INTERVAL_SECONDS, KEEP, backups, maybe_backup
+from drafting.storage.opening import database_url
 from drafting.storage.sqlite_files import count_drafts
 from drafting.writing.draft import Draft, DraftSection
 from drafting.writing.facts import Facts

@@ -19,7 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from drafting.errors import UserError
-from drafting.maintenance.backup import (
+from drafting.maintenance.salvage import salvage_into
+from drafting.settings import Settings
+from drafting.storage.backup import (
     BACKUP_FOLDER,
     PG_DUMP_NOTE,
     backups,
@@ -27,11 +29,9 @@ from drafting.maintenance.backup import (
     newest_sound_backup,
     sqlite_file,
 )
-from drafting.maintenance.database import database_url, legacy_file, mark_created, vanished
-from drafting.maintenance.salvage import salvage_into
-from drafting.settings import Settings
 from drafting.storage.disk import LOW_SPACE_BYTES, disk_full, free_bytes, shown_size
 from drafting.storage.errors import DiskFull
+from drafting.storage.opening import database_url, legacy_file, mark_created, vanished
 from drafting.storage.sqlite_files import SIDECARS, count_drafts, move_aside, sqlite_problem, timestamp
 
 if TYPE_CHECKING:

@@ -193,7 +193,7 @@ class Library:
 
     @cached_property
     def database(self) -> "Database":
-        from drafting.maintenance.database import open_database_safely
+        from drafting.storage.opening import open_database_safely
 
         return open_database_safely(self.settings)
 

@@ -11,8 +11,8 @@ import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from drafting.maintenance.backup import newest_sound_backup, sqlite_file
 from drafting.settings import Settings
+from drafting.storage.backup import newest_sound_backup, sqlite_file
 from drafting.storage.errors import StorageDamaged
 from drafting.storage.sqlite_files import sqlite_problem
 
