@@ -18,7 +18,7 @@ from drafting.access import Actor
 from drafting.checks.guard import FACT_GUARD
 from drafting.errors import UserError
 from drafting.models import factory
-from drafting.models.protocol import TokenUsage
+from drafting.models.protocol import ChatModel, TokenUsage
 from drafting.settings import Settings
 from drafting.storage.errors import DraftNotSaved as DraftNotSaved  # for the faces, which catch it
 from drafting.writing.draft import Draft
@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from drafting.corpus.reports import Report
     from drafting.materials import Extraction, Material
     from drafting.materials import Progress as MaterialProgress
+    from drafting.models.factory import ModelFactory
     from drafting.output.evidence import EvidenceRow
     from drafting.retrieval.index import Progress
     from drafting.retrieval.library import Library, ScopedLibrary, SearchResults
@@ -79,8 +80,12 @@ class DraftingService:
         actor: Actor | None = None,
         library: "Library | None" = None,
         database: "Database | None" = None,
+        models: "ModelFactory | None" = None,
     ):
+        """`models` builds the chat model from the settings (None: the offline engine drafts); tests pass
+        one that returns a FunctionModel. Without it, the endpoint in the settings is used."""
         self.base_settings = settings
+        self.models = models
         self.actor = actor or Actor.local()
         if library is not None:  # an index already loaded (the app keeps one per process)
             self.library = library
@@ -130,6 +135,10 @@ class DraftingService:
 
         return DraftRepository(self.database, Draft)
 
+    def chat_model(self, offline: bool = False) -> "ChatModel | None":
+        """The model to write with, or None when the offline engine drafts."""
+        return None if offline else (self.models or factory.build_chat_model)(self.settings)
+
     def uses_model(self, offline: bool = False) -> bool:
         return not offline and self.settings.llm_configured
 
@@ -137,7 +146,7 @@ class DraftingService:
         from drafting.writing.model_writer import ModelWriter
         from drafting.writing.template_writer import TemplateWriter
 
-        model = None if offline else factory.build_chat_model(self.settings)
+        model = self.chat_model(offline)
         writer = ModelWriter(model, self.settings) if model is not None else TemplateWriter()
         return Pipeline(writer, FACT_GUARD, self.reports_in_scope)
 
@@ -154,7 +163,7 @@ class DraftingService:
 
     def improve_outline(self, facts: Facts) -> tuple[Outline, TokenUsage]:
         """The model's grouping and headings (the optional planner)."""
-        model = factory.build_chat_model(self.settings)
+        model = self.chat_model()
         if model is None:
             raise UserError("“请模型改进提纲”需要大模型：请先在“设置”里配置模型接口。")
         with self._metered(1):  # a short call: refused only when nothing is left
@@ -450,7 +459,7 @@ class DraftingService:
         """Candidate facts, conflicts and set-aside text from uploaded materials (never added to 范文库)."""
         from drafting.materials import extract
 
-        model = None if offline else factory.build_chat_model(self.settings)
+        model = self.chat_model(offline)
         if model is None:
             return asyncio.run(extract(materials, progress=progress))[0]
         with self._metered(1):
@@ -550,7 +559,7 @@ class DraftingService:
         loaded = "library" in self.__dict__  # the app's open index already holds an embedder: reuse it
         embed = self.library.index.embedder if loaded else factory.build_embedder(self.settings)
         result = compare(self.previous_plan(previous), facts.facts, embed)
-        model = None if offline else factory.build_chat_model(self.settings)
+        model = self.chat_model(offline)
         if model is None or not any(item.candidates for item in result.items):
             return result
         with self._metered(1):

@@ -17,7 +17,6 @@ from drafting.checks.carryover import carried_items_missing
 from drafting.checks.factguard import guard_section
 from drafting.checks.guard import FACT_GUARD
 from drafting.cli import main
-from drafting.models import factory
 from drafting.models.embedders import E5EmbeddingFunction
 from drafting.models.function import FunctionModel
 from drafting.service import DraftingService
@@ -210,8 +209,9 @@ def test_the_service_asks_a_configured_model(settings, monkeypatch, tmp_path):
     previous = tmp_path / "2024.txt"
     previous.write_text(PREVIOUS, encoding="utf-8")
     model = _verdict(status="partial", fact="F1", quote="建成职工阅览室")
-    monkeypatch.setattr(factory, "build_chat_model", lambda settings: model)
-    service = DraftingService(settings.model_copy(update={"llm_base_url": "http://fake.invalid/v1"}))
+    service = DraftingService(
+        settings.model_copy(update={"llm_base_url": "http://fake.invalid/v1"}), models=lambda settings: model
+    )
     result = service.carryover(str(previous), parse_facts(THIS_YEAR))
     assert [r.status for r in result.items] == ["partial", "done", "partial", "not_mentioned"]
     assert result.items[2].judged_by == "llm:function" and "未采用" in result.items[3].note

@@ -3,7 +3,6 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from drafting.models import factory
 from drafting.service import DraftingService
 from drafting.settings import load_settings
 from drafting.writing.facts import parse_facts
@@ -54,9 +53,9 @@ def test_a_regeneration_keeps_an_edit_saved_while_it_was_writing(settings_withou
         other_tab.edit(draft.id, "opening", edited_opening)  # saved while this section is being written
         return "重新写好的一节：春节走访慰问困难职工23户，发放慰问金4.6万元。"
 
-    monkeypatch.setattr(factory, "build_chat_model", lambda settings: scripted_model(section=section_reply))
     with_model = service.base_settings.model_copy(update={"llm_base_url": "http://127.0.0.1:9/v1"})
-    regenerated = DraftingService(with_model, library=service.library)
+    model = scripted_model(section=section_reply)
+    regenerated = DraftingService(with_model, library=service.library, models=lambda settings: model)
     key = next(s.key for s in draft.sections if s.kind == "work")
     regenerated.regenerate(draft.id, key)
     stored = service.get(draft.id)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from drafting.errors import UserError
-from drafting.models import ModelRequestsBlocked, factory
+from drafting.models import ModelRequestsBlocked
 from drafting.service import DraftingService
 from drafting.simulator import Behaviour, Fault, running
 from drafting.writing.estimate import cost, estimate
@@ -27,17 +27,19 @@ def facts():
 
 
 @pytest.fixture
-def fake_model(monkeypatch):
-    model = scripted_model()
-    monkeypatch.setattr(factory, "build_chat_model", lambda settings: model)
-    return model
+def fake_model():
+    return scripted_model()
+
+
+def service_with(model, built_library) -> DraftingService:
+    """A service whose settings name an endpoint, writing with `model` (passed in, never over the wire)."""
+    settings = built_library.settings.model_copy(update={"llm_base_url": "http://fake.invalid/v1"})
+    return DraftingService(settings, library=built_library, models=lambda settings: model)
 
 
 @pytest.fixture
-def model_service(built_library):
-    """A service whose settings name an endpoint (the factory seam supplies the model)."""
-    settings = built_library.settings.model_copy(update={"llm_base_url": "http://fake.invalid/v1"})
-    return DraftingService(settings, library=built_library)
+def model_service(fake_model, built_library):
+    return service_with(fake_model, built_library)
 
 
 def _numbers(text: str) -> set[str]:
@@ -310,10 +312,9 @@ def test_a_value_still_unsupported_after_the_retry_is_flagged(facts, built_libra
     assert all(s.flags == [] for s in draft.sections if s.key != "work-care")
 
 
-def test_a_section_that_leaves_out_its_facts_is_rewritten_then_flagged(monkeypatch, model_service, facts):
+def test_a_section_that_leaves_out_its_facts_is_rewritten_then_flagged(built_library, facts):
     vague = scripted_model(section=lambda prompt: "工会扎实推进相关工作，取得了积极成效。")
-    monkeypatch.setattr(factory, "build_chat_model", lambda settings: vague)
-    draft = model_service.draft(facts)
+    draft = service_with(vague, built_library).draft(facts)
     care = draft.section("work-care")
     rewrites = [p for p in vague.prompts if p.name == "section" and "漏写了这些要点" in p.text("human")]
     assert rewrites and care.status == "flagged" and care.missing_facts == care.facts

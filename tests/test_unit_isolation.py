@@ -6,7 +6,6 @@ import shutil
 import pytest
 
 from drafting.errors import UserError
-from drafting.models import factory
 from drafting.service import DraftingService
 from drafting.settings import load_settings
 from drafting.writing.facts import parse_facts
@@ -50,15 +49,17 @@ def office(database_url, tmp_path, sign_in, monkeypatch):
         llm_base_url="http://127.0.0.1:9/v1",  # a model is "configured"; the fake below answers
     )
     model = scripted_model()
-    monkeypatch.setattr(factory, "build_chat_model", lambda settings: model)
-    local = DraftingService(settings)
+    local = DraftingService(settings, models=lambda settings: model)
     db, library = local.database, local.library
     users = {
         "hospital": sign_in(db, "alice", "红杉医院工会"),
         "school": sign_in(db, "bob", "青松中学工会"),
         "admin": sign_in(db, "root", "区总工会", admin=True),
     }
-    services = {who: DraftingService(settings, actor, library=library) for who, actor in users.items()}
+    services = {
+        who: DraftingService(settings, actor, library=library, models=lambda settings: model)
+        for who, actor in users.items()
+    }
     report = services["hospital"].import_upload("红杉医院总结.txt", PRIVATE_REPORT.encode())
     return services, report.meta.id, model
 

@@ -15,6 +15,9 @@ if TYPE_CHECKING:
 
     from drafting.models.protocol import ChatModel
 
+ModelFactory = Callable[[Settings], "ChatModel | None"]
+"""What DraftingService builds its chat model with: `build_chat_model`, or a test's FunctionModel."""
+
 
 def build_chat_model(
     settings: Settings, client_class: "Callable[..., BaseChatModel] | None" = None
