@@ -1,9 +1,9 @@
 """The app's pages adapt the services only: no page reaches into storage, accounts, evaluation or retrieval."""
 
-import ast
 from pathlib import Path
 
 from tests.conftest import ROOT
+from tests.imports import imported_modules
 
 FORBIDDEN = (
     "drafting.storage",
@@ -16,13 +16,11 @@ FORBIDDEN = (
 
 def forbidden_imports(source: str) -> list[str]:
     """The modules `source` imports (at any depth, lazily too) that a page may not use."""
-    names = []
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            names += [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            names.append(node.module)
-    return [name for name in names if any(name == bad or name.startswith(bad + ".") for bad in FORBIDDEN)]
+    return [
+        name
+        for name in imported_modules(source)
+        if any(name == bad or name.startswith(bad + ".") for bad in FORBIDDEN)
+    ]
 
 
 def page_modules() -> list[Path]:

@@ -5,10 +5,10 @@ layer, never one of its own layer or above. The faces (the CLI and its per-packa
 benches, the simulator) may import anything, and nothing but a face may import a face.
 """
 
-import ast
 from pathlib import Path
 
 from tests.conftest import ROOT
+from tests.imports import imported_modules
 
 LAYERS = [
     {"errors", "lazy", "resources", "access", "endpoint_file", "text"},
@@ -40,14 +40,7 @@ def is_face(module: str) -> bool:
 
 
 def imported(source: str) -> list[str]:
-    """The drafting modules `source` imports, at any depth (lazy imports inside functions too)."""
-    names = []
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            names += [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            names.append(node.module)
-    return [name for name in names if name == "drafting" or name.startswith("drafting.")]
+    return [name for name in imported_modules(source) if name == "drafting" or name.startswith("drafting.")]
 
 
 def violations(module: str, source: str) -> list[str]:
