@@ -33,7 +33,7 @@ from drafting.writing.pipeline import (
     offline_warnings,
     restore_version,
 )
-from drafting.writing.planner import plan_locally, plan_with_model
+from drafting.writing.planner import LocalPlanner, ModelPlanner, plan_locally, plan_with_model
 from drafting.writing.prompts import tagged
 
 if TYPE_CHECKING:
@@ -142,24 +142,29 @@ class DraftingService:
     def uses_model(self, offline: bool = False) -> bool:
         return not offline and self.settings.llm_configured
 
-    def _pipeline(self, offline: bool) -> Pipeline:
+    def _pipeline(self, offline: bool, plans: bool = False) -> Pipeline:
+        """The stages composed for this call; `plans` adds the planner (a draft with no outline given)."""
         from drafting.writing.model_writer import ModelWriter
         from drafting.writing.template_writer import TemplateWriter
 
         model = self.chat_model(offline)
         writer = ModelWriter(model, self.settings) if model is not None else TemplateWriter()
-        return Pipeline(writer, FACT_GUARD, self.reports_in_scope)
+        planner = None
+        if plans:
+            planner = (
+                ModelPlanner(model) if model and self.settings.llm_planner else LocalPlanner(self._embedder())
+            )
+        return Pipeline(writer, FACT_GUARD, self.reports_in_scope, planner)
 
     # --- outline -----------------------------------------------------------------------------------------
 
     def plan(self, facts: Facts, embed: bool = True) -> Outline:
         """The local outline: instant, no model. `embed` lets the embedder place facts no keyword claims."""
-        if not embed:
-            return plan_locally(facts)
+        return plan_locally(facts, self._embedder() if embed else None)
+
+    def _embedder(self):  # noqa: ANN202 - a chromadb EmbeddingFunction
         loaded = "library" in self.__dict__  # the app's open index already holds an embedder: reuse it
-        return plan_locally(
-            facts, self.library.index.embedder if loaded else factory.build_embedder(self.settings)
-        )
+        return self.library.index.embedder if loaded else factory.build_embedder(self.settings)
 
     def improve_outline(self, facts: Facts) -> tuple[Outline, TokenUsage]:
         """The model's grouping and headings (the optional planner)."""
@@ -189,15 +194,11 @@ class DraftingService:
         from drafting.storage.drafts import PartialSaves
 
         emit = on_event or (lambda event: None)
-        pipeline = self._pipeline(offline)
+        pipeline = self._pipeline(offline, plans=outline is None)
         warnings = offline_warnings(facts, pipeline.writer.engine)
         if outline is not None:
             outline, dropped = checked_outline(outline, facts)
             warnings += dropped
-        elif self.uses_model(offline) and self.settings.llm_planner:
-            outline, _ = self.improve_outline(facts)
-        else:
-            outline = self.plan(facts)
 
         counted = 0
 

@@ -78,6 +78,20 @@ def test_the_model_planner_is_optional(fake_model, model_service, facts):
     assert [p.name for p in fake_model.prompts].count("outline") == 1  # not asked again by default
 
 
+def test_with_llm_planner_the_pipeline_plans_with_the_model_and_counts_it(fake_model, built_library, facts):
+    settings = built_library.settings.model_copy(
+        update={"llm_base_url": "http://fake.invalid/v1", "llm_planner": True}
+    )
+    service = DraftingService(settings, library=built_library, models=lambda settings: fake_model)
+    draft = service.draft(facts)
+    outline_calls = [p for p in fake_model.prompts if p.name == "outline"]
+    assert len(outline_calls) == 1 and draft.usage.total > 0
+    work = [fact for s in draft.sections if s.kind == "work" for fact in s.facts]
+    assert sorted(work) == sorted(facts.facts)  # the planner's grouping, every fact placed once
+    service.draft(facts, outline=plan_locally(facts))  # an outline given: the planner is not asked
+    assert [p.name for p in fake_model.prompts].count("outline") == 1
+
+
 def test_no_test_reaches_a_real_model_without_opting_in(built_library, facts):
     settings = built_library.settings.model_copy(update={"llm_base_url": "http://127.0.0.1:9/v1"})
     with pytest.raises(ModelRequestsBlocked):

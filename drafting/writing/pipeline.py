@@ -86,14 +86,27 @@ class Guard(Protocol):
     def draft_warnings(self, draft: Draft) -> list[str]: ...
 
 
-class Pipeline:
-    """The stages composed from their parts, as STORM's interface composes its modules: the writer,
-    the guard and the exemplar source are given; the planner's outline is the input."""
+class Planner(Protocol):
+    """Groups the facts into the outline's sections (drafting.writing.planner)."""
 
-    def __init__(self, writer: SectionWriter, guard: Guard, exemplars: ExemplarSource | None = None):
+    async def plan(self, facts: Facts) -> tuple[Outline, TokenUsage]: ...
+
+
+class Pipeline:
+    """The stages composed from their parts, as STORM's interface composes its modules: the planner,
+    the exemplar source, the writer and the guard are given, and each can be swapped alone."""
+
+    def __init__(
+        self,
+        writer: SectionWriter,
+        guard: Guard,
+        exemplars: ExemplarSource | None = None,
+        planner: Planner | None = None,
+    ):
         self.writer = writer
         self.guard = guard
         self.exemplar_source = exemplars
+        self.planner = planner
 
     def exemplars(self, planned: PlannedSection, facts: Facts) -> list[Hit]:
         """Corpus passages for a section: same part and unit type when there are any, else same part."""
@@ -110,19 +123,25 @@ class Pipeline:
 
     async def write(
         self,
-        outline: Outline,
+        outline: Outline | None,
         facts: Facts,
         emit: Listener,
         on_partial: Callable[[Draft], None] | None = None,
         warnings: list[str] | None = None,
     ) -> Draft:
-        """Every section of the outline, all started at once within the writer's concurrency.
+        """Every section of the outline (the planner's, when none is given), all started at once within
+        the writer's concurrency.
 
         Sections depend only on the outline, never on each other's text, so nothing waits for a
         neighbour; `on_partial` sees the draft after the outline and after each section, so an
         interrupted generation loses nothing already written.
         """
         record = on_partial or (lambda draft: None)
+        planning = TokenUsage()
+        if outline is None:
+            if self.planner is None:
+                raise ValueError("a pipeline without a planner needs the outline")
+            outline, planning = await self.planner.plan(facts)
         draft = Draft(
             title=outline.title,
             facts=facts,
@@ -130,6 +149,7 @@ class Pipeline:
             sections=[_pending(planned) for planned in outline.sections],
             warnings=list(warnings or []),
         )
+        draft.usage.add(planning)
         emit(Event(kind="outline", text="\n".join(s.heading or s.key for s in outline.sections)))
         record(draft)
         limit = asyncio.Semaphore(self.writer.max_concurrency or len(outline.sections) or 1)

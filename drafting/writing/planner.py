@@ -6,6 +6,8 @@ type. The model's grouping is repaired: a fact it drops goes where the keyword r
 """
 
 import re
+from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -37,6 +39,26 @@ class OutlineSection(BaseModel):
 
 class OutlineReply(BaseModel):
     sections: list[OutlineSection]
+
+
+@dataclass(frozen=True)
+class LocalPlanner:
+    """The pipeline's planner without a model; `embed` places facts no keyword claims."""
+
+    embed: Any = None  # a chromadb EmbeddingFunction
+
+    async def plan(self, facts: Facts) -> tuple[Outline, TokenUsage]:
+        return plan_locally(facts, self.embed), TokenUsage()
+
+
+@dataclass(frozen=True)
+class ModelPlanner:
+    """The pipeline's planner that asks the model for the grouping and headings."""
+
+    model: ChatModel
+
+    async def plan(self, facts: Facts) -> tuple[Outline, TokenUsage]:
+        return await plan_with_model(self.model, facts)
 
 
 async def plan_with_model(model: ChatModel, facts: Facts) -> tuple[Outline, TokenUsage]:
