@@ -810,7 +810,7 @@ def soak(app: Path, seconds: float, users: int, with_accounts: bool = False) -> 
     data_dir = workdir / "data"
     result = None
     try:
-        print("正在为压力测试建立范文索引（新的数据目录，需要几分钟）…", flush=True)
+        print("正在为压力测试准备范文索引（用随包发布的索引，几秒钟）…", flush=True)
         build_index(data_dir, workdir)
         made = accounts(users) if with_accounts else []
         if made:
