@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from app import carryover_panel
 from app.common import AUTO_UNIT, REPORT_TYPES, UNSAVED, label
 from app.current import service as current_service
 from drafting.corpus.classify import UNIT_TYPES
@@ -32,6 +33,7 @@ def page_draft(service: DraftingService) -> None:
             st.session_state[f"f_{key}"] = example[key]
         for key in ("facts", "problems", "plans"):
             st.session_state[f"f_{key}"] = "\n".join(example[key])
+    carryover_panel.apply_confirmed()
     with st.form("facts"):
         col1, col2, col3, col4 = st.columns(4)
         organization = col1.text_input(
@@ -47,9 +49,11 @@ def page_draft(service: DraftingService) -> None:
         problems = col5.text_area("存在的问题（可不填）", key="f_problems", height=100)
         plans = col6.text_area("下一步计划（可不填）", key="f_plans", height=100)
         target = st.slider("目标字数", 1000, 8000, 3000, step=500, key="f_target")
-        col7, col8 = st.columns(2)
+        previous, previous_file = carryover_panel.previous_field(service)
+        col7, col8, col9 = st.columns(3)
         submitted = col7.form_submit_button("生成草稿", type="primary")
         outline_only = col8.form_submit_button("先看提纲（可调整后再写作）")
+        compare = col9.form_submit_button("对照上年计划")
     raw = {
         "organization": organization,
         "org_type": None if org_type == AUTO_UNIT else org_type,
@@ -59,18 +63,22 @@ def page_draft(service: DraftingService) -> None:
         "problems": problems,
         "plans": plans,
         "target_chars": target,
+        "carryover": carryover_panel.confirmed_table(),
     }
-    if submitted or outline_only:
+    if submitted or outline_only or compare:
         try:
             parsed = parse_facts(raw)
         except UserError as error:
             st.error(str(error))  # the form keeps what was typed
             return
-        if outline_only:
+        if compare:
+            carryover_panel.compare(service, parsed, previous, previous_file)
+        elif outline_only:
             st.session_state["outline"] = service.plan(parsed).model_dump()
         else:
             st.session_state.pop("outline", None)
             _generate(service, parsed)
+    carryover_panel.review(service)
     if st.session_state.get("outline"):
         _outline_editor(service, raw)
     unsaved = st.session_state.get(UNSAVED, {})

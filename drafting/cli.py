@@ -476,8 +476,14 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
         print(f"未写入的要点：{fact}")
     for problem in result.problems_without_measure:
         print(f"问题没有对应措施：{problem}")
+    for item in result.carried_not_in_plan:
+        print(f"决定延续的上年计划没有写进新计划：{item}")
     if not (
-        result.unsupported or result.changed_levels or result.missing_facts or result.problems_without_measure
+        result.unsupported
+        or result.changed_levels
+        or result.missing_facts
+        or result.problems_without_measure
+        or result.carried_not_in_plan
     ):
         print("未发现问题：草稿中的数字、日期、级别都能在要点中找到。")
     return 0

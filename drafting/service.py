@@ -534,11 +534,13 @@ class DraftingService:
 
     # --- last year's plan against this year's facts (上年计划对照) ----------------------------------------
 
-    def previous_plan(self, previous: str) -> "PreviousPlan":
-        """Last year's plan items from a file, a saved draft id, or a 范文库 report id."""
+    def previous_plan(self, previous: "str | Material") -> "PreviousPlan":
+        """Last year's plan items from a file, an upload, a saved draft id, or a 范文库 report id."""
         from drafting.carryover import sources
         from drafting.documents import SUPPORTED_SUFFIXES
 
+        if not isinstance(previous, str):
+            return sources.from_upload(previous.name, previous.data)
         path = Path(previous)
         if path.suffix.lower() in SUPPORTED_SUFFIXES or path.is_file():
             return sources.from_file(path)
@@ -546,13 +548,14 @@ class DraftingService:
             return sources.from_draft(self.get(previous))
         return sources.from_report(self.report(previous))
 
-    def previous_choices(self, facts: Facts) -> list["PreviousChoice"]:
-        """What the 起草 page offers as last year's report: own drafts and reports first, last year's first."""
+    def previous_choices(self, period: str) -> list["PreviousChoice"]:
+        """What the 起草 page offers as last year's report for `period`: own drafts and reports first,
+        last year's first."""
         from drafting.carryover.sources import previous_choices
 
-        return previous_choices(facts.period, self.list_drafts(), self.list_reports())
+        return previous_choices(period, self.list_drafts(), self.list_reports())
 
-    def carryover(self, previous: str, facts: Facts, offline: bool = False) -> "Carryover":
+    def carryover(self, previous: "str | Material", facts: Facts, offline: bool = False) -> "Carryover":
         """Each of last year's plan items against this year's facts; a configured model settles borderline ones."""
         from drafting.carryover.judge import judge_borderline
         from drafting.carryover.match import compare

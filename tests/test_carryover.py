@@ -14,7 +14,7 @@ from drafting.carryover.judge import judge_borderline
 from drafting.carryover.match import compare
 from drafting.carryover.targets import align, quantities
 from drafting.checks.carryover import carried_items_missing
-from drafting.checks.factguard import guard_section
+from drafting.checks.factguard import check_draft, guard_section
 from drafting.checks.guard import FACT_GUARD
 from drafting.cli import main
 from drafting.models.embedders import E5EmbeddingFunction
@@ -328,6 +328,22 @@ def test_a_carried_item_missing_from_the_new_plan_is_reported(comparison, settin
     assert not any("没有写进新的工作计划" in w for w in offline.warnings)
 
 
+def test_drafting_check_finds_a_carried_item_left_out_of_the_plan(comparison, tmp_path, monkeypatch, capsys):
+    facts = _confirmed(comparison)
+    kept = "一、工作回顾\n全年新发展会员28人。\n二、2026年工作计划\n（一）举办职工乒乓球赛。\n"
+    dropped = "一、工作回顾\n举办职工乒乓球比赛一场。\n二、2026年工作计划\n（一）加强职工技能培训。\n"
+    assert check_draft(kept, facts).carried_not_in_plan == []
+    assert check_draft(dropped, facts).carried_not_in_plan == [
+        "举办职工乒乓球比赛"
+    ]  # the review is not the plan
+    monkeypatch.setenv("DRAFTING_DATA_DIR", str(tmp_path / "data"))
+    (tmp_path / "facts.yaml").write_text(json.dumps(facts.model_dump(), ensure_ascii=False), encoding="utf-8")
+    body = "某某公司工会在公司党委的领导下，团结带领广大职工，扎实开展各项工作，取得了积极成效。" * 2
+    (tmp_path / "draft.md").write_text(body + "\n" + dropped, encoding="utf-8")
+    assert main(["check", str(tmp_path / "draft.md"), "--facts", str(tmp_path / "facts.yaml")]) == 0
+    assert "决定延续的上年计划没有写进新计划：举办职工乒乓球比赛" in capsys.readouterr().out
+
+
 @pytest.fixture
 def files(tmp_path, monkeypatch):
     monkeypatch.setenv("DRAFTING_DATA_DIR", str(tmp_path / "data"))
@@ -405,7 +421,7 @@ def test_previous_from_a_saved_draft_and_a_library_report(settings, files):
     ]
     bundled = service.previous_plan("seed003-01")  # a traditional 2016 summary with its 2017 plan
     assert bundled.items and "2016" in bundled.period
-    choices = service.previous_choices(parse_facts(THIS_YEAR))
+    choices = service.previous_choices(parse_facts(THIS_YEAR).period)
     assert choices[0].id == draft.id and choices[0].own and any(c.id == "seed003-01" for c in choices)
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel
 
 from drafting.carryover.items import PreviousPlan, find_plan
-from drafting.documents import read_document
+from drafting.documents import read_document, read_document_bytes
 from drafting.documents.text import strip_markdown
 from drafting.text.script import to_simplified
 
@@ -35,6 +35,11 @@ class PreviousChoice(BaseModel):
 
 def from_file(path: Path) -> PreviousPlan:
     return find_plan(read_document(path))
+
+
+def from_upload(name: str, data: bytes) -> PreviousPlan:
+    """Last year's report uploaded on the 起草 page (it is read, never kept)."""
+    return find_plan(read_document_bytes(name, data))
 
 
 def from_draft(draft: "Draft") -> PreviousPlan:

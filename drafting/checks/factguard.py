@@ -10,6 +10,7 @@ from bisect import bisect_right
 
 from pydantic import BaseModel
 
+from drafting.checks.carryover import carried_items_missing
 from drafting.checks.leaks import Leak, scan_output
 from drafting.resources import load_data
 from drafting.text.lexicon import shares_content_words
@@ -60,6 +61,7 @@ class CheckResult(BaseModel):
     missing_facts: list[str]
     coverage: float
     problems_without_measure: list[str]
+    carried_not_in_plan: list[str] = []  # items the user carried over from last year's plan
 
 
 def chinese_to_int(text: str) -> int | None:
@@ -124,6 +126,7 @@ def check_draft(draft_text: str, facts: Facts) -> CheckResult:
         missing_facts=missing,
         coverage=round(coverage, 3),
         problems_without_measure=problems_without_measure(draft_text, facts),
+        carried_not_in_plan=carried_items_missing(plan_part(draft_text), facts),
     )
 
 
@@ -183,10 +186,15 @@ def _used(fact: str, text: str) -> bool:
     return core in re.sub(r"[，。；、\s]", "", text)
 
 
+def plan_part(draft_text: str) -> str:
+    """The draft's text from its last plan heading on (all of it when it has none)."""
+    return re.split(r"工作计划|工作安排|工作要点|工作打算", to_simplified(draft_text))[-1]
+
+
 def problems_without_measure(draft_text: str, facts: Facts) -> list[str]:
     """Stated problems that no plan line of the draft answers (by shared content words)."""
-    plan_part = re.split(r"工作计划|工作安排|工作要点|工作打算", to_simplified(draft_text))[-1]
-    return [problem for problem in facts.problems if not shares_content_words(problem, plan_part)]
+    plan = plan_part(draft_text)
+    return [problem for problem in facts.problems if not shares_content_words(problem, plan)]
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

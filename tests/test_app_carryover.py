@@ -1,0 +1,76 @@
+"""上年计划对照 on the 起草 page (issue 19), through Streamlit's AppTest: pick last year's report, choose what
+to do with each unfinished item, confirm, and draft from the confirmed table."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from drafting.service import DraftingService
+from drafting.writing.facts import parse_facts
+from tests.conftest import ROOT
+
+LAST_YEAR = {
+    "organization": "江北市第一人民医院工会",
+    "period": "2024年",
+    "facts": ["召开五届二次职代会", "春节走访慰问困难职工20户"],
+    "plans": ["新发展会员60人", "建设职工书屋", "举办职工乒乓球比赛"],
+}
+
+
+@pytest.fixture
+def app(built_library, monkeypatch, tmp_path):
+    data = tmp_path / "data"
+    settings = built_library.settings.model_copy(update={"data_dir": data})
+    monkeypatch.setenv("DRAFTING_DATA_DIR", str(data))
+    service = DraftingService(settings)
+    last_year = service.draft(parse_facts(LAST_YEAR), offline=True)
+    without_plan = service.draft(
+        parse_facts({**LAST_YEAR, "report_type": "summary", "plans": []}), offline=True
+    )
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at.button[0].click().run()  # 载入示例要点 (2025年)
+    return at, service, last_year, without_plan
+
+
+def test_last_years_report_is_offered_first_and_compared(app):
+    at, _, last_year, without_plan = app
+    picker = at.selectbox(key="f_previous")
+    own = {f"{last_year.title}（本单位草稿）", f"{without_plan.title}（本单位草稿）"}
+    assert set(picker.options[1:3]) == own  # the unit's own drafts of the year before, first
+    assert any(option.endswith("（范文库范文）") for option in picker.options[3:])
+    picker.set_value(last_year.id)
+    at.button(key="FormSubmitter:facts-对照上年计划").click().run()
+    assert not at.exception and not at.error
+    table = at.dataframe[0].value
+    assert list(table["上年计划"]) == LAST_YEAR["plans"]
+    assert list(table["情况"]) == ["部分完成", "未提及", "未提及"]
+    assert "计划60人、实际45人、完成75%" in table["完成数字"][0]
+
+
+def test_choices_go_to_problems_and_plan_and_the_draft_counts_from_the_table(app):
+    at, service, last_year, _ = app
+    at.selectbox(key="f_previous").set_value(last_year.id)
+    at.button(key="FormSubmitter:facts-对照上年计划").click().run()
+    at.selectbox(key="carryover_choice_1").set_value("problem")  # 建设职工书屋
+    at.text_input(key="carryover_text_1").input("选址未落实")
+    at.selectbox(key="carryover_choice_2").set_value("carry")  # 举办职工乒乓球比赛
+    at.button(key="FormSubmitter:carryover_decisions-确认对照表").click().run()
+    assert not at.exception and not at.error
+    assert "建设职工书屋" in at.text_area(key="f_problems").value
+    assert "选址未落实" in at.text_area(key="f_problems").value
+    assert "举办职工乒乓球比赛" in at.text_area(key="f_plans").value
+    assert any("年初确定的3项重点工作" in s.value for s in at.success)
+    at.button(key="FormSubmitter:facts-生成草稿").click().run()
+    assert not at.exception
+    draft = service.get(at.session_state["draft_id"])
+    text = draft.markdown()
+    assert "年初确定的3项重点工作" in text and "部分完成1项" in text
+    assert "选址未落实" in draft.section("problems").text
+    assert "举办职工乒乓球比赛" in next(s.text for s in draft.sections if s.kind == "plan")
+
+
+def test_a_report_without_a_plan_says_so(app):
+    at, _, _, without_plan = app
+    at.selectbox(key="f_previous").set_value(without_plan.id)
+    at.button(key="FormSubmitter:facts-对照上年计划").click().run()
+    assert not at.exception and not at.dataframe
+    assert any("没有找到" in w.value and "计划" in w.value for w in at.warning), [w.value for w in at.warning]
