@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app import carryover_panel
+from app import carryover_panel, word_panel
 from app.common import AUTO_UNIT, REPORT_TYPES, UNSAVED, label
 from app.current import service as current_service
 from drafting.corpus.classify import UNIT_TYPES
@@ -230,15 +230,8 @@ def show_draft(service: DraftingService, draft: Draft) -> None:
     ):
         st.info("核对并处理标出的问题后即可导出；或勾选上面的确认框。")
     else:
-        from drafting.output.docx import draft_to_docx
-
         col1, col2 = st.columns(2)
-        col1.download_button(
-            "下载 Word (.docx)",
-            draft_to_docx(draft),
-            file_name=f"{draft.title}.docx",
-            mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        )
+        word_panel.word_download(service, draft, col1)
         col2.download_button(
             "下载 Markdown", draft.markdown(), file_name=f"{draft.title}.md", mime="text/markdown"
         )

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from app import word_panel
 from app.current import service as current_service
 from drafting.errors import UserError
 from drafting.service import DraftingService
@@ -30,6 +31,7 @@ def page_history(service: DraftingService) -> None:
         if row.editable and cols[2].button("删除", key=f"del_{row.id}"):
             service.delete(row.id)
             st.rerun()
+    word_panel.import_edited(service)
     _compare(service, {row.id: f"{row.title}（{row.updated_at:%Y-%m-%d %H:%M}，{row.id}）" for row in rows})
 
 

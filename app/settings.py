@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from app import word_panel
 from app.current import service as current_service
 from drafting.errors import UserError
 from drafting.office import OfficeService
@@ -32,6 +33,7 @@ def page_settings(service: DraftingService) -> None:
         "可在下面填写，或在 .env / 环境变量中设置 LLM_BASE_URL、LLM_API_KEY、LLM_MODEL（环境变量优先）。"
     )
     _endpoint_form(service)
+    word_panel.unit_template(service)
 
 
 def _endpoint_form(service: DraftingService) -> None:

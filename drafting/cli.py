@@ -130,6 +130,7 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--format", choices=["md", "json", "docx"], default="md")
     show.add_argument("-o", "--output", type=Path)
     show.add_argument("--comments", action="store_true", help="导出 Word 时把待核对的问题写成批注")
+    show.add_argument("--evidence", action="store_true", help="导出 Word 时附上“附件：事实依据表”")
     show.set_defaults(handler=_show)
     listing_drafts = commands.add_parser("list", help="列出已保存的草稿")
     listing_drafts.set_defaults(handler=_list_drafts)
@@ -354,14 +355,15 @@ def _regen(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _show(args: argparse.Namespace, settings: Settings) -> int:
-    if args.comments and args.format != "docx":
-        raise UserError("--comments 只用于导出 Word：请同时给出 --format docx。")
+    for flag in ("comments", "evidence"):
+        if getattr(args, flag) and args.format != "docx":
+            raise UserError(f"--{flag} 只用于导出 Word：请同时给出 --format docx。")
     service = _service(settings)
     return _write(
         service.get(args.draft_id),
         args.format,
         args.output,
-        lambda draft: service.export_docx(draft.id, comments=args.comments),
+        lambda draft: service.export_docx(draft.id, comments=args.comments, evidence=args.evidence),
     )
 
 

@@ -496,16 +496,16 @@ class DraftingService:
 
     # --- the Word round trip: exports that know their draft, edited files merged back, the unit's template
 
-    def export_docx(self, draft_id: str, comments: bool = False) -> bytes:
+    def export_docx(self, draft_id: str, comments: bool = False, evidence: bool = False) -> bytes:
         """The saved draft as Word with its id and version inside, in the unit's template if it has one;
-        `comments` writes the open findings as Word comments (批注)."""
+        `comments` writes the open findings as Word comments (批注), `evidence` appends 附件：事实依据表."""
         from drafting.output.docx import draft_to_docx
         from drafting.output.identity import ExportIdentity
 
         stored = self.drafts.get(draft_id, self.actor)
         template = self.unit_templates.get(self.actor)
         identity = ExportIdentity.of(stored.draft, stored.revision)
-        return draft_to_docx(stored.draft, identity, comments, template.data if template else None)
+        return draft_to_docx(stored.draft, identity, comments, template.data if template else None, evidence)
 
     def reimport(self, name: str, data: bytes) -> "ReimportResult":
         """Merge a Word file edited by reviewers back into its draft (drafting/review/reimport.py)."""

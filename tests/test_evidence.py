@@ -68,6 +68,10 @@ def test_cli_evidence_formats(service, capsys, monkeypatch, tmp_path):
     assert main(["evidence", draft.id, "--format", "xlsx", "-o", str(tmp_path / "t.xlsx")]) == 0
     assert load_workbook(tmp_path / "t.xlsx").active.max_row > 1
     assert main(["evidence", "0123456789ab"]) == 1
+    word = tmp_path / "附表.docx"
+    assert main(["show", draft.id, "--format", "docx", "--evidence", "-o", str(word)]) == 0
+    assert APPENDIX_TITLE in [p.text for p in Document(word).paragraphs]
+    assert main(["show", draft.id, "--evidence"]) == 1
 
 
 def test_correcting_a_fact_once_rewrites_every_section_that_used_it(service):

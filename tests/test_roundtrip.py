@@ -132,6 +132,31 @@ def test_a_file_from_an_older_version_is_merged_section_by_section_and_a_conflic
     assert "138人次参加" in after.section("work-competition").text
 
 
+def test_a_title_edited_in_word_becomes_the_drafts_title(service, draft):
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.replace("2025年工作总结", "2025年度工作总结")
+
+    result = service.reimport("修改稿.docx", edit.save())
+
+    assert result.changed_sections == ["title"] and not result.conflicts
+    assert service.get(draft.id).title == draft.title.replace("2025年工作总结", "2025年度工作总结")
+    assert service.list_drafts()[0].title == service.get(draft.id).title
+
+
+def test_a_title_changed_on_both_sides_is_a_conflict_and_kept(service, draft):
+    exported = service.export_docx(draft.id)
+    retitled = service.get(draft.id)
+    retitled.title = "本系统里改过的标题"
+    service.save(retitled)
+    edit = WordEdit(exported)
+    edit.replace("2025年工作总结", "2025年度工作总结")
+
+    result = service.reimport("修改稿.docx", edit.save())
+
+    assert [c.section for c in result.conflicts] == ["title"] and "title" not in result.changed_sections
+    assert service.get(draft.id).title == "本系统里改过的标题"
+
+
 def test_a_file_whose_properties_were_stripped_is_matched_by_title_and_content(service, draft):
     edit = WordEdit(service.export_docx(draft.id))
     edit.without_custom_properties()

@@ -100,3 +100,19 @@ def test_only_an_administrator_stores_the_template_and_each_unit_has_its_own(dat
     theirs = other_unit.draft(example_facts(), offline=True)
     assert opened(member.export_docx(mine.id)).paragraphs[0].text == RED_HEADER
     assert opened(other_unit.export_docx(theirs.id)).paragraphs[0].text == theirs.title
+
+
+def test_the_evidence_appendix_comes_before_the_templates_colophon(service, draft):
+    from drafting.output.evidence import APPENDIX_TITLE
+
+    service.set_unit_template("本院模板.docx", unit_template())
+    document = opened(service.export_docx(draft.id, evidence=True))
+    body = [
+        element.tag.rsplit("}", 1)[1]
+        for element in document.element.body
+        if not element.tag.endswith("sectPr")
+    ]
+    texts = [p.text for p in document.paragraphs]
+    assert texts[-2:] == COLOPHON  # the 版记 stays the document's last part
+    assert texts.index(APPENDIX_TITLE) < texts.index(COLOPHON[0])
+    assert body[-3:] == ["tbl", "p", "p"]  # the table, then the two lines of the 版记

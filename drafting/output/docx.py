@@ -72,11 +72,11 @@ def draft_to_docx(
         last = last or heading
     if last is not None:
         add_bookmark(last, END_BOOKMARK, 2)
-    writer.finish()
-    if evidence:
+    if evidence:  # after the text and before a template's 版记, which stays the document's last part
         from drafting.output.evidence import append_evidence, evidence_rows
 
-        append_evidence(document, evidence_rows(draft))
+        append_evidence(document, evidence_rows(draft), before=placeholder)
+    writer.finish()
     if identity is not None:
         add_identity(document, identity)
     buffer = io.BytesIO()

@@ -99,13 +99,17 @@ def evidence_xlsx(rows: list[EvidenceRow]) -> bytes:
     return buffer.getvalue()
 
 
-def append_evidence(document, rows: list[EvidenceRow]) -> None:  # noqa: ANN001 - a python-docx Document
-    """The table as 附件：事实依据表 on a new page of a Word export (only sentences that carry a fact)."""
+def append_evidence(document, rows: list[EvidenceRow], before) -> None:  # noqa: ANN001 - python-docx objects
+    """The table as 附件：事实依据表 on a new page of a Word export (only sentences that carry a fact),
+    placed just before the paragraph `before` (the text's placeholder: a template's 版记 follows it)."""
     from docx.enum.text import WD_BREAK
 
-    document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-    document.add_paragraph(APPENDIX_TITLE)
+    page_break = document.add_paragraph()
+    page_break.add_run().add_break(WD_BREAK.PAGE)
+    title = document.add_paragraph(APPENDIX_TITLE)
     table = document.add_table(rows=1, cols=4)
+    for element in (page_break._element, title._element, table._element):
+        before._element.addprevious(element)
     table.style = "Table Grid"
     for cell, title in zip(table.rows[0].cells, ("句子", "依据", "出处", "原文摘录"), strict=True):
         cell.text = title

@@ -19,6 +19,7 @@ from drafting.writing.draft import Draft, DraftSection, section_body
 
 PREFIX = "drafting."
 DRAFT_ID, VERSION, SECTION = f"{PREFIX}draft_id", f"{PREFIX}version", f"{PREFIX}section."
+TITLE = f"{PREFIX}title"
 _PROPERTIES_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
 _TYPES_NS = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
 _PROPERTY_SET = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"  # the format id Word gives user properties
@@ -29,6 +30,7 @@ class ExportIdentity:
     draft_id: str
     version: int
     fingerprints: dict[str, str] = field(default_factory=dict)  # section key → fingerprint at export
+    title: str = ""  # the title's fingerprint at export ("" in files exported before titles were kept)
 
     @classmethod
     def of(cls, draft: Draft, version: int) -> "ExportIdentity":
@@ -36,12 +38,14 @@ class ExportIdentity:
             draft.id,
             version,
             {s.key: section_fingerprint(s.heading, exported_text(s)) for s in draft.sections},
+            section_fingerprint("", draft.title),
         )
 
     def properties(self) -> dict[str, str]:
         return {
             DRAFT_ID: self.draft_id,
             VERSION: str(self.version),
+            TITLE: self.title,
             **{SECTION + key: value for key, value in self.fingerprints.items()},
         }
 
@@ -60,7 +64,7 @@ class ExportIdentity:
             for name, value in properties.items()
             if name.startswith(SECTION)
         }
-        return cls(draft_id, number, fingerprints)
+        return cls(draft_id, number, fingerprints, properties.get(TITLE, "").strip())
 
 
 def normal_text(text: str) -> str:

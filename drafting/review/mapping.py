@@ -27,12 +27,14 @@ class FileSection:
 class Mapping:
     sections: dict[str, FileSection]
     unplaced: list[str]  # keys of sections the file holds no recognisable place for
+    title: str | None = None  # the title paragraph's text, when its bookmark survived the editor
 
 
 def map_sections(paragraphs: list[EditedParagraph], draft: Draft) -> Mapping:
     """Each placed section's heading and text. Only the paragraphs between the draft's title and its
     last paragraph count: a unit template puts its 红头 before them and its 版记 after."""
-    title = _bookmarked(paragraphs, TITLE_BOOKMARK) or 0
+    titled = _bookmarked(paragraphs, TITLE_BOOKMARK)
+    title = titled or 0
     end = _bookmarked(paragraphs, END_BOOKMARK)
     texts = [p.text for p in paragraphs[: len(paragraphs) if end is None else end + 1]]
     starts: dict[str, int] = {}
@@ -64,7 +66,8 @@ def map_sections(paragraphs: list[EditedParagraph], draft: Draft) -> Mapping:
     for before, section in zip(draft.sections, draft.sections[1:], strict=False):
         if section.key not in mapped and not section.heading:  # its words sit at the end of `before`
             mapped.pop(before.key, None)
-    return Mapping(mapped, [s.key for s in draft.sections if s.key not in mapped])
+    unplaced = [s.key for s in draft.sections if s.key not in mapped]
+    return Mapping(mapped, unplaced, None if titled is None else paragraphs[titled].text.strip() or None)
 
 
 def _bookmarked(paragraphs: list[EditedParagraph], name: str) -> int | None:

@@ -29,10 +29,14 @@ class Merged:
     draft: Draft
     changed: list[str] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
+    title_changed: bool = False
 
 
-def merge(draft: Draft, sections: dict[str, FileSection], identity: ExportIdentity | None) -> Merged:
+def merge(
+    draft: Draft, sections: dict[str, FileSection], identity: ExportIdentity | None, title: str | None = None
+) -> Merged:
     merged = Merged(draft.model_copy(deep=True))
+    _merge_title(merged, title, identity)
     for section in merged.draft.sections:
         edited = sections.get(section.key)
         if edited is None:
@@ -57,3 +61,24 @@ def merge(draft: Draft, sections: dict[str, FileSection], identity: ExportIdenti
             edit_section(merged.draft, section.key, edited.text, FACT_GUARD)
         merged.changed.append(section.key)
     return merged
+
+
+def _merge_title(merged: Merged, title: str | None, identity: ExportIdentity | None) -> None:
+    """A title the reviewers changed becomes the draft's, unless it was also changed here since the export."""
+    if title is None or title == merged.draft.title.strip():
+        return
+    current = section_fingerprint("", merged.draft.title)
+    base = identity.title if identity and identity.title else current
+    if section_fingerprint("", title) == base:
+        return  # the file keeps the title it left with; the change is this side's
+    if current != base:
+        merged.conflicts.append(
+            Conflict(
+                "title",
+                "标题",
+                "标题在导出之后已在本系统中修改过，修改稿里也改了标题；为免覆盖，没有导入标题。",
+            )
+        )
+        return
+    merged.draft.title = title
+    merged.title_changed = True

@@ -73,8 +73,9 @@ def reimport(
     stored = _matching_draft(name, identity, edited, drafts, actor)
     drafts.require_editable(stored.draft.id, actor)  # a colleague's shared draft: refused, not theirs
     mapping = map_sections(edited.paragraphs, stored.draft)
-    merged = merge(stored.draft, mapping.sections, identity)
-    version = save(merged.draft, stored.revision) if merged.changed else stored.revision
+    merged = merge(stored.draft, mapping.sections, identity, mapping.title)
+    changed = (["title"] if merged.title_changed else []) + merged.changed
+    version = save(merged.draft, stored.revision) if changed else stored.revision
     findings = [
         finding
         for key in merged.changed
@@ -85,7 +86,7 @@ def reimport(
         version=version,
         from_version=identity.version if identity else None,
         found_version=stored.revision,
-        changed_sections=merged.changed,
+        changed_sections=changed,
         inserted=edited.inserted,
         deleted=edited.deleted,
         comments=edited.comments,
