@@ -4,6 +4,7 @@ own template on 设置. Each only adapts DraftingService: export_docx, reimport 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from app.common import label
 from drafting.errors import UserError
 from drafting.service import DraftingService
 from drafting.text.markup import escape_markdown
@@ -42,10 +43,10 @@ def import_edited(service: DraftingService) -> None:
             st.error(str(error))
             return
     if result := st.session_state.get(IMPORTED):
-        _imported(result)
+        _imported(service, result)
 
 
-def _imported(result: dict) -> None:
+def _imported(service: DraftingService, result: dict) -> None:
     revisions = result["revisions"]
     changed = result["changed_sections"]
     st.success(
@@ -58,7 +59,10 @@ def _imported(result: dict) -> None:
     for conflict in result["conflicts"]:
         st.warning(escape_markdown(f"冲突（未覆盖）：{conflict['heading']}：{conflict['message']}"))
     if changed:
-        st.write("改动的部分：" + escape_markdown("、".join(changed)))
+        draft = service.get(result["draft_id"])
+        names = {section.key: label(section.kind, section.heading) for section in draft.sections}
+        names["title"] = "标题"
+        st.write("改动的部分：" + escape_markdown("、".join(names.get(key, key) for key in changed)))
     for comment in result["comments"]:
         st.markdown(
             escape_markdown(f"批注（{comment['author']}）：{comment['text']}")
