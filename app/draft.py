@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app import carryover_panel, word_panel
+from app import carryover_panel, materials_panel, word_panel
 from app.common import AUTO_UNIT, REPORT_TYPES, UNSAVED, label
 from app.current import service as current_service
 from drafting.corpus.classify import UNIT_TYPES
@@ -34,6 +34,7 @@ def page_draft(service: DraftingService) -> None:
         for key in ("facts", "problems", "plans"):
             st.session_state[f"f_{key}"] = "\n".join(example[key])
     carryover_panel.apply_confirmed()
+    materials_panel.materials_panel(service)
     with st.form("facts"):
         col1, col2, col3, col4 = st.columns(4)
         organization = col1.text_input(
@@ -64,6 +65,7 @@ def page_draft(service: DraftingService) -> None:
         "plans": plans,
         "target_chars": target,
         "carryover": carryover_panel.confirmed_table(),
+        "sources": materials_panel.fact_sources(facts),
     }
     if submitted or outline_only or compare:
         try:
@@ -230,8 +232,9 @@ def show_draft(service: DraftingService, draft: Draft) -> None:
     ):
         st.info("核对并处理标出的问题后即可导出；或勾选上面的确认框。")
     else:
-        col1, col2 = st.columns(2)
+        col1, col2, col3 = st.columns(3)
         word_panel.word_download(service, draft, col1)
+        materials_panel.evidence_download(service, draft, col3)
         col2.download_button(
             "下载 Markdown", draft.markdown(), file_name=f"{draft.title}.md", mime="text/markdown"
         )

@@ -1,0 +1,52 @@
+"""从素材提取要点 on 起草 (issue 18), through AppTest: upload three materials, settle the conflicts, accept the
+facts into 工作要点, draft, and find each figure's source in the 事实依据表."""
+
+from streamlit.testing.v1 import AppTest
+
+from drafting.materials.samples import briefing_docx, half_year_gbk, ledger_xlsx
+from drafting.output.evidence import FROM_MATERIALS
+from drafting.service import DraftingService
+from tests.conftest import ROOT
+
+MATERIALS = [
+    ("简报第3期.docx", briefing_docx(), "application/octet-stream"),
+    ("半年报.txt", half_year_gbk(), "text/plain"),
+    ("慰问台账.xlsx", ledger_xlsx(), "application/octet-stream"),
+]
+
+
+def test_materials_to_facts_with_sources_to_the_evidence_table(built_library, monkeypatch):
+    monkeypatch.setenv("DRAFTING_DATA_DIR", str(built_library.settings.data_dir))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at.file_uploader(key="materials_files").set_value(MATERIALS).run()
+    at.button(key="materials_extract").click().run()
+    assert not at.exception
+    shown = " ".join(m.value for m in at.markdown)
+    assert "数字不一致" in shown and "17户、18户" in shown
+    assert any("请在总结中写明慰问户数为20户" in c.value for c in at.caption)  # set aside, shown
+    assert any("隐藏的工作表" in w.value for w in at.warning)
+
+    at.button(key="materials_accept").click().run()  # the unsettled households stay out meanwhile
+    assert "17户" not in at.text_area(key="f_facts").value and "18户" not in at.text_area(key="f_facts").value
+    at.button(key="materials_extract").click().run()
+    conflicts = [box for box in at.selectbox if box.key.startswith("materials_conflict_0_")]
+    conflicts[0].set_value("18户")
+    at.button(key="materials_settle_0").click().run()
+    conflicts = [box for box in at.selectbox if box.key.startswith("materials_conflict_0_")]
+    conflicts[0].set_value("18户")
+    at.button(key="materials_settle_0").click().run()
+    assert not [box for box in at.selectbox if box.key.startswith("materials_conflict_")]
+    at.button(key="materials_accept").click().run()
+    facts = at.text_area(key="f_facts").value
+    assert "春节期间，区总工会走访慰问困难职工18户，发放慰问金3.4万元" in facts and "17户" not in facts
+
+    at.text_input(key="f_organization").input("江北区总工会")
+    at.text_input(key="f_period").input("2025年")
+    at.button(key="FormSubmitter:facts-生成草稿").click().run()
+    assert not at.exception
+    rows = DraftingService(built_library.settings).evidence(at.session_state["draft_id"])
+    households = next(r for r in rows if "18户" in r.sentence)
+    assert households.basis == FROM_MATERIALS and households.sources[0].file == "半年报.txt"
+    money = next(r for r in rows if "34000元" in r.sentence)
+    assert money.sources[0].location == "春节送温暖!E3:E19"
+    assert "导出事实依据表 (.xlsx)" in [button.proto.label for button in at.get("download_button")]
