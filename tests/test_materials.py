@@ -142,6 +142,15 @@ def test_chromium_pdf_radicals_are_normalised(tmp_path):
     assert {"86人", "2期", "64人次"} <= {v for f in result.facts for v in f.values}
 
 
+def test_a_pdf_source_names_its_page(tmp_path):
+    second_page = '<p style="page-break-before:always">10月15日，组织职工秋季健步走活动，参与职工260人。</p>'
+    data = print_with_chromium(printed_html().replace("</body>", second_page + "</body>"), tmp_path)
+    result = run([Material("第4期.pdf", data)])
+    walk = next(f for f in result.facts if "260人" in f.values)
+    assert walk.sources[0].location == "第2页第1段"
+    assert all(f.sources[0].location.startswith("第1页第") for f in result.facts if f is not walk)
+
+
 def _encrypted_office() -> bytes:
     return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64 + "EncryptedPackage".encode("utf-16-le")
 

@@ -33,14 +33,14 @@ _CN_DIGITS = {
 }
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _MULTIPLIERS = {"万": 10_000, "亿": 100_000_000}
-_CN_NUM = "零〇一二两三四五六七八九十百千"
+CN_NUMBER = "零〇一二两三四五六七八九十百千"
 _MEASURE = r"人次|户次|万元|亿元|元|户|人|名|场|次|项|个|件|篇|期|条|份|家|所|支|队|届|岁|天|小时|%|％|台|本|册|幅|部|批|处|首|位|组|班"
 _NUMBER = re.compile(
-    rf"(?P<num>\d+(?:\.\d+)?|[{_CN_NUM}]{{2,}}|(?<![{_CN_NUM}第])[{_CN_NUM}](?=[万亿]?(?:{_MEASURE})))"
+    rf"(?P<num>\d+(?:\.\d+)?|[{CN_NUMBER}]{{2,}}|(?<![{CN_NUMBER}第])[{CN_NUMBER}](?=[万亿]?(?:{_MEASURE})))"
     rf"(?P<mult>[万亿])?(?P<unit>{_MEASURE})?"
 )
 _DATE = re.compile(r"\d{1,2}月\d{1,2}日|\d{1,2}月份?|\d{4}年")
-_LEVEL = re.compile(
+LEVEL = re.compile(
     r"国家级|全国|省级|市级|县级|区级|校级|院级|特等奖|一等奖|二等奖|三等奖|优秀奖|金奖|银奖|铜奖|冠军|亚军|季军|第[一二三四五六七八九十\d]+名"
 )
 _NAME = re.compile(r"《[^》]{1,40}》|“[^”]{1,30}”")
@@ -156,7 +156,7 @@ def _value_findings(draft_text: str, facts: Facts) -> tuple[list[Finding], list[
             (
                 line
                 for line in lines
-                if value[1] and value[1] in line and re.search(r"\d|[" + _CN_NUM + "]", line)
+                if value[1] and value[1] in line and re.search(r"\d|[" + CN_NUMBER + "]", line)
             ),
             "",
         )
@@ -169,7 +169,7 @@ def _value_findings(draft_text: str, facts: Facts) -> tuple[list[Finding], list[
             unsupported.append(Finding(value=m.group(0), context=_context(text, m.start())))
     changed_levels = [
         Finding(value=m.group(0), context=_context(text, m.start()))
-        for m in _LEVEL.finditer(text)
+        for m in LEVEL.finditer(text)
         if m.group(0) not in ledger_text
     ]
     return _dedupe(unsupported), _dedupe(changed_levels), text

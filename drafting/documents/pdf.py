@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from drafting.documents.pdf_pages import page_lines
+from drafting.documents.pdf_pages import lines_by_page, page_lines
 from drafting.documents.sandbox import Limits, run_limited
 from drafting.documents.text import count_chinese, normalise_pasted_text
 from drafting.errors import UserError
@@ -34,17 +34,31 @@ _EXTRACTION_GAP = re.compile(
 
 def read_pdf(name: str, data: bytes) -> str:
     """The paragraphs of a text PDF, separated by blank lines; UserError when it cannot be used."""
+    return _text(name, page_lines(_read_pages(name, data)))
+
+
+def read_pdf_pages(name: str, data: bytes) -> list[str]:
+    """Each page's paragraphs (a paragraph running over a page break is cut there), for citing pages."""
+    return [_text(name, lines, check_empty=False) for lines in lines_by_page(_read_pages(name, data))]
+
+
+def _read_pages(name: str, data: bytes) -> list[str]:
+    """The raw text of each page; UserError for a file that is no PDF or a scan with no text layer."""
     if b"%PDF-" not in data[:1024]:
         raise UserError(f"“{name}”不是有效的 PDF 文件，可能已损坏或只是改了扩展名。")
     result = _extract(name, data)
     pages: list[str] = result["pages"]
-    text = _EXTRACTION_GAP.sub("", normalise_pasted_text("\n".join(page_lines(pages))))
-    if count_chinese(text) < _SCAN_MIN_CHINESE and result.get("image_pages"):
+    if count_chinese("".join(page_lines(pages))) < _SCAN_MIN_CHINESE and result.get("image_pages"):
         raise UserError(
             f"“{name}”是扫描件（页面只有图片，没有文字层），无法直接读取文字。"
             "请先用 WPS/Adobe 等软件做文字识别（OCR），或提供 Word 版本。"
         )
-    if not text.strip():
+    return pages
+
+
+def _text(name: str, lines: list[str], check_empty: bool = True) -> str:
+    text = _EXTRACTION_GAP.sub("", normalise_pasted_text("\n".join(lines)))
+    if check_empty and not text.strip():
         raise UserError(f"“{name}”里没有可提取的文字，请提供 Word 版本。")
     return text
 

@@ -22,13 +22,18 @@ _PAGE_NUMBER = re.compile(
 
 def page_lines(pages: list[str]) -> list[str]:
     """All lines of all pages in order, without page numbers and running headers/footers."""
+    return [line for page in lines_by_page(pages) for line in page]
+
+
+def lines_by_page(pages: list[str]) -> list[list[str]]:
+    """Each page's lines, without page numbers and running headers/footers (materials cite the page)."""
     pages_lines = [[line.strip() for line in page.split("\n") if line.strip()] for page in pages]
     running = _running_lines(pages_lines)
-    lines: list[str] = []
+    kept: list[list[str]] = []
     for page in pages_lines:
         furniture = {p % len(page) for p in _edge_positions(len(page)) if _is_furniture(page, p, running)}
-        lines.extend(line for index, line in enumerate(page) if index not in furniture)
-    return lines
+        kept.append([line for index, line in enumerate(page) if index not in furniture])
+    return kept
 
 
 def is_page_number(line: str) -> bool:

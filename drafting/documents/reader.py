@@ -8,7 +8,7 @@ from pathlib import Path
 
 from drafting.documents.docx import MAX_DOCX_BYTES, read_docx
 from drafting.documents.legacy_doc import MAX_LEGACY_BYTES, read_legacy_word
-from drafting.documents.pdf import MAX_PDF_BYTES, read_pdf
+from drafting.documents.pdf import MAX_PDF_BYTES, read_pdf, read_pdf_pages
 from drafting.documents.text import count_chinese, decode_text, normalise_pasted_text, strip_markdown
 from drafting.errors import UserError
 
@@ -48,6 +48,21 @@ def read_document(path: Path) -> str:
 
 def read_document_bytes(name: str, data: bytes, min_chinese: int = MIN_CHINESE_CHARACTERS) -> str:
     """Like read_document, for an upload that only exists in memory (a short notice may lower `min_chinese`)."""
+    suffix = _checked_upload(name, data)
+    return _enough_chinese(name, _tidy(_read_by_content(name, suffix, data)), min_chinese)
+
+
+def read_pages_bytes(name: str, data: bytes, min_chinese: int = MIN_CHINESE_CHARACTERS) -> list[str]:
+    """Like read_document_bytes, page by page for a PDF (so a material can cite its page); one page else."""
+    if _checked_upload(name, data) != ".pdf":
+        return [read_document_bytes(name, data, min_chinese)]
+    pages = [_tidy(page) for page in read_pdf_pages(name, data)]
+    _enough_chinese(name, "".join(pages), min_chinese)
+    return pages
+
+
+def _checked_upload(name: str, data: bytes) -> str:
+    """The upload's suffix, once its format, size and content are acceptable."""
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise UserError(
@@ -59,7 +74,10 @@ def read_document_bytes(name: str, data: bytes, min_chinese: int = MIN_CHINESE_C
         raise UserError(_too_large(name, len(data), limit))
     if not data or data.isspace():
         raise UserError(f"“{name}”是空文件，没有可导入的内容。")
-    text = _tidy(_read_by_content(name, suffix, data))
+    return suffix
+
+
+def _enough_chinese(name: str, text: str, min_chinese: int) -> str:
     if count_chinese(text) < min_chinese:
         raise UserError(f"“{name}”里几乎没有中文正文（少于{min_chinese}个汉字），不像是一篇工作总结。")
     return text

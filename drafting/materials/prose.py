@@ -8,10 +8,10 @@ Sentences that read as instructions to the writer are set aside, never made fact
 import re
 from dataclasses import dataclass
 
-from drafting.documents import read_document_bytes
+from drafting.documents.reader import read_pages_bytes
 from drafting.materials.model import Candidate, SetAside, Source
 from drafting.materials.values import stated_values
-from drafting.writing.facts import _INSTRUCTION  # the facts file's own test for text addressed to a model
+from drafting.writing.facts import INSTRUCTION  # the facts file's own test for text addressed to a model
 from drafting.writing.themes import keyword_theme
 
 MIN_CHINESE = 10  # a short activity notice is still a material (a report must have 50)
@@ -36,10 +36,20 @@ class Passage:
 
 
 def read_passages(name: str, data: bytes) -> list[Passage]:
-    """The material's paragraphs, each with where it is (第N段); UserError when the file cannot be read."""
-    text = read_document_bytes(name, data, min_chinese=MIN_CHINESE)
-    paragraphs = _rejoined([p.strip() for p in text.split("\n\n") if p.strip()])
-    return [Passage(name, f"第{i}段", p) for i, p in enumerate(paragraphs, start=1)]
+    """The material's paragraphs, each with where it is (第N段, in a PDF 第P页第N段); UserError when the
+    file cannot be read."""
+    pages = read_pages_bytes(name, data, min_chinese=MIN_CHINESE)
+    if len(pages) == 1 and not name.lower().endswith(".pdf"):
+        return [Passage(name, f"第{i}段", p) for i, p in enumerate(_paragraphs(pages[0]), start=1)]
+    return [
+        Passage(name, f"第{page}页第{i}段", p)
+        for page, page_text in enumerate(pages, start=1)
+        for i, p in enumerate(_paragraphs(page_text), start=1)
+    ]
+
+
+def _paragraphs(text: str) -> list[str]:
+    return _rejoined([p.strip() for p in text.split("\n\n") if p.strip()])
 
 
 def _rejoined(paragraphs: list[str]) -> list[str]:
@@ -54,7 +64,7 @@ def _rejoined(paragraphs: list[str]) -> list[str]:
 
 
 def is_instruction(text: str) -> bool:
-    return bool(_INSTRUCTION.search(text) or _TO_THE_WRITER.search(text))
+    return bool(INSTRUCTION.search(text) or _TO_THE_WRITER.search(text))
 
 
 def extract_offline(passages: list[Passage]) -> tuple[list[Candidate], list[SetAside]]:

@@ -8,8 +8,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from drafting.checks.factguard import _CN_NUM as _CN  # the fact guard's reading of levels and numerals
-from drafting.checks.factguard import _LEVEL, chinese_to_int
+from drafting.checks.factguard import CN_NUMBER as _CN  # the fact guard's reading of levels and numerals
+from drafting.checks.factguard import LEVEL, chinese_to_int
 
 COUNT_UNITS = ("人次", "户次", "户", "人", "名")
 MEASURES = "人次|户次|万元|亿元|元|户|人|名|场|次|项|个|件|篇|期|条|份|家|所|支|队|届|天|小时|%|％|台|本|册|批|处|位|组|班"
@@ -35,7 +35,7 @@ class Amount:
 def stated_values(text: str) -> list[str]:
     """Every value the text states, as written, in order, each once."""
     found = [m.group(0) for m in _NUMBER.finditer(text) if amount_of(m.group(0)) is not None]
-    found += _DATE.findall(text) + _LEVEL.findall(text) + _TITLE.findall(text)
+    found += _DATE.findall(text) + LEVEL.findall(text) + _TITLE.findall(text)
     return list(dict.fromkeys(found))
 
 

@@ -24,7 +24,7 @@ MAX_BULLETS = 400
 MAX_BULLET_CHARS = 6_000
 
 _PERIOD = re.compile(r"^(?P<year>(19|20)\d{2})\s*年\s*(?P<span>上半年|下半年|度|第[一二三四]季度)?$")
-_INSTRUCTION = re.compile(
+INSTRUCTION = re.compile(
     r"忽略(以上|上述|之前|前面|所有)|无视(以上|上述|之前)|不要遵守|你(现在)?是一个|扮演|系统提示|提示词|"
     r"请(把|将)(以上|上述|所有|全部)|(都|一律|统一)写成|注意[：:].{0,6}(请|要|必须)|"
     r"ignore (all|the|previous|above)|system prompt|you are now|disregard",
@@ -203,7 +203,7 @@ def _clean_lines(lines: list[str]) -> tuple[list[str], list[str]]:
         line = _clean(raw).strip("-•·* \u3000").rstrip("。；;，,")
         if not line:
             continue
-        if _INSTRUCTION.search(line):
+        if INSTRUCTION.search(line):
             flagged.append(line)
         else:
             kept[line] = None
