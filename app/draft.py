@@ -225,6 +225,7 @@ def show_draft(service: DraftingService, draft: Draft) -> None:
     numbered = draft.numbered_headings()
     for section in draft.sections:
         _section(service, draft, section.key, reviews[section.key], numbered.get(section.key, ""))
+    materials_panel.correct_fact(service, draft)
     open_findings = sum(len(r.flags) + len(r.missing_facts) for r in reviews.values())
     if open_findings and not st.checkbox(
         f"草稿还有 {open_findings} 处待核对的问题（标红的数值、未写入的要点）。我已核对，仍要导出。",

@@ -148,6 +148,16 @@ def fact_sources(facts: str) -> dict:
     return {fact: sources for fact, sources in st.session_state.get(SOURCES, {}).items() if fact in lines}
 
 
+def correct_fact(service: DraftingService, draft: Draft) -> None:
+    """Correct a fact once (17户 → 18户): every section that used it is written again, old versions kept."""
+    with st.expander("更正一条要点（用到它的各部分随之更新）"):
+        old = st.selectbox("要更正的要点", draft.facts.facts, key=f"correct_old_{draft.id}")
+        new = st.text_input("更正为", value=old or "", key=f"correct_new_{draft.id}_{old}", max_chars=500)
+        if st.button("更正并更新用到它的部分", key=f"correct_{draft.id}") and old and new.strip() != old:
+            service.correct_fact(draft.id, old, new.strip())
+            st.rerun()
+
+
 def evidence_download(service: DraftingService, draft: Draft, column: DeltaGenerator) -> None:
     """导出事实依据表: each sentence with a number, its fact and where that fact came from."""
     column.download_button(

@@ -50,3 +50,12 @@ def test_materials_to_facts_with_sources_to_the_evidence_table(built_library, mo
     money = next(r for r in rows if "34000元" in r.sentence)
     assert money.sources[0].location == "春节送温暖!E3:E19"
     assert "导出事实依据表 (.xlsx)" in [button.proto.label for button in at.get("download_button")]
+    draft_id = at.session_state["draft_id"]
+    old = next(f for f in DraftingService(built_library.settings).get(draft_id).facts.facts if "120人" in f)
+    at.selectbox(key=f"correct_old_{draft_id}").set_value(old).run()
+    at.text_input(key=f"correct_new_{draft_id}_{old}").input(old.replace("120人", "122人"))
+    at.button(key=f"correct_{draft_id}").click().run()
+    assert not at.exception
+    corrected = DraftingService(built_library.settings).get(draft_id)
+    women = next(s for s in corrected.sections if any("122人" in f for f in s.facts))
+    assert "122人" in women.text and "120人" in women.previous_versions[-1]
