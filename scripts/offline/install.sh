@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Install this offline bundle into .venv beside it: no network, no package index. Every file is checked
+# against its hash in bundle-lock.txt. Needs python3 of the version in TARGET (python3 -m venv works).
+set -euo pipefail
+cd "$(dirname "$0")"
+read -r version arch < TARGET
+PYTHON=${PYTHON:-python3}
+found=$("$PYTHON" -c 'import platform, sys; print(f"{sys.version_info.major}.{sys.version_info.minor} {platform.machine()}")')
+if [ "$found" != "$version $arch" ]; then
+  echo "这个安装包是为 Python $version（$arch）准备的，本机的 $PYTHON 是 $found。请换用对应的安装包，或用 PYTHON=python$version 指定解释器。" >&2
+  exit 1
+fi
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+offline=(--isolated --no-index --require-hashes --quiet)
+.venv/bin/python -m pip install "${offline[@]}" --find-links installer -r installer-lock.txt
+.venv/bin/python -m pip install "${offline[@]}" --find-links wheels -r bundle-lock.txt
+echo "安装完成。启动：bash run.sh（在 127.0.0.1:8501 上）；命令行：.venv/bin/drafting --help"
