@@ -26,6 +26,16 @@ def test_gbk_gb18030_utf8_bom_and_utf16_are_decoded(tmp_path):
     assert read_document_bytes("r.md", REPORT.encode("utf-16")) == REPORT
 
 
+def test_big5_and_utf16_without_a_byte_order_mark_are_decoded():
+    traditional = (
+        "江北區總工會2025年工作總結\n\n一、加強民主管理，召開職工代表大會，審議通過集體合同，"
+        "走訪慰問困難職工20戶，發放慰問金4.6萬元，組織職工技能競賽，參賽職工138人次。"
+    )
+    assert read_document_bytes("台灣.txt", traditional.encode("big5")) == traditional
+    assert read_document_bytes("le.txt", REPORT.encode("utf-16-le")) == REPORT
+    assert read_document_bytes("be.txt", REPORT.encode("utf-16-be")) == REPORT
+
+
 @pytest.mark.parametrize(
     ("name", "data", "message"),
     [

@@ -31,6 +31,19 @@ _HALF_PUNCT_AFTER_CJK = re.compile(
     rf"(?<=[{CJK}）”’》」』】])[ \t]*([,:;?!])(?=[ \t]*(?:[{CJK}“‘《（(\d]|$))"
 )
 _CHINESE = re.compile(f"[{CJK}]")
+_ENCODINGS = ("utf-8-sig", "gb18030", "big5", "utf-16-le", "utf-16-be")
+_COMMON_CHARACTERS = frozenset(
+    "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多"
+    "定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因"
+    "由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解"
+    "问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少"
+    "图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处队南给色光门即保治北造百规热领七"
+    "海口东导器压志世金增争济阶油思术极交受联什认六共权收证改清己美再采转更单风切打白教速花带安场身车例真务具万每目"
+    "至达走积示议声报斗完类八离华名确才科张信马节话米整空元况今集温传土许步群广石记需段研界拉林律叫且究观越织装影算"
+    "低持音众书布复容儿须际商非验连断深难近矿千周委素技备半办青省列习响约支般史感劳便团往历市克何除消构府称太准精值"
+    "号率族维划选标写存候亲快效院查江型眼王按格养易置派层片始专状育厂京识适属包火住调满县局照参红细引听该价严职慰困"
+    "帮扶竞赛女福利活动训培"
+)
 _HALF_PARENS = re.compile(r"\(([^()\n]{1,60})\)")
 _TITLE_SUFFIX = re.compile(
     rf"\s*(?:篇\s*[\d{_NUMERALS}]+|[\d{_NUMERALS}]+\s*篇|(?:范文|模板|样本|大全)\s*[\d{_NUMERALS}]*"
@@ -49,24 +62,47 @@ _MARKDOWN_MARKS = [
 
 
 def decode_text(name: str, data: bytes) -> str:
-    """Decode text bytes, trying UTF-8/UTF-16 (by BOM) and then GB18030, as Chinese office PCs write."""
+    """Decode text bytes as Chinese office PCs write them: UTF-8, UTF-16 (with or without a BOM), GBK/GB18030
+    or Big5 (Taiwan, Hong Kong). Where several decode cleanly, the one that reads as common Chinese wins."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError:
             pass  # a BOM-like start on binary data; judged below like any other bytes
+    decoded = [
+        (encoding, text) for encoding in _ENCODINGS if (text := _clean_decode(data, encoding)) is not None
+    ]
+    if decoded[:1] and decoded[0][0] == "utf-8-sig":
+        return decoded[0][1]
+    if decoded:
+        return max(decoded, key=lambda candidate: _reads_as_chinese(candidate[1]))[1]  # first of equals
     if b"\x00" in data[:4096]:
         raise UserError(f"“{name}”看起来是二进制文件（如图片、压缩包或可执行文件），不是文本。")
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t\f")
-        if controls > max(5, len(text) // 100):
-            break
-        return text
-    raise UserError(f"“{name}”的文字编码无法识别（试过 UTF-8 和 GBK/GB18030），请另存为 UTF-8 文本后再导入。")
+    raise UserError(
+        f"“{name}”的文字编码无法识别（试过 UTF-8、UTF-16、GBK/GB18030 和 Big5），请另存为 UTF-8 文本后再导入。"
+    )
+
+
+def _clean_decode(data: bytes, encoding: str) -> str | None:
+    """The text if `data` decodes strictly and is not full of control characters (a wrong guess usually is)."""
+    if encoding.startswith("utf-16") and len(data) % 2:
+        return None
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t\f")
+    return None if controls > max(5, len(text) // 100) else text
+
+
+def _reads_as_chinese(text: str) -> float:
+    """The share of Chinese characters, in a sample, that are among the most common ones (a Big5 file read
+    as GBK, or UTF-16 read as GBK, gives rare characters)."""
+    from drafting.text.script import to_simplified
+
+    sample = to_simplified(text[:20_000])
+    chinese = [ch for ch in sample if _CHINESE.match(ch)]
+    return sum(ch in _COMMON_CHARACTERS for ch in chinese) / len(chinese) if chinese else 0.0
 
 
 def count_chinese(text: str) -> int:
