@@ -223,6 +223,15 @@ def _docx_with_document_xml(document_xml: bytes) -> bytes:
     return buffer.getvalue()
 
 
+BILLION_LAUGHS = (  # with parameter entities: the parser gives up inside the DTD, before the root
+    '<!DOCTYPE w:document [<!ENTITY % lol "lol">'
+    + "".join(
+        f'<!ENTITY % lol{level} "{("%lol" + str(level - 1 or "") + ";") * 10}">' for level in range(1, 10)
+    )
+    + "%lol9;]>"
+)
+
+
 @pytest.mark.parametrize(
     ("doctype", "reference"),
     [
@@ -232,6 +241,7 @@ def _docx_with_document_xml(document_xml: bytes) -> bytes:
             "&b;",
         ),
         ('<!DOCTYPE w:document [<!ENTITY undeclared-use "x">]>', "&nowhere;"),
+        (BILLION_LAUGHS, ""),
     ],
 )
 def test_xml_entities_are_refused(doctype, reference):

@@ -227,12 +227,19 @@ _PARSER = etree.XMLParser(**_PARSER_OPTIONS)
 
 
 def _refuse_dtd(xml: bytes) -> None:
-    """Raise _UnsafeXml when the XML has a DOCTYPE; checked at the root's start, before any entity use."""
-    for _, root in etree.iterparse(BytesIO(xml), events=("start",), **_PARSER_OPTIONS):
-        docinfo = root.getroottree().docinfo
-        if docinfo.doctype or docinfo.internalDTD is not None:
-            raise _UnsafeXml("DTD present")
-        return
+    """Raise _UnsafeXml when the XML has a DOCTYPE; checked at the root's start, before any entity use.
+    A DTD the parser gives up on before the root (an entity amplification, "billion laughs") is refused
+    as what it is, not as a damaged file."""
+    try:
+        for _, root in etree.iterparse(BytesIO(xml), events=("start",), **_PARSER_OPTIONS):
+            docinfo = root.getroottree().docinfo
+            if docinfo.doctype or docinfo.internalDTD is not None:
+                raise _UnsafeXml("DTD present")
+            return
+    except etree.XMLSyntaxError as exc:
+        if b"<!DOCTYPE" in xml.upper():
+            raise _UnsafeXml("DTD the parser refused") from exc
+        raise
 
 
 def parse_part(archive: SafeZip, name: str | None) -> etree._Element | None:
