@@ -181,9 +181,30 @@ def _one_page_pdf(declared_pages: int = 1, page_extra: bytes = b"") -> bytes:
     )
 
 
+def _form_pdf(form_resources: bytes) -> bytes:
+    """A page that only draws a form XObject (object 5) with the given resources: no text, no image."""
+    draw = b"/X1 Do"
+    return _raw_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /X1 5 0 R >> >>"
+            b" /Contents 4 0 R >>",
+            b"<< /Length %d >>\nstream\n" % len(draw) + draw + b"\nendstream",
+            b"<< /Type /XObject /Subtype /Form /BBox [0 0 10 10] /Resources "
+            + form_resources
+            + b" /Length %d >>\nstream\n" % len(draw)
+            + draw
+            + b"\nendstream",
+        ]
+    )
+
+
 @pytest.mark.parametrize(
     ("name", "data", "message"),
     [
+        ("self-drawing.pdf", _form_pdf(b"<< /XObject << /X1 5 0 R >> >>"), "循环引用"),
+        ("form-only.pdf", _form_pdf(b"<< >>"), "没有可提取的文字"),  # a drawing, not a scan
         ("pages.pdf", _one_page_pdf(declared_pages=1_000_000_000), "1000000000 页，超过 300 页"),
         ("arrays.pdf", _one_page_pdf(page_extra=b"/Deep " + b"[" * 200_000 + b"]" * 200_000), "无法解析"),
         (

@@ -48,7 +48,13 @@ def _read_pages(name: str, data: bytes) -> list[str]:
         raise UserError(f"“{name}”不是有效的 PDF 文件，可能已损坏或只是改了扩展名。")
     result = _extract(name, data)
     pages: list[str] = result["pages"]
-    if count_chinese("".join(page_lines(pages))) < _SCAN_MIN_CHINESE and result.get("image_pages"):
+    little_text = count_chinese("".join(page_lines(pages))) < _SCAN_MIN_CHINESE
+    if little_text and result.get("looped_pages"):
+        raise UserError(
+            f"“{name}”的页面结构有循环引用（图形对象引用了它自己），文件可能已损坏或被恶意构造，读不出文字。"
+            "请重新导出 PDF，或提供 Word 版本。"
+        )
+    if little_text and result.get("image_pages"):
         raise UserError(
             f"“{name}”是扫描件（页面只有图片，没有文字层），无法直接读取文字。"
             "请先用 WPS/Adobe 等软件做文字识别（OCR），或提供 Word 版本。"

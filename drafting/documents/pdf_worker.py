@@ -26,15 +26,33 @@ def extract(path: str, max_pages: int) -> dict[str, object]:
     if count > max_pages:
         return {"error": "pages", "count": count}
     pages = [page.extract_text() or "" for page in reader.pages]
-    image_pages = sum(1 for page in reader.pages if _has_images(page))
-    return {"pages": pages, "image_pages": image_pages}
+    found = [_drawn(page, set()) for page in reader.pages]
+    return {
+        "pages": pages,
+        "image_pages": sum(1 for images, _ in found if images),
+        "looped_pages": sum(1 for _, looped in found if looped),
+    }
 
 
-def _has_images(page: object) -> bool:
-    resources = page.get("/Resources")  # type: ignore[attr-defined]
+def _drawn(holder: object, seen: set[int]) -> tuple[bool, bool]:
+    """(draws an image, has a form that draws itself): only /Subtype /Image counts as a scan's page, and a
+    form XObject reached again through its own resources is a loop, not a picture."""
+    resources = holder.get("/Resources")  # type: ignore[attr-defined]
     resources = resources.get_object() if resources is not None else {}
     xobjects = resources.get("/XObject")
-    return xobjects is not None and len(xobjects.get_object()) > 0
+    images = looped = False
+    for reference in (xobjects.get_object() if xobjects is not None else {}).values():
+        number = getattr(reference, "idnum", None)
+        if number is not None and number in seen:
+            looped = True
+            continue
+        drawn = reference.get_object()
+        if drawn.get("/Subtype") == "/Image":
+            images = True
+        elif drawn.get("/Subtype") == "/Form":
+            inner_images, inner_loop = _drawn(drawn, seen | ({number} if number is not None else set()))
+            images, looped = images or inner_images, looped or inner_loop
+    return images, looped
 
 
 def _out_of_memory(exc: BaseException) -> bool:
