@@ -224,7 +224,9 @@ class SimulatedUser:
         connected = False
         try:
             connected = self._attempt("connect", self._connect)
-            for action in self.first_round:  # all of it, however long it takes: every action runs at least once
+            for (
+                action
+            ) in self.first_round:  # all of it, however long it takes: every action runs at least once
                 if not connected:
                     break
                 connected = self._attempt(action, self.actions[action]) or self._reconnect()

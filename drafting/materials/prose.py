@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from drafting.documents.reader import read_pages_bytes
 from drafting.materials.model import Candidate, SetAside, Source
 from drafting.materials.values import stated_values
-from drafting.writing.facts import INSTRUCTION  # the facts file's own test for text addressed to a model
+from drafting.text import instructions
 from drafting.writing.themes import keyword_theme
 
 MIN_CHINESE = 10  # a short activity notice is still a material (a report must have 50)
@@ -64,7 +64,8 @@ def _rejoined(paragraphs: list[str]) -> list[str]:
 
 
 def is_instruction(text: str) -> bool:
-    return bool(INSTRUCTION.search(text) or _TO_THE_WRITER.search(text))
+    """Text addressed to the writer: the shared screen, or a material's 请在总结中写明… to whoever drafts."""
+    return instructions.is_instruction(text) or bool(_TO_THE_WRITER.search(text))
 
 
 def extract_offline(passages: list[Passage]) -> tuple[list[Candidate], list[SetAside]]:

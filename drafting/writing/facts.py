@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 from drafting.corpus.classify import UNIT_TYPES
 from drafting.errors import UserError
 from drafting.text.control import strip_control
+from drafting.text.instructions import is_instruction
 from drafting.text.script import Script, detect_script, to_simplified
 
 ReportType = Literal["summary_and_plan", "summary", "half_year", "plan"]
@@ -24,12 +25,6 @@ MAX_BULLETS = 400
 MAX_BULLET_CHARS = 6_000
 
 _PERIOD = re.compile(r"^(?P<year>(19|20)\d{2})\s*年\s*(?P<span>上半年|下半年|度|第[一二三四]季度)?$")
-INSTRUCTION = re.compile(
-    r"忽略(以上|上述|之前|前面|所有)|无视(以上|上述|之前)|不要遵守|你(现在)?是一个|扮演|系统提示|提示词|"
-    r"请(把|将)(以上|上述|所有|全部)|(都|一律|统一)写成|注意[：:].{0,6}(请|要|必须)|"
-    r"ignore (all|the|previous|above)|system prompt|you are now|disregard",
-    re.I,
-)
 # No bracket of a kind inside its own span, so each search stops at the next opening one: with "[^\]]*",
 # 100,000 "![" took minutes (every one scanned to the end).
 _HTML_TAG = re.compile(r"<[^<>\n]{1,200}>")
@@ -203,7 +198,7 @@ def _clean_lines(lines: list[str]) -> tuple[list[str], list[str]]:
         line = _clean(raw).strip("-•·* \u3000").rstrip("。；;，,")
         if not line:
             continue
-        if INSTRUCTION.search(line):
+        if is_instruction(line):
             flagged.append(line)
         else:
             kept[line] = None
