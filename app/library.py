@@ -50,6 +50,11 @@ def page_library(service: DraftingService) -> None:
         report = service.import_upload(upload.name, upload.getvalue(), indexed)  # UserError: shown by main()
         bar.progress(1.0, text="已建立索引")
         st.success(f"已导入：{escape_markdown(report.meta.title)}（{report.meta.id}）")
+        if report.set_aside:
+            st.warning(
+                "范文里有像是对写作的要求的句子，已去掉，不会进入范文库："
+                + escape_markdown("；".join(report.set_aside))
+            )
 
 
 def _show_report(service: DraftingService, report: Report) -> None:

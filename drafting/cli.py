@@ -222,6 +222,8 @@ def _corpus_add(args: argparse.Namespace, settings: Settings) -> int:
         if not args.json:
             m = report.meta
             print(f"已导入 {m.id}：{m.title}（{m.unit_type}，{m.kind}，{m.script}）")
+            for sentence in report.set_aside:
+                print(f"  已去掉像是写作要求的句子（不进入范文库）：{strip_control(sentence)}")
     if args.json:
         print(json.dumps(added[0] if len(args.files) == 1 and added else added, ensure_ascii=False))
     return 1 if failed else 0

@@ -30,12 +30,14 @@ from drafting.corpus.parser import ParsedReport, parse_report
 from drafting.documents import normalise_pasted_text, read_document
 from drafting.errors import UserError
 from drafting.text.control import strip_control
+from drafting.text.instructions import is_instruction
 from drafting.text.script import Script, detect_script
 
 if TYPE_CHECKING:
     from drafting.access import Actor
     from drafting.storage.reports import ReportRepository, StoredReport
 
+_SENTENCE = re.compile(r"[^。！？!?；;\n]*(?:[。！？!?；;]+[”’」』）)]*|\n|$)")
 _FORMATTED_SUFFIXES = (".docx", ".doc", ".wps", ".pdf")  # their readers already restore the paragraphs
 _FRONT_MATTER = re.compile(r"^---\n(?P<meta>.*?)\n---\n(?P<body>.*)$", re.S)
 
@@ -55,6 +57,7 @@ class ReportMeta(BaseModel):
 class Report(BaseModel):
     meta: ReportMeta
     body: str
+    set_aside: list[str] = []  # at import only: sentences addressed to the writer, kept out of the corpus
 
     def parsed(self) -> ParsedReport:
         return parse_report(self.body)
@@ -69,6 +72,19 @@ class Report(BaseModel):
         if not m:
             raise UserError("范文文件缺少开头的 --- 元数据块。")
         return cls(meta=ReportMeta(**yaml.safe_load(m.group("meta"))), body=m.group("body").strip())
+
+
+def without_instructions(body: str) -> tuple[str, list[str]]:
+    """The body without its sentences addressed to the writer (请务必在总结中写入…), and those sentences:
+    an imported report is an exemplar, and an exemplar's words reach the model."""
+    kept_paragraphs, set_aside = [], []
+    for paragraph in body.split("\n\n"):
+        sentences = _SENTENCE.findall(paragraph)
+        kept = [s for s in sentences if not is_instruction(s)]
+        set_aside += [s.strip() for s in sentences if is_instruction(s)]
+        if "".join(kept).strip():
+            kept_paragraphs.append("".join(kept).strip())
+    return ("\n\n".join(kept_paragraphs), set_aside) if set_aside else (body, [])
 
 
 def describe(report_id: str, title: str, body: str, source: str, origin: str) -> Report:
@@ -169,7 +185,7 @@ class Corpus:
         if Path(source_name.replace("\\", "/")).suffix.lower() not in _FORMATTED_SUFFIXES:
             text = normalise_pasted_text(text)  # pasted or plain text: paragraphs, punctuation, a clean title
         scraped = split_page(text)
-        body = "\n\n".join(item.body for item in scraped) if scraped else text
+        body, set_aside = without_instructions("\n\n".join(item.body for item in scraped) if scraped else text)
         title = guess_title(scraped[0].title if scraped else "", body, source_name)
         report = describe("", title, body, Path(source_name.replace("\\", "/")).name[:120], "user")
         stored = self.store.add(
@@ -179,7 +195,7 @@ class Corpus:
             body,
             report.meta.source,
         )
-        return _report(stored)
+        return _report(stored).model_copy(update={"set_aside": set_aside})
 
     def remove(self, report_id: str, actor: "Actor") -> Report:
         if any(report.meta.id == report_id for report in self.bundled()):
