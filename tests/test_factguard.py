@@ -85,3 +85,38 @@ def test_cli_check_json(clean, tmp_path, capsys):
 def test_cli_check_missing_draft_file_is_a_chinese_error(tmp_path, capsys):
     assert main(["check", str(tmp_path / "nope.md"), "--facts", str(EXAMPLE)]) == 1
     assert "找不到文件" in capsys.readouterr().err
+
+
+HONOUR_FACTS = {
+    "organization": "江北市第一人民医院工会",
+    "period": "2025年",
+    "facts": ["获评市级先进职工之家", "组织护理技能大赛，3人获市级一等奖"],
+}
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "本院荣获模范职工之家称号。",  # no number, no level, no quotes
+        "工会被评为全国五一劳动奖状单位。",
+        "荣获‘全国模范职工之家’称号。",
+        "护理部获评巾帼文明岗示范单位。",
+        "工会获工人先锋号。",
+    ],
+)
+def test_an_honour_no_fact_states_is_flagged(sentence):
+    result = check_draft(sentence, parse_facts(HONOUR_FACTS))
+    assert result.unsupported, sentence
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "医院工会荣获市级先进职工之家称号。",
+        "3人获市级一等奖。",
+        "职工的获得感、幸福感进一步增强。",
+        "收获满满。",
+    ],
+)
+def test_an_honour_from_the_facts_or_ordinary_words_are_not(sentence):
+    assert check_draft(sentence, parse_facts(HONOUR_FACTS)).unsupported == []

@@ -44,6 +44,13 @@ LEVEL = re.compile(
     r"国家级|全国|省级|市级|县级|区级|校级|院级|特等奖|一等奖|二等奖|三等奖|优秀奖|金奖|银奖|铜奖|冠军|亚军|季军|第[一二三四五六七八九十\d]+名"
 )
 _NAME = re.compile(r"《[^》]{1,40}》|“[^”]{1,30}”")
+# An honour, award or title the unit received, with or without a number, a level or quotes: 荣获模范职工之家称号
+_HONOUR = re.compile(
+    r"(?:荣获|获得|获评|被评为|评为|被授予|授予|荣膺|(?<![收捕斩俘])获)了?"
+    r"(?P<name>[^，。；、,;：:\n]{2,24}(?:称号|荣誉|奖状|奖章|先锋号|之家|标兵|模范|能手|示范(?:单位|点|岗|校)?"
+    r"|先进(?:集体|个人|单位|工作者|班组)?|[一二三特]等奖|奖))"
+)
+_QUOTES = str.maketrans("", "", "‘’“”「」『』\"'《》")
 _STRUCTURE = re.compile(
     r"^[一二三四五六七八九十]+、|^[（(][一二三四五六七八九十\d]+[）)]|^\d+[、.．]|[一二三四五六七八九十]+是|第[一二三四五六七八九十]+(?=[，,、是])"
 )
@@ -166,6 +173,11 @@ def _value_findings(draft_text: str, facts: Facts) -> tuple[list[Finding], list[
             unsupported.append(Finding(value=m.group(0), context=_context(text, m.start())))
     for m in _NAME.finditer(text):
         if m.group(0)[1:-1] not in ledger_text:  # the quoted words, however the draft quotes them
+            unsupported.append(Finding(value=m.group(0), context=_context(text, m.start())))
+    honours_in_facts = LEVEL.sub("", ledger_text.translate(_QUOTES))
+    for m in _HONOUR.finditer(text):
+        name = re.sub(r"(称号|荣誉)$", "", m.group("name").translate(_QUOTES)).strip()
+        if LEVEL.sub("", name) not in honours_in_facts:  # a changed level alone: the level check says so
             unsupported.append(Finding(value=m.group(0), context=_context(text, m.start())))
     changed_levels = [
         Finding(value=m.group(0), context=_context(text, m.start()))

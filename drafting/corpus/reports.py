@@ -185,7 +185,9 @@ class Corpus:
         if Path(source_name.replace("\\", "/")).suffix.lower() not in _FORMATTED_SUFFIXES:
             text = normalise_pasted_text(text)  # pasted or plain text: paragraphs, punctuation, a clean title
         scraped = split_page(text)
-        body, set_aside = without_instructions("\n\n".join(item.body for item in scraped) if scraped else text)
+        body, set_aside = without_instructions(
+            "\n\n".join(item.body for item in scraped) if scraped else text
+        )
         title = guess_title(scraped[0].title if scraped else "", body, source_name)
         report = describe("", title, body, Path(source_name.replace("\\", "/")).name[:120], "user")
         stored = self.store.add(
