@@ -10,7 +10,7 @@ from drafting.errors import UserError
 from drafting.models.presets import endpoint_host
 from drafting.resources import load_data
 from drafting.service import DraftingService, DraftNotSaved, SectionReview
-from drafting.text.markup import escape_markdown
+from drafting.text.markup import escape_markdown, shorten_runs
 from drafting.writing.draft import Draft, section_body
 from drafting.writing.facts import Facts, parse_facts
 from drafting.writing.outline import Outline, bullet_rows, edited_outline, kept_headings, section_rows
@@ -296,7 +296,7 @@ def _apply_fixes(service: DraftingService, draft: Draft, key: str, findings: lis
 
 def _highlighted(text: str, flags: list[str]) -> str:
     """Escaped text with the fact guard's findings marked in red."""
-    shown = escape_markdown(text)
+    shown = escape_markdown(shorten_runs(text))
     for flag in sorted(set(flags), key=len, reverse=True):
         shown = shown.replace(escape_markdown(flag), f":red-background[{escape_markdown(flag)}]")
     return shown

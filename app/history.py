@@ -6,7 +6,7 @@ from app import word_panel
 from app.current import service as current_service
 from drafting.errors import UserError
 from drafting.service import DraftingService
-from drafting.text.markup import escape_markdown
+from drafting.text.markup import escape_markdown, shorten_runs
 
 
 def page_history(service: DraftingService) -> None:
@@ -17,7 +17,9 @@ def page_history(service: DraftingService) -> None:
         return
     for row in rows:
         cols = st.columns([4, 1, 1, 1])
-        mark = " · 有待核对的问题" if row.has_findings else ""
+        mark = (" · 未完成（有部分没有写成）" if row.unfinished else "") + (
+            " · 有待核对的问题" if row.has_findings else ""
+        )
         whose = f" · {row.owner} 共享" if row.owner and row.owner != service.actor.name else ""
         cols[0].text(f"{row.title}（{row.updated_at:%Y-%m-%d %H:%M}，{row.id}）{mark}{whose}")
         if not service.actor.is_local and row.editable and not whose:
@@ -56,7 +58,9 @@ def _compare(service: DraftingService, labels: dict[str, str]) -> None:
     for column, lines in ((col1, left_lines), (col2, right_lines)):
         for changed, paragraph in lines:
             column.markdown(
-                f":orange-background[{escape_markdown(paragraph)}]" if changed else escape_markdown(paragraph)
+                f":orange-background[{escape_markdown(shorten_runs(paragraph))}]"
+                if changed
+                else escape_markdown(shorten_runs(paragraph))
             )
 
 
