@@ -24,4 +24,6 @@ def escape_markdown(text: str) -> str:
 def shorten_runs(text: str) -> str:
     """A long run of one character (60,000 “。”) shown as its start and a count: the browser lays out
     what it is given, and such a run froze a tab for minutes. The stored text is not changed."""
-    return _LONG_RUN.sub(lambda m: f"{m.group(1) * RUN_SHOWN}……（此处共 {len(m.group(0))} 个“{m.group(1)}”）", text)
+    return _LONG_RUN.sub(
+        lambda m: f"{m.group(1) * RUN_SHOWN}……（此处共 {len(m.group(0))} 个“{m.group(1)}”）", text
+    )
