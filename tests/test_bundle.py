@@ -90,8 +90,8 @@ def test_the_bundle_installs_and_runs_with_no_network(tmp_path):
     assert "北湖区自来水公司工会2025年工作总结" in drafted.stdout and "走访慰问困难职工20人" in drafted.stdout
     (bundle / "health.py").write_text(HEALTH)
     served = offline(
-        "(bash run.sh --server.port 8765 > server.log 2>&1 &) && .venv/bin/python health.py; code=$?; "
-        "pkill -f 'server.port 8765'; exit $code",
+        "bash run.sh --server.port 8765 > server.log 2>&1 & server=$!; "  # run.sh execs streamlit: same pid
+        ".venv/bin/python health.py; code=$?; kill $server; wait $server; exit $code",
         bundle,
         home,
     )
