@@ -183,6 +183,35 @@ def test_trying_names_tells_no_account_from_a_real_one(
     assert "账户已暂时锁定" in seen["nobody"][1][-1] and seen["nobody"][1][0] == WRONG_CREDENTIALS
 
 
+def test_locked_and_unlocked_answers_are_the_same_for_real_and_unknown_names(
+    users: Users, db: Database, fast_passwords: Passwords, clock: Clock
+) -> None:
+    """While locked, the same countdown and the same pause; after the lock, the count starts again, so one
+    wrong try by a stranger does not lock the owner out again."""
+    users.create_user("alice", "机关工会", PASSWORD)
+    seen: dict[str, list[tuple[str, float]]] = {}
+    start = clock.now
+    for name in ("alice", "nobody"):
+        clock.now = start
+        pauses: list[float] = []
+        sessions = Sessions(db, fast_passwords, clock=clock, sleep=pauses.append)
+        answers = []
+        for minutes in [0] * MAX_FAILURES + [
+            5,
+            5,
+            LOCK_MINUTES - 9,
+        ]:  # five tries, two while locked, one after
+            clock.advance(minutes=minutes)
+            with pytest.raises(UserError) as refused:
+                sessions.authenticate(name, "wrong password")
+            answers.append((str(refused.value), pauses[-1]))
+        seen[name] = answers
+    assert seen["alice"] == seen["nobody"]
+    assert f"请 {LOCK_MINUTES - 5} 分钟后再试" in seen["nobody"][-3][0]
+    assert f"请 {LOCK_MINUTES - 10} 分钟后再试" in seen["nobody"][-2][0]
+    assert seen["nobody"][-1] == (WRONG_CREDENTIALS, seen["nobody"][0][1])  # after the lock: counting anew
+
+
 def test_the_pause_is_capped(users: Users, sessions: Sessions, clock: Clock, slept: list[float]) -> None:
     users.create_user("alice", "机关工会", PASSWORD)
     for _ in range(12):

@@ -27,15 +27,18 @@ class AuditRecord:
     detail: str
 
 
-def record(session: Session, actor: Actor, action: str, detail: str = "") -> None:
+def record(session: Session, actor: Actor, action: str, detail: str = "", at: datetime | None = None) -> None:
+    """One line of the log; `at` when the caller keeps its own clock (sign-ins replay failures by it)."""
     session.add(
         AuditEntry(
             user_name=actor.name[:NAME_LENGTH],
             unit_name=actor.unit_name[:NAME_LENGTH],
             action=action[:NAME_LENGTH],
             detail=detail[:_DETAIL_LENGTH],
+            **({"at": at} if at is not None else {}),
         )
     )
+    session.flush()  # a later query in the same transaction (the sign-in replay) sees this line
 
 
 def audit(db: Database, actor: Actor, action: str, detail: str = "") -> None:
