@@ -97,5 +97,13 @@ def check_connection(settings: Settings) -> str:
 
 
 def endpoint_host(settings: Settings) -> str:
-    """The host the facts are sent to, as the user should see it before drafting."""
-    return urlsplit(settings.llm_base_url).netloc or settings.llm_base_url or "api.openai.com"
+    """Where the facts are sent, as every user may see it: scheme, host and port only. Credentials written
+    into the URL (user:pass@host, ?api-key=…) and its path never show."""
+    if not settings.llm_base_url:
+        return "https://api.openai.com"
+    parts = urlsplit(settings.llm_base_url)
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:  # a port that is no number: show none rather than fail
+        port = ""
+    return f"{parts.scheme}://{parts.hostname}{port}" if parts.hostname else "（接口地址格式不对）"
