@@ -92,7 +92,9 @@ def check_connection(settings: Settings) -> str:
         reply = client.chat.completions.create(
             model=settings.llm_model, messages=[{"role": "user", "content": "你好"}], max_tokens=5
         )
-    except OpenAIError as error:  # one message for every failure: the test must not tell open ports from closed
+    except (
+        OpenAIError
+    ) as error:  # one message for every failure: the test must not tell open ports from closed
         raise UserError(CONNECTION_FAILED) from error
     return f"连接成功：模型 {reply.model or settings.llm_model} 已应答。"
 
