@@ -1,9 +1,12 @@
 """账户管理 (administrators, with accounts): users, quotas and the audit log."""
 
+from datetime import datetime, time, timedelta
+
 import streamlit as st
 
 from app.current import service as current_service
-from drafting.office import OfficeService
+from drafting.office import AuditFilter, OfficeService
+from drafting.output.audit_csv import HEADER, audit_rows
 from drafting.service import DraftingService
 from drafting.text.markup import escape_markdown
 
@@ -61,19 +64,41 @@ def page_accounts(service: DraftingService) -> None:
         if col5.form_submit_button("取消额度（不限）"):
             office.set_quota(scope == "单位", target, None)
             st.success("已取消额度限制。")
+    _audit_log(office)
+
+
+PER_PAGE = 50
+
+
+def _audit_log(office: OfficeService) -> None:
+    """The audit log, filtered and paged: a flood of anonymous sign-in attempts cannot push the genuine
+    entries out of reach. Cells that a spreadsheet would run as formulas are shown (and exported) as text."""
     st.subheader("审计日志")
+    col1, col2, col3 = st.columns(3)
+    user = col1.text_input("用户名包含", key="audit_user", max_chars=50)
+    action = col2.selectbox(
+        "操作", ["", *office.audit_actions()], format_func=lambda a: a or "全部", key="audit_action"
+    )
+    days = col3.date_input("日期范围", value=(), key="audit_days")
+    since = datetime.combine(days[0], time.min).astimezone() if len(days) >= 1 else None
+    until = datetime.combine(days[-1], time.min).astimezone() + timedelta(days=1) if len(days) == 2 else None
+    where = AuditFilter(user=user, action=action, since=since, until=until)
+    total = office.audit_count(where)
+    pages = max(1, -(-total // PER_PAGE))
+    page = st.number_input(f"页码（共 {pages} 页，{total} 条）", 1, pages, 1, key="audit_page")
     st.dataframe(
         [
-            {
-                "时间": f"{e.at:%Y-%m-%d %H:%M:%S}",
-                "用户": e.user_name,
-                "单位": e.unit_name,
-                "操作": e.action,
-                "详情": e.detail,
-            }
-            for e in office.audit_log()
+            dict(zip(HEADER, row, strict=True))
+            for row in audit_rows(office.audit_log(where, int(page), PER_PAGE))
         ],
         hide_index=True,
+    )
+    st.download_button(
+        "导出筛选结果（CSV）",
+        office.audit_csv(where),
+        file_name="审计日志.csv",
+        mime="text/csv",
+        key="audit_csv",
     )
 
 

@@ -5,6 +5,7 @@ import streamlit as st
 from app import word_panel
 from app.current import service as current_service
 from drafting.errors import UserError
+from drafting.models.presets import endpoint_host
 from drafting.office import OfficeService
 from drafting.service import DraftingService
 from drafting.text.markup import escape_markdown
@@ -15,7 +16,7 @@ def page_settings(service: DraftingService) -> None:
     settings = service.settings
     if settings.llm_configured:
         st.success(
-            f"当前模型接口：{escape_markdown(settings.llm_base_url or 'OpenAI')} · "
+            f"当前模型接口：{escape_markdown(endpoint_host(settings))} · "
             f"模型 {escape_markdown(settings.llm_model)}（密钥不显示）"
         )
     else:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from pydantic import SecretStr
 
 from drafting.service import DraftingService
+from drafting.storage.audit import AuditFilter  # the pages build filters; a value type, no SQL runs here
 
 if TYPE_CHECKING:
     from drafting.accounts import Quotas, UserInfo, Users
@@ -65,10 +66,31 @@ class OfficeService:
         """A daily token quota for a user or a unit (None: no limit; 0: no model use)."""
         self.quotas.set_quota("unit" if of_unit else "user", name, daily_tokens, by=self.actor)
 
-    def audit_log(self) -> list["AuditRecord"]:
-        from drafting.storage.audit import audit_log
+    def audit_log(
+        self, where: AuditFilter | None = None, page: int = 1, per_page: int = 50
+    ) -> list["AuditRecord"]:
+        """One page (from 1) of the entries `where` selects, newest first."""
+        from drafting.storage.audit import EVERYTHING, audit_log
 
-        return audit_log(self.drafting.database, self.actor)
+        offset = (max(page, 1) - 1) * per_page
+        return audit_log(self.drafting.database, self.actor, per_page, offset, where or EVERYTHING)
+
+    def audit_count(self, where: AuditFilter | None = None) -> int:
+        from drafting.storage.audit import EVERYTHING, audit_count
+
+        return audit_count(self.drafting.database, self.actor, where or EVERYTHING)
+
+    def audit_actions(self) -> list[str]:
+        from drafting.storage.audit import audit_actions
+
+        return audit_actions(self.drafting.database, self.actor)
+
+    def audit_csv(self, where: AuditFilter | None = None) -> bytes:
+        """Every entry `where` selects, as a CSV no spreadsheet runs formulas from."""
+        from drafting.output.audit_csv import audit_csv
+        from drafting.storage.audit import EVERYTHING, audit_log
+
+        return audit_csv(audit_log(self.drafting.database, self.actor, 100_000, 0, where or EVERYTHING))
 
     # --- the saved chat endpoint ----------------------------------------------------------------------------
 
@@ -166,3 +188,6 @@ class OfficeService:
 
     def _cases(self, names: list[str]) -> list["Case"]:
         return [c for c in self.eval_cases if c.name in names]
+
+
+__all__ = ["AuditFilter", "OfficeService"]

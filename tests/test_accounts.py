@@ -1,6 +1,8 @@
 """Accounts, sign-in sessions and quotas, on SQLite and PostgreSQL."""
 
+import csv
 import hashlib
+import io
 import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -11,10 +13,12 @@ from sqlalchemy import inspect, select
 
 from drafting.access import CONSOLE, Actor
 from drafting.accounts import Passwords, QuotaExceeded, Quotas, Sessions, Users
+from drafting.accounts.names import normal_form
 from drafting.accounts.sessions import LOCK_MINUTES, MAX_FAILURES, WRONG_CREDENTIALS
 from drafting.errors import UserError
+from drafting.output.audit_csv import audit_csv
 from drafting.storage import Database, PermissionDenied
-from drafting.storage.audit import audit_log
+from drafting.storage.audit import AuditFilter, audit_actions, audit_count, audit_log
 from drafting.storage.models import LoginSession, User
 
 SignIn = Callable[..., Actor]
@@ -183,6 +187,35 @@ def test_trying_names_tells_no_account_from_a_real_one(
     assert "账户已暂时锁定" in seen["nobody"][1][-1] and seen["nobody"][1][0] == WRONG_CREDENTIALS
 
 
+def test_locked_and_unlocked_answers_are_the_same_for_real_and_unknown_names(
+    users: Users, db: Database, fast_passwords: Passwords, clock: Clock
+) -> None:
+    """While locked, the same countdown and the same pause; after the lock, the count starts again, so one
+    wrong try by a stranger does not lock the owner out again."""
+    users.create_user("alice", "机关工会", PASSWORD)
+    seen: dict[str, list[tuple[str, float]]] = {}
+    start = clock.now
+    for name in ("alice", "nobody"):
+        clock.now = start
+        pauses: list[float] = []
+        sessions = Sessions(db, fast_passwords, clock=clock, sleep=pauses.append)
+        answers = []
+        for minutes in [0] * MAX_FAILURES + [
+            5,
+            5,
+            LOCK_MINUTES - 9,
+        ]:  # five tries, two while locked, one after
+            clock.advance(minutes=minutes)
+            with pytest.raises(UserError) as refused:
+                sessions.authenticate(name, "wrong password")
+            answers.append((str(refused.value), pauses[-1]))
+        seen[name] = answers
+    assert seen["alice"] == seen["nobody"]
+    assert f"请 {LOCK_MINUTES - 5} 分钟后再试" in seen["nobody"][-3][0]
+    assert f"请 {LOCK_MINUTES - 10} 分钟后再试" in seen["nobody"][-2][0]
+    assert seen["nobody"][-1] == (WRONG_CREDENTIALS, seen["nobody"][0][1])  # after the lock: counting anew
+
+
 def test_the_pause_is_capped(users: Users, sessions: Sessions, clock: Clock, slept: list[float]) -> None:
     users.create_user("alice", "机关工会", PASSWORD)
     for _ in range(12):
@@ -331,6 +364,46 @@ def test_sign_ins_and_failures_are_audited(users: Users, sessions: Sessions, db:
     assert all(PASSWORD not in e.detail for e in audit_log(db, admin))
     with pytest.raises(PermissionDenied):
         audit_log(db, Actor(1, 1, False, "member"))
+
+
+def test_a_flood_of_anonymous_attempts_cannot_hide_the_genuine_entries(
+    users: Users, sessions: Sessions, db: Database, clock: Clock
+) -> None:
+    users.create_user("admin", "总工会", PASSWORD, admin=True)
+    sessions.authenticate("admin", PASSWORD)
+    for n in range(220):
+        clock.advance(minutes=1)
+        with pytest.raises(UserError):
+            sessions.authenticate(f"bot{n}", "guess")
+    admin = Actor(None, None, True, "审计员")
+    assert all(
+        e.action == "登录失败" for e in audit_log(db, admin, limit=200)
+    )  # the newest page: only the flood
+    mine = AuditFilter(user="admin")
+    assert [e.action for e in audit_log(db, admin, where=mine)] == ["登录"]
+    assert audit_count(db, admin, AuditFilter(action="登录失败")) == 220
+    second_page = audit_log(db, admin, limit=50, offset=50, where=AuditFilter(action="登录失败"))
+    assert [e.user_name for e in second_page][:2] == ["bot169", "bot168"]
+    start = clock.now - timedelta(minutes=10)
+    window = AuditFilter(since=start, until=clock.now + timedelta(seconds=1))
+    assert audit_count(db, admin, window) == 11  # bot209 … bot219, one a minute
+    assert "登录失败" in audit_actions(db, admin)
+
+
+def test_the_audit_csv_never_runs_a_formula(users: Users, sessions: Sessions, db: Database) -> None:
+    hostile = ['=HYPERLINK("http://evil.example","点我")', "@SUM(1+1)", "+1", "-2"]
+    for name in hostile:
+        with pytest.raises(UserError):
+            sessions.authenticate(name, "guess")
+    rows = list(
+        csv.reader(
+            io.StringIO(audit_csv(audit_log(db, Actor(None, None, True, "审计员"))).decode("utf-8-sig"))
+        )
+    )
+    assert rows[0] == ["时间", "用户", "单位", "操作", "详情"]
+    names = [row[1] for row in rows[1:]]
+    assert all(name.startswith("'") for name in names), names
+    assert {name[1:] for name in names} == {normal_form(h) for h in hostile}
 
 
 class Today:

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from drafting.access import Actor
 from drafting.accounts import Passwords, Sessions, Users
-from drafting.accounts.sessions import IDLE_TIMEOUT
+from drafting.accounts.sessions import IDLE_TIMEOUT, MAX_FAILURES
 from drafting.accounts.sso import (
     CLOCK_SKEW,
     FRESH_FOR,
@@ -105,6 +105,24 @@ def test_an_unknown_user_is_refused_and_no_account_is_made(db, users):
     assert count(db, User) == before
     assert count(db, LoginSession) == 0
     assert newest_audit(db) == ("张三", "", "登录失败", "统一身份认证：本系统没有此账户")
+
+
+@pytest.mark.parametrize("claimed", [" 李红 ", "李红\u3000", "\t李红"])
+def test_a_padded_provider_name_is_another_user_and_is_refused(db, users, claimed):
+    with pytest.raises(UserError, match="前后有空格"):
+        sign_in_with_sso(db, {"preferred_username": claimed})
+    assert count(db, LoginSession) == 0
+
+
+def test_the_password_lock_holds_for_single_sign_on_too(db, users, fast_passwords):
+    sessions = Sessions(db, fast_passwords, sleep=lambda seconds: None)
+    for _ in range(MAX_FAILURES):
+        with pytest.raises(UserError):
+            sessions.authenticate("李红", "wrong password")
+    with pytest.raises(UserError, match="账户已暂时锁定"):
+        sign_in_with_sso(db, {"preferred_username": "李红"})
+    assert count(db, LoginSession) == 0
+    assert newest_audit(db)[2:] == ("登录被拒", "统一身份认证：账户已锁定")
 
 
 def test_a_disabled_account_is_refused(db, users):

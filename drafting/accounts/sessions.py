@@ -2,9 +2,10 @@
 
 Only the SHA-256 of a token is stored, so a copy of the database signs no one in. Failed sign-ins
 are slowed down (a pause growing with each failure) and, after MAX_FAILURES in a row, the account
-is locked for LOCK_MINUTES. The count resets only on a successful sign-in or a password reset, so
-once a lock has passed each further failure locks again. An unknown name gets the same message, the
-same growing pause and, after as many tries, the same lock message, so trying names reveals none.
+is locked for LOCK_MINUTES. The count starts again from zero when a lock has passed (so a stranger's one
+wrong try cannot keep an account locked), on a successful sign-in and on a password reset. An unknown
+name is answered by the same rules, replayed from its failed sign-ins in the audit log: the same message,
+the same pause, the same lock and countdown, in every state, so trying names reveals none.
 """
 
 import hashlib
@@ -14,7 +15,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from drafting.access import Actor
@@ -51,19 +52,29 @@ def locked_message(until: datetime, now: datetime) -> str:
     return f"尝试次数过多，账户已暂时锁定，请 {minutes} 分钟后再试。忘记密码可请管理员重置。"
 
 
-def _recent_failures_of_unknown(session: Session, name: str) -> int:
-    """Failed sign-ins under a name no account has, over the last day (the audit log keeps them)."""
-    return (
-        session.scalar(
-            select(func.count(AuditEntry.id)).where(
-                AuditEntry.at >= utc_now() - timedelta(days=1),
-                AuditEntry.user_name == name[:NAME_LENGTH],
-                AuditEntry.action == "登录失败",
-                AuditEntry.detail == UNKNOWN_NAME,
-            )
+def _unknown_name_state(session: Session, name: str, now: datetime) -> tuple[int, datetime | None]:
+    """The failure count and lock a real account would have after this name's failed sign-ins of the last
+    day (the audit log keeps them), replayed by the rules real accounts follow."""
+    attempts = session.scalars(
+        select(AuditEntry.at)
+        .where(
+            AuditEntry.at >= now - timedelta(days=1),
+            AuditEntry.user_name == name[:NAME_LENGTH],
+            AuditEntry.action == "登录失败",
+            AuditEntry.detail == UNKNOWN_NAME,
         )
-        or 0
+        .order_by(AuditEntry.id)
     )
+    count, until = 0, None
+    for at in attempts:
+        if until is not None and at < until:
+            continue  # tried while locked: refused, not counted, as for a real account
+        if until is not None:
+            count, until = 0, None  # the lock passed: the count starts again
+        count += 1
+        if count >= MAX_FAILURES:
+            until = at + LOCK
+    return count, until
 
 
 class Sessions:
@@ -96,16 +107,19 @@ class Sessions:
         ).first()
         if found is None:
             self.passwords.burn_time(password)
-            failures = _recent_failures_of_unknown(session, name) + 1
-            record(session, Actor(None, None, False, name), "登录失败", UNKNOWN_NAME)
-            # the same pauses and, in time, the same lock message as a real account: no probe tells them apart
-            refusal = locked_message(now + LOCK, now) if failures >= MAX_FAILURES else WRONG_CREDENTIALS
+            record(session, Actor(None, None, False, name), "登录失败", UNKNOWN_NAME, at=now)
+            failures, until = _unknown_name_state(session, name, now)  # this attempt included
+            # the same pauses, wording and countdown as a real account: no probe tells them apart
+            refusal = locked_message(until, now) if until is not None else WRONG_CREDENTIALS
             return "", UserError(refusal), failure_delay(failures)
         user, unit_name = found
         actor = _actor(user, unit_name)
         if user.locked_until is not None and user.locked_until > now:
+            self.passwords.burn_time(password)  # as long as a real check: the answer's timing tells nothing
             record(session, actor, "登录被拒", "账户已锁定")
-            return "", UserError(locked_message(user.locked_until, now)), 0.0
+            return "", UserError(locked_message(user.locked_until, now)), failure_delay(user.failed_logins)
+        if user.locked_until is not None:  # the lock has passed: the count starts again
+            user.failed_logins, user.locked_until = 0, None
         if not self.passwords.verify(user.password_hash, password):
             user.failed_logins += 1
             record(session, actor, "登录失败", f"密码错误（连续第 {user.failed_logins} 次）")

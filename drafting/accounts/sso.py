@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from drafting.access import Actor
 from drafting.accounts.names import normal_form
-from drafting.accounts.sessions import open_session
+from drafting.accounts.sessions import locked_message, open_session
 from drafting.errors import UserError
 from drafting.storage.audit import record
 from drafting.storage.database import Database
@@ -32,10 +32,10 @@ CLOCK_SKEW = timedelta(minutes=2)  # the provider's clock may run a little ahead
 def account_name(claims: Mapping[str, Any]) -> str:
     """The account name the provider's claims give: `preferred_username`, else an email the provider marks
     verified (`email_verified: true`)."""
-    name = normal_form(str(claims.get("preferred_username") or ""))
+    name = _exact(str(claims.get("preferred_username") or ""))
     if name:
         return name
-    email = normal_form(str(claims.get("email") or ""))
+    email = normal_form(str(claims.get("email") or ""))  # a verified mailbox: spaces around it are noise
     if email and claims.get("email_verified") is not True:  # a missing flag vouches for nothing
         raise UserError(
             f"统一身份认证提供的邮箱“{email[:64]}”没有标明已验证，不能用来登录。"
@@ -47,6 +47,17 @@ def account_name(claims: Mapping[str, Any]) -> str:
         "统一身份认证没有提供用户名（preferred_username）或邮箱（email），无法对应到本系统的账户。"
         "请管理员在统一身份认证的客户端设置中加入 profile 或 email 信息。"
     )
+
+
+def _exact(claimed: str) -> str:
+    """The provider's name as it is: one padded with spaces (" 管理员甲 ") is another user at the provider,
+    so it is refused rather than trimmed into the name of an account here."""
+    if claimed != claimed.strip():
+        raise UserError(
+            f"统一身份认证提供的用户名“{claimed.strip()[:64]}”前后有空格或写法不规范，不能对应到本系统的账户。"
+            "请管理员在统一身份认证中改正用户名。"
+        )
+    return normal_form(claimed)  # NFC, as typed names are stored
 
 
 def sign_in_with_sso(
@@ -77,6 +88,9 @@ def _attempt(session: Session, name: str, now: datetime) -> tuple[Actor, str] | 
     if user.disabled:
         record(session, actor, "登录被拒", "统一身份认证：账户已停用")
         return UserError(f"账户“{user.name}”已被停用。如需继续使用，请联系管理员。")
+    if user.locked_until is not None and user.locked_until > now:  # the password lock holds here too
+        record(session, actor, "登录被拒", "统一身份认证：账户已锁定")
+        return UserError(locked_message(user.locked_until, now))
     token = open_session(session, user.id, now)
     record(session, actor, SSO_LOGIN)
     return actor, token

@@ -72,6 +72,9 @@ def profile_for(settings: Settings) -> Preset:
     return next((p for p in PRESETS if p.base_url == url), GENERIC)
 
 
+CONNECTION_FAILED = "连接失败：没有从这个地址得到模型的应答。请检查接口地址、模型名和密钥。"
+
+
 def check_connection(settings: Settings) -> str:
     """Ask the endpoint for one short reply; a Chinese sentence either way."""
     from openai import OpenAI, OpenAIError
@@ -89,13 +92,21 @@ def check_connection(settings: Settings) -> str:
         reply = client.chat.completions.create(
             model=settings.llm_model, messages=[{"role": "user", "content": "你好"}], max_tokens=5
         )
-    except OpenAIError as error:
-        raise UserError(
-            f"连接失败：{type(error).__name__}（{getattr(error, 'status_code', '') or '无法连接'}）。请检查地址、模型名和密钥。"
-        ) from error
+    except (
+        OpenAIError
+    ) as error:  # one message for every failure: the test must not tell open ports from closed
+        raise UserError(CONNECTION_FAILED) from error
     return f"连接成功：模型 {reply.model or settings.llm_model} 已应答。"
 
 
 def endpoint_host(settings: Settings) -> str:
-    """The host the facts are sent to, as the user should see it before drafting."""
-    return urlsplit(settings.llm_base_url).netloc or settings.llm_base_url or "api.openai.com"
+    """Where the facts are sent, as every user may see it: scheme, host and port only. Credentials written
+    into the URL (user:pass@host, ?api-key=…) and its path never show."""
+    if not settings.llm_base_url:
+        return "https://api.openai.com"
+    parts = urlsplit(settings.llm_base_url)
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:  # a port that is no number: show none rather than fail
+        port = ""
+    return f"{parts.scheme}://{parts.hostname}{port}" if parts.hostname else "（接口地址格式不对）"

@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from drafting.storage.private import make_private
 from drafting.storage.sqlite_files import count_drafts, sqlite_problem, timestamp
 
 BACKUP_FOLDER = "backups"
@@ -123,6 +124,7 @@ def _copy(source: Path, folder: Path, name: str) -> Path:
         partial.replace(target)
     finally:
         partial.unlink(missing_ok=True)
+    make_private(folder.parent)
     return target
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from drafting.settings import Settings
 from drafting.storage.backup import newest_sound_backup, sqlite_file
 from drafting.storage.errors import StorageDamaged
+from drafting.storage.private import make_private
 from drafting.storage.sqlite_files import sqlite_problem
 
 if TYPE_CHECKING:
@@ -83,6 +84,7 @@ def open_database_safely(settings: Settings) -> "Database":
     database = open_database(url)
     if path is not None:
         mark_created(path)
+        make_private(path.parent)
     if legacy is not None:
         migrate_legacy_file(settings.data_dir, database)
     return database
