@@ -5,5 +5,10 @@ cd "$(dirname "$0")"
 bash scripts/setup-env.sh test
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-if [[ "${1:-}" == --fast ]]; then shift; set -- -m "not slow and not browser and not server" -n 2 "$@"; fi  # the fast lane (pytest-xdist)
+# Two pytest-xdist workers; --dist loadfile keeps each module (and its one app server) on one worker.
+if [[ "${1:-}" == --fast ]]; then
+  shift; set -- -m "not slow and not browser and not server" -n 2 "$@"  # the fast lane
+else
+  set -- -n 2 --dist loadfile "$@"
+fi
 .venv/bin/python -m pytest -q "$@"
