@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from app import current
+from app.common import refused
 from drafting.access import Actor
 from drafting.accounts.signin import (
     SESSION_COOKIE,
@@ -148,7 +149,7 @@ def _shared_library(settings: Settings, database: "Database | None") -> Library 
             settings, database, str(settings.data_dir), embedder_slug(settings) + settings.embedding_base_url
         )
     except UserError as error:
-        st.error(str(error))
+        refused(error)
         return None
 
 
@@ -165,7 +166,7 @@ def _login_page(sign_in: SignIn) -> None:
         try:
             sign_in.sign_in(name, password)
         except UserError as error:
-            st.error(str(error))
+            refused(error)
             return
         st.rerun()
 
@@ -213,7 +214,7 @@ def _account_sidebar(service: DraftingService, tab: _StreamlitTab) -> None:
                     )
                     st.success("密码已修改。")
                 except UserError as error:
-                    st.error(str(error))
+                    refused(error)
 
 
 def main() -> None:
@@ -228,11 +229,11 @@ def main() -> None:
         database = _database(settings, settings.database_url, str(settings.data_dir))
         actor = _signed_in(SignIn(database, tab))
     except StorageUnavailable as error:  # damaged, down or full: the message names the fix
-        st.error(str(error))
+        refused(error)
         if (actor := actor_while_database_is_away(tab, error)) is None:
             st.stop()
     except UserError as error:
-        st.error(str(error))
+        refused(error)
         return
     else:
         st.session_state[SIGNED_IN_AS] = actor
@@ -248,7 +249,7 @@ def main() -> None:
             st.info(escape_markdown(repair.notice))
         chosen.run()
     except UserError as error:
-        st.error(str(error))
+        refused(error)
 
 
 main()

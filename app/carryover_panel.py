@@ -7,6 +7,7 @@ facts form's own buttons.
 
 import streamlit as st
 
+from app.common import refused
 from drafting.carryover.decisions import Decision
 from drafting.carryover.match import Carryover
 from drafting.errors import UserError
@@ -61,7 +62,7 @@ def compare(service: DraftingService, facts: Facts, picked: str, upload: object)
     try:
         result = service.carryover(previous, facts)
     except UserError as error:
-        st.warning(str(error))  # e.g. the report has no plan section: said, not guessed
+        refused(error, warning=True)  # e.g. the report has no plan section: said, not guessed
         return
     st.session_state[COMPARED] = {"carryover": result.model_dump(), "facts": facts.model_dump()}
 
@@ -131,7 +132,7 @@ def review(service: DraftingService) -> None:
         try:
             facts = service.confirm_carryover(Facts.model_validate(compared["facts"]), carryover, decisions)
         except UserError as error:
-            st.error(str(error))
+            refused(error)
             return
         st.session_state[_PENDING] = facts.model_dump()
         st.session_state.pop(COMPARED)

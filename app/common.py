@@ -1,4 +1,8 @@
-"""What several pages share: the report types, the unsaved-drafts slot, section labels."""
+"""What several pages share: the report types, the unsaved-drafts slot, section labels, refusals shown as text."""
+
+import streamlit as st
+
+from drafting.text.markup import escape_markdown
 
 REPORT_TYPES = {
     "summary_and_plan": "年度总结及计划",
@@ -12,3 +16,9 @@ UNSAVED = "unsaved_drafts"  # id → JSON of finished drafts the database refuse
 
 def label(section_kind: str, heading: str) -> str:
     return heading or ("开头" if section_kind == "opening" else "结尾")
+
+
+def refused(error: Exception, warning: bool = False) -> None:
+    """A refusal in Chinese, as text: it may quote a file name, a heading or a colleague's name that must
+    not render as a link or an image."""
+    (st.warning if warning else st.error)(escape_markdown(str(error)))

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from app import carryover_panel, materials_panel, word_panel
-from app.common import AUTO_UNIT, REPORT_TYPES, UNSAVED, label
+from app.common import AUTO_UNIT, REPORT_TYPES, UNSAVED, label, refused
 from app.current import service as current_service
 from drafting.corpus.classify import UNIT_TYPES
 from drafting.errors import UserError
@@ -71,7 +71,7 @@ def page_draft(service: DraftingService) -> None:
         try:
             parsed = parse_facts(raw)
         except UserError as error:
-            st.error(str(error))  # the form keeps what was typed
+            refused(error)  # the form keeps what was typed
             return
         if compare:
             carryover_panel.compare(service, parsed, previous, previous_file)
@@ -85,14 +85,14 @@ def page_draft(service: DraftingService) -> None:
         _outline_editor(service, raw)
     unsaved = st.session_state.get(UNSAVED, {})
     if unsaved:
-        st.error(st.session_state["unsaved_reason"])
+        st.error(escape_markdown(st.session_state["unsaved_reason"]))
     for text in list(unsaved.values()):
         _unsaved_draft(service, Draft.model_validate_json(text))
     if (draft_id := st.session_state.get("draft_id")) and draft_id not in unsaved:
         try:
             show_draft(service, service.get(draft_id))
         except UserError as error:
-            st.warning(str(error))
+            refused(error, warning=True)
 
 
 def _outline_editor(service: DraftingService, raw: dict) -> None:
@@ -255,7 +255,7 @@ def _section(service: DraftingService, draft: Draft, key: str, review: SectionRe
             _findings(service, draft, key, review)
             _section_actions(service, draft, key)
         except UserError as error:
-            st.error(str(error))
+            refused(error)
 
 
 def _findings(service: DraftingService, draft: Draft, key: str, review: SectionReview) -> None:

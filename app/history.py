@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app import word_panel
+from app.common import refused
 from app.current import service as current_service
 from drafting.errors import UserError
 from drafting.service import DraftingService
@@ -51,7 +52,7 @@ def _compare(service: DraftingService, labels: dict[str, str]) -> None:
     try:  # a rerun of this comparison alone does not pass through the frame, which shows the others
         left_text, right_text = service.get(left).plain_text(), service.get(right).plain_text()
     except UserError as error:
-        st.error(str(error))
+        refused(error)
         return
     left_lines, right_lines = paragraph_diff(left_text, right_text)
     col1, col2 = st.columns(2)

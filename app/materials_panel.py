@@ -8,6 +8,7 @@ forgotten: they never enter the 范文库 (they are facts, not style).
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from app.common import refused
 from drafting.errors import UserError
 from drafting.materials import MATERIAL_SUFFIXES, Extraction, Material
 from drafting.output.evidence import evidence_xlsx
@@ -48,7 +49,7 @@ def _extract(service: DraftingService, materials: list[Material]) -> None:
     try:
         extraction = service.extract_materials(materials, progress=progress)
     except UserError as error:
-        st.error(str(error))
+        refused(error)
         return
     bar.progress(1.0, text=f"已读完 {len(materials)} 个文件")
     st.session_state[EXTRACTED] = extraction.model_dump()
@@ -129,7 +130,7 @@ def _accept(extraction: Extraction, rows: list[dict]) -> None:
             elif row["要点"].strip() != extraction.facts[index].text:
                 extraction = extraction.edit(index, row["要点"].strip())
     except UserError as error:
-        st.error(str(error))
+        refused(error)
         return
     chosen = extraction.facts_file("", "")
     if not chosen["facts"]:

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app import word_panel
+from app.common import refused
 from app.current import service as current_service
 from drafting.errors import UserError
 from drafting.models.presets import endpoint_host
@@ -58,7 +59,7 @@ def _endpoint_form(service: DraftingService) -> None:
         try:
             st.success(office.check_connection(base_url, model, api_key))
         except UserError as error:
-            st.error(str(error))
+            refused(error)
     if office.endpoint_summary() and st.button("清除已保存的接口（改回离线引擎）"):
         office.clear_endpoint()
         st.rerun()

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app.common import label
+from app.common import label, refused
 from app.current import service as current_service
 from drafting.corpus.reports import Report
 from drafting.errors import UserError
@@ -88,7 +88,7 @@ def _rewrite_toward(service: DraftingService, reports: list[Report]) -> None:
         try:
             service.rewrite_toward(draft.id, key, reference.meta.id)
         except UserError as error:
-            st.error(str(error))
+            refused(error)
             return
         st.success("已改写，原文保存在该节的历史版本中。请回到“起草”页查看。")
 

@@ -4,7 +4,7 @@ own template on 设置. Each only adapts DraftingService: export_docx, reimport 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from app.common import label
+from app.common import label, refused
 from drafting.errors import UserError
 from drafting.service import DraftingService
 from drafting.text.markup import escape_markdown
@@ -40,7 +40,7 @@ def import_edited(service: DraftingService) -> None:
             st.session_state[IMPORTED] = service.reimport(upload.name, upload.getvalue()).to_json()
         except UserError as error:
             st.session_state.pop(IMPORTED, None)
-            st.error(str(error))
+            refused(error)
             return
     if result := st.session_state.get(IMPORTED):
         _imported(service, result)
@@ -96,7 +96,7 @@ def unit_template(service: DraftingService) -> None:
         try:
             service.set_unit_template(upload.name, upload.getvalue())
         except UserError as error:
-            st.error(str(error))
+            refused(error)
             return
         st.rerun()  # the caption above then names the template in use
     if current is not None and right.button("删除模板（改回 GB/T 9704）", key="template_remove"):

@@ -3,6 +3,8 @@ page still opens, the pages that need the broken part say so and name the fix, a
 database refuses stays on the page to download and save again, and the app recovers once the database
 is back."""
 
+import html
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -44,7 +46,8 @@ def start_app() -> AppTest:
 
 
 def errors(app: AppTest) -> str:
-    return "\n".join(e.value for e in app.error)
+    """The errors as a reader sees them (the page escapes markup as character references)."""
+    return html.unescape("\n".join(e.value for e in app.error))
 
 
 def assert_every_page_opens(app: AppTest, naming: str) -> None:
