@@ -6,7 +6,7 @@ from app.current import service as current_service
 from drafting.corpus.classify import UNIT_TYPES
 from drafting.corpus.reports import Report
 from drafting.corpus.show import format_report_tree
-from drafting.service import DraftingService
+from drafting.service import MAX_QUERY_CHARS, DraftingService
 from drafting.text.markup import escape_markdown
 
 
@@ -24,7 +24,7 @@ def page_library(service: DraftingService) -> None:
     unit = col1.selectbox("单位类型", ["全部", *UNIT_TYPES])
     kind = col2.selectbox("类型", ["全部", "年度总结", "半年总结", "总结及计划", "工作计划"])
     shown = [r for r in reports if unit in ("全部", r.meta.unit_type) and kind in ("全部", r.meta.kind)]
-    query = st.text_input("检索范文段落")
+    query = st.text_input("检索范文段落", max_chars=MAX_QUERY_CHARS)
     if query.strip():
         hits = service.search(query, k=5, unit_type=None if unit == "全部" else unit)
         if hits.incomplete:

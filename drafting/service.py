@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     from drafting.storage.templates import StoredTemplate, UnitTemplates
 
 MANNER_SAMPLE_CHARS = 800
+MAX_QUERY_CHARS = 500
 DRAFT_ID = re.compile(r"[0-9a-f]{12}")
 
 
@@ -397,6 +398,12 @@ class DraftingService:
         unit_type: str | None = None,
         mode: "Mode" = "hybrid",
     ) -> "SearchResults":
+        """Passages like `query`; a query over MAX_QUERY_CHARS is refused (one 100,000-character query held
+        the server for minutes while a colleague's searches waited)."""
+        if len(query) > MAX_QUERY_CHARS:
+            raise UserError(
+                f"检索的文字有 {len(query)} 字，最多 {MAX_QUERY_CHARS} 字：请用几个关键词或一句话检索。"
+            )
         return self.reports_in_scope.search(query, k=k, part=part, unit_type=unit_type, mode=mode)
 
     def report(self, report_id: str) -> "Report":

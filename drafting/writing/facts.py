@@ -20,7 +20,7 @@ from drafting.text.instructions import is_instruction
 from drafting.text.script import Script, detect_script, to_simplified
 
 ReportType = Literal["summary_and_plan", "summary", "half_year", "plan"]
-MAX_TOTAL_CHARS = 30_000
+MAX_TOTAL_CHARS = 20_000  # facts, problems and plans together
 MAX_BULLETS = 400
 MAX_BULLET_CHARS = 6_000
 

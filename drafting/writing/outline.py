@@ -16,6 +16,8 @@ OPENING_SHARE, CLOSING_SHARE, PROBLEMS_SHARE, PLAN_SHARE = 0.08, 0.05, 0.10, 0.2
 PLAN_ONLY_SHARE = 0.8
 MIN_WORK_CHARS = 150
 
+MAX_HEADING_CHARS = 100  # a section heading, checked on the server whatever the grid allowed
+
 
 class PlannedSection(BaseModel):
     key: str
@@ -152,6 +154,12 @@ def edited_outline(outline: Outline, rows: list[dict], bullets: list[dict]) -> O
     The opening stays first and the fixed closing parts last; a new row is a new work section.
     """
     by_key = {s.key: s for s in outline.sections if s.kind == "work"}
+    if too_long := [
+        row[HEADING].strip() for row in _kept(rows) if len(row[HEADING].strip()) > MAX_HEADING_CHARS
+    ]:
+        raise UserError(
+            f"有 {len(too_long)} 个标题超过 {MAX_HEADING_CHARS} 字（如“{too_long[0][:20]}……”）：公文的小标题请控制在一行之内。"
+        )
     renamed = _renamed(outline, rows)
     work = []
     for row in sorted(_kept(rows), key=lambda row: row.get(ORDER) or 0):
