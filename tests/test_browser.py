@@ -216,19 +216,27 @@ def screenshot(page: "Page", name: str) -> None:
     page.set_viewport_size(size)
 
 
+def module_server(folder: str) -> tuple[Callable, Callable]:
+    """The `browser` and `app` fixtures of one test module: one Chromium and one app server for all its
+    tests, on its own copy of the built index in a folder named `folder`. Assign both in the module:
+    `browser, app = module_server("…")`."""
+
+    @pytest.fixture(scope="module")
+    def browser() -> Iterator["Browser"]:
+        with chromium() as browser:
+            yield browser
+
+    @pytest.fixture(scope="module")
+    def app(browser, built_library, tmp_path_factory) -> Iterator[App]:  # noqa: ANN001 - fixtures
+        with running_app(built_library, tmp_path_factory.mktemp(folder)) as app:
+            yield app
+
+    return browser, app
+
+
 # --- this module's server and browser -----------------------------------------------------------------------
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator["Browser"]:
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture(scope="module")
-def app(browser, built_library, tmp_path_factory) -> Iterator[App]:
-    with running_app(built_library, tmp_path_factory.mktemp("app")) as app:
-        yield app
+browser, app = module_server("app")
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """上年计划对照 in a real browser (issue 19): pick last year's report, send one item to 存在的问题 with a
 reason, carry one into next year's plan, draft, and find both (and the tally) in the draft."""
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
@@ -12,20 +11,18 @@ from drafting.settings import load_settings
 from drafting.writing.facts import parse_facts
 from tests.test_browser import (
     WAIT_MS,
-    App,
     app_page,
-    chromium,
     draft,
     fill_facts,
+    module_server,
     no_exception_shown,
-    running_app,
     screenshot,
     settled,
     shown,
 )
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Page
 
 pytestmark = pytest.mark.server
 UNIT = "北湖区自来水公司工会"
@@ -38,16 +35,7 @@ LAST_YEAR = {
 THIS_YEAR = "召开职工代表大会\n走访慰问困难职工25人\n全年新发展会员42人"
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator["Browser"]:
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture(scope="module")
-def app(browser, built_library, tmp_path_factory) -> Iterator[App]:
-    with running_app(built_library, tmp_path_factory.mktemp("carryover-app")) as app:
-        yield app
+browser, app = module_server("carryover-app")
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 and an .xlsx ledger whose total row is a formula with no cached value), settle the conflicts, accept the
 facts, draft, and download the 事实依据表 with each figure's source."""
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
@@ -11,34 +10,23 @@ from openpyxl import load_workbook
 from drafting.materials.samples import briefing_docx, half_year_gbk, ledger_xlsx
 from tests.test_browser import (
     WAIT_MS,
-    App,
     app_page,
-    chromium,
     download,
     draft,
+    module_server,
     no_exception_shown,
     rerun_after,
-    running_app,
     screenshot,
     settled,
 )
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Page
 
 pytestmark = pytest.mark.server
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator["Browser"]:
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture(scope="module")
-def app(browser, built_library, tmp_path_factory) -> Iterator[App]:
-    with running_app(built_library, tmp_path_factory.mktemp("materials-app")) as app:
-        yield app
+browser, app = module_server("materials-app")
 
 
 def settle_first_conflict(page: "Page", value: str) -> None:

@@ -2,23 +2,20 @@
 (tracked change and a reviewer's comment), upload it through 历史 → 导入修改稿, and see the changed
 section's new version with its findings on 起草."""
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.test_browser import (
     WAIT_MS,
-    App,
     app_page,
-    chromium,
     download,
     draft,
     fill_facts,
     go_to,
+    module_server,
     no_exception_shown,
     rerun_after,
-    running_app,
     screenshot,
     settled,
     shown,
@@ -26,23 +23,14 @@ from tests.test_browser import (
 from tests.word_edits import WordEdit, comment_anchors
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Page
 
 pytestmark = pytest.mark.server
 UNIT = "北湖区自来水公司工会"
 FACTS = "召开职工代表大会\n走访慰问困难职工20人"
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator["Browser"]:
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture(scope="module")
-def app(browser, built_library, tmp_path_factory) -> Iterator[App]:
-    with running_app(built_library, tmp_path_factory.mktemp("roundtrip-app")) as app:
-        yield app
+browser, app = module_server("roundtrip-app")
 
 
 def add_invented_number(page: "Page", draft_id: str) -> None:
