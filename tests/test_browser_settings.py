@@ -41,18 +41,18 @@ def endpoint_links(page: "Page") -> list[str]:
     return [href for href in markup_in_main(page)["links"] if "127.0.0.1" in href]
 
 
-def test_configured_endpoint_shows_as_typed(page):
+def test_configured_endpoint_shows_scheme_host_and_port_as_text(page):
     from playwright.sync_api import expect
 
     notice = page.get_by_test_id("stAlertContentInfo").filter(has_text="要点将发送到模型接口")
     expect(notice).to_have_count(1)
-    assert shown(notice.inner_text()) == f"要点将发送到模型接口 127.0.0.1:9（模型 {MODEL}）。"
+    assert shown(notice.inner_text()) == f"要点将发送到模型接口 http://127.0.0.1:9（模型 {MODEL}）。"
     assert endpoint_links(page) == []
 
     go_to(page, "设置")
     current = page.get_by_test_id("stAlertContentSuccess").filter(has_text="当前模型接口")
     expect(current).to_have_count(1)
     screenshot(page, "settings-endpoint")
-    assert shown(current.inner_text()) == f"当前模型接口：{ENDPOINT} · 模型 {MODEL}（密钥不显示）"
+    assert shown(current.inner_text()) == f"当前模型接口：http://127.0.0.1:9 · 模型 {MODEL}（密钥不显示）"
     expect(page.get_by_label("接口地址（base URL）")).to_have_value(ENDPOINT)
     assert endpoint_links(page) == [], "the endpoint URL is rendered as a clickable link"
