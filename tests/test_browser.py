@@ -245,6 +245,16 @@ def page(browser, app) -> Iterator["Page"]:
         yield page
 
 
+def append_to_opening(page: "Page", draft_id: str, words: str) -> None:
+    """Open the opening's editor, add `words` at its end and press 保存修改."""
+    editor = page.locator(f".st-key-edit_{draft_id}_opening")
+    page.locator("details").filter(has=editor).locator("summary").click()
+    text = editor.locator("textarea")
+    text.fill(text.input_value() + words)
+    rerun_after(page, text.blur)  # a text area's value reaches the app when it loses focus
+    page.locator(f".st-key-save_{draft_id}_opening button").click()
+
+
 def fill_facts(page: "Page", organization: str, facts: str = FACTS, problems: str = "") -> None:
     page.get_by_label("单位名称").fill(organization)
     page.get_by_label("总结期间").fill("2025年")
@@ -367,12 +377,7 @@ def test_export_needs_confirmation_after_an_invented_number(page, tmp_path):
     word = page.get_by_role("button", name="下载 Word (.docx)")
     expect(word).to_be_visible()  # nothing to confirm yet
 
-    editor = page.locator(f".st-key-edit_{draft_id}_opening")
-    page.locator("details").filter(has=editor).locator("summary").click()
-    text = editor.locator("textarea")
-    text.fill(text.input_value() + "全年新建职工书屋99间。")
-    rerun_after(page, text.blur)
-    page.locator(f".st-key-save_{draft_id}_opening button").click()
+    append_to_opening(page, draft_id, "全年新建职工书屋99间。")
     expect(page.get_by_text("标红的内容在要点中找不到依据，请核对后编辑或重新生成本节：99")).to_be_visible(
         timeout=WAIT_MS
     )

@@ -9,6 +9,7 @@ import pytest
 from tests.test_browser import (
     WAIT_MS,
     app_page,
+    append_to_opening,
     download,
     draft,
     fill_facts,
@@ -37,12 +38,7 @@ def add_invented_number(page: "Page", draft_id: str) -> None:
     """Edit the opening in the app so the draft has an open finding (an invented 99间)."""
     from playwright.sync_api import expect
 
-    editor = page.locator(f".st-key-edit_{draft_id}_opening")
-    page.locator("details").filter(has=editor).locator("summary").click()
-    text = editor.locator("textarea")
-    text.fill(text.input_value() + "全年新建职工书屋99间。")
-    rerun_after(page, text.blur)
-    page.locator(f".st-key-save_{draft_id}_opening button").click()
+    append_to_opening(page, draft_id, "全年新建职工书屋99间。")
     expect(page.get_by_text("我已核对，仍要导出")).to_be_visible(timeout=WAIT_MS)
     settled(page)
 
