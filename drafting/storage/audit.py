@@ -38,7 +38,6 @@ def record(session: Session, actor: Actor, action: str, detail: str = "", at: da
             **({"at": at} if at is not None else {}),
         )
     )
-    session.flush()  # a later query in the same transaction (the sign-in replay) sees this line
 
 
 def audit(db: Database, actor: Actor, action: str, detail: str = "") -> None:
