@@ -162,6 +162,12 @@ def session_cookie(page: "Page") -> str:
     return next((c["value"] for c in page.context.cookies() if c["name"] == "drafting_session"), "")
 
 
+def written_session_cookie(page: "Page") -> str:
+    """The cookie once the page has written it: a component frame writes it after the sign-in has drawn the app."""
+    page.wait_for_function("document.cookie.includes('drafting_session=')", timeout=WAIT_MS)
+    return session_cookie(page)
+
+
 # --- this module's server -----------------------------------------------------------------------------------------
 
 
@@ -306,7 +312,7 @@ def test_a_reload_keeps_the_sign_in_and_signing_out_ends_it(browser, app):
     from playwright.sync_api import expect
 
     with signed_in(browser, app, SCHOOL) as page:
-        token = session_cookie(page)
+        token = written_session_cookie(page)
         assert len(token) >= 40, "the session cookie was not written"
 
         page.reload()

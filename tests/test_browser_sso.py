@@ -31,6 +31,7 @@ from tests.test_browser_accounts import (
     session_cookie,
     signed_in_as,
     visit,
+    written_session_cookie,
 )
 
 if TYPE_CHECKING:
@@ -105,7 +106,7 @@ def test_an_account_holder_signs_in_through_the_provider(browser, app):
         expect(signed_in_as(page, HOSPITAL)).to_be_visible()
         expect_pages(page, ["起草", "语气对比", "范文库", "历史", "设置"])
         screenshot(page, "sso-2-signed-in")
-        assert len(session_cookie(page)) >= 40, "a provider sign-in opens an ordinary session"
+        assert len(written_session_cookie(page)) >= 40, "a provider sign-in opens an ordinary session"
         with app_database(app) as database:
             newest = audit_log(database, CONSOLE, limit=1)[0]
         assert (newest.user_name, newest.unit_name, newest.action) == (
