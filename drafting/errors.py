@@ -6,3 +6,7 @@ The CLI and the app show `str(error)` as is; anything else is a bug and is repor
 
 class UserError(Exception):
     """A problem with the user's input or setup, explained in plain Chinese."""
+
+
+class JobStopped(UserError):
+    """The whole generation must stop now (quota spent, account disabled): never one section's failure."""

@@ -8,7 +8,7 @@ faces ask. Faces only adapt: forms and arguments in, text and files out.
 import asyncio
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -31,6 +31,7 @@ from drafting.writing.pipeline import (
     closing,
     edit_section,
     offline_warnings,
+    outline_of,
     restore_version,
 )
 from drafting.writing.planner import LocalPlanner, ModelPlanner, plan_locally, plan_with_model
@@ -38,6 +39,7 @@ from drafting.writing.prompts import tagged
 
 if TYPE_CHECKING:
     from drafting.accounts import Quotas
+    from drafting.accounts.metering import QuotaMeter
     from drafting.carryover.decisions import Decision
     from drafting.carryover.items import PreviousPlan
     from drafting.carryover.match import Carryover
@@ -143,12 +145,19 @@ class DraftingService:
     def uses_model(self, offline: bool = False) -> bool:
         return not offline and self.settings.llm_configured
 
-    def _pipeline(self, offline: bool, plans: bool = False) -> Pipeline:
+    def _counted(self, model: ChatModel, meter: "QuotaMeter") -> ChatModel:
+        """`model` with every call it makes counted against the quota as it is sent and streamed."""
+        from drafting.accounts.metering import MeteredModel
+
+        return MeteredModel(model, meter, self.settings.llm_model)
+
+    def _pipeline(self, meter: "QuotaMeter", offline: bool, plans: bool = False) -> Pipeline:
         """The stages composed for this call; `plans` adds the planner (a draft with no outline given)."""
         from drafting.writing.model_writer import ModelWriter
         from drafting.writing.template_writer import TemplateWriter
 
         model = self.chat_model(offline)
+        model = self._counted(model, meter) if model is not None else None
         writer = ModelWriter(model, self.settings) if model is not None else TemplateWriter()
         planner = None
         if plans:
@@ -172,9 +181,9 @@ class DraftingService:
         model = self.chat_model()
         if model is None:
             raise UserError("“请模型改进提纲”需要大模型：请先在“设置”里配置模型接口。")
-        with self._metered(1):  # a short call: refused only when nothing is left
+        with self._metered(1) as meter:  # a short call: its prompt is charged as it is sent
+            model = self._counted(model, meter)
             outline, usage = asyncio.run(closing(model, plan_with_model(model, facts)))
-            self.quotas.record_usage(self.actor, usage.total)
         return outline, usage
 
     # --- drafting ----------------------------------------------------------------------------------------
@@ -195,34 +204,25 @@ class DraftingService:
         from drafting.storage.drafts import PartialSaves
 
         emit = on_event or (lambda event: None)
-        pipeline = self._pipeline(offline, plans=outline is None)
-        warnings = offline_warnings(facts, pipeline.writer.engine)
+        dropped: list[str] = []
         if outline is not None:
             outline, dropped = checked_outline(outline, facts)
-            warnings += dropped
-
-        counted = 0
-
-        def count_usage(draft: Draft) -> None:
-            """Count the tokens used so far: a draft stopped halfway (the user clicked away) still counts."""
-            nonlocal counted
-            if draft.usage.total > counted:
-                self.quotas.record_usage(self.actor, draft.usage.total - counted)
-                counted = draft.usage.total
 
         def save(draft: Draft) -> None:
-            count_usage(draft)
             self.save(draft)
             if on_saved:
                 on_saved(draft)
 
         saves = PartialSaves(save)
-        with self._metered(self.estimate(facts, outline)[0].total if self.uses_model(offline) else 0):
+        with self._metered(
+            self.estimate(facts, outline)[0].total if self.uses_model(offline) else 0
+        ) as meter:
+            pipeline = self._pipeline(meter, offline, plans=outline is None)
+            warnings = offline_warnings(facts, pipeline.writer.engine) + dropped
             draft = asyncio.run(
                 closing(pipeline.writer, pipeline.write(outline, facts, emit, saves, warnings))
             )
-            saves.finish(draft)  # DraftNotSaved while the database is away (the usage goes unrecorded)
-            count_usage(draft)
+            saves.finish(draft)  # DraftNotSaved while the database is away
         return draft
 
     def regenerate(
@@ -236,17 +236,17 @@ class DraftingService:
         opened = self.drafts.get(draft_id, self.actor)
         if not opened.editable:  # read-only: no model call (and no quota) for a text that cannot be saved
             self.drafts.require_editable(draft_id, self.actor)
-        pipeline = self._pipeline(offline)
         before = opened.draft.usage.model_copy()
-        with self._metered(1 if self.uses_model(offline) else 0):
+        expected = self._section_estimate(opened.draft, key) if self.uses_model(offline) else 0
+        with self._metered(expected) as meter:
+            pipeline = self._pipeline(meter, offline)
             draft = asyncio.run(
                 closing(pipeline.writer, pipeline.regenerate(opened.draft, key, instruction, on_event))
             )
-            used = TokenUsage(
-                prompt_tokens=draft.usage.prompt_tokens - before.prompt_tokens,
-                completion_tokens=draft.usage.completion_tokens - before.completion_tokens,
-            )
-            self.quotas.record_usage(self.actor, used.total)
+        used = TokenUsage(
+            prompt_tokens=draft.usage.prompt_tokens - before.prompt_tokens,
+            completion_tokens=draft.usage.completion_tokens - before.completion_tokens,
+        )
         return self._save_section(draft, key, opened.revision, used)
 
     def _save_section(self, draft: Draft, key: str, revision: int, used: TokenUsage) -> Draft:
@@ -437,21 +437,33 @@ class DraftingService:
         return self.quotas.remaining_tokens(self.actor)
 
     @contextmanager
-    def _metered(self, expected_tokens: int) -> Iterator[None]:
-        """Refuse before any model call when today's quota cannot cover the expected tokens.
+    def _metered(self, expected_tokens: int) -> Iterator["QuotaMeter"]:
+        """Reserve the expected tokens before any model call, then charge what the job really used, however
+        it ends: finished, failed, or abandoned when the user clicked elsewhere mid-stream.
 
-        Checking before starting means an over-quota user never gets a half-written draft.
+        Reserving first means an over-quota user never gets a half-written draft, and tabs started at
+        once cannot all spend the same remainder.
         """
-        from drafting.accounts import QuotaExceeded
+        from drafting.accounts.metering import QuotaMeter
+        from drafting.storage.errors import StorageUnavailable
 
-        if expected_tokens:
-            remaining = self.remaining_tokens()
-            if remaining is not None and expected_tokens > remaining:
-                raise QuotaExceeded(
-                    f"本次预计需要约 {expected_tokens} token，今天剩余额度只有 {remaining} token，"
-                    "为免写到一半中断，没有开始生成。可改用离线引擎，或明天再试；确需继续请联系管理员提高额度。"
-                )
-        yield
+        meter = QuotaMeter(self.quotas, self.actor)
+        meter.reserve(expected_tokens)
+        try:
+            yield meter
+        except BaseException:
+            with suppress(StorageUnavailable):  # the job's own error says more than a failed settlement
+                meter.settle()
+            raise
+        meter.settle()
+
+    def _section_estimate(self, draft: Draft, key: str) -> int:
+        """The tokens one section's rewrite is expected to take."""
+        from drafting.writing.estimate import estimate
+
+        outline = outline_of(draft)
+        one = outline.model_copy(update={"sections": [s for s in outline.sections if s.key == key]})
+        return estimate(one, draft.facts, self.settings.model_copy(update={"llm_planner": False})).total
 
     def estimate(self, facts: Facts, outline: Outline | None = None) -> tuple[TokenUsage, float]:
         from drafting.writing.estimate import cost, estimate
@@ -470,9 +482,9 @@ class DraftingService:
         model = self.chat_model(offline)
         if model is None:
             return asyncio.run(extract(materials, progress=progress))[0]
-        with self._metered(1):
-            extraction, usage = asyncio.run(closing(model, extract(materials, model, progress)))
-            self.quotas.record_usage(self.actor, usage.total)
+        with self._metered(1) as meter:
+            model = self._counted(model, meter)
+            extraction, _ = asyncio.run(closing(model, extract(materials, model, progress)))
         return extraction
 
     def evidence(self, draft_id: str) -> list["EvidenceRow"]:
@@ -573,9 +585,9 @@ class DraftingService:
         model = self.chat_model(offline)
         if model is None or not any(item.candidates for item in result.items):
             return result
-        with self._metered(1):
-            result, usage = asyncio.run(closing(model, judge_borderline(model, result)))
-            self.quotas.record_usage(self.actor, usage.total)
+        with self._metered(1) as meter:
+            model = self._counted(model, meter)
+            result, _ = asyncio.run(closing(model, judge_borderline(model, result)))
         return result
 
     def confirm_carryover(self, facts: Facts, carryover: "Carryover", decisions: list["Decision"]) -> Facts:

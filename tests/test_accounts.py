@@ -427,8 +427,8 @@ def test_quotas_per_user_and_unit_reset_daily(db: Database, sign_in: SignIn) -> 
     assert (quotas.remaining_tokens(alice), quotas.remaining_tokens(amy)) == (200, 200)
     quotas.record_usage(amy, 500)
     assert quotas.remaining_tokens(alice) == 0
-    with pytest.raises(QuotaExceeded, match="明天会自动恢复"):
-        quotas.ensure_available(alice)
+    with pytest.raises(QuotaExceeded, match="今天剩余额度只有 0 token"):
+        quotas.reserve(alice, 1)
     today.day += timedelta(days=1)
     assert quotas.remaining_tokens(alice) == 900
     quotas.set_quota("unit", "机关工会", None)

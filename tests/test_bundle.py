@@ -51,7 +51,8 @@ def offline(command: str, cwd: Path, home: Path) -> subprocess.CompletedProcess:
         "DRAFTING_DATA_DIR": str(home / "data"),
     }
     return subprocess.run(
-        ["unshare", "-n", "bash", "-c", f"ip link set lo up && {command}"],
+        # a line of its own: `up && a & b` would put the whole `up && a` in the background as one subshell
+        ["unshare", "-n", "bash", "-c", f"ip link set lo up || exit 1\n{command}"],
         cwd=cwd, env=environment, capture_output=True, text=True, timeout=900,
     )  # fmt: skip
 

@@ -2,6 +2,10 @@
 
 A day is the server's local calendar day. Without any quota a user is unlimited; with both a user
 and a unit quota, whichever has less left applies. The single-user mode is never limited.
+
+A job reserves its estimate before the first model call (`reserve`): the check and the charge are one
+transaction that holds the quota rows (FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on SQLite), so tabs
+started at once queue behind each other instead of all seeing the same remainder.
 """
 
 from collections.abc import Callable
@@ -51,35 +55,60 @@ class Quotas:
         """Tokens left today, or None when no quota applies."""
         if actor.user_id is None:
             return None
-        today = self.today()
         with self.db.reading() as session:
-            left = []
-            user_quota = _quota(session, "user", actor.user_id)
-            if user_quota is not None:
-                left.append(user_quota - _used(session, today, TokenUsage.user_id == actor.user_id))
-            unit_quota = _quota(session, "unit", actor.unit_id) if actor.unit_id is not None else None
-            if unit_quota is not None:
-                unit_members = select(User.id).where(User.unit_id == actor.unit_id)
-                left.append(unit_quota - _used(session, today, TokenUsage.user_id.in_(unit_members)))
+            return self._remaining(session, actor)
+
+    def _remaining(self, session: Session, actor: Actor) -> int | None:
+        today = self.today()
+        left = []
+        user_quota = _quota(session, "user", actor.user_id)
+        if user_quota is not None:
+            left.append(user_quota - _used(session, today, TokenUsage.user_id == actor.user_id))
+        unit_quota = _quota(session, "unit", actor.unit_id) if actor.unit_id is not None else None
+        if unit_quota is not None:
+            unit_members = select(User.id).where(User.unit_id == actor.unit_id)
+            left.append(unit_quota - _used(session, today, TokenUsage.user_id.in_(unit_members)))
         return max(0, min(left)) if left else None
 
-    def ensure_available(self, actor: Actor) -> None:
-        """Refuse to start generating when today's quota is used up."""
-        if self.remaining_tokens(actor) == 0:
-            raise QuotaExceeded("今天的用量额度已经用完，明天会自动恢复。如确需继续，请联系管理员提高额度。")
-
-    def record_usage(self, actor: Actor, tokens: int) -> None:
-        """Count tokens a model call used (prompt plus completion) against today."""
+    def reserve(self, actor: Actor, tokens: int) -> None:
+        """Charge `tokens` now, or raise QuotaExceeded and charge nothing when today's quota cannot cover them."""
         if actor.user_id is None or tokens <= 0:
             return
-        insert = self.db.insert(TokenUsage).values(user_id=actor.user_id, day=self.today(), tokens=tokens)
         with self.db.transaction() as session:
-            session.execute(
-                insert.on_conflict_do_update(
-                    index_elements=["user_id", "day"],
-                    set_={"tokens": TokenUsage.tokens + insert.excluded.tokens},
-                )
+            held = session.scalars(
+                select(Quota.daily_tokens).where(_quotas_of(actor)).order_by(Quota.id).with_for_update()
+            ).all()
+            if held:
+                remaining = self._remaining(session, actor)
+                if remaining is not None and tokens > remaining:
+                    raise QuotaExceeded(
+                        f"本次预计需要约 {tokens} token，今天剩余额度只有 {remaining} token，"
+                        "为免写到一半中断，没有开始生成。可改用离线引擎，或明天再试；确需继续请联系管理员提高额度。"
+                    )
+            self._add(session, actor, tokens)
+
+    def account_active(self, actor: Actor) -> bool:
+        """False once an admin has disabled the account (a running job stops at its next check)."""
+        if actor.user_id is None:
+            return True
+        with self.db.reading() as session:
+            return session.scalar(select(User.disabled).where(User.id == actor.user_id)) is False
+
+    def record_usage(self, actor: Actor, tokens: int) -> None:
+        """Count tokens against today (negative: give back what a reservation did not use)."""
+        if actor.user_id is None or tokens == 0:
+            return
+        with self.db.transaction() as session:
+            self._add(session, actor, tokens)
+
+    def _add(self, session: Session, actor: Actor, tokens: int) -> None:
+        insert = self.db.insert(TokenUsage).values(user_id=actor.user_id, day=self.today(), tokens=tokens)
+        session.execute(
+            insert.on_conflict_do_update(
+                index_elements=["user_id", "day"],
+                set_={"tokens": TokenUsage.tokens + insert.excluded.tokens},
             )
+        )
 
 
 def _scope_id(session: Session, scope: Scope, name: str) -> int:
@@ -94,6 +123,14 @@ def _scope_id(session: Session, scope: Scope, name: str) -> int:
     if found is None:
         raise UserError(missing)
     return found
+
+
+def _quotas_of(actor: Actor) -> ColumnElement[bool]:
+    """The quota rows that limit `actor`: their own and their unit's."""
+    mine = (Quota.scope == "user") & (Quota.scope_id == actor.user_id)
+    if actor.unit_id is None:
+        return mine
+    return mine | ((Quota.scope == "unit") & (Quota.scope_id == actor.unit_id))
 
 
 def _quota(session: Session, scope: Scope, scope_id: int) -> int | None:

@@ -17,6 +17,7 @@ import openai
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from pydantic import ValidationError
 
+from drafting.errors import JobStopped
 from drafting.models import ensure_model_requests_allowed
 from drafting.models.presets import Preset, chat_base_url
 from drafting.models.protocol import Delta, ModelCallError, Prompt, T, TokenUsage, parse_json_lenient
@@ -95,6 +96,8 @@ async def with_retries(
     for number in range(settings.llm_max_retries + 1):
         try:
             return await attempt()
+        except JobStopped:
+            raise  # the quota or the account stopped the job while it streamed: nothing to retry
         except Exception as raw:  # noqa: BLE001 - classified below; unknown errors are re-raised
             error = _classify(raw)
             if error is raw:

@@ -14,7 +14,7 @@ from typing import Literal, Protocol, TypeVar
 
 from pydantic import BaseModel
 
-from drafting.errors import UserError
+from drafting.errors import JobStopped, UserError
 from drafting.models.protocol import Delta, ModelCallError, TokenUsage
 from drafting.retrieval.hit import Hit
 from drafting.writing.draft import Draft, DraftSection
@@ -197,6 +197,8 @@ class Pipeline:
                     break
                 emit(Event(kind="section_started", key=planned.key, text="guard"))
                 job.guard_note = guard.note()
+        except JobStopped:
+            raise  # the whole job stops (quota spent, account disabled): not this section's failure
         except (ModelCallError, UserError) as error:
             section.status, section.error = "failed", str(error)
             emit(Event(kind="section_failed", key=planned.key, text=str(error)))
