@@ -81,7 +81,7 @@ def test_names_with_quotes_sql_and_html_are_plain_data(
     [
         ("", "不能为空"),
         ("   ", "不能为空"),
-        ("字" * 65, "最多 64 个字符"),
+        ("字" * 51, "最多 50 个字符"),
         ("line\nbreak", "控制字符"),
         ("tab\there", "控制字符"),
         ("nul\x00", "控制字符"),
@@ -94,14 +94,16 @@ def test_unusable_names_are_refused(users: Users, name: str, problem: str) -> No
     assert not users.has_any_user()
 
 
-def test_names_up_to_64_characters_and_one_account_per_name(users: Users) -> None:
-    users.create_user("字" * 64, "机关工会", PASSWORD)
+def test_names_up_to_50_characters_and_one_account_per_name(users: Users) -> None:
+    users.create_user("字" * 50, "机关工会", PASSWORD)
+    with pytest.raises(UserError, match="单位名称最多 50 个字符"):
+        users.create_user("bob", "工" * 51, PASSWORD)
     users.create_user("alice", "机关工会", PASSWORD)
     with pytest.raises(UserError, match="已经有人用了"):
         users.create_user(" alice ", "教育工会", PASSWORD)
     with pytest.raises(UserError, match="至少需要 8 个字符"):
         users.create_user("bob", "机关工会", "short")
-    assert sorted(u.name for u in users.list_users()) == sorted(["字" * 64, "alice"])
+    assert sorted(u.name for u in users.list_users()) == sorted(["字" * 50, "alice"])
 
 
 def test_the_first_account_ends_single_user_mode(users: Users) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from drafting.access import CONSOLE, Actor
-from drafting.accounts.names import clean_name
+from drafting.accounts.names import MAX_NEW_NAME_CHARS, clean_name
 from drafting.accounts.passwords import Passwords, check_policy, random_password
 from drafting.accounts.sessions import LOCK, MAX_FAILURES, failure_delay, locked_message, token_hash
 from drafting.errors import UserError
@@ -51,7 +51,8 @@ class Users:
         self, name: str, unit: str, password: str, admin: bool = False, *, by: Actor = CONSOLE
     ) -> None:
         _require_admin(by)
-        name, unit = clean_name(name), clean_name(unit, "单位名称")
+        name = clean_name(name, limit=MAX_NEW_NAME_CHARS)
+        unit = clean_name(unit, "单位名称", MAX_NEW_NAME_CHARS)
         check_policy(password)
         password_hash = self.passwords.hash(password)
         with self.db.transaction() as session:
