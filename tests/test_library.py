@@ -138,3 +138,21 @@ def test_an_unreachable_chroma_server_is_a_chinese_message(tmp_path):
     settings = load_settings(data_dir=tmp_path / "data", chroma_host="127.0.0.1", chroma_port=free_port())
     with pytest.raises(UserError, match="向量库服务器 127.0.0.1"):
         Library(settings).check()
+
+
+def test_an_upload_too_long_to_index_is_refused_before_anything_is_stored_or_embedded(settings, tmp_path):
+    """The probe's legal 5 MB .txt (6,019 chunks) held a CPU embedding for minutes; the budget refuses it at once."""
+    from drafting.retrieval.chunking import MAX_CHUNKS_PER_IMPORT
+
+    library = Library(settings)
+    paragraph = "开展“安康杯”竞赛，组织安全知识培训，排查整改安全隐患，职工安全意识进一步增强。" * 9
+    body = "某某集团工会2025年工作总结汇编\n\n" + "\n\n".join(
+        f"{n}. 第{n}项工作：{paragraph}" for n in range(1, 2 * MAX_CHUNKS_PER_IMPORT)
+    )
+    assert len(body.encode()) < 5 * 1024 * 1024  # within the upload limit
+    before = ([r.meta.id for r in library.corpus.reports()], library.check())
+    with pytest.raises(UserError, match=f"超过一次导入的上限 {MAX_CHUNKS_PER_IMPORT} 段"):
+        library.add_upload("汇编.txt", body.encode(), LOCAL)
+    assert ([r.meta.id for r in library.corpus.reports()], library.check()) == before
+    short = "\n\n".join(body.split("\n\n")[:20])
+    assert library.add_upload("前二十项.txt", short.encode(), LOCAL).meta.source == "前二十项.txt"

@@ -10,6 +10,7 @@ the index stores with each chunk so that search can keep one unit's reports from
 import hashlib
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -172,15 +173,20 @@ class Corpus:
         digest.update(self.store.fingerprint().encode())
         return digest.hexdigest()
 
-    def add_file(self, path: Path, actor: "Actor") -> Report:
+    def add_file(
+        self, path: Path, actor: "Actor", accept: "Callable[[Report], None] | None" = None
+    ) -> Report:
         """Read, clean and store a user's report file for the actor's unit; the caller indexes it."""
-        return self.add_text(read_document(path), path.name, actor)
+        return self.add_text(read_document(path), path.name, actor, accept)
 
-    def add_text(self, text: str, source_name: str, actor: "Actor") -> Report:
+    def add_text(
+        self, text: str, source_name: str, actor: "Actor", accept: "Callable[[Report], None] | None" = None
+    ) -> Report:
         """Store a report's text for the actor's unit, under an id made from its content.
 
         `source_name` (a browser's or user's file name) is kept as data only: no path is ever built
-        from it, so a name like `../../x` cannot place a file anywhere.
+        from it, so a name like `../../x` cannot place a file anywhere. `accept` may refuse the cleaned
+        report (a UserError) before anything is stored.
         """
         if Path(source_name.replace("\\", "/")).suffix.lower() not in _FORMATTED_SUFFIXES:
             text = normalise_pasted_text(text)  # pasted or plain text: paragraphs, punctuation, a clean title
@@ -190,6 +196,8 @@ class Corpus:
         )
         title = guess_title(scraped[0].title if scraped else "", body, source_name)
         report = describe("", title, body, Path(source_name.replace("\\", "/")).name[:120], "user")
+        if accept:
+            accept(report)
         stored = self.store.add(
             actor,
             report.meta.title,

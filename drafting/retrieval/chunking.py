@@ -7,8 +7,10 @@ from pydantic import BaseModel
 
 from drafting.corpus.parser import Part, Section
 from drafting.corpus.reports import Report
+from drafting.errors import UserError
 
 MAX_CHUNK_CHARS = 400  # e5-small reads 512 tokens; 400 Chinese characters stay under that
+MAX_CHUNKS_PER_IMPORT = 2000  # about 800,000 characters: far beyond any report, and a minute of embedding
 
 
 class Chunk(BaseModel):
@@ -29,6 +31,17 @@ class Chunk(BaseModel):
     def search_text(self) -> str:
         """What is embedded and tokenised: the heading path gives a short section its topic."""
         return f"{self.heading_path}\n{self.text}" if self.heading_path else self.text
+
+
+def within_import_budget(report: Report) -> None:
+    """Refuse a report too long to index in one import, before it is stored or embedded."""
+    count = len(chunk_report(report))
+    if count > MAX_CHUNKS_PER_IMPORT:
+        raise UserError(
+            f"“{report.meta.source or report.meta.title}”太长：切分后有 {count} 段，超过一次导入的上限 "
+            f"{MAX_CHUNKS_PER_IMPORT} 段（约 {MAX_CHUNKS_PER_IMPORT * MAX_CHUNK_CHARS // 10000} 万字），没有导入。"
+            "一篇工作总结通常只有几千字：请只导入总结正文，或把合订本拆成单篇分别导入。"
+        )
 
 
 def chunk_report(report: Report) -> list[Chunk]:

@@ -28,7 +28,7 @@ from drafting.access import EVERYTHING, Actor, Scope
 from drafting.corpus.reports import Corpus, Report
 from drafting.documents import read_document_bytes
 from drafting.errors import UserError
-from drafting.retrieval.chunking import Chunk
+from drafting.retrieval.chunking import Chunk, within_import_budget
 from drafting.retrieval.hit import Hit
 from drafting.retrieval.index import (
     BuildResult,
@@ -290,12 +290,14 @@ class Library:
         A process killed in between leaves the report stored but not indexed: the next check sees its
         chunks missing and indexes them.
         """
-        return self._indexed(self.corpus.add_file(path, actor), actor, progress)
+        return self._indexed(self.corpus.add_file(path, actor, within_import_budget), actor, progress)
 
     def add_upload(self, name: str, data: bytes, actor: Actor, progress: Progress | None = None) -> Report:
         """Store and index an uploaded file; its name is data only (see Corpus.add_text)."""
         return self._indexed(
-            self.corpus.add_text(read_document_bytes(name, data), name, actor), actor, progress
+            self.corpus.add_text(read_document_bytes(name, data), name, actor, within_import_budget),
+            actor,
+            progress,
         )
 
     def _indexed(self, report: Report, actor: Actor, progress: Progress | None) -> Report:
