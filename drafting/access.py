@@ -55,7 +55,10 @@ class Scope:
     published: frozenset[str] = frozenset()
 
     def allows(self, meta: Shared) -> bool:
-        return self.owners is None or meta.owner in self.owners or meta.id in self.published
+        return self.allows_report(meta.id, meta.owner)
+
+    def allows_report(self, report_id: str, owner: str) -> bool:
+        return self.owners is None or owner in self.owners or report_id in self.published
 
 
 EVERYTHING = Scope(None)

@@ -309,7 +309,14 @@ class DraftingService:
         return saved
 
     def get(self, draft_id: str) -> Draft:
-        return self.drafts.get(draft_id, self.actor).draft
+        """A saved draft, its 参考 excerpts limited to reports this user may still draft with."""
+        draft = self.drafts.get(draft_id, self.actor).draft
+        cited = {hit.report for section in draft.sections for hit in section.sources}
+        if cited:
+            allowed = self.reports_in_scope.still_allowed(cited)
+            for section in draft.sections:
+                section.sources = [hit for hit in section.sources if hit.report in allowed]
+        return draft
 
     def revision(self, draft_id: str) -> int:
         return self.drafts.get(draft_id, self.actor).revision

@@ -115,3 +115,21 @@ def test_a_published_report_reaches_every_unit_and_only_an_admin_publishes(offic
         hospital.remove_report(report_id)
     admin.publish_report(report_id, published=False)
     assert not reached(school.search(PRIVATE_PHRASE, k=10))
+
+
+def test_a_withdrawn_reports_excerpts_leave_other_units_drafts_and_are_not_reused(office):
+    """The probe: after a report was withdrawn, its excerpts stayed under 参考 in other units' drafts and
+    a regenerate wrote from them again."""
+    services, report_id, model = office
+    school, admin = services["school"], services["admin"]
+    admin.publish_report(report_id)
+    draft = school.draft(parse_facts(FACTS))
+    cited = [s for s in school.get(draft.id).sections if any(h.report == report_id for h in s.sources)]
+    assert cited, "while published, the hospital's report is one of the school's exemplars"
+
+    admin.publish_report(report_id, published=False)
+    assert not any(h.report == report_id for s in school.get(draft.id).sections for h in s.sources)
+    model.prompts.clear()
+    regenerated = school.regenerate(draft.id, cited[0].key)
+    assert model.prompts and not any(PRIVATE_PHRASE in p.text("human") for p in model.prompts)
+    assert not any(h.report == report_id for h in regenerated.section(cited[0].key).sources)

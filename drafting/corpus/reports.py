@@ -150,6 +150,18 @@ class Corpus:
         owners = {"bundled"} if actor.unit_id is None else {"bundled", owner_of(actor.unit_id)}
         return Scope(frozenset(owners), self.store.published_ids())
 
+    def still_allowed(self, report_ids: set[str], scope: Scope) -> set[str]:
+        """Which of these reports `scope` may still draft with: one removed, or withdrawn from publication
+        by another unit, is gone (a draft keeps its excerpts, and must stop showing and reusing them)."""
+        imported = {report_id for report_id in report_ids if report_id.startswith("user-")}
+        bundled = report_ids - imported
+        stored = self.store.units_of(imported) if imported else {}
+        return bundled | {
+            report_id
+            for report_id, unit_id in stored.items()
+            if scope.allows_report(report_id, owner_of(unit_id))
+        }
+
     def get(self, report_id: str, actor: "Actor", scope: Scope = EVERYTHING) -> Report:
         for report in self.bundled():
             if report.meta.id == report_id:

@@ -451,6 +451,9 @@ class ScopedLibrary:
     def reports(self) -> list[Report]:
         return self.library.corpus.reports(self.scope)
 
+    def still_allowed(self, report_ids: set[str]) -> set[str]:
+        return self.library.corpus.still_allowed(report_ids, self.scope)
+
 
 def open_library_safely(settings: Settings, database: "Database | None" = None) -> Library:
     """The app's start: opens the index at once, so damage shows now as IndexDamaged (a UserError naming

@@ -88,6 +88,14 @@ class ReportRepository:
             session.flush()
             return _stored(row, session.get(Unit, unit_id) if unit_id is not None else None)
 
+    def units_of(self, report_ids: set[str]) -> dict[str, int | None]:
+        """The unit of each of these reports that still exists (a removed one is absent)."""
+        with self.db.reading() as session:
+            rows = session.execute(
+                select(ReportRow.id, ReportRow.unit_id).where(ReportRow.id.in_(report_ids))
+            )
+            return {report_id: unit_id for report_id, unit_id in rows}
+
     def list_all(self) -> list[StoredReport]:
         """Every unit's reports, for the index (search filters them per user); never shown as a list."""
         with self.db.reading() as session:

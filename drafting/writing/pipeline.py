@@ -65,6 +65,8 @@ class ExemplarSource(Protocol):
         self, query: str, k: int = 5, part: str | None = None, unit_type: str | None = None
     ) -> list[Hit]: ...
 
+    def still_allowed(self, report_ids: set[str]) -> set[str]: ...
+
 
 class SectionVerdict(Protocol):
     """What a guard found in one section: values it may not state, and its own facts it left out."""
@@ -120,6 +122,13 @@ class Pipeline:
             else []
         )
         return hits or self.exemplar_source.search(query, k=EXEMPLARS_PER_SECTION, part=planned.kind)
+
+    def allowed_sources(self, hits: list[Hit]) -> list[Hit]:
+        """The excerpts whose reports this user may still draft with (a withdrawn report's are dropped)."""
+        if self.exemplar_source is None or not hits:
+            return hits
+        allowed = self.exemplar_source.still_allowed({hit.report for hit in hits})
+        return [hit for hit in hits if hit.report in allowed]
 
     async def write(
         self,
@@ -224,7 +233,7 @@ class Pipeline:
             planned,
             outline,
             draft.facts,
-            section.sources or self.exemplars(planned, draft.facts),
+            self.allowed_sources(section.sources) or self.exemplars(planned, draft.facts),
             instruction=instruction,
             neighbours=neighbours,
             variant=len(section.previous_versions) + 1,
