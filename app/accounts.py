@@ -1,6 +1,6 @@
 """账户管理 (administrators, with accounts): users, quotas and the audit log."""
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import streamlit as st
 
@@ -25,28 +25,39 @@ def page_accounts(service: DraftingService) -> None:
             office.create_user(name, unit, password, admin)
             st.success(f"已创建账户：{escape_markdown(name.strip())}")
     rows = office.list_users()
+    now = datetime.now(UTC)
     st.dataframe(
         [
             {
                 "用户名": u.name,
                 "单位": u.unit,
                 "管理员": "是" if u.is_admin else "",
-                "状态": "已停用" if u.disabled else "正常",
-                "锁定至": f"{u.locked_until:%Y-%m-%d %H:%M}" if u.locked_until else "",
+                "状态": "已停用" if u.disabled else ("登录已锁定" if u.locked(now) else "正常"),
+                "锁定至": f"{u.locked_until.astimezone():%Y-%m-%d %H:%M}" if u.locked(now) else "",
             }
             for u in rows
         ],
         hide_index=True,
     )
-    st.subheader("停用、启用与重置密码")
+    st.subheader("停用、启用、解锁与重置密码")
+    locked = [u.name for u in rows if u.locked(now)]
+    if locked:
+        st.warning(
+            escape_markdown(
+                f"因连续输错密码而锁定的账户：{'、'.join(locked)}。确认是本人后可选中账户点“解锁”。"
+            )
+        )
     names = [u.name for u in rows]
     chosen = st.selectbox("账户", names, key="account_pick")
-    col1, col2, col3 = st.columns(3)
+    col1, col2, col3, col4 = st.columns(4)
     if chosen and col1.button("停用", key="account_disable"):
         office.set_disabled(chosen, True)
         st.rerun()
     if chosen and col2.button("启用", key="account_enable"):
         office.set_disabled(chosen, False)
+        st.rerun()
+    if chosen and col4.button("解锁", key="account_unlock"):
+        office.unlock(chosen)
         st.rerun()
     if chosen and col3.button("重置密码", key="account_reset"):
         st.info("新密码（只显示这一次，请转告本人并提醒其登录后修改）：")

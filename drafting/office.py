@@ -54,6 +54,9 @@ class OfficeService:
     def set_disabled(self, name: str, disabled: bool) -> None:
         (self.users.disable if disabled else self.users.enable)(name, by=self.actor)
 
+    def unlock(self, name: str) -> None:
+        self.users.unlock(name, by=self.actor)
+
     def reset_password(self, name: str) -> str:
         """A new password for `name`, shown once to the administrator."""
         return self.users.reset_password(name, by=self.actor)

@@ -317,6 +317,29 @@ def test_a_reset_password_works_unlocks_and_ends_sessions(users: Users, sessions
         users.reset_password("nobody")
 
 
+def test_an_admin_sees_a_locked_account_and_unlocks_it(
+    users: Users, sessions: Sessions, sign_in: SignIn, clock: Clock
+) -> None:
+    """A stranger's wrong passwords locked the owner out; an admin ends the lock and the count starts again."""
+    users.create_user("alice", "机关工会", PASSWORD)
+    admin = sign_in(users.db, "admin", "总工会", admin=True)
+    member = sign_in(users.db, "member", "机关工会")
+    for _ in range(MAX_FAILURES):
+        with pytest.raises(UserError):
+            sessions.authenticate("alice", "a stranger's guess")
+    now = clock()
+    assert [u.name for u in users.list_users(by=admin) if u.locked(now)] == ["alice"]
+    with pytest.raises(PermissionDenied, match="只有管理员"):
+        users.unlock("alice", by=member)
+    users.unlock("alice", by=admin)
+    assert not any(u.locked(now) for u in users.list_users(by=admin))
+    assert sessions.session_user(sessions.authenticate("alice", PASSWORD)) is not None
+    for _ in range(MAX_FAILURES - 1):  # the count started again: four more wrong tries do not lock
+        with pytest.raises(UserError, match="用户名或密码不正确"):
+            sessions.authenticate("alice", "wrong again")
+    assert "解锁账户" in [e.action for e in audit_log(users.db, CONSOLE)]
+
+
 def test_account_management_needs_an_admin_and_keeps_one(users: Users, sign_in: SignIn) -> None:
     users.create_user("admin", "总工会", PASSWORD, admin=True)
     member = sign_in(users.db, "member", "机关工会")

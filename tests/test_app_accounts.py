@@ -94,6 +94,25 @@ def test_the_admin_manages_accounts_and_reads_the_audit_log(office):
     assert new_password not in str(audit_log(office.database, office.actor))
 
 
+def test_the_admin_sees_a_locked_account_and_unlocks_it(office):
+    from drafting.accounts import Sessions
+    from drafting.accounts.sessions import MAX_FAILURES
+    from drafting.errors import UserError
+
+    stranger = Sessions(office.database, sleep=lambda seconds: None)
+    for _ in range(MAX_FAILURES):
+        with pytest.raises(UserError):
+            stranger.authenticate("alice", "a stranger's guess")
+    app = signed_in("root")
+    go(app, "账户管理")
+    assert any("锁定的账户：alice" in w.value for w in app.warning)
+    app.selectbox(key="account_pick").set_value("alice").run()
+    app.button(key="account_unlock").click().run()
+    assert not app.exception and not any("锁定的账户" in w.value for w in app.warning)
+    assert "解锁账户" in [e.action for e in audit_log(office.database, office.actor)]
+    assert stranger.session_user(stranger.authenticate("alice", TEST_PASSWORD)) is not None
+
+
 def test_a_disabled_user_is_refused_on_the_next_action(office):
     app = signed_in("alice")
     assert offered(app)

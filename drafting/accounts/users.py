@@ -33,6 +33,9 @@ class UserInfo:
     locked_until: datetime | None
     created_at: datetime
 
+    def locked(self, now: datetime) -> bool:
+        return self.locked_until is not None and self.locked_until > now
+
 
 class Users:
     def __init__(
@@ -84,6 +87,14 @@ class Users:
 
     def enable(self, name: str, *, by: Actor = CONSOLE) -> None:
         self._set_disabled(name, False, by)
+
+    def unlock(self, name: str, *, by: Actor = CONSOLE) -> None:
+        """End a sign-in lock now (an owner kept out by a stranger's wrong passwords); the count starts again."""
+        _require_admin(by)
+        with self.db.transaction() as session:
+            user = _user_named(session, name)
+            user.failed_logins, user.locked_until = 0, None
+            record(session, by, "解锁账户", user.name)
 
     def reset_password(self, name: str, *, by: Actor = CONSOLE) -> str:
         """Give the account a new random password (returned once, never stored) and unlock it."""
