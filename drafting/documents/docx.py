@@ -119,9 +119,9 @@ class _Renderer:
         pieces: list[str] = []
         boxes: list[str] = []
         self._inline(paragraph, pieces, boxes)
-        label = self._label(properties, style)
         lines = [line.strip() for line in "".join(pieces).split("\n")]
         lines = [line for line in lines if line]
+        label = self._label(properties, style, shown=bool(lines))
         if lines:
             lines[0] = label + lines[0]
         yield from lines
@@ -151,7 +151,7 @@ class _Renderer:
             else:
                 self._inline(child, pieces, boxes)
 
-    def _label(self, properties: etree._Element | None, style: str | None) -> str:
+    def _label(self, properties: etree._Element | None, style: str | None, shown: bool) -> str:
         num_pr = properties.find(f"{W}numPr") if properties is not None else None
         from_style = self._styles.numbering(style)
         num_id = val(num_pr.find(f"{W}numId")) if num_pr is not None else None
@@ -166,7 +166,7 @@ class _Renderer:
             ilvl = from_style[1]
         else:
             ilvl = (style and self._numbering.level_of_style(num_id, style)) or 0
-        return self._numbering.label(num_id, ilvl)
+        return self._numbering.label(num_id, ilvl, shown)
 
     def _table(self, table: etree._Element) -> Iterator[str]:
         """One line per row, its non-empty cells joined by CELL_SEPARATOR; tracked-deleted rows left out."""

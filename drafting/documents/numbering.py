@@ -92,8 +92,11 @@ class Numbering:
         levels = self._levels(self._resolve(num_id))
         return next((ilvl for ilvl, level in levels.items() if level.style == style_id), None)
 
-    def label(self, num_id: str, ilvl: int) -> str:
-        """Advance the counter of (num_id, ilvl) and return the number text, e.g. '（二）'; '' for bullets."""
+    def label(self, num_id: str, ilvl: int, shown: bool = True) -> str:
+        """Advance the counter of (num_id, ilvl) and return the number text, e.g. '（二）'; '' for bullets.
+
+        `shown=False` only advances (an empty numbered paragraph still counts, as in Word, but has no
+        text to carry a label: a file of millions of them then costs no rendering)."""
         abstract_id = self._resolve(num_id)
         if abstract_id is None:
             return ""
@@ -112,16 +115,16 @@ class Numbering:
             restart_after = levels[deeper].restart_after if deeper in levels else None
             if restart_after is None or (restart_after != 0 and ilvl <= restart_after - 1):
                 del counters[deeper]
-        if level.number_format in ("bullet", "none"):
+        if not shown or level.number_format in ("bullet", "none"):
             return ""
 
-        def shown(placeholder: re.Match[str]) -> str:
+        def placeholder_value(placeholder: re.Match[str]) -> str:
             shown_ilvl = int(placeholder.group(1)) - 1
             shown_level = levels.get(shown_ilvl, Level())
             value = counters.get(shown_ilvl, shown_level.start)
             return format_number(value, "decimal" if level.legal else shown_level.number_format)
 
-        text = _PLACEHOLDER.sub(shown, level.text)[:MAX_LABEL_CHARS]
+        text = _PLACEHOLDER.sub(placeholder_value, level.text)[:MAX_LABEL_CHARS]
         if level.suffix != "nothing" and text and text[-1].isascii():
             text += " "  # "1. 加强" reads as a heading; "1.加强" would not after a year ("1.2023年")
         return text

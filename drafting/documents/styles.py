@@ -16,6 +16,9 @@ class Styles:
         self._based_on: dict[str, str] = {}
         self._numbering: dict[str, tuple[str, int | None]] = {}
         self._names: dict[str, str] = {}
+        self._inherited: dict[
+            str | None, tuple[str, int | None] | None
+        ] = {}  # per style, asked per paragraph
         self.default_paragraph_style: str | None = None
         for style in [] if root is None else root.iter(f"{W}style"):
             if style.get(f"{W}type") not in ("paragraph", "numbering", None):
@@ -33,10 +36,10 @@ class Styles:
 
     def numbering(self, style_id: str | None) -> tuple[str, int | None] | None:
         """(numId, ilvl or None) the style or a style it is based on gives its paragraphs."""
-        for ancestor in self._lineage(style_id):
-            if ancestor in self._numbering:
-                return self._numbering[ancestor]
-        return None
+        if style_id not in self._inherited:
+            found = next((self._numbering[a] for a in self._lineage(style_id) if a in self._numbering), None)
+            self._inherited[style_id] = found
+        return self._inherited[style_id]
 
     def num_id(self, style_id: str) -> str | None:
         """The numId of a numbering style, for abstractNum/numStyleLink indirection."""
