@@ -195,6 +195,18 @@ def shown(text: str) -> str:
     return INVISIBLE.sub("", text)
 
 
+def uploaded(page: "Page", file_input: "Locator", path: Path, button: str) -> str:
+    """Put `path` in the file input, press `button`, and return the success or error message as shown."""
+    from playwright.sync_api import expect
+
+    file_input.set_input_files(path)
+    page.get_by_role("button", name=button, exact=True).click()
+    outcome = page.get_by_test_id("stAlertContentSuccess").or_(page.get_by_test_id("stAlertContentError"))
+    expect(outcome).to_be_visible(timeout=WAIT_MS)
+    settled(page)
+    return shown(outcome.inner_text())
+
+
 def markup_in_main(page: "Page") -> dict:
     """Links, images from user strings and rendered math in the main area (heading anchors included)."""
     return page.evaluate(MARKUP_IN_MAIN)

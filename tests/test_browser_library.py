@@ -24,6 +24,7 @@ from tests.test_browser import (
     screenshot,
     settled,
     shown,
+    uploaded,
 )
 from tests.test_documents_legacy_doc import word97
 
@@ -115,12 +116,7 @@ def import_file(page: "Page", path: Path) -> tuple[str, str]:
     """Upload and press 导入; returns the new report's id and the message as shown."""
     from playwright.sync_api import expect
 
-    page.locator("input[type=file]").set_input_files(path)
-    page.get_by_role("button", name="导入", exact=True).click()
-    outcome = page.get_by_test_id("stAlertContentSuccess").or_(page.get_by_test_id("stAlertContentError"))
-    expect(outcome).to_be_visible(timeout=WAIT_MS)
-    settled(page)
-    message = shown(outcome.inner_text())
+    message = uploaded(page, page.locator("input[type=file]"), path, "导入")
     assert message.startswith("已导入："), message
     expect(page.get_by_test_id("stProgress")).to_contain_text("已建立索引")  # a bar, not a bare spinner
     return re.search(r"（(user-[0-9a-f]{10})）$", message).group(1), message

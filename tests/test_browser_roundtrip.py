@@ -20,6 +20,7 @@ from tests.test_browser import (
     screenshot,
     settled,
     shown,
+    uploaded,
 )
 from tests.word_edits import WordEdit, comment_anchors
 
@@ -66,12 +67,9 @@ def test_download_with_comments_edit_in_word_and_import_the_reviewed_file(browse
         reviewed.write_bytes(edit.save())
 
         go_to(page, "历史")
-        page.locator(".st-key-reimport_file input[type=file]").set_input_files(reviewed)
-        page.get_by_role("button", name="导入修改稿", exact=True).click()
-        outcome = page.get_by_test_id("stAlertContentSuccess").or_(page.get_by_test_id("stAlertContentError"))
-        expect(outcome).to_be_visible(timeout=WAIT_MS)
-        settled(page)
-        message = shown(outcome.inner_text())
+        message = uploaded(
+            page, page.locator(".st-key-reimport_file input[type=file]"), reviewed, "导入修改稿"
+        )
         assert message.startswith(f"已导入到草稿 {draft_id}"), message
         assert "插入 1 处，删除 1 处" in message and "审阅批注 1 条" in message
         main = shown(page.get_by_test_id("stMain").inner_text())
