@@ -17,9 +17,8 @@ from drafting.errors import JobStopped
 from drafting.models.protocol import ChatModel, Delta, Prompt, T, TokenUsage
 from drafting.models.tokens import count_tokens
 
-CHARGE_STEP = (
-    500  # tokens charged at a time beyond the reservation: one database write per step, not per piece
-)
+# tokens charged at a time beyond the reservation: one database write per step, not per piece
+CHARGE_STEP = 500
 CHECK_EVERY = 200  # tokens between two looks at whether the account is still enabled
 
 DISABLED = "该账户已被管理员停用，生成已停止；已写完的部分已保存。"
@@ -35,8 +34,7 @@ class QuotaMeter:
 
     def reserve(self, tokens: int) -> None:
         """Charge the estimate before anything is sent; QuotaExceeded leaves nothing charged."""
-        self.quotas.reserve(self.actor, tokens)
-        self.charged += max(tokens, 0) if self.actor.user_id is not None else 0
+        self.charged += self.quotas.reserve(self.actor, tokens)
 
     def send(self, tokens: int) -> None:
         """A prompt about to go out: refused when the account was disabled, then counted."""
@@ -49,14 +47,12 @@ class QuotaMeter:
         if self.counted - self._checked_at >= CHECK_EVERY:
             self._check_account()
         if self.counted > self.charged and self.actor.user_id is not None:
-            step = self.counted - self.charged + CHARGE_STEP
             try:
-                self.quotas.reserve(self.actor, step)
+                self.charged += self.quotas.reserve(self.actor, self.counted - self.charged + CHARGE_STEP)
             except QuotaExceeded:
                 raise JobStopped(
                     "今天的用量额度已经用完，生成已停止；已写完的部分已保存。明天会自动恢复，确需继续请联系管理员。"
                 ) from None
-            self.charged += step
 
     def _check_account(self) -> None:
         self._checked_at = self.counted

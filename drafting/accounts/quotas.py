@@ -70,10 +70,11 @@ class Quotas:
             left.append(unit_quota - _used(session, today, TokenUsage.user_id.in_(unit_members)))
         return max(0, min(left)) if left else None
 
-    def reserve(self, actor: Actor, tokens: int) -> None:
-        """Charge `tokens` now, or raise QuotaExceeded and charge nothing when today's quota cannot cover them."""
+    def reserve(self, actor: Actor, tokens: int) -> int:
+        """Charge `tokens` now and return what was charged (0 in single-user mode), or raise QuotaExceeded
+        and charge nothing when today's quota cannot cover them."""
         if actor.user_id is None or tokens <= 0:
-            return
+            return 0
         with self.db.transaction() as session:
             held = session.scalars(
                 select(Quota.daily_tokens).where(_quotas_of(actor)).order_by(Quota.id).with_for_update()
@@ -86,6 +87,7 @@ class Quotas:
                         "为免写到一半中断，没有开始生成。可改用离线引擎，或明天再试；确需继续请联系管理员提高额度。"
                     )
             self._add(session, actor, tokens)
+        return tokens
 
     def account_active(self, actor: Actor) -> bool:
         """False once an admin has disabled the account (a running job stops at its next check)."""
