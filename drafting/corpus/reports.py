@@ -153,7 +153,9 @@ class Corpus:
     def still_allowed(self, report_ids: set[str], scope: Scope) -> set[str]:
         """Which of these reports `scope` may still draft with: one removed, or withdrawn from publication
         by another unit, is gone (a draft keeps its excerpts, and must stop showing and reusing them)."""
-        imported = {report_id for report_id in report_ids if report_id.startswith("user-")}
+        from drafting.storage.reports import is_imported_id
+
+        imported = {report_id for report_id in report_ids if is_imported_id(report_id)}
         bundled = report_ids - imported
         stored = self.store.units_of(imported) if imported else {}
         return bundled | {

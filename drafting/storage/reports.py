@@ -33,13 +33,21 @@ class StoredReport:
     created_at: datetime
 
 
+IMPORTED_PREFIX = "user-"
+
+
 def report_id_for(unit_id: int | None, body: str) -> str:
     """Same text imported again by the same unit is the same report; other units get their own copy.
 
     Without a unit (single-user mode) this is the id the file-based corpus gave the same text.
     """
     key = body if unit_id is None else f"{unit_id}\n{body}"
-    return "user-" + hashlib.sha1(key.encode()).hexdigest()[:10]
+    return IMPORTED_PREFIX + hashlib.sha1(key.encode()).hexdigest()[:10]
+
+
+def is_imported_id(report_id: str) -> bool:
+    """An id this repository gives (a user's import), not a bundled example's."""
+    return report_id.startswith(IMPORTED_PREFIX)
 
 
 def not_found(report_id: str) -> UserError:
