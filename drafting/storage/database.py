@@ -7,6 +7,8 @@ damaged SQLite file, whenever a query finds it, `StorageDamaged` naming `draftin
 """
 
 import logging
+import sqlite3
+import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -193,10 +195,29 @@ def _configure_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-unt
     dbapi_connection.isolation_level = None  # transactions are begun by _begin_sqlite, not by the driver
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout = {_SQLITE_BUSY_MS}")
-    cursor.execute("PRAGMA journal_mode = WAL")
+    _use_wal(cursor)
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.close()
+
+
+def _use_wal(cursor: sqlite3.Cursor) -> None:
+    """Switch a new file to WAL once; the mode is stored in the file, so later connections only read it.
+
+    The switch needs the file to itself and SQLite does not queue it behind the busy timeout: several
+    processes creating the same file at once get "database is locked" straight away, so retry here.
+    """
+    deadline = time.monotonic() + _SQLITE_BUSY_MS / 1000
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                return
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _begin_sqlite(connection: Connection) -> None:
