@@ -16,6 +16,7 @@ from drafting.accounts.signin import (
     actor_while_database_is_away,
     cookie_script,
 )
+from drafting.accounts.source import trusted_networks
 from drafting.errors import UserError
 from drafting.models.factory import embedder_slug
 from drafting.office import OfficeService
@@ -107,6 +108,9 @@ class _StreamlitTab:
 
     def headers(self) -> dict[str, str]:
         return dict(st.context.headers)
+
+    def client_address(self) -> str | None:
+        return st.context.ip_address
 
 
 def _signed_in(sign_in: SignIn) -> Actor:
@@ -227,7 +231,7 @@ def main() -> None:
     tab = _StreamlitTab()
     try:
         database = _database(settings, settings.database_url, str(settings.data_dir))
-        actor = _signed_in(SignIn(database, tab))
+        actor = _signed_in(SignIn(database, tab, trusted_networks(settings.trusted_proxies)))
     except StorageUnavailable as error:  # damaged, down or full: the message names the fix
         refused(error)
         if (actor := actor_while_database_is_away(tab, error)) is None:

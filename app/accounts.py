@@ -33,18 +33,20 @@ def page_accounts(service: DraftingService) -> None:
                 "单位": u.unit,
                 "管理员": "是" if u.is_admin else "",
                 "状态": "已停用" if u.disabled else ("登录已锁定" if u.locked(now) else "正常"),
-                "锁定至": f"{u.locked_until.astimezone():%Y-%m-%d %H:%M}" if u.locked(now) else "",
+                "锁定至": f"{ends.astimezone():%Y-%m-%d %H:%M}" if (ends := u.lock_ends(now)) else "",
+                "锁定地址": "、".join(u.locked_from(now)),
             }
             for u in rows
         ],
         hide_index=True,
     )
     st.subheader("停用、启用、解锁与重置密码")
-    locked = [u.name for u in rows if u.locked(now)]
+    locked = [f"{u.name}（{'、'.join(u.locked_from(now))}）" for u in rows if u.locked(now)]
     if locked:
         st.warning(
             escape_markdown(
-                f"因连续输错密码而锁定的账户：{'、'.join(locked)}。确认是本人后可选中账户点“解锁”。"
+                f"因连续输错密码而锁定的账户（括号内为被锁定的地址）：{'、'.join(locked)}。"
+                "确认是本人后可选中账户点“解锁”。"
             )
         )
     names = [u.name for u in rows]

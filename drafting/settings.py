@@ -44,6 +44,9 @@ class Settings(BaseSettings):
         SecretStr(""), validation_alias=AliasChoices("DRAFTING_SECRET_KEY", "secret_key")
     )
 
+    # Reverse proxies whose X-Forwarded-For names the client (addresses or networks, comma-separated).
+    trusted_proxies: str = Field("", validation_alias=AliasChoices("TRUSTED_PROXIES", "trusted_proxies"))
+
     # Chat model: any OpenAI-compatible endpoint. No base URL and no key means the offline engine.
     llm_base_url: str = Field(
         "", validation_alias=AliasChoices("LLM_BASE_URL", "OPENAI_BASE_URL", "llm_base_url")

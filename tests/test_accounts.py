@@ -218,6 +218,27 @@ def test_locked_and_unlocked_answers_are_the_same_for_real_and_unknown_names(
     assert seen["nobody"][-1] == (WRONG_CREDENTIALS, seen["nobody"][0][1])  # after the lock: counting anew
 
 
+def test_a_strangers_wrong_passwords_lock_out_only_their_own_address(
+    users: Users, sessions: Sessions, sign_in: SignIn, clock: Clock
+) -> None:
+    users.create_user("alice", "机关工会", PASSWORD)
+    admin = sign_in(users.db, "admin", "总工会", admin=True)
+    for _ in range(MAX_FAILURES):
+        with pytest.raises(UserError):
+            sessions.authenticate("alice", "a stranger's guess", "203.0.113.9")
+    with pytest.raises(UserError, match="账户已暂时锁定"):
+        sessions.authenticate("alice", PASSWORD, "203.0.113.9")  # from there even the right password waits
+    for _ in range(MAX_FAILURES - 1):  # the owner's own slips at their desk are counted apart
+        with pytest.raises(UserError, match="用户名或密码不正确"):
+            sessions.authenticate("alice", "typo", "10.1.2.3")
+    assert sessions.session_user(sessions.authenticate("alice", PASSWORD, "10.1.2.3")) is not None
+    (alice,) = [u for u in users.list_users(by=admin) if u.name == "alice"]
+    assert alice.locked_from(clock()) == ["203.0.113.9"]
+    assert alice.lock_ends(clock()) == clock() + timedelta(minutes=LOCK_MINUTES)
+    users.unlock("alice", by=admin)
+    assert sessions.session_user(sessions.authenticate("alice", PASSWORD, "203.0.113.9")) is not None
+
+
 def test_the_pause_is_capped(users: Users, sessions: Sessions, clock: Clock, slept: list[float]) -> None:
     users.create_user("alice", "机关工会", PASSWORD)
     for _ in range(12):

@@ -9,6 +9,7 @@ import pytest
 
 from drafting.accounts import Sessions
 from drafting.accounts.cli import register
+from drafting.accounts.sessions import MAX_FAILURES
 from drafting.errors import UserError
 from drafting.storage import Database, open_database
 
@@ -74,3 +75,20 @@ def test_errors_reach_the_caller_as_chinese_user_errors(db: Database) -> None:
         run(db, "users", "disable", "nobody")
     with pytest.raises(SystemExit):  # argparse: --unit is required
         run(db, "users", "add", "x")
+
+
+def test_list_shows_the_locked_address_and_unlock_ends_the_lock(
+    db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(db, "users", "add", "王五", "--unit", "机关工会")
+    password = re.search(r"初始密码：(\S+)", capsys.readouterr().out)
+    assert password is not None
+    sessions = Sessions(db, sleep=lambda _: None)
+    for _ in range(MAX_FAILURES):
+        with pytest.raises(UserError):
+            sessions.authenticate("王五", "guess", "203.0.113.9")
+    run(db, "users", "list")
+    assert capsys.readouterr().out.splitlines() == ["王五\t机关工会\t成员\t锁定中（203.0.113.9）"]
+    assert run(db, "users", "unlock", "王五") == 0
+    assert "已解除账户“王五”的登录锁定" in capsys.readouterr().out
+    assert sessions.session_user(sessions.authenticate("王五", password.group(1), "203.0.113.9")) is not None

@@ -105,7 +105,7 @@ def test_the_admin_sees_a_locked_account_and_unlocks_it(office):
             stranger.authenticate("alice", "a stranger's guess")
     app = signed_in("root")
     go(app, "账户管理")
-    assert any("锁定的账户：alice" in w.value for w in app.warning)
+    assert any("锁定的地址）：alice（未知地址）" in w.value for w in app.warning)
     app.selectbox(key="account_pick").set_value("alice").run()
     app.button(key="account_unlock").click().run()
     assert not app.exception and not any("锁定的账户" in w.value for w in app.warning)

@@ -9,6 +9,7 @@ import pytest
 
 from drafting.access import Actor
 from drafting.accounts import Passwords, Sessions, Users
+from drafting.accounts.sessions import MAX_FAILURES
 from drafting.accounts.signin import (
     ACCOUNTS_EXIST,
     COOKIE_WRITTEN,
@@ -20,6 +21,7 @@ from drafting.accounts.signin import (
     actor_while_database_is_away,
     cookie_script,
 )
+from drafting.accounts.source import trusted_networks
 from drafting.errors import UserError
 from drafting.storage import Database
 from drafting.storage.database import open_database
@@ -30,8 +32,15 @@ from tests.test_accounts import PASSWORD
 class FakeTab:
     """A browser tab: session state, the cookie it sends and the cookies written to it, st.user's claims."""
 
-    def __init__(self, cookie: str = "", claims: Mapping[str, Any] | None = None, address: str = "127.0.0.1"):
+    def __init__(
+        self,
+        cookie: str = "",
+        claims: Mapping[str, Any] | None = None,
+        address: str = "127.0.0.1",
+        client: str | None = "127.0.0.1",
+    ):
         self.state: dict[str, Any] = {}
+        self.client = client
         self.sent_cookie = cookie
         self.written: list[str] = []
         self.claims = claims
@@ -52,6 +61,37 @@ class FakeTab:
 
     def headers(self) -> Mapping[str, str]:
         return self.request_headers
+
+    def client_address(self) -> str | None:
+        return self.client
+
+
+def test_behind_a_trusted_proxy_the_lock_falls_on_the_forwarded_client(
+    db: Database, fast_passwords: Passwords
+) -> None:
+    """One stranger behind the office proxy cannot lock everyone behind it out, nor dodge the lock by
+    sending a forged X-Forwarded-For straight to the server."""
+    Users(db, fast_passwords).create_user("李红", "红杉医院工会", PASSWORD)
+    sessions = Sessions(db, fast_passwords, sleep=lambda seconds: None)
+    trusted = trusted_networks("10.0.0.5")
+
+    def tab(client: str, forwarded: str = "") -> FakeTab:
+        browser = FakeTab(client=client)
+        if forwarded:
+            browser.request_headers["X-Forwarded-For"] = forwarded
+        return browser
+
+    for n in range(MAX_FAILURES):
+        with pytest.raises(UserError):
+            SignIn(db, tab("10.0.0.5", "198.51.100.7"), trusted, sessions).sign_in("李红", "guess")
+        with pytest.raises(UserError):
+            SignIn(db, tab("203.0.113.9", f"192.0.2.{n}"), trusted, sessions).sign_in("李红", "guess")
+    for locked_out in (tab("10.0.0.5", "198.51.100.7"), tab("203.0.113.9", "192.0.2.200")):
+        with pytest.raises(UserError, match="账户已暂时锁定"):
+            SignIn(db, locked_out, trusted, sessions).sign_in("李红", PASSWORD)
+    colleague = tab("10.0.0.5", "198.51.100.8")
+    SignIn(db, colleague, trusted, sessions).sign_in("李红", PASSWORD)
+    assert SignIn(db, colleague, trusted, sessions).visitor().actor is not None
 
 
 @pytest.fixture

@@ -81,7 +81,7 @@ def test_claims_without_a_name_are_refused_with_the_fix():
 
 def test_an_existing_account_signs_in_with_an_ordinary_session(db, users, fast_passwords):
     clock = Clock()
-    actor, token = sign_in_with_sso(db, {"preferred_username": "李红"}, clock)
+    actor, token = sign_in_with_sso(db, {"preferred_username": "李红"}, clock=clock)
     assert (actor.name, actor.unit_name, actor.is_admin) == ("李红", "红杉医院工会", False)
     assert newest_audit(db) == ("李红", "红杉医院工会", SSO_LOGIN, "")
 
@@ -115,14 +115,17 @@ def test_a_padded_provider_name_is_another_user_and_is_refused(db, users, claime
 
 
 def test_the_password_lock_holds_for_single_sign_on_too(db, users, fast_passwords):
+    """From the address the wrong passwords came from; the owner elsewhere still signs in."""
     sessions = Sessions(db, fast_passwords, sleep=lambda seconds: None)
     for _ in range(MAX_FAILURES):
         with pytest.raises(UserError):
-            sessions.authenticate("李红", "wrong password")
+            sessions.authenticate("李红", "wrong password", "203.0.113.9")
     with pytest.raises(UserError, match="账户已暂时锁定"):
-        sign_in_with_sso(db, {"preferred_username": "李红"})
+        sign_in_with_sso(db, {"preferred_username": "李红"}, "203.0.113.9")
     assert count(db, LoginSession) == 0
-    assert newest_audit(db)[2:] == ("登录被拒", "统一身份认证：账户已锁定")
+    assert newest_audit(db)[2:] == ("登录被拒", "统一身份认证：账户已锁定（203.0.113.9）")
+    actor, _ = sign_in_with_sso(db, {"preferred_username": "李红"}, "10.1.2.3")
+    assert actor.name == "李红"
 
 
 def test_a_disabled_account_is_refused(db, users):

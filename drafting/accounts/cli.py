@@ -18,7 +18,7 @@ OpenDatabase = Callable[[Any], "Database"]
 
 
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]", database: OpenDatabase) -> None:
-    """Add `users add|list|disable|enable|reset-password`; handlers are `(args, settings) -> exit code`."""
+    """Add `users add|list|disable|enable|unlock|reset-password`; handlers are `(args, settings) -> exit code`."""
     users = commands.add_parser("users", help="管理账户（多人使用时）").add_subparsers(title="账户命令")
 
     add = users.add_parser("add", help="创建账户")
@@ -38,6 +38,10 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]", da
     enable = users.add_parser("enable", help="重新启用账户")
     enable.add_argument("name")
     enable.set_defaults(handler=lambda args, settings: _enable(args, _users(database, settings)))
+
+    unlock = users.add_parser("unlock", help="解除因连续输错密码造成的登录锁定（所有地址）")
+    unlock.add_argument("name")
+    unlock.set_defaults(handler=lambda args, settings: _unlock(args, _users(database, settings)))
 
     reset = users.add_parser("reset-password", help="重置密码（随机生成新密码并解除锁定）")
     reset.add_argument("name")
@@ -69,9 +73,10 @@ def _list(users: "Users") -> int:
         print(
             "还没有任何账户（当前为单人模式）。可用 drafting users add 名字 --unit 单位 --admin 创建管理员。"
         )
+    now = utc_now()
     for account in accounts:
-        locked = account.locked_until is not None and account.locked_until > utc_now()
-        state = "已停用" if account.disabled else "锁定中" if locked else "正常"
+        locked = f"锁定中（{'、'.join(account.locked_from(now))}）" if account.locked(now) else ""
+        state = "已停用" if account.disabled else locked or "正常"
         role = "管理员" if account.is_admin else "成员"
         print(f"{account.name}\t{account.unit}\t{role}\t{state}")
     return 0
@@ -86,6 +91,12 @@ def _disable(args: argparse.Namespace, users: "Users") -> int:
 def _enable(args: argparse.Namespace, users: "Users") -> int:
     users.enable(args.name)
     print(f"已启用账户“{args.name.strip()}”。")
+    return 0
+
+
+def _unlock(args: argparse.Namespace, users: "Users") -> int:
+    users.unlock(args.name)
+    print(f"已解除账户“{args.name.strip()}”的登录锁定。")
     return 0
 
 

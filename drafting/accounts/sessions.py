@@ -1,11 +1,12 @@
 """Signing in and out, and recognising a signed-in browser by its session token.
 
 Only the SHA-256 of a token is stored, so a copy of the database signs no one in. Failed sign-ins
-are slowed down (a pause growing with each failure) and, after MAX_FAILURES in a row, the account
-is locked for LOCK_MINUTES. The count starts again from zero when a lock has passed (so a stranger's one
-wrong try cannot keep an account locked), on a successful sign-in and on a password reset. An unknown
-name is answered by the same rules, replayed from its failed sign-ins in the audit log: the same message,
-the same pause, the same lock and countdown, in every state, so trying names reveals none.
+are slowed down (a pause growing with each failure) and, after MAX_FAILURES in a row, the name is
+locked for LOCK_MINUTES from that address only: a stranger's guesses elsewhere never lock the owner out
+of their own machine. The count starts again from zero when a lock has passed (so a stranger's one
+wrong try cannot keep it locked), on a successful sign-in and when an administrator unlocks or resets.
+An unknown name is counted the same way, in the same table: the same message, the same pause, the same
+lock and countdown, in every state, so trying names reveals none.
 """
 
 import hashlib
@@ -21,10 +22,11 @@ from sqlalchemy.orm import Session
 from drafting.access import Actor
 from drafting.accounts.names import normal_form
 from drafting.accounts.passwords import Passwords
+from drafting.accounts.source import UNKNOWN
 from drafting.errors import UserError
 from drafting.storage.audit import record
 from drafting.storage.database import Database
-from drafting.storage.models import NAME_LENGTH, AuditEntry, LoginSession, Unit, User, utc_now
+from drafting.storage.models import NAME_LENGTH, SOURCE_LENGTH, LoginSession, SignInLock, Unit, User, utc_now
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
@@ -35,6 +37,7 @@ MAX_LIFETIME = timedelta(days=7)  # …but never beyond this from sign-in
 _TOUCH_EVERY = timedelta(minutes=1)  # a page view writes at most this often
 
 LOCK = timedelta(minutes=LOCK_MINUTES)
+FORGET_AFTER = timedelta(days=1)  # failures older than this no longer count
 WRONG_CREDENTIALS = "用户名或密码不正确。"
 UNKNOWN_NAME = "用户名不存在"
 
@@ -52,29 +55,47 @@ def locked_message(until: datetime, now: datetime) -> str:
     return f"尝试次数过多，账户已暂时锁定，请 {minutes} 分钟后再试。忘记密码可请管理员重置。"
 
 
-def _unknown_name_state(session: Session, name: str, now: datetime) -> tuple[int, datetime | None]:
-    """The failure count and lock a real account would have after this name's failed sign-ins of the last
-    day (the audit log keeps them), replayed by the rules real accounts follow."""
-    attempts = session.scalars(
-        select(AuditEntry.at)
-        .where(
-            AuditEntry.at >= now - timedelta(days=1),
-            AuditEntry.user_name == name[:NAME_LENGTH],
-            AuditEntry.action == "登录失败",
-            AuditEntry.detail == UNKNOWN_NAME,
-        )
-        .order_by(AuditEntry.id)
+def address_lock(db: Database, session: Session, name: str, source: str, now: datetime) -> SignInLock:
+    """The failure count of this name from this address, locked for this transaction (created at zero).
+
+    A lock that has passed starts the count again; failures forgotten after a day make room for new ones.
+    """
+    session.execute(delete(SignInLock).where(SignInLock.last_failure < now - FORGET_AFTER))
+    session.execute(
+        db.insert(SignInLock)
+        .values(name=name[:NAME_LENGTH], source=source[:SOURCE_LENGTH], failures=0, last_failure=now)
+        .on_conflict_do_nothing()
     )
-    count, until = 0, None
-    for at in attempts:
-        if until is not None and at < until:
-            continue  # tried while locked: refused, not counted, as for a real account
-        if until is not None:
-            count, until = 0, None  # the lock passed: the count starts again
-        count += 1
-        if count >= MAX_FAILURES:
-            until = at + LOCK
-    return count, until
+    lock = session.execute(
+        select(SignInLock)
+        .where(SignInLock.name == name[:NAME_LENGTH], SignInLock.source == source[:SOURCE_LENGTH])
+        .with_for_update()
+    ).scalar_one()
+    if lock.locked_until is not None and lock.locked_until <= now:
+        lock.failures, lock.locked_until = 0, None
+    return lock
+
+
+def locked_until(session: Session, user: User, source: str, now: datetime) -> datetime | None:
+    """When the lock keeping this address out of the account ends: the account's own lock or the
+    address's; None when it may sign in."""
+    locks = [user.locked_until] + list(
+        session.scalars(
+            select(SignInLock.locked_until).where(
+                SignInLock.name == user.name, SignInLock.source == source[:SOURCE_LENGTH]
+            )
+        )
+    )
+    return max((until for until in locks if until is not None and until > now), default=None)
+
+
+def _count_failure(lock: SignInLock, now: datetime) -> tuple[UserError, float]:
+    lock.failures += 1
+    lock.last_failure = now
+    if lock.failures >= MAX_FAILURES:
+        lock.locked_until = now + LOCK
+        return UserError(locked_message(lock.locked_until, now)), failure_delay(lock.failures)
+    return UserError(WRONG_CREDENTIALS), failure_delay(lock.failures)
 
 
 class Sessions:
@@ -90,52 +111,50 @@ class Sessions:
         self.clock = clock
         self.sleep = sleep
 
-    def authenticate(self, name: str, password: str) -> str:
-        """A new session token (keep it in a cookie), or a UserError saying why not."""
+    def authenticate(self, name: str, password: str, source: str = UNKNOWN) -> str:
+        """A new session token (keep it in a cookie), or a UserError saying why not.
+
+        `source` is the browser's address (accounts/source.py): failures lock that address out of this name.
+        """
         with self.db.transaction() as session:
-            token, refusal, delay = self._attempt(session, normal_form(name), password, self.clock())
+            token, refusal, delay = self._attempt(session, normal_form(name), password, source, self.clock())
         if refusal is None:
             return token
         self.sleep(delay)  # outside the transaction: a slowed attacker holds no database lock
         raise refusal
 
     def _attempt(
-        self, session: Session, name: str, password: str, now: datetime
+        self, session: Session, name: str, password: str, source: str, now: datetime
     ) -> tuple[str, UserError | None, float]:
         found = session.execute(
             select(User, Unit.name).join(Unit).where(User.name == name).with_for_update(of=User)
         ).first()
+        lock = address_lock(self.db, session, name, source, now)
+        # Real and unknown names follow the same steps: the same wording, pauses, lock and countdown.
+        actor = _actor(*found) if found is not None else Actor(None, None, False, name)
+        if lock.locked_until is not None:
+            self.passwords.burn_time(password)  # as long as a real check: the timing tells nothing
+            record(session, actor, "登录被拒", f"该地址已锁定（{source}）", at=now)
+            return "", UserError(locked_message(lock.locked_until, now)), failure_delay(lock.failures)
         if found is None:
             self.passwords.burn_time(password)
-            record(session, Actor(None, None, False, name), "登录失败", UNKNOWN_NAME, at=now)
-            failures, until = _unknown_name_state(session, name, now)  # this attempt included
-            # the same pauses, wording and countdown as a real account: no probe tells them apart
-            refusal = locked_message(until, now) if until is not None else WRONG_CREDENTIALS
-            return "", UserError(refusal), failure_delay(failures)
-        user, unit_name = found
-        actor = _actor(user, unit_name)
-        if user.locked_until is not None and user.locked_until > now:
-            self.passwords.burn_time(password)  # as long as a real check: the answer's timing tells nothing
+            refusal, delay = _count_failure(lock, now)
+            record(session, actor, "登录失败", f"{UNKNOWN_NAME}（{source}）", at=now)
+            return "", refusal, delay
+        user = found[0]
+        if user.locked_until is not None and user.locked_until > now:  # locked from a signed-in session
+            self.passwords.burn_time(password)
             record(session, actor, "登录被拒", "账户已锁定")
             return "", UserError(locked_message(user.locked_until, now)), failure_delay(user.failed_logins)
-        if user.locked_until is not None:  # the lock has passed: the count starts again
-            user.failed_logins, user.locked_until = 0, None
         if not self.passwords.verify(user.password_hash, password):
-            user.failed_logins += 1
-            record(session, actor, "登录失败", f"密码错误（连续第 {user.failed_logins} 次）")
-            if user.failed_logins >= MAX_FAILURES:
-                user.locked_until = now + LOCK
-                return (
-                    "",
-                    UserError(locked_message(user.locked_until, now)),
-                    failure_delay(user.failed_logins),
-                )
-            return "", UserError(WRONG_CREDENTIALS), failure_delay(user.failed_logins)
+            refusal, delay = _count_failure(lock, now)
+            record(session, actor, "登录失败", f"密码错误（该地址连续第 {lock.failures} 次，{source}）")
+            return "", refusal, delay
         if user.disabled:
             record(session, actor, "登录被拒", "账户已停用")
             return "", UserError("这个账户已被停用。如需继续使用，请联系管理员。"), 0.0
-        user.failed_logins = 0
-        user.locked_until = None
+        session.delete(lock)
+        user.failed_logins, user.locked_until = 0, None
         if self.passwords.needs_rehash(user.password_hash):
             user.password_hash = self.passwords.hash(password)
         token = open_session(session, user.id, now)

@@ -14,6 +14,8 @@ from drafting.access import Actor
 from drafting.errors import UserError
 
 if TYPE_CHECKING:
+    from drafting.accounts import Sessions
+    from drafting.accounts.source import Network
     from drafting.storage import Database
     from drafting.storage.errors import StorageUnavailable
 
@@ -47,6 +49,9 @@ class BrowserTab(Protocol):
     def headers(self) -> Mapping[str, str]:
         """The browser's request headers."""
 
+    def client_address(self) -> str | None:
+        """The address the browser's connection comes from (a proxy's, behind one), None when unknown."""
+
 
 @dataclass
 class Visitor:
@@ -71,9 +76,29 @@ def cookie_script(token: str) -> str:
 class SignIn:
     """The sign-in policy for one page load of one tab."""
 
-    def __init__(self, database: "Database", tab: BrowserTab):
+    def __init__(
+        self,
+        database: "Database",
+        tab: BrowserTab,
+        trusted_proxies: "tuple[Network, ...]" = (),
+        sessions: "Sessions | None" = None,
+    ):
         self.database = database
         self.tab = tab
+        self.trusted_proxies = trusted_proxies
+        self._given_sessions = sessions  # a test passes one with fast hashing and no pauses
+
+    @property
+    def sessions(self) -> "Sessions":
+        from drafting.accounts import Sessions
+
+        return self._given_sessions or Sessions(self.database)
+
+    def source(self) -> str:
+        """The browser's address, which a run of wrong passwords locks out of the name it tried."""
+        from drafting.accounts.source import source_address
+
+        return source_address(self.tab.client_address(), self.tab.headers(), self.trusted_proxies)
 
     def visitor(self) -> Visitor:
         """Who is using this tab: the single-user mode while no account exists, else a signed-in user.
@@ -81,7 +106,7 @@ class SignIn:
         `actor` is None when nobody is signed in (the face shows the login page). A fresh sign-in at the
         identity provider opens a session too. The token is kept in session state and in the cookie.
         """
-        from drafting.accounts import Sessions, Users
+        from drafting.accounts import Users
 
         state = self.tab.state
         if not state.get(ACCOUNTS_EXIST):
@@ -91,7 +116,7 @@ class SignIn:
             state[ACCOUNTS_EXIST] = True
         cookie = self.tab.cookie()
         token = state.get(TOKEN) or cookie
-        actor = Sessions(self.database).session_user(token) if token else None
+        actor = self.sessions.session_user(token) if token else None
         outcome = Visitor()
         if actor is None:
             provider_session, outcome.error = self._provider_sign_in()
@@ -116,19 +141,15 @@ class SignIn:
 
     def sign_in(self, name: str, password: str) -> None:
         """A password sign-in (a UserError says why not); the next page load finds the session."""
-        from drafting.accounts import Sessions
-
-        sessions = Sessions(self.database)
-        token = sessions.authenticate(name, password)
+        sessions = self.sessions
+        token = sessions.authenticate(name, password, self.source())
         self.keep_work_only_for(sessions.session_user(token))
         self.tab.state[TOKEN] = token
         self.tab.state[COOKIE_WRITTEN] = False
 
     def sign_out(self) -> None:
         """End this tab's session: the database forgets it, the tab and the cookie too."""
-        from drafting.accounts import Sessions
-
-        Sessions(self.database).logout(self.tab.state.pop(TOKEN, ""))
+        self.sessions.logout(self.tab.state.pop(TOKEN, ""))
         self.tab.state.clear()
         self.tab.write_cookie("")
 
@@ -157,7 +178,7 @@ class SignIn:
         if not ProviderSignIns(self.database).first_use(claims):
             return None, None
         try:
-            return sign_in_with_sso(self.database, claims), None
+            return sign_in_with_sso(self.database, claims, self.source()), None
         except UserError as error:
             return None, str(error)
 

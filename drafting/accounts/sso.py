@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from drafting.access import Actor
 from drafting.accounts.names import normal_form
-from drafting.accounts.sessions import locked_message, open_session
+from drafting.accounts.sessions import locked_message, locked_until, open_session
+from drafting.accounts.source import UNKNOWN
 from drafting.errors import UserError
 from drafting.storage.audit import record
 from drafting.storage.database import Database
@@ -61,21 +62,24 @@ def _exact(claimed: str) -> str:
 
 
 def sign_in_with_sso(
-    db: Database, claims: Mapping[str, Any], clock: Callable[[], datetime] = utc_now
+    db: Database, claims: Mapping[str, Any], source: str = UNKNOWN, *, clock: Callable[[], datetime] = utc_now
 ) -> tuple[Actor, str]:
     """The existing, enabled account the claims name and a new session token for it, or a UserError.
+
+    The password lock holds here too: for the whole account, and for `source` when wrong passwords from
+    that address locked it out of the name.
 
     Success is audited as 登录（统一身份认证）, a refusal as 登录失败 / 登录被拒 (as with passwords).
     """
     name = account_name(claims)
     with db.transaction() as session:
-        outcome = _attempt(session, name, clock())
+        outcome = _attempt(session, name, source, clock())
     if isinstance(outcome, UserError):
         raise outcome
     return outcome
 
 
-def _attempt(session: Session, name: str, now: datetime) -> tuple[Actor, str] | UserError:
+def _attempt(session: Session, name: str, source: str, now: datetime) -> tuple[Actor, str] | UserError:
     """Records what happened; returns a refusal instead of raising it, so its audit line is committed."""
     found = session.execute(select(User, Unit.name).join(Unit).where(User.name == name)).first()
     if found is None:
@@ -88,9 +92,9 @@ def _attempt(session: Session, name: str, now: datetime) -> tuple[Actor, str] | 
     if user.disabled:
         record(session, actor, "登录被拒", "统一身份认证：账户已停用")
         return UserError(f"账户“{user.name}”已被停用。如需继续使用，请联系管理员。")
-    if user.locked_until is not None and user.locked_until > now:  # the password lock holds here too
-        record(session, actor, "登录被拒", "统一身份认证：账户已锁定")
-        return UserError(locked_message(user.locked_until, now))
+    if (until := locked_until(session, user, source, now)) is not None:
+        record(session, actor, "登录被拒", f"统一身份认证：账户已锁定（{source}）")
+        return UserError(locked_message(until, now))
     token = open_session(session, user.id, now)
     record(session, actor, SSO_LOGIN)
     return actor, token

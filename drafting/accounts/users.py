@@ -21,7 +21,7 @@ from drafting.errors import UserError
 from drafting.storage.audit import record
 from drafting.storage.database import Database
 from drafting.storage.errors import PermissionDenied
-from drafting.storage.models import LoginSession, Unit, User, utc_now
+from drafting.storage.models import LoginSession, SignInLock, Unit, User, utc_now
 
 
 @dataclass(frozen=True)
@@ -30,11 +30,22 @@ class UserInfo:
     unit: str
     is_admin: bool
     disabled: bool
-    locked_until: datetime | None
+    locked_until: datetime | None  # the whole account's lock (wrong old passwords in a signed-in session)
     created_at: datetime
+    address_locks: tuple[tuple[str, datetime], ...] = ()  # addresses locked out of this name, and until when
 
     def locked(self, now: datetime) -> bool:
-        return self.locked_until is not None and self.locked_until > now
+        return self.lock_ends(now) is not None
+
+    def lock_ends(self, now: datetime) -> datetime | None:
+        """When the last lock still holding ends (None: nobody is locked out)."""
+        ends = [until for _, until in self.address_locks] + [self.locked_until or now]
+        return max((until for until in ends if until > now), default=None)
+
+    def locked_from(self, now: datetime) -> list[str]:
+        """The addresses locked out now; 全部地址 when the whole account is locked."""
+        whole = ["全部地址"] if self.locked_until is not None and self.locked_until > now else []
+        return whole + [source for source, until in self.address_locks if until > now]
 
 
 class Users:
@@ -77,8 +88,21 @@ class Users:
         _require_admin(by)
         with self.db.reading() as session:
             found = session.execute(select(User, Unit.name).join(Unit).order_by(Unit.name, User.name)).all()
+            address_locks = session.execute(
+                select(SignInLock.name, SignInLock.source, SignInLock.locked_until)
+                .where(SignInLock.locked_until.is_not(None))
+                .order_by(SignInLock.source)
+            ).all()
         return [
-            UserInfo(user.name, unit, user.is_admin, user.disabled, user.locked_until, user.created_at)
+            UserInfo(
+                user.name,
+                unit,
+                user.is_admin,
+                user.disabled,
+                user.locked_until,
+                user.created_at,
+                tuple((source, until) for name, source, until in address_locks if name == user.name),
+            )
             for user, unit in found
         ]
 
@@ -93,7 +117,7 @@ class Users:
         _require_admin(by)
         with self.db.transaction() as session:
             user = _user_named(session, name)
-            user.failed_logins, user.locked_until = 0, None
+            _unlock(session, user)
             record(session, by, "解锁账户", user.name)
 
     def reset_password(self, name: str, *, by: Actor = CONSOLE) -> str:
@@ -104,8 +128,7 @@ class Users:
         with self.db.transaction() as session:
             user = _user_named(session, name)
             user.password_hash = password_hash
-            user.failed_logins = 0
-            user.locked_until = None
+            _unlock(session, user)
             session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
             record(session, by, "重置密码", user.name)
         return password
@@ -149,6 +172,12 @@ class Users:
             if disabled:
                 session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
             record(session, by, "停用账户" if disabled else "启用账户", user.name)
+
+
+def _unlock(session: Session, user: User) -> None:
+    """The account and every address locked out of it may sign in again, each count from zero."""
+    user.failed_logins, user.locked_until = 0, None
+    session.execute(delete(SignInLock).where(SignInLock.name == user.name))
 
 
 def _require_admin(actor: Actor) -> None:

@@ -26,6 +26,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 NAME_LENGTH = 64
+SOURCE_LENGTH = 64  # a client address: IPv6 with a zone fits
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -95,6 +96,19 @@ class LoginSession(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     last_seen: Mapped[datetime]
+
+
+class SignInLock(Base):
+    """Failed sign-ins of one name from one address (accounts/sessions.py): a stranger elsewhere locks
+    only their own address out, never the owner at their desk. Unknown names get rows too, alike."""
+
+    __tablename__ = "sign_in_locks"
+
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH), primary_key=True)
+    source: Mapped[str] = mapped_column(String(SOURCE_LENGTH), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    last_failure: Mapped[datetime] = mapped_column(index=True)
 
 
 class ProviderSignIn(Base):
