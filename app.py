@@ -6,15 +6,15 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from app import current
-from app.common import refused
+from app.common import refused, streamlit_secrets
 from drafting.access import Actor
+from drafting.accounts.cookie_tickets import CookieTickets, cookie_script
 from drafting.accounts.signin import (
     SESSION_COOKIE,
     SIGNED_IN_AS,
     TOKEN,
     SignIn,
     actor_while_database_is_away,
-    cookie_script,
 )
 from drafting.accounts.source import trusted_networks
 from drafting.errors import UserError
@@ -48,14 +48,6 @@ def pages_for(actor: Actor) -> list[st.Page]:
     return pages
 
 
-def _secrets() -> dict:
-    """st.secrets raises when no secrets file exists; that simply means no secrets."""
-    try:
-        return dict(st.secrets)
-    except Exception:  # noqa: BLE001 - FileNotFoundError or StreamlitSecretNotFoundError
-        return {}
-
-
 @st.cache_resource(show_spinner="正在打开数据库…")
 def _database(_settings: Settings, database_url: str, data_dir: str) -> "Database":
     """One connection pool per process and database (the arguments after `_settings` are the cache key)."""
@@ -83,6 +75,7 @@ class _StreamlitTab:
     def __init__(self) -> None:
         self.state = st.session_state
         self._cookie: str | None = None  # to write once the page is chosen
+        self.tickets: CookieTickets | None = None  # set once the database is open
 
     def cookie(self) -> str:
         cookie = st.context.cookies.get(SESSION_COOKIE)
@@ -95,9 +88,9 @@ class _StreamlitTab:
         """Write the cookie the policy asked for. Called after st.navigation (a script drawn before the first
         page is chosen is dropped with the login page), into a slot always drawn so no later element shifts."""
         slot = st.empty()
-        if self._cookie is not None:
+        if self._cookie is not None and self.tickets is not None:
             with slot:
-                st.html(cookie_script(self._cookie), unsafe_allow_javascript=True)
+                st.html(cookie_script(self.tickets.issue(self._cookie)), unsafe_allow_javascript=True)
             self._cookie = None
 
     def provider_claims(self) -> dict | None:
@@ -140,7 +133,7 @@ def _signed_in(sign_in: SignIn) -> Actor:
 
 def _sso_configured() -> bool:
     """Single sign-on is offered when secrets.toml has an [auth] section (what st.login reads)."""
-    return bool(_secrets().get("auth"))
+    return bool(streamlit_secrets().get("auth"))
 
 
 def _shared_library(settings: Settings, database: "Database | None") -> Library | None:
@@ -223,7 +216,7 @@ def _account_sidebar(service: DraftingService, tab: _StreamlitTab) -> None:
 
 def main() -> None:
     try:
-        settings = load_settings(_secrets())
+        settings = load_settings(streamlit_secrets())
     except Exception:  # noqa: BLE001 - a malformed .env or secrets value
         st.error("配置有误，请检查 .env 或 secrets.toml 中的设置。")
         return
@@ -231,6 +224,9 @@ def main() -> None:
     tab = _StreamlitTab()
     try:
         database = _database(settings, settings.database_url, str(settings.data_dir))
+        tab.tickets = CookieTickets.for_settings(
+            database, settings.secret_key.get_secret_value(), settings.data_dir
+        )
         actor = _signed_in(SignIn(database, tab, trusted_networks(settings.trusted_proxies)))
     except StorageUnavailable as error:  # damaged, down or full: the message names the fix
         refused(error)

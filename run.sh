@@ -5,4 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 bash scripts/setup-env.sh
-exec .venv/bin/streamlit run app.py --server.headless true --server.address 127.0.0.1 "$@"
+exec .venv/bin/streamlit run serve.py --server.headless true --server.address 127.0.0.1 "$@"

@@ -14,6 +14,14 @@ AUTO_UNIT = "按单位名称判断"
 UNSAVED = "unsaved_drafts"  # id → JSON of finished drafts the database refused, kept for download and retry
 
 
+def streamlit_secrets() -> dict:
+    """st.secrets raises when no secrets file exists; that simply means no secrets."""
+    try:
+        return dict(st.secrets)
+    except Exception:  # noqa: BLE001 - FileNotFoundError or StreamlitSecretNotFoundError
+        return {}
+
+
 def label(section_kind: str, heading: str) -> str:
     return heading or ("开头" if section_kind == "opening" else "结尾")
 

@@ -28,6 +28,7 @@ from drafting.writing.pipeline import Event
 
 K = 5
 APP = Path(__file__).resolve().parent.parent / "app.py"  # the bench runs from a checkout
+SERVER = APP.with_name("serve.py")  # what `streamlit run` serves: the app and its session route
 
 
 def load_queries() -> dict:
@@ -316,7 +317,7 @@ def run_soak_benchmark(minutes: float, users: int = 20, accounts: bool = False) 
     if not APP.exists():
         raise UserError(f"找不到 {APP}：压力测试要驱动源码目录中的应用，请在源码目录中安装后再运行。")
     pipeline = pipeline_cpu_per_draft()
-    result = soak(APP, minutes * 60, users, with_accounts=accounts)
+    result = soak(SERVER, minutes * 60, users, with_accounts=accounts)
     print("\n".join(result.lines()))
     per_action = result.server_cpu_per_action
     print(

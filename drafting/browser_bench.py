@@ -1,7 +1,7 @@
 """`drafting bench --browser`: how soon the first model text shows in a real browser after 生成草稿.
 
 `drafting bench --llm` times the pipeline alone; what a user waits for also holds the app's rerun, its
-first-draft set-up and the websocket. So this drives headless Chromium against `streamlit run app.py`,
+first-draft set-up and the websocket. So this drives headless Chromium against `streamlit run serve.py`,
 whose model endpoint is the simulator (0.5 s to the first token), and times in the page itself, from
 the click to the first streamed section text, each in a fresh browser session: first on the server
 process's first draft, then on later drafts.
@@ -30,7 +30,7 @@ from drafting.simulator import Behaviour, running
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
-APP = Path(__file__).resolve().parent.parent / "app.py"  # the bench runs from a checkout
+APP = Path(__file__).resolve().parent.parent / "serve.py"  # the bench runs from a checkout
 CHROMIUM = Path("/usr/bin/chromium")
 FIRST_TOKEN_DELAY = 0.5
 WAIT_MS = 180_000
@@ -109,7 +109,7 @@ def first_text_after_click(browser: "Browser", app: str) -> float:
 
 @contextmanager
 def serving_app(workdir: Path, data_dir: Path, endpoint: str) -> Iterator[str]:
-    """`streamlit run app.py` on loopback with the simulator as its model, in an empty folder (no `.env`)."""
+    """`streamlit run serve.py` on loopback with the simulator as its model, in an empty folder (no `.env`)."""
     folder = workdir / "cwd"
     (folder / ".streamlit").mkdir(parents=True)
     shutil.copy(APP.parent / ".streamlit" / "config.toml", folder / ".streamlit" / "config.toml")

@@ -41,7 +41,8 @@ END_OF_RUN = {  # a run that stops early for st.rerun() is followed by another r
     ForwardMsg.FINISHED_WITH_COMPILE_ERROR,
     ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,
 }
-COOKIE_SCRIPT = re.compile(r"document\.cookie\s*=\s*['\"]([^=;'\"]+)=([^;'\"]*)([^'\"]*)")
+# The app's cookie script posts a one-time ticket to its session route; the answer sets the cookie.
+SESSION_POST = re.compile(r"fetch\('([^']+)', \{method: 'POST'[^}]*body: \"([^\"]*)\"")
 T = TypeVar("T")
 DeltaPath = tuple[int, ...]  # where an element sits: container, then index at each level
 
@@ -452,7 +453,7 @@ class AppClient:
     def _finish(self, status: int) -> None:
         for element in self._drawn.values():
             if element.WhichOneof("type") == "html" and element.html.unsafe_allow_javascript:
-                self._store_cookies(element.html.body)
+                self._post_session_tickets(element.html.body)
         self.page = Page(
             tuple(sorted(self._drawn.items())),
             self._compile_error
@@ -462,14 +463,11 @@ class AppClient:
         self._keep_states_of(self.page.widgets())
         self._runs_finished += 1
 
-    def _store_cookies(self, script: str) -> None:
-        """Do what a page's `document.cookie = 'name=value; …'` script does in a browser (the app signs a
-        user in that way), so a reconnect with `cookies` stays signed in as a reload would."""
-        for name, value, attributes in COOKIE_SCRIPT.findall(script):
-            if re.search(r"max-age=0\b", attributes) or not value:
-                self.http.cookies.delete(name, domain=self._host)
-            else:
-                self.http.cookies.set(name, value, domain=self._host)
+    def _post_session_tickets(self, script: str) -> None:
+        """Do what the page's session script does in a browser: post its ticket from the page's origin and
+        keep the cookie the answer sets (or clears), so a reconnect stays signed in as a reload would."""
+        for route, ticket in SESSION_POST.findall(script):
+            self.http.post(route, content=ticket, headers={"Origin": self.base_url})
 
     @property
     def cookies(self) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""The soak test: simulated users on `streamlit run app.py`, each one a real websocket session.
+"""The soak test: simulated users on `streamlit run serve.py`, each one a real websocket session.
 
 Every user goes once through all six actions (draft offline, regenerate, export Word, tone, import a
 report, search for it), which warms the server up, even when that takes longer than the soak's time (so
@@ -481,7 +481,7 @@ def free_port() -> int:
 
 @contextmanager
 def serve_app(app: Path, data_dir: Path, workdir: Path, timeout: float = 180) -> Iterator[AppServer]:
-    """`streamlit run app.py` on loopback with the checkout's Streamlit config, as deployed: in a clean
+    """`streamlit run serve.py` on loopback with the checkout's Streamlit config, as deployed: in a clean
     environment (offline engine, bundled embedder, SQLite in `data_dir`) and not reloading edited code.
     Its output goes to workdir/server.log."""
     folder = workdir / "cwd"

@@ -23,7 +23,7 @@ from packaging.markers import Marker
 from packaging.utils import parse_wheel_filename
 
 ROOT = Path(__file__).resolve().parent.parent
-APP_FILES = ["app.py", "app", ".streamlit/config.toml"]
+APP_FILES = ["serve.py", "app.py", "app", ".streamlit/config.toml"]
 MANYLINUX = ["manylinux_2_17", "manylinux2014", "manylinux_2_28", "manylinux_2_5", "manylinux1", "linux"]
 _NOT_FOUND = re.compile(r"No matching distribution found for ([A-Za-z0-9_.\-]+)==")
 

@@ -1,4 +1,4 @@
-"""A real browser (Debian's chromium through playwright) against `streamlit run app.py`.
+"""A real browser (Debian's chromium through playwright) against `streamlit run serve.py` (the app and its session route).
 
 This module holds the helpers the other `test_browser_*` modules share and the tests of the 起草 and
 历史 pages. Each module starts one server for all its tests, on its own copy of the session's built
@@ -73,7 +73,7 @@ def require_chromium() -> None:
 
 @contextmanager
 def running_app(built_library, workdir: Path, **env: str) -> Iterator[App]:
-    """`streamlit run app.py` on a copy of the built index, with the project's Streamlit config.
+    """`streamlit run serve.py` on a copy of the built index, with the project's Streamlit config.
 
     It runs in an empty folder so no developer `.env` (and no paid endpoint in it) is read.
     """
@@ -83,7 +83,7 @@ def running_app(built_library, workdir: Path, **env: str) -> Iterator[App]:
     (folder / ".streamlit").mkdir(parents=True)
     shutil.copy(ROOT / ".streamlit" / "config.toml", folder / ".streamlit" / "config.toml")
     port = free_port()
-    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"), "--server.headless", "true",
                "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]  # fmt: skip
     environment = {"DRAFTING_DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin", "HOME": str(workdir), **env}
     with serving(

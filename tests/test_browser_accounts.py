@@ -163,9 +163,17 @@ def session_cookie(page: "Page") -> str:
 
 
 def written_session_cookie(page: "Page") -> str:
-    """The cookie once the page has written it: a component frame writes it after the sign-in has drawn the app."""
-    page.wait_for_function("document.cookie.includes('drafting_session=')", timeout=WAIT_MS)
-    return session_cookie(page)
+    """The cookie once the server has set it (the page posts its ticket after the sign-in has drawn the app),
+    checked to be HttpOnly: the browser holds it and no script in the page can read it."""
+    for _ in range(WAIT_MS // 100):
+        found = [c for c in page.context.cookies() if c["name"] == "drafting_session"]
+        if found:
+            break
+        page.wait_for_timeout(100)
+    (cookie,) = found
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict", cookie
+    assert "drafting_session" not in page.evaluate("document.cookie")
+    return cookie["value"]
 
 
 # --- this module's server -----------------------------------------------------------------------------------------
@@ -330,6 +338,26 @@ def test_a_reload_keeps_the_sign_in_and_signing_out_ends_it(browser, app):
         page.context.add_cookies([{"name": "drafting_session", "value": token, "url": app.url}])
         page.reload()
         expect_login_page(page)  # the old token was ended on the server, not only forgotten by the browser
+
+
+def test_a_word_export_opens_only_with_the_session_that_made_it_reachable(browser, app):
+    """The /media/ link of a download is not a key of its own: without a signed-in session it opens nothing."""
+    with signed_in(browser, app, SCHOOL) as page:
+        draft_as_unit(page, SCHOOL.unit)
+        with page.expect_download() as info:
+            page.get_by_role("button", name="下载 Word (.docx)").click()
+        url = info.value.url
+        assert "/media/" in url and url.endswith(".docx"), url
+        assert page.request.get(url).status == 200
+        stranger = browser.new_context()
+        try:
+            refused = stranger.request.get(url)
+            assert refused.status == 403 and "请先登录" in refused.text()
+        finally:
+            stranger.close()
+        page.get_by_test_id("stSidebar").get_by_role("button", name="退出登录").click()
+        expect_login_page(page)
+        assert page.request.get(url).status == 403
 
 
 # --- failed sign-ins ----------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from drafting.accounts.signin import (
     TOKEN,
     SignIn,
     actor_while_database_is_away,
-    cookie_script,
+    may_fetch_media,
 )
 from drafting.accounts.source import trusted_networks
 from drafting.errors import UserError
@@ -143,6 +143,7 @@ def test_a_password_sign_in_keeps_its_session_in_the_tab_and_the_cookie(db: Data
 
     reloaded = FakeTab(cookie=token)  # a reload: a new tab state, the same browser cookie
     assert SignIn(db, reloaded).visitor().actor == actor and reloaded.state[TOKEN] == token
+    assert reloaded.written == [], "the browser already holds this cookie: no ticket is spent on it"
 
 
 def test_an_ended_session_says_so_and_keeps_the_work_for_the_same_user_only(db: Database, users: Users):
@@ -213,6 +214,14 @@ def test_while_the_database_is_away_only_known_users_or_this_machine_keep_the_pa
     assert actor_while_database_is_away(FakeTab(address="0.0.0.0"), StorageDamaged(None)) is None
 
 
-def test_the_cookie_script_sets_and_clears_the_session_cookie():
-    assert "drafting_session=abc; path=/; max-age=604800; SameSite=Strict" in cookie_script("abc")
-    assert "drafting_session=; path=/; max-age=0;" in cookie_script("")
+def test_downloads_answer_only_a_signed_in_browser_or_this_machine(db: Database, fast_passwords: Passwords):
+    local = {"Host": "127.0.0.1:8501"}
+    assert may_fetch_media(db, "", "127.0.0.1", local)  # single-user mode, at this machine
+    assert not may_fetch_media(db, "", "127.0.0.1", {**local, "X-Forwarded-For": "10.0.0.9"})
+    Users(db, fast_passwords).create_user("李红", "红杉医院工会", PASSWORD)
+    token = Sessions(db, fast_passwords).authenticate("李红", PASSWORD)
+    assert not may_fetch_media(db, "", "127.0.0.1", local)
+    assert not may_fetch_media(db, "forged", "0.0.0.0", {"Host": "drafting.example.org"})
+    assert may_fetch_media(db, token, "0.0.0.0", {"Host": "drafting.example.org"})
+    Sessions(db, fast_passwords).logout(token)
+    assert not may_fetch_media(db, token, "0.0.0.0", {"Host": "drafting.example.org"})

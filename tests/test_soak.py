@@ -1,4 +1,4 @@
-"""A short soak: real websocket sessions (loadtest.client) on `streamlit run app.py` doing every action, with
+"""A short soak: real websocket sessions (loadtest.client) on `streamlit run serve.py` doing every action, with
 no error and no lost draft; the exported Word file and a search for an imported report are checked by content.
 Signed in, units must stay apart under load."""
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.server
 def test_short_soak_runs_every_action_without_errors_or_lost_drafts(built_library, tmp_path):
     data_dir = tmp_path / "data"
     shutil.copytree(built_library.settings.data_dir, data_dir)
-    with serve_app(ROOT / "app.py", data_dir, tmp_path) as server:
+    with serve_app(ROOT / "serve.py", data_dir, tmp_path) as server:
         with AppClient(server.url) as client:  # the client sees an st.error: an empty form is refused
             assert client.click("生成草稿").errors()
         result = run_soak(server, data_dir, seconds=40, users=3)
@@ -43,7 +43,7 @@ def test_signed_in_soak_keeps_units_apart_without_errors_or_lost_drafts(built_li
     made = accounts(4)
     assert len({a.unit for a in made}) == 2
     create_accounts(data_dir, made)
-    with serve_app(ROOT / "app.py", data_dir, tmp_path) as server:
+    with serve_app(ROOT / "serve.py", data_dir, tmp_path) as server:
         with AppClient(server.url) as client:  # nobody gets in without signing in
             assert client.page.widget("登录", kind="button")
             assert list(client.pages) == ["登录"]  # the hidden login page is the only page

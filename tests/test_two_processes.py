@@ -1,6 +1,6 @@
 """Two app processes on one PostgreSQL and one `chroma run`, as a deployment for several users runs them.
 
-Each `streamlit run app.py` gets its own empty data folder, HOME and XDG_DATA_HOME, as if it ran on a
+Each `streamlit run serve.py` gets its own empty data folder, HOME and XDG_DATA_HOME, as if it ran on a
 machine of its own; everything the app keeps must reach the shared servers. A draft made through one
 process is listed, opened and regenerated through the other, a report imported through one is found
 through the other, and afterwards the processes' local folders hold nothing they wrote.
@@ -91,14 +91,14 @@ def first_admin(shared_servers: dict[str, str], tmp_path_factory: pytest.TempPat
 
 @contextmanager
 def app_process(shared: dict[str, str], workdir: Path) -> Iterator[AppProcess]:
-    """`streamlit run app.py` with empty local folders of its own, as on a machine of its own."""
+    """`streamlit run serve.py` with empty local folders of its own, as on a machine of its own."""
     folders = data, home, xdg = workdir / "data", workdir / "home", workdir / "xdg"
     cwd = workdir / "cwd"
     for folder in (*folders, cwd / STREAMLIT_CONFIG.parent):
         folder.mkdir(parents=True)
     (cwd / STREAMLIT_CONFIG).write_bytes((ROOT / STREAMLIT_CONFIG).read_bytes())
     port = free_port()
-    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"), "--server.headless", "true",
                "--server.port", str(port), "--server.address", "127.0.0.1"]  # fmt: skip
     environment = {**shared, "DRAFTING_DATA_DIR": str(data), "HOME": str(home), "XDG_DATA_HOME": str(xdg)}
     with serving(command, f"http://127.0.0.1:{port}/_stcore/health", "streamlit", cwd=cwd, env=environment):

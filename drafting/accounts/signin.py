@@ -63,16 +63,6 @@ class Visitor:
     error: str | None = None  # a single sign-on that could not be used
 
 
-def cookie_script(token: str) -> str:
-    """The script that writes (or, with an empty token, clears) the session cookie in the browser."""
-    age = COOKIE_AGE if token else 0
-    return (
-        "<script>document.cookie = '"
-        + f"{SESSION_COOKIE}={token}; path=/; max-age={age}; SameSite=Strict'"
-        + " + (location.protocol === 'https:' ? '; Secure' : '');</script>"
-    )
-
-
 class SignIn:
     """The sign-in policy for one page load of one tab."""
 
@@ -135,7 +125,8 @@ class SignIn:
         if state.get(TOKEN) != token or not state.get(COOKIE_WRITTEN):
             state[TOKEN] = token
             state[COOKIE_WRITTEN] = True
-            self.tab.write_cookie(token)
+            if cookie != token:  # the browser sent this very cookie: nothing to write
+                self.tab.write_cookie(token)
         outcome.actor = actor
         return outcome
 
@@ -181,6 +172,19 @@ class SignIn:
             return sign_in_with_sso(self.database, claims, self.source()), None
         except UserError as error:
             return None, str(error)
+
+
+def may_fetch_media(
+    database: "Database", cookie: str, server_address: str, headers: Mapping[str, str]
+) -> bool:
+    """Whether a request for a download (a Word export under /media/) is answered: with accounts, only
+    to a signed-in browser; in single-user mode, only to this machine, as the pages are."""
+    from drafting.accounts import Sessions, Users
+    from drafting.accounts.local_mode import local_mode_refusal
+
+    if not Users(database).has_any_user():
+        return local_mode_refusal(server_address, headers) is None
+    return bool(cookie) and Sessions(database).session_user(cookie) is not None
 
 
 def actor_while_database_is_away(tab: BrowserTab, error: "StorageUnavailable") -> Actor | None:

@@ -111,6 +111,15 @@ class SignInLock(Base):
     last_failure: Mapped[datetime] = mapped_column(index=True)
 
 
+class UsedCookieTicket(Base):
+    """A ticket that has already set its session cookie (accounts/cookie_tickets.py): each works once."""
+
+    __tablename__ = "used_cookie_tickets"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    used_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class ProviderSignIn(Base):
     """A sign-in at the identity provider that has already opened a session here (accounts/sso.py)."""
 

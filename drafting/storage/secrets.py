@@ -65,6 +65,17 @@ class SecretBox:
     def encrypt(self, plain: str) -> str:
         return self._fernet.encrypt(plain.encode()).decode()
 
+    def open_fresh(self, token: str, max_age: int, now: float) -> str | None:
+        """The plain text of a token sealed at most `max_age` seconds before `now`; None if older or forged."""
+        try:
+            return self._fernet.decrypt_at_time(token.encode(), max_age, int(now)).decode()
+        except (InvalidToken, UnicodeError):
+            return None
+
+    def seal_at(self, plain: str, now: float) -> str:
+        """Like encrypt, stamped with `now` (for open_fresh)."""
+        return self._fernet.encrypt_at_time(plain.encode(), int(now)).decode()
+
     def decrypt(self, token: str) -> str:
         try:
             return self._fernet.decrypt(token.encode()).decode()

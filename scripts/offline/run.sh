@@ -3,4 +3,4 @@
 # imports live in ~/.local/share/drafting (DRAFTING_DATA_DIR to change it).
 set -euo pipefail
 cd "$(dirname "$0")"
-exec .venv/bin/streamlit run app.py --server.headless true --server.address 127.0.0.1 "$@"
+exec .venv/bin/streamlit run serve.py --server.headless true --server.address 127.0.0.1 "$@"
