@@ -166,6 +166,11 @@ def _parser() -> argparse.ArgumentParser:
         help="压力测试时每个会话先登录自己的账户（N 个账户分属 N/2 个单位）",
     )
     bench.add_argument(
+        "--attacker",
+        action="store_true",
+        help="压力测试跑两遍：不带和带一个发送超长、伪造输入的攻击会话，比较其他会话的 p95（目标：相差不超过 20%%）",
+    )
+    bench.add_argument(
         "--scale", action="store_true", help="城市联合会规模（25 万段落、500 个单位）的检索基准，约 1–3 分钟"
     )
     bench.add_argument(
@@ -541,7 +546,7 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
     from drafting.bench import run_benchmark, run_llm_benchmark, run_soak_benchmark
 
     if args.soak is not None:
-        return run_soak_benchmark(args.soak, args.users, accounts=args.accounts)
+        return run_soak_benchmark(args.soak, args.users, accounts=args.accounts, attacker=args.attacker)
     if args.scale:
         from drafting.scale_bench import run_scale_benchmark
 

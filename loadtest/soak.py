@@ -40,6 +40,7 @@ from streamlit.proto.Alert_pb2 import Alert
 
 from drafting.errors import UserError
 from drafting.storage.database import Database
+from loadtest.attacker import Attacker, AttackTally
 from loadtest.client import AppClient, Page, widget_key
 
 ACTIONS = ("draft offline", "regenerate", "search", "tone", "export Word", "import report")
@@ -613,6 +614,7 @@ class SoakResult:
     server_cpu_seconds: float  # the app server's process tree, over the whole run
     server_exceptions: Counter[str]
     units: int = 0  # 0: single-user mode, no accounts
+    attack: AttackTally | None = None  # what the attacker session sent and got back, when there was one
 
     @property
     def action_names(self) -> tuple[str, ...]:
@@ -644,7 +646,14 @@ class SoakResult:
             found.append(f"服务器内存增长 {self.growth:.1%}，超过 {MAX_GROWTH:.0%}")
         if missing := [a for a in self.action_names if not self.tally.timings.get(a)]:
             found.append(f"这些操作一次也没有完成：{'、'.join(missing)}")
+        if self.attack is not None and self.attack.failures:
+            found.append(f"攻击会话遇到 {len(self.attack.failures)} 次异常或断线")
         return found
+
+    def p95(self) -> float:
+        """The 95th percentile over every ordinary session's actions (the attacker's are not timed)."""
+        timings = [t for name, ts in self.tally.timings.items() if name in self.action_names for t in ts]
+        return float(np.percentile(timings, 95)) if timings else float("nan")
 
     def lines(self) -> list[str]:
         out = [
@@ -688,6 +697,8 @@ class SoakResult:
             f"on {os.cpu_count()} cores; the load driver itself used {self.driver_cpu_seconds:.0f} s of CPU "
             f"({self.driver_cpu_seconds / self.seconds:.0%} of one core)"
         )
+        if self.attack is not None:
+            out.extend(self.attack.lines())
         out.append("结论：通过" if not self.problems else "结论：未通过——" + "；".join(self.problems))
         return out
 
@@ -754,9 +765,11 @@ def run_soak(
     think: float = 1.0,
     timeout: float = 180.0,
     signed_in: Sequence[Account] = (),
+    attacker: Account | bool = False,
 ) -> SoakResult:
     """`users` simulated users on a running app for `seconds`; `data_dir` is the app's data folder. With
-    `signed_in` (one account per user) each user signs in first."""
+    `signed_in` (one account per user) each user signs in first. With `attacker` one more session sends
+    oversized and forged inputs the whole time (signed in as that account when it is one)."""
     if signed_in and len(signed_in) != users:
         raise ValueError(f"{users} users need {users} accounts, not {len(signed_in)}")
     tally = Tally(users)
@@ -774,6 +787,11 @@ def run_soak(
         )
         for n in range(users)
     ]
+    hostile = None
+    if attacker:
+        login = (attacker.name, attacker.password) if isinstance(attacker, Account) else None
+        hostile = Attacker(server.url, until, timeout, login)
+        threads.append(threading.Thread(target=hostile.run, name="soak-attacker"))
     for thread in threads:
         thread.start()
     tally.warmed_up.wait()
@@ -801,13 +819,16 @@ def run_soak(
         server_cpu_seconds=tree_cpu_seconds(server.pid) - server_cpu,
         server_exceptions=logged_exceptions(server.log),
         units=len({a.unit for a in signed_in}),
+        attack=hostile.tally if hostile else None,
     )
 
 
-def soak(app: Path, seconds: float, users: int, with_accounts: bool = False) -> SoakResult:
+def soak(
+    app: Path, seconds: float, users: int, with_accounts: bool = False, with_attacker: bool = False
+) -> SoakResult:
     """The whole soak in a scratch folder: index the bundled corpus, (create the accounts,) serve the app,
-    run the users. The folder (server log, data) is deleted after a pass and kept after a failure, to find
-    out what went wrong."""
+    run the users (and the attacker). The folder (server log, data) is deleted after a pass and kept after
+    a failure, to find out what went wrong."""
     workdir = Path(tempfile.mkdtemp(prefix="drafting-soak-"))
     data_dir = workdir / "data"
     result = None
@@ -815,14 +836,17 @@ def soak(app: Path, seconds: float, users: int, with_accounts: bool = False) -> 
         print("正在为压力测试准备范文索引（用随包发布的索引，几秒钟）…", flush=True)
         build_index(data_dir, workdir)
         made = accounts(users) if with_accounts else []
+        attacker: Account | bool = with_attacker
+        if made and with_attacker:
+            attacker = Account("soak-attacker", "外单位工会", made[0].password)  # a hostile member elsewhere
         if made:
-            create_accounts(data_dir, made)
+            create_accounts(data_dir, [*made, attacker] if isinstance(attacker, Account) else made)
             print(
                 f"已创建 {users} 个账户（{len({a.unit for a in made})} 个单位），每个会话先登录。", flush=True
             )
         with serve_app(app, data_dir, workdir) as server:
             print(f"应用已在 {server.url} 启动；{users} 个会话运行 {seconds / 60:.1f} 分钟…", flush=True)
-            result = run_soak(server, data_dir, seconds, users, signed_in=made)
+            result = run_soak(server, data_dir, seconds, users, signed_in=made, attacker=attacker)
         return result
     finally:
         if result is None or result.problems:

@@ -22,7 +22,7 @@ import json, resource, sys, time
 resource.setrlimit(resource.RLIMIT_CPU, (240, 240))
 from hypothesis import HealthCheck, given, settings, strategies as st
 from drafting.errors import UserError
-from tests import hostile
+from loadtest import hostile
 
 PIECES = ["【", "!【", "![", "](", "<", "。", ".", "，", ",", "“", "（", "一、", "（一）", "1.", "1.1.", "一是",
           "第一章", "\\n", "\\n\\n", "2025年,", "工会", "走访慰问23户", "4.6万元", "%1", " ", "a", "0", "\\u200b"]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import hostile
+from loadtest import hostile
 
 CPU_SECONDS = 10
 PEAK_BYTES = 600 * 1024 * 1024

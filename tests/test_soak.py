@@ -9,7 +9,7 @@ import docx
 import pytest
 
 from loadtest.client import AppClient
-from loadtest.soak import ACTIONS, HISTORY, accounts, create_accounts, run_soak, serve_app
+from loadtest.soak import ACTIONS, HISTORY, Account, accounts, create_accounts, run_soak, serve_app
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.server
@@ -70,3 +70,25 @@ def test_client_sends_its_cookies_with_the_websocket_handshake(tmp_path):
             assert client.page.text() == "token=abc123"
         with AppClient(server.url) as client:
             assert client.page.text() == "token=none"
+
+
+def test_an_attackers_oversized_and_forged_inputs_are_refused_while_the_others_work(built_library, tmp_path):
+    """A hostile member of another unit, signed in, sends a 100,000-character search, 26,600 characters of
+    facts, forged widget ids and a numbering-bomb .docx the whole time: each is answered with a message or
+    ignored (the search box keeps its first 500 characters), never an exception, and the colleagues'
+    sessions see no error."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(built_library.settings.data_dir, data_dir)
+    made = accounts(2)
+    attacker = Account("soak-attacker", "外单位工会", made[0].password)
+    create_accounts(data_dir, [*made, attacker])
+    with serve_app(ROOT / "serve.py", data_dir, tmp_path) as server:
+        result = run_soak(server, data_dir, seconds=30, users=2, signed_in=made, attacker=attacker)
+
+    report = "\n".join(result.lines())
+    attack = result.attack
+    assert attack is not None and attack.failures == [], report
+    assert set(attack.sent) == {"oversized search", "oversized facts", "forged widget", "numbering bomb"}, report
+    assert attack.refused["oversized facts"] == attack.sent["oversized facts"], report
+    assert result.tally.errors == [] and result.tally.violations == [], report
+    assert result.problems == [], report

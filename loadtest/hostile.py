@@ -1,4 +1,4 @@
-"""Hostile inputs built in the tests themselves: small files that once took the server down (issue #21).
+"""Hostile inputs: small files that once took the server down (issue #21), for the tests and the soak's attacker.
 
 Each builder returns the bytes of a file a member could upload; none needs anything from the network.
 """
