@@ -2,10 +2,13 @@
 
 import streamlit as st
 
+from app.common import refused
 from app.current import service as current_service
+from drafting.background import FAILED, Job
 from drafting.corpus.classify import UNIT_TYPES
 from drafting.corpus.reports import Report
 from drafting.corpus.show import format_report_tree
+from drafting.errors import UserError
 from drafting.service import MAX_QUERY_CHARS, DraftingService
 from drafting.text.markup import escape_markdown
 
@@ -42,12 +45,26 @@ def page_library(service: DraftingService) -> None:
         type=["docx", "pdf", "doc", "wps", "txt", "md"],
     )
     if upload and st.button("导入"):
-        bar = st.progress(0.0, text="正在读取文件…")
+        service.start_import(upload.name, upload.getvalue())
+    for job in service.import_jobs():  # this one, and any still running or finished while the user was away
+        _follow(job)
 
-        def indexed(done: int, total: int) -> None:
-            bar.progress(done / total if total else 1.0, text=f"正在建立索引：{done}/{total} 段")
 
-        report = service.import_upload(upload.name, upload.getvalue(), indexed)  # UserError: shown by main()
+def _follow(job: Job) -> None:
+    """The job's progress until it ends, then its outcome. The import runs on its own thread: a click
+    elsewhere ends this following (the page reruns), never the import; its outcome then waits for the
+    next visit to 范文库."""
+    title = escape_markdown(job.title)  # the uploader's file name: text, never markup
+    bar = st.progress(0.0, text=f"{title}：{job.state}…")
+    while not job.finished:
+        job.wait(0.5)
+        if job.total:
+            bar.progress(job.done / job.total, text=f"{title}：正在建立索引 {job.done}/{job.total} 段")
+    if job.state == FAILED:
+        bar.empty()
+        refused(UserError(f"{job.title}：{job.error}"))
+    else:
+        report = job.result
         bar.progress(1.0, text="已建立索引")
         st.success(f"已导入：{escape_markdown(report.meta.title)}（{report.meta.id}）")
         if report.set_aside:
@@ -55,6 +72,7 @@ def page_library(service: DraftingService) -> None:
                 "范文里有像是对写作的要求的句子，已去掉，不会进入范文库："
                 + escape_markdown("；".join(report.set_aside))
             )
+    job.seen = True
 
 
 def _show_report(service: DraftingService, report: Report) -> None:

@@ -40,6 +40,7 @@ from drafting.writing.prompts import tagged
 if TYPE_CHECKING:
     from drafting.accounts import Quotas
     from drafting.accounts.metering import QuotaMeter
+    from drafting.background import BackgroundJobs, Job
     from drafting.carryover.decisions import Decision
     from drafting.carryover.items import PreviousPlan
     from drafting.carryover.match import Carryover
@@ -84,11 +85,14 @@ class DraftingService:
         library: "Library | None" = None,
         database: "Database | None" = None,
         models: "ModelFactory | None" = None,
+        jobs: "BackgroundJobs | None" = None,
     ):
         """`models` builds the chat model from the settings (None: the offline engine drafts); tests pass
-        one that returns a FunctionModel. Without it, the endpoint in the settings is used."""
+        one that returns a FunctionModel. Without it, the endpoint in the settings is used. `jobs` runs
+        imports in the background (the process's queue unless a test passes its own)."""
         self.base_settings = settings
         self.models = models
+        self._jobs = jobs
         self.actor = actor or Actor.local()
         if library is not None:  # an index already loaded (the app keeps one per process)
             self.library = library
@@ -393,6 +397,23 @@ class DraftingService:
     def import_upload(self, name: str, data: bytes, progress: "Progress | None" = None) -> "Report":
         """Store and index a report for the user's unit (private to it until an admin publishes it)."""
         return self.library.add_upload(name, data, self.actor, progress)
+
+    def start_import(self, name: str, data: bytes) -> "Job":
+        """Import an upload in the background; the job's progress and outcome are its owner's to follow
+        (`import_jobs`), on this page view or a later one."""
+        return self._background.start(
+            self.actor.user_id, name, lambda progress: self.import_upload(name, data, progress)
+        )
+
+    def import_jobs(self) -> list["Job"]:
+        """This user's imports still running, or finished and not yet shown (mark them `seen` once shown)."""
+        return self._background.of(self.actor.user_id)
+
+    @property
+    def _background(self) -> "BackgroundJobs":
+        from drafting.background import JOBS
+
+        return self._jobs or JOBS
 
     def import_file(self, path: Path, progress: "Progress | None" = None) -> "Report":
         return self.library.add(path, self.actor, progress)

@@ -20,6 +20,7 @@ from tests.test_browser import (
     chromium,
     go_to,
     markup_in_main,
+    no_exception_shown,
     running_app,
     screenshot,
     settled,
@@ -194,3 +195,29 @@ def test_link_in_an_imported_title_shows_as_text(page, app, tmp_path):
     found = markup_in_main(page)
     assert not [href for href in found["links"] if "evil.example" in href], found["links"]
     assert found["images"] == [] and found["math"] == 0
+
+
+def test_an_import_goes_on_while_the_member_works_elsewhere(page, tmp_path):
+    """The import runs in the background: leaving 范文库 mid-way stops only the progress bar, and the outcome
+    is waiting on the way back."""
+    from playwright.sync_api import expect
+
+    unit = "长湖镇中心小学工会"
+    salons = [
+        f"第{n}期教职工读书沙龙在图书室举行，参加{n % 40 + 10}人，交流读书心得{n % 7 + 2}篇，"
+        f"评出优秀读书笔记{n % 5 + 1}篇，活动记录已归档备查。"
+        for n in range(1, 300)
+    ]
+    path = tmp_path / f"{unit}2024年工作总结.txt"
+    path.write_bytes("\n".join([*report_lines(unit, "举办教职工趣味接力赛"), *salons]).encode("gbk"))
+    page.locator("input[type=file]").set_input_files(path)
+    page.get_by_role("button", name="导入", exact=True).click()
+    expect(page.get_by_test_id("stProgress")).to_contain_text("正在建立索引", timeout=WAIT_MS)
+    go_to(page, "历史")
+    expect(page.get_by_test_id("stProgress")).to_have_count(0)
+    go_to(page, "范文库")
+    expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text(
+        f"已导入：{unit}2024年工作总结", timeout=WAIT_MS * 3
+    )
+    settled(page)
+    no_exception_shown(page)

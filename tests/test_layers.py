@@ -12,7 +12,7 @@ from tests.imports import imported_modules
 
 LAYERS = [
     {"errors", "lazy", "resources", "access", "endpoint_file", "text"},
-    {"settings"},
+    {"settings", "background"},
     {"storage", "documents"},
     {"models", "corpus"},
     {"retrieval", "accounts"},
