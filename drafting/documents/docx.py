@@ -35,6 +35,9 @@ _SKIPPED = {
     ).split()
 }
 _TEXT_BOX = f"{W}txbxContent"
+_P, _P_PR, _P_STYLE, _NUM_PR, _NUM_ID, _ILVL = (
+    f"{W}{tag}" for tag in ("p", "pPr", "pStyle", "numPr", "numId", "ilvl")
+)
 _OFF = ("0", "false", "off")
 
 
@@ -98,7 +101,7 @@ class _Renderer:
 
     def blocks(self, element: etree._Element) -> Iterator[str]:
         tag = element.tag
-        if tag == f"{W}p":
+        if tag == _P:
             yield from self._paragraph(element)
         elif tag == f"{W}tbl":
             yield from self._table(element)
@@ -111,8 +114,13 @@ class _Renderer:
                 yield from self.blocks(child)
 
     def _paragraph(self, paragraph: etree._Element) -> Iterator[str]:
-        properties = paragraph.find(f"{W}pPr")
-        style = val(properties.find(f"{W}pStyle")) if properties is not None else None
+        if not len(paragraph):  # an empty paragraph: it may only advance a list's counter
+            style = self._styles.default_paragraph_style
+            if not self._styles.is_table_of_contents(style):
+                self._label(None, style, shown=False)
+            return
+        properties = paragraph.find(_P_PR)
+        style = val(properties.find(_P_STYLE)) if properties is not None else None
         style = style or self._styles.default_paragraph_style
         if self._styles.is_table_of_contents(style):
             return
@@ -152,10 +160,10 @@ class _Renderer:
                 self._inline(child, pieces, boxes)
 
     def _label(self, properties: etree._Element | None, style: str | None, shown: bool) -> str:
-        num_pr = properties.find(f"{W}numPr") if properties is not None else None
+        num_pr = properties.find(_NUM_PR) if properties is not None else None
         from_style = self._styles.numbering(style)
-        num_id = val(num_pr.find(f"{W}numId")) if num_pr is not None else None
-        ilvl_text = val(num_pr.find(f"{W}ilvl")) if num_pr is not None else None
+        num_id = val(num_pr.find(_NUM_ID)) if num_pr is not None else None
+        ilvl_text = val(num_pr.find(_ILVL)) if num_pr is not None else None
         if num_id is None and from_style:
             num_id = from_style[0]
         if not num_id or num_id == "0":

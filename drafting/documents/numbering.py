@@ -64,6 +64,7 @@ class Numbering:
         self._style_numbering = style_numbering
         self._counters: dict[str, dict[int, int]] = {}
         self._used_levels: set[tuple[str, int]] = set()
+        self._resolved: dict[str, tuple[str, dict[int, Level]] | None] = {}  # num_id -> its levels, once
         if root is not None:
             self._load(root)
 
@@ -97,13 +98,18 @@ class Numbering:
 
         `shown=False` only advances (an empty numbered paragraph still counts, as in Word, but has no
         text to carry a label: a file of millions of them then costs no rendering)."""
-        abstract_id = self._resolve(num_id)
-        if abstract_id is None:
+        if num_id not in self._resolved:
+            abstract = self._resolve(num_id)
+            self._resolved[num_id] = (
+                None
+                if abstract is None
+                else (abstract, {**self._levels(abstract), **self._instances[num_id].overrides})
+            )
+        resolved = self._resolved[num_id]
+        if resolved is None or ilvl not in resolved[1]:
             return ""
+        abstract_id, levels = resolved
         instance = self._instances[num_id]
-        levels = {**self._levels(abstract_id), **instance.overrides}
-        if ilvl not in levels:
-            return ""
         counters = self._counters.setdefault(abstract_id, {})
         if (num_id, ilvl) not in self._used_levels:
             self._used_levels.add((num_id, ilvl))
@@ -111,7 +117,7 @@ class Numbering:
                 counters[ilvl] = instance.start_overrides[ilvl] - 1
         level = levels[ilvl]
         counters[ilvl] = counters[ilvl] + 1 if ilvl in counters else level.start
-        for deeper in [d for d in counters if d > ilvl]:
+        for deeper in [d for d in counters if d > ilvl] if len(counters) > 1 else ():
             restart_after = levels[deeper].restart_after if deeper in levels else None
             if restart_after is None or (restart_after != 0 and ilvl <= restart_after - 1):
                 del counters[deeper]

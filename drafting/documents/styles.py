@@ -19,6 +19,7 @@ class Styles:
         self._inherited: dict[
             str | None, tuple[str, int | None] | None
         ] = {}  # per style, asked per paragraph
+        self._toc: dict[str | None, bool] = {}
         self.default_paragraph_style: str | None = None
         for style in [] if root is None else root.iter(f"{W}style"):
             if style.get(f"{W}type") not in ("paragraph", "numbering", None):
@@ -48,8 +49,12 @@ class Styles:
 
     def is_table_of_contents(self, style_id: str | None) -> bool:
         """TOC 1…9 entries repeat the headings with page numbers; reading them would duplicate sections."""
-        name = self._names.get(style_id or "", "")
-        return name.startswith(("toc ", "toc heading")) or (style_id or "").lower().startswith("toc")
+        if style_id not in self._toc:  # asked per paragraph: a few styles, maybe millions of paragraphs
+            name = self._names.get(style_id or "", "")
+            self._toc[style_id] = name.startswith(("toc ", "toc heading")) or (
+                style_id or ""
+            ).lower().startswith("toc")
+        return self._toc[style_id]
 
     def _lineage(self, style_id: str | None) -> list[str]:
         chain: list[str] = []
