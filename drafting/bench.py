@@ -341,6 +341,10 @@ def run_soak_benchmark(
             f"other sessions' p95 with the attacker: {attacked:.2f} s, without: {calm:.2f} s ({slower:+.0%}); "
             f"target within 20%: {'met' if slower <= 0.20 else 'missed'}"
         )
+        for action in results[0].action_names:
+            pair = [r.p95(action) for r in results]
+            print(f"  {action}: p95 {pair[1]:.2f} s with, {pair[0]:.2f} s without ({pair[1] / pair[0] - 1:+.0%})")
+        print(f"  actions done: {results[1].actions} with, {results[0].actions} without")
     return 1 if any(r.problems for r in results) else 0
 
 

@@ -650,9 +650,11 @@ class SoakResult:
             found.append(f"攻击会话遇到 {len(self.attack.failures)} 次异常或断线")
         return found
 
-    def p95(self) -> float:
-        """The 95th percentile over every ordinary session's actions (the attacker's are not timed)."""
-        timings = [t for name, ts in self.tally.timings.items() if name in self.action_names for t in ts]
+    def p95(self, action: str | None = None) -> float:
+        """The 95th percentile over the ordinary sessions' actions, or one action's (the attacker's are not
+        timed)."""
+        names = self.action_names if action is None else (action,)
+        timings = [t for name, ts in self.tally.timings.items() if name in names for t in ts]
         return float(np.percentile(timings, 95)) if timings else float("nan")
 
     def lines(self) -> list[str]:
