@@ -387,7 +387,8 @@ class DraftingService:
         from drafting.documents import SUPPORTED_SUFFIXES, read_document
 
         if Path(value).suffix.lower() in SUPPORTED_SUFFIXES:
-            return read_document(Path(value))  # a missing file is a Chinese error, not text to check
+            # as written: a half-width comma the reader would tidy away is what the proofreader must flag
+            return read_document(Path(value), as_written=True)  # a missing file is a Chinese error
         if DRAFT_ID.fullmatch(value):
             return self.get(value).markdown()
         return value

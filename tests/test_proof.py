@@ -250,3 +250,20 @@ def _timed(function, *args) -> float:  # noqa: ANN001
     started = time.perf_counter()
     function(*args)
     return time.perf_counter() - started
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".md"])
+def test_a_file_is_proofread_as_written_not_as_the_reader_tidies_it(tmp_path, suffix):
+    """Importing a report turns 2025年,院工会 into 2025年，院工会; proofreading the same file must still see
+    the half-width comma, as it does when the line is given as text."""
+    from drafting.service import DraftingService
+    from drafting.settings import load_settings
+
+    line = "2025年,院工会在医院党委的领导下，紧紧围绕医院中心工作，团结带领广大职工，扎实开展各项工作。"
+    path = tmp_path / f"总结{suffix}"
+    path.write_text(f"红杉医院工会2025年工作总结\n{line}\n现将有关情况总结如下。\n", encoding="utf-8")
+    service = DraftingService(load_settings(data_dir=tmp_path / "data"))
+    from_file = [(f.rule, f.excerpt) for f in proofread(service.text_of(str(path)))]
+    as_text = [(f.rule, f.excerpt) for f in proofread(service.text_of(line))]
+    assert ("halfwidth-punctuation", ",") in as_text
+    assert from_file == as_text

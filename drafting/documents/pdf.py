@@ -32,9 +32,10 @@ _EXTRACTION_GAP = re.compile(
 )
 
 
-def read_pdf(name: str, data: bytes) -> str:
-    """The paragraphs of a text PDF, separated by blank lines; UserError when it cannot be used."""
-    return _text(name, page_lines(_read_pages(name, data)))
+def read_pdf(name: str, data: bytes, as_written: bool = False) -> str:
+    """The paragraphs of a text PDF, separated by blank lines; UserError when it cannot be used.
+    `as_written` keeps half-width marks among Chinese as they are (for proofreading)."""
+    return _text(name, page_lines(_read_pages(name, data)), as_written=as_written)
 
 
 def read_pdf_pages(name: str, data: bytes) -> list[str]:
@@ -62,8 +63,8 @@ def _read_pages(name: str, data: bytes) -> list[str]:
     return pages
 
 
-def _text(name: str, lines: list[str], check_empty: bool = True) -> str:
-    text = _EXTRACTION_GAP.sub("", normalise_pasted_text("\n".join(lines)))
+def _text(name: str, lines: list[str], check_empty: bool = True, as_written: bool = False) -> str:
+    text = _EXTRACTION_GAP.sub("", normalise_pasted_text("\n".join(lines), fix_marks=not as_written))
     if check_empty and not text.strip():
         raise UserError(f"“{name}”里没有可提取的文字，请提供 Word 版本。")
     return text

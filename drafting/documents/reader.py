@@ -25,8 +25,9 @@ _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = b"PK\x03\x04"
 
 
-def read_document(path: Path) -> str:
-    """The text of a report file; raises UserError with the reason when it cannot be used."""
+def read_document(path: Path, as_written: bool = False) -> str:
+    """The text of a report file; raises UserError with the reason when it cannot be used. Plain text and
+    PDF get full-width marks among Chinese, unless `as_written` (the proofreader must see them as typed)."""
     if not path.exists():
         raise UserError(f"找不到文件：{path}")
     if path.is_dir():
@@ -43,13 +44,15 @@ def read_document(path: Path) -> str:
         raise UserError(
             f"无法读取“{path.name}”：{exc.strerror or exc}。请检查文件权限，或复制到其他位置后再试。"
         ) from exc
-    return read_document_bytes(path.name, data)
+    return read_document_bytes(path.name, data, as_written=as_written)
 
 
-def read_document_bytes(name: str, data: bytes, min_chinese: int = MIN_CHINESE_CHARACTERS) -> str:
+def read_document_bytes(
+    name: str, data: bytes, min_chinese: int = MIN_CHINESE_CHARACTERS, as_written: bool = False
+) -> str:
     """Like read_document, for an upload that only exists in memory (a short notice may lower `min_chinese`)."""
     suffix = _checked_upload(name, data)
-    return _enough_chinese(name, _tidy(_read_by_content(name, suffix, data)), min_chinese)
+    return _enough_chinese(name, _tidy(_read_by_content(name, suffix, data, as_written)), min_chinese)
 
 
 def read_pages_bytes(name: str, data: bytes, min_chinese: int = MIN_CHINESE_CHARACTERS) -> list[str]:
@@ -83,12 +86,14 @@ def _enough_chinese(name: str, text: str, min_chinese: int) -> str:
     return text
 
 
-def _read_by_content(name: str, suffix: str, data: bytes) -> str:
+def _read_by_content(name: str, suffix: str, data: bytes, as_written: bool = False) -> str:
     if suffix in (".txt", ".md"):
         text = decode_text(name, data)
-        return normalise_pasted_text(strip_markdown(text) if suffix == ".md" else text)
+        return normalise_pasted_text(
+            strip_markdown(text) if suffix == ".md" else text, fix_marks=not as_written
+        )
     if suffix == ".pdf":
-        return read_pdf(name, data)
+        return read_pdf(name, data, as_written)
     if data.startswith(_ZIP):
         return read_docx(name, data)
     if data.startswith(_OLE):

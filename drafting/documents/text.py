@@ -119,11 +119,12 @@ def strip_markdown(text: str) -> str:
     return "\n".join(lines)
 
 
-def normalise_pasted_text(text: str) -> str:
-    """Paragraphs separated by blank lines, wrapped lines rejoined, Chinese punctuation, a clean title."""
+def normalise_pasted_text(text: str, fix_marks: bool = True) -> str:
+    """Paragraphs separated by blank lines, wrapped lines rejoined, Chinese punctuation (unless `fix_marks`
+    is off: the proofreader must see the marks as written), a clean title."""
     text = unicodedata.normalize("NFC", text).translate(_radicals_to_ideographs()).translate(_INVISIBLE)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").split("\n")
-    paragraphs = [fix_punctuation(p) for p in _join_wrapped_lines(lines)]
+    paragraphs = [fix_punctuation(p) if fix_marks else p for p in _join_wrapped_lines(lines)]
     if paragraphs:
         paragraphs[0] = strip_title_suffix(paragraphs[0])
     return "\n\n".join(p for p in paragraphs if p)
