@@ -343,7 +343,9 @@ def run_soak_benchmark(
         )
         for action in results[0].action_names:
             pair = [r.p95(action) for r in results]
-            print(f"  {action}: p95 {pair[1]:.2f} s with, {pair[0]:.2f} s without ({pair[1] / pair[0] - 1:+.0%})")
+            print(
+                f"  {action}: p95 {pair[1]:.2f} s with, {pair[0]:.2f} s without ({pair[1] / pair[0] - 1:+.0%})"
+            )
         print(f"  actions done: {results[1].actions} with, {results[0].actions} without")
     return 1 if any(r.problems for r in results) else 0
 
