@@ -88,7 +88,9 @@ def test_an_attackers_oversized_and_forged_inputs_are_refused_while_the_others_w
     report = "\n".join(result.lines())
     attack = result.attack
     assert attack is not None and attack.failures == [], report
-    assert set(attack.sent) == {"oversized search", "oversized facts", "forged widget", "numbering bomb"}, report
+    assert set(attack.sent) == {"oversized search", "oversized facts", "forged widget", "numbering bomb"}, (
+        report
+    )
     assert attack.refused["oversized facts"] == attack.sent["oversized facts"], report
     assert result.tally.errors == [] and result.tally.violations == [], report
     assert result.problems == [], report
