@@ -17,6 +17,7 @@ from drafting.accounts.signin import (
     actor_while_database_is_away,
 )
 from drafting.accounts.source import trusted_networks
+from drafting.background import in_background
 from drafting.errors import UserError
 from drafting.models.factory import embedder_slug
 from drafting.office import OfficeService
@@ -64,6 +65,13 @@ def _library(_settings: Settings, _database: "Database", data_dir: str, vector_s
     the background while the pages stay usable.
     """
     return open_library_safely(_settings, _database)
+
+
+@st.cache_resource(show_spinner=False)
+def _warm_up(_service: DraftingService, data_dir: str) -> None:
+    """Once per process and data folder, in the background (DraftingService.warm_up): the first user's
+    first draft no longer pays for the process's cold start."""
+    in_background("drafting-warm-up", _service.warm_up)
 
 
 # --- 登录 ---------------------------------------------------------------------------------------------------
@@ -238,6 +246,8 @@ def main() -> None:
     else:
         st.session_state[SIGNED_IN_AS] = actor
     library = _shared_library(settings, database)
+    if library is not None:
+        _warm_up(DraftingService(settings, library=library, database=database), str(settings.data_dir))
     service = DraftingService(settings, actor, library=library, database=database)
     chosen = st.navigation({"功能": pages_for(actor)})  # only the pages this user may open are offered
     tab.flush_cookie()

@@ -87,6 +87,22 @@ class BackgroundJobs:
             self._jobs.remove(job)
 
 
+def in_background(name: str, work: Callable[[], object]) -> threading.Thread:
+    """Run `work` once on a thread of its own, ranked below the pages; a failure is logged, never raised
+    (nobody waits for it)."""
+
+    def quietly() -> None:
+        _lower_priority()
+        try:
+            work()
+        except Exception:  # noqa: BLE001 - a background nicety must not take anything down
+            logger.exception("%s failed", name)
+
+    thread = threading.Thread(target=quietly, name=name, daemon=True)
+    thread.start()
+    return thread
+
+
 def _run(job: Job, work: Callable[[Progress], Any]) -> None:
     job._update(state=RUNNING)
     try:

@@ -170,6 +170,29 @@ class DraftingService:
             )
         return Pipeline(writer, FACT_GUARD, self.reports_in_scope, planner)
 
+    def warm_up(self) -> None:
+        """What a process's first draft would otherwise do while its user waits: import the chat client,
+        load the tokenizer, the query embedder and the keyword index, and run the pipeline once offline on
+        the example facts (nothing is saved, nothing charged). The app runs it once per process in the
+        background; the first streamed text of the first draft then comes about as soon as later ones'."""
+        from langchain_openai import ChatOpenAI  # noqa: F401 - with openai: over a second of imports
+
+        from drafting.models import openai_chat  # noqa: F401
+        from drafting.models.tokens import count_tokens
+        from drafting.resources import load_data
+        from drafting.writing.facts import parse_facts
+        from drafting.writing.template_writer import TemplateWriter
+
+        count_tokens("工会", self.settings.llm_model)
+        if (model := self.chat_model()) is not None:
+            asyncio.run(closing(model, _built(model)))
+        self.library.search("职工之家建设", k=1)
+        pipeline = Pipeline(
+            TemplateWriter(), FACT_GUARD, self.reports_in_scope, LocalPlanner(self._embedder())
+        )
+        example = parse_facts(load_data("example_facts.yaml"))
+        asyncio.run(closing(pipeline.writer, pipeline.write(None, example, lambda event: None)))
+
     # --- outline -----------------------------------------------------------------------------------------
 
     def plan(self, facts: Facts, embed: bool = True) -> Outline:
@@ -627,3 +650,8 @@ class DraftingService:
 
 
 __all__ = ["DraftingService", "Event", "SectionReview"]
+
+
+async def _built(model: ChatModel) -> None:
+    """Build the model's HTTP client (its TLS set-up and first-use work) without sending anything."""
+    getattr(model, "client", None)

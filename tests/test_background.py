@@ -7,7 +7,16 @@ import threading
 
 import pytest
 
-from drafting.background import DONE, FAILED, INTERNAL_FAILURE, QUEUED, RUNNING, BackgroundJobs, Job
+from drafting.background import (
+    DONE,
+    FAILED,
+    INTERNAL_FAILURE,
+    QUEUED,
+    RUNNING,
+    BackgroundJobs,
+    Job,
+    in_background,
+)
 from drafting.errors import UserError
 from drafting.service import DraftingService
 from drafting.settings import load_settings
@@ -112,3 +121,25 @@ def test_an_import_started_by_one_member_is_followed_by_them_alone(tmp_path, sig
     assert job.result.meta.id in [r.meta.id for r in school.list_reports()]
     failed = finished(school.start_import("坏文件.docx", b"not a zip"))
     assert failed.state == FAILED and "docx" in failed.error.lower()
+
+
+def test_a_background_nicety_that_fails_is_logged_not_raised(caplog: pytest.LogCaptureFixture) -> None:
+    def broken() -> None:
+        raise RuntimeError("index away")
+
+    in_background("warm-up", broken).join(30)
+    assert "warm-up failed" in caplog.text
+
+
+def test_warming_up_runs_the_pipeline_and_leaves_nothing_behind(tmp_path) -> None:
+    """The app's first draft no longer pays for the process's cold start, and the warm-up itself saves
+    no draft and charges nobody."""
+    import sys
+
+    bundled = tmp_path / "bundled"
+    bundled.mkdir()
+    shutil.copy(sorted((ROOT / "examples_corpus").glob("*.md"))[0], bundled)
+    service = DraftingService(load_settings(data_dir=tmp_path / "data", corpus_dir=bundled))
+    service.warm_up()
+    assert "drafting.models.openai_chat" in sys.modules and "langchain_openai" in sys.modules
+    assert service.list_drafts() == []
