@@ -6,6 +6,8 @@ downloads) answers only a signed-in browser, or in single-user mode this machine
 states are dropped from the websocket before Streamlit sees them (app/widget_guard.py).
 """
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from functools import cache
 
 import streamlit as st
@@ -20,7 +22,9 @@ from app.common import streamlit_secrets
 from app.widget_guard import ForgedWidgetsDropped
 from drafting.accounts.cookie_tickets import SESSION_ROUTE, CookieTickets
 from drafting.accounts.signin import SESSION_COOKIE, may_fetch_media
+from drafting.background import in_background
 from drafting.errors import UserError
+from drafting.service import DraftingService
 from drafting.settings import Settings, load_settings
 from drafting.storage import Database
 from drafting.storage.opening import open_database_safely
@@ -84,8 +88,17 @@ class MediaNeedsSignIn:
         await self.app(scope, receive, send)
 
 
+@asynccontextmanager
+async def warmed_up(_app: st.App) -> AsyncIterator[None]:
+    """The process's cold start (imports, tokenizer, the pipeline's first run) begins as the server starts,
+    in the background, before the first visitor; app.py then warms its index at the first page view."""
+    in_background("drafting-warm-up", lambda: DraftingService(_settings()).warm_up(with_library=False))
+    yield
+
+
 app = st.App(
     "app.py",
+    lifespan=warmed_up,
     routes=[Route(SESSION_ROUTE, session, methods=["POST"])],
     middleware=[Middleware(MediaNeedsSignIn), Middleware(ForgedWidgetsDropped)],
 )

@@ -170,11 +170,13 @@ class DraftingService:
             )
         return Pipeline(writer, FACT_GUARD, self.reports_in_scope, planner)
 
-    def warm_up(self) -> None:
+    def warm_up(self, with_library: bool = True) -> None:
         """What a process's first draft would otherwise do while its user waits: import the chat client,
-        load the tokenizer, the query embedder and the keyword index, and run the pipeline once offline on
-        the example facts (nothing is saved, nothing charged). The app runs it once per process in the
-        background; the first streamed text of the first draft then comes about as soon as later ones'."""
+        load the tokenizer and the word segmenter, build the model's HTTP client, run the pipeline once
+        offline on the example facts (nothing is saved, nothing charged) and, `with_library`, load the
+        index's embedder and keyword index. The server runs it without the library as it starts and the
+        app with its library at its first page view, both in the background; the first streamed text of a
+        process's first draft then comes about as soon as later drafts' do."""
         from langchain_openai import ChatOpenAI  # noqa: F401 - with openai: over a second of imports
 
         from drafting.models import openai_chat  # noqa: F401
@@ -186,10 +188,11 @@ class DraftingService:
         count_tokens("工会", self.settings.llm_model)
         if (model := self.chat_model()) is not None:
             asyncio.run(closing(model, _built(model)))
-        self.library.search("职工之家建设", k=1)
-        pipeline = Pipeline(
-            TemplateWriter(), FACT_GUARD, self.reports_in_scope, LocalPlanner(self._embedder())
-        )
+        exemplars = None
+        if with_library:
+            self.library.search("职工之家建设", k=1)
+            exemplars = self.reports_in_scope
+        pipeline = Pipeline(TemplateWriter(), FACT_GUARD, exemplars, LocalPlanner(self._embedder()))
         example = parse_facts(load_data("example_facts.yaml"))
         asyncio.run(closing(pipeline.writer, pipeline.write(None, example, lambda event: None)))
 
