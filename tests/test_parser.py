@@ -236,3 +236,17 @@ def test_a_lone_bare_first_line_is_the_title_but_a_summary_heading_with_a_plan_s
 def test_a_decimal_at_the_start_of_a_paragraph_is_not_a_heading():
     parsed = parse_report("一、会员发展\n\n1.2万名职工加入工会。")
     assert len(parsed.top_level) == 1 and parsed.top_level[0].paragraphs == ["1.2万名职工加入工会。"]
+
+
+def test_bundled_reports_are_read_again_when_a_file_changes(tmp_path):
+    """They are parsed once per process for the same contents; an edited file is never served stale."""
+    source = sorted((ROOT / "examples_corpus").glob("*.md"))[0]
+    copy = tmp_path / source.name
+    copy.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    first = read_bundled(tmp_path)
+    assert read_bundled(tmp_path) == first
+    title = first[0].meta.title
+    copy.write_text(
+        source.read_text(encoding="utf-8").replace(title, "改过的标题" + title[5:], 1), encoding="utf-8"
+    )
+    assert read_bundled(tmp_path)[0].meta.title == "改过的标题" + title[5:]
