@@ -6,7 +6,6 @@ time. The page posts it straight back to the server's own route, which answers w
 works once and for TICKET_SECONDS: one read out of the page by a stray script is already spent.
 """
 
-import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -14,11 +13,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete
-
 from drafting.accounts.signin import COOKIE_AGE, SESSION_COOKIE
 from drafting.storage.database import Database
 from drafting.storage.models import UsedCookieTicket
+from drafting.storage.once import first_use
 from drafting.storage.secrets import SecretBox
 
 TICKET_SECONDS = 60
@@ -72,15 +70,10 @@ class CookieTickets:
         if token is None:
             return None
         now = datetime.fromtimestamp(seconds, UTC)
-        with self.db.transaction() as session:
-            session.execute(delete(UsedCookieTicket).where(UsedCookieTicket.used_at < now - _KEEP_USED))
-            first = session.scalar(
-                self.db.insert(UsedCookieTicket)
-                .values(key_hash=hashlib.sha256(ticket.encode()).hexdigest(), used_at=now)
-                .on_conflict_do_nothing()
-                .returning(UsedCookieTicket.key_hash)
-            )
-        return token if first is not None else None
+        first = first_use(
+            self.db, UsedCookieTicket.key_hash, UsedCookieTicket.used_at, ticket, now, now - _KEEP_USED
+        )
+        return token if first else None
 
     def answer(self, ticket: str, origin: str, host: str, secure: bool) -> tuple[int, str | None]:
         """The HTTP status and Set-Cookie header for a ticket posted from the page `origin` to `host`."""

@@ -7,12 +7,11 @@ disabled account stays shut. A sign-in opens an ordinary session (same idle time
 a password sign-in), so signing out, disabling an account and expiry work the same for both.
 """
 
-import hashlib
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from drafting.access import Actor
@@ -23,6 +22,7 @@ from drafting.errors import UserError
 from drafting.storage.audit import record
 from drafting.storage.database import Database
 from drafting.storage.models import ProviderSignIn, Unit, User, utc_now
+from drafting.storage.once import first_use
 
 SSO_LOGIN = "登录（统一身份认证）"
 # How long after signing in at the provider that sign-in may open a session here.
@@ -125,12 +125,6 @@ class ProviderSignIns:
         if not now - FRESH_FOR <= issued_at <= now + CLOCK_SKEW:
             return False
         key = "\x1f".join(str(claims.get(field, "")) for field in ("iss", "sub", "iat", "nonce"))
-        with self.db.transaction() as session:
-            session.execute(delete(ProviderSignIn).where(ProviderSignIn.issued_at < now - FRESH_FOR))
-            inserted = session.scalar(
-                self.db.insert(ProviderSignIn)
-                .values(key_hash=hashlib.sha256(key.encode()).hexdigest(), issued_at=issued_at)
-                .on_conflict_do_nothing()
-                .returning(ProviderSignIn.key_hash)
-            )
-        return inserted is not None
+        return first_use(
+            self.db, ProviderSignIn.key_hash, ProviderSignIn.issued_at, key, issued_at, now - FRESH_FOR
+        )
