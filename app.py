@@ -68,9 +68,9 @@ def _library(_settings: Settings, _database: "Database", data_dir: str, vector_s
 
 
 @st.cache_resource(show_spinner=False)
-def _warm_up(_service: DraftingService, data_dir: str) -> None:
-    """Once per process and data folder, in the background (DraftingService.warm_up): the first user's
-    first draft no longer pays for the process's cold start."""
+def _warm_up(_service: DraftingService) -> None:
+    """Once per process, in the background (DraftingService.warm_up): the first user's first draft no
+    longer pays for the process's cold start."""
     in_background("drafting-warm-up", _service.warm_up)
 
 
@@ -247,7 +247,7 @@ def main() -> None:
         st.session_state[SIGNED_IN_AS] = actor
     library = _shared_library(settings, database)
     if library is not None:
-        _warm_up(DraftingService(settings, library=library, database=database), str(settings.data_dir))
+        _warm_up(DraftingService(settings, library=library, database=database))
     service = DraftingService(settings, actor, library=library, database=database)
     chosen = st.navigation({"功能": pages_for(actor)})  # only the pages this user may open are offered
     tab.flush_cookie()

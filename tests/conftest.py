@@ -106,10 +106,12 @@ def service(built_library: Library) -> DraftingService:
 @pytest.fixture(autouse=True)
 def loopback_app():
     """AppTest runs app.py in this process, where streamlit's server.address is unset (which under
-    `streamlit run` means every interface); the tests serve loopback, as ./run.sh does."""
+    `streamlit run` means every interface); the tests serve loopback, as ./run.sh does. AppTest does not
+    read .streamlit/config.toml, so its runner setting is repeated here."""
     from streamlit import config
 
     config.set_option("server.address", "127.0.0.1")
+    config.set_option("runner.magicEnabled", False)
     yield
     config.set_option("server.address", "127.0.0.1")
 

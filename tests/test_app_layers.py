@@ -43,3 +43,15 @@ def test_a_forbidden_import_is_caught_wherever_it_hides():
     assert (
         forbidden_imports("from drafting.storagebox import x") == []
     )  # a prefix of a name is not the package
+
+
+def test_the_server_and_the_app_tests_run_pages_without_magic():
+    """Streamlit's magic parses every page with ast.parse on its first run, which races with other threads'
+    parsing in CPython 3.11 and failed a page with "AST constructor recursion depth mismatch"."""
+    import tomllib
+
+    from streamlit import config
+
+    served = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert served["runner"]["magicEnabled"] is False
+    assert config.get_option("runner.magicEnabled") is False  # tests/conftest.py's AppTest setting
