@@ -172,11 +172,11 @@ class DraftingService:
 
     def warm_up(self, with_library: bool = True) -> None:
         """What a process's first draft would otherwise do while its user waits: import the chat client,
-        load the tokenizer and the word segmenter, build the model's HTTP client, run the pipeline once
-        offline on the example facts (nothing is saved, nothing charged) and, `with_library`, load the
-        index's embedder and keyword index. The server runs it without the library as it starts and the
-        app with its library at its first page view, both in the background; the first streamed text of a
-        process's first draft then comes about as soon as later drafts' do."""
+        load the tokenizer and the word segmenter, run the pipeline once offline on the example facts
+        (nothing is saved, nothing charged) and, `with_library`, load the index's embedder and keyword
+        index. The server runs it without the library as it starts and the app with its library at its
+        first page view, both in the background; the first streamed text of a process's first draft then
+        comes about as soon as later drafts' do."""
         from langchain_openai import ChatOpenAI  # noqa: F401 - with openai: over a second of imports
 
         from drafting.models import openai_chat  # noqa: F401
@@ -186,8 +186,6 @@ class DraftingService:
         from drafting.writing.template_writer import TemplateWriter
 
         count_tokens("工会", self.settings.llm_model)
-        if (model := self.chat_model()) is not None:
-            asyncio.run(closing(model, _built(model)))
         exemplars = None
         if with_library:
             self.library.search("职工之家建设", k=1)
@@ -653,8 +651,3 @@ class DraftingService:
 
 
 __all__ = ["DraftingService", "Event", "SectionReview"]
-
-
-async def _built(model: ChatModel) -> None:
-    """Build the model's HTTP client (its TLS set-up and first-use work) without sending anything."""
-    getattr(model, "client", None)
