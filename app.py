@@ -57,6 +57,12 @@ def _database(_settings: Settings, database_url: str, data_dir: str) -> "Databas
     return open_database_safely(_settings)
 
 
+@st.cache_resource(show_spinner=False)
+def _tickets(_settings: Settings, _database: "Database", database_url: str, data_dir: str) -> CookieTickets:
+    """The session-cookie tickets, sealed with the deployment's key (read once per process, not per click)."""
+    return CookieTickets.for_settings(_database, _settings.secret_key.get_secret_value(), _settings.data_dir)
+
+
 @st.cache_resource(show_spinner="正在打开范文索引…")
 def _library(_settings: Settings, _database: "Database", data_dir: str, vector_space: str) -> Library:
     """One index per data folder and vector space, shared by every user (search filters per unit).
@@ -232,9 +238,7 @@ def main() -> None:
     tab = _StreamlitTab()
     try:
         database = _database(settings, settings.database_url, str(settings.data_dir))
-        tab.tickets = CookieTickets.for_settings(
-            database, settings.secret_key.get_secret_value(), settings.data_dir
-        )
+        tab.tickets = _tickets(settings, database, settings.database_url, str(settings.data_dir))
         actor = _signed_in(SignIn(database, tab, trusted_networks(settings.trusted_proxies)))
     except StorageUnavailable as error:  # damaged, down or full: the message names the fix
         refused(error)

@@ -41,13 +41,15 @@ def _database() -> Database:
     return open_database_safely(_settings())
 
 
-def _set_session_cookie(request: Request, ticket: str) -> Response:
+@cache
+def _tickets() -> CookieTickets:
     settings = _settings()
-    tickets = CookieTickets.for_settings(
-        _database(), settings.secret_key.get_secret_value(), settings.data_dir
-    )
+    return CookieTickets.for_settings(_database(), settings.secret_key.get_secret_value(), settings.data_dir)
+
+
+def _set_session_cookie(request: Request, ticket: str) -> Response:
     secure = request.url.scheme == "https" or request.headers.get("x-forwarded-proto", "") == "https"
-    status, cookie = tickets.answer(
+    status, cookie = _tickets().answer(
         ticket, request.headers.get("origin", ""), request.headers.get("host", ""), secure
     )
     return Response(status_code=status, headers={"Set-Cookie": cookie} if cookie else None)
@@ -92,7 +94,10 @@ class MediaNeedsSignIn:
 async def warmed_up(_app: st.App) -> AsyncIterator[None]:
     """The process's cold start (imports, tokenizer, the pipeline's first run) begins as the server starts,
     in the background, before the first visitor; app.py then warms its index at the first page view."""
-    in_background("drafting-warm-up", lambda: DraftingService(_settings()).warm_up(with_library=False))
+    in_background(
+        "drafting-warm-up",
+        lambda: DraftingService(_settings(), database=_database()).warm_up(with_library=False),
+    )
     yield
 
 
