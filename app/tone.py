@@ -43,9 +43,7 @@ def page_tone(service: DraftingService) -> None:
     )
     for suggestion in report.suggestions:
         st.write("• " + escape_markdown(suggestion))
-    from drafting.checks.tone import nearest_sections
-
-    nearest = nearest_sections(text, service.reports_in_scope)
+    nearest = service.nearest_sections(text)
     if nearest:
         st.caption("向量相似度：每段与范文库中最相近的段落（1 表示几乎相同的意思和说法）")
         st.dataframe(

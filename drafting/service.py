@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from drafting.checks.copyguard import CopyWarning
     from drafting.checks.factguard import CheckResult
     from drafting.checks.proof import ProofFinding
-    from drafting.checks.tone import ToneReport
+    from drafting.checks.tone import NearSection, ToneReport
     from drafting.corpus.reports import Report
     from drafting.materials import Extraction, Material
     from drafting.materials import Progress as MaterialProgress
@@ -393,6 +393,12 @@ class DraftingService:
         from drafting.checks.tone import compare
 
         return compare(text, self.tone_references(text, references or []))
+
+    def nearest_sections(self, text: str) -> "list[NearSection]":
+        """Each paragraph's closest section among the reports this user may see."""
+        from drafting.checks.tone import nearest_sections
+
+        return nearest_sections(text, self.reports_in_scope)
 
     def tone_references(self, text: str, chosen: list[str]) -> list[str]:
         from drafting.corpus.classify import guess_unit_type

@@ -109,3 +109,14 @@ def test_damaged_or_edited_shipped_files_fall_back_to_embedding_with_a_message(t
 def test_another_embedder_gets_no_shipped_vectors():
     assert bundled.shipped_chunks("oa-text-embedding-3-small") == {}
     assert embedder_slug(Settings()) == "e5small" and bundled.shipped_chunks("e5small")
+
+
+def test_a_search_opened_before_the_index_was_filled_finds_it_filled(tmp_path):
+    """On a fresh install the app's first search can open the keyword index while the shipped index is
+    still going in (another thread, or another process); later searches must not keep that empty view."""
+    settings = load_settings(data_dir=tmp_path / "data")
+    early = Library(settings)
+    assert early.searcher.keywords.count == 0  # opened on the empty index
+    Library(settings).build()  # the shipped index goes in meanwhile, not through `early`
+    hits = early.search("春节走访慰问困难职工", k=3)
+    assert hits and any("慰问" in hit.text for hit in hits)

@@ -82,3 +82,48 @@ def test_bench_cold_start_renders_the_first_page_as_run_sh_serves_it(built_libra
 
     seconds = app_cold_start(built_library.settings)
     assert 0 < seconds < 120
+
+
+class CountingQueries:
+    """Stands in for the e5 model behind E5EmbeddingFunction, noting each batch of queries it embeds."""
+
+    def __init__(self, model):
+        self.model, self.batches = model, []
+
+    def query(self, texts):
+        self.batches.append(list(texts))
+        return self.model.query(texts)
+
+
+def test_a_query_asked_again_is_not_embedded_again(monkeypatch):
+    from drafting.models import embedders
+
+    embedder = embedders.E5EmbeddingFunction()
+    fresh = [v.copy() for v in embedder.embed_query(["职工之家建设", "困难职工帮扶", "女职工工作"])]
+    embedder._model = counting = CountingQueries(embedder._model)
+    again = embedder.embed_query(["女职工工作", "劳动竞赛", "职工之家建设", "劳动竞赛"])
+    assert counting.batches == [["劳动竞赛"]]  # the new text once, the remembered ones not at all
+    assert (again[0] == fresh[2]).all() and (again[2] == fresh[0]).all() and (again[1] == again[3]).all()
+    with pytest.raises(ValueError):
+        again[0][0] = 1.0  # shared with every caller of that text: nobody may change it
+    monkeypatch.setattr(embedders, "REMEMBERED_QUERIES", 2)
+    embedder.embed_query(["安全生产"])  # only it and the most recently asked 劳动竞赛 are kept
+    embedder.embed_query(["劳动竞赛", "女职工工作"])
+    assert counting.batches[-1] == ["女职工工作"]
+
+
+def test_closest_embeds_all_paragraphs_in_one_batch_and_scores_by_cosine(built_library, monkeypatch):
+    embedder = built_library.index.embedder
+    counting = CountingQueries(embedder._model)
+    monkeypatch.setattr(embedder, "_model", counting)
+    monkeypatch.setattr(embedder, "_queries", type(embedder._queries)())  # nothing remembered yet
+    paragraphs = [
+        "学校工会认真做好师德师风建设，组织教职工学习《教师职业道德规范》。",
+        "春节前夕走访慰问困难职工，发放慰问金和慰问品。",
+        "举办职工技能竞赛，以赛促学，提升职工岗位技能。",
+    ]
+    hits = built_library.closest(paragraphs)
+    assert counting.batches == [paragraphs]
+    assert [h.report for h in hits][0] == built_library.search(paragraphs[0], k=1, mode="dense")[0].report
+    assert "慰问" in hits[1].text and all(0.8 < h.score <= 1.0 for h in hits)
+    assert built_library.closest([]) == []

@@ -175,25 +175,16 @@ class NearSection(BaseModel):
 
 
 def nearest_sections(text: str, library, limit: int = 8) -> list[NearSection]:  # noqa: ANN001 - a Library
-    """For each paragraph, the closest corpus section by embedding similarity (cosine of e5 vectors)."""
-    import numpy as np
-
+    """For each paragraph, the closest corpus section by embedding similarity (cosine of e5 vectors):
+    the paragraphs go to the embedder in one batch and are compared with the index's stored vectors."""
     paragraphs = [p.strip() for p in to_simplified(text).split("\n") if len(p.strip()) >= 20][:limit]
-    found = []
-    for paragraph in paragraphs:
-        hits = library.search(paragraph, k=1, mode="dense")
-        if not hits:
-            continue
-        embedder = library.index.embedder
-        a = np.asarray(embedder.embed_query([paragraph])[0])
-        b = np.asarray(embedder([to_simplified(hits[0].text)])[0])
-        similarity = float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
-        found.append(
-            NearSection(
-                paragraph=paragraph[:60],
-                report_title=hits[0].report_title,
-                heading=hits[0].heading,
-                similarity=round(similarity, 3),
-            )
+    return [
+        NearSection(
+            paragraph=paragraph[:60],
+            report_title=hit.report_title,
+            heading=hit.heading,
+            similarity=round(hit.score, 3),
         )
-    return found
+        for paragraph, hit in zip(paragraphs, library.closest(paragraphs), strict=True)
+        if hit is not None
+    ]

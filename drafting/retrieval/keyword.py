@@ -174,6 +174,13 @@ class KeywordIndex:
 
 def nearest(index: KeywordIndex, query: np.ndarray, n: int, allowed: np.ndarray) -> list[str]:
     """The n allowed chunks closest to the query vector by cosine, best first (exact, not approximate)."""
+    return [chunk_id for chunk_id, _ in nearest_with_cosine(index, query, n, allowed)]
+
+
+def nearest_with_cosine(
+    index: KeywordIndex, query: np.ndarray, n: int, allowed: np.ndarray
+) -> list[tuple[str, float]]:
+    """`nearest` with each chunk's cosine: the stored vectors are normalised, so it is a dot product."""
     rows = np.flatnonzero(allowed)
     if not len(rows) or n <= 0 or not len(index.vectors):
         return []
@@ -185,7 +192,7 @@ def nearest(index: KeywordIndex, query: np.ndarray, n: int, allowed: np.ndarray)
     )
     top = np.argpartition(-similarities, n - 1)[:n] if len(rows) > n else np.arange(len(rows))
     order = top[np.argsort(-similarities[top], kind="stable")]
-    return [index.chunk_ids[rows[i]].decode() for i in order]
+    return [(index.chunk_ids[rows[i]].decode(), float(similarities[i])) for i in order]
 
 
 def current_generation(directory: Path) -> str | None:

@@ -354,6 +354,12 @@ class Library:
             hits = self.searcher.search(query, k=k, part=part, unit_type=unit_type, mode=mode, scope=scope)
         return SearchResults(hits, None if status.complete else status)
 
+    def closest(self, queries: list[str], scope: Scope = EVERYTHING) -> list[Hit | None]:
+        """Each query's nearest chunk in the scope by embedding alone, scored by cosine (see Searcher.closest)."""
+        self._status_before_search()
+        with self._forgetting_damage():
+            return self.searcher.closest(queries, scope)
+
     def scoped(self, actor: Actor) -> "ScopedLibrary":
         return ScopedLibrary(self, self.corpus.scope_for(actor))
 
@@ -367,8 +373,11 @@ class Library:
             status = self._status
         if checked != self._checked or status is None:
             status, _ = self._compare()
-            if self._checked is not None and checked[1] != self._checked[1]:
-                self.__dict__.pop("searcher", None)  # another process changed the chunks: reopen
+            opened = self.__dict__.get("searcher")
+            if opened is not None and opened.keywords.count != checked[1]:
+                # the chunks changed since it opened: another process, or a repair that finished while
+                # this thread was opening it on the index as it was before
+                self.__dict__.pop("searcher", None)
             self._checked = checked
         return status if status.complete else self.start_repair()
 
@@ -447,6 +456,9 @@ class ScopedLibrary:
         mode: Mode = "hybrid",
     ) -> SearchResults:
         return self.library.search(query, k=k, part=part, unit_type=unit_type, mode=mode, scope=self.scope)
+
+    def closest(self, queries: list[str]) -> list[Hit | None]:
+        return self.library.closest(queries, self.scope)
 
     def reports(self) -> list[Report]:
         return self.library.corpus.reports(self.scope)

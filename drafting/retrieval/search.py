@@ -20,7 +20,7 @@ from drafting.models.factory import embedder_slug
 from drafting.retrieval.chunking import MAX_CHUNK_CHARS
 from drafting.retrieval.hit import Hit
 from drafting.retrieval.index import SectionIndex
-from drafting.retrieval.keyword import FILTER_COLUMNS, KeywordIndex, nearest
+from drafting.retrieval.keyword import FILTER_COLUMNS, KeywordIndex, nearest, nearest_with_cosine
 from drafting.settings import Settings
 from drafting.text.lexicon import expand_query, tokenize
 from drafting.text.script import to_simplified
@@ -100,20 +100,36 @@ class Searcher:
             rankings.append(nearest(self.keywords, vector, CANDIDATES, allowed))
         return self._hits(fuse(rankings, k))
 
+    def closest(self, queries: list[str], scope: Scope = EVERYTHING) -> list[Hit | None]:
+        """Each query's nearest allowed chunk by embedding, scored by its cosine (None where there is none).
+        The queries are embedded in one batch and compared with the stored vectors, so nothing is embedded
+        twice: the tone page asks this for every paragraph of a draft."""
+        allowed = self.keywords.mask(None, None, scope.owners, scope.published)
+        if not queries or not self.keywords.count or not allowed.any():
+            return [None] * len(queries)
+        vectors = self.index.embedder.embed_query([to_simplified(q)[:MAX_CHUNK_CHARS] for q in queries])
+        best = [next(iter(nearest_with_cosine(self.keywords, v, 1, allowed)), None) for v in vectors]
+        found = self._stored([pair[0] for pair in best if pair])
+        return [_hit(*found[pair[0]], pair[1]) if pair and pair[0] in found else None for pair in best]
+
     def _hits(self, best: list[tuple[str, float]]) -> list[Hit]:
-        if not best:
-            return []
+        found = self._stored([chunk_id for chunk_id, _ in best])
+        return [_hit(*found[chunk_id], score) for chunk_id, score in best if chunk_id in found]
+
+    def _stored(self, chunk_ids: list[str]) -> dict[str, tuple[str, dict]]:
+        """Text and metadata of these chunks, read from chroma (each id once)."""
+        if not chunk_ids:
+            return {}
         stored = self.index.collection.get(
-            ids=[chunk_id for chunk_id, _ in best], include=["documents", "metadatas"]
+            ids=list(dict.fromkeys(chunk_ids)), include=["documents", "metadatas"]
         )
-        found = dict(
+        return dict(
             zip(
                 stored["ids"],
                 zip(stored["documents"] or [], stored["metadatas"] or [], strict=True),
                 strict=True,
             )
         )
-        return [_hit(*found[chunk_id], score) for chunk_id, score in best if chunk_id in found]
 
 
 def _hit(text: str, m: dict, score: float) -> Hit:
