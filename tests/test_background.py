@@ -140,6 +140,12 @@ def test_warming_up_runs_the_pipeline_and_leaves_nothing_behind(tmp_path) -> Non
     bundled.mkdir()
     shutil.copy(sorted((ROOT / "examples_corpus").glob("*.md"))[0], bundled)
     service = DraftingService(load_settings(data_dir=tmp_path / "data", corpus_dir=bundled))
+    import gc
+
+    gc.unfreeze()
     service.warm_up()
     assert "drafting.models.openai_chat" in sys.modules and "langchain_openai" in sys.modules
+    # what it loaded stays for the process: later full collections no longer traverse it
+    assert gc.get_freeze_count() > 100_000
+    gc.unfreeze()
     assert service.list_drafts() == []
