@@ -11,7 +11,6 @@ from streamlit.delta_generator import DeltaGenerator
 from app.common import refused
 from drafting.errors import UserError
 from drafting.materials import MATERIAL_SUFFIXES, Extraction, Material
-from drafting.output.evidence import evidence_xlsx
 from drafting.service import DraftingService
 from drafting.text.markup import escape_markdown
 from drafting.writing.draft import Draft
@@ -163,7 +162,7 @@ def evidence_download(service: DraftingService, draft: Draft, column: DeltaGener
     """导出事实依据表: each sentence with a number, its fact and where that fact came from."""
     column.download_button(
         "导出事实依据表 (.xlsx)",
-        evidence_xlsx(service.evidence(draft.id)),
+        service.export_evidence(draft.id),
         file_name=f"{draft.title}（事实依据表）.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"evidence_xlsx_{draft.id}",

@@ -6,6 +6,7 @@ faces ask. Faces only adapt: forms and arguments in, text and files out.
 """
 
 import asyncio
+import hashlib
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 from drafting.access import Actor
 from drafting.checks.guard import FACT_GUARD
 from drafting.errors import UserError
+from drafting.memo import Memo
 from drafting.models import factory
 from drafting.models.protocol import ChatModel, TokenUsage
 from drafting.settings import Settings
@@ -65,6 +67,14 @@ if TYPE_CHECKING:
 MANNER_SAMPLE_CHARS = 800
 MAX_QUERY_CHARS = 500
 DRAFT_ID = re.compile(r"[0-9a-f]{12}")
+# The 起草 page shows a draft's checks and its Word and Excel files on every click; they are remembered per
+# process by what they are made of (a few hundred KB for the files).
+_REVIEWS: Memo["dict[str, SectionReview]"] = Memo(64)
+_FILES: Memo[bytes] = Memo(32)
+
+
+def _digest(data: str | bytes) -> str:
+    return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
 
 
 @dataclass
@@ -369,7 +379,14 @@ class DraftingService:
     # --- checks -----------------------------------------------------------------------------------------------
 
     def review(self, draft: Draft) -> dict[str, SectionReview]:
-        """Per section: the fact guard (re-run, so edited text counts), copy warnings and proofreading."""
+        """Per section: the fact guard (re-run, so edited text counts), copy warnings and proofreading.
+        The same draft against the same reports is checked once per process; callers must not change
+        the result."""
+        scope = self.reports_in_scope.scope
+        key = (_digest(draft.model_dump_json()), scope, self.library.corpus.fingerprint())
+        return _REVIEWS.get(key, lambda: self._review(draft))
+
+    def _review(self, draft: Draft) -> dict[str, SectionReview]:
         from drafting.checks.copyguard import copied_from
         from drafting.checks.factguard import guard_section
         from drafting.checks.proof import proofread
@@ -587,10 +604,25 @@ class DraftingService:
         from drafting.output.docx import draft_to_docx
         from drafting.output.identity import ExportIdentity
 
-        stored = self.drafts.get(draft_id, self.actor)
+        stored = self.drafts.get(draft_id, self.actor)  # first: whether this user may have it at all
         template = self.unit_templates.get(self.actor)
-        identity = ExportIdentity.of(stored.draft, stored.revision)
-        return draft_to_docx(stored.draft, identity, comments, template.data if template else None, evidence)
+        data = template.data if template else None
+        key = ("docx", _digest(stored.draft.model_dump_json()), stored.revision, comments, evidence)
+        return _FILES.get(
+            (*key, _digest(data) if data else ""),
+            lambda: draft_to_docx(
+                stored.draft, ExportIdentity.of(stored.draft, stored.revision), comments, data, evidence
+            ),
+        )
+
+    def export_evidence(self, draft_id: str) -> bytes:
+        """The 事实依据表 as an Excel workbook (.xlsx)."""
+        from drafting.output.evidence import evidence_rows, evidence_xlsx
+
+        draft = self.get(draft_id)
+        return _FILES.get(
+            ("xlsx", _digest(draft.model_dump_json())), lambda: evidence_xlsx(evidence_rows(draft))
+        )
 
     def reimport(self, name: str, data: bytes) -> "ReimportResult":
         """Merge a Word file edited by reviewers back into its draft (drafting/review/reimport.py)."""

@@ -133,3 +133,20 @@ def test_a_withdrawn_reports_excerpts_leave_other_units_drafts_and_are_not_reuse
     regenerated = school.regenerate(draft.id, cited[0].key)
     assert model.prompts and not any(PRIVATE_PHRASE in p.text("human") for p in model.prompts)
     assert not any(h.report == report_id for h in regenerated.section(cited[0].key).sources)
+
+
+def test_remembered_checks_and_files_stay_with_their_unit(office):
+    """The 起草 page's checks and Word files are remembered per process: by scope, and only after the
+    draft was read as the user."""
+    services, report_id, _ = office
+    hospital, school = services["hospital"], services["school"]
+    draft = hospital.draft(parse_facts(FACTS), offline=True)
+    key = next(s.key for s in draft.sections if s.key.startswith("work"))
+    copied = hospital.edit(draft.id, key, PRIVATE_PARAGRAPH)
+    assert [c.report_id for c in hospital.review(copied)[key].copies] == [report_id]
+    assert school.review(copied)[key].copies == []  # the same text, checked against the school's reports
+    hospital.export_docx(draft.id)
+    with pytest.raises(UserError):
+        school.export_docx(draft.id)
+    with pytest.raises(UserError):
+        school.export_evidence(draft.id)
