@@ -314,7 +314,10 @@ def _section_actions(service: DraftingService, draft: Draft, key: str) -> None:
     if cols[1].button("重新生成", key=f"regen_{draft.id}_{key}"):
         service.regenerate(draft.id, key, instruction)
         st.rerun()
-    with st.expander("编辑 / 参考范文 / 历史版本", key=f"more_{draft.id}_{key}"):
+    more = st.expander("编辑 / 参考范文 / 历史版本", key=f"more_{draft.id}_{key}", on_change="rerun")
+    if not more.open:  # drawn only when opened: most clicks on the page never look inside
+        return
+    with more:
         revision_key = f"rev_{draft.id}_{key}"
         if revision_key not in st.session_state:  # the revision this tab opened the section at
             st.session_state[revision_key] = service.revision(draft.id)

@@ -22,3 +22,9 @@ def go(app: AppTest, title: str) -> AppTest:
 def offered(app: AppTest) -> list[str]:
     """The titles the menu offers after the last run, in menu order ([] on the login page)."""
     return [info.get("page_name", "") for info in app._registered_pages.values() if "url_pathname" in info]
+
+
+def open_section_more(app: AppTest, draft_id: str, key: str) -> AppTest:
+    """Open a section's 编辑 / 参考范文 / 历史版本, whose contents are drawn only while it is open."""
+    app.session_state[f"more_{draft_id}_{key}"] = True
+    return app.run()

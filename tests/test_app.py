@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from drafting.service import DraftingService
-from tests.apppages import go, offered
+from tests.apppages import go, offered, open_section_more
 from tests.conftest import ROOT
 
 
@@ -106,6 +106,8 @@ def test_an_edited_section_with_an_invented_number_is_flagged(app, built_library
     app.button(key="FormSubmitter:facts-生成草稿").click().run()
     draft_id = app.session_state["draft_id"]
     assert not any("找不到依据" in w.value for w in app.warning)
+    assert f"edit_{draft_id}_work-care" not in [t.key for t in app.text_area]  # closed: not drawn
+    open_section_more(app, draft_id, "work-care")
     app.text_area(key=f"edit_{draft_id}_work-care").input("春节走访慰问困难职工32户。")
     app.button(key=f"save_{draft_id}_work-care").click().run()
     assert any("找不到依据" in w.value and "32户" in w.value for w in app.warning)
@@ -119,6 +121,7 @@ def test_library_history_and_versions(built_library, tmp_path, monkeypatch):
     app.button(key="FormSubmitter:facts-生成草稿").click().run()
     draft_id = app.session_state["draft_id"]
     app.button(key=f"regen_{draft_id}_work-care").click().run()
+    open_section_more(app, draft_id, "work-care")
     app.button(key=f"restore_{draft_id}_work-care_0").click().run()
     store = DraftingService(built_library.settings)
     restored = store.get(draft_id).section("work-care")
@@ -235,6 +238,7 @@ def test_word_export_needs_confirmation_while_findings_are_open(app):
     app.button(key="FormSubmitter:facts-生成草稿").click().run()
     draft_id = app.session_state["draft_id"]
     assert any(b.label == "下载 Word (.docx)" for b in app.get("download_button"))
+    open_section_more(app, draft_id, "work-care")
     app.text_area(key=f"edit_{draft_id}_work-care").input("春节走访慰问困难职工32户。")
     app.button(key=f"save_{draft_id}_work-care").click().run()
     assert not any(b.label == "下载 Word (.docx)" for b in app.get("download_button"))
@@ -246,6 +250,7 @@ def test_proofreading_findings_get_one_click_fixes(app, built_library):
     app.button[0].click().run()
     app.button(key="FormSubmitter:facts-生成草稿").click().run()
     draft_id = app.session_state["draft_id"]
+    open_section_more(app, draft_id, "work-care")
     app.text_area(key=f"edit_{draft_id}_work-care").input("春节走访慰问困难职工23户,发放慰问金4.6万元。。")
     app.button(key=f"save_{draft_id}_work-care").click().run()
     assert any("校对" in e.label for e in app.expander)

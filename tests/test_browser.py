@@ -259,9 +259,11 @@ def page(browser, app) -> Iterator["Page"]:
 
 def append_to_opening(page: "Page", draft_id: str, words: str) -> None:
     """Open the opening's editor, add `words` at its end and press 保存修改."""
-    editor = page.locator(f".st-key-edit_{draft_id}_opening")
-    page.locator("details").filter(has=editor).locator("summary").click()
-    text = editor.locator("textarea")
+    from playwright.sync_api import expect
+
+    page.locator(f".st-key-more_{draft_id}_opening summary").click()  # drawn once it is open
+    text = page.locator(f".st-key-edit_{draft_id}_opening textarea")
+    expect(text).to_be_visible(timeout=WAIT_MS)
     text.fill(text.input_value() + words)
     rerun_after(page, text.blur)  # a text area's value reaches the app when it loses focus
     page.locator(f".st-key-save_{draft_id}_opening button").click()
@@ -411,8 +413,8 @@ def test_section_editor_stays_open_after_saving(page):
     fill_facts(page, "北湖区自来水公司工会", facts="召开职工代表大会\n走访慰问困难职工20人")
     draft_id = draft(page)
     editor = page.locator(f".st-key-edit_{draft_id}_opening textarea")
-    page.locator("details").filter(has=editor).locator("summary").click()
-    expect(editor).to_be_visible()
+    page.locator(f".st-key-more_{draft_id}_opening summary").click()  # drawn once it is open
+    expect(editor).to_be_visible(timeout=WAIT_MS)
     editor.fill("2025年，北湖区自来水公司工会团结带领广大职工，较好完成了全年各项任务。")
     rerun_after(
         page, editor.blur

@@ -6,6 +6,7 @@ from streamlit.testing.v1 import AppTest
 from drafting.service import DraftingService
 from drafting.settings import load_settings
 from drafting.writing.facts import parse_facts
+from tests.apppages import open_section_more
 from tests.conftest import ROOT
 from tests.fakes import scripted_model
 
@@ -34,6 +35,8 @@ def test_two_tabs_saving_one_section_never_silently_erase_each_other(settings_wi
     other_tab.session_state["draft_id"] = draft_id
     other_tab.run()
     editor, save = f"edit_{draft_id}_work-care", f"save_{draft_id}_work-care"
+    for tab in (app, other_tab):
+        open_section_more(tab, draft_id, "work-care")
     app.text_area(key=editor).input("甲的修改：春节走访慰问困难职工23户。")
     other_tab.text_area(key=editor).input("乙的修改：春节走访慰问困难职工23户。")
     app.button(key=save).click().run()
