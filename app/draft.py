@@ -16,6 +16,8 @@ from drafting.writing.facts import Facts, parse_facts
 from drafting.writing.outline import Outline, bullet_rows, edited_outline, kept_headings, section_rows
 from drafting.writing.pipeline import Event
 
+LAST_DRAFTING = "last_drafting"  # the finished drafting run's status, shown once after its rerun
+
 
 def page_draft(service: DraftingService) -> None:
     st.header("起草")
@@ -35,6 +37,35 @@ def page_draft(service: DraftingService) -> None:
             st.session_state[f"f_{key}"] = "\n".join(example[key])
     carryover_panel.apply_confirmed()
     materials_panel.materials_panel(service)
+    _compose(service)
+    unsaved = st.session_state.get(UNSAVED, {})
+    if unsaved:
+        st.error(escape_markdown(st.session_state["unsaved_reason"]))
+    for text in list(unsaved.values()):
+        _unsaved_draft(service, Draft.model_validate_json(text))
+    if (draft_id := st.session_state.get("draft_id")) and draft_id not in unsaved:
+        try:
+            show_draft(service, service.get(draft_id))
+        except UserError as error:
+            refused(error, warning=True)
+
+
+@st.fragment
+def _compose(service: DraftingService) -> None:
+    """The facts form, the outline and the drafting status. A click here reruns this part alone, so the
+    streamed text starts without the draft below being drawn again first; a finished draft, a confirmed
+    carry-over or an improved outline then reruns the page (st.rerun)."""
+    try:  # a rerun of this part alone does not pass through the frame's handler
+        _facts_and_outline(service)
+    except UserError as error:
+        refused(error)
+
+
+def _facts_and_outline(service: DraftingService) -> None:
+    if finished := st.session_state.pop(LAST_DRAFTING, None):  # the status of the run that drafted
+        with st.status(finished["label"], state=finished["state"], expanded=False):
+            for note in finished["notes"]:
+                st.write(note)
     with st.form("facts"):
         col1, col2, col3, col4 = st.columns(4)
         organization = col1.text_input(
@@ -80,19 +111,10 @@ def page_draft(service: DraftingService) -> None:
         else:
             st.session_state.pop("outline", None)
             _generate(service, parsed)
+            st.rerun()  # the new draft (or the unsaved one) is drawn below the form
     carryover_panel.review(service)
     if st.session_state.get("outline"):
         _outline_editor(service, raw)
-    unsaved = st.session_state.get(UNSAVED, {})
-    if unsaved:
-        st.error(escape_markdown(st.session_state["unsaved_reason"]))
-    for text in list(unsaved.values()):
-        _unsaved_draft(service, Draft.model_validate_json(text))
-    if (draft_id := st.session_state.get("draft_id")) and draft_id not in unsaved:
-        try:
-            show_draft(service, service.get(draft_id))
-        except UserError as error:
-            refused(error, warning=True)
 
 
 def _outline_editor(service: DraftingService, raw: dict) -> None:
@@ -132,15 +154,19 @@ def _outline_editor(service: DraftingService, raw: dict) -> None:
 
 
 def _generate(service: DraftingService, facts: Facts, outline: Outline | None = None) -> None:
+    """Streams the draft into a status box; its outcome and estimate stay on the page after the rerun
+    that draws the draft (LAST_DRAFTING)."""
+    notes: list[str] = []
     with st.status("正在起草…", expanded=True) as status:
         if service.uses_model():
             usage, cost = service.estimate(facts, outline)
             remaining = service.remaining_tokens()
             left = "" if remaining is None else f"；您今天剩余额度 {remaining} token"
-            status.write(
+            notes.append(
                 f"预计消耗：提示约 {usage.prompt_tokens} token，输出约 {usage.completion_tokens} token，"
                 f"费用约 {cost:.4f}（按设置中的单价）{left}"
             )
+            status.write(notes[-1])
         view = _LiveView(status)
         try:
             draft = service.draft(
@@ -153,9 +179,15 @@ def _generate(service: DraftingService, facts: Facts, outline: Outline | None = 
             status.update(label="草稿已写完，但没有保存", state="error")
             st.session_state.setdefault(UNSAVED, {})[error.draft.id] = error.draft.model_dump_json()
             st.session_state["unsaved_reason"] = str(error)
+            st.session_state[LAST_DRAFTING] = {
+                "label": "草稿已写完，但没有保存",
+                "state": "error",
+                "notes": notes,
+            }
             return
         status.update(label="草稿已生成", state="complete")
     st.session_state["draft_id"] = draft.id
+    st.session_state[LAST_DRAFTING] = {"label": "草稿已生成", "state": "complete", "notes": notes}
 
 
 def _unsaved_draft(service: DraftingService, draft: Draft) -> None:
