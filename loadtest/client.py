@@ -239,6 +239,9 @@ class AppClient:
         self._uploads: dict[str, UploadedFileInfo] = {}  # file uploader id -> the file it holds
         self._cache = MessageCache()
         self._drawn: dict[DeltaPath, Element] = {}
+        self._fragment_at: dict[DeltaPath, str] = {}  # the st.fragment an element was drawn by
+        self._fragments_running: set[str] = set()  # empty for a full run
+        self._drawn_this_run: set[DeltaPath] = set()
         self._compile_error = ""
         self._runs_finished = 0
         self._replies: dict[str, FileURLsResponse] = {}
@@ -306,7 +309,7 @@ class AppClient:
         element = self.page.widget(label, key=key, kind="button")
         if element.button.is_form_submitter:
             self._states.update(self._unsubmitted.pop(element.button.form_id, {}))
-        return self._run(WidgetState(id=element.button.id, trigger_value=True))
+        return self._run(WidgetState(id=element.button.id, trigger_value=True), self._fragment_of(element))
 
     def download(self, label: str | None = None, *, key: str | None = None) -> bytes:
         """Fetch a download button's file from /media/…, then let the app run if the button asks for it."""
@@ -369,9 +372,13 @@ class AppClient:
         if not always and self._states.get(state.id) == state:
             return self.page
         self._states[state.id] = state
-        return self._run()
+        return self._run(fragment=self._fragment_of(element))
 
-    def _run(self, trigger: WidgetState | None = None) -> Page:
+    def _fragment_of(self, element: Element) -> str:
+        """The st.fragment that drew this widget ("" outside one): a browser reruns only that fragment."""
+        return next((self._fragment_at.get(path, "") for path, e in self._drawn.items() if e is element), "")
+
+    def _run(self, trigger: WidgetState | None = None, fragment: str = "") -> Page:
         widgets = {**self._states, **({trigger.id: trigger} if trigger else {})}
         before = self._runs_finished
         self._send(
@@ -380,6 +387,7 @@ class AppClient:
                     page_script_hash=self._page_script_hash,
                     widget_states=WidgetStates(widgets=widgets.values()),
                     cached_message_hashes=list(self._cache.entries),
+                    fragment_id=fragment,
                     context_info=ContextInfo(
                         timezone="Asia/Shanghai",
                         timezone_offset=-480,
@@ -422,7 +430,10 @@ class AppClient:
             self.session_id = msg.new_session.initialize.session_id or self.session_id
             self._page_script_hash = msg.new_session.page_script_hash
             self._cache.max_age = msg.new_session.config.max_cached_message_age or self._cache.max_age
-            self._drawn, self._compile_error = {}, ""
+            self._fragments_running = set(msg.metadata.run.fragment_ids)
+            self._drawn_this_run, self._compile_error = set(), ""
+            if not self._fragments_running:  # a full run draws the whole page afresh
+                self._drawn, self._fragment_at = {}, {}
         elif kind == "navigation":  # the menu this run offers, and the page it runs
             self.pages = {p.page_name: p.page_script_hash for p in msg.navigation.app_pages}
             self._page_script_hash = msg.navigation.page_script_hash
@@ -447,10 +458,15 @@ class AppClient:
             p for p in self._drawn if p[: len(path)] == path and (kind == "new_element" or p == path)
         ]:
             del self._drawn[drawn]  # an element replaces what was there, children included
+        self._drawn_this_run.add(path)
+        self._fragment_at[path] = msg.delta.fragment_id
         if kind == "new_element":
             self._drawn[path] = msg.delta.new_element
 
     def _finish(self, status: int) -> None:
+        for path in [p for p in self._drawn if self._fragment_at.get(p) in self._fragments_running]:
+            if path not in self._drawn_this_run:  # what the fragment no longer draws is gone
+                del self._drawn[path]
         for element in self._drawn.values():
             if element.WhichOneof("type") == "html" and element.html.unsafe_allow_javascript:
                 self._post_session_tickets(element.html.body)

@@ -72,6 +72,44 @@ def test_client_sends_its_cookies_with_the_websocket_handshake(tmp_path):
             assert client.page.text() == "token=none"
 
 
+FRAGMENT_APP = """
+import streamlit as st
+
+st.session_state["full"] = st.session_state.get("full", 0) + 1
+st.text(f"full runs {st.session_state['full']}")
+
+
+@st.fragment
+def part():
+    value = st.text_input("note", key="note")
+    st.text(f"fragment sees {value}")
+    if value == "twice":
+        st.text("a second line")
+
+
+part()
+"""
+
+
+def test_client_reruns_a_fragment_alone_as_a_browser_does(tmp_path):
+    """The 起草 page's sections and form are fragments: the soak's clicks there must cost what a browser's
+    do, the fragment's run and not the page's, and the page must stay whole around it."""
+    app = tmp_path / "fragment.py"
+    app.write_text(FRAGMENT_APP)
+    with serve_app(app, tmp_path / "data", tmp_path) as server, AppClient(server.url) as client:
+        sent = []
+        send = client._send
+        client._send = lambda msg: sent.append(msg) or send(msg)
+        assert client.page.text().splitlines() == ["full runs 1", "fragment sees"]
+        assert client.set("note", value="twice").text().splitlines() == [
+            "full runs 1",
+            "fragment sees twice",
+            "a second line",
+        ]
+        assert sent[-1].rerun_script.fragment_id
+        assert client.set("note", value="once").text().splitlines() == ["full runs 1", "fragment sees once"]
+
+
 def test_an_attackers_oversized_and_forged_inputs_are_refused_while_the_others_work(built_library, tmp_path):
     """A hostile member of another unit, signed in, sends a 100,000-character search, 26,600 characters of
     facts, forged widget ids and a numbering-bomb .docx the whole time: each is answered with a message or
