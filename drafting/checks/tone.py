@@ -6,6 +6,7 @@ The distance is the mean absolute z-score of the text's metrics against the refe
 
 import re
 import statistics
+from functools import lru_cache
 
 from pydantic import BaseModel, Field
 
@@ -59,8 +60,10 @@ class ToneReport(BaseModel):
     )
 
 
+@lru_cache(maxsize=128)
 def measure(text: str) -> dict[str, float]:
-    """The style metrics of one text (simplified or traditional)."""
+    """The style metrics of one text (simplified or traditional). Remembered: every tone comparison
+    measures the same reference reports again. Callers must not change the result."""
     simplified = to_simplified(text)
     chars = max(1, len(re.sub(r"\s", "", simplified)))
     per_thousand = 1000 / chars
