@@ -459,9 +459,10 @@ def report_file(organization: str, activity: str, number: int) -> tuple[str, byt
 
 
 def clean_environment(data_dir: Path, home: Path) -> dict[str, str]:
-    """Only what the app needs: no model endpoint, no other database, no developer `.env` settings."""
+    """Only what the app needs: no model endpoint, no other database, no developer `.env` settings; a
+    server that dies of a fatal error leaves every thread's stack in its log (faulthandler)."""
     return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "LANG": "C.UTF-8",
-            "DRAFTING_DATA_DIR": str(data_dir)}  # fmt: skip
+            "DRAFTING_DATA_DIR": str(data_dir), "PYTHONFAULTHANDLER": "1"}  # fmt: skip
 
 
 def build_index(data_dir: Path, workdir: Path) -> None:

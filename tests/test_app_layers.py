@@ -54,5 +54,4 @@ def test_the_server_and_the_app_tests_run_pages_without_magic():
 
     served = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert served["runner"]["magicEnabled"] is False
-    assert served["runner"]["postScriptGC"] is False  # a full collection after every click (0.1 s)
     assert config.get_option("runner.magicEnabled") is False  # tests/conftest.py's AppTest setting
