@@ -176,18 +176,18 @@ def _generate(service: DraftingService, facts: Facts, outline: Outline | None = 
                 on_saved=lambda d: st.session_state.__setitem__("draft_id", d.id),
             )
         except DraftNotSaved as error:
-            status.update(label="草稿已写完，但没有保存", state="error")
             st.session_state.setdefault(UNSAVED, {})[error.draft.id] = error.draft.model_dump_json()
             st.session_state["unsaved_reason"] = str(error)
-            st.session_state[LAST_DRAFTING] = {
-                "label": "草稿已写完，但没有保存",
-                "state": "error",
-                "notes": notes,
-            }
+            _finished(status, "草稿已写完，但没有保存", "error", notes)
             return
-        status.update(label="草稿已生成", state="complete")
-    st.session_state["draft_id"] = draft.id
-    st.session_state[LAST_DRAFTING] = {"label": "草稿已生成", "state": "complete", "notes": notes}
+        st.session_state["draft_id"] = draft.id
+        _finished(status, "草稿已生成", "complete", notes)
+
+
+def _finished(status, label: str, state: str, notes: list[str]) -> None:  # noqa: ANN001 - a status container
+    """Marks the status box and keeps it for the rerun that draws the draft."""
+    status.update(label=label, state=state)
+    st.session_state[LAST_DRAFTING] = {"label": label, "state": state, "notes": notes}
 
 
 def _unsaved_draft(service: DraftingService, draft: Draft) -> None:

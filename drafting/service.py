@@ -608,12 +608,10 @@ class DraftingService:
         stored = self.drafts.get(draft_id, self.actor)  # first: whether this user may have it at all
         template = self.unit_templates.get(self.actor)
         data = template.data if template else None
-        key = ("docx", _digest(stored.draft.model_dump_json()), stored.revision, comments, evidence)
+        draft, revision = stored.draft, stored.revision
+        key = ("docx", _digest(draft.model_dump_json()), revision, comments, evidence, _digest(data or b""))
         return _FILES.get(
-            (*key, _digest(data) if data else ""),
-            lambda: draft_to_docx(
-                stored.draft, ExportIdentity.of(stored.draft, stored.revision), comments, data, evidence
-            ),
+            key, lambda: draft_to_docx(draft, ExportIdentity.of(draft, revision), comments, data, evidence)
         )
 
     def export_evidence(self, draft_id: str) -> bytes:

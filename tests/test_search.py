@@ -6,6 +6,8 @@ import pytest
 
 from drafting.bench import is_relevant, load_queries, retrieval_quality
 from drafting.cli import main
+from drafting.memo import Memo
+from drafting.models.embedders import REMEMBERED_QUERIES
 
 
 def test_paraphrased_query_finds_sections_on_the_theme(built_library):
@@ -95,7 +97,7 @@ class CountingQueries:
         return self.model.query(texts)
 
 
-def test_a_query_asked_again_is_not_embedded_again(monkeypatch):
+def test_a_query_asked_again_is_not_embedded_again():
     from drafting.models import embedders
 
     embedder = embedders.E5EmbeddingFunction()
@@ -106,7 +108,7 @@ def test_a_query_asked_again_is_not_embedded_again(monkeypatch):
     assert (again[0] == fresh[2]).all() and (again[2] == fresh[0]).all() and (again[1] == again[3]).all()
     with pytest.raises(ValueError):
         again[0][0] = 1.0  # shared with every caller of that text: nobody may change it
-    monkeypatch.setattr(embedders, "REMEMBERED_QUERIES", 2)
+    embedder._queries.size = 2
     embedder.embed_query(["安全生产"])  # only it and the most recently asked 劳动竞赛 are kept
     embedder.embed_query(["劳动竞赛", "女职工工作"])
     assert counting.batches[-1] == ["女职工工作"]
@@ -116,7 +118,7 @@ def test_closest_embeds_all_paragraphs_in_one_batch_and_scores_by_cosine(built_l
     embedder = built_library.index.embedder
     counting = CountingQueries(embedder._model)
     monkeypatch.setattr(embedder, "_model", counting)
-    monkeypatch.setattr(embedder, "_queries", type(embedder._queries)())  # nothing remembered yet
+    monkeypatch.setattr(embedder, "_queries", Memo(REMEMBERED_QUERIES))  # nothing remembered yet
     paragraphs = [
         "学校工会认真做好师德师风建设，组织教职工学习《教师职业道德规范》。",
         "春节前夕走访慰问困难职工，发放慰问金和慰问品。",

