@@ -2,7 +2,11 @@
 from it, the doctor names it, and `drafting doctor --repair` brings every draft back."""
 
 import os
+import sqlite3
+import subprocess
+import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -11,7 +15,7 @@ from drafting.cli import main
 from drafting.corpus.reports import describe
 from drafting.service import DraftingService
 from drafting.settings import Settings, load_settings
-from drafting.storage.backup import INTERVAL_SECONDS, KEEP, backups, maybe_backup
+from drafting.storage.backup import BACKUP_FOLDER, INTERVAL_SECONDS, KEEP, LAST_SAVE, backups, maybe_backup
 from drafting.storage.opening import database_url
 from drafting.storage.sqlite_files import count_drafts
 from drafting.writing.draft import Draft, DraftSection
@@ -126,3 +130,45 @@ def test_a_draft_cut_off_mid_writing_is_marked_unfinished_everywhere(settings, c
     assert [line.split("\t")[0] for line in lines if "\t未完成" in line] == [cut_off.id]
     main(["doctor"])  # the index is not built here: only the database line matters
     assert "草稿数据库：正常（2 份草稿，1 个自动备份；其中 1 份未完成，" in capsys.readouterr().out
+
+
+CONCURRENT_SAVES = """
+import sqlite3, sys, threading
+from pathlib import Path
+from drafting.storage.backup import maybe_backup
+
+folder = Path(sys.argv[1])
+database = folder / "drafting.sqlite3"
+with sqlite3.connect(database) as db:
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("CREATE TABLE saved (thread INTEGER, n INTEGER, body TEXT)")
+
+def save_and_back_up(thread):
+    with sqlite3.connect(database, timeout=30) as db:
+        for n in range(60):
+            db.execute("INSERT INTO saved VALUES (?, ?, ?)", (thread, n, "草稿" * 2000))
+            db.commit()
+            maybe_backup(folder, f"sqlite:///{database}")
+
+threads = [threading.Thread(target=save_and_back_up, args=(t,)) for t in range(8)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+"""
+
+
+def test_concurrent_saves_back_up_without_killing_the_process_and_keep_the_newest_copy(tmp_path):
+    """Eight sessions saving at once: each copy writes its own partial file (two sharing one truncated
+    the other's memory-mapped -shm, and the server died of SIGBUS), and the copy after the last save
+    holds every save."""
+    done = subprocess.run(
+        [sys.executable, "-X", "faulthandler", "-c", CONCURRENT_SAVES, str(tmp_path)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    with closing(sqlite3.connect(tmp_path / BACKUP_FOLDER / LAST_SAVE)) as copy:
+        assert copy.execute("SELECT count(*) FROM saved").fetchone() == (8 * 60,)
+    assert sorted(
+        p.name for p in (tmp_path / BACKUP_FOLDER).iterdir() if not p.name.startswith("drafting-")
+    ) == [LAST_SAVE]

@@ -32,7 +32,13 @@ from drafting.storage.backup import (
 from drafting.storage.disk import LOW_SPACE_BYTES, disk_full, free_bytes, shown_size
 from drafting.storage.errors import DiskFull
 from drafting.storage.opening import database_url, legacy_file, mark_created, vanished
-from drafting.storage.sqlite_files import SIDECARS, count_drafts, move_aside, sqlite_problem, timestamp
+from drafting.storage.sqlite_files import (
+    count_drafts,
+    move_aside,
+    remove_with_sidecars,
+    sqlite_problem,
+    timestamp,
+)
 
 if TYPE_CHECKING:
     from drafting.retrieval.index import Progress
@@ -238,8 +244,7 @@ def _rebuild(
     can simply be run again.
     """
     fresh = path.with_name(path.name + ".salvage")
-    for leftover in [fresh, *(fresh.with_name(fresh.name + s) for s in SIDECARS)]:
-        leftover.unlink(missing_ok=True)  # our own half-built file from an interrupted earlier repair
+    remove_with_sidecars(fresh)  # our own half-built file from an interrupted earlier repair
     create(fresh)
     salvaged = salvage_into(path, fresh, backup)
     if path.exists():

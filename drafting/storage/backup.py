@@ -10,7 +10,10 @@ emptied by accident cannot push the drafts out of the backups. PostgreSQL is bac
 """
 
 import logging
+import os
 import sqlite3
+import tempfile
+import threading
 import time
 from contextlib import closing
 from dataclasses import dataclass
@@ -20,7 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from drafting.storage.private import make_private
-from drafting.storage.sqlite_files import count_drafts, sqlite_problem, timestamp
+from drafting.storage.sqlite_files import count_drafts, remove_with_sidecars, sqlite_problem, timestamp
 
 BACKUP_FOLDER = "backups"
 KEEP = 5
@@ -33,6 +36,8 @@ PG_DUMP_NOTE = (
     "PostgreSQL 数据库不做自动备份，请用 pg_dump 定期备份，例如每天运行："
     "pg_dump -Fc -f drafting-$(date +%F).dump 数据库名；恢复用 pg_restore。"
 )
+
+_COPYING = threading.Lock()
 
 logger = logging.getLogger(__name__)
 
@@ -109,21 +114,27 @@ class _Unsound(Exception):
 
 
 def _copy(source: Path, folder: Path, name: str) -> Path:
+    """A checked snapshot of `source` as folder/name. Copies in this process take turns, so the copy after
+    the last save is the newest; each writes its own partial file, because SQLite maps a WAL database's
+    `-shm` file into memory, and a second copy truncating a shared one killed the server (SIGBUS)."""
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / name
-    partial = target.with_name(target.name + ".part")
-    try:
-        with (
-            closing(sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)) as origin,
-            closing(sqlite3.connect(partial)) as copy,
-        ):
-            origin.backup(copy)
-            copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal beside it
-        if problem := sqlite_problem(partial):
-            raise _Unsound(problem)
-        partial.replace(target)
-    finally:
-        partial.unlink(missing_ok=True)
+    with _COPYING:
+        handle, partial_name = tempfile.mkstemp(dir=folder, prefix=f"{name}.", suffix=".part")
+        os.close(handle)
+        partial = Path(partial_name)
+        try:
+            with (
+                closing(sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)) as origin,
+                closing(sqlite3.connect(partial)) as copy,
+            ):
+                origin.backup(copy)
+                copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal beside it
+            if problem := sqlite_problem(partial):
+                raise _Unsound(problem)
+            partial.replace(target)
+        finally:
+            remove_with_sidecars(partial)
     make_private(folder.parent)
     return target
 

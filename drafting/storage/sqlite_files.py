@@ -65,5 +65,11 @@ def move_aside(path: Path, stamp: str) -> Path:
     return target
 
 
+def remove_with_sidecars(path: Path) -> None:
+    """Delete a database file of our own making, with whatever journal SQLite left beside it."""
+    for leftover in (path, *(_sidecar(path, suffix) for suffix in (*SIDECARS, "-journal"))):
+        leftover.unlink(missing_ok=True)
+
+
 def _sidecar(path: Path, suffix: str) -> Path:
     return path.with_name(path.name + suffix)
