@@ -7,6 +7,7 @@ import streamlit as st
 
 from app import current
 from app.common import refused, streamlit_secrets
+from app.run_log import Run, logged_run
 from drafting.access import Actor
 from drafting.accounts.cookie_tickets import CookieTickets, cookie_script
 from drafting.accounts.signin import (
@@ -234,6 +235,12 @@ def main() -> None:
     except Exception:  # noqa: BLE001 - a malformed .env or secrets value
         st.error("配置有误，请检查 .env 或 secrets.toml 中的设置。")
         return
+    with logged_run(settings.run_log) as run:
+        _frame(settings, run)
+
+
+def _frame(settings: Settings, run: Run) -> None:
+    """Sign-in, the shared database and index, the menu, then the chosen page."""
     database: Database | None = None
     tab = _StreamlitTab()
     try:
@@ -254,6 +261,7 @@ def main() -> None:
         _warm_up(DraftingService(settings, library=library, database=database))
     service = DraftingService(settings, actor, library=library, database=database)
     chosen = st.navigation({"功能": pages_for(actor)})  # only the pages this user may open are offered
+    run.page = chosen.title
     tab.flush_cookie()
     current.use(service)
     try:

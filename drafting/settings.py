@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     chroma_host: str = Field("", validation_alias=AliasChoices("CHROMA_HOST", "chroma_host"))
     chroma_port: int = Field(8000, validation_alias=AliasChoices("CHROMA_PORT", "chroma_port"))
 
+    # A file the app appends each page run's server time to (JSON lines), for `drafting bench --soak`.
+    run_log: Path | None = Field(None, validation_alias=AliasChoices("DRAFTING_RUN_LOG", "run_log"))
+
     @property
     def llm_configured(self) -> bool:
         return bool(self.llm_base_url or self.llm_api_key.get_secret_value())

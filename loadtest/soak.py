@@ -15,6 +15,7 @@ drafts, and every draft must be stored under the user who made it. Each breach i
 """
 
 import io
+import json
 import os
 import random
 import re
@@ -50,6 +51,7 @@ HISTORY = (
     "history"  # the seventh action, signed in only: 历史 must list the user's own drafts and no one else's
 )
 PAGE_SWITCH = "page switch"
+RUN_LOG = "runs.jsonl"
 MAX_GROWTH = 0.10
 PLACES = "云岭 青溪 白石 金沙 枫桥 松涛 柳营 梅岭 桃源 竹溪 石门 龙泉 凤城 鹤山 雁塔 兰亭 荷塘 杏林 槐安 栖霞 望江 临川 清河".split()
 UNITS = "第一中学 人民医院 供电公司 机械厂 税务局 实验小学 港务公司".split()
@@ -82,6 +84,7 @@ class AppServer:
     url: str
     pid: int
     log: Path  # the server's output
+    runs: Path  # the app's log of its page runs (app/run_log.py)
 
 
 @dataclass(frozen=True)
@@ -462,7 +465,8 @@ def clean_environment(data_dir: Path, home: Path) -> dict[str, str]:
     """Only what the app needs: no model endpoint, no other database, no developer `.env` settings; a
     server that dies of a fatal error leaves every thread's stack in its log (faulthandler)."""
     return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "LANG": "C.UTF-8",
-            "DRAFTING_DATA_DIR": str(data_dir), "PYTHONFAULTHANDLER": "1"}  # fmt: skip
+            "DRAFTING_DATA_DIR": str(data_dir), "PYTHONFAULTHANDLER": "1",
+            "DRAFTING_RUN_LOG": str(home / RUN_LOG)}  # fmt: skip
 
 
 def build_index(data_dir: Path, workdir: Path) -> None:
@@ -512,7 +516,7 @@ def serve_app(app: Path, data_dir: Path, workdir: Path, timeout: float = 180) ->
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise UserError(f"应用没有在 {timeout:.0f} 秒内启动，请查看日志 {log}")
                 time.sleep(0.3)
-            yield AppServer(url, process.pid, log)
+            yield AppServer(url, process.pid, log, workdir / RUN_LOG)
         finally:
             process.terminate()
             try:
@@ -533,6 +537,24 @@ def logged_exceptions(log: Path) -> Counter[str]:
     """The exceptions in a server log, by their last line ("ValueError: …"), for telling what went wrong."""
     plain = re.sub(r"\x1b\[[0-9;]*m", "", log.read_text(encoding="utf-8", errors="replace"))
     return Counter(re.findall(r"^((?:[A-Za-z_][\w.]*)?(?:Error|Exception): .*?)\s*$", plain, re.MULTILINE))
+
+
+@dataclass(frozen=True)
+class ScriptRun:
+    """One page run as the app logged it (app/run_log.py): server time, not the client's wait."""
+
+    page: str
+    switch: bool
+    seconds: float
+    cpu: float
+    gc_seconds: float  # the process's garbage collection so far
+    gc_full_seconds: float  # of which the oldest generation's
+
+
+def script_runs(log: Path) -> list[ScriptRun]:
+    if not log.exists():
+        return []
+    return [ScriptRun(**json.loads(line)) for line in log.read_text(encoding="utf-8").splitlines() if line]
 
 
 def tree_rss(pid: int) -> int:
@@ -614,6 +636,7 @@ class SoakResult:
     driver_cpu_seconds: float
     server_cpu_seconds: float  # the app server's process tree, over the whole run
     server_exceptions: Counter[str]
+    script_runs: list[ScriptRun]
     units: int = 0  # 0: single-user mode, no accounts
     attack: AttackTally | None = None  # what the attacker session sent and got back, when there was one
 
@@ -671,6 +694,7 @@ class SoakResult:
                 out.append(f"{name}: p50 {p50:.2f} s, p95 {p95:.2f} s (n={len(timings)})")
             else:
                 out.append(f"{name}: not run")
+        out.extend(self._server_time_lines())
         out.append(
             f"searches for a report the user had imported that found it: "
             f"{self.tally.import_searches_found}/{self.tally.import_searches}"
@@ -703,6 +727,31 @@ class SoakResult:
         if self.attack is not None:
             out.extend(self.attack.lines())
         out.append("结论：通过" if not self.problems else "结论：未通过——" + "；".join(self.problems))
+        return out
+
+    def _server_time_lines(self) -> list[str]:
+        """Page switches as the server timed them, and each page's full runs (a fragment's own reruns are
+        not among them)."""
+        if not (switches := [r for r in self.script_runs if r.switch]):
+            return ["page switch server time: not logged"]
+        wall = np.percentile([r.seconds for r in switches], [50, 95])
+        cpu = np.percentile([r.cpu for r in switches], [50, 95])
+        out = [
+            f"page switch server time: p50 {wall[0]:.2f} s, p95 {wall[1]:.2f} s; "
+            f"its CPU p50 {cpu[0]:.2f} s, p95 {cpu[1]:.2f} s (n={len(switches)})"
+        ]
+        runs = Counter(r.page for r in self.script_runs)
+        for page, count in runs.most_common():
+            cpu_seconds = [r.cpu for r in self.script_runs if r.page == page]
+            out.append(
+                f"  {page}: {count} full runs, CPU p50 {np.percentile(cpu_seconds, 50):.3f} s, "
+                f"{sum(cpu_seconds):.0f} s in all"
+            )
+        last = max(self.script_runs, key=lambda r: r.gc_seconds)
+        out.append(
+            f"garbage collection in the server: {last.gc_seconds:.0f} s (full collections "
+            f"{last.gc_full_seconds:.0f} s) of its {self.server_cpu_seconds:.0f} s of CPU"
+        )
         return out
 
 
@@ -821,6 +870,7 @@ def run_soak(
         driver_cpu_seconds=time.process_time() - driver_cpu,
         server_cpu_seconds=tree_cpu_seconds(server.pid) - server_cpu,
         server_exceptions=logged_exceptions(server.log),
+        script_runs=script_runs(server.runs),
         units=len({a.unit for a in signed_in}),
         attack=hostile.tally if hostile else None,
     )

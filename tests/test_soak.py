@@ -9,7 +9,16 @@ import docx
 import pytest
 
 from loadtest.client import AppClient
-from loadtest.soak import ACTIONS, HISTORY, Account, accounts, create_accounts, run_soak, serve_app
+from loadtest.soak import (
+    ACTIONS,
+    HISTORY,
+    PAGE_SWITCH,
+    Account,
+    accounts,
+    create_accounts,
+    run_soak,
+    serve_app,
+)
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.server
@@ -33,6 +42,11 @@ def test_short_soak_runs_every_action_without_errors_or_lost_drafts(built_librar
     assert any(export.organization in paragraph.text for paragraph in document.paragraphs)
     assert 0 < result.rss_start <= result.rss_peak
     assert result.server_cpu_per_action > 0, report
+    switches = [run for run in result.script_runs if run.switch]  # as the server timed them
+    assert len(switches) == len(result.tally.timings[PAGE_SWITCH]), report
+    assert {run.page for run in switches} >= {"起草", "语气对比", "范文库"}, report
+    assert all(0 < run.cpu <= run.seconds + 0.01 for run in result.script_runs), report
+    assert "page switch server time: p50 " in report
 
 
 def test_signed_in_soak_keeps_units_apart_without_errors_or_lost_drafts(built_library, tmp_path):
