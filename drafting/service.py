@@ -189,8 +189,7 @@ class DraftingService:
         comes about as soon as later drafts' do.
 
         What it loaded lives as long as the process, so it is then frozen out of the garbage collector:
-        Streamlit's full collection after every script run otherwise traverses a few hundred thousand
-        objects (0.1 s)."""
+        every full collection would otherwise traverse a few hundred thousand objects (0.1 s)."""
         import gc
 
         from langchain_openai import ChatOpenAI  # noqa: F401 - with openai: over a second of imports
