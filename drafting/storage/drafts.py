@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy import ColumnElement, Row, and_, false, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -204,10 +204,21 @@ class DraftRepository(Generic[DraftT]):
         return or_(own, and_(DraftRow.shared_with_unit.is_(True), DraftRow.unit_id == actor.unit_id))
 
     def list(self, actor: Actor) -> list[DraftListing]:
-        """Every draft the actor may see, most recently changed first."""
+        """Every draft the actor may see, most recently changed first. The bodies stay in the database:
+        the 起草 form lists every draft on each rerun, and loading them cost more than drawing the page."""
         with self.db.reading() as session:
             found = session.execute(
-                select(DraftRow, User.name)
+                select(
+                    DraftRow.id,
+                    DraftRow.title,
+                    DraftRow.updated_at,
+                    DraftRow.owner_id,
+                    DraftRow.shared_with_unit,
+                    DraftRow.open_findings,
+                    DraftRow.revision,
+                    DraftRow.body.contains(PENDING_SECTION, autoescape=True).label("unfinished"),
+                    User.name,
+                )
                 .outerjoin(User, User.id == DraftRow.owner_id)
                 .where(self._visible_to(actor))
                 .order_by(DraftRow.updated_at.desc(), DraftRow.id)
@@ -217,18 +228,18 @@ class DraftRepository(Generic[DraftT]):
                 id=row.id,
                 title=row.title,
                 updated_at=row.updated_at,
-                owner=owner,
+                owner=row.name,
                 shared=row.shared_with_unit,
                 has_findings=row.open_findings,
                 editable=_may_edit(row, actor),
                 revision=row.revision,
-                unfinished=PENDING_SECTION in row.body,
+                unfinished=bool(row.unfinished),
             )
-            for row, owner in found
+            for row in found
         ]
 
 
-def _may_edit(row: DraftRow, actor: Actor) -> bool:
+def _may_edit(row: DraftRow | Row, actor: Actor) -> bool:
     return actor.is_admin or (row.owner_id == actor.user_id and row.owner_id is not None)
 
 
