@@ -16,6 +16,7 @@ import pytest
 from drafting.corpus.reports import describe
 from drafting.errors import UserError
 from drafting.maintenance.cli import complete_index_first
+from drafting.retrieval.chunking import chunk_report
 from drafting.retrieval.index import EMBED_BATCH, IndexDamaged, chroma_path, index_errors
 from drafting.retrieval.library import Library, open_library_safely
 from drafting.settings import Settings, load_settings
@@ -155,6 +156,29 @@ def test_the_expected_ids_are_cached_until_a_corpus_file_changes(tmp_path, monke
 
     (settings.index_dir / "manifest.json").write_text("{broken", encoding="utf-8")
     assert Library(settings).check().chunks_expected == changed.chunks_expected  # recomputed, not trusted
+
+
+def test_a_changed_corpus_parses_only_the_reports_that_changed(tmp_path, monkeypatch):
+    """While an import is embedded, the corpus is ahead of the manifest and every search asks for the ids:
+    each must parse the new report alone, not the whole corpus again."""
+    from drafting.retrieval import library as library_module
+    from drafting.retrieval.index import wanted_chunks
+
+    settings = settings_for(tmp_path, bundled_corpus(tmp_path / "bundled", sections=3))
+    library = Library(settings)
+    library.build()
+    library.expected.ids()
+    parsed = []
+    monkeypatch.setattr(
+        library_module, "chunk_report", lambda report: parsed.append(report.meta.id) or chunk_report(report)
+    )
+    (settings.corpus_dir / "seed92-01.md").write_text(
+        describe("seed92-01", "企业总结", report_text("企业", 4), "t.txt", "bundled").to_file_text(),
+        encoding="utf-8",
+    )
+    first, again = library.expected.ids(), library.expected.ids()
+    assert parsed == ["seed92-01"]
+    assert first == again == frozenset(wanted_chunks(library.corpus.reports()))
 
 
 def _damage_header(path: Path) -> None:

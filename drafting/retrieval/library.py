@@ -11,6 +11,7 @@ no vectors, no embedding — and repairs any difference in a background thread. 
 back marked incomplete, with a notice the faces show.
 """
 
+import hashlib
 import json
 import logging
 import os
@@ -28,7 +29,7 @@ from drafting.access import EVERYTHING, Actor, Scope
 from drafting.corpus.reports import Corpus, Report
 from drafting.documents import read_document_bytes
 from drafting.errors import UserError
-from drafting.retrieval.chunking import Chunk, within_import_budget
+from drafting.retrieval.chunking import Chunk, chunk_report, within_import_budget
 from drafting.retrieval.hit import Hit
 from drafting.retrieval.index import (
     BuildResult,
@@ -36,7 +37,6 @@ from drafting.retrieval.index import (
     Progress,
     SectionIndex,
     index_errors,
-    wanted_chunks,
 )
 from drafting.retrieval.keyword import KeywordIndex
 from drafting.retrieval.search import Mode, Searcher, keyword_dir
@@ -117,6 +117,9 @@ class ExpectedChunks:
         # the chunks behind the last computed ids, kept for the build an incomplete index calls for
         # (parsing every report takes seconds) and let go of otherwise: at scale they are hundreds of MB
         self._parsed: tuple[str, dict[str, Chunk]] | None = None
+        # report id -> (digest of its metadata and text, its chunk ids): while an import is being embedded
+        # the corpus is ahead of the manifest, and every search in that time would parse every report
+        self._ids_of: dict[str, tuple[str, tuple[str, ...]]] = {}
 
     def fingerprint(self) -> str:
         return self.corpus.fingerprint()
@@ -127,11 +130,26 @@ class ExpectedChunks:
         if cached and cached[0] == fingerprint:
             self._cached = cached
             return cached[1]
-        chunks = wanted_chunks(readable_reports(self.corpus))
-        self._parsed = (fingerprint, chunks)
-        ids = frozenset(chunks)
+        ids, parsed = self._chunk_ids(readable_reports(self.corpus))
+        self._parsed = (fingerprint, parsed) if len(parsed) == len(ids) else None
         self.save(fingerprint, ids)
         return ids
+
+    def _chunk_ids(self, reports: list[Report]) -> tuple[frozenset[str], dict[str, Chunk]]:
+        """The reports' chunk ids, and the chunks of those parsed now: only the reports new or changed
+        since the last time, every report the first time."""
+        known, fresh = self._ids_of, {}  # searching threads may run this at once: each fills its own
+        parsed: dict[str, Chunk] = {}
+        for report in reports:
+            digest = hashlib.sha1(f"{report.meta.model_dump_json()}\0{report.body}".encode()).hexdigest()
+            ids = known.get(report.meta.id)
+            if ids is None or ids[0] != digest:
+                chunks = chunk_report(report)
+                parsed.update((chunk.id, chunk) for chunk in chunks)
+                ids = (digest, tuple(chunk.id for chunk in chunks))
+            fresh[report.meta.id] = ids
+        self._ids_of = fresh
+        return frozenset(chunk_id for _, chunk_ids in fresh.values() for chunk_id in chunk_ids), parsed
 
     def chunks(self) -> dict[str, Chunk]:
         """Every chunk the corpus calls for; those parsed for the last ids when the corpus is unchanged."""
@@ -139,7 +157,8 @@ class ExpectedChunks:
         parsed, self._parsed = self._parsed, None
         if parsed and parsed[0] == fingerprint:
             return parsed[1]
-        return wanted_chunks(readable_reports(self.corpus))
+        self._ids_of = {}  # every report parsed, and its ids known for the next change
+        return self._chunk_ids(readable_reports(self.corpus))[1]
 
     def release(self) -> None:
         self._parsed = None
