@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from app import current
+from app import current, resources
 from app.common import refused, streamlit_secrets
 from app.run_log import Run, logged_run
 from drafting.access import Actor
@@ -18,11 +18,9 @@ from drafting.accounts.signin import (
     actor_while_database_is_away,
 )
 from drafting.accounts.source import trusted_networks
-from drafting.background import in_background
 from drafting.errors import UserError
-from drafting.models.factory import embedder_slug
 from drafting.office import OfficeService
-from drafting.retrieval.library import Library, open_library_safely
+from drafting.retrieval.library import Library
 from drafting.service import DraftingService
 from drafting.settings import Settings, load_settings
 from drafting.storage.errors import StorageUnavailable
@@ -48,37 +46,6 @@ def pages_for(actor: Actor) -> list[st.Page]:
     if actor.is_admin and not actor.is_local:
         pages.append(st.Page("app/accounts.py", title="账户管理", url_path="accounts"))
     return pages
-
-
-@st.cache_resource(show_spinner="正在打开数据库…")
-def _database(_settings: Settings, database_url: str, data_dir: str) -> "Database":
-    """One connection pool per process and database (the arguments after `_settings` are the cache key)."""
-    from drafting.storage.opening import open_database_safely
-
-    return open_database_safely(_settings)
-
-
-@st.cache_resource(show_spinner=False)
-def _tickets(_settings: Settings, _database: "Database", database_url: str, data_dir: str) -> CookieTickets:
-    """The session-cookie tickets, sealed with the deployment's key (read once per process, not per click)."""
-    return CookieTickets.for_settings(_database, _settings.secret_key.get_secret_value(), _settings.data_dir)
-
-
-@st.cache_resource(show_spinner="正在打开范文索引…")
-def _library(_settings: Settings, _database: "Database", data_dir: str, vector_space: str) -> Library:
-    """One index per data folder and vector space, shared by every user (search filters per unit).
-
-    It opens at once; an index behind the corpus (first use, an interrupted import) is completed in
-    the background while the pages stay usable.
-    """
-    return open_library_safely(_settings, _database)
-
-
-@st.cache_resource(show_spinner=False)
-def _warm_up(_service: DraftingService) -> None:
-    """Once per process, in the background (DraftingService.warm_up): the first user's first draft no
-    longer pays for the process's cold start."""
-    in_background("drafting-warm-up", _service.warm_up)
 
 
 # --- 登录 ---------------------------------------------------------------------------------------------------
@@ -157,9 +124,7 @@ def _shared_library(settings: Settings, database: "Database | None") -> Library 
     if database is None:
         return None
     try:
-        return _library(
-            settings, database, str(settings.data_dir), embedder_slug(settings) + settings.embedding_base_url
-        )
+        return resources.library(settings, database)
     except UserError as error:
         refused(error)
         return None
@@ -244,8 +209,8 @@ def _frame(settings: Settings, run: Run) -> None:
     database: Database | None = None
     tab = _StreamlitTab()
     try:
-        database = _database(settings, settings.database_url, str(settings.data_dir))
-        tab.tickets = _tickets(settings, database, settings.database_url, str(settings.data_dir))
+        database = resources.database(settings)
+        tab.tickets = resources.tickets(settings, database)
         actor = _signed_in(SignIn(database, tab, trusted_networks(settings.trusted_proxies)))
     except StorageUnavailable as error:  # damaged, down or full: the message names the fix
         refused(error)
@@ -258,7 +223,7 @@ def _frame(settings: Settings, run: Run) -> None:
         st.session_state[SIGNED_IN_AS] = actor
     library = _shared_library(settings, database)
     if library is not None:
-        _warm_up(DraftingService(settings, library=library, database=database))
+        resources.warm_up(DraftingService(settings, library=library, database=database))
     service = DraftingService(settings, actor, library=library, database=database)
     chosen = st.navigation({"功能": pages_for(actor)})  # only the pages this user may open are offered
     run.page = chosen.title

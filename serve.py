@@ -6,6 +6,7 @@ downloads) answers only a signed-in browser, or in single-user mode this machine
 states are dropped from the websocket before Streamlit sees them (app/widget_guard.py).
 """
 
+import asyncio
 import gc
 import time
 from collections.abc import AsyncIterator
@@ -20,18 +21,19 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app import resources
 from app.common import streamlit_secrets
 from app.widget_guard import ForgedWidgetsDropped
 from drafting.accounts.cookie_tickets import SESSION_ROUTE, CookieTickets
 from drafting.accounts.signin import SESSION_COOKIE, may_fetch_media
 from drafting.background import in_background
 from drafting.errors import UserError
-from drafting.service import DraftingService
 from drafting.settings import Settings, load_settings
 from drafting.storage import Database
 from drafting.storage.opening import open_database_safely
 
 COLLECT_EVERY_SECONDS = 10
+WARM_UP_WAIT_SECONDS = 60
 
 
 @cache
@@ -105,12 +107,13 @@ def _collect_garbage() -> None:
 
 @asynccontextmanager
 async def warmed_up(_app: st.App) -> AsyncIterator[None]:
-    """The process's cold start (imports, tokenizer, the pipeline's first run) begins as the server starts,
-    in the background, before the first visitor; app.py then warms its index at the first page view."""
-    in_background(
-        "drafting-warm-up",
-        lambda: DraftingService(_settings(), database=_database()).warm_up(with_library=False),
-    )
+    """The process's cold start (imports, the database and the index opened, the pipeline's first run)
+    happens before the server answers anyone, so a process's first draft streams as soon as later ones
+    (a click during the warm-up waited 1.4 s more). The pages then find the same database and index
+    (app/resources.py). A database or index that will not open delays the start by at most
+    WARM_UP_WAIT_SECONDS; the pages then say what is wrong."""
+    starting = in_background("drafting-start", lambda: resources.open_and_warm_up(_settings()).join())
+    await asyncio.to_thread(starting.join, WARM_UP_WAIT_SECONDS)
     in_background("drafting-collector", _collect_garbage)
     yield
 

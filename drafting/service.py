@@ -180,13 +180,13 @@ class DraftingService:
             )
         return Pipeline(writer, FACT_GUARD, self.reports_in_scope, planner)
 
-    def warm_up(self, with_library: bool = True) -> None:
-        """What a process's first draft would otherwise do while its user waits: import the chat client,
-        load the tokenizer and the word segmenter, run the pipeline once offline on the example facts
-        (nothing is saved, nothing charged) and, `with_library`, load the index's embedder and keyword
-        index. The server runs it without the library as it starts and the app with its library at its
-        first page view, both in the background; the first streamed text of a process's first draft then
-        comes about as soon as later drafts' do.
+    def warm_up(self) -> None:
+        """What a process's first draft would otherwise do while its user waits: import the chat client
+        and build it for the configured endpoint (no request is made), load the tokenizer, the word
+        segmenter, the index's embedder and keyword index, embed the themes for that embedder, and run
+        the pipeline once offline on the example facts (nothing is saved, nothing charged). The server
+        runs it in the background as it starts; the first streamed text of a process's first draft
+        then comes about as soon as later drafts' do.
 
         What it loaded lives as long as the process, so it is then frozen out of the garbage collector:
         every full collection would otherwise traverse a few hundred thousand objects (0.1 s)."""
@@ -194,18 +194,25 @@ class DraftingService:
 
         from langchain_openai import ChatOpenAI  # noqa: F401 - with openai: over a second of imports
 
-        from drafting.models import openai_chat  # noqa: F401
+        from drafting.models import openai_chat
         from drafting.models.tokens import count_tokens
         from drafting.resources import load_data
         from drafting.writing.facts import parse_facts
         from drafting.writing.template_writer import TemplateWriter
+        from drafting.writing.themes import prepare_themes
 
         count_tokens("工会", self.settings.llm_model)
-        exemplars = None
-        if with_library:
-            self.library.search("职工之家建设", k=1)
-            exemplars = self.reports_in_scope
-        pipeline = Pipeline(TemplateWriter(), FACT_GUARD, exemplars, LocalPlanner(self._embedder()))
+        if self.uses_model():
+            with suppress(UserError):  # a misconfigured endpoint is reported when a draft uses it
+                model = self.chat_model()
+                if isinstance(model, openai_chat.OpenAIChatModel):
+                    model.client  # noqa: B018 - LangChain's client and its TLS set-up, the first build's cost
+                    asyncio.run(model.aclose())
+        exemplars = self.reports_in_scope  # opens the index, whose embedder the drafts plan with
+        exemplars.search("职工之家建设", k=1)
+        embed = self._embedder()
+        prepare_themes(embed)
+        pipeline = Pipeline(TemplateWriter(), FACT_GUARD, exemplars, LocalPlanner(embed))
         example = parse_facts(load_data("example_facts.yaml"))
         asyncio.run(closing(pipeline.writer, pipeline.write(None, example, lambda event: None)))
         gc.collect()

@@ -149,3 +149,23 @@ def test_warming_up_runs_the_pipeline_and_leaves_nothing_behind(tmp_path) -> Non
     assert gc.get_freeze_count() > 100_000
     gc.unfreeze()
     assert service.list_drafts() == []
+
+
+def test_the_warm_up_embeds_the_themes_for_the_indexs_embedder_and_builds_the_model_client(tmp_path):
+    """The drafts plan with the index's embedder: its theme vectors are ready before the first outline.
+    A configured endpoint's client is built as well, without any request to it."""
+    import gc
+
+    from drafting.writing import themes
+
+    bundled = tmp_path / "bundled"
+    bundled.mkdir()
+    shutil.copy(sorted((ROOT / "examples_corpus").glob("*.md"))[0], bundled)
+    settings = load_settings(
+        data_dir=tmp_path / "data", corpus_dir=bundled, llm_base_url="http://127.0.0.1:9/v1"
+    )
+    service = DraftingService(settings)
+    service.warm_up()
+    gc.unfreeze()
+    assert service.library.index.embedder in themes._THEME_VECTORS
+    assert service.list_drafts() == []

@@ -57,8 +57,8 @@ def assign_themes(facts: list[str], embed) -> list[str]:  # noqa: ANN001 - an Em
     keys = [keyword_theme(fact) for fact in facts]
     unclaimed = [i for i, key in enumerate(keys) if key is None]
     if unclaimed and embed is not None:
-        themes = [t for t in load_themes() if t.key != "other"]
-        theme_vectors = _theme_vectors(embed, tuple(themes))
+        themes = _named_themes()
+        theme_vectors = _theme_vectors(embed, themes)
         # a fact's opening names its theme; e5's cost grows with the text (8 s for 5,000 characters)
         fact_vectors = np.asarray(
             embed.embed_query([to_simplified(facts[i])[:THEME_CHARS] for i in unclaimed])
@@ -68,6 +68,15 @@ def assign_themes(facts: list[str], embed) -> list[str]:  # noqa: ANN001 - an Em
             best = int(np.argmax(similarity[row]))
             keys[i] = themes[best].key if similarity[row, best] >= MIN_SIMILARITY else "other"
     return [key or "other" for key in keys]
+
+
+def prepare_themes(embed) -> None:  # noqa: ANN001 - an EmbeddingFunction
+    """Embed the themes' descriptions for `embed` now (the warm-up), not in a user's first outline."""
+    _theme_vectors(embed, _named_themes())
+
+
+def _named_themes() -> tuple[Theme, ...]:
+    return tuple(t for t in load_themes() if t.key != "other")
 
 
 _THEME_VECTORS: "weakref.WeakKeyDictionary[object, np.ndarray]" = weakref.WeakKeyDictionary()
