@@ -135,10 +135,14 @@ class ExpectedChunks:
         self.save(fingerprint, ids)
         return ids
 
-    def _chunk_ids(self, reports: list[Report]) -> tuple[frozenset[str], dict[str, Chunk]]:
+    def _chunk_ids(
+        self, reports: list[Report], known: dict[str, tuple[str, tuple[str, ...]]] | None = None
+    ) -> tuple[frozenset[str], dict[str, Chunk]]:
         """The reports' chunk ids, and the chunks of those parsed now: only the reports new or changed
-        since the last time, every report the first time."""
-        known, fresh = self._ids_of, {}  # searching threads may run this at once: each fills its own
+        since the last time (`known`, by default the ids kept from then), every report the first time.
+        Searching threads may run this at once while a build runs: each fills a dict of its own, and the
+        kept ids are replaced, never emptied."""
+        known, fresh = self._ids_of if known is None else known, {}
         parsed: dict[str, Chunk] = {}
         for report in reports:
             digest = hashlib.sha1(f"{report.meta.model_dump_json()}\0{report.body}".encode()).hexdigest()
@@ -157,8 +161,7 @@ class ExpectedChunks:
         parsed, self._parsed = self._parsed, None
         if parsed and parsed[0] == fingerprint:
             return parsed[1]
-        self._ids_of = {}  # every report parsed, and its ids known for the next change
-        return self._chunk_ids(readable_reports(self.corpus))[1]
+        return self._chunk_ids(readable_reports(self.corpus), known={})[1]  # every report parsed
 
     def release(self) -> None:
         self._parsed = None
