@@ -17,8 +17,8 @@ _WRITING = threading.Lock()
 
 
 class _Collections:
-    """The process's garbage-collection time so far: Streamlit collects after every script run, outside
-    the timed part, and that may cost more than the run."""
+    """The process's garbage-collection time so far, by thread CPU: collections run outside the timed
+    part (Streamlit's after each run, when it is on, and serve.py's), and they may cost more than the run."""
 
     def __init__(self) -> None:
         self.seconds = 0.0
