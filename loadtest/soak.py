@@ -502,11 +502,12 @@ def serve_app(app: Path, data_dir: Path, workdir: Path, timeout: float = 180) ->
     command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
                "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none"]  # fmt: skip
     log = workdir / "server.log"
+    environment = clean_environment(data_dir, workdir)
     with log.open("wb") as output:
         process = subprocess.Popen(
             command,
             cwd=folder,
-            env=clean_environment(data_dir, workdir),
+            env=environment,
             stdout=output,
             stderr=subprocess.STDOUT,
         )
@@ -516,7 +517,7 @@ def serve_app(app: Path, data_dir: Path, workdir: Path, timeout: float = 180) ->
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise UserError(f"应用没有在 {timeout:.0f} 秒内启动，请查看日志 {log}")
                 time.sleep(0.3)
-            yield AppServer(url, process.pid, log, workdir / RUN_LOG)
+            yield AppServer(url, process.pid, log, Path(environment["DRAFTING_RUN_LOG"]))
         finally:
             process.terminate()
             try:
