@@ -23,6 +23,7 @@ from tests.test_browser_accounts import (
     ADMIN,
     HOSPITAL,
     app_database,
+    cleared_session_cookie,
     expect_login_page,
     expect_pages,
     login_button,
@@ -125,7 +126,7 @@ def test_an_account_holder_signs_in_through_the_provider(browser, app):
         page.get_by_role("button", name="End session").click()
         expect_login_page(page)
         assert not [c["name"] for c in page.context.cookies() if c["name"].startswith("_streamlit_user")]
-        assert session_cookie(page) == ""
+        assert cleared_session_cookie(page) == ""
         page.reload()
         expect_login_page(page)
         screenshot(page, "sso-3-signed-out")
