@@ -261,7 +261,7 @@ class DraftingService:
             outline, dropped = checked_outline(outline, facts)
 
         def save(draft: Draft) -> None:
-            self.save(draft)
+            self._store(draft)  # copied once the draft is finished: a copy per section cost more than writing
             if on_saved:
                 on_saved(draft)
 
@@ -275,6 +275,7 @@ class DraftingService:
                 closing(pipeline.writer, pipeline.write(outline, facts, emit, saves, warnings))
             )
             saves.finish(draft)  # DraftNotSaved while the database is away
+        self._back_up()
         return draft
 
     def regenerate(
@@ -350,15 +351,22 @@ class DraftingService:
     # --- the draft store -----------------------------------------------------------------------------------
 
     def save(self, draft: Draft, revision: int | None = None) -> int:
+        saved = self._store(draft, revision)
+        self._back_up()
+        return saved
+
+    def _store(self, draft: Draft, revision: int | None = None) -> int:
+        return self.drafts.save(draft, self.actor, revision, open_findings=draft.has_findings)
+
+    def _back_up(self) -> None:
+        """The copy after a save (and the hourly backup when one is due); it never raises."""
         from drafting.storage import resolve_database_url
         from drafting.storage.backup import maybe_backup
 
-        saved = self.drafts.save(draft, self.actor, revision, open_findings=draft.has_findings)
         maybe_backup(
             self.base_settings.data_dir,
             resolve_database_url(self.base_settings.data_dir, self.base_settings.database_url),
         )
-        return saved
 
     def get(self, draft_id: str) -> Draft:
         """A saved draft, its 参考 excerpts limited to reports this user may still draft with."""

@@ -172,3 +172,28 @@ def test_concurrent_saves_back_up_without_killing_the_process_and_keep_the_newes
     assert sorted(
         p.name for p in (tmp_path / BACKUP_FOLDER).iterdir() if not p.name.startswith("drafting-")
     ) == [LAST_SAVE]
+
+
+def test_a_draft_is_copied_once_it_is_finished_not_after_each_section(settings, monkeypatch):
+    """Writing saves after the outline and every section; the copy beside them is made once, of the
+    finished draft (a copy per section cost the server more than the writing)."""
+    from drafting.storage import backup
+    from drafting.storage.drafts import PENDING_SECTION
+
+    copies: list[str] = []
+    copy = backup._copy
+    monkeypatch.setattr(
+        backup, "_copy", lambda source, folder, name: copies.append(name) or copy(source, folder, name)
+    )
+    service = DraftingService(settings)
+    facts = Facts(
+        organization="某学校工会", period="2025年", facts=["开展活动12次", "慰问职工30人", "举办培训5期"]
+    )
+    draft = service.draft(facts, offline=True)
+    service.database.close()
+
+    assert len(draft.sections) > 3
+    assert copies.count(LAST_SAVE) == 1
+    with closing(sqlite3.connect(settings.data_dir / BACKUP_FOLDER / LAST_SAVE)) as copied:
+        (body,) = copied.execute("SELECT body FROM drafts WHERE id = ?", (draft.id,)).fetchone()
+    assert PENDING_SECTION not in body and "慰问职工30人" in body
