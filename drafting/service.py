@@ -683,7 +683,7 @@ class DraftingService:
         last year's first."""
         from drafting.carryover.sources import previous_choices
 
-        return previous_choices(period, self.list_drafts(), self.list_reports())
+        return previous_choices(period, self.drafts.titles(self.actor), self.list_reports())
 
     def carryover(self, previous: "str | Material", facts: Facts, offline: bool = False) -> "Carryover":
         """Each of last year's plan items against this year's facts; a configured model settles borderline ones."""

@@ -99,6 +99,24 @@ def test_list_is_newest_first(drafts: DraftRepository[SampleDraft], office: dict
     assert [d.title for d in drafts.list(office["alice"])] == ["第一份", "第二份"]
 
 
+def test_titles_offer_what_the_list_shows_in_its_order(
+    drafts: DraftRepository[SampleDraft], office: dict[str, Actor]
+) -> None:
+    """The 起草 form's chooser reads only ids and titles, and must offer exactly the listed drafts."""
+    alice, amy, bob, admin = office["alice"], office["amy"], office["bob"], office["admin"]
+    first, shared, foreign = _draft("第一份"), _draft("共享的"), _draft("别单位的")
+    drafts.save(first, alice)
+    drafts.save(shared, amy)
+    drafts.share(shared.id, amy, True)
+    drafts.save(foreign, bob)
+    for actor in (alice, amy, bob, admin):
+        assert [(t.id, t.title) for t in drafts.titles(actor)] == [
+            (d.id, d.title) for d in drafts.list(actor)
+        ]
+    assert [t.title for t in drafts.titles(alice)] == ["共享的", "第一份"]
+    assert [t.title for t in drafts.titles(admin)] == ["别单位的", "共享的", "第一份"]
+
+
 def test_members_see_only_their_own_drafts_and_foreign_ids_look_unknown(
     drafts: DraftRepository[SampleDraft], office: dict[str, Actor]
 ) -> None:

@@ -17,7 +17,7 @@ from drafting.text.script import to_simplified
 
 if TYPE_CHECKING:
     from drafting.corpus.reports import Report
-    from drafting.storage.drafts import DraftListing
+    from drafting.storage.drafts import DraftTitle
     from drafting.writing.draft import Draft
 
 _YEAR = re.compile(r"(19|20)\d{2}")
@@ -51,7 +51,7 @@ def from_report(report: "Report") -> PreviousPlan:
 
 
 def previous_choices(
-    period: str, drafts: list["DraftListing"], reports: list["Report"]
+    period: str, drafts: list["DraftTitle"], reports: list["Report"]
 ) -> list[PreviousChoice]:
     """Drafts and reports, the unit's own first and, among them, last year's first."""
     choices = [

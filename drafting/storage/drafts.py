@@ -46,6 +46,12 @@ class StoredDraft(Generic[DraftT]):
 
 
 @dataclass(frozen=True)
+class DraftTitle:
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
 class DraftListing:
     id: str
     title: str
@@ -202,6 +208,17 @@ class DraftRepository(Generic[DraftT]):
         if actor.unit_id is None:
             return own
         return or_(own, and_(DraftRow.shared_with_unit.is_(True), DraftRow.unit_id == actor.unit_id))
+
+    def titles(self, actor: Actor) -> list[DraftTitle]:
+        """The id and title of every draft the actor may see, most recently changed first: what the 起草
+        form offers as last year's report on each of its runs, without reading a single body."""
+        with self.db.reading() as session:
+            found = session.execute(
+                select(DraftRow.id, DraftRow.title)
+                .where(self._visible_to(actor))
+                .order_by(DraftRow.updated_at.desc(), DraftRow.id)
+            ).all()
+        return [DraftTitle(id=row.id, title=row.title) for row in found]
 
     def list(self, actor: Actor) -> list[DraftListing]:
         """Every draft the actor may see, most recently changed first. The bodies stay in the database:
