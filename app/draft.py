@@ -269,7 +269,11 @@ def show_draft(service: DraftingService, draft: Draft) -> None:
         word_panel.word_download(service, draft, col1)
         materials_panel.evidence_download(service, draft, col3)
         col2.download_button(
-            "下载 Markdown", draft.markdown(), file_name=f"{draft.title}.md", mime="text/markdown"
+            "下载 Markdown",
+            draft.markdown,
+            file_name=f"{draft.title}.md",
+            mime="text/markdown",
+            on_click="ignore",
         )
     st.code(draft.plain_text(), language=None)  # has a copy button
 
