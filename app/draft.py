@@ -270,7 +270,7 @@ def show_draft(service: DraftingService, draft: Draft) -> None:
         materials_panel.evidence_download(service, draft, col3)
         col2.download_button(
             "下载 Markdown",
-            draft.markdown,
+            draft.markdown(),
             file_name=f"{draft.title}.md",
             mime="text/markdown",
             on_click="ignore",

@@ -162,7 +162,7 @@ def evidence_download(service: DraftingService, draft: Draft, column: DeltaGener
     """导出事实依据表: each sentence with a number, its fact and where that fact came from."""
     column.download_button(
         "导出事实依据表 (.xlsx)",
-        lambda: service.export_evidence(draft.id),  # made when pressed, as the Word file is
+        service.export_evidence(draft.id),
         file_name=f"{draft.title}（事实依据表）.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"evidence_xlsx_{draft.id}",

@@ -15,13 +15,14 @@ IMPORTED = "reimported"  # the last 导入修改稿 result (its JSON), shown unt
 
 
 def word_download(service: DraftingService, draft: Draft, column: DeltaGenerator) -> None:
-    """The saved draft as Word, with its id and version inside (so 导入修改稿 finds it again). The file is
-    made when the button is pressed, not on every run of the page, and pressing it runs nothing."""
+    """The saved draft as Word, with its id and version inside (so 导入修改稿 finds it again). Pressing it
+    runs nothing. The file is made with the page, once per version (a file made only when pressed, with
+    a callable, was deleted by other sessions' runs before the browser fetched it, under load)."""
     comments = column.checkbox("带批注（把待核对的问题写成 Word 批注）", key=f"comments_{draft.id}")
     evidence = column.checkbox("附事实依据表（附件：每个数字的依据和出处）", key=f"evidence_{draft.id}")
     column.download_button(
         "下载 Word (.docx)",
-        lambda: service.export_docx(draft.id, comments=comments, evidence=evidence),
+        service.export_docx(draft.id, comments=comments, evidence=evidence),
         file_name=f"{draft.title}{'（带批注）' if comments else ''}.docx",
         mime=DOCX,
         key=f"docx_{draft.id}",

@@ -24,11 +24,11 @@ from typing import TypeVar
 
 import httpx
 from streamlit.proto.Alert_pb2 import Alert
-from streamlit.proto.BackMsg_pb2 import BackendOperationRequest, BackMsg, DeferredFileRequestPayload
+from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ClientState_pb2 import ClientState, ContextInfo
 from streamlit.proto.Common_pb2 import FileUploaderState, FileURLsRequest, FileURLsResponse, UploadedFileInfo
 from streamlit.proto.Element_pb2 import Element
-from streamlit.proto.ForwardMsg_pb2 import BackendOperationResponse, ForwardMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.Markdown_pb2 import Markdown
 from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
 from streamlit.runtime.state.common import user_key_from_element_id
@@ -245,7 +245,6 @@ class AppClient:
         self._compile_error = ""
         self._runs_finished = 0
         self._replies: dict[str, FileURLsResponse] = {}
-        self._operations: dict[str, BackendOperationResponse] = {}  # request id -> the server's answer
 
     # --- connection ---------------------------------------------------------------------------------------
 
@@ -315,35 +314,16 @@ class AppClient:
     def download(self, label: str | None = None, *, key: str | None = None) -> bytes:
         """Fetch a download button's file from /media/…, then let the app run if the button asks for it."""
         button = self.page.widget(label, key=key, kind="download_button").download_button
-        url = self._deferred_file_url(button.deferred_file_id) if button.deferred_file_id else button.url
-        if not url:
-            raise ProtocolError(f"下载按钮“{button.label}”没有文件地址")
+        if not button.url:
+            raise ProtocolError(f"下载按钮“{button.label}”没有文件地址（按需生成的文件本客户端不支持）")
         try:
-            response = self.http.get(url)
+            response = self.http.get(button.url)
             response.raise_for_status()
         except httpx.HTTPError as error:
             raise ProtocolError(f"下载“{button.label}”失败：{error}") from error
         if not button.ignore_rerun:
             self._run(WidgetState(id=button.id, trigger_value=True))
         return response.content
-
-    def _deferred_file_url(self, file_id: str) -> str:
-        """A file the app makes only when asked (st.download_button with a callable): ask for it as the
-        frontend does, with a backend operation request, and get the /media/ address it was given."""
-        request_id = uuid.uuid4().hex
-        self._send(
-            BackMsg(
-                backend_operation_request=BackendOperationRequest(
-                    request_id=request_id,
-                    session_id=self.session_id,
-                    deferred_file=DeferredFileRequestPayload(file_id=file_id),
-                )
-            )
-        )
-        reply = self._pump(lambda: self._operations.pop(request_id, None), "等待生成下载文件")
-        if reply.error_msg:
-            raise ProtocolError(f"服务器没有生成下载文件：{reply.error_msg}")
-        return reply.deferred_file.url
 
     def upload(self, name: str, data: bytes, label: str | None = None, *, key: str | None = None) -> Page:
         """Choose a file in a file uploader (the page's only one unless a label or key is given): ask the
@@ -463,8 +443,6 @@ class AppClient:
             self._finish(msg.script_finished)
         elif kind == "file_urls_response":
             self._replies[msg.file_urls_response.response_id] = msg.file_urls_response
-        elif kind == "backend_operation_response":
-            self._operations[msg.backend_operation_response.request_id] = msg.backend_operation_response
         elif (
             kind == "session_event" and msg.session_event.WhichOneof("type") == "script_compilation_exception"
         ):
