@@ -181,6 +181,26 @@ def test_a_changed_corpus_parses_only_the_reports_that_changed(tmp_path, monkeyp
     assert first == again == frozenset(wanted_chunks(library.corpus.reports()))
 
 
+def test_an_import_parses_the_imported_report_alone(tmp_path, monkeypatch):
+    """The build after an import embeds that report's chunks; parsing the whole corpus again for it cost
+    more server time in the soak than the embedding."""
+    from drafting.access import Actor
+    from drafting.retrieval import library as library_module
+
+    settings = settings_for(tmp_path, bundled_corpus(tmp_path / "bundled", sections=3))
+    library = Library(settings)
+    library.build()
+    parsed = []
+    monkeypatch.setattr(
+        library_module, "chunk_report", lambda report: parsed.append(report.meta.id) or chunk_report(report)
+    )
+    report = library.add_upload("我局总结.txt", report_text("机关", 3).encode(), Actor.local())
+
+    assert parsed and set(parsed) == {report.meta.id}
+    assert library.check().complete
+    assert any(hit.report == report.meta.id for hit in library.search("机关职工活动", k=20))
+
+
 def _damage_header(path: Path) -> None:
     data = path.read_bytes()
     path.write_bytes(b"\0" * 100 + data[100:])

@@ -12,7 +12,8 @@ import errno
 import functools
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -187,21 +188,32 @@ class SectionIndex:
 
     def sync(self, reports: Iterable[Report], progress: Progress | None = None) -> BuildResult:
         """Make the index hold exactly the chunks of `reports`, embedding only new ones."""
-        return self.sync_chunks(wanted_chunks(reports), progress)
+        wanted = wanted_chunks(reports)
+        return self.sync_chunks(frozenset(wanted), lambda missing: wanted, progress)
 
     @_guarded
-    def sync_chunks(self, wanted: dict[str, Chunk], progress: Progress | None = None) -> BuildResult:
+    def sync_chunks(
+        self,
+        wanted: AbstractSet[str],
+        chunks_of: Callable[[set[str]], Mapping[str, Chunk]],
+        progress: Progress | None = None,
+    ) -> BuildResult:
+        """Make the index hold exactly the `wanted` chunk ids. `chunks_of(missing)` gives at least the
+        missing chunks, so that the build after one import can parse that report rather than the corpus."""
         started = time.perf_counter()
         present = self.ids()
-        stale = sorted(present - set(wanted))
+        stale = sorted(present - wanted)
         if stale:
             self.collection.delete(ids=stale)
-        new = [wanted[i] for i in wanted if i not in present]
+        missing = set(wanted) - present
+        found = chunks_of(missing) if missing else {}
+        # Of a report removed meanwhile no chunk is given; the next check finds the manifest changed.
+        new = [chunk for chunk_id, chunk in found.items() if chunk_id in missing]
         self.add_chunks(new, progress)
         return BuildResult(
             added=len(new),
             removed=len(stale),
-            unchanged=len(present & set(wanted)),
+            unchanged=len(present & wanted),
             seconds=round(time.perf_counter() - started, 2),
         )
 

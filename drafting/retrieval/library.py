@@ -294,17 +294,22 @@ class Library:
 
     # --- changing the index -----------------------------------------------------------------------------------
 
-    def build(self, progress: Progress | None = None) -> BuildResult:
+    def build(self, progress: Progress | None = None, added: Report | None = None) -> BuildResult:
+        """Bring the index to what the corpus calls for; `added`, a report just imported, is then all that
+        is parsed when its chunks are all that is missing."""
         with self._writing, self._forgetting_damage():
-            fingerprint = self.expected.fingerprint()
-            wanted = self.expected.chunks()
-            result = self.index.sync_chunks(wanted, progress)
-            self.expected.save(fingerprint, frozenset(wanted))
+            wanted = self.expected.ids()
+            result = self.index.sync_chunks(wanted, lambda missing: self._chunks_of(missing, added), progress)
             if result.added or result.removed:
                 self._forget_searcher()
             with self._state:
                 self._status = IndexStatus(len(wanted), len(wanted))
         return result
+
+    def _chunks_of(self, missing: set[str], added: Report | None) -> dict[str, Chunk]:
+        if added is not None and missing <= (chunks := {c.id: c for c in chunk_report(added)}).keys():
+            return chunks
+        return self.expected.chunks()  # a new or damaged index: every report
 
     def add(self, path: Path, actor: Actor, progress: Progress | None = None) -> Report:
         """Store and index a user's report file; if indexing fails the report is taken out again.
@@ -324,7 +329,7 @@ class Library:
 
     def _indexed(self, report: Report, actor: Actor, progress: Progress | None) -> Report:
         try:
-            self.build(progress)
+            self.build(progress, added=report)
         except Exception:
             self.corpus.remove(report.meta.id, actor)
             self.build()
