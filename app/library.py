@@ -26,7 +26,7 @@ def page_library(service: DraftingService) -> None:
     col1, col2 = st.columns(2)
     unit = col1.selectbox("单位类型", ["全部", *UNIT_TYPES])
     kind = col2.selectbox("类型", ["全部", "年度总结", "半年总结", "总结及计划", "工作计划"])
-    shown = [r for r in reports if unit in ("全部", r.meta.unit_type) and kind in ("全部", r.meta.kind)]
+    shown = [m for m in reports if unit in ("全部", m.unit_type) and kind in ("全部", m.kind)]
     query = st.text_input("检索范文段落", max_chars=MAX_QUERY_CHARS)
     if query.strip():
         hits = service.search(query, k=5, unit_type=None if unit == "全部" else unit)
@@ -35,11 +35,9 @@ def page_library(service: DraftingService) -> None:
         for hit in hits:
             st.caption(escape_markdown(f"{hit.report_title}（{hit.report}，{hit.part}）· {hit.heading_path}"))
             st.text(hit.text[:400])
-    choice = st.selectbox(
-        "阅读范文", shown, format_func=lambda r: f"{r.meta.title}（{r.meta.unit_type}·{r.meta.kind}）"
-    )
+    choice = st.selectbox("阅读范文", shown, format_func=lambda m: f"{m.title}（{m.unit_type}·{m.kind}）")
     if choice:
-        _show_report(service, choice)
+        _show_report(service, service.listed_report(choice.id))
     upload = st.file_uploader(
         "导入自己的范文（.docx / .pdf / .doc / .wps / .txt / .md）",
         type=["docx", "pdf", "doc", "wps", "txt", "md"],

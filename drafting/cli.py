@@ -237,10 +237,9 @@ def _corpus_add(args: argparse.Namespace, settings: Settings) -> int:
 def _corpus_list(args: argparse.Namespace, settings: Settings) -> int:
     reports = _service(settings).list_reports()
     if args.json:
-        print(json.dumps([r.meta.model_dump() for r in reports], ensure_ascii=False, indent=2))
+        print(json.dumps([m.model_dump() for m in reports], ensure_ascii=False, indent=2))
         return 0
-    for report in reports:
-        m = report.meta
+    for m in reports:
         print(strip_control(f"{m.id}\t{m.unit_type}\t{m.kind}\t{m.period}\t{m.script}\t{m.title}"))
     return 0
 

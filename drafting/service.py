@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from drafting.checks.factguard import CheckResult
     from drafting.checks.proof import ProofFinding
     from drafting.checks.tone import NearSection, ToneReport
-    from drafting.corpus.reports import Report
+    from drafting.corpus.reports import Report, ReportMeta
     from drafting.materials import Extraction, Material
     from drafting.materials import Progress as MaterialProgress
     from drafting.models.factory import ModelFactory
@@ -508,9 +508,13 @@ class DraftingService:
         """A report this user drafts with; another unit's private report is "not found", as if absent."""
         return self.library.corpus.get(report_id, self.actor, self.reports_in_scope.scope)
 
-    def list_reports(self) -> list["Report"]:
+    def list_reports(self) -> list["ReportMeta"]:
         """What 范文库 lists: bundled, published and the user's unit's reports (every unit's for an admin)."""
-        return self.library.corpus.visible(self.actor)
+        return self.library.corpus.listed(self.actor)
+
+    def listed_report(self, report_id: str) -> "Report":
+        """One report 范文库 lists, to read (an administrator reads every unit's; drafting uses `report`)."""
+        return self.library.corpus.get(report_id, self.actor)
 
     def remove_report(self, report_id: str) -> "Report":
         return self.library.remove(report_id, self.actor)

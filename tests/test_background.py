@@ -118,7 +118,7 @@ def test_an_import_started_by_one_member_is_followed_by_them_alone(tmp_path, sig
     job = finished(school.start_import("青松中学总结.txt", REPORT.encode()))
     assert job.state == DONE, job.error
     assert school.import_jobs() == [job] and hospital.import_jobs() == []
-    assert job.result.meta.id in [r.meta.id for r in school.list_reports()]
+    assert job.result.meta.id in [r.id for r in school.list_reports()]
     failed = finished(school.start_import("坏文件.docx", b"not a zip"))
     assert failed.state == FAILED and "docx" in failed.error.lower()
 

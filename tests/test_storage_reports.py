@@ -26,7 +26,7 @@ def office(db: Database, sign_in: SignIn) -> dict[str, Actor]:
 
 
 def _visible(reports: ReportRepository, actor: Actor) -> set[str]:
-    return {report.id for report in reports.list_visible(actor)}
+    return {report.id for report in reports.listings(actor)}
 
 
 def test_a_units_reports_are_seen_by_that_unit_only(db: Database, office: dict[str, Actor]) -> None:
@@ -74,8 +74,8 @@ def test_the_same_text_is_one_report_per_unit(db: Database, office: dict[str, Ac
     again = reports.add(office["amy"], "新标题", {}, BODY, "b.txt")
     elsewhere = reports.add(office["bob"], "教育工会的", {}, BODY, "c.txt")
     assert first.id == again.id != elsewhere.id
-    assert [r.title for r in reports.list_visible(office["alice"])] == ["新标题"]
-    assert len(reports.list_visible(office["admin"])) == 2
+    assert [r.title for r in reports.listings(office["alice"])] == ["新标题"]
+    assert len(reports.listings(office["admin"])) == 2
 
 
 def test_an_import_landing_on_another_reports_id_changes_nothing(

@@ -75,8 +75,8 @@ def test_search_keeps_a_private_report_in_its_unit_on_both_sides(office):
         assert reached(hospital.search(PRIVATE_PHRASE, k=10, mode=mode)), mode
         assert not reached(school.search(PRIVATE_PHRASE, k=10, mode=mode)), mode
         assert school.search("工会 职工 技能比武", k=10, mode=mode), "the bundled report is still found"
-    assert report_id in [r.meta.id for r in hospital.list_reports()]
-    assert report_id not in [r.meta.id for r in school.list_reports()]
+    assert report_id in [r.id for r in hospital.list_reports()]
+    assert report_id not in [r.id for r in school.list_reports()]
     with pytest.raises(UserError, match="没有编号为"):
         school.report(report_id)
     with pytest.raises(UserError):
@@ -110,7 +110,7 @@ def test_a_published_report_reaches_every_unit_and_only_an_admin_publishes(offic
     admin.publish_report(report_id)
     assert reached(school.search(PRIVATE_PHRASE, k=10, mode="bm25"))
     assert reached(school.search(PRIVATE_PHRASE, k=10, mode="dense"))
-    assert report_id in [r.meta.id for r in school.list_reports()]
+    assert report_id in [r.id for r in school.list_reports()]
     with pytest.raises(UserError, match="只有管理员可以删除"):
         hospital.remove_report(report_id)
     admin.publish_report(report_id, published=False)

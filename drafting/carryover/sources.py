@@ -16,7 +16,7 @@ from drafting.documents.text import strip_markdown
 from drafting.text.script import to_simplified
 
 if TYPE_CHECKING:
-    from drafting.corpus.reports import Report
+    from drafting.corpus.reports import Report, ReportMeta
     from drafting.storage.drafts import DraftTitle
     from drafting.writing.draft import Draft
 
@@ -51,20 +51,14 @@ def from_report(report: "Report") -> PreviousPlan:
 
 
 def previous_choices(
-    period: str, drafts: list["DraftTitle"], reports: list["Report"]
+    period: str, drafts: list["DraftTitle"], reports: list["ReportMeta"]
 ) -> list[PreviousChoice]:
     """Drafts and reports, the unit's own first and, among them, last year's first."""
     choices = [
         PreviousChoice(id=d.id, title=d.title, period=_year_of(d.title), kind="draft", own=True)
         for d in drafts
     ] + [
-        PreviousChoice(
-            id=r.meta.id,
-            title=r.meta.title,
-            period=r.meta.period,
-            kind="report",
-            own=r.meta.origin != "bundled",
-        )
+        PreviousChoice(id=r.id, title=r.title, period=r.period, kind="report", own=r.origin != "bundled")
         for r in reports
     ]
     year = _year_of(period)

@@ -37,7 +37,7 @@ from drafting.text.script import Script, detect_script
 
 if TYPE_CHECKING:
     from drafting.access import Actor
-    from drafting.storage.reports import ReportRepository, StoredReport
+    from drafting.storage.reports import ReportListing, ReportRepository, StoredReport
 
 _SENTENCE = re.compile(r"[^。！？!?；;\n]*(?:[。！？!?；;]+[”’」』）)]*|\n|$)")
 _FORMATTED_SUFFIXES = (".docx", ".doc", ".wps", ".pdf")  # their readers already restore the paragraphs
@@ -149,9 +149,9 @@ class Corpus:
         imported = [_report(stored) for stored in self.store.list_all()]
         return [r for r in self.bundled() + imported if scope.allows(r.meta)]
 
-    def visible(self, actor: "Actor") -> list[Report]:
+    def listed(self, actor: "Actor") -> list[ReportMeta]:
         """What 范文库 lists for this user: bundled, their unit's and published ones (all, for an admin)."""
-        return self.bundled() + [_report(stored) for stored in self.store.list_visible(actor)]
+        return [r.meta for r in self.bundled()] + [_meta(listing) for listing in self.store.listings(actor)]
 
     def scope_for(self, actor: "Actor") -> Scope:
         if actor.is_local:
@@ -250,5 +250,10 @@ class Corpus:
 
 
 def _report(stored: "StoredReport") -> Report:
-    meta = {**stored.meta, "id": stored.id, "title": stored.title, "owner": owner_of(stored.unit_id)}
-    return Report(meta=ReportMeta(**meta), body=stored.body)
+    return Report(meta=_meta(stored), body=stored.body)
+
+
+def _meta(stored: "StoredReport | ReportListing") -> ReportMeta:
+    return ReportMeta(
+        **{**stored.meta, "id": stored.id, "title": stored.title, "owner": owner_of(stored.unit_id)}
+    )

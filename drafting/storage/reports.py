@@ -33,6 +33,16 @@ class StoredReport:
     created_at: datetime
 
 
+@dataclass(frozen=True)
+class ReportListing:
+    """A stored report as a list shows it: no body."""
+
+    id: str
+    unit_id: int | None
+    title: str
+    meta: dict[str, Any]
+
+
 IMPORTED_PREFIX = "user-"
 
 
@@ -131,16 +141,16 @@ class ReportRepository:
                 digest.update(f"{row.id}\0{row.unit_id}\0{row.title}\0{row.source}\n".encode())
         return digest.hexdigest()
 
-    def list_visible(self, actor: Actor) -> list[StoredReport]:
-        """The actor's unit's reports and the published ones, oldest first (a stable index order)."""
+    def listings(self, actor: Actor) -> list[ReportListing]:
+        """The actor's unit's reports and the published ones, oldest first, without their bodies: 范文库 and
+        the 起草 form list them on every run."""
         with self.db.reading() as session:
             found = session.execute(
-                select(ReportRow, Unit)
-                .outerjoin(Unit, Unit.id == ReportRow.unit_id)
+                select(ReportRow.id, ReportRow.unit_id, ReportRow.title, ReportRow.meta)
                 .where(_visible_to(actor))
                 .order_by(ReportRow.created_at, ReportRow.id)
             ).all()
-        return [_stored(row, unit) for row, unit in found]
+        return [ReportListing(row.id, row.unit_id, row.title, dict(row.meta)) for row in found]
 
     def get(self, report_id: str, actor: Actor) -> StoredReport:
         with self.db.reading() as session:
