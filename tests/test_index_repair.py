@@ -201,6 +201,27 @@ def test_an_import_parses_the_imported_report_alone(tmp_path, monkeypatch):
     assert any(hit.report == report.meta.id for hit in library.search("机关职工活动", k=20))
 
 
+def test_an_index_made_with_chromas_default_log_threshold_is_moved_to_ours(tmp_path):
+    """At chroma's default every get of a search's hits read through up to 1000 logged chunks; an index
+    built before keeps whatever it was created with unless it is changed when opened."""
+    from drafting.retrieval.index import SYNC_THRESHOLD, SectionIndex, chroma_client
+
+    settings = settings_for(tmp_path, bundled_corpus(tmp_path / "bundled", sections=3))
+    Library(settings).build()
+    index = SectionIndex(settings)
+    assert index.collection.configuration_json["hnsw"]["sync_threshold"] == SYNC_THRESHOLD
+    index.collection.modify(configuration={"hnsw": {"sync_threshold": 1000}})  # as chroma made it before
+    index.close()
+    client = chroma_client(settings)
+    name = index.collection.name
+    assert client.get_collection(name).configuration_json["hnsw"]["sync_threshold"] == 1000
+    client.close()
+
+    reopened = Library(settings)
+    assert reopened.index.collection.configuration_json["hnsw"]["sync_threshold"] == SYNC_THRESHOLD
+    assert reopened.check().complete and reopened.search("学校职工活动", k=3)
+
+
 def _damage_header(path: Path) -> None:
     data = path.read_bytes()
     path.write_bytes(b"\0" * 100 + data[100:])

@@ -114,3 +114,22 @@ def test_report_actions_are_audited(db: Database, office: dict[str, Actor]) -> N
     reports.remove(added.id, office["admin"])
     actions = [(e.user_name, e.action) for e in audit_log(db, office["admin"]) if "范文" in e.action]
     assert actions == [("admin", "删除范文"), ("admin", "发布范文"), ("alice", "导入范文")]
+
+
+def test_the_corpus_reads_imported_reports_again_only_after_one_is_added_or_removed(
+    db: Database, office: dict[str, Actor], tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reviews and the 语气对比 page ask for every report on each run; unchanged, they come from memory."""
+    from drafting.corpus.reports import Corpus
+
+    corpus = Corpus(tmp_path, ReportRepository(db))
+    reads = []
+    list_all = corpus.store.list_all
+    monkeypatch.setattr(corpus.store, "list_all", lambda: reads.append(1) or list_all())
+    first = corpus.add_text(BODY, "总结.txt", office["alice"])
+    assert [r.meta.id for r in corpus.reports()] == [first.meta.id]
+    assert [r.meta.id for r in corpus.reports()] == [first.meta.id] and len(reads) == 1
+    second = corpus.add_text(BODY.replace("12", "15"), "另一篇.txt", office["bob"])
+    assert [r.meta.id for r in corpus.reports()] == [first.meta.id, second.meta.id] and len(reads) == 2
+    corpus.remove(first.meta.id, office["alice"])
+    assert [r.meta.id for r in corpus.reports()] == [second.meta.id] and len(reads) == 3

@@ -140,14 +140,23 @@ class Corpus:
     def __init__(self, bundled_dir: Path, store: "ReportRepository"):
         self.bundled_dir = bundled_dir
         self.store = store
+        self._imported: tuple[str, list[Report]] | None = None  # the store's fingerprint and its reports
 
     def bundled(self) -> list[Report]:
         return read_bundled(self.bundled_dir)
 
+    def imported(self) -> list[Report]:
+        """Every unit's imported reports, read again only when the store's fingerprint changes. Reports are
+        added and removed, never edited; reviews and the 语气对比 page ask for all of them on every run."""
+        fingerprint = self.store.fingerprint()  # before the reports: a change in between reads them again
+        kept = self._imported
+        if kept is None or kept[0] != fingerprint:
+            kept = self._imported = (fingerprint, [_report(stored) for stored in self.store.list_all()])
+        return kept[1]
+
     def reports(self, scope: Scope = EVERYTHING) -> list[Report]:
         """The reports this scope drafts with (all of them for the index and the single-user mode)."""
-        imported = [_report(stored) for stored in self.store.list_all()]
-        return [r for r in self.bundled() + imported if scope.allows(r.meta)]
+        return [r for r in self.bundled() + self.imported() if scope.allows(r.meta)]
 
     def listed(self, actor: "Actor") -> list[ReportMeta]:
         """What 范文库 lists for this user: bundled, their unit's and published ones (all, for an admin)."""
