@@ -1,5 +1,7 @@
 """The section parser on every bundled report (counts checked by reading them) and on unseen styles."""
 
+import os
+
 import pytest
 
 from drafting.corpus.parser import enumeration_items, parse_report
@@ -239,14 +241,23 @@ def test_a_decimal_at_the_start_of_a_paragraph_is_not_a_heading():
 
 
 def test_bundled_reports_are_read_again_when_a_file_changes(tmp_path):
-    """They are parsed once per process for the same contents; an edited file is never served stale."""
+    """They are read and parsed once per process while the files stay as they are; an edit (its size, or
+    a later modification time for an edit of the same size) is never served stale."""
     source = sorted((ROOT / "examples_corpus").glob("*.md"))[0]
     copy = tmp_path / source.name
     copy.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
     first = read_bundled(tmp_path)
     assert read_bundled(tmp_path) == first
+    assert read_bundled(tmp_path)[0] is first[0]  # not parsed again
     title = first[0].meta.title
     copy.write_text(
-        source.read_text(encoding="utf-8").replace(title, "改过的标题" + title[5:], 1), encoding="utf-8"
+        source.read_text(encoding="utf-8").replace(title, "改过的标题：" + title, 1), encoding="utf-8"
     )
-    assert read_bundled(tmp_path)[0].meta.title == "改过的标题" + title[5:]
+    assert read_bundled(tmp_path)[0].meta.title == "改过的标题：" + title
+
+    copy.write_text(
+        source.read_text(encoding="utf-8").replace(title, "再改的标题：" + title, 1), encoding="utf-8"
+    )
+    later = copy.stat().st_mtime_ns + 1_000_000_000
+    os.utime(copy, ns=(later, later))  # same size: the time tells the edit, even within one clock tick
+    assert read_bundled(tmp_path)[0].meta.title == "再改的标题：" + title

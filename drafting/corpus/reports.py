@@ -120,14 +120,19 @@ def reports_from_seed(path: Path) -> list[Report]:
 def read_bundled(folder: Path) -> list[Report]:
     """The example reports shipped with the program (or a folder laid out the same way).
 
-    Parsed once per process for the same file contents: every page view of 范文库 and 起草 asks for
-    them, and parsing their front matter cost a tenth of a second each time (reading them costs little)."""
-    return list(_parsed_bundled(tuple(f.read_text(encoding="utf-8") for f in sorted(folder.glob("*.md")))))
+    Read and parsed once per process while no file's size, modification time or inode changes: every run
+    of 范文库 and 起草 asks for them, and parsing their front matter cost a tenth of a second each time."""
+    return list(_parsed_bundled(tuple((path, *_stamp(path)) for path in sorted(folder.glob("*.md")))))
+
+
+def _stamp(path: Path) -> tuple[int, int, int]:
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns, stat.st_ino
 
 
 @lru_cache(maxsize=8)
-def _parsed_bundled(texts: tuple[str, ...]) -> tuple[Report, ...]:
-    return tuple(Report.from_file_text(text) for text in texts)
+def _parsed_bundled(files: tuple[tuple[Path, int, int, int], ...]) -> tuple[Report, ...]:
+    return tuple(Report.from_file_text(file[0].read_text(encoding="utf-8")) for file in files)
 
 
 def owner_of(unit_id: int | None) -> str:
