@@ -23,7 +23,7 @@ from drafting.models import factory
 from drafting.models.protocol import ChatModel, TokenUsage
 from drafting.settings import Settings
 from drafting.storage.errors import DraftNotSaved as DraftNotSaved  # for the faces, which catch it
-from drafting.writing.draft import Draft
+from drafting.writing.draft import Draft, DraftSection
 from drafting.writing.facts import Facts
 from drafting.writing.outline import Outline, checked_outline
 from drafting.writing.pipeline import (
@@ -69,7 +69,7 @@ MAX_QUERY_CHARS = 500
 DRAFT_ID = re.compile(r"[0-9a-f]{12}")
 # The 起草 page shows a draft's checks and its Word and Excel files on every click; they are remembered per
 # process by what they are made of (a few hundred KB for the files).
-_REVIEWS: Memo["dict[str, SectionReview]"] = Memo(64)
+_SECTION_REVIEWS: Memo["SectionReview"] = Memo(512)
 _FILES: Memo[bytes] = Memo(32)
 
 
@@ -85,6 +85,22 @@ class SectionReview:
     missing_facts: list[str] = field(default_factory=list)
     copies: list["CopyWarning"] = field(default_factory=list)
     proof: list["ProofFinding"] = field(default_factory=list)
+
+
+def _review_section(section: "DraftSection", facts: Facts, reports: "list[Report]") -> SectionReview:
+    from drafting.checks.copyguard import copied_from
+    from drafting.checks.factguard import guard_section
+    from drafting.checks.proof import proofread
+
+    if section.status in ("pending", "failed"):
+        return SectionReview()
+    guard = guard_section(section.text, section.facts, facts)
+    return SectionReview(
+        flags=guard.flags,
+        missing_facts=guard.missing_facts,
+        copies=copied_from(section.text, reports),
+        proof=proofread(section.text),
+    )
 
 
 class DraftingService:
@@ -395,31 +411,26 @@ class DraftingService:
 
     def review(self, draft: Draft) -> dict[str, SectionReview]:
         """Per section: the fact guard (re-run, so edited text counts), copy warnings and proofreading.
-        The same draft against the same reports is checked once per process; callers must not change
-        the result."""
-        scope = self.reports_in_scope.scope
-        key = (_digest(draft.model_dump_json()), scope, self.library.corpus.fingerprint())
-        return _REVIEWS.get(key, lambda: self._review(draft))
-
-    def _review(self, draft: Draft) -> dict[str, SectionReview]:
-        from drafting.checks.copyguard import copied_from
-        from drafting.checks.factguard import guard_section
-        from drafting.checks.proof import proofread
-
-        reports = self.reports_in_scope.reports()
-        reviews = {}
-        for section in draft.sections:
-            if section.status in ("pending", "failed"):
-                reviews[section.key] = SectionReview()
-                continue
-            guard = guard_section(section.text, section.facts, draft.facts)
-            reviews[section.key] = SectionReview(
-                flags=guard.flags,
-                missing_facts=guard.missing_facts,
-                copies=copied_from(section.text, reports),
-                proof=proofread(section.text),
-            )
-        return reviews
+        Each section is checked once per process for the same text, facts and reports: after 重新生成 or
+        an edit only that section is checked again. Callers must not change the result."""
+        context = (
+            _digest(draft.facts.model_dump_json()),
+            self.reports_in_scope.scope,
+            self.library.corpus.fingerprint(),
+        )
+        keys = {
+            section.key: (_digest(section.model_dump_json(include={"text", "facts", "status"})), *context)
+            for section in draft.sections
+        }
+        known = _SECTION_REVIEWS.recall(keys.values())
+        if unchecked := [section for section in draft.sections if keys[section.key] not in known]:
+            reports = self.reports_in_scope.reports()
+            checked = {
+                keys[section.key]: _review_section(section, draft.facts, reports) for section in unchecked
+            }
+            _SECTION_REVIEWS.keep(checked)
+            known |= checked
+        return {section.key: known[keys[section.key]] for section in draft.sections}
 
     def check(self, text: str, facts: Facts) -> tuple["CheckResult", list["CopyWarning"]]:
         from drafting.checks.copyguard import copied_from

@@ -37,13 +37,15 @@ def test_a_memo_shared_by_threads_stays_within_its_size():
     assert len(memo._values) == 8
 
 
-def test_the_checks_of_an_unchanged_draft_are_remembered_and_an_edit_is_checked_again(service, draft):
+def test_the_checks_of_an_unchanged_section_are_remembered_and_an_edited_one_is_checked_again(service, draft):
     first = service.review(draft)
-    assert service.review(service.get(draft.id)) is first  # the same text, read again: not checked again
+    reread = service.review(service.get(draft.id))  # the same text, read again: not checked again
+    assert all(reread[key] is first[key] for key in first)
     key = next(s.key for s in draft.sections if s.key.startswith("work"))
     service.edit(draft.id, key, draft.section(key).text + "全年共慰问职工999人。")
     again = service.review(service.get(draft.id))
-    assert again is not first and "999人" in again[key].flags
+    assert again[key] is not first[key] and "999人" in again[key].flags
+    assert all(again[other] is first[other] for other in first if other != key)  # only the edited one
 
 
 def test_the_word_file_is_built_once_per_version_and_options(service, draft):
