@@ -5,15 +5,13 @@ before the one being summarised at the top.
 """
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
-
-from pydantic import BaseModel
 
 from drafting.carryover.items import PreviousPlan, find_plan
 from drafting.documents import read_document, read_document_bytes
 from drafting.documents.text import strip_markdown
-from drafting.text.script import to_simplified
 
 if TYPE_CHECKING:
     from drafting.corpus.reports import Report, ReportMeta
@@ -23,8 +21,9 @@ if TYPE_CHECKING:
 _YEAR = re.compile(r"(19|20)\d{2}")
 
 
-class PreviousChoice(BaseModel):
-    """One entry of the 起草 page's “上年报告” list."""
+@dataclass(frozen=True)
+class PreviousChoice:
+    """One entry of the 起草 page's “上年报告” list (hundreds of them on every run of the form)."""
 
     id: str
     title: str
@@ -67,5 +66,5 @@ def previous_choices(
 
 
 def _year_of(text: str) -> str:
-    m = _YEAR.search(to_simplified(text))
+    m = _YEAR.search(text)  # digits read the same in either script
     return m.group(0) if m else ""
