@@ -29,12 +29,6 @@ def page_draft(service: DraftingService) -> None:
             f"要点将发送到模型接口 {escape_markdown(endpoint_host(settings))}"
             f"（模型 {escape_markdown(settings.llm_model)}）。"
         )
-    if st.button("载入示例要点"):
-        example = load_data("example_facts.yaml")
-        for key in ("organization", "period", "org_type"):
-            st.session_state[f"f_{key}"] = example[key]
-        for key in ("facts", "problems", "plans"):
-            st.session_state[f"f_{key}"] = "\n".join(example[key])
     carryover_panel.apply_confirmed()
     materials_panel.materials_panel(service)
     _compose(service)
@@ -66,6 +60,12 @@ def _facts_and_outline(service: DraftingService) -> None:
         with st.status(finished["label"], state=finished["state"], expanded=False):
             for note in finished["notes"]:
                 st.write(note)
+    if st.button("载入示例要点"):  # fills the form below: this part runs again, not the draft under it
+        example = load_data("example_facts.yaml")
+        for key in ("organization", "period", "org_type"):
+            st.session_state[f"f_{key}"] = example[key]
+        for key in ("facts", "problems", "plans"):
+            st.session_state[f"f_{key}"] = "\n".join(example[key])
     with st.form("facts"):
         col1, col2, col3, col4 = st.columns(4)
         organization = col1.text_input(
