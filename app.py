@@ -8,6 +8,7 @@ import streamlit as st
 from app import current, resources
 from app.common import refused, streamlit_secrets
 from app.run_log import Run, logged_run
+from app.widget_memory import forget_widgets_gone
 from drafting.access import Actor
 from drafting.accounts.cookie_tickets import CookieTickets, cookie_script
 from drafting.accounts.signin import (
@@ -206,6 +207,7 @@ def main() -> None:
 
 def _frame(settings: Settings, run: Run) -> None:
     """Sign-in, the shared database and index, the menu, then the chosen page."""
+    forget_widgets_gone()
     database: Database | None = None
     tab = _StreamlitTab()
     try:

@@ -46,6 +46,22 @@ def test_draft_from_the_example_and_regenerate_a_section(app, built_library):
     assert after.section("work-care").text in shown(app.markdown)
 
 
+def test_a_session_lets_go_of_the_widgets_of_drafts_no_longer_shown(app):
+    """Each draft brings its own keyed widgets (重新生成, 修改要求, …); Streamlit keeps a widget's metadata,
+    options included, after the widget is gone, and a session that drafted all day grew without end."""
+    widgets = app._session_state._state._new_widget_state.widget_metadata
+    app.button[0].click().run()  # 载入示例要点
+    kept, drafts = [], []
+    for _ in range(4):
+        app.button(key="FormSubmitter:facts-生成草稿").click().run()
+        assert not app.exception
+        kept.append(len(widgets))
+        drafts.append(app.session_state["draft_id"])
+    assert kept[3] == kept[1], kept  # the drafts before are let go, not kept one after another
+    with_widgets = {draft for draft in drafts if any(f"regen_{draft}_" in w for w in widgets)}
+    assert with_widgets == {drafts[-1]} | set(drafts[-2:-1]) and drafts[0] not in with_widgets
+
+
 def test_empty_facts_give_a_chinese_message(app):
     app.text_input(key="f_organization").input("某工会")
     app.text_input(key="f_period").input("2025年")
