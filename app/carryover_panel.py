@@ -10,6 +10,7 @@ import streamlit as st
 from app.common import refused
 from drafting.carryover.decisions import Decision
 from drafting.carryover.match import Carryover
+from drafting.carryover.sources import PreviousChoice
 from drafting.errors import UserError
 from drafting.materials import Material
 from drafting.service import DraftingService
@@ -29,9 +30,13 @@ CONFIRMED = "carryover_table"  # the CarryoverTable the user confirmed, drafted 
 _PENDING = "carryover_pending"  # confirmed facts to put into the form before it is drawn
 
 
-def previous_field(service: DraftingService) -> tuple[str, object]:
+def previous_choices(service: DraftingService) -> dict[str, PreviousChoice]:
+    """What the 上年的总结 list offers, read with the page: the form's own reruns reuse it."""
+    return {c.id: c for c in service.previous_choices(st.session_state.get("f_period", ""))}
+
+
+def previous_field(choices: dict[str, PreviousChoice]) -> tuple[str, object]:
     """Inside the facts form: which report is last year's, picked from the list or uploaded."""
-    choices = {c.id: c for c in service.previous_choices(st.session_state.get("f_period", ""))}
 
     def name(option: str) -> str:
         if option == NOT_COMPARED:

@@ -5,6 +5,7 @@ import streamlit as st
 from app import carryover_panel, materials_panel, word_panel
 from app.common import AUTO_UNIT, REPORT_TYPES, UNSAVED, label, refused
 from app.current import service as current_service
+from drafting.carryover.sources import PreviousChoice
 from drafting.corpus.classify import UNIT_TYPES
 from drafting.errors import UserError
 from drafting.models.presets import endpoint_host
@@ -31,7 +32,7 @@ def page_draft(service: DraftingService) -> None:
         )
     carryover_panel.apply_confirmed()
     materials_panel.materials_panel(service)
-    _compose(service)
+    _compose(service, carryover_panel.previous_choices(service))
     unsaved = st.session_state.get(UNSAVED, {})
     if unsaved:
         st.error(escape_markdown(st.session_state["unsaved_reason"]))
@@ -45,17 +46,17 @@ def page_draft(service: DraftingService) -> None:
 
 
 @st.fragment
-def _compose(service: DraftingService) -> None:
+def _compose(service: DraftingService, choices: dict[str, PreviousChoice]) -> None:
     """The facts form, the outline and the drafting status. A click here reruns this part alone, so the
     streamed text starts without the draft below being drawn again first; a finished draft, a confirmed
     carry-over or an improved outline then reruns the page (st.rerun)."""
     try:  # a rerun of this part alone does not pass through the frame's handler
-        _facts_and_outline(service)
+        _facts_and_outline(service, choices)
     except UserError as error:
         refused(error)
 
 
-def _facts_and_outline(service: DraftingService) -> None:
+def _facts_and_outline(service: DraftingService, choices: dict[str, PreviousChoice]) -> None:
     if finished := st.session_state.pop(LAST_DRAFTING, None):  # the status of the run that drafted
         with st.status(finished["label"], state=finished["state"], expanded=False):
             for note in finished["notes"]:
@@ -81,7 +82,7 @@ def _facts_and_outline(service: DraftingService) -> None:
         problems = col5.text_area("存在的问题（可不填）", key="f_problems", height=100)
         plans = col6.text_area("下一步计划（可不填）", key="f_plans", height=100)
         target = st.slider("目标字数", 1000, 8000, 3000, step=500, key="f_target")
-        previous, previous_file = carryover_panel.previous_field(service)
+        previous, previous_file = carryover_panel.previous_field(choices)
         col7, col8, col9 = st.columns(3)
         submitted = col7.form_submit_button("生成草稿", type="primary")
         outline_only = col8.form_submit_button("先看提纲（可调整后再写作）")
