@@ -259,13 +259,7 @@ def show_draft(service: DraftingService, draft: Draft) -> None:
     for section in draft.sections:
         _section(service, draft, section.key, reviews[section.key], numbered.get(section.key, ""))
     materials_panel.correct_fact(service, draft)
-    open_findings = sum(len(r.flags) + len(r.missing_facts) for r in reviews.values())
-    if open_findings and not st.checkbox(
-        f"草稿还有 {open_findings} 处待核对的问题（标红的数值、未写入的要点）。我已核对，仍要导出。",
-        key=f"export_ok_{draft.id}",
-    ):
-        st.info("核对并处理标出的问题后即可导出；或勾选上面的确认框。")
-    else:
+    if _export_wanted(draft, sum(len(r.flags) + len(r.missing_facts) for r in reviews.values())):
         col1, col2, col3 = st.columns(3)
         word_panel.word_download(service, draft, col1)
         materials_panel.evidence_download(service, draft, col3)
@@ -277,6 +271,21 @@ def show_draft(service: DraftingService, draft: Draft) -> None:
             on_click="ignore",
         )
     st.code(draft.plain_text(), language=None)  # has a copy button
+
+
+def _export_wanted(draft: Draft, open_findings: int) -> bool:
+    """Whether to offer the files, which are made for the buttons as they are drawn: only once the user
+    asks for them (or confirms the open findings), not on every run after each new version, where they
+    cost the server about a tenth of its time in the 20-session soak."""
+    if open_findings:
+        confirmed = st.checkbox(
+            f"草稿还有 {open_findings} 处待核对的问题（标红的数值、未写入的要点）。我已核对，仍要导出。",
+            key=f"export_ok_{draft.id}",
+        )
+        if not confirmed:
+            st.info("核对并处理标出的问题后即可导出；或勾选上面的确认框。")
+        return confirmed
+    return st.toggle("导出 Word、Markdown 和事实依据表", key=f"export_{draft.id}")
 
 
 @st.fragment

@@ -272,9 +272,13 @@ class SimulatedUser:
     def export(self) -> None:
         draft_id = self._draft_open()
         started = time.perf_counter()
-        confirm = f"export_ok_{draft_id}"
-        if any(widget_key(w) == confirm for w in self.client.page.widgets()):
-            self._ok(self.client.set(key=confirm, value=True))
+        shown = {widget_key(w) for w in self.client.page.widgets()}
+        for ask in (
+            f"export_ok_{draft_id}",
+            f"export_{draft_id}",
+        ):  # confirm the findings, or ask for the files
+            if ask in shown:
+                self._ok(self.client.set(key=ask, value=True))
         data = self.client.download("下载 Word (.docx)")
         self._ok(self.client.page)
         with zipfile.ZipFile(io.BytesIO(data)) as docx:

@@ -249,11 +249,18 @@ def test_the_outline_can_be_edited_before_writing(app, built_library):
     assert "参与女职工120人" in culture_text and "组织全院职工健步走活动" in culture_text
 
 
-def test_word_export_needs_confirmation_while_findings_are_open(app):
+def test_the_files_are_offered_when_asked_for_and_need_confirmation_while_findings_are_open(app):
+    """The buttons carry the files, made as they are drawn: none is made until the user asks for them."""
     app.button[0].click().run()
     app.button(key="FormSubmitter:facts-生成草稿").click().run()
     draft_id = app.session_state["draft_id"]
-    assert any(b.label == "下载 Word (.docx)" for b in app.get("download_button"))
+    assert not app.get("download_button")
+    app.toggle(key=f"export_{draft_id}").set_value(True).run()
+    assert {b.label for b in app.get("download_button")} == {
+        "下载 Word (.docx)",
+        "下载 Markdown",
+        "导出事实依据表 (.xlsx)",
+    }
     open_section_more(app, draft_id, "work-care")
     app.text_area(key=f"edit_{draft_id}_work-care").input("春节走访慰问困难职工32户。")
     app.button(key=f"save_{draft_id}_work-care").click().run()

@@ -49,8 +49,9 @@ def test_materials_to_facts_with_sources_to_the_evidence_table(built_library, mo
     assert households.basis == FROM_MATERIALS and households.sources[0].file == "半年报.txt"
     money = next(r for r in rows if "34000元" in r.sentence)
     assert money.sources[0].location == "春节送温暖!E3:E19"
-    assert "导出事实依据表 (.xlsx)" in [button.proto.label for button in at.get("download_button")]
     draft_id = at.session_state["draft_id"]
+    at.toggle(key=f"export_{draft_id}").set_value(True).run()  # no finding is open: the files when asked
+    assert "导出事实依据表 (.xlsx)" in [button.proto.label for button in at.get("download_button")]
     old = next(f for f in DraftingService(built_library.settings).get(draft_id).facts.facts if "120人" in f)
     at.selectbox(key=f"correct_old_{draft_id}").set_value(old).run()
     at.text_input(key=f"correct_new_{draft_id}_{old}").input(old.replace("120人", "122人"))

@@ -292,7 +292,19 @@ def shown_draft_id(page: "Page") -> str:
     return re.search(r"[0-9a-f]{12}", caption.inner_text()).group()
 
 
+def ask_for_files(page: "Page") -> None:
+    """Turn on 导出 Word、Markdown 和事实依据表 (a draft with nothing to confirm makes its files only then)."""
+    from playwright.sync_api import expect
+
+    toggle = page.get_by_text("导出 Word、Markdown 和事实依据表")
+    rerun_after(page, toggle.click)
+    expect(page.get_by_role("button", name="下载 Word (.docx)")).to_be_visible(timeout=WAIT_MS)
+
+
 def download(page: "Page", button: str, target: Path) -> Path:
+    """Download with `button`, asking for the files first when the page does not offer them yet."""
+    if not page.get_by_role("button", name=button).count():
+        ask_for_files(page)
     with page.expect_download() as info:
         page.get_by_role("button", name=button).click()
     info.value.save_as(target)
@@ -339,7 +351,8 @@ def test_a_problem_the_user_listed_is_not_flagged_as_invented(page):
     expect(page.get_by_text("针对“活动经费紧张”的问题").first).to_be_visible()
     warnings = page.get_by_test_id("stAlertContentWarning").all_inner_texts()
     assert not [w for w in warnings if "找不到依据" in w], warnings
-    expect(page.get_by_role("button", name="下载 Word (.docx)")).to_be_visible()
+    expect(page.get_by_text("我已核对，仍要导出")).to_have_count(0)
+    ask_for_files(page)  # offered without a confirmation
 
 
 def test_single_user_mode_refuses_a_visitor_through_a_reverse_proxy(browser, app):
@@ -389,7 +402,8 @@ def test_export_needs_confirmation_after_an_invented_number(page, tmp_path):
     fill_facts(page, "北湖区自来水公司工会", facts="召开职工代表大会\n走访慰问困难职工20人")
     draft_id = draft(page)
     word = page.get_by_role("button", name="下载 Word (.docx)")
-    expect(word).to_be_visible()  # nothing to confirm yet
+    expect(word).to_have_count(0)  # nothing to confirm yet: the files come when asked for
+    ask_for_files(page)
 
     append_to_opening(page, draft_id, "全年新建职工书屋99间。")
     expect(page.get_by_text("标红的内容在要点中找不到依据，请核对后编辑或重新生成本节：99")).to_be_visible(

@@ -29,6 +29,7 @@ from tests.test_browser import (
     WAIT_MS,
     App,
     app_page,
+    ask_for_files,
     chromium,
     draft,
     go_to,
@@ -354,6 +355,7 @@ def test_a_word_export_opens_only_with_the_session_that_made_it_reachable(browse
     """The /media/ link of a download is not a key of its own: without a signed-in session it opens nothing."""
     with signed_in(browser, app, SCHOOL) as page:
         draft_as_unit(page, SCHOOL.unit)
+        ask_for_files(page)
         with page.expect_download() as info:
             page.get_by_role("button", name="下载 Word (.docx)").click()
         url = info.value.url
