@@ -8,6 +8,7 @@ import errno
 import os
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import chromadb.errors
@@ -220,6 +221,37 @@ def test_an_index_made_with_chromas_default_log_threshold_is_moved_to_ours(tmp_p
     reopened = Library(settings)
     assert reopened.index.collection.configuration_json["hnsw"]["sync_threshold"] == SYNC_THRESHOLD
     assert reopened.check().complete and reopened.search("学校职工活动", k=3)
+
+
+def test_searches_read_the_chunk_count_at_most_once_a_second_unless_this_process_changed_it(
+    tmp_path, monkeypatch
+):
+    """chroma's count holds the GIL: a search within RECHECK_SECONDS of the last check trusts it, an import
+    here is seen at once, and a change by another process once that time is over."""
+    from drafting.access import Actor
+    from drafting.retrieval import library as library_module
+
+    settings = settings_for(tmp_path, bundled_corpus(tmp_path / "bundled", sections=3))
+    library = Library(settings)
+    library.build()
+    library.search("职工活动", k=1)
+    counted = []
+    count = library.index.count
+    monkeypatch.setattr(library.index, "count", lambda: counted.append(1) or count())
+    library.search("职工活动", k=1)
+    assert counted == []  # within the second: trusted
+
+    report = library.add_upload("我局总结.txt", report_text("机关", 3).encode(), Actor.local())
+    assert any(hit.report == report.meta.id for hit in library.search("机关职工活动", k=20))
+    assert counted == [1]  # an import here: read again at once
+
+    library.index.collection.delete(ids=sorted(library.index.ids())[:2])  # as another process might
+    now = time.monotonic()
+    monkeypatch.setattr(library_module.time, "monotonic", lambda: now + library_module.RECHECK_SECONDS + 1)
+    library.search("职工活动", k=1)
+    assert len(counted) > 1  # read again (the repair it starts may read it too)
+    library.wait_for_repair(timeout=60)
+    assert library.check().complete
 
 
 def _damage_header(path: Path) -> None:

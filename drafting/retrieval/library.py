@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from drafting.storage import Database
 
 MANIFEST_FILE = "manifest.json"
+RECHECK_SECONDS = 1.0  # how stale a search may take the corpus fingerprint and the stored chunk count
 
 logger = logging.getLogger(__name__)
 
@@ -211,6 +213,7 @@ class Library:
         self._repair: threading.Thread | None = None
         self._status: IndexStatus | None = None
         self._checked: tuple[str, int] | None = None  # (corpus fingerprint, stored chunks) last compared
+        self._checked_at = 0.0  # when (time.monotonic()) a search last read them
         self._keywords_stale = False  # chunks changed here: the next searcher rebuilds the keyword index
 
     @cached_property
@@ -392,12 +395,19 @@ class Library:
 
     def _status_before_search(self) -> IndexStatus:
         """Compared with the corpus only when the corpus or the stored chunk count changed (here or in
-        another process): a full id comparison reads every id, too slow for each query at scale."""
+        another process): a full id comparison reads every id, too slow for each query at scale. The
+        fingerprint and the count are read at most every RECHECK_SECONDS while the index is complete
+        (chroma's count holds the GIL; it was 4% of the server's Python time in the soak); a change made
+        in this process clears them at once, one made by another process is seen within that time."""
         if running := self._running_status():
             return running
-        checked = (self.expected.fingerprint(), self.index.count())
         with self._state:
             status = self._status
+        recent = time.monotonic() - self._checked_at < RECHECK_SECONDS
+        if recent and self._checked is not None and status is not None and status.complete:
+            return status
+        checked = (self.expected.fingerprint(), self.index.count())
+        self._checked_at = time.monotonic()
         if checked != self._checked or status is None:
             status, _ = self._compare()
             opened = self.__dict__.get("searcher")
