@@ -87,7 +87,7 @@ class SectionReview:
     proof: list["ProofFinding"] = field(default_factory=list)
 
 
-def _review_section(section: "DraftSection", facts: Facts, reports: "list[Report]") -> SectionReview:
+def _review_section(section: DraftSection, facts: Facts, reports: "list[Report]") -> SectionReview:
     from drafting.checks.copyguard import copied_from
     from drafting.checks.factguard import guard_section
     from drafting.checks.proof import proofread
