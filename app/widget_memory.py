@@ -16,20 +16,19 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_r
 logger = logging.getLogger(__name__)
 
 
-def forget_widgets_gone() -> int:
-    """How many widgets' metadata was let go of (0 outside a script run). These are Streamlit's internals:
-    should another version move them, nothing is let go and the page runs on (tests/test_app.py fails)."""
+def forget_widgets_gone() -> None:
+    """Outside a script run there is nothing to do. These are Streamlit's internals: should another
+    version move them, nothing is let go and the page runs on (tests/test_app.py then fails)."""
     context = get_script_run_ctx()
     if context is None:
-        return 0
+        return
     try:
-        return _forget(context.session_state)
+        _forget(context.session_state)
     except AttributeError as error:
         logger.warning("widget metadata not pruned (Streamlit's session state changed): %s", error)
-        return 0
 
 
-def _forget(safe) -> int:  # noqa: ANN001 - Streamlit's SafeSessionState
+def _forget(safe) -> None:  # noqa: ANN001 - Streamlit's SafeSessionState
     with safe._lock:  # the server thread sets the browser's widget states under it
         state = safe._state
         widgets = state._new_widget_state
@@ -41,4 +40,3 @@ def _forget(safe) -> int:  # noqa: ANN001 - Streamlit's SafeSessionState
             key = keys._id_key_mapping.pop(widget_id, None)
             if key is not None and keys._key_id_mapping.get(key) == widget_id:
                 del keys._key_id_mapping[key]  # else the key names the widget's newer self
-    return len(gone)

@@ -16,8 +16,9 @@ IMPORTED = "reimported"  # the last 导入修改稿 result (its JSON), shown unt
 
 def word_download(service: DraftingService, draft: Draft, column: DeltaGenerator) -> None:
     """The saved draft as Word, with its id and version inside (so 导入修改稿 finds it again). Pressing it
-    runs nothing. The file is made with the page, once per version (a file made only when pressed, with
-    a callable, was deleted by other sessions' runs before the browser fetched it, under load)."""
+    runs nothing. The file is made as the button is drawn, which the 起草 page does only once the user asks
+    for the files (a file made only when pressed, with a callable, was deleted by other sessions' runs
+    before the browser fetched it, under load)."""
     comments = column.checkbox("带批注（把待核对的问题写成 Word 批注）", key=f"comments_{draft.id}")
     evidence = column.checkbox("附事实依据表（附件：每个数字的依据和出处）", key=f"evidence_{draft.id}")
     column.download_button(
