@@ -11,6 +11,7 @@ SQLite's own quick_check before chroma opens it, because chroma's Rust core pani
 import errno
 import functools
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
@@ -139,7 +140,7 @@ def _guarded(
 ) -> Callable[Concatenate["SectionIndex", P], R]:
     @functools.wraps(method)
     def wrapper(self: "SectionIndex", *args: P.args, **kwargs: P.kwargs) -> R:
-        with index_errors(self.settings):
+        with index_errors(self.settings), self.one_call:
             return method(self, *args, **kwargs)
 
     return wrapper
@@ -151,6 +152,9 @@ class SectionIndex:
     def __init__(self, settings: Settings, embedder: EmbeddingFunction[Documents] | None = None):
         self.settings = settings
         self.embedder = embedder or factory.build_embedder(settings)
+        # Embedded chroma answers a read that overlaps a delete or add from another thread with
+        # "Error finding id" (a search while a repair runs): its calls from this process take turns.
+        self.one_call = threading.RLock()
         with index_errors(settings):
             if not settings.chroma_host:
                 refuse_damaged_store(settings)
@@ -177,11 +181,26 @@ class SectionIndex:
         """The ids of the stored chunks; reads neither vectors nor documents."""
         return {chunk_id for page in self._pages(include=[]) for chunk_id in page["ids"]}
 
-    @_guarded
     def records(self) -> Iterator[tuple[str, dict, Any]]:
-        """Every stored chunk's id, metadata (tokens and filter fields) and vector, read page by page."""
-        for page in self._pages(include=["metadatas", "embeddings"]):
-            yield from zip(page["ids"], page["metadatas"], page["embeddings"], strict=True)
+        """Every stored chunk's id, metadata (tokens and filter fields) and vector, read page by page;
+        no change comes between the pages."""
+        with index_errors(self.settings), self.one_call:
+            for page in self._pages(include=["metadatas", "embeddings"]):
+                yield from zip(page["ids"], page["metadatas"], page["embeddings"], strict=True)
+
+    @_guarded
+    def stored(self, chunk_ids: list[str]) -> dict[str, tuple[str, dict]]:
+        """Text and metadata of these chunks (each id once)."""
+        if not chunk_ids:
+            return {}
+        found = self.collection.get(ids=list(dict.fromkeys(chunk_ids)), include=["documents", "metadatas"])
+        return dict(
+            zip(
+                found["ids"],
+                zip(found["documents"] or [], found["metadatas"] or [], strict=True),
+                strict=True,
+            )
+        )
 
     def _pages(self, include: list) -> Iterator[Any]:
         """chroma answers one `get` of every chunk with "too many SQL variables" from ~40,000 chunks."""
@@ -198,7 +217,6 @@ class SectionIndex:
         wanted = wanted_chunks(reports)
         return self.sync_chunks(frozenset(wanted), lambda missing: wanted, progress)
 
-    @_guarded
     def sync_chunks(
         self,
         wanted: AbstractSet[str],
@@ -211,7 +229,7 @@ class SectionIndex:
         present = self.ids()
         stale = sorted(present - wanted)
         if stale:
-            self.collection.delete(ids=stale)
+            self._delete(stale)
         missing = set(wanted) - present
         found = chunks_of(missing) if missing else {}
         # Of a report removed meanwhile no chunk is given; the next check finds the manifest changed.
@@ -224,17 +242,18 @@ class SectionIndex:
             seconds=round(time.perf_counter() - started, 2),
         )
 
-    @_guarded
     def add_chunks(self, chunks: list[Chunk], progress: Progress | None = None) -> None:
         """Embed and store in batches: a killed build keeps whole batches, which a later sync completes.
+        Searches go on while a batch is embedded; only storing it makes them wait.
 
         Chunks of the bundled corpus take the vectors and tokens shipped in the package (bundled.py)."""
         shipped = shipped_chunks(factory.embedder_slug(self.settings))
         for start in range(0, len(chunks), EMBED_BATCH):
             batch = chunks[start : start + EMBED_BATCH]
             texts = {chunk.id: search_text(chunk) for chunk in batch if chunk.id not in shipped}
-            embedded = dict(zip(texts, self.embedder(list(texts.values())) if texts else [], strict=True))
-            self.collection.add(
+            with index_errors(self.settings):
+                embedded = dict(zip(texts, self.embedder(list(texts.values())) if texts else [], strict=True))
+            self._add(
                 ids=[chunk.id for chunk in batch],
                 documents=[chunk.text for chunk in batch],
                 embeddings=[  # type: ignore[arg-type]
@@ -249,6 +268,14 @@ class SectionIndex:
             )
             if progress:
                 progress(min(start + EMBED_BATCH, len(chunks)), len(chunks))
+
+    @_guarded
+    def _add(self, **batch: Any) -> None:
+        self.collection.add(**batch)
+
+    @_guarded
+    def _delete(self, chunk_ids: list[str]) -> None:
+        self.collection.delete(ids=chunk_ids)
 
     @_guarded
     def remove_report(self, report_id: str) -> int:
@@ -266,7 +293,8 @@ class SectionIndex:
 
     def close(self) -> None:
         """Release chroma's hold on the files, so a repaired folder is opened afresh next time."""
-        self.client.close()
+        with self.one_call:
+            self.client.close()
 
 
 def refuse_damaged_store(settings: Settings) -> None:

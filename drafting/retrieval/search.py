@@ -113,23 +113,8 @@ class Searcher:
         return [_hit(*found[pair[0]], pair[1]) if pair and pair[0] in found else None for pair in best]
 
     def _hits(self, best: list[tuple[str, float]]) -> list[Hit]:
-        found = self._stored([chunk_id for chunk_id, _ in best])
+        found = self.index.stored([chunk_id for chunk_id, _ in best])
         return [_hit(*found[chunk_id], score) for chunk_id, score in best if chunk_id in found]
-
-    def _stored(self, chunk_ids: list[str]) -> dict[str, tuple[str, dict]]:
-        """Text and metadata of these chunks, read from chroma (each id once)."""
-        if not chunk_ids:
-            return {}
-        stored = self.index.collection.get(
-            ids=list(dict.fromkeys(chunk_ids)), include=["documents", "metadatas"]
-        )
-        return dict(
-            zip(
-                stored["ids"],
-                zip(stored["documents"] or [], stored["metadatas"] or [], strict=True),
-                strict=True,
-            )
-        )
 
 
 def _hit(text: str, m: dict, score: float) -> Hit:
