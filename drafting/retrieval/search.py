@@ -109,7 +109,7 @@ class Searcher:
             return [None] * len(queries)
         vectors = self.index.embedder.embed_query([to_simplified(q)[:MAX_CHUNK_CHARS] for q in queries])
         best = [next(iter(nearest_with_cosine(self.keywords, v, 1, allowed)), None) for v in vectors]
-        found = self._stored([pair[0] for pair in best if pair])
+        found = self.index.stored([pair[0] for pair in best if pair])
         return [_hit(*found[pair[0]], pair[1]) if pair and pair[0] in found else None for pair in best]
 
     def _hits(self, best: list[tuple[str, float]]) -> list[Hit]:
