@@ -306,7 +306,9 @@ class SimulatedUser:
         self._ok(self.client.upload(name, data))
         page = self._ok(self.client.click("导入"))
         self.tally.timing("import report", time.perf_counter() - started)
-        done = [m for m in page.alerts(Alert.SUCCESS) if m.startswith("已导入：")]
+        # 范文库 also lists the outcome of imports by other tabs of the same user (all sessions, unsigned)
+        title = Path(name).stem
+        done = [m for m in page.alerts(Alert.SUCCESS) if m.startswith(f"已导入：{title}（")]
         found = re.search(r"^已导入：(.*)（([^（）]+)）$", done[0]) if done else None
         if found is None:
             raise AppError("导入后没有“已导入”的提示")
@@ -673,6 +675,8 @@ class SoakResult:
             found.append(f"出现 {len(self.tally.violations)} 处单位之间的隔离问题")
         if self.growth > MAX_GROWTH:
             found.append(f"服务器内存增长 {self.growth:.1%}，超过 {MAX_GROWTH:.0%}")
+        if unfound := self.tally.import_searches - self.tally.import_searches_found:
+            found.append(f"有 {unfound} 次检索没有找到用户自己刚导入的范文")
         if missing := [a for a in self.action_names if not self.tally.timings.get(a)]:
             found.append(f"这些操作一次也没有完成：{'、'.join(missing)}")
         if self.attack is not None and self.attack.failures:
