@@ -1,5 +1,6 @@
 """语气对比: how a text's manner compares with the reference reports, and a rewrite toward one."""
 
+import pyarrow as pa
 import streamlit as st
 
 from app.common import label, refused
@@ -8,16 +9,13 @@ from drafting.corpus.reports import Report
 from drafting.errors import UserError
 from drafting.service import DraftingService
 from drafting.text.markup import escape_markdown
+from drafting.writing.draft import Draft
 
 
 def page_tone(service: DraftingService) -> None:
     st.header("语气对比")
-    current = ""
-    if draft_id := st.session_state.get("draft_id"):
-        try:
-            current = service.get(draft_id).plain_text()
-        except UserError:
-            current = ""
+    draft = _current_draft(service)
+    current = draft.plain_text() if draft else ""
     text = st.text_area(
         "要对比的文字（默认是当前草稿，也可粘贴任意文字）", value=current, height=200, key="tone_text"
     )
@@ -56,7 +54,8 @@ def page_tone(service: DraftingService) -> None:
             ],
             hide_index=True,
         )
-    _rewrite_toward(service, reports)
+    if draft:
+        _rewrite_toward(service, draft, reports)
     with st.expander("各项指标说明"):
         for metric in report.metrics.values():
             st.write(
@@ -66,30 +65,34 @@ def page_tone(service: DraftingService) -> None:
             )
 
 
+def _current_draft(service: DraftingService) -> Draft | None:
+    """The draft open on 起草, read once per run; none when it was removed or is not this user's."""
+    if draft_id := st.session_state.get("draft_id"):
+        try:
+            return service.get(draft_id)
+        except UserError:
+            return None
+    return None
+
+
 def _gaps_chart(gaps: dict[str, float]) -> None:
-    """Horizontal bars in the metrics' order, the data inside the Vega-Lite spec: st.bar_chart built the same
-    chart through Altair in 9.5 ms, this takes 0.8 ms, and the page draws it on every visit."""
+    """Horizontal bars in the metrics' order, drawn on every visit: a Vega-Lite spec with an Arrow table
+    (st.bar_chart built the same chart through Altair in 9.5 ms; values inside the spec went through
+    pandas, 0.46 ms; the table takes 0.03 ms)."""
     st.vega_lite_chart(
+        pa.table({"指标": list(gaps), "差距": list(gaps.values())}),
         {
-            "data": {"values": [{"指标": name, "差距": gap} for name, gap in gaps.items()]},
             "mark": "bar",
             "encoding": {
                 "y": {"field": "指标", "type": "nominal", "sort": None, "title": None},
                 "x": {"field": "差距", "type": "quantitative", "title": None},
             },
-        }
+        },
     )
 
 
-def _rewrite_toward(service: DraftingService, reports: list[Report]) -> None:
+def _rewrite_toward(service: DraftingService, draft: Draft, reports: list[Report]) -> None:
     """按此范文语气改写: one section of the current draft, toward a chosen reference."""
-    draft_id = st.session_state.get("draft_id")
-    if not draft_id:
-        return
-    try:
-        draft = service.get(draft_id)
-    except UserError:
-        return
     st.subheader("按此范文语气改写")
     headed = {s.key: label(s.kind, s.heading) for s in draft.sections}
     col1, col2 = st.columns(2)

@@ -2,6 +2,7 @@
 
 import html
 
+import pyarrow.ipc
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -160,6 +161,9 @@ def test_tone_page_compares_the_current_draft(app):
     assert not app.exception
     assert "江北市第一人民医院工会" in app.text_area(key="tone_text").value
     assert app.metric[0].value is not None
+    [chart] = app.get("vega_lite_chart")  # the gaps, one bar per measure, as an Arrow table
+    gaps = pyarrow.ipc.open_stream(chart.proto.data.data).read_all().to_pydict()
+    assert len(gaps["指标"]) == len(gaps["差距"]) >= 5 and "口语词" in "".join(gaps["指标"])
     app.text_area(key="tone_text").input("今年咱们工会其实干了挺多事，大家挺开心的吧，说实话还行。").run()
     assert any("口语词较多" in m.value for m in app.markdown)
 
