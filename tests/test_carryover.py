@@ -423,6 +423,12 @@ def test_previous_from_a_saved_draft_and_a_library_report(settings, files):
     assert bundled.items and "2016" in bundled.period
     choices = service.previous_choices(parse_facts(THIS_YEAR).period)
     assert choices[0].id == draft.id and choices[0].own and any(c.id == "seed003-01" for c in choices)
+    again = asyncio.run(
+        Pipeline(TemplateWriter(), FACT_GUARD).write(plan_locally(last_year), last_year, lambda e: None)
+    )
+    service.save(again)  # the same title drafted again: offered once, as the newer draft
+    drafts = [c for c in service.previous_choices(parse_facts(THIS_YEAR).period) if c.kind == "draft"]
+    assert [c.id for c in drafts] == [again.id]
 
 
 def test_cli_writes_the_confirmed_facts_file_the_draft_counts_from(files, capsys, tmp_path):
