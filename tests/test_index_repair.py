@@ -399,3 +399,26 @@ def test_reading_the_index_while_another_thread_changes_it_never_fails(tmp_path)
         changer.join()
     assert not failures, failures[:3]
     assert overlaps.most == 1
+
+
+def test_a_report_added_from_the_command_line_while_the_app_searches_is_found_not_called_damage(tmp_path):
+    """`drafting corpus add` in another process writes the embedded store under this process's open chroma
+    client, which then fails every read ("Error finding id") until reopened: the search reopens it once."""
+    settings = load_settings(data_dir=tmp_path / "data")  # the bundled corpus: shipped vectors, no embedding
+    library = Library(settings)
+    library.build()
+    assert library.search("职工之家建设", k=1)
+    report = tmp_path / "云岭县第一中学工会2025年工作总结.txt"
+    report.write_text(report_text("学校", sections=2).replace("某学校", "云岭县第一中学"), encoding="utf-8")
+    environment = {**os.environ, "DRAFTING_DATA_DIR": str(settings.data_dir)}
+    added = subprocess.run(
+        [str(DRAFTING), "corpus", "add", str(report)],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert added.returncode == 0, added.stderr
+
+    found = library.search("云岭县第一中学 第2次学校职工活动", k=3)
+    assert found and found[0].report.startswith("user-"), [hit.report for hit in found]

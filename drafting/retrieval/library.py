@@ -17,12 +17,12 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import yaml
 
@@ -50,6 +50,7 @@ MANIFEST_FILE = "manifest.json"
 RECHECK_SECONDS = 1.0  # how stale a search may take the corpus fingerprint and the stored chunk count
 
 logger = logging.getLogger(__name__)
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -379,16 +380,35 @@ class Library:
     ) -> SearchResults:
         """Hits within the scope from the index as it is; when it is behind the corpus, a repair starts
         and the results say so."""
-        status = self._status_before_search()
-        with self._forgetting_damage():
-            hits = self.searcher.search(query, k=k, part=part, unit_type=unit_type, mode=mode, scope=scope)
-        return SearchResults(hits, None if status.complete else status)
+
+        def hits() -> SearchResults:
+            status = self._status_before_search()
+            found = self.searcher.search(query, k=k, part=part, unit_type=unit_type, mode=mode, scope=scope)
+            return SearchResults(found, None if status.complete else status)
+
+        return self._reading(hits)
 
     def closest(self, queries: list[str], scope: Scope = EVERYTHING) -> list[Hit | None]:
         """Each query's nearest chunk in the scope by embedding alone, scored by cosine (see Searcher.closest)."""
-        self._status_before_search()
-        with self._forgetting_damage():
+
+        def nearest() -> list[Hit | None]:
+            self._status_before_search()
             return self.searcher.closest(queries, scope)
+
+        return self._reading(nearest)
+
+    def _reading(self, read: Callable[[], R]) -> R:
+        """`read`, tried once more on a freshly opened index when chroma fails it. Another process that
+        writes the same embedded store (`drafting corpus add` while the app runs) leaves this process's
+        open client failing every read ("Error finding id") until it is reopened: that is not damage, and
+        the user must not be sent to `drafting doctor --repair` for it. Real damage fails again."""
+        try:
+            with self._forgetting_damage():
+                return read()
+        except IndexDamaged as error:
+            logger.info("index read failed, reopening it once: %s", error)
+        with self._forgetting_damage():
+            return read()
 
     def scoped(self, actor: Actor) -> "ScopedLibrary":
         return ScopedLibrary(self, self.corpus.scope_for(actor))
