@@ -270,8 +270,8 @@ class SectionIndex:
                 progress(min(start + EMBED_BATCH, len(chunks)), len(chunks))
 
     @_guarded
-    def _add(self, **batch: Any) -> None:
-        self.collection.add(**batch)
+    def _add(self, ids: list[str], documents: list[str], embeddings: list[Any], metadatas: list[Any]) -> None:
+        self.collection.add(ids=ids, documents=documents, embeddings=embeddings, metadatas=metadatas)
 
     @_guarded
     def _delete(self, chunk_ids: list[str]) -> None:
