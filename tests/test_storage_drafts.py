@@ -117,6 +117,23 @@ def test_titles_offer_what_the_list_shows_in_its_order(
     assert [t.title for t in drafts.titles(admin)] == ["别单位的", "共享的", "第一份"]
 
 
+def test_titles_offer_each_title_once_as_its_newest_visible_draft(
+    drafts: DraftRepository[SampleDraft], office: dict[str, Actor]
+) -> None:
+    """Drafted again and again, a title is one choice of last year's report: its latest draft."""
+    alice, amy, admin = office["alice"], office["amy"], office["admin"]
+    older, other, newer = _draft("年度总结"), _draft("半年总结"), _draft("年度总结")
+    for draft in (older, other, newer):
+        drafts.save(draft, alice)
+    hidden = _draft("年度总结")
+    drafts.save(hidden, amy)  # amy's own, not shared: never alice's newest
+    assert [(t.id, t.title) for t in drafts.titles(alice)] == [(newer.id, "年度总结"), (other.id, "半年总结")]
+    drafts.save(older, alice)  # changed again: now the newest of its title
+    assert [t.id for t in drafts.titles(alice)] == [older.id, other.id]
+    assert [t.id for t in drafts.titles(admin)] == [older.id, other.id]
+    assert [t.id for t in drafts.titles(amy)] == [hidden.id]
+
+
 def test_members_see_only_their_own_drafts_and_foreign_ids_look_unknown(
     drafts: DraftRepository[SampleDraft], office: dict[str, Actor]
 ) -> None:

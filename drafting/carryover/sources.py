@@ -52,15 +52,12 @@ def from_report(report: "Report") -> PreviousPlan:
 def previous_choices(
     period: str, drafts: list["DraftTitle"], reports: list["ReportMeta"]
 ) -> list[PreviousChoice]:
-    """Drafts and reports, the unit's own first and, among them, last year's first. A title drafted more
-    than once is offered once, as its most recently changed draft (`drafts` come newest first): the
-    choice is last year's report, and a soak's 336 drafts of 20 titles made the form's every run slow."""
-    newest: dict[str, DraftTitle] = {}
-    for d in drafts:
-        newest.setdefault(d.title, d)
+    """Drafts and reports, the unit's own first and, among them, last year's first. `drafts` hold each
+    title once, as its most recently changed draft (DraftRepository.titles): the choice is last year's
+    report, not one of its versions."""
     choices = [
         PreviousChoice(id=d.id, title=d.title, period=_year_of(d.title), kind="draft", own=True)
-        for d in newest.values()
+        for d in drafts
     ] + [
         PreviousChoice(id=r.id, title=r.title, period=r.period, kind="report", own=r.origin != "bundled")
         for r in reports

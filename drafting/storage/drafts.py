@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Row, and_, false, or_, select, true
+from sqlalchemy import ColumnElement, Row, and_, false, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -210,13 +210,26 @@ class DraftRepository(Generic[DraftT]):
         return or_(own, and_(DraftRow.shared_with_unit.is_(True), DraftRow.unit_id == actor.unit_id))
 
     def titles(self, actor: Actor) -> list[DraftTitle]:
-        """The id and title of every draft the actor may see, most recently changed first: what the 起草
-        form offers as last year's report on each of its runs, without reading a single body."""
+        """Each title among the drafts the actor may see once, as its most recently changed draft, most
+        recently changed first: what the 起草 form offers as last year's report on each of its runs. The
+        database picks them, without reading a single body: a soak's 700 drafts of 20 titles came back
+        as 700 rows on every run of the form."""
+        newest_first = (DraftRow.updated_at.desc(), DraftRow.id)
+        ranked = (
+            select(
+                DraftRow.id,
+                DraftRow.title,
+                DraftRow.updated_at,
+                func.row_number().over(partition_by=DraftRow.title, order_by=newest_first).label("rank"),
+            )
+            .where(self._visible_to(actor))
+            .subquery()
+        )
         with self.db.reading() as session:
             found = session.execute(
-                select(DraftRow.id, DraftRow.title)
-                .where(self._visible_to(actor))
-                .order_by(DraftRow.updated_at.desc(), DraftRow.id)
+                select(ranked.c.id, ranked.c.title)
+                .where(ranked.c.rank == 1)
+                .order_by(ranked.c.updated_at.desc(), ranked.c.id)
             ).all()
         return [DraftTitle(id=row.id, title=row.title) for row in found]
 
