@@ -39,9 +39,30 @@ def page_tone(service: DraftingService) -> None:
     )
     for suggestion in report.suggestions:
         st.write("• " + escape_markdown(suggestion))
-    nearest = service.nearest_sections(text)
-    if nearest:
-        st.caption("向量相似度：每段与范文库中最相近的段落（1 表示几乎相同的意思和说法）")
+    _nearest_sections(service, text)
+    if draft:
+        _rewrite_toward(service, draft, reports)
+    with st.expander("各项指标说明"):
+        for metric in report.metrics.values():
+            st.write(
+                escape_markdown(
+                    f"{metric.explanation} 本文 {metric.value}，范文 {metric.reference_mean}±{metric.reference_std}"
+                )
+            )
+
+
+def _nearest_sections(service: DraftingService, text: str) -> None:
+    """Each paragraph's closest section in the library, worked out only while the box is open: it embeds
+    every paragraph (up to eight), which cost a visit to this page more than the rest of it together."""
+    box = st.expander("与范文库最相近的段落（向量相似度）", key="tone_nearest", on_change="rerun")
+    if not box.open:
+        return
+    with box:
+        nearest = service.nearest_sections(text)
+        if not nearest:
+            st.info("没有可比的段落：每段至少 20 个字，且范文库中要有您可以查看的范文。")
+            return
+        st.caption("每段与范文库中最相近的段落（相似度 1 表示几乎相同的意思和说法）")
         st.dataframe(
             [
                 {
@@ -54,15 +75,6 @@ def page_tone(service: DraftingService) -> None:
             ],
             hide_index=True,
         )
-    if draft:
-        _rewrite_toward(service, draft, reports)
-    with st.expander("各项指标说明"):
-        for metric in report.metrics.values():
-            st.write(
-                escape_markdown(
-                    f"{metric.explanation} 本文 {metric.value}，范文 {metric.reference_mean}±{metric.reference_std}"
-                )
-            )
 
 
 def _current_draft(service: DraftingService) -> Draft | None:

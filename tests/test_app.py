@@ -154,7 +154,7 @@ def test_library_history_and_versions(built_library, tmp_path, monkeypatch):
     assert any("seed" in c.value for c in app.caption)
 
 
-def test_tone_page_compares_the_current_draft(app):
+def test_tone_page_compares_the_current_draft(app, built_library):
     app.button[0].click().run()
     app.button(key="FormSubmitter:facts-生成草稿").click().run()
     go(app, "语气对比")
@@ -164,6 +164,12 @@ def test_tone_page_compares_the_current_draft(app):
     [chart] = app.get("vega_lite_chart")  # the gaps, one bar per measure, as an Arrow table
     gaps = pyarrow.ipc.open_stream(chart.proto.data.data).read_all().to_pydict()
     assert len(gaps["指标"]) == len(gaps["差距"]) >= 5 and "口语词" in "".join(gaps["指标"])
+    assert not app.dataframe  # each paragraph's nearest section is worked out only once the box is opened
+    app.session_state["tone_nearest"] = True
+    [nearest] = app.run().dataframe
+    titles = {r.meta.title for r in DraftingService(built_library.settings).reports_in_scope.reports()}
+    assert len(nearest.value) >= 3 and set(nearest.value["最相近的范文"]) <= titles
+    assert nearest.value["相似度"].between(0.5, 1).all()
     app.text_area(key="tone_text").input("今年咱们工会其实干了挺多事，大家挺开心的吧，说实话还行。").run()
     assert any("口语词较多" in m.value for m in app.markdown)
 
