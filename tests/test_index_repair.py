@@ -422,3 +422,49 @@ def test_a_report_added_from_the_command_line_while_the_app_searches_is_found_no
 
     found = library.search("云岭县第一中学 第2次学校职工活动", k=3)
     assert found and found[0].report.startswith("user-"), [hit.report for hit in found]
+
+
+def test_a_searcher_opened_while_an_import_lands_is_not_kept_for_later_searches(tmp_path, monkeypatch):
+    """A search that opened its searcher on the chunks from before an import, and finished after it, kept
+    that searcher; a search in between had already seen the new chunk count, so nothing noticed, and every
+    later search missed the import until the next change (1 of 77, then 1 of 86, of the 20-session soak's
+    searches for a user's own import)."""
+    from drafting.retrieval import library as library_module
+
+    settings = load_settings(data_dir=tmp_path / "data")  # the bundled corpus: shipped vectors, no embedding
+    library = Library(settings)
+    library.build()
+    opening, go_on, checked = threading.Event(), threading.Event(), threading.Event()
+
+    class SlowToOpen(library_module.Searcher):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            if not opening.is_set():  # the first one opened on the chunks from before the import
+                opening.set()
+                assert go_on.wait(30)
+
+    monkeypatch.setattr(library_module, "Searcher", SlowToOpen)
+    early = threading.Thread(target=library.search, args=("职工之家建设",))
+    early.start()
+    assert opening.wait(30)
+    report = tmp_path / "云岭县第一中学工会2025年工作总结.txt"
+    report.write_text(report_text("学校", sections=2).replace("某学校", "云岭县第一中学"), encoding="utf-8")
+    added = library.add(report, library_module.Actor.local())
+    query = "云岭县第一中学 第2次学校职工活动"
+    status_before_search = library._status_before_search
+
+    def check_then_wait() -> object:
+        status = status_before_search()
+        checked.set()  # this search has seen the new chunk count; now it waits for the early one
+        return status
+
+    monkeypatch.setattr(library, "_status_before_search", check_then_wait)
+    between: list[list[str]] = []
+    middle = threading.Thread(target=lambda: between.append([h.report for h in library.search(query, k=3)]))
+    middle.start()
+    assert checked.wait(30)
+    go_on.set()
+    early.join(30)
+    middle.join(30)
+    assert between == [between[0]] and added.meta.id in between[0]
+    assert added.meta.id in [hit.report for hit in library.search(query, k=3)]

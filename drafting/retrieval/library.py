@@ -216,6 +216,9 @@ class Library:
         self._checked: tuple[str, int] | None = None  # (corpus fingerprint, stored chunks) last compared
         self._checked_at = 0.0  # when (time.monotonic()) a search last read them
         self._keywords_stale = False  # chunks changed here: the next searcher rebuilds the keyword index
+        self._opening = threading.Lock()  # one searcher opened at a time; the other searches then use it
+        self._searcher: tuple[int, Searcher] | None = None  # with the number of changes it has seen
+        self._changes = 0  # changes to the stored chunks made in this process
 
     @cached_property
     def database(self) -> "Database":
@@ -245,12 +248,19 @@ class Library:
     def index(self) -> SectionIndex:
         return SectionIndex(self.settings)
 
-    @cached_property
+    @property
     def searcher(self) -> Searcher:
-        with index_errors(self.settings):
-            searcher = Searcher(self.index, keyword_dir(self.settings), rebuild=self._keywords_stale)
-        self._keywords_stale = False
-        return searcher
+        """The searcher over the chunks as stored. One opened while a build here changed them answers the
+        search that opened it but is not kept: kept, it would miss the new chunks until the next change."""
+        with self._opening:
+            changes = self._changes
+            if self._searcher is not None and self._searcher[0] == changes:
+                return self._searcher[1]
+            with index_errors(self.settings):
+                searcher = Searcher(self.index, keyword_dir(self.settings), rebuild=self._keywords_stale)
+            if changes == self._changes:
+                self._searcher, self._keywords_stale = (changes, searcher), False
+            return searcher
 
     # --- is the index complete? ---------------------------------------------------------------------------
 
@@ -356,14 +366,13 @@ class Library:
     def rebuild_keywords(self) -> None:
         """Write the keyword index afresh from the chunks stored in chroma (no embedding)."""
         with self._writing:
-            self.__dict__.pop("searcher", None)
-            self._keywords_stale = True
+            self._forget_searcher()
             self.searcher  # noqa: B018 - opening the searcher is what rebuilds it
 
     def close(self) -> None:
         """Let go of the index files (before they are moved aside, or after they were found damaged)."""
         index = self.__dict__.pop("index", None)
-        self.__dict__.pop("searcher", None)
+        self._searcher = None
         if index is not None:
             index.close()
 
@@ -428,18 +437,17 @@ class Library:
             return status
         checked = (self.expected.fingerprint(), self.index.count())
         self._checked_at = time.monotonic()
+        opened = self._searcher
+        if opened is not None and opened[1].keywords.count != checked[1]:
+            self._searcher = None  # the chunks changed since it opened: another process changed them
         if checked != self._checked or status is None:
             status, _ = self._compare()
-            opened = self.__dict__.get("searcher")
-            if opened is not None and opened.keywords.count != checked[1]:
-                # the chunks changed since it opened: another process, or a repair that finished while
-                # this thread was opening it on the index as it was before
-                self.__dict__.pop("searcher", None)
             self._checked = checked
         return status if status.complete else self.start_repair()
 
     def _forget_searcher(self) -> None:
-        self.__dict__.pop("searcher", None)
+        self._changes += 1  # under _writing: a searcher being opened now will not be kept
+        self._searcher = None
         self._keywords_stale = True
         self._checked = None
 
