@@ -102,6 +102,7 @@ class Import:
     report_id: str
     title: str
     activity: str  # the phrase only this report contains
+    at: float = field(default_factory=time.monotonic)  # when its 已导入 was shown
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,7 @@ class Tally:
     drafts_not_shown: int = 0
     import_searches: int = 0
     import_searches_found: int = 0
+    import_searches_missed: list[str] = field(default_factory=list)  # what each unfound search showed
     last_export: Export | None = None
     imports: list[Import] = field(default_factory=list)
     isolation_checks: Counter[str] = field(default_factory=Counter)
@@ -165,10 +167,12 @@ class Tally:
         with self._lock:
             self.violations.append(message)
 
-    def import_search(self, found: bool) -> None:
+    def import_search(self, found: bool, missed: str = "") -> None:
         with self._lock:
             self.import_searches += 1
             self.import_searches_found += found
+            if not found:
+                self.import_searches_missed.append(missed)
 
     def exported(self, export: Export) -> None:
         with self._lock:
@@ -341,7 +345,7 @@ class SimulatedUser:
                     f"{self.account.unit}的用户检索到了{target.unit}导入的范文 {target.report_id}"
                 )  # type: ignore[union-attr]
         elif target is not None:
-            self.tally.import_search(found)
+            self.tally.import_search(found, "" if found else _missed(target, page))
         if self.account:
             self._check_report_list(page)
 
@@ -430,6 +434,16 @@ class SimulatedUser:
             self.draft()
         self._open("起草")
         return self.current_draft  # type: ignore[return-value]
+
+
+def _missed(target: Import, page: Page) -> str:
+    """What the page showed for a search that did not find the user's own import."""
+    shown = "；".join(c[:60] for c in page.captions() if "（" in c) or "无"
+    notices = "；".join(page.alerts(Alert.INFO)) or "无"
+    return (
+        f"检索“{target.activity}”没找到 {target.report_id}（导入 {time.monotonic() - target.at:.0f} 秒后）；"
+        f"结果：{shown}；提示：{notices}"
+    )
 
 
 def _draft_shown(page: Page) -> str | None:
@@ -708,6 +722,7 @@ class SoakResult:
             f"searches for a report the user had imported that found it: "
             f"{self.tally.import_searches_found}/{self.tally.import_searches}"
         )
+        out.extend(f"  {missed[:600]}" for missed in self.tally.import_searches_missed[:5])
         out.append(f"errors: {len(self.tally.errors)}")
         for (action, message), count in Counter(self.tally.errors).most_common(8):
             out.append(f"  {count}× {action}: {message[:300]}")
