@@ -48,10 +48,18 @@ def test_the_shipped_chunks_are_exactly_the_bundled_corpus_with_its_tokens(chunk
         assert shipped[chunk_id].tokens == " ".join(tokenize(expected)), chunk_id
 
 
+def assert_same_vectors(actual: np.ndarray, desired: np.ndarray) -> None:
+    """Row by row, the same vector up to the CPU's rounding. The embedder's arithmetic differs with the
+    kernels chosen for the CPU: on an AVX2 machine, vectors shipped from another differed by up to 0.0016
+    in a component, a cosine of 0.99996; the vector of another section is at most 0.976 alike."""
+    cosine = (actual * desired).sum(axis=1) / np.linalg.norm(actual, axis=1) / np.linalg.norm(desired, axis=1)
+    assert cosine.min() > 0.9995, np.argsort(cosine)[:5]
+
+
 def test_shipped_vectors_match_the_embedder_on_a_sample(chunks, shipped):
     picked = list(chunks)[:: len(chunks) // SAMPLE][:SAMPLE]
     fresh = build_embedder(Settings())([bundled.search_text(chunks[i]) for i in picked])
-    np.testing.assert_allclose(np.array([shipped[i].vector for i in picked]), np.array(fresh), atol=1e-4)
+    assert_same_vectors(np.array([shipped[i].vector for i in picked]), np.array(fresh))
 
 
 @pytest.mark.slow
@@ -59,10 +67,8 @@ def test_shipped_vectors_match_a_full_rebuild(chunks, shipped, tmp_path):
     bundled.write(tmp_path, chunks.values(), build_embedder(Settings()), "e5small")
     rebuilt = bundled.load(tmp_path, "e5small")
     assert list(rebuilt) == list(shipped)
-    np.testing.assert_allclose(
-        np.array([v.vector for v in rebuilt.values()]),
-        np.array([v.vector for v in shipped.values()]),
-        atol=1e-4,
+    assert_same_vectors(
+        np.array([v.vector for v in rebuilt.values()]), np.array([v.vector for v in shipped.values()])
     )
 
 
