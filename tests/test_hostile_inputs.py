@@ -1,8 +1,10 @@
-"""Every stage that renders, parses or checks user text stays within 10 CPU-seconds and 600 MB at its
+"""Every stage that renders, parses or checks user text stays within 40 CPU-seconds and 600 MB at its
 worst case within the upload limit (issue #21: a 6 KB .docx once took `drafting corpus add` to 7.2 GB).
 
 Each stage runs in a child process under RLIMIT_CPU, which counts CPU time, not wall time, so a busy
-machine does not make these tests fail. The child's peak RSS is its own VmHWM: ru_maxrss would carry over
+machine does not make these tests fail. The limit catches runaway work, not slowness: the costliest
+stage, two million numbered items read from a 12 MB .docx, is linear and took 16 s on a slow 2-core
+machine (10 s was the limit until then), where quadratic work would take hours. The child's peak RSS is its own VmHWM: ru_maxrss would carry over
 the high-water mark of the pytest process it was forked from (a 1 GB test session read as a 1 GB child).
 """
 
@@ -16,7 +18,7 @@ import pytest
 from drafting.documents.docx import MAX_DOCX_BYTES
 from loadtest import hostile
 
-CPU_SECONDS = 10
+CPU_SECONDS = 40
 PEAK_BYTES = 600 * 1024 * 1024
 
 _CHILD = """
