@@ -74,6 +74,12 @@ def built_library(tmp_path_factory: pytest.TempPathFactory) -> Library:
     return library
 
 
+# serve.py answers its health check only after the process's warm-up (imports, the database and the index
+# opened, a first draft), which it waits for up to 60 s (WARM_UP_WAIT_SECONDS): on a slow, busy 2-core
+# machine the app then needed more than the 60 s its tests waited.
+APP_START_SECONDS = 180
+
+
 @contextmanager
 def serving(
     command: list[str], health_url: str, name: str, timeout: float = 60, **popen: object

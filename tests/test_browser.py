@@ -19,7 +19,7 @@ from weakref import WeakKeyDictionary
 
 import pytest
 
-from tests.conftest import ROOT, free_port, serving
+from tests.conftest import APP_START_SECONDS, ROOT, free_port, serving
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page
@@ -87,7 +87,12 @@ def running_app(built_library, workdir: Path, **env: str) -> Iterator[App]:
                "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]  # fmt: skip
     environment = {"DRAFTING_DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin", "HOME": str(workdir), **env}
     with serving(
-        command, f"http://127.0.0.1:{port}/_stcore/health", "streamlit", cwd=folder, env=environment
+        command,
+        f"http://127.0.0.1:{port}/_stcore/health",
+        "streamlit",
+        APP_START_SECONDS,
+        cwd=folder,
+        env=environment,
     ):
         yield App(f"http://127.0.0.1:{port}", data_dir)
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import pytest
 
-from tests.conftest import ROOT, free_port, serving
+from tests.conftest import APP_START_SECONDS, ROOT, free_port, serving
 from tests.pg import running_server
 from tests.test_browser import (
     WAIT_MS,
@@ -101,7 +101,14 @@ def app_process(shared: dict[str, str], workdir: Path) -> Iterator[AppProcess]:
     command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"), "--server.headless", "true",
                "--server.port", str(port), "--server.address", "127.0.0.1"]  # fmt: skip
     environment = {**shared, "DRAFTING_DATA_DIR": str(data), "HOME": str(home), "XDG_DATA_HOME": str(xdg)}
-    with serving(command, f"http://127.0.0.1:{port}/_stcore/health", "streamlit", cwd=cwd, env=environment):
+    with serving(
+        command,
+        f"http://127.0.0.1:{port}/_stcore/health",
+        "streamlit",
+        APP_START_SECONDS,
+        cwd=cwd,
+        env=environment,
+    ):
         yield AppProcess(f"http://127.0.0.1:{port}", folders, cwd)
 
 
