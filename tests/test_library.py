@@ -156,3 +156,19 @@ def test_an_upload_too_long_to_index_is_refused_before_anything_is_stored_or_emb
     assert ([r.meta.id for r in library.corpus.reports()], library.check()) == before
     short = "\n\n".join(body.split("\n\n")[:20])
     assert library.add_upload("前二十项.txt", short.encode(), LOCAL).meta.source == "前二十项.txt"
+
+
+def test_indexing_reports_its_total_before_the_first_batch(settings):
+    """范文库 shows 正在建立索引 0/N at once: an import of fewer chunks than one batch reported its only
+    progress when it was done, so the page showed no count while it embedded."""
+    from drafting.retrieval.index import EMBED_BATCH
+
+    library = Library(settings)
+    chunks = list(library.expected.chunks().values())[
+        : EMBED_BATCH + 8
+    ]  # bundled: shipped vectors, no embedding
+    reported: list[tuple[int, int]] = []
+    library.index.add_chunks(chunks, lambda done, total: reported.append((done, total)))
+    total = len(chunks)
+    assert reported == [(0, total), (EMBED_BATCH, total), (total, total)]
+    assert library.index.count() == total

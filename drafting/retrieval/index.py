@@ -248,6 +248,8 @@ class SectionIndex:
 
         Chunks of the bundled corpus take the vectors and tokens shipped in the package (bundled.py)."""
         shipped = shipped_chunks(factory.embedder_slug(self.settings))
+        if progress and chunks:  # the total at once: an import of one batch showed it only when done
+            progress(0, len(chunks))
         for start in range(0, len(chunks), EMBED_BATCH):
             batch = chunks[start : start + EMBED_BATCH]
             texts = {chunk.id: search_text(chunk) for chunk in batch if chunk.id not in shipped}
