@@ -1,18 +1,23 @@
-"""Materials (简报, 月报, 台账) in, candidate facts with their sources out: see extract.py."""
+"""Materials (简报, 月报, 台账) in, candidate facts with their sources out: see extract.py.
 
-from drafting.materials.extract import MATERIAL_SUFFIXES, Material, Progress, extract
-from drafting.materials.model import Candidate, Computed, Conflict, Extraction, SetAside, Skipped, Source
+Names load on first use, so the `drafting` command's parser does not load the readers for every command.
+"""
 
-__all__ = [
-    "MATERIAL_SUFFIXES",
-    "Candidate",
-    "Computed",
-    "Conflict",
-    "Extraction",
-    "Material",
-    "Progress",
-    "SetAside",
-    "Skipped",
-    "Source",
-    "extract",
-]
+from drafting.lazy import lazy_exports
+
+_EXPORTS = {
+    "MATERIAL_SUFFIXES": "drafting.materials.extract",
+    "Material": "drafting.materials.extract",
+    "Progress": "drafting.materials.extract",
+    "extract": "drafting.materials.extract",
+    "Candidate": "drafting.materials.model",
+    "Computed": "drafting.materials.model",
+    "Conflict": "drafting.materials.model",
+    "Extraction": "drafting.materials.model",
+    "SetAside": "drafting.materials.model",
+    "Skipped": "drafting.materials.model",
+    "Source": "drafting.materials.model",
+}
+__all__ = list(_EXPORTS)
+
+__getattr__ = lazy_exports(_EXPORTS)
