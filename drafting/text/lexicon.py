@@ -6,6 +6,7 @@ from functools import cache
 
 import jieba
 
+from drafting.text import prefixes
 from drafting.text.script import to_simplified
 
 DOMAIN_WORDS = [
@@ -139,7 +140,7 @@ _KEEP = re.compile(r"[\w\u4e00-\u9fff]")
 
 @cache
 def _tokenizer() -> jieba.Tokenizer:
-    tokenizer = jieba.Tokenizer()
+    tokenizer = prefixes.tokenizer()
     for word in DOMAIN_WORDS:
         tokenizer.add_word(word, freq=200000)
     return tokenizer
