@@ -590,7 +590,7 @@ class DraftingService:
         self, materials: list["Material"], offline: bool = False, progress: "MaterialProgress | None" = None
     ) -> "Extraction":
         """Candidate facts, conflicts and set-aside text from uploaded materials (never added to 范文库)."""
-        from drafting.materials import extract
+        from drafting.materials.extract import extract
 
         model = self.chat_model(offline)
         if model is None:

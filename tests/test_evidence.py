@@ -8,7 +8,8 @@ from docx import Document
 from openpyxl import load_workbook
 
 from drafting.cli import main
-from drafting.materials import Material, extract
+from drafting.materials import Material
+from drafting.materials.extract import extract
 from drafting.materials.samples import briefing_docx, half_year_gbk, ledger_xlsx
 from drafting.output.docx import draft_to_docx
 from drafting.output.evidence import APPENDIX_TITLE, FROM_MATERIALS, GENERAL, TYPED, evidence_xlsx

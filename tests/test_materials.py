@@ -10,7 +10,8 @@ import pytest
 from openpyxl import Workbook
 
 from drafting.cli import main
-from drafting.materials import Material, extract
+from drafting.materials import Material
+from drafting.materials.extract import extract
 from drafting.materials.model import Extraction
 from drafting.materials.model_extract import extract_with_model
 from drafting.materials.prose import read_passages
@@ -315,7 +316,8 @@ def test_a_100000_row_ledger_stays_under_600_mb(tmp_path):
         "import asyncio, resource, sys\n"
         "limit = 600 * 1024 * 1024\n"
         "resource.setrlimit(resource.RLIMIT_AS, (limit, limit))\n"
-        "from drafting.materials import Material, extract\n"
+        "from drafting.materials import Material\n"
+        "from drafting.materials.extract import extract\n"
         "x, _ = asyncio.run(extract([Material('会员台账.xlsx', open(sys.argv[1], 'rb').read())]))\n"
         "print('|'.join(f.computed.formula for f in x.facts))\n"
     )

@@ -9,7 +9,6 @@ _EXPORTS = {
     "MATERIAL_SUFFIXES": "drafting.materials.extract",
     "Material": "drafting.materials.extract",
     "Progress": "drafting.materials.extract",
-    "extract": "drafting.materials.extract",
     "Candidate": "drafting.materials.model",
     "Computed": "drafting.materials.model",
     "Conflict": "drafting.materials.model",
@@ -18,6 +17,8 @@ _EXPORTS = {
     "Skipped": "drafting.materials.model",
     "Source": "drafting.materials.model",
 }
-__all__ = list(_EXPORTS)
+__all__ = list(
+    _EXPORTS
+)  # extract() lives in drafting.materials.extract: a package attribute of that name is the submodule
 
 __getattr__ = lazy_exports(_EXPORTS)
