@@ -1,5 +1,7 @@
 """Opening the database: migrations, SQLite tuning, concurrent start-up, and "database not available" errors."""
 
+import subprocess
+import sys
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +17,7 @@ from drafting.access import Actor
 from drafting.errors import UserError
 from drafting.storage import StorageUnavailable, open_database, resolve_database_url
 from drafting.storage.audit import audit, audit_log
-from drafting.storage.database import alembic_config
+from drafting.storage.database import HEAD_REVISION, alembic_config
 from drafting.storage.models import AuditEntry, Base
 
 TABLES = {"units", "users", "sessions", "drafts", "reports", "settings", "quotas", "token_usage", "audit_log"}
@@ -40,9 +42,23 @@ def test_migrates_to_head_and_matches_the_models(
         assert set(inspect(connection).get_table_names()) >= TABLES
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
         head = ScriptDirectory.from_config(alembic_config(connection)).get_current_head()
-        assert MigrationContext.configure(connection).get_current_revision() == head
+        assert MigrationContext.configure(connection).get_current_revision() == head == HEAD_REVISION
     db.close()
     again.close()
+
+
+def test_a_database_at_the_newest_migration_opens_without_loading_alembic(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    open_database(url).close()
+    child = (
+        "import sys\n"
+        "from drafting.storage.database import open_database\n"
+        f"open_database({url!r}).close()\n"
+        "print(sorted(name for name in sys.modules if name.split('.')[0] == 'alembic'))\n"
+    )
+    opened = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, timeout=120)
+    assert opened.returncode == 0, opened.stderr
+    assert opened.stdout.strip() == "[]"
 
 
 def _open_at_once(database_url: str, starters: int = 4) -> list[BaseException]:

@@ -17,7 +17,6 @@ from functools import cache
 from importlib import resources
 
 import yaml
-from langchain_core.messages import HumanMessage, SystemMessage
 
 from drafting.models.protocol import Prompt
 
@@ -63,6 +62,8 @@ class Template:
             raise TemplateError(
                 f"prompt {self.name!r}: missing {sorted(missing)}, unexpected {sorted(extra)}"
             )
+        from langchain_core.messages import HumanMessage, SystemMessage  # not loaded for offline drafts
+
         return Prompt(
             name=self.name,
             messages=[
