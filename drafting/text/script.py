@@ -4,7 +4,6 @@ Search matches on simplified text so that 繁體 queries and reports find each o
 to the user is always the original text.
 """
 
-import re
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -29,16 +28,18 @@ def detect_script(text: str) -> Script:
 
 
 def to_simplified(text: str) -> str:
-    if not _traditional().search(text):
+    if _traditional().isdisjoint(text):
         return text  # OpenCC here is pure Python (~2 µs a character); most text has nothing to convert
     return _converter("t2s").convert(text)
 
 
 @cache
-def _traditional() -> re.Pattern[str]:
-    """A character t2s would change, or the first character of a phrase it would change that has none.
+def _traditional() -> frozenset[str]:
+    """The characters t2s would change, and the first character of each phrase it would change that has none.
 
-    Text without any of them comes out of t2s unchanged, so the conversion can be skipped.
+    Text without any of them comes out of t2s unchanged, so the conversion can be skipped. A set, not a
+    regex character class: some are outside the BMP, so re tested each character against all 4,114 of
+    them (0.6 µs a character; a 5 MB upload spent 9 s here); the set takes 0.08 µs.
     """
     folder = Path(opencc.__file__).with_name("dictionary")
     triggers: set[str] = set()
@@ -53,7 +54,7 @@ def _traditional() -> re.Pattern[str]:
             else:
                 phrases.append(key)
     triggers.update(phrase[0] for phrase in phrases if not triggers.intersection(phrase))
-    return re.compile("[" + "".join(re.escape(ch) for ch in sorted(triggers)) + "]")
+    return frozenset(triggers)
 
 
 def to_traditional(text: str) -> str:

@@ -1,0 +1,26 @@
+"""Converting to simplified skips text t2s would leave as it is, and is exactly t2s for the rest."""
+
+from opencc import OpenCC
+
+from drafting.corpus.reports import read_bundled
+from drafting.text.script import _traditional, detect_script, to_simplified
+from tests.conftest import ROOT
+
+
+def test_to_simplified_is_exactly_t2s_on_every_bundled_paragraph():
+    t2s = OpenCC("t2s")
+    reports = read_bundled(ROOT / "examples_corpus")
+    assert {detect_script(report.body) for report in reports} == {"简体", "繁體"}
+    paragraphs = [p for report in reports for p in report.body.split("\n") if p.strip()]
+    changed = 0
+    for paragraph in paragraphs:
+        assert to_simplified(paragraph) == t2s.convert(paragraph)
+        changed += to_simplified(paragraph) != paragraph
+    assert 0 < changed < len(paragraphs)
+
+
+def test_a_character_outside_the_bmp_is_still_converted():
+    beyond = sorted(char for char in _traditional() if ord(char) > 0xFFFF)
+    assert beyond  # why the check is a set: re tested these one by one
+    text = f"工会工作{beyond[0]}总结"
+    assert to_simplified(text) == OpenCC("t2s").convert(text) != text
