@@ -307,6 +307,7 @@ def test_cli_extract_json_and_a_facts_file_draft_accepts(tmp_path, capsys, setti
     assert "找不到文件" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # 50 s on a slow two-core machine: openpyxl reads a write-only file's rows twice
 def test_a_100000_row_ledger_stays_under_600_mb(tmp_path):
     """Peak memory proven under an address-space limit in a child process, not by timing."""
     path = tmp_path / "会员台账.xlsx"
