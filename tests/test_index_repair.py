@@ -15,6 +15,7 @@ from pathlib import Path
 import chromadb.errors
 import pytest
 
+from drafting.access import Actor
 from drafting.corpus.reports import describe
 from drafting.errors import UserError
 from drafting.maintenance.cli import complete_index_first
@@ -449,7 +450,7 @@ def test_a_searcher_opened_while_an_import_lands_is_not_kept_for_later_searches(
     assert opening.wait(30)
     report = tmp_path / "云岭县第一中学工会2025年工作总结.txt"
     report.write_text(report_text("学校", sections=2).replace("某学校", "云岭县第一中学"), encoding="utf-8")
-    added = library.add(report, library_module.Actor.local())
+    added = library.add(report, Actor.local())
     query = "云岭县第一中学 第2次学校职工活动"
     status_before_search = library._status_before_search
 
@@ -468,3 +469,70 @@ def test_a_searcher_opened_while_an_import_lands_is_not_kept_for_later_searches(
     middle.join(30)
     assert between == [between[0]] and added.meta.id in between[0]
     assert added.meta.id in [hit.report for hit in library.search(query, k=3)]
+
+
+def _school_report(tmp_path: Path) -> Path:
+    report = tmp_path / "云岭县第一中学工会2025年工作总结.txt"
+    report.write_text(report_text("学校", sections=2).replace("某学校", "云岭县第一中学"), encoding="utf-8")
+    return report
+
+
+class _Opened:
+    """Replaces library.Searcher: notes the thread that opens each searcher and holds it until `go_on`."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from drafting.retrieval import library as library_module
+
+        self.threads: list[str] = []
+        self.opening, self.go_on = threading.Event(), threading.Event()
+        real, opened = library_module.Searcher, self
+
+        class Held(real):  # type: ignore[misc, valid-type]
+            def __init__(self, *args: object, **kwargs: object) -> None:
+                opened.threads.append(threading.current_thread().name)
+                opened.opening.set()
+                assert opened.go_on.wait(60)
+                super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(library_module, "Searcher", Held)
+
+
+def test_an_import_opens_the_next_searcher_while_searches_answer_from_the_one_before(tmp_path, monkeypatch):
+    """A search after an import first rebuilt the keyword index from every stored chunk, and the process's
+    other searches waited for it (14 s at 250,000 sections). In a process that searches, the import now
+    opens the next searcher itself, and reports done once its report can be found."""
+    library = Library(load_settings(data_dir=tmp_path / "data"))  # bundled corpus: shipped vectors
+    library.build()
+    query = "云岭县第一中学 第2次学校职工活动"
+    before = [hit.report for hit in library.search(query, k=3)]
+    opened = _Opened(monkeypatch)
+    added: list = []
+    importing = threading.Thread(
+        target=lambda: added.append(library.add(_school_report(tmp_path), Actor.local())), name="import"
+    )
+    importing.start()
+    try:
+        assert opened.opening.wait(120), "the import did not open the next searcher"
+        meanwhile: list[list[str]] = []
+        searching = threading.Thread(
+            target=lambda: meanwhile.append([h.report for h in library.search(query, k=3)])
+        )
+        searching.start()
+        searching.join(30)
+        assert meanwhile == [before]  # answered at once, from the searcher before the import
+    finally:
+        opened.go_on.set()
+        importing.join(60)
+    assert added and added[0].meta.id in [hit.report for hit in library.search(query, k=3)]
+    assert opened.threads == ["import"]  # the searches opened none
+
+
+def test_a_process_that_has_not_searched_leaves_the_searcher_to_its_first_search(tmp_path, monkeypatch):
+    library = Library(load_settings(data_dir=tmp_path / "data"))
+    library.build()
+    opened = _Opened(monkeypatch)
+    opened.go_on.set()
+    added = library.add(_school_report(tmp_path), Actor.local())
+    assert opened.threads == []  # `drafting corpus add` does not rebuild the keyword index for nothing
+    assert added.meta.id in [hit.report for hit in library.search("云岭县第一中学 第2次学校职工活动", k=3)]
+    assert opened.threads == [threading.current_thread().name]
