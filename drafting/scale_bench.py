@@ -152,7 +152,7 @@ folder, query, owners, published = sys.argv[1], sys.argv[2], json.loads(sys.argv
 stages = {"imports": time.perf_counter() - started}
 index = KeywordIndex.open(Path(folder))
 stages["keyword index opened"] = time.perf_counter() - started
-tokenize("工会")
+tokenize(query)  # loads the dictionary buckets of the query's characters
 stages["jieba loaded"] = time.perf_counter() - started
 embedder = E5EmbeddingFunction()
 stages["e5 loaded"] = time.perf_counter() - started

@@ -478,61 +478,116 @@ def _school_report(tmp_path: Path) -> Path:
 
 
 class _Opened:
-    """Replaces library.Searcher: notes the thread that opens each searcher and holds it until `go_on`."""
+    """Replaces library.Searcher: notes the thread that opens each searcher."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, fail: bool = False) -> None:
         from drafting.retrieval import library as library_module
 
         self.threads: list[str] = []
-        self.opening, self.go_on = threading.Event(), threading.Event()
         real, opened = library_module.Searcher, self
 
-        class Held(real):  # type: ignore[misc, valid-type]
+        class Noted(real):  # type: ignore[misc, valid-type]
             def __init__(self, *args: object, **kwargs: object) -> None:
                 opened.threads.append(threading.current_thread().name)
-                opened.opening.set()
-                assert opened.go_on.wait(60)
+                if fail and kwargs.get("writes_held"):
+                    raise IndexDamaged(Path("keyword"), "磁盘已满")
                 super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
-        monkeypatch.setattr(library_module, "Searcher", Held)
+        monkeypatch.setattr(library_module, "Searcher", Noted)
+
+
+class _HeldRead:
+    """Holds the import thread's read of every stored chunk after its first page (of 64)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from drafting.retrieval import index as index_module
+
+        self.reading, self.go_on = threading.Event(), threading.Event()
+        real_pages, held = index_module.SectionIndex._pages, self
+
+        def pages(index: object, include: list, each_locked: bool = False):  # noqa: ANN202
+            for number, page in enumerate(real_pages(index, include, each_locked)):
+                if number == 1 and threading.current_thread().name == "import" and "embeddings" in include:
+                    held.reading.set()
+                    assert held.go_on.wait(60)
+                yield page
+
+        monkeypatch.setattr(index_module, "READ_PAGE", 64)
+        monkeypatch.setattr(index_module.SectionIndex, "_pages", pages)
+
+
+def _import_in_thread(library: Library, tmp_path: Path, added: list) -> threading.Thread:
+    report = _school_report(tmp_path)
+    thread = threading.Thread(target=lambda: added.append(library.add(report, Actor.local())), name="import")
+    thread.start()
+    return thread
+
+
+SCHOOL_QUERY = "云岭县第一中学 第2次学校职工活动"
 
 
 def test_an_import_opens_the_next_searcher_while_searches_answer_from_the_one_before(tmp_path, monkeypatch):
     """A search after an import first rebuilt the keyword index from every stored chunk, and the process's
     other searches waited for it (14 s at 250,000 sections). In a process that searches, the import now
-    opens the next searcher itself, and reports done once its report can be found."""
+    opens the next searcher itself, reading the chunks a page at a time so that searches go on between
+    the pages, and reports done once its report can be found."""
     library = Library(load_settings(data_dir=tmp_path / "data"))  # bundled corpus: shipped vectors
     library.build()
-    query = "云岭县第一中学 第2次学校职工活动"
-    before = [hit.report for hit in library.search(query, k=3)]
-    opened = _Opened(monkeypatch)
+    before = [hit.report for hit in library.search(SCHOOL_QUERY, k=3)]
+    opened, held = _Opened(monkeypatch), _HeldRead(monkeypatch)
     added: list = []
-    importing = threading.Thread(
-        target=lambda: added.append(library.add(_school_report(tmp_path), Actor.local())), name="import"
-    )
-    importing.start()
+    importing = _import_in_thread(library, tmp_path, added)
     try:
-        assert opened.opening.wait(120), "the import did not open the next searcher"
+        assert held.reading.wait(120), "the import did not open the next searcher"
         meanwhile: list[list[str]] = []
         searching = threading.Thread(
-            target=lambda: meanwhile.append([h.report for h in library.search(query, k=3)])
+            target=lambda: meanwhile.append([h.report for h in library.search(SCHOOL_QUERY, k=3)])
         )
         searching.start()
         searching.join(30)
-        assert meanwhile == [before]  # answered at once, from the searcher before the import
+        assert meanwhile == [before]  # answered between two pages, from the searcher before the import
     finally:
-        opened.go_on.set()
+        held.go_on.set()
         importing.join(60)
-    assert added and added[0].meta.id in [hit.report for hit in library.search(query, k=3)]
+    assert added and added[0].meta.id in [hit.report for hit in library.search(SCHOOL_QUERY, k=3)]
     assert opened.threads == ["import"]  # the searches opened none
+
+
+def test_a_searcher_the_import_fails_to_open_is_left_to_the_next_search(tmp_path, monkeypatch, caplog):
+    """The report is stored and indexed: a keyword index that cannot be written then is not a failed import."""
+    library = Library(load_settings(data_dir=tmp_path / "data"))
+    library.build()
+    assert library.search(SCHOOL_QUERY, k=3)
+    opened = _Opened(monkeypatch, fail=True)
+    added = library.add(_school_report(tmp_path), Actor.local())
+    assert "opening the searcher after a change failed" in caplog.text
+    assert added.meta.id in [hit.report for hit in library.search(SCHOOL_QUERY, k=3)]
+    assert opened.threads == [threading.current_thread().name] * 2
+
+
+def test_a_searcher_opened_on_an_index_closed_meanwhile_is_not_kept(tmp_path, monkeypatch):
+    """A search that finds damage closes the index while the import opens its next searcher on it."""
+    library = Library(load_settings(data_dir=tmp_path / "data"))
+    library.build()
+    assert library.search(SCHOOL_QUERY, k=3)
+    opened, held = _Opened(monkeypatch), _HeldRead(monkeypatch)
+    added: list = []
+    importing = _import_in_thread(library, tmp_path, added)
+    try:
+        assert held.reading.wait(120)
+        library.close()
+    finally:
+        held.go_on.set()
+        importing.join(60)
+    assert added and added[0].meta.id in [hit.report for hit in library.search(SCHOOL_QUERY, k=3)]
+    assert opened.threads == ["import", threading.current_thread().name]
 
 
 def test_a_process_that_has_not_searched_leaves_the_searcher_to_its_first_search(tmp_path, monkeypatch):
     library = Library(load_settings(data_dir=tmp_path / "data"))
     library.build()
     opened = _Opened(monkeypatch)
-    opened.go_on.set()
     added = library.add(_school_report(tmp_path), Actor.local())
     assert opened.threads == []  # `drafting corpus add` does not rebuild the keyword index for nothing
-    assert added.meta.id in [hit.report for hit in library.search("云岭县第一中学 第2次学校职工活动", k=3)]
+    assert added.meta.id in [hit.report for hit in library.search(SCHOOL_QUERY, k=3)]
     assert opened.threads == [threading.current_thread().name]

@@ -17,8 +17,7 @@ _EXPORTS = {
     "Skipped": "drafting.materials.model",
     "Source": "drafting.materials.model",
 }
-__all__ = list(
-    _EXPORTS
-)  # extract() lives in drafting.materials.extract: a package attribute of that name is the submodule
+# extract() lives in drafting.materials.extract: a package attribute of that name is the submodule
+__all__ = list(_EXPORTS)
 
 __getattr__ = lazy_exports(_EXPORTS)

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -181,11 +181,13 @@ class SectionIndex:
         """The ids of the stored chunks; reads neither vectors nor documents."""
         return {chunk_id for page in self._pages(include=[]) for chunk_id in page["ids"]}
 
-    def records(self) -> Iterator[tuple[str, dict, Any]]:
-        """Every stored chunk's id, metadata (tokens and filter fields) and vector, read page by page;
-        no change comes between the pages."""
-        with index_errors(self.settings), self.one_call:
-            for page in self._pages(include=["metadatas", "embeddings"]):
+    def records(self, writes_held: bool = False) -> Iterator[tuple[str, dict, Any]]:
+        """Every stored chunk's id, metadata (tokens and filter fields) and vector, read page by page. No
+        change made in this process comes between the pages: the lock is held across them, or, when the
+        caller keeps this process's writers out (`writes_held`), taken for each page, so that searches go
+        on between the pages (25 of them, with their vectors, at 250,000 chunks)."""
+        with index_errors(self.settings), nullcontext() if writes_held else self.one_call:
+            for page in self._pages(include=["metadatas", "embeddings"], each_locked=writes_held):
                 yield from zip(page["ids"], page["metadatas"], page["embeddings"], strict=True)
 
     @_guarded
@@ -202,11 +204,12 @@ class SectionIndex:
             )
         )
 
-    def _pages(self, include: list) -> Iterator[Any]:
+    def _pages(self, include: list, each_locked: bool = False) -> Iterator[Any]:
         """chroma answers one `get` of every chunk with "too many SQL variables" from ~40,000 chunks."""
         offset = 0
         while True:
-            page = self.collection.get(include=include, limit=READ_PAGE, offset=offset)
+            with self.one_call if each_locked else nullcontext():
+                page = self.collection.get(include=include, limit=READ_PAGE, offset=offset)
             if not page["ids"]:
                 return
             yield page

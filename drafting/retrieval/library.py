@@ -252,7 +252,8 @@ class Library:
     @property
     def searcher(self) -> Searcher:
         """The searcher over the chunks as stored. One opened while a build here changed them answers the
-        search that opened it but is not kept: kept, it would miss the new chunks until the next change."""
+        search that opened it but is not kept: kept, it would miss the new chunks until the next change.
+        While a build here opens the searcher over its change, the one before answers (`_chunks_changed`)."""
         if (standing_in := self._standing_in) is not None:
             return standing_in
         with self._opening:
@@ -375,7 +376,8 @@ class Library:
     def close(self) -> None:
         """Let go of the index files (before they are moved aside, or after they were found damaged)."""
         index = self.__dict__.pop("index", None)
-        self._searcher = None
+        self._changes += 1  # a searcher being opened on the closed index is not kept
+        self._searcher = self._standing_in = None
         if index is not None:
             index.close()
 
@@ -453,18 +455,24 @@ class Library:
         next searcher is opened here, in the writer's thread: an import reports done once it is searchable,
         and meanwhile other searches answer from the searcher before rather than wait for the keyword
         index's rebuild, which reads every stored chunk (14 s at 250,000 sections). A process that has not
-        searched (`drafting corpus add`) leaves that to its first search."""
+        searched (`drafting corpus add`) leaves that to its first search, as does a failure here: the change
+        itself is made."""
         previous = self._searcher
+        if previous is not None:
+            self._standing_in = previous[1]  # before it is forgotten: no search finds neither
         self._forget_searcher()
         if previous is None:
             return
-        self._standing_in = previous[1]
+        changes = self._changes
         try:
             with index_errors(self.settings):
-                renewed = Searcher(self.index, keyword_dir(self.settings), rebuild=True)
+                renewed = Searcher(self.index, keyword_dir(self.settings), rebuild=True, writes_held=True)
+            if changes == self._changes:  # else the index was closed meanwhile (damage found by a search)
+                self._searcher, self._keywords_stale = (changes, renewed), False
+        except Exception:
+            logger.exception("opening the searcher after a change failed; the next search opens it")
         finally:
             self._standing_in = None
-        self._searcher, self._keywords_stale = (self._changes, renewed), False
 
     def _forget_searcher(self) -> None:
         self._changes += 1  # under _writing: a searcher being opened now will not be kept

@@ -41,13 +41,14 @@ def keyword_dir(settings: Settings) -> Path:
     return Path(tempfile.gettempdir()) / "drafting-keyword" / server[:16]
 
 
-def build_keyword_index(index: SectionIndex, directory: Path) -> KeywordIndex:
-    """The search index of every stored chunk: tokens, filter fields and vectors, as stored in chroma."""
+def build_keyword_index(index: SectionIndex, directory: Path, writes_held: bool = False) -> KeywordIndex:
+    """The search index of every stored chunk: tokens, filter fields and vectors, as stored in chroma.
+    `writes_held`: the caller keeps this process's writers out (see SectionIndex.records)."""
     ids: list[str] = []
     tokens: list[list[str]] = []
     vectors: list = []
     columns: dict[str, list[str]] = {name: [] for name in FILTER_COLUMNS}
-    for chunk_id, metadata, vector in index.records():
+    for chunk_id, metadata, vector in index.records(writes_held):
         ids.append(chunk_id)
         tokens.append(str(metadata["tokens"]).split())
         vectors.append(vector)
@@ -68,11 +69,13 @@ def fuse(rankings: list[list[str]], k: int) -> list[tuple[str, float]]:
 class Searcher:
     """Answers many queries over a SectionIndex; opens (or first builds) the memory-mapped keyword index."""
 
-    def __init__(self, index: SectionIndex, keywords_at: Path, rebuild: bool = False):
+    def __init__(
+        self, index: SectionIndex, keywords_at: Path, rebuild: bool = False, writes_held: bool = False
+    ):
         self.index = index
         keywords = None if rebuild else KeywordIndex.open(keywords_at)
         if keywords is None or keywords.count != index.count():
-            keywords = build_keyword_index(index, keywords_at)
+            keywords = build_keyword_index(index, keywords_at, writes_held)
         self.keywords = keywords
 
     def search(

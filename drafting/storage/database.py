@@ -111,12 +111,13 @@ def alembic_config(connection: Connection) -> "Config":
 
 
 def schema_revision(engine: Engine) -> str | None:
-    """The migration the database is at; None when it has none yet (or cannot say, for alembic to explain)."""
-    try:
-        with engine.connect() as connection:
+    """The migration the database is at; None when it has none yet (or cannot say, for alembic to explain).
+    A server that cannot be reached fails here, once, not again in alembic."""
+    with engine.connect() as connection:
+        try:
             return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    except sa_exc.DBAPIError:
-        return None
+        except sa_exc.DBAPIError:
+            return None
 
 
 def upgrade_to_head(engine: Engine) -> None:
