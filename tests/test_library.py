@@ -164,9 +164,8 @@ def test_indexing_reports_its_total_before_the_first_batch(settings):
     from drafting.retrieval.index import EMBED_BATCH
 
     library = Library(settings)
-    chunks = list(library.expected.chunks().values())[
-        : EMBED_BATCH + 8
-    ]  # bundled: shipped vectors, no embedding
+    # bundled chunks: their vectors are shipped, so nothing is embedded
+    chunks = list(library.expected.chunks().values())[: EMBED_BATCH + 8]
     reported: list[tuple[int, int]] = []
     library.index.add_chunks(chunks, lambda done, total: reported.append((done, total)))
     total = len(chunks)

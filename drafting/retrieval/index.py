@@ -187,7 +187,7 @@ class SectionIndex:
         caller keeps this process's writers out (`writes_held`), taken for each page, so that searches go
         on between the pages (25 of them, with their vectors, at 250,000 chunks)."""
         with index_errors(self.settings), nullcontext() if writes_held else self.one_call:
-            for page in self._pages(include=["metadatas", "embeddings"], each_locked=writes_held):
+            for page in self._pages(include=["metadatas", "embeddings"]):
                 yield from zip(page["ids"], page["metadatas"], page["embeddings"], strict=True)
 
     @_guarded
@@ -204,11 +204,12 @@ class SectionIndex:
             )
         )
 
-    def _pages(self, include: list, each_locked: bool = False) -> Iterator[Any]:
-        """chroma answers one `get` of every chunk with "too many SQL variables" from ~40,000 chunks."""
+    def _pages(self, include: list) -> Iterator[Any]:
+        """chroma answers one `get` of every chunk with "too many SQL variables" from ~40,000 chunks.
+        Each page takes the lock (re-entered when the caller holds it across the pages)."""
         offset = 0
         while True:
-            with self.one_call if each_locked else nullcontext():
+            with self.one_call:
                 page = self.collection.get(include=include, limit=READ_PAGE, offset=offset)
             if not page["ids"]:
                 return

@@ -90,10 +90,11 @@ class Tokenizer(jieba.Tokenizer):
     def load_characters(self, text: str) -> None:
         """Load the buckets of `text`'s characters. A bucket leaves `_unloaded` only once its entries are in,
         so a thread that finds none of its characters there can cut without the lock."""
-        if not any(char in self._unloaded for char in set(text)):
+        characters = set(text)
+        if not any(char in self._unloaded for char in characters):
             return
         with self._loading:
-            for char in set(text):
+            for char in characters:
                 if (bucket := self._unloaded.get(char)) is not None:
                     self.FREQ.update(marshal.loads(zlib.decompress(bucket)))
                     del self._unloaded[char]
