@@ -5,7 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from drafting.checks.factguard import check_draft, chinese_to_int, load_guard_cases, measure_guard
+from drafting.checks.factguard import (
+    check_draft,
+    chinese_to_int,
+    guard_section,
+    load_guard_cases,
+    measure_guard,
+)
 from drafting.cli import main
 from drafting.writing.facts import load_facts_file, parse_facts
 
@@ -120,3 +126,19 @@ def test_an_honour_no_fact_states_is_flagged(sentence):
 )
 def test_an_honour_from_the_facts_or_ordinary_words_are_not(sentence):
     assert check_draft(sentence, parse_facts(HONOUR_FACTS)).unsupported == []
+
+
+def test_a_kept_verdict_is_the_callers_own_copy():
+    """Verdicts are kept per process (the pipeline and the page's review ask for the same section); a caller
+    that changes its verdict, as the pipeline assigns its lists to the section, changes no later one."""
+    facts = parse_facts({"organization": "某某厂工会", "period": "2026年", "facts": ["慰问困难职工23人次"]})
+    text = "全年慰问困难职工25人次。"
+    first = guard_section(text, ["慰问困难职工23人次"], facts)
+    assert first.flags == ["25人次"]
+    first.flags.append("改动")
+    first.missing_facts.clear()
+    again = guard_section(text, ["慰问困难职工23人次"], facts)
+    assert again.flags == ["25人次"]
+    assert again == guard_section(text, ["慰问困难职工23人次"], facts) and again is not first
+    other = parse_facts({"organization": "某某厂工会", "period": "2026年", "facts": ["慰问困难职工25人次"]})
+    assert guard_section(text, ["慰问困难职工25人次"], other).flags == []  # other facts: checked anew

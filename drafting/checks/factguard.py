@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from drafting.checks.carryover import carried_items_missing
 from drafting.checks.leaks import Leak, scan_output
+from drafting.memo import Memo
 from drafting.resources import load_data
 from drafting.text.lexicon import shares_content_words
 from drafting.text.script import to_simplified
@@ -280,13 +281,24 @@ class SectionGuard(BaseModel):
         return "；".join(parts) + "。其余要求不变。" if parts else ""
 
 
+_VERDICTS: Memo[SectionGuard] = Memo(512)
+
+
 def guard_section(text: str, own_facts: list[str], facts: Facts) -> SectionGuard:
     """Check one section: leaked instructions, secrets and links; values no fact supports; plans written
     as done; and its own facts it leaves out.
 
-    Leaked pieces are cut out before the value checks, so the digits of a key or a link are not also
-    reported as invented numbers.
+    Each verdict is kept for the process: the pipeline guards a section as it is written and the 起草
+    page's review asks again for the same text, which was a third of that review's cost. A copy is
+    returned, so a caller that changes its verdict changes no one else's.
     """
+    key = (text, tuple(own_facts), facts.model_dump_json())
+    return _VERDICTS.get(key, lambda: _guarded(text, own_facts, facts)).model_copy(deep=True)
+
+
+def _guarded(text: str, own_facts: list[str], facts: Facts) -> SectionGuard:
+    """Leaked pieces are cut out before the value checks, so the digits of a key or a link are not also
+    reported as invented numbers."""
     from drafting.checks.status import INTENTION, status_promotions
 
     leaks = scan_output(text, facts)
