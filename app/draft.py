@@ -40,7 +40,7 @@ def page_draft(service: DraftingService) -> None:
         _unsaved_draft(service, Draft.model_validate_json(text))
     if (draft_id := st.session_state.get("draft_id")) and draft_id not in unsaved:
         try:
-            show_draft(service, service.get(draft_id))
+            show_draft(service, *service.get_with_revision(draft_id))
         except UserError as error:
             refused(error, warning=True)
 
@@ -248,7 +248,7 @@ class _LiveView:
             slot.text(f"{event.key}：失败（{event.text}），稍后可单独重新生成")
 
 
-def show_draft(service: DraftingService, draft: Draft) -> None:
+def show_draft(service: DraftingService, draft: Draft, revision: int) -> None:
     st.subheader(escape_markdown(draft.title))
     engine = "离线引擎" if draft.engine == "offline" else draft.engine
     st.caption(f"草稿编号 {draft.id} · 引擎：{escape_markdown(engine)}")
@@ -259,7 +259,7 @@ def show_draft(service: DraftingService, draft: Draft) -> None:
     for section in draft.sections:
         _section(service, draft, section.key, reviews[section.key], numbered.get(section.key, ""))
     materials_panel.correct_fact(service, draft)
-    if _export_wanted(draft, sum(len(r.flags) + len(r.missing_facts) for r in reviews.values())):
+    if _export_wanted(draft, revision, sum(len(r.flags) + len(r.missing_facts) for r in reviews.values())):
         col1, col2, col3 = st.columns(3)
         word_panel.word_download(service, draft, col1)
         materials_panel.evidence_download(service, draft, col3)
@@ -273,19 +273,20 @@ def show_draft(service: DraftingService, draft: Draft) -> None:
     st.code(draft.plain_text(), language=None)  # has a copy button
 
 
-def _export_wanted(draft: Draft, open_findings: int) -> bool:
+def _export_wanted(draft: Draft, revision: int, open_findings: int) -> bool:
     """Whether to offer the files, which are made for the buttons as they are drawn: only once the user
-    asks for them (or confirms the open findings), not on every run after each new version, where they
-    cost the server about a tenth of its time in the 20-session soak."""
+    asks for them (or confirms the open findings), not on every run, where they cost the server about a
+    tenth of its time in the 20-session soak. Asked for one version: a regenerated or edited section is
+    a new version, whose findings were not the ones confirmed, so the question is asked again."""
     if open_findings:
         confirmed = st.checkbox(
             f"草稿还有 {open_findings} 处待核对的问题（标红的数值、未写入的要点）。我已核对，仍要导出。",
-            key=f"export_ok_{draft.id}",
+            key=f"export_ok_{draft.id}_{revision}",
         )
         if not confirmed:
             st.info("核对并处理标出的问题后即可导出；或勾选上面的确认框。")
         return confirmed
-    return st.toggle("导出 Word、Markdown 和事实依据表", key=f"export_{draft.id}")
+    return st.toggle("导出 Word、Markdown 和事实依据表", key=f"export_{draft.id}_{revision}")
 
 
 @st.fragment

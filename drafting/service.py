@@ -386,13 +386,18 @@ class DraftingService:
 
     def get(self, draft_id: str) -> Draft:
         """A saved draft, its 参考 excerpts limited to reports this user may still draft with."""
-        draft = self.drafts.get(draft_id, self.actor).draft
+        return self.get_with_revision(draft_id)[0]
+
+    def get_with_revision(self, draft_id: str) -> tuple[Draft, int]:
+        """`get`, with the revision it was read at: what the 起草 page keys per-version choices by."""
+        stored = self.drafts.get(draft_id, self.actor)
+        draft = stored.draft
         cited = {hit.report for section in draft.sections for hit in section.sources}
         if cited:
             allowed = self.reports_in_scope.still_allowed(cited)
             for section in draft.sections:
                 section.sources = [hit for hit in section.sources if hit.report in allowed]
-        return draft
+        return draft, stored.revision
 
     def revision(self, draft_id: str) -> int:
         return self.drafts.get(draft_id, self.actor).revision

@@ -276,13 +276,9 @@ class SimulatedUser:
     def export(self) -> None:
         draft_id = self._draft_open()
         started = time.perf_counter()
-        shown = {widget_key(w) for w in self.client.page.widgets()}
-        for ask in (
-            f"export_ok_{draft_id}",
-            f"export_{draft_id}",
-        ):  # confirm the findings, or ask for the files
-            if ask in shown:
-                self._ok(self.client.set(key=ask, value=True))
+        asks = (f"export_ok_{draft_id}_", f"export_{draft_id}_")  # confirm the findings, or ask for the files
+        for ask in [key for w in self.client.page.widgets() if (key := widget_key(w) or "").startswith(asks)]:
+            self._ok(self.client.set(key=ask, value=True))
         data = self.client.download("下载 Word (.docx)")
         self._ok(self.client.page)
         with zipfile.ZipFile(io.BytesIO(data)) as docx:

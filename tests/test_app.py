@@ -265,18 +265,28 @@ def test_the_files_are_offered_when_asked_for_and_need_confirmation_while_findin
     app.button(key="FormSubmitter:facts-生成草稿").click().run()
     draft_id = app.session_state["draft_id"]
     assert not app.get("download_button")
-    app.toggle(key=f"export_{draft_id}").set_value(True).run()
+    asked = app.toggle(key=f"export_{draft_id}_{revision_shown(app, draft_id)}")
+    asked.set_value(True).run()
     assert {b.label for b in app.get("download_button")} == {
         "下载 Word (.docx)",
         "下载 Markdown",
         "导出事实依据表 (.xlsx)",
     }
+    app.button(key=f"regen_{draft_id}_work-culture").click().run()  # a new version: asked again
+    assert not app.get("download_button")
     open_section_more(app, draft_id, "work-care")
     app.text_area(key=f"edit_{draft_id}_work-care").input("春节走访慰问困难职工32户。")
     app.button(key=f"save_{draft_id}_work-care").click().run()
     assert not any(b.label == "下载 Word (.docx)" for b in app.get("download_button"))
-    app.checkbox(key=f"export_ok_{draft_id}").check().run()
+    app.checkbox(key=f"export_ok_{draft_id}_{revision_shown(app, draft_id)}").check().run()
     assert any(b.label == "下载 Word (.docx)" for b in app.get("download_button"))
+
+
+def revision_shown(app: AppTest, draft_id: str) -> int:
+    """The version the 起草 page's export question was asked for (its key ends with it)."""
+    asked = (f"export_{draft_id}_", f"export_ok_{draft_id}_")
+    (key,) = [w.key for w in [*app.toggle, *app.checkbox] if (w.key or "").startswith(asked)]
+    return int(key.rsplit("_", 1)[1])
 
 
 def test_proofreading_findings_get_one_click_fixes(app, built_library):
