@@ -28,3 +28,10 @@ def open_section_more(app: AppTest, draft_id: str, key: str) -> AppTest:
     """Open a section's 编辑 / 参考范文 / 历史版本, whose contents are drawn only while it is open."""
     app.session_state[f"more_{draft_id}_{key}"] = True
     return app.run()
+
+
+def revision_shown(app: AppTest, draft_id: str) -> int:
+    """The version the 起草 page's export question was asked for (its key ends with it)."""
+    asked = (f"export_{draft_id}_", f"export_ok_{draft_id}_")
+    (key,) = [w.key for w in [*app.toggle, *app.checkbox] if (w.key or "").startswith(asked)]
+    return int(key.rsplit("_", 1)[1])

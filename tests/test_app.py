@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from drafting.service import DraftingService
-from tests.apppages import go, offered, open_section_more
+from tests.apppages import go, offered, open_section_more, revision_shown
 from tests.conftest import ROOT
 
 
@@ -280,13 +280,6 @@ def test_the_files_are_offered_when_asked_for_and_need_confirmation_while_findin
     assert not any(b.label == "下载 Word (.docx)" for b in app.get("download_button"))
     app.checkbox(key=f"export_ok_{draft_id}_{revision_shown(app, draft_id)}").check().run()
     assert any(b.label == "下载 Word (.docx)" for b in app.get("download_button"))
-
-
-def revision_shown(app: AppTest, draft_id: str) -> int:
-    """The version the 起草 page's export question was asked for (its key ends with it)."""
-    asked = (f"export_{draft_id}_", f"export_ok_{draft_id}_")
-    (key,) = [w.key for w in [*app.toggle, *app.checkbox] if (w.key or "").startswith(asked)]
-    return int(key.rsplit("_", 1)[1])
 
 
 def test_proofreading_findings_get_one_click_fixes(app, built_library):

@@ -6,6 +6,7 @@ from streamlit.testing.v1 import AppTest
 from drafting.materials.samples import briefing_docx, half_year_gbk, ledger_xlsx
 from drafting.output.evidence import FROM_MATERIALS
 from drafting.service import DraftingService
+from tests.apppages import revision_shown
 from tests.conftest import ROOT
 
 MATERIALS = [
@@ -50,10 +51,8 @@ def test_materials_to_facts_with_sources_to_the_evidence_table(built_library, mo
     money = next(r for r in rows if "34000元" in r.sentence)
     assert money.sources[0].location == "春节送温暖!E3:E19"
     draft_id = at.session_state["draft_id"]
-    revision = DraftingService(built_library.settings).revision(draft_id)
-    at.toggle(key=f"export_{draft_id}_{revision}").set_value(
-        True
-    ).run()  # no finding is open: the files when asked
+    # no finding is open: the files when asked
+    at.toggle(key=f"export_{draft_id}_{revision_shown(at, draft_id)}").set_value(True).run()
     assert "导出事实依据表 (.xlsx)" in [button.proto.label for button in at.get("download_button")]
     old = next(f for f in DraftingService(built_library.settings).get(draft_id).facts.facts if "120人" in f)
     at.selectbox(key=f"correct_old_{draft_id}").set_value(old).run()

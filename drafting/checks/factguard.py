@@ -5,6 +5,7 @@ against it. 二十三 and 23 are the same value, as are 4.6万 and 46000. Headin
 enumeration words (一是) and the report's own periods are structure, not facts.
 """
 
+import hashlib
 import re
 from bisect import bisect_right
 
@@ -292,7 +293,8 @@ def guard_section(text: str, own_facts: list[str], facts: Facts) -> SectionGuard
     page's review asks again for the same text, which was a third of that review's cost. A copy is
     returned, so a caller that changes its verdict changes no one else's.
     """
-    key = (text, tuple(own_facts), facts.model_dump_json())
+    parts = (text, *own_facts, "", facts.model_dump_json())  # "" ends own_facts: no two lists hash alike
+    key = hashlib.sha256("\0".join(parts).encode()).digest()  # a digest: texts and facts can be long
     return _VERDICTS.get(key, lambda: _guarded(text, own_facts, facts)).model_copy(deep=True)
 
 
