@@ -271,6 +271,7 @@ def test_an_unreadable_endpoint_file_is_found_and_set_aside(settings, capsys):
     assert len(list(settings.data_dir.glob("endpoint.json.damaged-*"))) == 1
 
 
+@pytest.mark.slow  # 6 s here
 def test_backups_are_hourly_keep_five_and_never_copy_damage(settings, capsys):
     save_notes(settings, range(3))
     data_dir, url = settings.data_dir, database_url(settings)

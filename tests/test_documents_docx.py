@@ -287,6 +287,7 @@ def lying_bomb(tmp_path_factory):
     return path
 
 
+@pytest.mark.slow  # its 1 GiB bomb takes 7 s to make
 def test_lying_zip_bomb_is_refused_with_small_memory(lying_bomb):
     with zipfile.ZipFile(lying_bomb) as archive:  # the headers really lie
         assert archive.getinfo("word/document.xml").file_size == 200 * 1024

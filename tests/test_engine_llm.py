@@ -249,6 +249,7 @@ def test_malformed_outline_json_is_repaired(facts, built_library, allow_model_re
     assert "work-care" in {s.key for s in outline.sections}
 
 
+@pytest.mark.slow  # two drafts streamed at a paced rate, 11 s here
 def test_all_sections_start_at_once_unless_the_profile_caps_them(facts, built_library, allow_model_requests):
     with running(Behaviour(first_token_delay=0.3, tokens_per_second=200)) as (url, simulator):
         draft = _service_for(url, built_library).draft(facts)

@@ -105,6 +105,7 @@ def test_regenerating_one_section_leaves_the_others_byte_for_byte(draft, service
         service.regenerate(draft.id, "no-such-section")
 
 
+@pytest.mark.slow  # 11 s here
 def test_bad_input_is_data_not_instructions(service):
     facts = parse_facts(
         {

@@ -180,6 +180,7 @@ def test_a_failed_section_is_counted_and_its_error_is_not_read_as_an_invented_va
         assert case["invented"] == []
 
 
+@pytest.mark.slow  # 9 s here
 def test_cases_run_side_by_side_within_the_concurrency_limit(
     allow_model_requests, env, cases_dir, monkeypatch, capsys
 ):

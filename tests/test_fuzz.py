@@ -84,7 +84,15 @@ print(json.dumps({{"peak_kb": peak_kb, "slowest": slowest[0]}}))
 """
 
 
-@pytest.mark.parametrize("stage", ["parse_facts", "parse_report", "proofread", "read_docx"])
+@pytest.mark.parametrize(
+    "stage",
+    [
+        "parse_facts",
+        "parse_report",
+        "proofread",
+        pytest.param("read_docx", marks=pytest.mark.slow),
+    ],  # 10 s here
+)
 def test_no_generated_input_runs_away(stage):
     child = subprocess.run(
         [sys.executable, "-c", _CHILD.format(examples=EXAMPLES), stage],

@@ -78,6 +78,7 @@ def test_a_lettered_list_starting_at_ten_to_the_twelfth_is_read(tmp_path):
     assert isinstance(result, int) and result > 0
 
 
+@pytest.mark.slow  # 16 CPU-seconds on a slow two-core machine
 def test_two_million_lettered_items_within_the_upload_limit(tmp_path):
     data = hostile.many_lettered_items(items=2_000_000)
     assert len(data) < MAX_DOCX_BYTES

@@ -140,6 +140,7 @@ def test_an_unreachable_chroma_server_is_a_chinese_message(tmp_path):
         Library(settings).check()
 
 
+@pytest.mark.slow  # 10 s here
 def test_an_upload_too_long_to_index_is_refused_before_anything_is_stored_or_embedded(settings, tmp_path):
     """The probe's legal 5 MB .txt (6,019 chunks) held a CPU embedding for minutes; the budget refuses it at once."""
     from drafting.retrieval.chunking import MAX_CHUNKS_PER_IMPORT

@@ -80,6 +80,7 @@ def test_an_emptied_or_deleted_database_is_refused_and_every_draft_comes_back(se
     assert listed(capsys) == saved
 
 
+@pytest.mark.slow  # 7 s here
 def test_rotation_keeps_the_last_backup_holding_more_drafts_than_the_live_database(settings):
     save_drafts(settings, 3)
     service = DraftingService(settings)
@@ -158,6 +159,7 @@ for thread in threads:
 """
 
 
+@pytest.mark.slow  # eight processes' 480 saves with their copies, 19 s here
 def test_concurrent_saves_back_up_without_killing_the_process_and_keep_the_newest_copy(tmp_path):
     """Eight sessions saving at once: each copy writes its own partial file (two sharing one truncated
     the other's memory-mapped -shm, and the server died of SIGBUS), and the copy after the last save
