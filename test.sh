@@ -9,6 +9,6 @@ bash scripts/setup-env.sh test
 if [[ "${1:-}" == --fast ]]; then
   shift; set -- -m "not slow and not browser and not server" -n 2 "$@"  # the fast lane
 else
-  set -- -n 2 --dist loadfile "$@"
+  set -- -n 2 --dist loadfile --durations=25 "$@"  # the slowest, for the 15-minute target
 fi
 .venv/bin/python -m pytest -q "$@"

@@ -290,7 +290,7 @@ def guard_section(text: str, own_facts: list[str], facts: Facts) -> SectionGuard
     as done; and its own facts it leaves out.
 
     Each verdict is kept for the process: the pipeline guards a section as it is written and the 起草
-    page's review asks again for the same text, which was a third of that review's cost. A copy is
+    page's review asks again for the same text, a third to a half of that review's cost. A copy is
     returned, so a caller that changes its verdict changes no one else's.
     """
     parts = (text, *own_facts, "", facts.model_dump_json())  # "" ends own_facts: no two lists hash alike
