@@ -27,7 +27,7 @@ def _service(url: str, built_library: Library, **overrides) -> DraftingService:
         "llm_base_url": url,
         "llm_model": "smollm2",
         "llm_api_key": SecretStr("local"),
-        "llm_context_tokens": 3000,
+        "llm_context_tokens": 1500,  # smaller prompts: this build evaluates them at ~130 tokens/s
         "llm_max_output_tokens": 120,
         "llm_provider": "llama.cpp",  # its profile: one stream at a time (concurrent ones come back empty)
         "llm_max_retries": 1,
