@@ -11,7 +11,7 @@ from tests.conftest import ROOT
 from tests.imports import imported_modules
 
 LAYERS = [
-    {"errors", "lazy", "resources", "access", "endpoint_file", "text", "memo"},
+    {"errors", "lazy", "resources", "access", "endpoint_file", "text", "memo", "chroma_import"},
     {"settings", "background"},
     {"storage", "documents"},
     {"models", "corpus"},

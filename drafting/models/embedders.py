@@ -8,8 +8,8 @@ import os
 from typing import Any
 
 import numpy as np
-from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 
+from drafting.chroma_import import Documents, EmbeddingFunction, Embeddings
 from drafting.memo import Memo
 from drafting.models import ensure_model_requests_allowed
 

@@ -19,15 +19,18 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-import chromadb
 import httpx
-from chromadb.api import ClientAPI
-from chromadb.api.models.Collection import Collection
-from chromadb.api.types import Documents, EmbeddingFunction
-from chromadb.config import Settings as ChromaSettings
-from chromadb.errors import ChromaError
 from pydantic import BaseModel
 
+from drafting.chroma_import import (
+    ChromaError,
+    ChromaSettings,
+    ClientAPI,
+    Collection,
+    Documents,
+    EmbeddingFunction,
+    chromadb,
+)
 from drafting.corpus.reports import Report
 from drafting.errors import UserError
 from drafting.models import factory
