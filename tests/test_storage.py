@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, event, inspect, select, text, update
+from sqlalchemy import Connection, create_engine, event, inspect, select, text, update
 from sqlalchemy.engine import make_url
 
 from drafting.access import Actor
@@ -32,28 +33,52 @@ def test_default_url_is_a_sqlite_file_in_the_data_folder(tmp_path: Path) -> None
     db.close()
 
 
-def test_migrates_to_head_and_matches_the_models(
+def schema(connection: Connection) -> dict[str, dict[str, object]]:
+    """Each table's columns, keys, indexes and constraints, as the database reports them."""
+    found = inspect(connection)
+    return {
+        table: {
+            "columns": [(c["name"], str(c["type"]), c["nullable"]) for c in found.get_columns(table)],
+            "primary key": found.get_pk_constraint(table),
+            "foreign keys": sorted(map(repr, found.get_foreign_keys(table))),
+            "indexes": sorted(map(repr, found.get_indexes(table))),
+            "unique": sorted(map(repr, found.get_unique_constraints(table))),
+            "checks": sorted(
+                (c["name"], " ".join(c["sqltext"].split())) for c in found.get_check_constraints(table)
+            ),
+        }
+        for table in found.get_table_names()
+    }
+
+
+def test_a_new_database_has_the_schema_the_migrations_build(
     database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)  # no alembic.ini anywhere near: the config is built in code
-    db = open_database(database_url)
+    db = open_database(database_url)  # new: created from the models and marked as at the newest migration
     again = open_database(database_url)  # reopening finds nothing to do
-    with db.engine.connect() as connection:
-        assert set(inspect(connection).get_table_names()) >= TABLES
-        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    with db.engine.begin() as connection:
+        created = schema(connection)
+        assert set(created) >= TABLES | {"alembic_version"}
         head = ScriptDirectory.from_config(alembic_config(connection)).get_current_head()
         assert MigrationContext.configure(connection).get_current_revision() == head == HEAD_REVISION
+        Base.metadata.drop_all(connection)
+        connection.execute(text("DROP TABLE alembic_version"))
+        command.upgrade(alembic_config(connection), "head")  # the same, migration by migration
+        assert schema(connection) == created
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+        assert MigrationContext.configure(connection).get_current_revision() == HEAD_REVISION
     db.close()
     again.close()
 
 
-def test_a_database_at_the_newest_migration_opens_without_loading_alembic(tmp_path: Path) -> None:
+def test_databases_are_created_and_opened_without_loading_alembic(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'x.sqlite3'}"
-    open_database(url).close()
     child = (
         "import sys\n"
         "from drafting.storage.database import open_database\n"
-        f"open_database({url!r}).close()\n"
+        f"open_database({url!r}).close()\n"  # new
+        f"open_database({url!r}).close()\n"  # at the newest migration
         "print(sorted(name for name in sys.modules if name.split('.')[0] == 'alembic'))\n"
     )
     opened = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, timeout=120)

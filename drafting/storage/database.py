@@ -15,7 +15,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    create_engine,
+    event,
+    inspect,
+    text,
+)
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
@@ -40,6 +52,13 @@ _MIGRATION_LOCK = zlib.crc32(b"drafting.storage.migrations")  # pg advisory lock
 # The newest migration (tests/test_storage.py checks it against alembic's head). A database already there
 # opens without alembic, whose import alone is a quarter of a second of every command.
 HEAD_REVISION = "0005"
+# Alembic's own bookkeeping table, as alembic creates it.
+_ALEMBIC_VERSION = Table(
+    "alembic_version",
+    MetaData(),
+    Column("version_num", String(32), nullable=False),
+    PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+)
 _SQLITE_BUSY_MS = 30_000
 
 
@@ -123,19 +142,34 @@ def schema_revision(engine: Engine) -> str | None:
 def upgrade_to_head(engine: Engine) -> None:
     if schema_revision(engine) == HEAD_REVISION:
         return
-    from alembic import command
-    from alembic.util.exc import CommandError
-
     with engine.execution_options(**{_WRITE: True}).begin() as connection:
         if connection.dialect.name == "postgresql":
             # Held until this transaction ends: a second process waits here, then finds nothing to do.
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
-        try:
-            command.upgrade(alembic_config(connection), "head")
-        except CommandError as error:
-            raise UserError(
-                "数据库的结构版本比本程序新（可能是较新的版本用过这个数据库）。请把程序升级到最新版本后再打开。"
-            ) from error
+        if inspect(connection).get_table_names():
+            _run_migrations(connection)
+        else:
+            _create_at_head(connection)
+
+
+def _create_at_head(connection: Connection) -> None:
+    """A new database gets the models' tables and the newest revision, as alembic's documentation advises:
+    the same schema the migrations build (tests/test_storage.py compares them), without importing alembic."""
+    Base.metadata.create_all(connection)
+    _ALEMBIC_VERSION.create(connection)
+    connection.execute(_ALEMBIC_VERSION.insert().values(version_num=HEAD_REVISION))
+
+
+def _run_migrations(connection: Connection) -> None:
+    from alembic import command
+    from alembic.util.exc import CommandError
+
+    try:
+        command.upgrade(alembic_config(connection), "head")
+    except CommandError as error:
+        raise UserError(
+            "数据库的结构版本比本程序新（可能是较新的版本用过这个数据库）。请把程序升级到最新版本后再打开。"
+        ) from error
 
 
 def database_file(engine: Engine) -> Path | None:
