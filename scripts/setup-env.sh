@@ -16,6 +16,14 @@ if [ "${1:-}" = "test" ]; then
 else
   lock=locks/runtime.txt
 fi
+# Nothing to do when this .venv was last installed from these very files: pip's own check of the pinned
+# packages took 10 s of every ./test.sh and ./run.sh. Removing .venv removes the note with it.
+installed=.venv/installed-from-$(basename "$lock" .txt)
+wanted=$(cat locks/pip.txt "$lock" pyproject.toml | sha256sum)
+if [ "$(cat "$installed" 2>/dev/null)" = "$wanted" ]; then
+  exit 0
+fi
 .venv/bin/python -m pip install --quiet --require-hashes -r locks/pip.txt
 .venv/bin/python -m pip install --quiet --require-hashes -r "$lock"
 .venv/bin/python -m pip install --quiet --no-deps -e .
+echo "$wanted" > "$installed"
