@@ -16,7 +16,7 @@ from drafting.retrieval.library import Library
 from drafting.settings import Settings, load_settings
 from drafting.text.lexicon import tokenize
 
-SAMPLE = 12  # chunks re-embedded in the fast check; the slow test re-embeds all of them
+SAMPLE = 6  # chunks re-embedded in the fast check (0.5 s each here); the slow test re-embeds all of them
 
 
 @pytest.fixture(scope="module")

@@ -69,6 +69,7 @@ def run_killed_after_first_batch(command: list[str], settings: Settings) -> None
     assert process.wait(timeout=30) == -signal.SIGKILL
 
 
+@pytest.mark.slow  # 7 s here: a child process builds, is killed, and the index is repaired
 def test_a_killed_index_build_is_found_and_repaired_while_search_says_so(tmp_path):
     settings = settings_for(tmp_path, bundled_corpus(tmp_path / "bundled", sections=14))
     run_killed_after_first_batch(["index"], settings)
@@ -91,6 +92,7 @@ def test_a_killed_index_build_is_found_and_repaired_while_search_says_so(tmp_pat
     assert after[0].report == "seed91-01" and "第12次医院职工活动" in after[0].text
 
 
+@pytest.mark.slow  # 7 s here: a child process builds, is killed, and the index is repaired
 def test_a_killed_import_is_indexed_at_the_next_start(tmp_path):
     settings = settings_for(tmp_path, _empty(tmp_path / "bundled"))
     source = tmp_path / "我院总结.md"
