@@ -4,11 +4,14 @@ import hashlib
 from collections.abc import Callable
 
 import pytest
+from sqlalchemy import delete, event
 
 from drafting.access import Actor
 from drafting.errors import UserError
-from drafting.storage import Database, PermissionDenied, ReportRepository
+from drafting.storage import Database, PermissionDenied, ReportRepository, open_database
 from drafting.storage.audit import audit_log
+from drafting.storage.models import SettingRow
+from drafting.storage.reports import REVISION_KEY
 
 BODY = "一、主要工作\n\n全年组织职工培训 12 场。\n\n二、明年计划\n\n继续开展技能竞赛。"
 
@@ -133,3 +136,42 @@ def test_the_corpus_reads_imported_reports_again_only_after_one_is_added_or_remo
     assert [r.meta.id for r in corpus.reports()] == [first.meta.id, second.meta.id] and len(reads) == 2
     corpus.remove(first.meta.id, office["alice"])
     assert [r.meta.id for r in corpus.reports()] == [second.meta.id] and len(reads) == 3
+
+
+def test_the_fingerprint_follows_every_change_but_publishing_and_reads_no_report(
+    db: Database, office: dict[str, Actor]
+) -> None:
+    reports, elsewhere = (
+        ReportRepository(db),
+        ReportRepository(open_database(db.engine.url.render_as_string(hide_password=False))),
+    )
+    empty = reports.fingerprint()
+    added = reports.add(office["alice"], "范文", {}, BODY, "a.txt")
+    seen = [empty, reports.fingerprint()]
+    reports.publish(added.id, office["admin"])
+    assert reports.fingerprint() == seen[-1] == elsewhere.fingerprint()  # as another process sees it
+    reports.add(office["alice"], "范文（改了标题）", {}, BODY, "a.txt")  # the same text, re-described
+    seen.append(elsewhere.fingerprint())
+    elsewhere.remove(added.id, office["admin"])
+    seen.append(reports.fingerprint())
+    assert len(set(seen)) == len(seen)
+    statements: list[str] = []
+    event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    reports.fingerprint()
+    assert statements and not any("reports" in statement for statement in statements)
+    elsewhere.db.close()
+
+
+def test_a_database_whose_reports_have_not_changed_since_the_upgrade_digests_them(
+    db: Database, office: dict[str, Actor]
+) -> None:
+    reports = ReportRepository(db)
+    reports.add(office["alice"], "范文", {}, BODY, "a.txt")
+    with db.transaction() as session:  # as a database written before reports had a revision
+        session.execute(delete(SettingRow).where(SettingRow.key == REVISION_KEY))
+    before = reports.fingerprint()
+    assert before == reports.fingerprint()
+    other = reports.add(office["bob"], "另一篇", {}, BODY, "b.txt")
+    assert reports.fingerprint() != before
+    reports.remove(other.id, office["bob"])
+    assert reports.fingerprint() != before  # a new revision, though the reports are as they were
