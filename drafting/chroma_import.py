@@ -4,7 +4,9 @@ chromadb marks about 170 methods `@override`. At import each one walks its base 
 signatures: 0.3–0.4 s of every process's start on a 2-core machine (import and embedded client 1.45 s →
 1.03 s). Those checks guard chromadb's own development. The installed version is pinned by the lock and
 its classes are not changed at run time, so while chromadb's modules load, the decorator only marks the
-method, as the real one does first. It is put back afterwards; no other installed package uses it.
+method, as the real one does first (it does not copy the base method's docstring onto an undocumented
+one, which only `help()` shows). It is put back afterwards; no other installed package uses it, and chromadb
+modules first imported later (the HTTP client's, for a chroma server) are checked as before.
 """
 
 from collections.abc import Callable

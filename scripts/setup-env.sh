@@ -23,6 +23,7 @@ wanted=$(cat locks/pip.txt "$lock" pyproject.toml | sha256sum)
 if [ "$(cat "$installed" 2>/dev/null)" = "$wanted" ]; then
   exit 0
 fi
+rm -f "$installed"  # until every install below has succeeded
 .venv/bin/python -m pip install --quiet --require-hashes -r locks/pip.txt
 .venv/bin/python -m pip install --quiet --require-hashes -r "$lock"
 .venv/bin/python -m pip install --quiet --no-deps -e .

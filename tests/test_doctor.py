@@ -18,9 +18,10 @@ from drafting.access import Actor
 from drafting.corpus.reports import describe
 from drafting.maintenance.cli import register
 from drafting.maintenance.doctor import LEGACY_SCHEMA
+from drafting.maintenance.salvage import salvage_into
 from drafting.retrieval.library import Library
 from drafting.settings import Settings, load_settings
-from drafting.storage import DraftRepository, open_database
+from drafting.storage import DraftRepository, ReportRepository, open_database
 from drafting.storage.backup import INTERVAL_SECONDS, KEEP, LAST_SAVE, backups, maybe_backup
 from drafting.storage.opening import DatabaseDamaged, database_url, open_database_safely
 
@@ -330,3 +331,28 @@ def test_a_postgresql_database_is_checked(settings, capsys, postgres_url):
     code, found = doctor_json(on_server, capsys)
     assert code == 0 and found["database"]["drafts"] == 2
     assert "pg_dump" in found["database"]["note"]
+
+
+def test_a_salvaged_database_does_not_keep_a_reports_revision_that_no_longer_describes_it(tmp_path):
+    """One report lost with a damaged page and one the backup brings back: as many reports as before, but
+    not the same ones, so the fingerprint (the index manifest's key) must change."""
+    live, backup, fresh = (tmp_path / name for name in ("live.sqlite3", "backup.sqlite3", "fresh.sqlite3"))
+    database = open_database(f"sqlite:///{live}")
+    reports = ReportRepository(database)
+    kept = reports.add(Actor.local(), "甲", {}, "甲的正文", "a.txt")
+    dropped = reports.add(Actor.local(), "乙", {}, "乙的正文", "b.txt")
+    with closing(sqlite3.connect(live)) as source, closing(sqlite3.connect(backup)) as copy:
+        source.backup(copy)
+    reports.remove(dropped.id, Actor.local())
+    lost = reports.add(Actor.local(), "丙", {}, "丙的正文", "c.txt")
+    before = reports.fingerprint()
+    database.close()
+    with closing(sqlite3.connect(live)) as damaged:  # 丙's row is on a page that can no longer be read
+        damaged.execute("DELETE FROM reports WHERE id = ?", (lost.id,))
+        damaged.commit()
+    open_database(f"sqlite:///{fresh}").close()
+    salvage_into(live, fresh, backup)
+    salvaged = open_database(f"sqlite:///{fresh}")
+    assert {r.id for r in ReportRepository(salvaged).list_all()} == {kept.id, dropped.id}
+    assert ReportRepository(salvaged).fingerprint() != before
+    salvaged.close()

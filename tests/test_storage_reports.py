@@ -10,7 +10,7 @@ from drafting.access import Actor
 from drafting.errors import UserError
 from drafting.storage import Database, PermissionDenied, ReportRepository, open_database
 from drafting.storage.audit import audit_log
-from drafting.storage.models import SettingRow
+from drafting.storage.models import ReportRow, SettingRow
 from drafting.storage.reports import REVISION_KEY
 
 BODY = "一、主要工作\n\n全年组织职工培训 12 场。\n\n二、明年计划\n\n继续开展技能竞赛。"
@@ -150,6 +150,8 @@ def test_the_fingerprint_follows_every_change_but_publishing_and_reads_no_report
     seen = [empty, reports.fingerprint()]
     reports.publish(added.id, office["admin"])
     assert reports.fingerprint() == seen[-1] == elsewhere.fingerprint()  # as another process sees it
+    reports.add(office["alice"], "范文", {}, BODY, "a.txt")  # imported again as it was: nothing changed
+    assert reports.fingerprint() == seen[-1]
     reports.add(office["alice"], "范文（改了标题）", {}, BODY, "a.txt")  # the same text, re-described
     seen.append(elsewhere.fingerprint())
     elsewhere.remove(added.id, office["admin"])
@@ -158,7 +160,21 @@ def test_the_fingerprint_follows_every_change_but_publishing_and_reads_no_report
     statements: list[str] = []
     event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
     reports.fingerprint()
-    assert statements and not any("reports" in statement for statement in statements)
+    (statement,) = [s for s in statements if s.startswith("SELECT")]  # the revision and the number of reports
+    assert "count(*)" in statement and "title" not in statement
+    with db.transaction() as session:  # a program older than the revision adds a report
+        session.add(
+            ReportRow(
+                id="user-old",
+                unit_id=None,
+                published=False,
+                title="旧版导入",
+                meta={},
+                body=BODY,
+                source="o.txt",
+            )
+        )
+    assert reports.fingerprint() not in seen
     elsewhere.db.close()
 
 

@@ -12,9 +12,11 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
+from drafting.storage.reports import REVISION_KEY
+
 # Login sessions are never brought back from a backup: one revoked since would come alive again.
 NOT_FROM_BACKUP = frozenset({"sessions"})
-SCHEMA_TABLE = "alembic_version"  # written by the migrations of the fresh database
+SCHEMA_TABLE = "alembic_version"  # written when the fresh database is created
 
 
 @dataclass(frozen=True)
@@ -32,8 +34,16 @@ def salvage_into(damaged: Path, target: Path, backup: Path | None) -> Salvaged:
         from_backup = 0
         if backup is not None:
             from_backup = _copy_readable(backup, fresh, [t for t in tables if t not in NOT_FROM_BACKUP])
+        if "settings" in tables:
+            _forget_reports_revision(fresh)
         fresh.commit()
     return Salvaged(rows, from_backup)
+
+
+def _forget_reports_revision(fresh: sqlite3.Connection) -> None:
+    """The reports now are some of the damaged file's and some of the backup's: neither file's revision
+    describes them, so the fingerprint digests them until the next change (storage/reports.py)."""
+    fresh.execute("DELETE FROM settings WHERE key = ?", (REVISION_KEY,))
 
 
 def _tables(db: sqlite3.Connection) -> list[str]:

@@ -1,6 +1,8 @@
 """The tables of the office service, declared once for SQLite and PostgreSQL alike.
 
-Changing a table here needs a new migration in `migrations/versions/` (the tests compare the two).
+Changing a table here needs a new migration in `migrations/versions/` and `HEAD_REVISION` in database.py
+set to it (the tests compare the two). A new database is created from these tables, not by running the
+migrations: a migration that writes rows must have its rows written for a new database too.
 """
 
 from datetime import UTC, date, datetime
