@@ -212,7 +212,9 @@ def test_an_index_made_with_chromas_default_log_threshold_is_moved_to_ours(tmp_p
     from drafting.retrieval.index import SYNC_THRESHOLD, SectionIndex, chroma_client
 
     settings = settings_for(tmp_path, bundled_corpus(tmp_path / "bundled", sections=3))
-    Library(settings).build()
+    built = Library(settings)
+    built.build()
+    built.close()  # one client at a time, as in a process: CI once found the store locked by this one
     index = SectionIndex(settings)
     assert index.collection.configuration_json["hnsw"]["sync_threshold"] == SYNC_THRESHOLD
     index.collection.modify(configuration={"hnsw": {"sync_threshold": 1000}})  # as chroma made it before
@@ -323,6 +325,11 @@ def test_chroma_errors_become_user_errors(tmp_path):
         )
     with pytest.raises(UserError, match="磁盘空间已满"), index_errors(settings):
         raise chromadb.errors.InternalError("database or disk is full")
+    with pytest.raises(UserError, match="稍后重试") as busy, index_errors(settings):
+        raise chromadb.errors.InternalError(
+            "Database error: error returned from database: (code: 5) database is locked"
+        )
+    assert not isinstance(busy.value, IndexDamaged)
     server = settings.model_copy(update={"chroma_host": "chroma.example"})
     with pytest.raises(UserError, match="CHROMA_HOST") as raised, index_errors(server):
         raise chromadb.errors.InternalError("boom")

@@ -127,6 +127,8 @@ def _explained(settings: Settings, error: BaseException) -> UserError:
         )
     if "full" in message or "no space" in message or disk_full(settings.index_dir):
         return DiskFull(settings.index_dir)  # chroma on a full disk panics or says "I/O error": not damage
+    if "database is locked" in message:  # another writer held chroma's SQLite file too long: not damage
+        return UserError("范文索引正被另一个程序写入（例如同时在命令行导入范文），请稍后重试。")
     if "readonly" in message or "read-only" in message or "permission" in message:
         return UserError(
             f"没有权限写入范文索引文件夹 {settings.index_dir}。请检查数据目录（DRAFTING_DATA_DIR）的权限。"
