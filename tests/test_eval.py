@@ -164,6 +164,8 @@ def test_a_clean_endpoint_next_to_the_offline_baseline(allow_model_requests, env
     model, offline = _run(result, f"{url}@simulated"), _run(result, "offline")
     assert model["summary"]["fact_coverage"] == 1.0 and model["summary"]["invented_values"] == 0
     assert model["summary"]["prompt_tokens"] > 0 and model["summary"]["completion_tokens"] > 0
+    for key in ("prompt_tokens", "completion_tokens"):  # the summary counts every case
+        assert model["summary"][key] == sum(c[key] for c in model["cases"])
     assert offline["summary"]["prompt_tokens"] == 0 and offline["summary"]["cost"] == 0
     assert model["summary"]["cost"] == 0  # a loopback endpoint is free
 

@@ -27,8 +27,10 @@ def _service(url: str, built_library: Library, **overrides) -> DraftingService:
         "llm_base_url": url,
         "llm_model": "smollm2",
         "llm_api_key": SecretStr("local"),
-        "llm_context_tokens": 1500,  # smaller prompts: this build evaluates them at ~130 tokens/s
-        "llm_max_output_tokens": 120,
+        # small prompts and replies: SmolLM2 reads ~100 tokens/s here and writes ~30/s, and its tokenizer
+        # spends almost two tokens on each Chinese character (1,500 kept two exemplars: 1,900-token prompts)
+        "llm_context_tokens": 1000,
+        "llm_max_output_tokens": 60,
         "llm_provider": "llama.cpp",  # its profile: one stream at a time (concurrent ones come back empty)
         "llm_max_retries": 1,
         "llm_idle_timeout": 60.0,

@@ -3,8 +3,9 @@
 Embedding the 256 bundled sections took 50–60 s on two cores, so the first draft in a new data folder
 waited for it. The package ships them instead (`drafting/data/bundled-index`, about 0.6 MB). The files
 are committed rather than made when the wheel is built, so building a wheel stays an isolated,
-offline, seconds-long setuptools step; tests/test_bundled_index.py proves they match a rebuild of
-examples_corpus, and `python scripts/build_bundled_index.py` remakes them after the corpus changes.
+offline, seconds-long setuptools step; tests/test_bundled_index.py proves they match examples_corpus
+(every chunk's id and tokens, and a rebuild of a quarter of the vectors), and
+`python scripts/build_bundled_index.py` remakes them after the corpus changes.
 
 A build takes a chunk's shipped vector and tokens when its id (a hash of its text and metadata) and
 the embedder match, and embeds only the rest. The files are checked by hash when loaded: damaged or
