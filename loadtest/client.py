@@ -36,6 +36,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from websockets.sync.client import ClientConnection, connect
 
 XSRF_COOKIE = "_streamlit_xsrf"
+SERVER_KEEP_ALIVE_SECONDS = 5  # uvicorn's timeout_keep_alive, which Streamlit leaves at its default
 END_OF_RUN = {  # a run that stops early for st.rerun() is followed by another run
     ForwardMsg.FINISHED_SUCCESSFULLY,
     ForwardMsg.FINISHED_WITH_COMPILE_ERROR,
@@ -224,7 +225,11 @@ class AppClient:
     def __init__(self, base_url: str, cookies: Mapping[str, str] | None = None, timeout: float = 120.0):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
-        self.http = httpx.Client(base_url=self.base_url, timeout=timeout, trust_env=False)
+        # Streamlit serves through uvicorn, which closes a keep-alive connection idle for 5 s: httpx's own
+        # default. A download sent on a pooled connection just as the server closed it was reset (a soak
+        # on a loaded machine); a browser resends such a request, this client keeps no connection that old.
+        limits = httpx.Limits(keepalive_expiry=SERVER_KEEP_ALIVE_SECONDS / 2)
+        self.http = httpx.Client(base_url=self.base_url, timeout=timeout, limits=limits, trust_env=False)
         self._host = httpx.URL(self.base_url).host  # cookies are the host's, as the server's own are
         for name, value in (cookies or {}).items():
             self.http.cookies.set(name, value, domain=self._host)
