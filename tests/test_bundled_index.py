@@ -16,7 +16,7 @@ from drafting.retrieval.library import Library
 from drafting.settings import Settings, load_settings
 from drafting.text.lexicon import tokenize
 
-SAMPLE = 6  # chunks re-embedded in the fast check (0.5 s each here); the slow test a quarter
+SAMPLE = 6  # chunks re-embedded in the fast check (0.5 s each here); the slow test re-embeds a quarter
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,7 @@ def _service(url: str, built_library: Library, **overrides) -> DraftingService:
         "llm_model": "smollm2",
         "llm_api_key": SecretStr("local"),
         # small prompts and replies: SmolLM2 reads ~100 tokens/s here and writes ~30/s, and its tokenizer
-        # spends almost two tokens on each Chinese character (1,500 kept two exemplars: 1,900-token prompts)
+        # spends almost two tokens on each Chinese character (at 1,500 a work section's prompt was 1,900 tokens)
         "llm_context_tokens": 1000,
         "llm_max_output_tokens": 60,
         "llm_provider": "llama.cpp",  # its profile: one stream at a time (concurrent ones come back empty)
