@@ -12,7 +12,7 @@ import yaml
 from drafting.cli import main
 from tests.test_eval import CASE_KEYS, SUMMARY_KEYS, env, tiny_library  # noqa: F401 - fixtures
 
-CASES = {  # one: a 135M model reads ~100 tokens/s here, ~40 s a case; test_eval sums several cases
+CASES = {  # one: a 135M model reads ~100 tokens/s here, ~40 s a case alone; test_eval sums several cases
     "school": {
         "organization": "某中学工会",
         "org_type": "学校",

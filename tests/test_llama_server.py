@@ -27,8 +27,9 @@ def _service(url: str, built_library: Library, **overrides) -> DraftingService:
         "llm_base_url": url,
         "llm_model": "smollm2",
         "llm_api_key": SecretStr("local"),
-        # small prompts and replies: SmolLM2 reads ~100 tokens/s here and writes ~30/s, and its tokenizer
-        # spends almost two tokens on each Chinese character (at 1,500 a work section's prompt was 1,900 tokens)
+        # small prompts and replies: SmolLM2 reads ~100 tokens/s here and writes ~30/s. The budget counts
+        # tiktoken's tokens (under one a character); SmolLM2 spends about two on each Chinese character, so at
+        # 1,500 a work section's prompt was 1,900 of its tokens. At 1,000 no exemplar fits: this is the wire.
         "llm_context_tokens": 1000,
         "llm_max_output_tokens": 60,
         "llm_provider": "llama.cpp",  # its profile: one stream at a time (concurrent ones come back empty)

@@ -18,4 +18,4 @@ def test_pooled_connections_expire_well_before_the_server_closes_them():
     try:
         assert client.http._transport._pool._keepalive_expiry <= default / 2
     finally:
-        client.http.close()
+        client.close()
