@@ -161,14 +161,17 @@ def test_an_upload_too_long_to_index_is_refused_before_anything_is_stored_or_emb
 
 def test_indexing_reports_its_total_before_the_first_batch(settings):
     """范文库 shows 正在建立索引 0/N at once: an import of fewer chunks than one batch reported its only
-    progress when it was done, so the page showed no count while it embedded."""
+    progress when it was done, so the page showed no count while it embedded. Chunks whose vectors the
+    package ships are stored first and together (nothing to embed); the rest are embedded batch by batch."""
     from drafting.retrieval.index import EMBED_BATCH
 
     library = Library(settings)
-    # bundled chunks: their vectors are shipped, so nothing is embedded
-    chunks = list(library.expected.chunks().values())[: EMBED_BATCH + 8]
+    bundled = list(library.expected.chunks().values())[:40]
+    own = [
+        chunk.model_copy(update={"id": f"mine:{number}", "text": f"本单位第{number}段"})
+        for number, chunk in enumerate(bundled)
+    ]
     reported: list[tuple[int, int]] = []
-    library.index.add_chunks(chunks, lambda done, total: reported.append((done, total)))
-    total = len(chunks)
-    assert reported == [(0, total), (EMBED_BATCH, total), (total, total)]
-    assert library.index.count() == total
+    library.index.add_chunks([*own, *bundled], lambda done, total: reported.append((done, total)))
+    assert reported == [(0, 80), (40, 80), (40 + EMBED_BATCH, 80), (80, 80)]
+    assert library.index.count() == 80
