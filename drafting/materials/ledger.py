@@ -10,7 +10,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -80,17 +80,18 @@ def _workbook(name: str, data: bytes) -> LedgerResult:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if sum(member.file_size for member in archive.infolist()) > MAX_INFLATED_BYTES:
                 raise UserError(f"“{name}”解压后异常庞大，为安全起见没有读取。请另存为 .xlsx 后再试。")
-        values = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except UserError:
         raise
     except Exception as error:  # openpyxl raises many kinds for a damaged or disguised file
         raise UserError(
             f"“{name}”不是有效的 Excel 文件（.xlsx），可能已损坏或只是改了扩展名。请在 Excel 或 WPS 中另存后再提取。"
         ) from error
+    from drafting.materials.sheet_rows import sheet_rows
+
     result = LedgerResult()
     try:
-        for sheet in values.worksheets:
+        for sheet in book.worksheets:
             if sheet.sheet_state != "visible":
                 result.skipped.append(
                     Skipped(
@@ -99,22 +100,13 @@ def _workbook(name: str, data: bytes) -> LedgerResult:
                     )
                 )
                 continue
-            rows = _paired_rows(sheet.iter_rows(values_only=True), formulas[sheet.title].iter_rows())
-            sheet_result = _sheet_result(name, sheet.title, rows)
+            sheet_result = _sheet_result(name, sheet.title, sheet_rows(sheet))
             result.facts += sheet_result.facts
             result.skipped += sheet_result.skipped
             result.rows += sheet_result.rows
     finally:
-        values.close()
-        formulas.close()
+        book.close()
     return result
-
-
-def _paired_rows(values: Iterable[tuple], formulas: Iterable[tuple]) -> Iterator[tuple[list, list[str]]]:
-    """Each row's cached values, and each cell's formula ('' for none): a formula's value may be missing."""
-    for cached, cells in zip(values, formulas, strict=False):
-        texts = [str(cell.value) if getattr(cell, "data_type", "") == "f" else "" for cell in cells]
-        yield list(cached), texts + [""] * (len(cached) - len(texts))
 
 
 def _sheet_result(name: str, title: str, rows: Iterable[tuple[list, list[str]]]) -> LedgerResult:
@@ -168,7 +160,8 @@ def _computed_facts(
     name: str, title: str, columns: list[_Column], span: tuple[int, int, int]
 ) -> list[Candidate]:
     first, last, rows = span
-    label = re.sub(r"(台账|明细|名单|统计表?|表)$", "", title) or title
+    # a sheet named just 台账 takes its name from the file: 慰问台账.xlsx → 慰问台账共17户, not 台账台账共17户
+    label = _without_kind(title) or _without_kind(Path(name).stem) or title
     theme = keyword_theme(title + "".join(c.header for c in columns)) or "other"
     key = next((c for c in columns if _NAME_HEADER.search(c.header)), columns[0])
     unit = "户" if "户" in key.header or re.search("慰问|送温暖|帮扶|困难", title) else "人"
@@ -189,6 +182,10 @@ def _computed_facts(
             _fact(name, f"{label}{what}合计{_sum_text(column)}", [_value_text(column)], formula, theme)
         )
     return facts
+
+
+def _without_kind(title: str) -> str:
+    return re.sub(r"(台账|明细|名单|统计表?|表)$", "", title)
 
 
 def _fact(name: str, text: str, values: list[str], formula: str, theme: str) -> Candidate:
