@@ -168,37 +168,39 @@ def _workbook(rows: list[list]) -> bytes:
     return buffer.getvalue()
 
 
-def _sheet_as_excel_writes_it(dimension: str) -> bytes:
-    """Cells as Excel saves them: cached values next to formulas, one formula shared down a column (its
-    other cells carry only a reference to it), a row left out, dates as styled serial numbers; the
-    sheet's declared size is `dimension`."""
+def _text_cell(ref: str, value: str) -> str:
+    return f'<c r="{ref}" t="inlineStr"><is><t>{value}</t></is></c>'
+
+
+# Cells as Excel saves them: cached values next to formulas, one formula shared down a column (its other
+# cells carry only a reference to it), a row left out (4), dates as styled serial numbers (s="1").
+EXCEL_ROWS = (
+    '<row r="1">'
+    + "".join(
+        _text_cell(f"{c}1", h)
+        for c, h in zip("ABCD", ["姓名", "走访日期", "慰问金（元）", "补助（元）"], strict=True)
+    )
+    + '</row><row r="2">'
+    + _text_cell("A2", "甲")
+    + '<c r="B2" s="1"><v>45724</v></c><c r="C2"><v>100</v></c>'
+    + '<c r="D2"><f t="shared" ref="D2:D5" si="0">C2*2</f><v>200</v></c></row><row r="3">'
+    + _text_cell("A3", "乙")
+    + '<c r="B3" s="1"><v>45725</v></c><c r="C3"><v>200</v></c><c r="D3"><f t="shared" si="0"/><v>400</v></c>'
+    + '</row><row r="5">'
+    + _text_cell("A5", "丙")
+    + '<c r="B5" s="1"><v>45730</v></c><c r="C5"><v>300</v></c><c r="D5"><f t="shared" si="0"/></c>'
+    + '</row><row r="6"><c r="C6"><f t="shared" ref="C6:D6" si="1">SUM(C2:C5)</f><v>600</v></c>'
+    + '<c r="D6"><f t="shared" si="1"/><v>600</v></c></row>'
+)
+
+
+def _xlsx_with_sheet(rows: str, dimension: str) -> bytes:
+    """A workbook whose one sheet holds `rows` (sheetData XML) and declares the size `dimension`."""
     book = Workbook()
     book.active.title = "台账"
-    book.active.append([date(2025, 1, 1)])  # gives the date style (s="1") the cells below use
+    book.active.append([date(2025, 1, 1)])  # gives the date style (s="1") the rows use
     buffer = io.BytesIO()
     book.save(buffer)
-
-    def text(ref: str, value: str) -> str:
-        return f'<c r="{ref}" t="inlineStr"><is><t>{value}</t></is></c>'
-
-    rows = (
-        '<row r="1">'
-        + "".join(
-            text(f"{c}1", h)
-            for c, h in zip("ABCD", ["姓名", "走访日期", "慰问金（元）", "补助（元）"], strict=True)
-        )
-        + '</row><row r="2">'
-        + text("A2", "甲")
-        + '<c r="B2" s="1"><v>45724</v></c><c r="C2"><v>100</v></c>'
-        + '<c r="D2"><f t="shared" ref="D2:D5" si="0">C2*2</f><v>200</v></c></row><row r="3">'
-        + text("A3", "乙")
-        + '<c r="B3" s="1"><v>45725</v></c><c r="C3"><v>200</v></c><c r="D3"><f t="shared" si="0"/><v>400</v></c>'
-        + '</row><row r="5">'  # row 4 is not in the file
-        + text("A5", "丙")
-        + '<c r="B5" s="1"><v>45730</v></c><c r="C5"><v>300</v></c><c r="D5"><f t="shared" si="0"/></c>'
-        + '</row><row r="6"><c r="C6"><f t="shared" ref="C6:D6" si="1">SUM(C2:C5)</f><v>600</v></c>'
-        + '<c r="D6"><f t="shared" si="1"/><v>600</v></c></row>'
-    )
     with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as source:
         files = {name: source.read(name) for name in source.namelist()}
     sheet = re.sub(
@@ -219,7 +221,7 @@ def _sheet_as_excel_writes_it(dimension: str) -> bytes:
 def test_cached_values_shared_formulas_left_out_rows_and_dates_as_excel_writes_them(dimension):
     """Also when the sheet declares a wrong size (some generators write none or a stale one): reading
     within the declared size, as openpyxl does, found nothing in A1:A1."""
-    result = run([Material("慰问台账.xlsx", _sheet_as_excel_writes_it(dimension))])
+    result = run([Material("慰问台账.xlsx", _xlsx_with_sheet(EXCEL_ROWS, dimension))])
     formulas = [f.computed.formula for f in result.facts if f.computed]
     assert formulas == [
         "台账!A2:A5 计数 = 3 人",
@@ -229,6 +231,37 @@ def test_cached_values_shared_formulas_left_out_rows_and_dates_as_excel_writes_t
     count = next(f for f in result.facts if "计数" in f.computed.formula)
     # the unlabelled SUM row is no data row; a sheet named just 台账 is named by its file
     assert count.text == "慰问台账共3人（2025年3月8日至2025年3月14日）"
+
+
+def test_cells_past_excels_limits_and_a_declared_width_of_every_column_build_no_huge_rows():
+    """Rows are padded to a sane declared width only, and a cell Excel could not have written (column
+    ZZZ, row 2,000,000) is left out: reaching it meant a row of millions of cells or billions of rows."""
+    from openpyxl import load_workbook
+
+    from drafting.materials.sheet_rows import sheet_rows
+
+    hostile = (
+        EXCEL_ROWS
+        + f'<row r="7">{_text_cell("ZZZ7", "远")}</row><row r="2000000"><c r="A2000000"><v>1</v></c></row>'
+    )
+    book = load_workbook(io.BytesIO(_xlsx_with_sheet(hostile, "A1:XFD1048576")), read_only=True)
+    rows = list(sheet_rows(book.worksheets[0]))
+    assert [len(values) for values, _ in rows] == [4, 4, 4, 0, 4, 4, 0]
+    assert rows[5][1] == ["", "", "=SUM(C2:C5)", "=SUM(D2:D5)"]  # the shared formula, moved to its cell
+    result = run([Material("慰问台账.xlsx", _xlsx_with_sheet(hostile, "A1:XFD1048576"))])
+    assert "台账!C2:C5 求和 = 600 元" in [f.computed.formula for f in result.facts if f.computed]
+
+
+def test_a_sheet_damaged_past_its_start_is_a_message_not_a_traceback():
+    """A sheet's XML is parsed only while its rows are read, after the workbook opened fine."""
+    cut = _xlsx_with_sheet(EXCEL_ROWS + '<row r="7"><c r="A7" t="s"><v>99</v></c></row>', "A1:D7")
+    result = run([Material("坏台账.xlsx", cut)])
+    assert [(s.file, s.reason) for s in result.skipped] == [
+        (
+            "坏台账.xlsx",
+            "“坏台账.xlsx”不是有效的 Excel 文件（.xlsx），可能已损坏或只是改了扩展名。请在 Excel 或 WPS 中另存后再提取。",
+        )
+    ]
 
 
 @pytest.mark.parametrize(

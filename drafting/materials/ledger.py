@@ -10,6 +10,7 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -34,6 +35,9 @@ _DATE_HEADER = re.compile(r"日期|时间")
 _NAME_HEADER = re.compile(r"姓名|户主|名单|会员|职工")
 _EXCEL_EPOCH = date(1899, 12, 30)
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# what a damaged sheet raises while it is read: bad XML (lxml's and ElementTree's errors are SyntaxErrors),
+# a bad number or reference, a member cut short or failing its checksum
+_SHEET_DAMAGE = (SyntaxError, ValueError, KeyError, IndexError, zipfile.BadZipFile, zlib.error, EOFError)
 
 
 @dataclass
@@ -84,9 +88,7 @@ def _workbook(name: str, data: bytes) -> LedgerResult:
     except UserError:
         raise
     except Exception as error:  # openpyxl raises many kinds for a damaged or disguised file
-        raise UserError(
-            f"“{name}”不是有效的 Excel 文件（.xlsx），可能已损坏或只是改了扩展名。请在 Excel 或 WPS 中另存后再提取。"
-        ) from error
+        raise _not_a_workbook(name) from error
     from drafting.materials.sheet_rows import sheet_rows
 
     result = LedgerResult()
@@ -100,13 +102,22 @@ def _workbook(name: str, data: bytes) -> LedgerResult:
                     )
                 )
                 continue
-            sheet_result = _sheet_result(name, sheet.title, sheet_rows(sheet))
+            try:
+                sheet_result = _sheet_result(name, sheet.title, sheet_rows(sheet))
+            except _SHEET_DAMAGE as error:  # a sheet's XML is parsed only now: damage shows here
+                raise _not_a_workbook(name) from error
             result.facts += sheet_result.facts
             result.skipped += sheet_result.skipped
             result.rows += sheet_result.rows
     finally:
         book.close()
     return result
+
+
+def _not_a_workbook(name: str) -> UserError:
+    return UserError(
+        f"“{name}”不是有效的 Excel 文件（.xlsx），可能已损坏或只是改了扩展名。请在 Excel 或 WPS 中另存后再提取。"
+    )
 
 
 def _sheet_result(name: str, title: str, rows: Iterable[tuple[list, list[str]]]) -> LedgerResult:

@@ -13,6 +13,14 @@ from typing import Any
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
+# Rows are padded to the sheet's declared width (a merged header's later cells may be missing), but not
+# to a declared width past this: some writers declare all 16,384 columns, and a 100,000-row sheet padded
+# to that width would be 1.6 billion cells.
+MAX_PADDED_WIDTH = 1024
+# Excel's own limits: a cell numbered past them (A1048577, a hostile "ZZZ1") is no cell Excel wrote, and
+# reaching it would mean building a row of millions of cells or yielding billions of empty rows.
+LAST_ROW, LAST_COLUMN = 1_048_576, 16_384
+
 
 class _ValuesAndFormulas(WorkSheetParser):
     """Parses cells for their cached values, and keeps each cell's formula text ('' for none)."""
@@ -28,6 +36,7 @@ def sheet_rows(sheet: ReadOnlyWorksheet) -> Iterator[tuple[list, list[str]]]:
     width or its last cell. Rows the file leaves out come as empty rows, so positions are row numbers.
     Cells past the declared size are read too: openpyxl stops at it, and a stale size hid the data."""
     book = sheet.parent
+    declared = sheet.max_column if (sheet.max_column or 0) <= MAX_PADDED_WIDTH else 0
     with sheet._get_source() as source:
         parser = _ValuesAndFormulas(
             source,
@@ -39,12 +48,15 @@ def sheet_rows(sheet: ReadOnlyWorksheet) -> Iterator[tuple[list, list[str]]]:
         )
         expected = 1
         for number, cells in parser.parse():
+            if number > LAST_ROW:
+                return
+            cells = [cell for cell in cells if cell["column"] <= LAST_COLUMN]
             if number < expected:  # a row given twice, or out of order: openpyxl keeps the first
                 continue
             for _ in range(expected, number):
                 yield [], []
             expected = number + 1
-            width = max([sheet.max_column or 0, *(cell["column"] for cell in cells)])
+            width = max([declared or 0, *(cell["column"] for cell in cells)])
             values: list = [None] * width
             formulas = [""] * width
             for cell in cells:
