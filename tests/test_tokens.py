@@ -14,13 +14,15 @@ def test_counts_chinese_with_o200k_and_cl100k():
 
 
 def test_no_download_is_attempted_in_a_fresh_process(tmp_path):
-    """A new process with an empty cache dir and no network proxy still loads both encodings."""
+    """A new process with an empty cache dir and no network proxy still loads both encodings, and never
+    imports the package the BPE files come from (its import parses three of them: 1.3 s)."""
     code = (
-        "import socket\n"
+        "import socket, sys\n"
         "def refuse(*a, **k): raise OSError('network used')\n"
         "socket.socket.connect = refuse\n"
         "from drafting.models.tokens import count_tokens\n"
         "print(count_tokens('职代会', 'gpt-4o'), count_tokens('职代会', 'gpt-4'))\n"
+        "assert 'bpe_openai' not in sys.modules, 'bpe_openai was imported'\n"
     )
     env = {"TIKTOKEN_CACHE_DIR": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
