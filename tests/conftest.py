@@ -8,16 +8,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import httpx
 import pytest
 
 import drafting.models
 import drafting.settings
-from drafting.corpus.reports import Corpus
-from drafting.retrieval.library import Library
-from drafting.service import DraftingService
 from drafting.settings import Settings, load_settings
+
+# pytest-xdist's controller loads this file before it starts the workers, and needs none of these: imported
+# here, they held back every worker by 2 s. The workers import them with the tests that use them.
+if TYPE_CHECKING:
+    from drafting.corpus.reports import Corpus
+    from drafting.retrieval.library import Library
+    from drafting.service import DraftingService
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
@@ -61,14 +65,18 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def corpus(settings: Settings) -> Corpus:
+def corpus(settings: Settings) -> "Corpus":
     """Bundled reports plus an empty store of imported ones (a SQLite file in tmp_path)."""
+    from drafting.retrieval.library import Library
+
     return Library(settings).corpus
 
 
 @pytest.fixture(scope="session")
-def built_library(tmp_path_factory: pytest.TempPathFactory) -> Library:
+def built_library(tmp_path_factory: pytest.TempPathFactory) -> "Library":
     """The bundled corpus indexed once for the whole session (embedding takes ~30 s)."""
+    from drafting.retrieval.library import Library
+
     library = Library(load_settings(data_dir=tmp_path_factory.mktemp("built") / "data"))
     library.build()
     return library
@@ -85,6 +93,8 @@ def serving(
     command: list[str], health_url: str, name: str, timeout: float = 60, **popen: object
 ) -> Iterator[None]:
     """Start a local server process, wait until `health_url` answers 200, and kill it afterwards."""
+    import httpx
+
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **popen)  # type: ignore[call-overload]
     deadline = time.time() + timeout
     try:
@@ -104,8 +114,10 @@ def serving(
 
 
 @pytest.fixture
-def service(built_library: Library) -> DraftingService:
+def service(built_library: "Library") -> "DraftingService":
     """The service the app and CLI use, on the session's built index (drafts go to its data folder)."""
+    from drafting.service import DraftingService
+
     return DraftingService(built_library.settings, library=built_library)
 
 

@@ -18,15 +18,16 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from argon2 import PasswordHasher
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from drafting.access import Actor
-from drafting.accounts import Passwords, Sessions, Users
-from drafting.storage import Database, open_database
+# Imported where used: pytest-xdist's controller loads this plugin before it starts the workers and needs
+# none of these (SQLAlchemy and the accounts held back every worker).
+if TYPE_CHECKING:
+    from drafting.access import Actor
+    from drafting.accounts import Passwords
+    from drafting.storage import Database
 
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 _database_numbers = itertools.count(1)
@@ -111,6 +112,9 @@ def postgres_server() -> Iterator[PostgresServer]:
 
 
 def _create_database(server_url: str, name: str) -> str:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
     engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as connection:
@@ -130,8 +134,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
+def db(database_url: str) -> Iterator["Database"]:
     """The database at `database_url`, migrated, closed after the test."""
+    from drafting.storage import open_database
+
     database = open_database(database_url)
     yield database
     database.close()
@@ -139,20 +145,25 @@ def db(database_url: str) -> Iterator[Database]:
 
 # Accounts for the storage tests: real users in real units, signed in the way the app signs them in.
 TEST_PASSWORD = "correct horse battery"
-SignIn = Callable[..., Actor]
+SignIn = Callable[..., "Actor"]
 
 
 @pytest.fixture(scope="session")
-def fast_passwords() -> Passwords:
+def fast_passwords() -> "Passwords":
     """argon2 at its cheapest: the tests create many accounts, and hashing strength is not under test."""
+    from argon2 import PasswordHasher
+
+    from drafting.accounts import Passwords
+
     return Passwords(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture
-def sign_in(fast_passwords: Passwords) -> SignIn:
+def sign_in(fast_passwords: "Passwords") -> SignIn:
     """`sign_in(db, name, unit, admin=False)`: create the account and return the Actor its session resolves to."""
+    from drafting.accounts import Sessions, Users
 
-    def create_and_sign_in(db: Database, name: str, unit: str, admin: bool = False) -> Actor:
+    def create_and_sign_in(db: "Database", name: str, unit: str, admin: bool = False) -> "Actor":
         Users(db, fast_passwords).create_user(name, unit, TEST_PASSWORD, admin=admin)
         sessions = Sessions(db, fast_passwords, sleep=lambda seconds: None)
         actor = sessions.session_user(sessions.authenticate(name, TEST_PASSWORD))

@@ -166,12 +166,13 @@ def test_indexing_reports_its_total_before_the_first_batch(settings):
     from drafting.retrieval.index import EMBED_BATCH
 
     library = Library(settings)
-    bundled = list(library.expected.chunks().values())[:40]
+    bundled = list(library.expected.chunks().values())[: EMBED_BATCH + 2]
     own = [
         chunk.model_copy(update={"id": f"mine:{number}", "text": f"本单位第{number}段"})
         for number, chunk in enumerate(bundled)
     ]
     reported: list[tuple[int, int]] = []
-    library.index.add_chunks([*own, *bundled], lambda done, total: reported.append((done, total)))
-    assert reported == [(0, 80), (40, 80), (40 + EMBED_BATCH, 80), (80, 80)]
-    assert library.index.count() == 80
+    library.index.add_chunks([*own, *bundled[:8]], lambda done, total: reported.append((done, total)))
+    total = len(own) + 8
+    assert reported == [(0, total), (8, total), (8 + EMBED_BATCH, total), (total, total)]
+    assert library.index.count() == total
