@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from docx import Document
 
@@ -163,9 +164,17 @@ def test_indexing_reports_its_total_before_the_first_batch(settings):
     """范文库 shows 正在建立索引 0/N at once: an import of fewer chunks than one batch reported its only
     progress when it was done, so the page showed no count while it embedded. Chunks whose vectors the
     package ships are stored first and together (nothing to embed); the rest are embedded batch by batch."""
-    from drafting.retrieval.index import EMBED_BATCH
+    from drafting.models.embedders import E5EmbeddingFunction
+    from drafting.retrieval.index import EMBED_BATCH, SectionIndex
+
+    class Flat(E5EmbeddingFunction):
+        """Every passage the same vector: what is counted here is batches, not meanings."""
+
+        def __call__(self, input):
+            return [np.full(384, 0.05, dtype=np.float32) for _ in input]
 
     library = Library(settings)
+    library.__dict__["index"] = SectionIndex(settings, Flat())
     bundled = list(library.expected.chunks().values())[: EMBED_BATCH + 2]
     own = [
         chunk.model_copy(update={"id": f"mine:{number}", "text": f"本单位第{number}段"})

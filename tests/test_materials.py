@@ -178,7 +178,7 @@ EXCEL_ROWS = (
     '<row r="1">'
     + "".join(
         _text_cell(f"{c}1", h)
-        for c, h in zip("ABCD", ["姓名", "走访日期", "慰问金（元）", "补助（元）"], strict=True)
+        for c, h in zip("ABCD", ["姓名", "走访", "慰问金（元）", "补助（元）"], strict=True)
     )
     + '</row><row r="2">'
     + _text_cell("A2", "甲")
@@ -224,13 +224,13 @@ def test_cached_values_shared_formulas_left_out_rows_and_dates_as_excel_writes_t
     result = run([Material("慰问台账.xlsx", _xlsx_with_sheet(EXCEL_ROWS, dimension))])
     formulas = [f.computed.formula for f in result.facts if f.computed]
     assert formulas == [
-        "台账!A2:A5 计数 = 3 人",
+        "台账!A2:A5 计数 = 3 户",
         "台账!C2:C5 求和 = 600 元",
         "台账!D2:D5 求和 = 600 元（其中 1 格是没有缓存值的公式，未计入，请在 Excel 中重新计算后核对）",
     ]
     count = next(f for f in result.facts if "计数" in f.computed.formula)
     # the unlabelled SUM row is no data row; a sheet named just 台账 is named by its file
-    assert count.text == "慰问台账共3人（2025年3月8日至2025年3月14日）"
+    assert count.text == "慰问台账共3户（2025年3月8日至2025年3月14日）"  # dates by their cells' style
 
 
 def test_cells_past_excels_limits_and_a_declared_width_of_every_column_build_no_huge_rows():
@@ -252,15 +252,37 @@ def test_cells_past_excels_limits_and_a_declared_width_of_every_column_build_no_
     assert "台账!C2:C5 求和 = 600 元" in [f.computed.formula for f in result.facts if f.computed]
 
 
-def test_a_sheet_damaged_past_its_start_is_a_message_not_a_traceback():
+@pytest.mark.parametrize(
+    "row",
+    [
+        '<row r="7"><c r="A7" t="s"><v>99</v></c></row>',  # a shared string the book does not have
+        '<row r="7"><c><f t="shared" ref="A7:B7" si="7">1+1</f><v>2</v></c></row>',  # a formula with no cell
+    ],
+)
+def test_a_sheet_damaged_past_its_start_is_a_message_not_a_traceback(row):
     """A sheet's XML is parsed only while its rows are read, after the workbook opened fine."""
-    cut = _xlsx_with_sheet(EXCEL_ROWS + '<row r="7"><c r="A7" t="s"><v>99</v></c></row>', "A1:D7")
-    result = run([Material("坏台账.xlsx", cut)])
+    result = run([Material("坏台账.xlsx", _xlsx_with_sheet(EXCEL_ROWS + row, "A1:D7"))])
     assert [(s.file, s.reason) for s in result.skipped] == [
         (
             "坏台账.xlsx",
             "“坏台账.xlsx”不是有效的 Excel 文件（.xlsx），可能已损坏或只是改了扩展名。请在 Excel 或 WPS 中另存后再提取。",
         )
+    ]
+
+
+def test_an_array_formula_total_and_numbers_past_floats_are_not_counted():
+    """{=SUM(…)} is a total row like =SUM(…); a cached 1e999 is no number (it made inf − inf)."""
+    rows = (
+        f'<row r="1">{_text_cell("A1", "姓名")}{_text_cell("B1", "金额（元）")}</row>'
+        f'<row r="2">{_text_cell("A2", "甲")}<c r="B2"><v>5</v></c></row>'
+        f'<row r="3">{_text_cell("A3", "乙")}<c r="B3"><v>1e999</v></c></row>'
+        f'<row r="4">{_text_cell("A4", "丙")}<c r="B4"><v>-1e999</v></c></row>'
+        '<row r="5"><c r="B5"><f t="array" ref="B5">SUM(B2:B4)</f><v>5</v></c></row>'
+    )
+    result = run([Material("台账.xlsx", _xlsx_with_sheet(rows, "A1:B5"))])
+    assert [f.computed.formula for f in result.facts if f.computed] == [
+        "台账!A2:A4 计数 = 3 人",
+        "台账!B2:B4 求和 = 5 元",
     ]
 
 

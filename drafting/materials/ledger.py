@@ -10,7 +10,6 @@ import csv
 import io
 import re
 import zipfile
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -25,7 +24,7 @@ from drafting.writing.themes import keyword_theme
 
 LEDGER_SUFFIXES = (".xlsx", ".csv")
 MAX_LEDGER_BYTES = 5 * 1024 * 1024
-# A 100,000-row sheet of 2.8 MB inflates to 27 MB. The sizes checked are the declared ones: Python's
+# A 100,000-row sheet of 2.7 MB inflates to 27 MB. The sizes checked are the declared ones: Python's
 # zipfile (which openpyxl reads through) never inflates a member past its declared size.
 MAX_INFLATED_BYTES = 200 * 1024 * 1024
 _TOTAL = re.compile(r"^\s*(合\s*计|总\s*计|小\s*计|共\s*计|累\s*计|总\s*数)")
@@ -35,9 +34,6 @@ _DATE_HEADER = re.compile(r"日期|时间")
 _NAME_HEADER = re.compile(r"姓名|户主|名单|会员|职工")
 _EXCEL_EPOCH = date(1899, 12, 30)
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-# what a damaged sheet raises while it is read: bad XML (lxml's and ElementTree's errors are SyntaxErrors),
-# a bad number or reference, a member cut short or failing its checksum
-_SHEET_DAMAGE = (SyntaxError, ValueError, KeyError, IndexError, zipfile.BadZipFile, zlib.error, EOFError)
 
 
 @dataclass
@@ -89,7 +85,7 @@ def _workbook(name: str, data: bytes) -> LedgerResult:
         raise
     except Exception as error:  # openpyxl raises many kinds for a damaged or disguised file
         raise _not_a_workbook(name) from error
-    from drafting.materials.sheet_rows import sheet_rows
+    from drafting.materials.sheet_rows import SheetUnreadable, sheet_rows
 
     result = LedgerResult()
     try:
@@ -104,7 +100,7 @@ def _workbook(name: str, data: bytes) -> LedgerResult:
                 continue
             try:
                 sheet_result = _sheet_result(name, sheet.title, sheet_rows(sheet))
-            except _SHEET_DAMAGE as error:  # a sheet's XML is parsed only now: damage shows here
+            except SheetUnreadable as error:
                 raise _not_a_workbook(name) from error
             result.facts += sheet_result.facts
             result.skipped += sheet_result.skipped
@@ -173,9 +169,9 @@ def _computed_facts(
     first, last, rows = span
     # a sheet named just 台账 takes its name from the file: 慰问台账.xlsx → 慰问台账共17户, not 台账台账共17户
     label = _without_kind(title) or _without_kind(Path(name).stem) or title
-    theme = keyword_theme(title + "".join(c.header for c in columns)) or "other"
+    theme = keyword_theme(label + title + "".join(c.header for c in columns)) or "other"
     key = next((c for c in columns if _NAME_HEADER.search(c.header)), columns[0])
-    unit = "户" if "户" in key.header or re.search("慰问|送温暖|帮扶|困难", title) else "人"
+    unit = "户" if "户" in key.header or re.search("慰问|送温暖|帮扶|困难", label + title) else "人"
     dates = sorted(d for c in columns for d in c.dates)
     period = f"（{_day(dates[0])}至{_day(dates[-1])}）" if dates else ""
     count_formula = f"{title}!{key.letter}{first}:{key.letter}{last} 计数 = {rows} {unit}"

@@ -4,6 +4,7 @@ Values are kept as written ("3.4万元", "17户") so that a reviewer can find th
 compared as (number, unit) so that "3.4万元" in a briefing and 34000 in a ledger are the same amount.
 """
 
+import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -71,6 +72,8 @@ def amount_of(written: str) -> Amount | None:
 def parse_cell_number(value: object) -> Decimal | None:
     """A ledger cell as an exact number: 2000, 2000.5, '2,000元', '2000 元', '0.2万元'; None if not a number."""
     if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, float) and not math.isfinite(value):  # "1e999" cached: Excel cannot hold it
         return None
     if isinstance(value, int | float):
         return Decimal(str(value))

@@ -34,7 +34,9 @@ def _seed_cache() -> None:
 def _bpe_openai_data() -> Path:
     spec = importlib.util.find_spec("bpe_openai")  # finds the package without running its __init__
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("缺少 bpe-openai 包（tiktoken 的词表）：请重新运行 ./run.sh 按锁定版本安装依赖。")
+        raise RuntimeError(
+            "缺少 bpe-openai 包（tiktoken 的词表）：请按锁文件重新安装依赖（./run.sh，或离线安装包的 install.sh）。"
+        )
     return Path(spec.submodule_search_locations[0]) / "data"
 
 

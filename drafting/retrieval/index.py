@@ -43,9 +43,8 @@ from drafting.storage.sqlite_files import sqlite_problem
 from drafting.text.lexicon import tokenize
 
 EMBED_BATCH = 32
-# Chunks whose vectors the package ships need no embedding, so they are stored this many at a time: each
-# of chroma's adds costs about 50 ms, and a new data folder's 256 bundled chunks took 0.9 s in batches of
-# EMBED_BATCH against 0.5 s in one.
+# Chunks whose vectors the package ships need no embedding, so they are stored this many at a time: a new
+# data folder's 256 bundled chunks took 0.9 s to store in 8 adds of EMBED_BATCH, 0.5 s in one add.
 STORE_BATCH = 256
 READ_PAGE = 10_000
 # Chroma keeps up to this many newly added chunks in its log, and every get, add and query reads through
