@@ -45,9 +45,9 @@ def _formula_text(formula: object) -> str:
 
 def sheet_rows(sheet: ReadOnlyWorksheet) -> Iterator[tuple[list, list[str]]]:
     """Every row from the first: its cached values and its formulas, as wide as its widest cell or the
-    sheet's declared width (when that is at most MAX_COLUMNS), whichever is more. Rows the file leaves out come as
-    empty rows, so positions are row numbers. Cells past the declared size are read too: openpyxl stops
-    at it, and a stale size hid the data. SheetUnreadable when the sheet's XML is damaged."""
+    sheet's declared width (when that is at most MAX_COLUMNS), whichever is more. Rows the file leaves
+    out come as empty rows, so positions are row numbers. Cells past the declared size are read too:
+    openpyxl stops at it, and a stale size hid the data. SheetUnreadable when the sheet's XML is damaged."""
     try:
         yield from _rows(sheet)
     except Exception as error:  # openpyxl's reader raises many kinds on damaged XML, as its loader does
@@ -56,7 +56,8 @@ def sheet_rows(sheet: ReadOnlyWorksheet) -> Iterator[tuple[list, list[str]]]:
 
 def _rows(sheet: ReadOnlyWorksheet) -> Iterator[tuple[list, list[str]]]:
     book = sheet.parent
-    declared = sheet.max_column if (sheet.max_column or 0) <= MAX_COLUMNS else 0
+    declared = sheet.max_column or 0
+    declared = declared if declared <= MAX_COLUMNS else 0
     with sheet._get_source() as source:
         parser = _ValuesAndFormulas(
             source,
@@ -76,7 +77,7 @@ def _rows(sheet: ReadOnlyWorksheet) -> Iterator[tuple[list, list[str]]]:
                 yield [], []
             expected = number + 1
             kept = [cell for cell in cells if cell["column"] <= MAX_COLUMNS]
-            width = max([declared or 0, *(cell["column"] for cell in kept)])
+            width = max([declared, *(cell["column"] for cell in kept)])
             values: list = [None] * width
             formulas = [""] * width
             for cell in kept:
