@@ -169,9 +169,10 @@ def _computed_facts(
     first, last, rows = span
     # a sheet named just 台账 takes its name from the file: 慰问台账.xlsx → 慰问台账共17户, not 台账台账共17户
     label = _without_kind(title) or _without_kind(Path(name).stem) or title
-    theme = keyword_theme(label + title + "".join(c.header for c in columns)) or "other"
+    named = label + title  # what the sheet is about, by either name
+    theme = keyword_theme(named + "".join(c.header for c in columns)) or "other"
     key = next((c for c in columns if _NAME_HEADER.search(c.header)), columns[0])
-    unit = "户" if "户" in key.header or re.search("慰问|送温暖|帮扶|困难", label + title) else "人"
+    unit = "户" if "户" in key.header or re.search("慰问|送温暖|帮扶|困难", named) else "人"
     dates = sorted(d for c in columns for d in c.dates)
     period = f"（{_day(dates[0])}至{_day(dates[-1])}）" if dates else ""
     count_formula = f"{title}!{key.letter}{first}:{key.letter}{last} 计数 = {rows} {unit}"

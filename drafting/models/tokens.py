@@ -15,6 +15,8 @@ from pathlib import Path
 
 import tiktoken
 
+from drafting.errors import UserError
+
 _BLOB_URL = "https://openaipublic.blob.core.windows.net/encodings/{name}.tiktoken"
 SHIPPED_ENCODINGS = ("o200k_base", "cl100k_base")
 
@@ -34,7 +36,7 @@ def _seed_cache() -> None:
 def _bpe_openai_data() -> Path:
     spec = importlib.util.find_spec("bpe_openai")  # finds the package without running its __init__
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError(
+        raise UserError(
             "缺少 bpe-openai 包（tiktoken 的词表）：请按锁文件重新安装依赖（./run.sh，或离线安装包的 install.sh）。"
         )
     return Path(spec.submodule_search_locations[0]) / "data"
