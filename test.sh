@@ -9,7 +9,8 @@ bash scripts/setup-env.sh test
 if [[ "${1:-}" == --fast ]]; then
   shift; set -- -m "not slow and not browser and not server" -n 2 "$@"  # the fast lane
 else
-  set -- -n 2 --dist loadfile --durations=25 "$@"  # the slowest, for the 15-minute target
+  # the longest modules first (tests/conftest.py LONGEST_FIRST), not xdist's most-tests-first
+  set -- -n 2 --dist loadfile --no-loadscope-reorder --durations=25 "$@"  # the slowest, for the 15-minute target
 fi
 # pytest keeps each test module with its asserts rewritten in tests/__pycache__ unless bytecode writing is
 # off; with it off, every worker of every run rewrote all of them again (collection 14 s instead of 7 s).

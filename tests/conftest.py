@@ -150,7 +150,19 @@ def llama_server() -> Iterator[str]:
 SERVER_FIXTURES = {"postgres_url", "postgres_server", "llama_server", "chroma_server", "provider"}
 
 
+# The modules that take over a minute on two cores, longest first (about 170 s down to 70 s). With
+# `--dist loadfile` a module runs on one worker, and xdist would start these last, as it puts modules with
+# more tests first: one worker then ran the 170 s bundle alone while the other sat idle. test.sh passes
+# --no-loadscope-reorder, so this collection order is the order they start in; the rest keep theirs.
+LONGEST_FIRST = (
+    "test_soak.py", "test_bundle.py", "test_browser_accounts.py", "test_browser_library.py",
+    "test_browser.py", "test_llama_server.py", "test_browser_bench.py", "test_two_processes.py",
+)  # fmt: skip
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: place for place, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: a module's own order stays
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         if (
