@@ -11,6 +11,7 @@ import subprocess
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import chromadb.errors
 import pytest
@@ -209,7 +210,7 @@ def test_an_import_parses_the_imported_report_alone(tmp_path, monkeypatch):
 def test_an_index_made_with_chromas_default_log_threshold_is_moved_to_ours(tmp_path):
     """At chroma's default every get of a search's hits read through up to 1000 logged chunks; an index
     built before keeps whatever it was created with unless it is changed when opened."""
-    from drafting.retrieval.index import SYNC_THRESHOLD, SectionIndex, chroma_client
+    from drafting.retrieval.index import SYNC_THRESHOLD, SectionIndex, chroma_client, when_unlocked
 
     settings = settings_for(tmp_path, bundled_corpus(tmp_path / "bundled", sections=3))
     built = Library(settings)
@@ -217,7 +218,8 @@ def test_an_index_made_with_chromas_default_log_threshold_is_moved_to_ours(tmp_p
     built.close()  # one client at a time, as in a process: CI once found the store locked by this one
     index = SectionIndex(settings)
     assert index.collection.configuration_json["hnsw"]["sync_threshold"] == SYNC_THRESHOLD
-    index.collection.modify(configuration={"hnsw": {"sync_threshold": 1000}})  # as chroma made it before
+    # as chroma made it before; this write, too, can meet a lock chroma soon lets go of
+    when_unlocked(lambda: index.collection.modify(configuration={"hnsw": {"sync_threshold": 1000}}))
     index.close()
     client = chroma_client(settings)
     name = index.collection.name
@@ -340,6 +342,56 @@ def test_chroma_errors_become_user_errors(tmp_path):
         raise FileNotFoundError(errno.ENOENT, "model file")
     with pytest.raises(KeyError), index_errors(settings):  # a bug stays a bug
         raise KeyError("x")
+
+
+LOCKED = "Database error: error returned from database: (code: 5) database is locked"
+
+
+class LockedFor:
+    """A chroma call that answers "database is locked" until `seconds` have passed, then `result`."""
+
+    def __init__(self, seconds: float, result: object = None):
+        self.until, self.result, self.calls = time.monotonic() + seconds, result, 0
+
+    def __call__(self, *_args: object, **_kwargs: object) -> object:
+        self.calls += 1
+        if time.monotonic() < self.until:
+            raise chromadb.errors.InternalError(LOCKED)
+        return self.result
+
+
+def test_a_lock_chroma_soon_lets_go_of_is_waited_out_and_one_it_keeps_is_the_busy_message(
+    tmp_path, monkeypatch
+):
+    """SQLite refuses at once, not after its busy timeout, a write that could deadlock with chroma's own
+    work just after the store opens: under load 1 in 20 reopened indexes told the user that another
+    program was writing, for a lock gone 0.15 s later."""
+    from drafting.retrieval import index as index_module
+    from drafting.retrieval.index import SectionIndex
+
+    index = SectionIndex(settings_for(tmp_path, _empty(tmp_path / "bundled")))
+    soon = LockedFor(0.3, 7)
+    monkeypatch.setattr(index, "collection", SimpleNamespace(count=soon))
+    assert index.count() == 7 and soon.calls > 1
+
+    monkeypatch.setattr(index_module, "LOCK_WAIT_SECONDS", 0.2)
+    kept = LockedFor(60)
+    monkeypatch.setattr(index, "collection", SimpleNamespace(delete=kept))
+    with pytest.raises(UserError, match="稍后重试") as busy:
+        index._delete(["a-chunk"])
+    assert not isinstance(busy.value, IndexDamaged) and kept.calls > 1
+
+    calls = []
+
+    def damaged() -> int:
+        calls.append(1)
+        raise chromadb.errors.InternalError("Error creating hnsw segment reader")
+
+    monkeypatch.setattr(index, "collection", SimpleNamespace(count=damaged))
+    with pytest.raises(IndexDamaged):  # not a lock: the damage message at once, no waiting
+        index.count()
+    assert len(calls) == 1
+    index.close()
 
 
 def _empty(folder: Path) -> Path:

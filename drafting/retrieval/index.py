@@ -46,6 +46,7 @@ EMBED_BATCH = 32
 # Chunks whose vectors the package ships need no embedding, so they are stored this many at a time: a new
 # data folder's 256 bundled chunks took 0.9 s to store in 8 adds of EMBED_BATCH, 0.5 s in one add.
 STORE_BATCH = 256
+LOCK_WAIT_SECONDS = 5.0  # how long a write waits out an immediate "database is locked" (see when_unlocked)
 READ_PAGE = 10_000
 # Chroma keeps up to this many newly added chunks in its log, and every get, add and query reads through
 # them (holding the GIL). At its default of 1000 a 500-chunk index, the bundled corpus and some imports,
@@ -143,13 +144,31 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+def when_unlocked(call: Callable[[], R]) -> R:
+    """`call()`, tried again while chroma's SQLite file answers "database is locked".
+
+    Just after a client opens the store, a write sometimes got that answer at once, not after the busy
+    timeout: SQLite refuses a read lock's upgrade that could deadlock with chroma's own work on the file.
+    Under load 1 in 20 reopened indexes did, and the user read that another program was writing; it was
+    gone after 0.15 s. A lock still held after LOCK_WAIT_SECONDS gets that message as before.
+    """
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while True:
+        try:
+            return call()
+        except ChromaError as error:
+            if "database is locked" not in str(error).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def _guarded(
     method: Callable[Concatenate["SectionIndex", P], R],
 ) -> Callable[Concatenate["SectionIndex", P], R]:
     @functools.wraps(method)
     def wrapper(self: "SectionIndex", *args: P.args, **kwargs: P.kwargs) -> R:
         with index_errors(self.settings), self.one_call:
-            return method(self, *args, **kwargs)
+            return when_unlocked(lambda: method(self, *args, **kwargs))
 
     return wrapper
 
@@ -168,17 +187,21 @@ class SectionIndex:
                 refuse_damaged_store(settings)
             self.client = chroma_client(settings)
             try:
-                self.collection: Collection = self.client.get_or_create_collection(
-                    name=f"sections-{factory.embedder_slug(settings)}",
-                    embedding_function=self.embedder,  # type: ignore[arg-type]
-                    configuration={"hnsw": {"space": "cosine", "sync_threshold": SYNC_THRESHOLD}},
-                )
-                if self.collection.configuration_json.get("hnsw", {}).get("sync_threshold") != SYNC_THRESHOLD:
-                    # an index made before: chroma keeps the setting it was created with
-                    self.collection.modify(configuration={"hnsw": {"sync_threshold": SYNC_THRESHOLD}})
+                self.collection: Collection = when_unlocked(self._open_collection)
             except BaseException:
                 self.client.close()  # else chroma keeps this store open for the whole process
                 raise
+
+    def _open_collection(self) -> Collection:
+        collection = self.client.get_or_create_collection(
+            name=f"sections-{factory.embedder_slug(self.settings)}",
+            embedding_function=self.embedder,  # type: ignore[arg-type]
+            configuration={"hnsw": {"space": "cosine", "sync_threshold": SYNC_THRESHOLD}},
+        )
+        if collection.configuration_json.get("hnsw", {}).get("sync_threshold") != SYNC_THRESHOLD:
+            # an index made before: chroma keeps the setting it was created with
+            collection.modify(configuration={"hnsw": {"sync_threshold": SYNC_THRESHOLD}})
+        return collection
 
     @_guarded
     def count(self) -> int:
