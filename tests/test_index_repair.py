@@ -394,6 +394,34 @@ def test_a_lock_chroma_soon_lets_go_of_is_waited_out_and_one_it_keeps_is_the_bus
     index.close()
 
 
+def test_an_index_opened_while_chroma_holds_a_lock_waits_for_it_and_closes_its_client_if_it_stays(
+    tmp_path, monkeypatch
+):
+    """The reopen is where the lock was met: get_or_create and the threshold change just after it."""
+    from drafting.retrieval import index as index_module
+    from drafting.retrieval.index import SYNC_THRESHOLD, SectionIndex
+
+    collection = SimpleNamespace(configuration_json={"hnsw": {"sync_threshold": SYNC_THRESHOLD}})
+    closed = []
+
+    def client_locked_for(seconds: float) -> SimpleNamespace:
+        return SimpleNamespace(
+            get_or_create_collection=LockedFor(seconds, collection), close=lambda: closed.append(1)
+        )
+
+    settings = settings_for(tmp_path, _empty(tmp_path / "bundled"))
+    monkeypatch.setattr(index_module, "chroma_client", lambda _settings: client_locked_for(0.3))
+    opened = SectionIndex(settings)
+    assert opened.collection is collection and opened.client.get_or_create_collection.calls > 1
+    assert not closed
+
+    monkeypatch.setattr(index_module, "LOCK_WAIT_SECONDS", 0.2)
+    monkeypatch.setattr(index_module, "chroma_client", lambda _settings: client_locked_for(60))
+    with pytest.raises(UserError, match="稍后重试"):
+        SectionIndex(settings)
+    assert closed == [1]  # else chroma keeps the store open for the whole process
+
+
 def _empty(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     return folder

@@ -39,14 +39,14 @@ from drafting.retrieval.chunking import Chunk, chunk_report
 from drafting.settings import Settings
 from drafting.storage.disk import disk_full
 from drafting.storage.errors import DiskFull
-from drafting.storage.sqlite_files import sqlite_problem
+from drafting.storage.sqlite_files import retry_while_locked, sqlite_problem
 from drafting.text.lexicon import tokenize
 
 EMBED_BATCH = 32
 # Chunks whose vectors the package ships need no embedding, so they are stored this many at a time: a new
 # data folder's 256 bundled chunks took 0.9 s to store in 8 adds of EMBED_BATCH, 0.5 s in one add.
 STORE_BATCH = 256
-LOCK_WAIT_SECONDS = 5.0  # how long a write waits out an immediate "database is locked" (see when_unlocked)
+LOCK_WAIT_SECONDS = 5.0  # how long a call waits out an immediate "database is locked" (see when_unlocked)
 READ_PAGE = 10_000
 # Chroma keeps up to this many newly added chunks in its log, and every get, add and query reads through
 # them (holding the GIL). At its default of 1000 a 500-chunk index, the bundled corpus and some imports,
@@ -147,19 +147,13 @@ R = TypeVar("R")
 def when_unlocked(call: Callable[[], R]) -> R:
     """`call()`, tried again while chroma's SQLite file answers "database is locked".
 
-    Just after a client opens the store, a write sometimes got that answer at once, not after the busy
-    timeout: SQLite refuses a read lock's upgrade that could deadlock with chroma's own work on the file.
-    Under load 1 in 20 reopened indexes did, and the user read that another program was writing; it was
-    gone after 0.15 s. A lock still held after LOCK_WAIT_SECONDS gets that message as before.
+    Just after a client opens the store, a call sometimes got that answer at once, not after the busy
+    timeout: SQLite refuses a lock that could deadlock with chroma's own work on the file. Under load 1 in
+    20 reopened indexes did, and the user read that another program was writing; it was gone after
+    0.15 s. Reads are retried too, as any call may take that lock. A lock still held after
+    LOCK_WAIT_SECONDS gets that message as before.
     """
-    deadline = time.monotonic() + LOCK_WAIT_SECONDS
-    while True:
-        try:
-            return call()
-        except ChromaError as error:
-            if "database is locked" not in str(error).lower() or time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
+    return retry_while_locked(call, ChromaError, LOCK_WAIT_SECONDS, pause=0.05)
 
 
 def _guarded(

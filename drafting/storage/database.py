@@ -8,7 +8,6 @@ damaged SQLite file, whenever a query finds it, `StorageDamaged` naming `draftin
 
 import logging
 import sqlite3
-import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,6 +36,7 @@ from drafting.errors import UserError
 from drafting.storage.disk import disk_full
 from drafting.storage.errors import DiskFull, StorageDamaged, StorageUnavailable
 from drafting.storage.models import Base
+from drafting.storage.sqlite_files import retry_while_locked
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -262,17 +262,12 @@ def _use_wal(cursor: sqlite3.Cursor) -> None:
     The switch needs the file to itself and SQLite does not queue it behind the busy timeout: several
     processes creating the same file at once get "database is locked" straight away, so retry here.
     """
-    deadline = time.monotonic() + _SQLITE_BUSY_MS / 1000
-    while True:
-        try:
-            if cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
-                return
+
+    def switch() -> None:
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             cursor.execute("PRAGMA journal_mode = WAL")
-            return
-        except sqlite3.OperationalError as error:
-            if "locked" not in str(error).lower() or time.monotonic() > deadline:
-                raise
-            time.sleep(0.02)
+
+    retry_while_locked(switch, sqlite3.OperationalError, _SQLITE_BUSY_MS / 1000, pause=0.02)
 
 
 def _begin_sqlite(connection: Connection) -> None:

@@ -5,11 +5,31 @@ the program, so the index can check its file before chroma opens (and panics on)
 """
 
 import sqlite3
+import time
+from collections.abc import Callable
 from contextlib import closing
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 SIDECARS = ("-wal", "-shm")  # SQLite finds these next to the database by name
+R = TypeVar("R")
+
+
+def retry_while_locked(call: Callable[[], R], error: type[Exception], seconds: float, pause: float) -> R:
+    """`call()`, tried again for up to `seconds` while it fails with `error` saying the file is locked.
+
+    For the locks SQLite answers at once instead of queueing them behind its busy timeout: it refuses
+    a lock that could deadlock, and a switch of journal mode, rather than wait.
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return call()
+        except error as raised:
+            if "locked" not in str(raised).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(pause)
 
 
 def sqlite_problem(path: Path, thorough: bool = False) -> str | None:
