@@ -152,8 +152,9 @@ SERVER_FIXTURES = {"postgres_url", "postgres_server", "llama_server", "chroma_se
 
 # The modules that take over a minute on two cores, longest first (about 170 s down to 70 s). With
 # `--dist loadfile` a module runs on one worker, and xdist would start these last, as it puts modules with
-# more tests first: one worker then ran the 170 s bundle alone while the other sat idle. test.sh passes
-# --no-loadscope-reorder, so this collection order is the order they start in; the rest keep theirs.
+# more tests first: one worker then ran the bundle test (then 170 s) alone while the other sat idle.
+# test.sh passes --no-loadscope-reorder, so xdist hands modules out in this collection order (two to
+# each worker at the start); the rest keep theirs.
 LONGEST_FIRST = (
     "test_soak.py", "test_bundle.py", "test_browser_accounts.py", "test_browser_library.py",
     "test_browser.py", "test_llama_server.py", "test_browser_bench.py", "test_two_processes.py",

@@ -76,6 +76,9 @@ def test_the_bundle_installs_and_runs_with_no_network(tmp_path):
 
     installed = offline(f"PYTHON={interpreter} bash install.sh", bundle, home)
     assert installed.returncode == 0, installed.stderr[-3000:]
+    assert "没能预先编译" not in installed.stderr and "SyntaxWarning" not in installed.stderr, (
+        installed.stderr[-3000:]
+    )
     # setuptools: seeded into a 3.11 venv by the interpreter itself (3.12 seeds none); not ours to pin
     frozen = offline(
         ".venv/bin/python -m pip --isolated freeze --all --exclude drafting --exclude setuptools",
