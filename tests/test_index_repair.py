@@ -28,6 +28,7 @@ from drafting.settings import Settings, load_settings
 ROOT = Path(__file__).resolve().parent.parent
 DRAFTING = ROOT / ".venv" / "bin" / "drafting"
 UNITS = ["学校", "医院", "企业"]
+LOCKED = "Database error: error returned from database: (code: 5) database is locked"  # as chroma says it
 
 
 def report_text(unit: str, sections: int) -> str:
@@ -328,9 +329,7 @@ def test_chroma_errors_become_user_errors(tmp_path):
     with pytest.raises(UserError, match="磁盘空间已满"), index_errors(settings):
         raise chromadb.errors.InternalError("database or disk is full")
     with pytest.raises(UserError, match="稍后重试") as busy, index_errors(settings):
-        raise chromadb.errors.InternalError(
-            "Database error: error returned from database: (code: 5) database is locked"
-        )
+        raise chromadb.errors.InternalError(LOCKED)
     assert not isinstance(busy.value, IndexDamaged)
     server = settings.model_copy(update={"chroma_host": "chroma.example"})
     with pytest.raises(UserError, match="CHROMA_HOST") as raised, index_errors(server):
@@ -342,9 +341,6 @@ def test_chroma_errors_become_user_errors(tmp_path):
         raise FileNotFoundError(errno.ENOENT, "model file")
     with pytest.raises(KeyError), index_errors(settings):  # a bug stays a bug
         raise KeyError("x")
-
-
-LOCKED = "Database error: error returned from database: (code: 5) database is locked"
 
 
 class LockedFor:
