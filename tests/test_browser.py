@@ -188,11 +188,17 @@ def rerun_after(page: "Page", action: Callable[[], object]) -> None:
 
 
 def go_to(page: "Page", name: str) -> None:
+    open_page(page, name)
+    settled(page)
+
+
+def open_page(page: "Page", name: str) -> None:
+    """Click `name` in the menu and wait for its heading, not for its run to end: a page that follows
+    long work runs until the work is done."""
     from playwright.sync_api import expect
 
     page.get_by_test_id("stSidebar").get_by_text(name, exact=True).click()
     expect(page.get_by_test_id("stHeading").filter(has_text=name).first).to_be_visible(timeout=WAIT_MS)
-    settled(page)
 
 
 def shown(text: str) -> str:
