@@ -19,7 +19,6 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-import httpx
 from pydantic import BaseModel
 
 from drafting.chroma_import import (
@@ -29,6 +28,7 @@ from drafting.chroma_import import (
     Collection,
     Documents,
     EmbeddingFunction,
+    HTTPError,
     chromadb,
 )
 from drafting.corpus.reports import Report
@@ -107,7 +107,7 @@ def index_errors(settings: Settings) -> Iterator[None]:
         raise
     except ChromaError as error:
         raise _explained(settings, error) from error
-    except (ValueError, httpx.HTTPError) as error:  # chroma's client: "Could not connect…", a dropped link
+    except (ValueError, HTTPError) as error:  # chroma's client: "Could not connect…", a dropped link
         if not settings.chroma_host:
             raise
         raise _explained(settings, error) from error
