@@ -197,9 +197,12 @@ def _progress(done: int, total: int) -> None:
 
 def _ready_service(settings: Settings) -> "DraftingService":
     """A service whose index is complete: a one-shot command cannot wait for a background repair."""
+    return _with_complete_index(_service(settings))
+
+
+def _with_complete_index(service: "DraftingService") -> "DraftingService":
     from drafting.maintenance.cli import complete_index_first
 
-    service = _service(settings)
     complete_index_first(service.library, _progress)
     return service
 
@@ -302,8 +305,10 @@ def _draft(args: argparse.Namespace, settings: Settings) -> int:
     from drafting.writing.facts import load_facts_file
 
     facts = load_facts_file(args.facts)
-    service = _ready_service(settings)
     outline = _load_outline(args.outline) if args.outline else None
+    service = _service(settings)
+    service.look_ahead(facts, outline, args.offline)
+    _with_complete_index(service)
     if service.uses_model(args.offline):
         from drafting.models.presets import endpoint_host
 

@@ -13,6 +13,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from threading import Thread
 from typing import TYPE_CHECKING
 
 from drafting.access import Actor
@@ -32,6 +33,7 @@ from drafting.writing.pipeline import (
     Pipeline,
     closing,
     edit_section,
+    exemplar_query,
     offline_warnings,
     outline_of,
     restore_version,
@@ -124,6 +126,7 @@ class DraftingService:
             self.library = library
         if database is not None:  # a database already open (the app's, while its index cannot open)
             self.database = database
+        self._looking_ahead: Thread | None = None
 
     @cached_property
     def settings(self) -> Settings:
@@ -256,6 +259,28 @@ class DraftingService:
 
     # --- drafting ----------------------------------------------------------------------------------------
 
+    def look_ahead(self, facts: Facts, outline: Outline | None = None, offline: bool = False) -> None:
+        """Embed the searches a draft of `facts` will make, on a thread of their own, while this process still
+        imports and opens the index (over a second): the draft's searches then find them done. Only with the
+        bundled embedder, which loads without the index, and an outline given or planned here. A guess: a
+        fact only the embedder can place may change a section's search, which is then embedded as usual."""
+        if self.base_settings.embedder == "openai" or (
+            outline is None and not offline and self.base_settings.llm_planner
+        ):
+            return
+        from drafting.background import in_background
+        from drafting.models import e5
+        from drafting.retrieval.query import embedded_query
+
+        def embed() -> None:
+            planned = checked_outline(outline, facts)[0] if outline is not None else plan_locally(facts)
+            texts = [
+                embedded_query(query) for section in planned.sections if (query := exemplar_query(section))
+            ]
+            e5.queries(texts, e5.load(), e5.QUERIES)
+
+        self._looking_ahead = in_background("drafting-look-ahead", embed)
+
     def draft(
         self,
         facts: Facts,
@@ -275,6 +300,8 @@ class DraftingService:
         dropped: list[str] = []
         if outline is not None:
             outline, dropped = checked_outline(outline, facts)
+        if self._looking_ahead is not None:
+            self._looking_ahead.join()  # the searches it embeds are this draft's: not twice at once
 
         def save(draft: Draft) -> None:
             self._store(draft)  # copied once the draft is finished: a copy per section cost more than writing

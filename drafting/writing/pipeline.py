@@ -94,6 +94,13 @@ class Planner(Protocol):
     async def plan(self, facts: Facts) -> tuple[Outline, TokenUsage]: ...
 
 
+def exemplar_query(planned: PlannedSection) -> str | None:
+    """What the section's exemplars are searched by; None for an opening or closing with no facts of its own."""
+    if planned.kind in ("opening", "closing") and not planned.facts:
+        return None
+    return (planned.heading or planned.kind) + "；" + "；".join(planned.facts[:5])
+
+
 class Pipeline:
     """The stages composed from their parts, as STORM's interface composes its modules: the planner,
     the exemplar source, the writer and the guard are given, and each can be swapped alone."""
@@ -112,9 +119,8 @@ class Pipeline:
 
     def exemplars(self, planned: PlannedSection, facts: Facts) -> list[Hit]:
         """Corpus passages for a section: same part and unit type when there are any, else same part."""
-        if self.exemplar_source is None or planned.kind in ("opening", "closing") and not planned.facts:
+        if self.exemplar_source is None or (query := exemplar_query(planned)) is None:
             return []
-        query = (planned.heading or planned.kind) + "；" + "；".join(planned.facts[:5])
         unit = unit_type(facts)
         hits = (
             self.exemplar_source.search(query, k=EXEMPLARS_PER_SECTION, part=planned.kind, unit_type=unit)
