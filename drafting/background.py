@@ -87,12 +87,13 @@ class BackgroundJobs:
             self._jobs.remove(job)
 
 
-def in_background(name: str, work: Callable[[], object]) -> threading.Thread:
-    """Run `work` once on a thread of its own, ranked below the pages; a failure is logged, never raised
-    (nobody waits for it)."""
+def in_background(name: str, work: Callable[[], object], below_pages: bool = True) -> threading.Thread:
+    """Run `work` once on a thread of its own, ranked below the pages unless it is work a user waits for;
+    a failure is logged, never raised."""
 
     def quietly() -> None:
-        _lower_priority()
+        if below_pages:
+            _lower_priority()
         try:
             work()
         except Exception:  # noqa: BLE001 - a background nicety must not take anything down

@@ -102,6 +102,18 @@ def test_the_worker_ranks_below_the_pages() -> None:
     assert job.result == min(page + 10, 19)
 
 
+def test_a_nicety_ranks_below_the_pages_and_work_a_user_waits_for_does_not() -> None:
+    page = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    ranks: dict[str, int] = {}
+
+    def note(name: str) -> None:
+        ranks[name] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    in_background("nicety", lambda: note("nicety")).join(30)
+    in_background("awaited", lambda: note("awaited"), below_pages=False).join(30)
+    assert ranks == {"nicety": min(page + 10, 19), "awaited": page}
+
+
 def test_an_import_started_by_one_member_is_followed_by_them_alone(tmp_path, sign_in) -> None:
     bundled = tmp_path / "bundled"
     bundled.mkdir()

@@ -48,8 +48,10 @@ def test_a_draft_looked_ahead_embeds_none_of_its_searches_and_finds_the_same_exe
 
 
 def test_no_look_ahead_for_an_embeddings_endpoint_or_a_model_planned_outline(built_library, monkeypatch):
-    started: list[str] = []
-    monkeypatch.setattr(background, "in_background", lambda name, work: started.append(name))
+    started: list[tuple[str, bool]] = []
+    monkeypatch.setattr(
+        background, "in_background", lambda name, work, below_pages=True: started.append((name, below_pages))
+    )
     settings = built_library.settings
     for changed in ({"embedder": "openai"}, {"llm_planner": True}):
         DraftingService(settings.model_copy(update=changed), library=built_library).look_ahead(FACTS)
@@ -57,4 +59,5 @@ def test_no_look_ahead_for_an_embeddings_endpoint_or_a_model_planned_outline(bui
     DraftingService(settings.model_copy(update={"llm_planner": True}), library=built_library).look_ahead(
         FACTS, offline=True
     )
-    assert started == ["drafting-look-ahead"]  # offline, the outline is planned here
+    # offline, the outline is planned here; the draft waits for it, so it is not ranked below the pages
+    assert started == [("drafting-look-ahead", False)]
