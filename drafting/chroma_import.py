@@ -58,10 +58,10 @@ _left_out = {
     for name, stand_in in ((_EXPORTER, _exporter_on_demand()), ("httpx._main", None))
     if name not in sys.modules
 }
-sys.modules.update(_left_out)
 _real = overrides.override, overrides.overrides
-overrides.override = overrides.overrides = _mark
 try:
+    sys.modules.update(_left_out)
+    overrides.override = overrides.overrides = _mark
     import chromadb
     import chromadb.api.rust  # the embedded client and its telemetry stub, otherwise first imported
     import chromadb.telemetry.product.posthog  # by the first client

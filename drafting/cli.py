@@ -307,7 +307,7 @@ def _draft(args: argparse.Namespace, settings: Settings) -> int:
     facts = load_facts_file(args.facts)
     outline = _load_outline(args.outline) if args.outline else None
     service = _service(settings)
-    service.look_ahead(facts, outline, args.offline)
+    service.look_ahead(facts, outline, offline=args.offline)
     _with_complete_index(service)
     if service.uses_model(args.offline):
         from drafting.models.presets import endpoint_host

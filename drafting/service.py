@@ -195,7 +195,9 @@ class DraftingService:
         planner = None
         if plans:
             planner = (
-                ModelPlanner(model) if model and self.settings.llm_planner else LocalPlanner(self._embedder())
+                ModelPlanner(model)
+                if model and self._may_plan_with_model(offline)
+                else LocalPlanner(self._embedder())
             )
         return Pipeline(writer, FACT_GUARD, self.reports_in_scope, planner)
 
@@ -265,22 +267,28 @@ class DraftingService:
         bundled embedder, which loads without the index, and an outline given or planned here. A guess: a
         fact only the embedder can place may change a section's search, which is then embedded as usual."""
         if self.base_settings.embedder == "openai" or (
-            outline is None and not offline and self.base_settings.llm_planner
+            outline is None and self._may_plan_with_model(offline)
         ):
             return
         from drafting.background import in_background
         from drafting.models import e5
-        from drafting.retrieval.query import embedded_query
+        from drafting.retrieval.query import query_text
 
         def embed() -> None:
-            planned = checked_outline(outline, facts)[0] if outline is not None else plan_locally(facts)
-            texts = [
-                embedded_query(query) for section in planned.sections if (query := exemplar_query(section))
-            ]
-            e5.queries(texts, e5.load(), e5.QUERIES)
+            try:
+                planned = checked_outline(outline, facts)[0] if outline is not None else plan_locally(facts)
+            except UserError:  # the draft itself says what is wrong with the outline
+                return
+            texts = [query_text(query) for section in planned.sections if (query := exemplar_query(section))]
+            e5.query_vectors(texts, e5.load(), e5.QUERIES)
 
         # ranked as the draft that waits for it: below it, on a busy machine the draft waited 2 s longer
         self._looking_ahead = in_background("drafting-look-ahead", embed, below_pages=False)
+
+    def _may_plan_with_model(self, offline: bool) -> bool:
+        """Whether a model plans the outline when one writes: LLM_PLANNER, known without looking up the
+        endpoint an administrator may have saved (that needs the database)."""
+        return not offline and self.base_settings.llm_planner
 
     def draft(
         self,

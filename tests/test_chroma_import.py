@@ -16,6 +16,8 @@ validate = checks._validate_method
 checks._validate_method = lambda *args: checked.append(args[0].__qualname__) or validate(*args)
 
 from drafting.retrieval.index import chromadb  # the library's way in
+stand_ins_left = [name for name in ("opentelemetry.exporter.otlp.proto.grpc.trace_exporter", "httpx._main")
+                  if name in sys.modules and not hasattr(sys.modules[name], "__file__")]
 from chromadb.api.rust import RustBindingsAPI
 from chromadb.config import Settings
 
@@ -30,8 +32,7 @@ import httpx
 print(json.dumps({
     "loaded": loaded,
     "exporter": f"{type(exporter).__module__}.{type(exporter).__name__}",
-    "stand_ins_left": [name for name in sys.modules if name.endswith(("trace_exporter", "httpx._main"))
-                       and not hasattr(sys.modules[name], "__file__")],
+    "stand_ins_left": stand_ins_left,
     "httpx_main": httpx.main.__module__,
     "checked": checked,
     "restored": overrides.override is real,

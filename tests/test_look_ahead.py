@@ -6,16 +6,15 @@ from drafting.models import e5
 from drafting.resources import load_data
 from drafting.service import DraftingService
 from drafting.writing.facts import parse_facts
-from tests.test_search import CountingQueries
+from tests.fakes import CountingQueries
 
 FACTS = parse_facts(load_data("example_facts.yaml"))  # every fact placed by keywords: the plan is no guess
 
 
-def _fresh_memory(library, monkeypatch) -> Memo:  # noqa: ANN001
+def _fresh_memory(monkeypatch) -> Memo:  # noqa: ANN001
     """Not the process's memory of queries: what is embedded here is counted from nothing."""
     memory = Memo(e5.REMEMBERED_QUERIES)
     monkeypatch.setattr(e5, "QUERIES", memory)
-    monkeypatch.setattr(library.index.embedder, "_queries", memory)
     return memory
 
 
@@ -31,14 +30,14 @@ def _draft_counting(service: DraftingService, monkeypatch) -> tuple[list[list[st
 def test_a_draft_looked_ahead_embeds_none_of_its_searches_and_finds_the_same_exemplars(
     built_library, monkeypatch
 ):
-    _fresh_memory(built_library, monkeypatch)
+    _fresh_memory(monkeypatch)
     embedded, found = _draft_counting(
         DraftingService(built_library.settings, library=built_library), monkeypatch
     )
     searched = [text for batch in embedded for text in batch]
     assert len(searched) >= 5  # each work section searched, its query embedded then
 
-    memory = _fresh_memory(built_library, monkeypatch)
+    memory = _fresh_memory(monkeypatch)
     prepared = DraftingService(built_library.settings, library=built_library)
     prepared.look_ahead(FACTS, offline=True)
     embedded_after, found_after = _draft_counting(prepared, monkeypatch)

@@ -3,7 +3,8 @@
 from opencc import OpenCC
 
 from drafting.corpus.reports import read_bundled
-from drafting.text.script import _converter, _script_of, _traditional, detect_script, to_simplified
+from drafting.text import script
+from drafting.text.script import _traditional, detect_script, to_simplified
 from tests.conftest import ROOT
 
 
@@ -26,11 +27,17 @@ def test_a_character_outside_the_bmp_is_still_converted():
     assert to_simplified(text) == OpenCC("t2s").convert(text) != text
 
 
-def test_simplified_text_is_told_apart_without_loading_the_conversion_to_traditional():
+def test_simplified_text_is_told_apart_without_converting_it_to_traditional(monkeypatch):
     """The first draft of a process asks for its facts' script; s2t's dictionaries take 0.1 s to load."""
-    _converter.cache_clear()
-    _script_of.cache_clear()
-    assert detect_script("区总工会召开第三届职工代表大会，审议通过集体合同，走访慰问困难职工36户。") == "简体"
-    assert _converter.cache_info().currsize == 0
-    assert detect_script("區總工會召開第三屆職工代表大會，走訪慰問困難職工36戶。") == "繁體"
+
+    def refuse(text: str) -> str:
+        raise AssertionError(f"converted to traditional: {text}")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(script, "to_traditional", refuse)
+        assert (
+            detect_script("区总工会召开第四届职工代表大会，审议通过集体合同，走访慰问困难职工37户。")
+            == "简体"
+        )
+    assert detect_script("區總工會召開第四屆職工代表大會，走訪慰問困難職工37戶。") == "繁體"
     assert detect_script("工會") == "繁體" and detect_script("工会") == "简体"

@@ -7,7 +7,9 @@ import pytest
 from drafting.bench import is_relevant, load_queries, retrieval_quality
 from drafting.cli import main
 from drafting.memo import Memo
+from drafting.models import e5
 from drafting.models.e5 import REMEMBERED_QUERIES
+from tests.fakes import CountingQueries
 
 
 def test_paraphrased_query_finds_sections_on_the_theme(built_library):
@@ -86,22 +88,12 @@ def test_bench_cold_start_renders_the_first_page_as_run_sh_serves_it(built_libra
     assert 0 < seconds < 120
 
 
-class CountingQueries:
-    """Stands in for the e5 model behind E5EmbeddingFunction, noting each batch of queries it embeds."""
-
-    def __init__(self, model):
-        self.model, self.batches = model, []
-
-    def query(self, texts):
-        self.batches.append(list(texts))
-        return self.model.query(texts)
-
-
-def test_a_query_asked_again_is_not_embedded_again():
+def test_a_query_asked_again_is_not_embedded_again(monkeypatch):
     from drafting.models import embedders
 
+    memory = Memo(REMEMBERED_QUERIES)  # not the process's: the counts below start from nothing
+    monkeypatch.setattr(e5, "QUERIES", memory)
     embedder = embedders.E5EmbeddingFunction()
-    embedder._queries = Memo(REMEMBERED_QUERIES)  # not the process's: the counts below start from nothing
     fresh = [v.copy() for v in embedder.embed_query(["职工之家建设", "困难职工帮扶", "女职工工作"])]
     embedder._model = counting = CountingQueries(embedder._model)
     again = embedder.embed_query(["女职工工作", "劳动竞赛", "职工之家建设", "劳动竞赛"])
@@ -109,7 +101,7 @@ def test_a_query_asked_again_is_not_embedded_again():
     assert (again[0] == fresh[2]).all() and (again[2] == fresh[0]).all() and (again[1] == again[3]).all()
     with pytest.raises(ValueError):
         again[0][0] = 1.0  # shared with every caller of that text: nobody may change it
-    embedder._queries.size = 2
+    memory.size = 2
     embedder.embed_query(["安全生产"])  # only it and the most recently asked 劳动竞赛 are kept
     embedder.embed_query(["劳动竞赛", "女职工工作"])
     assert counting.batches[-1] == ["女职工工作"]
@@ -119,7 +111,7 @@ def test_closest_embeds_all_paragraphs_in_one_batch_and_scores_by_cosine(built_l
     embedder = built_library.index.embedder
     counting = CountingQueries(embedder._model)
     monkeypatch.setattr(embedder, "_model", counting)
-    monkeypatch.setattr(embedder, "_queries", Memo(REMEMBERED_QUERIES))  # nothing remembered yet
+    monkeypatch.setattr(e5, "QUERIES", Memo(REMEMBERED_QUERIES))  # nothing remembered yet
     paragraphs = [
         "学校工会认真做好师德师风建设，组织教职工学习《教师职业道德规范》。",
         "春节前夕走访慰问困难职工，发放慰问金和慰问品。",

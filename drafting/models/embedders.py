@@ -17,13 +17,12 @@ class E5EmbeddingFunction(EmbeddingFunction[Documents]):
 
     def __init__(self) -> None:
         self._model = e5.load()
-        self._queries = e5.QUERIES
 
     def __call__(self, input: Documents) -> Embeddings:
         return list(np.atleast_2d(self._model.passage(list(input))).astype(np.float32))
 
     def embed_query(self, input: Documents) -> Embeddings:
-        return e5.queries(list(input), self._model, self._queries)  # type: ignore[return-value]
+        return e5.query_vectors(list(input), self._model, e5.QUERIES)  # type: ignore[return-value]
 
     @staticmethod
     def name() -> str:

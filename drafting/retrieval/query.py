@@ -5,6 +5,6 @@ from drafting.retrieval.chunking import MAX_CHUNK_CHARS
 from drafting.text.script import to_simplified
 
 
-def embedded_query(query: str) -> str:
+def query_text(query: str) -> str:
     """Simplified (the stored vectors are), and no longer than a stored chunk."""
     return to_simplified(query)[:MAX_CHUNK_CHARS]

@@ -20,7 +20,7 @@ from drafting.models.factory import embedder_slug
 from drafting.retrieval.hit import Hit
 from drafting.retrieval.index import SectionIndex
 from drafting.retrieval.keyword import FILTER_COLUMNS, KeywordIndex, nearest, nearest_with_cosine
-from drafting.retrieval.query import embedded_query
+from drafting.retrieval.query import query_text
 from drafting.settings import Settings
 from drafting.text.lexicon import expand_query, tokenize
 from drafting.text.script import to_simplified
@@ -99,7 +99,7 @@ class Searcher:
             found = self.keywords.search(expand_query(tokenize(simplified)), CANDIDATES, allowed)
             rankings.append([chunk_id for chunk_id, _ in found])
         if mode in ("hybrid", "dense"):
-            vector = self.index.embedder.embed_query([embedded_query(query)])[0]
+            vector = self.index.embedder.embed_query([query_text(query)])[0]
             rankings.append(nearest(self.keywords, vector, CANDIDATES, allowed))
         return self._hits(fuse(rankings, k))
 
@@ -110,7 +110,7 @@ class Searcher:
         allowed = self.keywords.mask(None, None, scope.owners, scope.published)
         if not queries or not self.keywords.count or not allowed.any():
             return [None] * len(queries)
-        vectors = self.index.embedder.embed_query([embedded_query(q) for q in queries])
+        vectors = self.index.embedder.embed_query([query_text(q) for q in queries])
         best = [next(iter(nearest_with_cosine(self.keywords, v, 1, allowed)), None) for v in vectors]
         found = self.index.stored([pair[0] for pair in best if pair])
         return [_hit(*found[pair[0]], pair[1]) if pair and pair[0] in found else None for pair in best]
