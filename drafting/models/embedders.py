@@ -22,7 +22,7 @@ class E5EmbeddingFunction(EmbeddingFunction[Documents]):
         return list(np.atleast_2d(self._model.passage(list(input))).astype(np.float32))
 
     def embed_query(self, input: Documents) -> Embeddings:
-        return e5.query_vectors(list(input), self._model, e5.QUERIES)  # type: ignore[return-value]
+        return e5.query_vectors(list(input), self._model)  # type: ignore[return-value]
 
     @staticmethod
     def name() -> str:
