@@ -296,8 +296,8 @@ def _section(service: DraftingService, draft: Draft, key: str, review: SectionRe
     action (UserError) is shown here, since such a rerun does not pass through the frame's handler."""
     section = draft.section(key)
     with st.container(border=True):
-        st.markdown(f"**{escape_markdown(heading or label(section.kind, ''))}**")
-        st.markdown(_highlighted(section_body(section), review.flags))
+        title = escape_markdown(heading or label(section.kind, ""))
+        st.markdown(f"**{title}**\n\n{_highlighted(section_body(section), review.flags)}")
         try:  # a rerun of this section alone does not pass through the frame, which shows the others
             _findings(service, draft, key, review)
             _section_actions(service, draft, key)
@@ -350,21 +350,23 @@ def _highlighted(text: str, flags: list[str]) -> str:
 
 
 def _section_actions(service: DraftingService, draft: Draft, key: str) -> None:
+    """重新生成 on the section's own row; the rest, 修改要求 included, is drawn only once opened: most runs
+    of the page never look inside, and each text box drawn costs a pass over the session's whole state."""
     section = draft.section(key)
-    cols = st.columns([3, 1])
-    instruction = cols[0].text_input(
-        "修改要求（可选，如：更简洁）",
-        key=f"ins_{draft.id}_{key}",
-        label_visibility="collapsed",
-        placeholder="修改要求（可选，如：更简洁）",
-    )
-    if cols[1].button("重新生成", key=f"regen_{draft.id}_{key}"):
-        service.regenerate(draft.id, key, instruction)
+    if st.button("重新生成", key=f"regen_{draft.id}_{key}"):
+        service.regenerate(draft.id, key)
         st.rerun()
-    more = st.expander("编辑 / 参考范文 / 历史版本", key=f"more_{draft.id}_{key}", on_change="rerun")
-    if not more.open:  # drawn only when opened: most clicks on the page never look inside
+    more = st.expander(
+        "修改要求 / 编辑 / 参考范文 / 历史版本", key=f"more_{draft.id}_{key}", on_change="rerun"
+    )
+    if not more.open:
         return
     with more:
+        cols = st.columns([3, 1], vertical_alignment="bottom")
+        instruction = cols[0].text_input("修改要求（如：更简洁）", key=f"ins_{draft.id}_{key}")
+        if cols[1].button("按要求重新生成", key=f"reins_{draft.id}_{key}"):
+            service.regenerate(draft.id, key, instruction)
+            st.rerun()
         revision_key = f"rev_{draft.id}_{key}"
         if revision_key not in st.session_state:  # the revision this tab opened the section at
             st.session_state[revision_key] = service.revision(draft.id)

@@ -25,7 +25,7 @@ def offered(app: AppTest) -> list[str]:
 
 
 def open_section_more(app: AppTest, draft_id: str, key: str) -> AppTest:
-    """Open a section's 编辑 / 参考范文 / 历史版本, whose contents are drawn only while it is open."""
+    """Open a section's 修改要求 / 编辑 / 参考范文 / 历史版本, whose contents are drawn only while it is open."""
     app.session_state[f"more_{draft_id}_{key}"] = True
     return app.run()
 
