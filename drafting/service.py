@@ -10,7 +10,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from threading import Thread
@@ -71,7 +71,8 @@ MAX_QUERY_CHARS = 500
 DRAFT_ID = re.compile(r"[0-9a-f]{12}")
 # The 起草 page shows a draft's checks and its Word and Excel files on every click; they are remembered per
 # process by what they are made of (a few hundred KB for the files).
-_SECTION_REVIEWS: Memo["SectionReview"] = Memo(512)
+_SECTION_REVIEWS: Memo["SectionReview"] = Memo(512)  # without copies: the section and the facts alone
+_SECTION_COPIES: Memo[list["CopyWarning"]] = Memo(512)
 _FILES: Memo[bytes] = Memo(32)
 
 
@@ -89,20 +90,20 @@ class SectionReview:
     proof: list["ProofFinding"] = field(default_factory=list)
 
 
-def _review_section(section: DraftSection, facts: Facts, reports: "list[Report]") -> SectionReview:
-    from drafting.checks.copyguard import copied_from
+def _review_section(section: DraftSection, facts: Facts) -> SectionReview:
+    """The fact guard and proofreading: what the section's text says against the facts, whatever the
+    corpus holds (the copy guard is the part that depends on it)."""
     from drafting.checks.factguard import guard_section
     from drafting.checks.proof import proofread
 
-    if section.status in ("pending", "failed"):
+    if not _checked(section):
         return SectionReview()
     guard = guard_section(section.text, section.facts, facts)
-    return SectionReview(
-        flags=guard.flags,
-        missing_facts=guard.missing_facts,
-        copies=copied_from(section.text, reports),
-        proof=proofread(section.text),
-    )
+    return SectionReview(flags=guard.flags, missing_facts=guard.missing_facts, proof=proofread(section.text))
+
+
+def _checked(section: DraftSection) -> bool:
+    return section.status not in ("pending", "failed")
 
 
 class DraftingService:
@@ -452,26 +453,40 @@ class DraftingService:
 
     def review(self, draft: Draft) -> dict[str, SectionReview]:
         """Per section: the fact guard (re-run, so edited text counts), copy warnings and proofreading.
-        Each section is checked once per process for the same text, facts and reports: after 重新生成 or
-        an edit only that section is checked again. Callers must not change the result."""
-        context = (
-            _digest(draft.facts.model_dump_json()),
-            self.reports_in_scope.scope,
-            self.library.corpus.fingerprint(),
-        )
+        Each section is checked once per process for the same text and facts, and compared once with the
+        same reports: after 重新生成 or an edit only that section is checked again, and after an import
+        only the copy guard runs again. Callers must not change the result."""
+        facts = _digest(draft.facts.model_dump_json())
         keys = {
-            section.key: (_digest(section.model_dump_json(include={"text", "facts", "status"})), *context)
+            section.key: (_digest(section.model_dump_json(include={"text", "facts", "status"})), facts)
             for section in draft.sections
         }
         known = _SECTION_REVIEWS.recall(keys.values())
         if unchecked := [section for section in draft.sections if keys[section.key] not in known]:
-            reports = self.reports_in_scope.reports()
-            checked = {
-                keys[section.key]: _review_section(section, draft.facts, reports) for section in unchecked
-            }
+            checked = {keys[section.key]: _review_section(section, draft.facts) for section in unchecked}
             _SECTION_REVIEWS.keep(checked)
             known |= checked
-        return {section.key: known[keys[section.key]] for section in draft.sections}
+        copies = self._copies(draft)
+        return {
+            section.key: replace(known[keys[section.key]], copies=copies.get(section.key, []))
+            for section in draft.sections
+        }
+
+    def _copies(self, draft: Draft) -> dict[str, list["CopyWarning"]]:
+        """The copy guard per written section, against the reports this user drafts with."""
+        from drafting.checks.copyguard import copied_from
+
+        context = (self.reports_in_scope.scope, self.library.corpus.fingerprint())
+        keys = {
+            section.key: (_digest(section.text), *context) for section in draft.sections if _checked(section)
+        }
+        known = _SECTION_COPIES.recall(keys.values())
+        if unchecked := [key for key in keys if keys[key] not in known]:
+            reports = self.reports_in_scope.reports()
+            found = {keys[key]: copied_from(draft.section(key).text, reports) for key in unchecked}
+            _SECTION_COPIES.keep(found)
+            known |= found
+        return {key: known[digest] for key, digest in keys.items()}
 
     def check(self, text: str, facts: Facts) -> tuple["CheckResult", list["CopyWarning"]]:
         from drafting.checks.copyguard import copied_from

@@ -43,12 +43,25 @@ def test_a_memo_shared_by_threads_stays_within_its_size():
 def test_the_checks_of_an_unchanged_section_are_remembered_and_an_edited_one_is_checked_again(service, draft):
     first = service.review(draft)
     reread = service.review(service.get(draft.id))  # the same text, read again: not checked again
-    assert all(reread[key] is first[key] for key in first)
+    assert all(reread[key].proof is first[key].proof for key in first)  # the very findings remembered
     key = next(s.key for s in draft.sections if s.key.startswith("work"))
     service.edit(draft.id, key, draft.section(key).text + "全年共慰问职工999人。")
     again = service.review(service.get(draft.id))
-    assert again[key] is not first[key] and "999人" in again[key].flags
-    assert all(again[other] is first[other] for other in first if other != key)  # only the edited one
+    assert again[key].proof is not first[key].proof and "999人" in again[key].flags
+    assert all(again[other].proof is first[other].proof for other in first if other != key)  # only it
+
+
+def test_after_an_import_the_copy_guard_alone_runs_again(service, draft):
+    """A new report can make a section a copy; it changes nothing the fact guard or proofreading say."""
+    first = service.review(draft)
+    key = next(s.key for s in draft.sections if s.key.startswith("work"))
+    assert first[key].copies == []
+    lifted = "江南区某单位工会2024年工作总结\n\n一、维权帮扶\n\n" + draft.section(key).text
+    report = service.import_upload("借来的总结.txt", lifted.encode())
+    again = service.review(service.get(draft.id))
+    assert [copy.report_id for copy in again[key].copies] == [report.meta.id]
+    assert all(again[other].copies == [] for other in first if other != key)
+    assert all(again[other].proof is first[other].proof for other in first)  # not proofread again
 
 
 def test_the_word_file_is_built_once_per_version_and_options(service, draft):

@@ -6,10 +6,15 @@ from functools import cache
 from pydantic import BaseModel
 
 from drafting.corpus.reports import Report
+from drafting.memo import Memo
 from drafting.text.script import to_simplified
 
 GRAM = 8  # characters; shorter runs are shared 公文 phrasing, not copying
 THRESHOLD = 0.3  # share of a section's 8-grams found in one report
+# Per section text, its share in each report already compared: a report imported later is all that is
+# compared again (in the 20-session soak a report came in every two seconds, and each one made every
+# shown draft compare every section with every report).
+_SHARES: Memo[dict[tuple[str, str], float]] = Memo(512)
 
 
 class CopyWarning(BaseModel):
@@ -33,9 +38,12 @@ def copied_from(text: str, reports: list[Report]) -> list[CopyWarning]:
     mine = _grams(text)
     if len(mine) < 10:
         return []
+    shares = _SHARES.get(text, dict)
     warnings = []
     for report in reports:
-        overlap = len(mine & _report_grams(report.meta.id, report.body)) / len(mine)
+        compared = (report.meta.id, report.body)
+        if (overlap := shares.get(compared)) is None:
+            overlap = shares[compared] = len(mine & _report_grams(*compared)) / len(mine)
         if overlap >= THRESHOLD:
             warnings.append(
                 CopyWarning(
