@@ -178,7 +178,10 @@ def _account_sidebar(service: DraftingService, tab: _StreamlitTab) -> None:
             st.logout()  # the browser goes on to the provider's end_session_endpoint when it offers one
             st.stop()  # a rerun now would cancel that navigation
         st.rerun()
-    with st.sidebar.expander("修改密码"), st.form("change_password", clear_on_submit=True):
+    opened = st.sidebar.expander("修改密码", key="change_password_open", on_change="rerun")
+    if not opened.open:  # drawn once opened: its three text boxes cost every run of every page
+        return
+    with opened, st.form("change_password", clear_on_submit=True):
         old = st.text_input("原密码", type="password")
         new = st.text_input("新密码", type="password")
         again = st.text_input("再输一遍新密码", type="password")

@@ -59,7 +59,9 @@ def test_a_member_gets_member_pages_and_no_endpoint_fields(office):
         with pytest.raises(ValueError, match="not a registered page|registered"):
             go(app, admin_page)
     go(app, "设置")
-    fields = [t.label for t in app.text_input]
+    assert not app.exception and not app.text_input  # the sidebar's 修改密码 is drawn once opened
+    app.session_state["change_password_open"] = True
+    fields = [t.label for t in app.run().text_input]
     assert not app.exception and fields == ["原密码", "新密码", "再输一遍新密码"]  # the sidebar's form only
     assert any("由管理员统一配置" in c.value for c in app.caption)
 
