@@ -351,10 +351,12 @@ def _highlighted(text: str, flags: list[str]) -> str:
 
 def _section_actions(service: DraftingService, draft: Draft, key: str) -> None:
     """重新生成 on the section's own row; the rest, 修改要求 included, is drawn only once opened: most runs
-    of the page never look inside, and each text box drawn costs a pass over the session's whole state."""
+    of the page never look inside, and each text box drawn costs a pass over the session's whole state.
+    重新生成 follows the 修改要求 typed in the open panel (its value is there before the box is drawn)."""
     section = draft.section(key)
+    instruction_key = f"ins_{draft.id}_{key}"
     if st.button("重新生成", key=f"regen_{draft.id}_{key}"):
-        service.regenerate(draft.id, key)
+        service.regenerate(draft.id, key, st.session_state.get(instruction_key, ""))
         st.rerun()
     more = st.expander(
         "修改要求 / 编辑 / 参考范文 / 历史版本", key=f"more_{draft.id}_{key}", on_change="rerun"
@@ -362,11 +364,9 @@ def _section_actions(service: DraftingService, draft: Draft, key: str) -> None:
     if not more.open:
         return
     with more:
-        cols = st.columns([3, 1], vertical_alignment="bottom")
-        instruction = cols[0].text_input("修改要求（如：更简洁）", key=f"ins_{draft.id}_{key}")
-        if cols[1].button("按要求重新生成", key=f"reins_{draft.id}_{key}"):
-            service.regenerate(draft.id, key, instruction)
-            st.rerun()
+        st.text_input(
+            "修改要求（可选，如：更简洁）", key=instruction_key, placeholder="填好后点本节的“重新生成”"
+        )
         revision_key = f"rev_{draft.id}_{key}"
         if revision_key not in st.session_state:  # the revision this tab opened the section at
             st.session_state[revision_key] = service.revision(draft.id)

@@ -455,7 +455,7 @@ class DraftingService:
         """Per section: the fact guard (re-run, so edited text counts), copy warnings and proofreading.
         Each section is checked once per process for the same text and facts, and compared once with the
         same reports: after 重新生成 or an edit only that section is checked again, and after an import
-        only the copy guard runs again. Callers must not change the result."""
+        only the copy guard runs again. Callers must not change the lists in the result: they are shared."""
         facts = _digest(draft.facts.model_dump_json())
         keys = {
             section.key: (_digest(section.model_dump_json(include={"text", "facts", "status"})), facts)

@@ -38,7 +38,7 @@ def test_draft_from_the_example_and_regenerate_a_section(app, built_library):
     before = {s.key: s.text for s in store.get(draft_id).sections}
     open_section_more(app, draft_id, "work-care")  # 修改要求 is drawn once the section's 修改… is opened
     app.text_input(key=f"ins_{draft_id}_work-care").input("更简洁")
-    app.button(key=f"reins_{draft_id}_work-care").click().run()
+    app.button(key=f"regen_{draft_id}_work-care").click().run()  # the row's button follows it
     assert not app.exception
     after = store.get(draft_id)
     changed = [s.key for s in after.sections if s.text != before[s.key]]

@@ -82,7 +82,10 @@ def test_download_with_comments_edit_in_word_and_import_the_reviewed_file(browse
         expect(page.get_by_text(f"草稿编号 {draft_id}")).to_be_visible(timeout=WAIT_MS)
         settled(page)
         main = shown(page.get_by_test_id("stMain").inner_text())
-        assert "困难职工26人" in main and "困难职工20人" not in main.split("编辑 / 参考范文 / 历史版本")[0]
+        assert (
+            "困难职工26人" in main
+            and "困难职工20人" not in main.split("修改要求 / 编辑 / 参考范文 / 历史版本")[0]
+        )
         flagged = page.get_by_test_id("stMain").locator("span", has_text="26人")  # :red-background[…]
         expect(flagged.first).to_be_visible()
         versions = page.locator(f".st-key-more_{draft_id}_work-care")

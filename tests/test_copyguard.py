@@ -1,6 +1,7 @@
 from drafting.checks import copyguard
 from drafting.checks.copyguard import copied_from
 from drafting.corpus.reports import read_bundled
+from drafting.memo import Memo
 from tests.conftest import ROOT
 
 REPORTS = read_bundled(ROOT / "examples_corpus")
@@ -22,6 +23,7 @@ def test_shared_gongwen_phrasing_is_not_copying():
 
 def test_a_section_is_compared_once_with_each_report_and_again_with_changed_text(monkeypatch):
     """The 起草 page checks a draft after every import: only the new report is compared with it."""
+    monkeypatch.setattr(copyguard, "_SHARES", Memo(512))  # what other tests compared is not in the way
     compared: list[str] = []
     grams = copyguard._report_grams
     monkeypatch.setattr(
@@ -35,4 +37,4 @@ def test_a_section_is_compared_once_with_each_report_and_again_with_changed_text
     assert compared == [r.meta.id for r in [*others, source]]  # the first three not again
     rewritten = source.model_copy(update={"body": "工会全年开展职工书画展一次。" * 40})
     assert copied_from(lifted, [rewritten]) == []  # the same id with other text is compared anew
-    assert compared[-1] == "seed000-08"
+    assert compared[4:] == ["seed000-08"]

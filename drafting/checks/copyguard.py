@@ -11,10 +11,12 @@ from drafting.text.script import to_simplified
 
 GRAM = 8  # characters; shorter runs are shared 公文 phrasing, not copying
 THRESHOLD = 0.3  # share of a section's 8-grams found in one report
-# Per section text, its share in each report already compared: a report imported later is all that is
-# compared again (in the 20-session soak a report came in every two seconds, and each one made every
-# shown draft compare every section with every report).
-_SHARES: Memo[dict[tuple[str, str], float]] = Memo(512)
+# Per section text, its share in each report already compared, by the report's id and the hash of its text
+# (not the text: each load of the corpus brings new copies of it, which the keys would keep alive): a report
+# imported later is all that is compared again (in the 20-session soak a report came in every two seconds,
+# and each one made every shown draft compare every section with every report). Two threads may fill one
+# text's shares at once; each entry is one atomic dict write of the same value.
+_SHARES: Memo[dict[tuple[str, int], float]] = Memo(512)
 
 
 class CopyWarning(BaseModel):
@@ -41,9 +43,9 @@ def copied_from(text: str, reports: list[Report]) -> list[CopyWarning]:
     shares = _SHARES.get(text, dict)
     warnings = []
     for report in reports:
-        compared = (report.meta.id, report.body)
+        compared = (report.meta.id, hash(report.body))
         if (overlap := shares.get(compared)) is None:
-            overlap = shares[compared] = len(mine & _report_grams(*compared)) / len(mine)
+            overlap = shares[compared] = len(mine & _report_grams(report.meta.id, report.body)) / len(mine)
         if overlap >= THRESHOLD:
             warnings.append(
                 CopyWarning(
