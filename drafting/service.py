@@ -96,13 +96,13 @@ def _review_section(section: DraftSection, facts: Facts) -> SectionReview:
     from drafting.checks.factguard import guard_section
     from drafting.checks.proof import proofread
 
-    if not _checked(section):
+    if not _written(section):
         return SectionReview()
     guard = guard_section(section.text, section.facts, facts)
     return SectionReview(flags=guard.flags, missing_facts=guard.missing_facts, proof=proofread(section.text))
 
 
-def _checked(section: DraftSection) -> bool:
+def _written(section: DraftSection) -> bool:
     return section.status not in ("pending", "failed")
 
 
@@ -478,7 +478,7 @@ class DraftingService:
 
         context = (self.reports_in_scope.scope, self.library.corpus.fingerprint())
         keys = {
-            section.key: (_digest(section.text), *context) for section in draft.sections if _checked(section)
+            section.key: (_digest(section.text), *context) for section in draft.sections if _written(section)
         }
         known = _SECTION_COPIES.recall(keys.values())
         if unchecked := [key for key in keys if keys[key] not in known]:

@@ -134,10 +134,10 @@ def load_settings(secrets: Mapping[str, Any] | None = None, **overrides: Any) ->
 
     sources = (tuple(sorted(given.items())), tuple(sorted(os.environ.items())), env_file, _stamp(env_file))
     try:
-        settings = _BUILT.get(sources, build)
+        hash(sources)
     except TypeError:  # a value that cannot be a key (a list in secrets.toml): built each time
-        settings = build()
-    return with_saved_embedder(settings)
+        return with_saved_embedder(build())
+    return with_saved_embedder(_BUILT.get(sources, build))
 
 
 def _stamp(env_file: str | None) -> tuple[str, int, int, int] | None:
