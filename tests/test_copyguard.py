@@ -21,20 +21,33 @@ def test_shared_gongwen_phrasing_is_not_copying():
     assert copied_from(own, REPORTS) == []
 
 
-def test_a_section_is_compared_once_with_each_report_and_again_with_changed_text(monkeypatch):
-    """The 起草 page checks a draft after every import: only the new report is compared with it."""
-    monkeypatch.setattr(copyguard, "_SHARES", Memo(512))  # what other tests compared is not in the way
-    compared: list[str] = []
-    grams = copyguard._report_grams
-    monkeypatch.setattr(
-        copyguard, "_report_grams", lambda *report: compared.append(report[0]) or grams(*report)
-    )
+def _strings(text: str) -> set[str]:
+    compact = copyguard._compact(text)
+    return {compact[i : i + copyguard.GRAM] for i in range(len(compact) - copyguard.GRAM + 1)}
+
+
+def test_each_report_shares_exactly_the_grams_it_has_in_common_with_the_section():
+    """All reports are counted at once through one sorted array: the same shares as one set at a time."""
+    pieces = [REPORTS[0].body[:300], REPORTS[5].body[400:700], REPORTS[-1].body[900:1200]]
+    for section in [*pieces, "".join(pieces), "坚决维护职工的合法权益，加强工会自身建设。"]:
+        counted = copyguard._GramIndex.of(REPORTS).shared(copyguard._grams(section), len(REPORTS))
+        assert counted.tolist() == [len(_strings(section) & _strings(r.body)) for r in REPORTS]
+    assert sum(n > 0 for n in counted) > 3  # the common phrasing is in many reports at once
+
+
+def test_after_an_import_only_the_new_report_is_read_and_changed_text_is_read_anew(monkeypatch):
+    """The 起草 page checks a draft after every import: the reports already read are not read again."""
+    for memo in ("_GRAMS", "_SECTIONS"):
+        monkeypatch.setattr(copyguard, memo, Memo(512))  # what other tests read is not in the way
+    read: list[str] = []
+    grams = copyguard._grams
+    monkeypatch.setattr(copyguard, "_grams", lambda text: read.append(text) or grams(text))
     source = next(r for r in REPORTS if r.meta.id == "seed000-08")
     lifted = source.body[300:700]
     others = [r for r in REPORTS if r.meta.id != source.meta.id][:3]
     assert copied_from(lifted, others) == []
     assert [w.report_id for w in copied_from(lifted, [*others, source])] == ["seed000-08"]
-    assert compared == [r.meta.id for r in [*others, source]]  # the first three not again
+    assert read == [lifted, *(r.body for r in others), source.body]  # neither the section nor the three again
     rewritten = source.model_copy(update={"body": "工会全年开展职工书画展一次。" * 40})
-    assert copied_from(lifted, [rewritten]) == []  # the same id with other text is compared anew
-    assert compared[4:] == ["seed000-08"]
+    assert copied_from(lifted, [rewritten]) == []  # the same id with other text is read anew
+    assert read[5:] == [rewritten.body]

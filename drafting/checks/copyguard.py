@@ -1,8 +1,9 @@
 """Copy guard: warn when a section repeats another unit's report nearly word for word."""
 
 import re
-from functools import cache
+from dataclasses import dataclass
 
+import numpy as np
 from pydantic import BaseModel
 
 from drafting.corpus.reports import Report
@@ -11,12 +12,12 @@ from drafting.text.script import to_simplified
 
 GRAM = 8  # characters; shorter runs are shared 公文 phrasing, not copying
 THRESHOLD = 0.3  # share of a section's 8-grams found in one report
-# Per section text, its share in each report already compared, by the report's id and the hash of its text
-# (not the text: each load of the corpus brings new copies of it, which the keys would keep alive): a report
-# imported later is all that is compared again (in the 20-session soak a report came in every two seconds,
-# and each one made every shown draft compare every section with every report). Two threads may fill one
-# text's shares at once; each entry is one atomic dict write of the same value.
-_SHARES: Memo[dict[tuple[str, int], float]] = Memo(512)
+# Grams are compared by their 64-bit hashes: a set of 8-character strings took about 120 bytes a gram,
+# and a cache of them by report text grew with every import and every edited report for as long as the
+# server ran. Two different grams sharing a hash in a whole corpus is about a one-in-a-billion event.
+_GRAMS: Memo[np.ndarray] = Memo(4096)  # per report, by its id and the hash of its text (not the text)
+_SECTIONS: Memo[np.ndarray] = Memo(512)  # per section text: an import changes the reports, not the sections
+_INDEXES: Memo["_GramIndex"] = Memo(16)  # per list of reports (each unit sees its own)
 
 
 class CopyWarning(BaseModel):
@@ -25,31 +26,54 @@ class CopyWarning(BaseModel):
     overlap: float
 
 
-def _grams(text: str) -> set[str]:
-    compact = re.sub(r"[\s，。；：、,.;:“”\"'（）()《》]", "", to_simplified(text))
-    return {compact[i : i + GRAM] for i in range(len(compact) - GRAM + 1)}
+def _compact(text: str) -> str:
+    return re.sub(r"[\s，。；：、,.;:“”\"'（）()《》]", "", to_simplified(text))
 
 
-@cache
-def _report_grams(report_id: str, body: str) -> frozenset[str]:
-    return frozenset(_grams(body))
+def _grams(text: str) -> np.ndarray:
+    """The hashes of the text's 8-grams, sorted and each once."""
+    compact = _compact(text)
+    hashes = {hash(compact[i : i + GRAM]) for i in range(len(compact) - GRAM + 1)}
+    return np.sort(np.fromiter(hashes, np.int64, len(hashes)))
+
+
+@dataclass(frozen=True)
+class _GramIndex:
+    """Every gram of a list of reports, sorted, with the position of the report holding it: a section is
+    counted against all the reports at once, and an import costs the new report's grams alone."""
+
+    hashes: np.ndarray
+    owners: np.ndarray
+
+    @classmethod
+    def of(cls, reports: list[Report]) -> "_GramIndex":
+        arrays = [_GRAMS.get((r.meta.id, hash(r.body)), lambda r=r: _grams(r.body)) for r in reports]
+        owners = np.repeat(np.arange(len(arrays), dtype=np.int32), [len(a) for a in arrays])
+        hashes = np.concatenate(arrays) if arrays else np.empty(0, np.int64)
+        order = np.argsort(hashes, kind="stable")
+        return cls(hashes[order], owners[order])
+
+    def shared(self, grams: np.ndarray, reports: int) -> np.ndarray:
+        """How many of `grams` (unique) each report holds; a report holds each of its grams once."""
+        left = np.searchsorted(self.hashes, grams, "left")
+        counts = np.searchsorted(self.hashes, grams, "right") - left
+        # positions left[i] .. left[i] + counts[i] - 1 of every gram i, in one array
+        before = np.cumsum(counts) - counts
+        found = np.repeat(left - before, counts) + np.arange(counts.sum())
+        return np.bincount(self.owners[found], minlength=reports)
 
 
 def copied_from(text: str, reports: list[Report]) -> list[CopyWarning]:
     """Reports whose wording makes up a large share of `text`, most copied first."""
-    mine = _grams(text)
+    mine = _SECTIONS.get(text, lambda: _grams(text))
     if len(mine) < 10:
         return []
-    shares = _SHARES.get(text, dict)
-    warnings = []
-    for report in reports:
-        compared = (report.meta.id, hash(report.body))
-        if (overlap := shares.get(compared)) is None:
-            overlap = shares[compared] = len(mine & _report_grams(report.meta.id, report.body)) / len(mine)
-        if overlap >= THRESHOLD:
-            warnings.append(
-                CopyWarning(
-                    report_id=report.meta.id, report_title=report.meta.title, overlap=round(overlap, 2)
-                )
-            )
+    key = tuple((r.meta.id, hash(r.body)) for r in reports)
+    index = _INDEXES.get(key, lambda: _GramIndex.of(reports))
+    shares = index.shared(mine, len(reports)) / len(mine)
+    warnings = [
+        CopyWarning(report_id=report.meta.id, report_title=report.meta.title, overlap=round(float(share), 2))
+        for report, share in zip(reports, shares, strict=True)
+        if share >= THRESHOLD
+    ]
     return sorted(warnings, key=lambda w: -w.overlap)
