@@ -582,23 +582,21 @@ class _Opened:
 
 
 class _HeldRead:
-    """Holds the import thread's read of every stored chunk after its first page (of 64)."""
+    """Holds the import thread's read of the chunks new to the keyword index (its report's)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         from drafting.retrieval import index as index_module
 
         self.reading, self.go_on = threading.Event(), threading.Event()
-        real_pages, held = index_module.SectionIndex._pages, self
+        real_read, held = index_module.SectionIndex.records_of, self
 
-        def pages(index: object, include: list):  # noqa: ANN202
-            for number, page in enumerate(real_pages(index, include)):
-                if number == 1 and threading.current_thread().name == "import" and "embeddings" in include:
-                    held.reading.set()
-                    assert held.go_on.wait(60)
-                yield page
+        def records_of(index: object, chunk_ids: list[str]):  # noqa: ANN202
+            if threading.current_thread().name == "import":
+                held.reading.set()
+                assert held.go_on.wait(60)
+            return real_read(index, chunk_ids)
 
-        monkeypatch.setattr(index_module, "READ_PAGE", 64)
-        monkeypatch.setattr(index_module.SectionIndex, "_pages", pages)
+        monkeypatch.setattr(index_module.SectionIndex, "records_of", records_of)
 
 
 def _import_in_thread(library: Library, tmp_path: Path, added: list) -> threading.Thread:
@@ -614,8 +612,8 @@ SCHOOL_QUERY = "云岭县第一中学 第2次学校职工活动"
 def test_an_import_opens_the_next_searcher_while_searches_answer_from_the_one_before(tmp_path, monkeypatch):
     """A search after an import first rebuilt the keyword index from every stored chunk, and the process's
     other searches waited for it (at 250,000 sections the keyword build alone takes 30 s). In a process
-    that searches, the import now opens the next searcher itself, reading the chunks a page at a time so
-    that searches go on between the pages, and reports done once its report can be found."""
+    that searches, the import now opens the next searcher itself, reading its new chunks without holding
+    the index for longer than that read, and reports done once its report can be found."""
     library = Library(load_settings(data_dir=tmp_path / "data"))  # bundled corpus: shipped vectors
     library.build()
     before = [hit.report for hit in library.search(SCHOOL_QUERY, k=3)]

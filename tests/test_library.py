@@ -1,5 +1,6 @@
 """Adding and removing the user's own reports keeps the corpus and index in step; bad files change nothing."""
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,10 @@ from docx import Document
 from drafting.access import Actor
 from drafting.cli import main
 from drafting.errors import UserError
+from drafting.retrieval.index import SectionIndex
+from drafting.retrieval.keyword import KeywordIndex
 from drafting.retrieval.library import Library
+from drafting.retrieval.search import build_keyword_index
 
 LOCAL = Actor.local()
 
@@ -53,6 +57,66 @@ def test_add_list_search_remove_a_docx(tmp_path):
     assert library.build().added == 0  # incremental: nothing new to embed
     library.remove(report.meta.id, LOCAL)
     assert library.corpus.reports() == [] and library.index.count() == 0
+
+
+OTHER_REPORT = """某区实验学校工会2025年工作总结
+
+一、建设职工书屋
+
+新建职工书屋一处，购置图书八百册，开展读书分享会六场。
+
+二、关心青年教师
+
+举办青年教师联谊活动，组织新教师座谈。"""
+
+
+def _rows_by_id(keywords: KeywordIndex) -> dict[str, tuple]:
+    ids, tokens, columns, vectors = keywords.rows(np.arange(keywords.count))
+    return {
+        chunk_id: (
+            tokens[row],
+            [columns[name][row] for name in sorted(columns)],
+            vectors[row].round(6).tolist(),
+        )
+        for row, chunk_id in enumerate(ids)
+    }
+
+
+def test_after_an_import_or_a_removal_only_new_chunks_are_read_and_the_index_equals_a_whole_rebuild(
+    tmp_path, monkeypatch
+):
+    """Reading every chunk from chroma again after each import grew the server's memory without end."""
+    library = Library(_settings(tmp_path))
+    first = library.add_upload("一.txt", USER_REPORT.encode(), LOCAL)
+    assert library.search("院务公开", k=1)[0].report == first.meta.id  # a searching process, like the app
+    whole_reads: list[int] = []
+    records = SectionIndex.records
+    monkeypatch.setattr(SectionIndex, "records", lambda *a, **k: whole_reads.append(1) or records(*a, **k))
+    second = library.add_upload("二.txt", OTHER_REPORT.encode(), LOCAL)
+    assert library.search("职工书屋 读书分享会", k=1)[0].report == second.meta.id and whole_reads == []
+    full = build_keyword_index(library.index, tmp_path / "whole")
+    assert whole_reads == [1] and _rows_by_id(library.searcher.keywords) == _rows_by_id(full)
+    for query in (["职工书屋"], ["院务", "公开"], ["职工"]):
+        assert sorted(library.searcher.keywords.search(query, 10)) == sorted(full.search(query, 10))
+    library.remove(first.meta.id, LOCAL)
+    assert whole_reads == [1] and {h.report for h in library.search("院务公开 职工书屋", k=5)} == {
+        second.meta.id
+    }
+    assert set(_rows_by_id(library.searcher.keywords)) == set(library.index.ids())
+
+
+def test_when_the_index_before_an_import_is_gone_every_chunk_is_read_again(tmp_path, monkeypatch):
+    """Another process's build may have removed the generation this process searched."""
+    library = Library(_settings(tmp_path))
+    first = library.add_upload("一.txt", USER_REPORT.encode(), LOCAL)
+    library.search("院务公开", k=1)
+    shutil.rmtree(library.searcher.keywords.generation)
+    whole_reads: list[int] = []
+    records = SectionIndex.records
+    monkeypatch.setattr(SectionIndex, "records", lambda *a, **k: whole_reads.append(1) or records(*a, **k))
+    second = library.add_upload("二.txt", OTHER_REPORT.encode(), LOCAL)
+    assert whole_reads == [1]
+    assert {h.report for h in library.search("院务公开 职工书屋", k=5)} == {first.meta.id, second.meta.id}
 
 
 def test_bad_file_leaves_corpus_and_index_unchanged(tmp_path):

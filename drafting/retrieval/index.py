@@ -216,6 +216,12 @@ class SectionIndex:
                 yield from zip(page["ids"], page["metadatas"], page["embeddings"], strict=True)
 
     @_guarded
+    def records_of(self, chunk_ids: list[str]) -> list[tuple[str, dict, Any]]:
+        """`records` of these chunks alone (those still stored)."""
+        found = self.collection.get(ids=chunk_ids, include=["metadatas", "embeddings"]) if chunk_ids else None
+        return list(zip(found["ids"], found["metadatas"], found["embeddings"], strict=True)) if found else []
+
+    @_guarded
     def stored(self, chunk_ids: list[str]) -> dict[str, tuple[str, dict]]:
         """Text and metadata of these chunks (each id once)."""
         if not chunk_ids:

@@ -12,6 +12,9 @@ over 100 ms. chroma stays the store of record the index is rebuilt from.
 The folder holds generations: a build writes a new `gen-*` folder and only then names it in `CURRENT`
 (an atomic rename), so a killed build never leaves an index that loads half-written.
 
+Each generation also keeps the chunks' tokens, so that the build after an import takes the other chunks
+from the generation before (`KeywordIndex.rows`) and reads only the new ones from chroma.
+
 The manifest holds each file's sha256. Loading does not check them (at scale that would read every
 vector at each process start, the cost the memory maps avoid); `drafting doctor` does, because a file
 overwritten with its header intact still loads and then returns unrelated passages.
@@ -24,7 +27,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -33,13 +36,18 @@ import numpy as np
 
 FILTER_COLUMNS = ("part", "unit_type", "owner", "report_id")
 K1, B = 1.5, 0.75
-FORMAT = 3  # 3: the manifest holds each file's sha256
+FORMAT = 4  # 3: the manifest holds each file's sha256; 4: the chunks' tokens are kept
 VECTORS = "vectors.npy"
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 CHUNK_IDS = "chunk_ids.npy"
 BM25_DIR = "bm25"
+TOKEN_CODES = "tokens.npy"  # every chunk's tokens in row order, as codes into TOKEN_VALUES
+TOKEN_ENDS = "tokens.ends.npy"  # where each chunk's tokens end in TOKEN_CODES
+TOKEN_VALUES = "tokens.values.json"
 _GENERATION_PREFIX = "gen-"
+# chunk ids, their tokens, their filter values by column, their vectors: what `KeywordIndex.build` takes
+Rows = tuple[list[str], list[list[str]], dict[str, list[str]], np.ndarray]
 _STAGING_PREFIX = ".building-"
 
 
@@ -80,6 +88,20 @@ class KeywordIndex:
     @property
     def count(self) -> int:
         return len(self.chunk_ids)
+
+    def rows(self, keep: np.ndarray) -> "Rows":
+        """The chunk ids, tokens, filter values and vectors of the rows `keep` (positions, in order): what
+        `build` takes, so the next index can be built from this one without reading chroma again."""
+        codes = np.load(self.generation / TOKEN_CODES, mmap_mode="r")
+        ends = np.load(self.generation / TOKEN_ENDS, mmap_mode="r")
+        values = np.array(json.loads((self.generation / TOKEN_VALUES).read_text(encoding="utf-8")), object)
+        starts = np.concatenate([[0], ends[:-1]]).astype(np.int64)
+        tokens = [values[codes[starts[row] : ends[row]]].tolist() for row in keep.tolist()]
+        columns = {
+            name: np.array(c.values, object)[c.codes[keep]].tolist() for name, c in self.columns.items()
+        }
+        chunk_ids = [chunk_id.decode() for chunk_id in self.chunk_ids[keep]]
+        return chunk_ids, tokens, columns, np.asarray(self.vectors[keep])
 
     @classmethod
     def build(
@@ -227,10 +249,12 @@ def _write(
     np.save(folder / VECTORS, matrix / np.where(norms == 0, 1.0, norms))
     vocabularies: dict[str, list[str]] = {}
     for name, values in columns.items():
-        code_of: dict[str, int] = {}
-        codes = np.fromiter((code_of.setdefault(v, len(code_of)) for v in values), np.int32, len(values))
+        codes, vocabularies[name] = _codes(values)
         np.save(folder / f"column.{name}.npy", codes)
-        vocabularies[name] = list(code_of)
+    codes, token_values = _codes(token for row in tokens for token in row)
+    np.save(folder / TOKEN_CODES, codes)
+    np.save(folder / TOKEN_ENDS, np.cumsum([len(row) for row in tokens], dtype=np.int64))
+    (folder / TOKEN_VALUES).write_text(json.dumps(token_values, ensure_ascii=False), encoding="utf-8")
     has_tokens = any(tokens)
     if has_tokens:
         retriever = bm25s.BM25(k1=K1, b=B, method="lucene")
@@ -250,6 +274,13 @@ def _write(
     }
     (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
     _sync_tree(folder)
+
+
+def _codes(values: Iterable[str]) -> tuple[np.ndarray, list[str]]:
+    """Each value as a small integer, and the values the integers stand for."""
+    code_of: dict[str, int] = {}
+    codes = np.fromiter((code_of.setdefault(v, len(code_of)) for v in values), np.int32)
+    return codes, list(code_of)
 
 
 def _load(generation: Path) -> KeywordIndex:
@@ -273,7 +304,13 @@ def _load(generation: Path) -> KeywordIndex:
         ):
             raise ValueError("keyword index arrays disagree")
     vectors = np.load(generation / VECTORS, mmap_mode="r")
-    sizes = {len(chunk_ids), len(vectors), *(len(column.codes) for column in columns.values())}
+    token_ends = np.load(generation / TOKEN_ENDS, mmap_mode="r")
+    sizes = {
+        len(chunk_ids),
+        len(vectors),
+        len(token_ends),
+        *(len(column.codes) for column in columns.values()),
+    }
     if sizes != {count} or not set(FILTER_COLUMNS) <= columns.keys():
         raise ValueError("keyword index columns disagree")
     return KeywordIndex(generation, chunk_ids, columns, retriever, vectors, manifest["sha256"])

@@ -466,7 +466,13 @@ class Library:
         changes = self._changes
         try:
             with index_errors(self.settings):
-                renewed = Searcher(self.index, keyword_dir(self.settings), rebuild=True, writes_held=True)
+                renewed = Searcher(
+                    self.index,
+                    keyword_dir(self.settings),
+                    rebuild=True,
+                    writes_held=True,
+                    previous=previous[1].keywords,
+                )
             if changes == self._changes:  # else the index was closed meanwhile (damage found by a search)
                 self._searcher, self._keywords_stale = (changes, renewed), False
         except Exception:

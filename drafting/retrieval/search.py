@@ -10,16 +10,18 @@ final k hits are read back from chroma, so a process holds no copy of the corpus
 import hashlib
 import tempfile
 from collections import defaultdict
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
 from drafting.access import EVERYTHING, Scope
 from drafting.models.factory import embedder_slug
+from drafting.retrieval.chunking import MAX_CHUNKS_PER_IMPORT
 from drafting.retrieval.hit import Hit
 from drafting.retrieval.index import SectionIndex
-from drafting.retrieval.keyword import FILTER_COLUMNS, KeywordIndex, nearest, nearest_with_cosine
+from drafting.retrieval.keyword import FILTER_COLUMNS, KeywordIndex, Rows, nearest, nearest_with_cosine
 from drafting.retrieval.query import query_text
 from drafting.settings import Settings
 from drafting.text.lexicon import expand_query, tokenize
@@ -41,20 +43,43 @@ def keyword_dir(settings: Settings) -> Path:
     return Path(tempfile.gettempdir()) / "drafting-keyword" / server[:16]
 
 
-def build_keyword_index(index: SectionIndex, directory: Path, writes_held: bool = False) -> KeywordIndex:
+def build_keyword_index(
+    index: SectionIndex, directory: Path, writes_held: bool = False, previous: KeywordIndex | None = None
+) -> KeywordIndex:
     """The search index of every stored chunk: tokens, filter fields and vectors, as stored in chroma.
-    `writes_held`: the caller keeps this process's writers out (see SectionIndex.records)."""
-    ids: list[str] = []
-    tokens: list[list[str]] = []
-    vectors: list = []
-    columns: dict[str, list[str]] = {name: [] for name in FILTER_COLUMNS}
-    for chunk_id, metadata, vector in index.records(writes_held):
+    `writes_held`: the caller keeps this process's writers out (see SectionIndex.records). `previous`, an
+    index from before a change: the chunks it holds are taken from it, and only the others read from
+    chroma (after an import, the new report's). Reading every chunk again after each import cost 0.04 s
+    and, as the corpus grew, about half a MB of the server's memory that it did not give back."""
+    carried = _carried_over(index, previous) if previous is not None else None
+    if carried is None:
+        ids, tokens, columns, vectors = [], [], {name: [] for name in FILTER_COLUMNS}, []
+        records: Iterable[tuple[str, dict, Any]] = index.records(writes_held)
+    else:
+        (ids, tokens, columns, kept), new = carried
+        vectors, records = list(kept), index.records_of(new)
+    for chunk_id, metadata, vector in records:
         ids.append(chunk_id)
         tokens.append(str(metadata["tokens"]).split())
         vectors.append(vector)
         for name in FILTER_COLUMNS:
             columns[name].append(str(metadata.get(name, "")))
     return KeywordIndex.build(ids, tokens, columns, directory, np.array(vectors, dtype=np.float32))
+
+
+def _carried_over(index: SectionIndex, previous: KeywordIndex) -> tuple[Rows, list[str]] | None:
+    """The rows of `previous` still stored, and the ids of the stored chunks it lacks (chunk ids name their
+    content, so a kept id has its row unchanged). None when more chunks are new than one import brings (a
+    first build, a repair) or the previous index is gone (another process's build removed it): read all."""
+    stored = index.ids()
+    held = [chunk_id.decode() for chunk_id in previous.chunk_ids]
+    new = sorted(stored.difference(held))
+    if len(new) > MAX_CHUNKS_PER_IMPORT:
+        return None
+    try:
+        return previous.rows(np.flatnonzero([chunk_id in stored for chunk_id in held])), new
+    except (OSError, ValueError):  # files gone, or cut short
+        return None
 
 
 def fuse(rankings: list[list[str]], k: int) -> list[tuple[str, float]]:
@@ -70,12 +95,18 @@ class Searcher:
     """Answers many queries over a SectionIndex; opens (or first builds) the memory-mapped keyword index."""
 
     def __init__(
-        self, index: SectionIndex, keywords_at: Path, rebuild: bool = False, writes_held: bool = False
+        self,
+        index: SectionIndex,
+        keywords_at: Path,
+        rebuild: bool = False,
+        writes_held: bool = False,
+        previous: KeywordIndex | None = None,
     ):
+        """`previous`: the keyword index before a change made here, to build the new one from."""
         self.index = index
         keywords = None if rebuild else KeywordIndex.open(keywords_at)
         if keywords is None or keywords.count != index.count():
-            keywords = build_keyword_index(index, keywords_at, writes_held)
+            keywords = build_keyword_index(index, keywords_at, writes_held, previous)
         self.keywords = keywords
 
     def search(
