@@ -628,7 +628,7 @@ def test_an_import_opens_the_next_searcher_while_searches_answer_from_the_one_be
         )
         searching.start()
         searching.join(30)
-        assert meanwhile == [before]  # answered between two pages, from the searcher before the import
+        assert meanwhile == [before]  # answered while the import reads, from the searcher before it
     finally:
         held.go_on.set()
         importing.join(60)

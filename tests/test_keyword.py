@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from drafting.retrieval import keyword
-from drafting.retrieval.keyword import KeywordIndex, nearest
+from drafting.retrieval.keyword import FILTER_COLUMNS, KeywordIndex, nearest
 
 VOCABULARY = [
     "职工",
@@ -78,6 +78,22 @@ def test_ranking_and_scores_match_reference_okapi_bm25(tmp_path: Path) -> None:
         hits = index.search(query, k=10)
         assert [chunk_id for chunk_id, _ in hits] == [f"chunk-{i}" for i in ranked]
         assert [score for _, score in hits] == pytest.approx([expected[i] for i in ranked], rel=1e-5)
+
+
+def test_rows_give_back_what_the_index_was_built_from_and_refuse_token_files_that_disagree(
+    tmp_path: Path,
+) -> None:
+    corpus = [*random_corpus(12), [], ["慰问"]]  # a chunk without tokens among them
+    index = build(tmp_path / "kw", corpus, part=["work", "plan"] * 7)
+    keep = np.array([13, 0, 12, 5])
+    ids, tokens, table, stored = index.rows(keep)
+    assert ids == [f"chunk-{i}" for i in keep] and tokens == [corpus[i] for i in keep]
+    assert table["part"] == [["work", "plan"][i % 2] for i in keep] and table.keys() == set(FILTER_COLUMNS)
+    assert np.allclose(stored, index.vectors[keep])
+    codes = index.generation / "tokens.npy"
+    np.save(codes, np.load(codes)[:-1])  # one token short
+    with pytest.raises(ValueError):
+        index.rows(keep)
 
 
 def test_open_maps_the_saved_index_and_answers_like_the_built_one(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 """Adding and removing the user's own reports keeps the corpus and index in step; bad files change nothing."""
 
+import json
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from docx import Document
 from drafting.access import Actor
 from drafting.cli import main
 from drafting.errors import UserError
+from drafting.retrieval import search
 from drafting.retrieval.index import SectionIndex
 from drafting.retrieval.keyword import KeywordIndex
 from drafting.retrieval.library import Library
@@ -82,6 +84,22 @@ def _rows_by_id(keywords: KeywordIndex) -> dict[str, tuple]:
     }
 
 
+def _whole_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Notes each read of every stored chunk from chroma."""
+    reads: list[int] = []
+    records = SectionIndex.records
+    monkeypatch.setattr(SectionIndex, "records", lambda *a, **k: reads.append(1) or records(*a, **k))
+    return reads
+
+
+def _same_as_a_whole_rebuild(library: Library, folder: Path) -> bool:
+    whole = build_keyword_index(library.index, folder)
+    kept = library.searcher.keywords
+    queries = (["职工书屋"], ["院务", "公开"], ["职工"])
+    same_scores = all(sorted(kept.search(q, 10)) == sorted(whole.search(q, 10)) for q in queries)
+    return _rows_by_id(kept) == _rows_by_id(whole) and same_scores
+
+
 def test_after_an_import_or_a_removal_only_new_chunks_are_read_and_the_index_equals_a_whole_rebuild(
     tmp_path, monkeypatch
 ):
@@ -89,34 +107,37 @@ def test_after_an_import_or_a_removal_only_new_chunks_are_read_and_the_index_equ
     library = Library(_settings(tmp_path))
     first = library.add_upload("一.txt", USER_REPORT.encode(), LOCAL)
     assert library.search("院务公开", k=1)[0].report == first.meta.id  # a searching process, like the app
-    whole_reads: list[int] = []
-    records = SectionIndex.records
-    monkeypatch.setattr(SectionIndex, "records", lambda *a, **k: whole_reads.append(1) or records(*a, **k))
+    whole_reads = _whole_reads(monkeypatch)
     second = library.add_upload("二.txt", OTHER_REPORT.encode(), LOCAL)
     assert library.search("职工书屋 读书分享会", k=1)[0].report == second.meta.id and whole_reads == []
-    full = build_keyword_index(library.index, tmp_path / "whole")
-    assert whole_reads == [1] and _rows_by_id(library.searcher.keywords) == _rows_by_id(full)
-    for query in (["职工书屋"], ["院务", "公开"], ["职工"]):
-        assert sorted(library.searcher.keywords.search(query, 10)) == sorted(full.search(query, 10))
+    assert _same_as_a_whole_rebuild(library, tmp_path / "whole") and whole_reads == [1]
     library.remove(first.meta.id, LOCAL)
     assert whole_reads == [1] and {h.report for h in library.search("院务公开 职工书屋", k=5)} == {
         second.meta.id
     }
-    assert set(_rows_by_id(library.searcher.keywords)) == set(library.index.ids())
+    assert _same_as_a_whole_rebuild(library, tmp_path / "whole-2")
 
 
-def test_when_the_index_before_an_import_is_gone_every_chunk_is_read_again(tmp_path, monkeypatch):
-    """Another process's build may have removed the generation this process searched."""
+@pytest.mark.parametrize("why", ["gone", "damaged", "more new chunks than an import brings"])
+def test_every_chunk_is_read_again_when_the_index_before_cannot_be_built_on(why, tmp_path, monkeypatch):
+    """Another process's build may have removed the generation this process searched; a damaged one
+    carried over would get fresh checksums and hide the damage from `drafting doctor`."""
     library = Library(_settings(tmp_path))
     first = library.add_upload("一.txt", USER_REPORT.encode(), LOCAL)
     library.search("院务公开", k=1)
-    shutil.rmtree(library.searcher.keywords.generation)
-    whole_reads: list[int] = []
-    records = SectionIndex.records
-    monkeypatch.setattr(SectionIndex, "records", lambda *a, **k: whole_reads.append(1) or records(*a, **k))
+    generation = library.searcher.keywords.generation
+    if why == "gone":
+        shutil.rmtree(generation)
+    elif why == "damaged":
+        values = generation / "tokens.values.json"  # the same number of words, in another order
+        values.write_text(json.dumps(json.loads(values.read_text("utf-8"))[::-1]), encoding="utf-8")
+    else:
+        monkeypatch.setattr(search, "MAX_CHUNKS_PER_IMPORT", 0)
+    whole_reads = _whole_reads(monkeypatch)
     second = library.add_upload("二.txt", OTHER_REPORT.encode(), LOCAL)
     assert whole_reads == [1]
     assert {h.report for h in library.search("院务公开 职工书屋", k=5)} == {first.meta.id, second.meta.id}
+    assert library.searcher.keywords.damaged_files() == []
 
 
 def test_bad_file_leaves_corpus_and_index_unchanged(tmp_path):

@@ -15,9 +15,12 @@ THRESHOLD = 0.3  # share of a section's 8-grams found in one report
 # Grams are compared by their 64-bit hashes: a set of 8-character strings took about 120 bytes a gram,
 # and a cache of them by report text grew with every import and every edited report for as long as the
 # server ran. Two different grams sharing a hash in a whole corpus is about a one-in-a-billion event.
-_GRAMS: Memo[np.ndarray] = Memo(4096)  # per report, by its id and the hash of its text (not the text)
+# Per report, by its id and the hash of its text (not the text): as many as a federation's corpus holds,
+# else each list's index would hash every report again.
+_GRAMS: Memo[np.ndarray] = Memo(32768)
 _SECTIONS: Memo[np.ndarray] = Memo(512)  # per section text: an import changes the reports, not the sections
-_INDEXES: Memo["_GramIndex"] = Memo(16)  # per list of reports (each unit sees its own)
+# Per list of reports (each unit sees its own; an import makes a new one), 12 bytes a gram of the list.
+_INDEXES: Memo["_GramIndex"] = Memo(4)
 
 
 class CopyWarning(BaseModel):
@@ -37,10 +40,11 @@ def _grams(text: str) -> np.ndarray:
     return np.sort(np.fromiter(hashes, np.int64, len(hashes)))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _GramIndex:
     """Every gram of a list of reports, sorted, with the position of the report holding it: a section is
-    counted against all the reports at once, and an import costs the new report's grams alone."""
+    counted against all the reports at once. After an import only the new report is hashed; the sorted
+    array is made again from the remembered ones (9 ms for 140 reports)."""
 
     hashes: np.ndarray
     owners: np.ndarray

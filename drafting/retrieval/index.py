@@ -201,10 +201,10 @@ class SectionIndex:
     def count(self) -> int:
         return self.collection.count()
 
-    @_guarded
-    def ids(self) -> set[str]:
-        """The ids of the stored chunks; reads neither vectors nor documents."""
-        return {chunk_id for page in self._pages(include=[]) for chunk_id in page["ids"]}
+    def ids(self, writes_held: bool = False) -> set[str]:
+        """The ids of the stored chunks; reads neither vectors nor documents. `writes_held`: as in `records`."""
+        with index_errors(self.settings), nullcontext() if writes_held else self.one_call:
+            return when_unlocked(lambda: {c for page in self._pages(include=[]) for c in page["ids"]})
 
     def records(self, writes_held: bool = False) -> Iterator[tuple[str, dict, Any]]:
         """Every stored chunk's id, metadata (tokens and filter fields) and vector, read page by page. No

@@ -46,9 +46,10 @@ TOKEN_CODES = "tokens.npy"  # every chunk's tokens in row order, as codes into T
 TOKEN_ENDS = "tokens.ends.npy"  # where each chunk's tokens end in TOKEN_CODES
 TOKEN_VALUES = "tokens.values.json"
 _GENERATION_PREFIX = "gen-"
+_STAGING_PREFIX = ".building-"
+
 # chunk ids, their tokens, their filter values by column, their vectors: what `KeywordIndex.build` takes
 Rows = tuple[list[str], list[list[str]], dict[str, list[str]], np.ndarray]
-_STAGING_PREFIX = ".building-"
 
 
 class Column:
@@ -91,10 +92,14 @@ class KeywordIndex:
 
     def rows(self, keep: np.ndarray) -> "Rows":
         """The chunk ids, tokens, filter values and vectors of the rows `keep` (positions, in order): what
-        `build` takes, so the next index can be built from this one without reading chroma again."""
+        `build` takes, so the next index can be built from this one without reading chroma again. Raises
+        ValueError when the token files do not fit together (the caller then reads chroma)."""
         codes = np.load(self.generation / TOKEN_CODES, mmap_mode="r")
         ends = np.load(self.generation / TOKEN_ENDS, mmap_mode="r")
         values = np.array(json.loads((self.generation / TOKEN_VALUES).read_text(encoding="utf-8")), object)
+        fitting = len(codes) == (ends[-1] if len(ends) else 0) and bool(np.all(np.diff(ends) >= 0))
+        if not fitting or (len(codes) and not 0 <= codes.min() <= codes.max() < len(values)):
+            raise ValueError("keyword index token files disagree")
         starts = np.concatenate([[0], ends[:-1]]).astype(np.int64)
         tokens = [values[codes[starts[row] : ends[row]]].tolist() for row in keep.tolist()]
         columns = {

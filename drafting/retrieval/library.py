@@ -454,7 +454,7 @@ class Library:
         """After a build here changed the stored chunks (under _writing). In a process that searches, the
         next searcher is opened here, in the writer's thread: an import reports done once it is searchable,
         and meanwhile other searches answer from the searcher before rather than wait for the keyword
-        index's rebuild, which reads every stored chunk (at 250,000 sections its build alone took 30 s).
+        index's rebuild (from the index before and the new chunks; at 250,000 sections a build took 30 s).
         A process that has not searched (`drafting corpus add`) leaves that to its first search, as does a
         failure here: the change itself is made."""
         previous = self._searcher

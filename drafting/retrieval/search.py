@@ -51,35 +51,48 @@ def build_keyword_index(
     index from before a change: the chunks it holds are taken from it, and only the others read from
     chroma (after an import, the new report's). Reading every chunk again after each import cost 0.04 s
     and, as the corpus grew, about half a MB of the server's memory that it did not give back."""
-    carried = _carried_over(index, previous) if previous is not None else None
+    carried = _carried_over(index, previous, writes_held) if previous is not None else None
     if carried is None:
-        ids, tokens, columns, vectors = [], [], {name: [] for name in FILTER_COLUMNS}, []
+        ids, tokens, columns, vectors = [], [], {name: [] for name in FILTER_COLUMNS}, np.zeros((0, 0))
         records: Iterable[tuple[str, dict, Any]] = index.records(writes_held)
     else:
-        (ids, tokens, columns, kept), new = carried
-        vectors, records = list(kept), index.records_of(new)
+        (ids, tokens, columns, vectors), records = carried
+    added = []
     for chunk_id, metadata, vector in records:
         ids.append(chunk_id)
         tokens.append(str(metadata["tokens"]).split())
-        vectors.append(vector)
+        added.append(vector)
         for name in FILTER_COLUMNS:
             columns[name].append(str(metadata.get(name, "")))
-    return KeywordIndex.build(ids, tokens, columns, directory, np.array(vectors, dtype=np.float32))
+    if len(vectors):
+        added_vectors = np.asarray(added, np.float32).reshape(-1, vectors.shape[1])
+        vectors = np.concatenate([vectors, added_vectors])
+    else:
+        vectors = np.array(added, dtype=np.float32)
+    return KeywordIndex.build(ids, tokens, columns, directory, vectors)
 
 
-def _carried_over(index: SectionIndex, previous: KeywordIndex) -> tuple[Rows, list[str]] | None:
-    """The rows of `previous` still stored, and the ids of the stored chunks it lacks (chunk ids name their
-    content, so a kept id has its row unchanged). None when more chunks are new than one import brings (a
-    first build, a repair) or the previous index is gone (another process's build removed it): read all."""
-    stored = index.ids()
+def _carried_over(
+    index: SectionIndex, previous: KeywordIndex, writes_held: bool
+) -> tuple[Rows, list[tuple[str, dict, Any]]] | None:
+    """The rows of `previous` still stored, and the records of the stored chunks it lacks (chunk ids name
+    their content, so a kept id has its row unchanged). None, to read every chunk instead, when more are
+    new than one import brings (a first build, a repair), when the previous index is gone (another
+    process's build removed it), damaged (carried over, the damage would get fresh checksums) or holds an
+    id twice, or when chroma changed between the reads (another process)."""
+    stored = index.ids(writes_held)
     held = [chunk_id.decode() for chunk_id in previous.chunk_ids]
     new = sorted(stored.difference(held))
-    if len(new) > MAX_CHUNKS_PER_IMPORT:
+    if len(new) > MAX_CHUNKS_PER_IMPORT or len(set(held)) != len(held):
         return None
     try:
-        return previous.rows(np.flatnonzero([chunk_id in stored for chunk_id in held])), new
+        if previous.damaged_files():
+            return None
+        rows = previous.rows(np.flatnonzero([chunk_id in stored for chunk_id in held]))
     except (OSError, ValueError):  # files gone, or cut short
         return None
+    records = index.records_of(new)
+    return (rows, records) if len(rows[0]) + len(records) == len(stored) else None
 
 
 def fuse(rankings: list[list[str]], k: int) -> list[tuple[str, float]]:
