@@ -52,23 +52,22 @@ def build_keyword_index(
     chroma (after an import, the new report's). Reading every chunk again after each import cost 0.04 s
     and, as the corpus grew, about half a MB of the server's memory that it did not give back."""
     carried = _carried_over(index, previous, writes_held) if previous is not None else None
+    kept = None
     if carried is None:
-        ids, tokens, columns, vectors = [], [], {name: [] for name in FILTER_COLUMNS}, np.zeros((0, 0))
+        ids, tokens, columns = [], [], {name: [] for name in FILTER_COLUMNS}
         records: Iterable[tuple[str, dict, Any]] = index.records(writes_held)
     else:
-        (ids, tokens, columns, vectors), records = carried
-    added = []
+        (ids, tokens, columns, kept), records = carried
+    read = []
     for chunk_id, metadata, vector in records:
         ids.append(chunk_id)
         tokens.append(str(metadata["tokens"]).split())
-        added.append(vector)
+        read.append(vector)
         for name in FILTER_COLUMNS:
             columns[name].append(str(metadata.get(name, "")))
-    if len(vectors):
-        added_vectors = np.asarray(added, np.float32).reshape(-1, vectors.shape[1])
-        vectors = np.concatenate([vectors, added_vectors])
-    else:
-        vectors = np.array(added, dtype=np.float32)
+    vectors = np.array(read, dtype=np.float32)
+    if kept is not None and len(kept):
+        vectors = np.concatenate([kept, vectors.reshape(-1, kept.shape[1])])
     return KeywordIndex.build(ids, tokens, columns, directory, vectors)
 
 
