@@ -259,18 +259,29 @@ def show_draft(service: DraftingService, draft: Draft, revision: int) -> None:
     for section in draft.sections:
         _section(service, draft, section.key, reviews[section.key], numbered.get(section.key, ""))
     materials_panel.correct_fact(service, draft)
-    if _export_wanted(draft, revision, sum(len(r.flags) + len(r.missing_facts) for r in reviews.values())):
-        col1, col2, col3 = st.columns(3)
+    _exports(service, draft, revision, sum(len(r.flags) + len(r.missing_facts) for r in reviews.values()))
+    st.code(draft.plain_text(), language=None)  # has a copy button
+
+
+@st.fragment
+def _exports(service: DraftingService, draft: Draft, revision: int, open_findings: int) -> None:
+    """The files, asked for here: asking, or ticking 带批注, reruns this part alone, not the sections above.
+    A change to the draft reruns the whole page, so these arguments are never stale."""
+    if not _export_wanted(draft, revision, open_findings):
+        return
+    col1, col2, col3 = st.columns(3)
+    try:  # a rerun of this part alone does not pass through the frame's handler
         word_panel.word_download(service, draft, col1)
         materials_panel.evidence_download(service, draft, col3)
-        col2.download_button(
-            "下载 Markdown",
-            draft.markdown(),
-            file_name=f"{draft.title}.md",
-            mime="text/markdown",
-            on_click="ignore",
-        )
-    st.code(draft.plain_text(), language=None)  # has a copy button
+    except UserError as error:
+        refused(error)
+    col2.download_button(
+        "下载 Markdown",
+        draft.markdown(),
+        file_name=f"{draft.title}.md",
+        mime="text/markdown",
+        on_click="ignore",
+    )
 
 
 def _export_wanted(draft: Draft, revision: int, open_findings: int) -> bool:
