@@ -58,8 +58,12 @@ class Users:
 
     def has_any_user(self) -> bool:
         """False means single-user mode: no sign-in, everything belongs to `Actor.local()`."""
-        with self.db.reading() as session:
-            return session.scalar(select(User.id).limit(1)) is not None
+
+        def read() -> bool:
+            with self.db.reading() as session:
+                return session.scalar(select(User.id).limit(1)) is not None
+
+        return self.db.remembered("any user", read)
 
     def create_user(
         self, name: str, unit: str, password: str, admin: bool = False, *, by: Actor = CONSOLE

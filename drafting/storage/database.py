@@ -9,10 +9,10 @@ damaged SQLite file, whenever a query finds it, `StorageDamaged` naming `draftin
 import logging
 import sqlite3
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import (
     Column,
@@ -33,6 +33,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from drafting.errors import UserError
+from drafting.memo import Memo
+from drafting.storage.data_version import DataVersion, Version
 from drafting.storage.disk import disk_full
 from drafting.storage.errors import DiskFull, StorageDamaged, StorageUnavailable
 from drafting.storage.models import Base
@@ -42,6 +44,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 Insert = postgresql.Insert | sqlite.Insert
+T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +63,7 @@ _ALEMBIC_VERSION = Table(
     PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
 )
 _SQLITE_BUSY_MS = 30_000
+_REMEMBERED_READS = 256  # lists per actor and per query: enough for a few hundred signed-in users
 
 
 def default_database_url(data_dir: Path) -> str:
@@ -72,13 +76,16 @@ def resolve_database_url(data_dir: Path, configured: str = "") -> str:
 
 
 class Database:
-    """An engine plus the two ways to use it: a writing transaction or a read-only snapshot."""
+    """An engine plus the ways to use it: a writing transaction, a read-only snapshot, or a read remembered
+    until anything is committed."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
         self.file = database_file(engine)
         self._readers = sessionmaker(engine, expire_on_commit=False)
         self._writers = sessionmaker(engine.execution_options(**{_WRITE: True}), expire_on_commit=False)
+        self._version = DataVersion(self.file) if self.file is not None else None
+        self._remembered: Memo[tuple[Version, object]] = Memo(_REMEMBERED_READS)
 
     def __repr__(self) -> str:
         return f"Database({self.engine.url!r})"  # SQLAlchemy masks a password in the URL
@@ -99,11 +106,27 @@ class Database:
         with storage_errors(self.file), self._readers() as session:
             yield session
 
+    def remembered(self, key: Hashable, read: Callable[[], T]) -> T:
+        """`read()`, or what it gave under `key` before if nothing has been committed since. SQLite only: a
+        server database is asked every time. The version is taken before reading, so a commit during the
+        read makes the next call read again. The value is shared: keep it immutable."""
+        version = self._version.current() if self._version is not None else None
+        if version is None:
+            return read()
+        known = self._remembered.recall([key]).get(key)
+        if known is not None and known[0] == version:
+            return known[1]  # type: ignore[return-value]
+        value = read()
+        self._remembered.keep({key: (version, value)})
+        return value
+
     def insert(self, model: type[Base]) -> Insert:
         """An INSERT for this backend, offering on_conflict_do_nothing / on_conflict_do_update."""
         return (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(model)
 
     def close(self) -> None:
+        if self._version is not None:
+            self._version.close()
         self.engine.dispose()
 
 

@@ -225,13 +225,17 @@ class DraftRepository(Generic[DraftT]):
             .where(self._visible_to(actor))
             .subquery()
         )
-        with self.db.reading() as session:
-            found = session.execute(
-                select(ranked.c.id, ranked.c.title)
-                .where(ranked.c.rank == 1)
-                .order_by(ranked.c.updated_at.desc(), ranked.c.id)
-            ).all()
-        return [DraftTitle(id=row.id, title=row.title) for row in found]
+
+        def read() -> tuple[DraftTitle, ...]:
+            with self.db.reading() as session:
+                found = session.execute(
+                    select(ranked.c.id, ranked.c.title)
+                    .where(ranked.c.rank == 1)
+                    .order_by(ranked.c.updated_at.desc(), ranked.c.id)
+                ).all()
+            return tuple(DraftTitle(id=row.id, title=row.title) for row in found)
+
+        return list(self.db.remembered(("draft titles", actor), read))
 
     def list(self, actor: Actor) -> list[DraftListing]:
         """Every draft the actor may see, most recently changed first. The bodies stay in the database:

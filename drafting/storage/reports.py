@@ -116,11 +116,15 @@ class ReportRepository:
 
     def units_of(self, report_ids: set[str]) -> dict[str, int | None]:
         """The unit of each of these reports that still exists (a removed one is absent)."""
-        with self.db.reading() as session:
-            rows = session.execute(
-                select(ReportRow.id, ReportRow.unit_id).where(ReportRow.id.in_(report_ids))
-            )
-            return {report_id: unit_id for report_id, unit_id in rows}
+
+        def read() -> dict[str, int | None]:
+            with self.db.reading() as session:
+                rows = session.execute(
+                    select(ReportRow.id, ReportRow.unit_id).where(ReportRow.id.in_(report_ids))
+                )
+                return {report_id: unit_id for report_id, unit_id in rows}
+
+        return dict(self.db.remembered(("report units", frozenset(report_ids)), read))
 
     def list_all(self) -> list[StoredReport]:
         """Every unit's reports, for the index (search filters them per user); never shown as a list."""
@@ -133,13 +137,19 @@ class ReportRepository:
         return [_stored(row, unit) for row, unit in found]
 
     def published_ids(self) -> frozenset[str]:
-        with self.db.reading() as session:
-            return frozenset(session.scalars(select(ReportRow.id).where(ReportRow.published.is_(True))))
+        def read() -> frozenset[str]:
+            with self.db.reading() as session:
+                return frozenset(session.scalars(select(ReportRow.id).where(ReportRow.published.is_(True))))
+
+        return self.db.remembered("published report ids", read)
 
     def fingerprint(self) -> str:
         """Changes whenever a report is added, removed or re-described (not when it is published or not).
         A database no report has changed in since the revision was introduced, or one rebuilt by
         `drafting doctor --repair`, has none: its reports are digested instead, until the next change."""
+        return self.db.remembered("report fingerprint", self._fingerprint_now)
+
+    def _fingerprint_now(self) -> str:
         revision = select(SettingRow.value).where(SettingRow.key == REVISION_KEY).scalar_subquery()
         count = select(func.count()).select_from(ReportRow).scalar_subquery()
         with self.db.reading() as session:
@@ -159,13 +169,17 @@ class ReportRepository:
     def listings(self, actor: Actor) -> list[ReportListing]:
         """The actor's unit's reports and the published ones, oldest first, without their bodies: 范文库 and
         the 起草 form list them on every run."""
-        with self.db.reading() as session:
-            found = session.execute(
-                select(ReportRow.id, ReportRow.unit_id, ReportRow.title, ReportRow.meta)
-                .where(_visible_to(actor))
-                .order_by(ReportRow.created_at, ReportRow.id)
-            ).all()
-        return [ReportListing(row.id, row.unit_id, row.title, dict(row.meta)) for row in found]
+
+        def read() -> tuple[ReportListing, ...]:
+            with self.db.reading() as session:
+                found = session.execute(
+                    select(ReportRow.id, ReportRow.unit_id, ReportRow.title, ReportRow.meta)
+                    .where(_visible_to(actor))
+                    .order_by(ReportRow.created_at, ReportRow.id)
+                ).all()
+            return tuple(ReportListing(row.id, row.unit_id, row.title, dict(row.meta)) for row in found)
+
+        return list(self.db.remembered(("report listings", actor), read))
 
     def get(self, report_id: str, actor: Actor) -> StoredReport:
         with self.db.reading() as session:

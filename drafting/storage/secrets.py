@@ -168,8 +168,7 @@ class SettingsRepository:
             record(session, actor, "清除接口设置")
 
     def endpoint_summary(self) -> EndpointSummary | None:
-        with self.db.reading() as session:
-            values = _values(session)
+        values = self._saved()
         if _BASE_URL not in values:
             return None
         return EndpointSummary(
@@ -178,13 +177,21 @@ class SettingsRepository:
 
     def endpoint_for_use(self) -> EndpointForUse | None:
         """The saved endpoint with its key; the key only ever comes with the URL it was saved for."""
-        with self.db.reading() as session:
-            values = _values(session)
+        values = self._saved()
         base_url = values.get(_BASE_URL)
         if base_url is None:
             return None
         key = self._bound_key(values.get(_KEY), base_url)
         return EndpointForUse(base_url, values.get(_MODEL, ""), values.get(_METHOD, ""), SecretStr(key))
+
+    def _saved(self) -> dict[str, str]:
+        """The saved settings as stored (the key still sealed): every run of every page asks for them."""
+
+        def read() -> dict[str, str]:
+            with self.db.reading() as session:
+                return _values(session)
+
+        return dict(self.db.remembered("saved settings", read))
 
     def _bound_key(self, sealed_value: str | None, base_url: str) -> str:
         if sealed_value is None:
