@@ -6,11 +6,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from drafting.errors import UserError
 from drafting.storage import Database, DraftRepository, open_database
 from drafting.storage.data_version import DataVersion
 from drafting.storage.models import SettingRow
 from tests.pg import SignIn
-from tests.test_storage_drafts import SampleDraft
+from tests.test_storage_drafts import SampleDraft, Section
 
 
 def counted(values: list[str]):  # noqa: ANN201 - a read that says how often it ran
@@ -98,6 +101,23 @@ def test_lists_on_every_run_follow_saves_and_stay_per_user(db: Database, sign_in
     shown = drafts.titles(alice)
     shown.clear()  # a caller's list is its own
     assert len(drafts.titles(alice)) == 1
+
+
+def test_a_remembered_draft_is_parsed_afresh_for_each_caller_and_kept_from_other_units(
+    db: Database, sign_in: SignIn
+):
+    drafts = DraftRepository(db, SampleDraft)
+    alice, bob = sign_in(db, "alice", "机关工会"), sign_in(db, "bob", "教育工会")
+    saved = SampleDraft(title="机关工会2025年工作总结", sections=[Section(key="opening", text="一年来")])
+    drafts.save(saved, alice)
+    shown = drafts.get(saved.id, alice)
+    shown.draft.sections[0].text = "只改在这一份里"
+    again = drafts.get(saved.id, alice)
+    assert again.draft.sections[0].text == "一年来" and again.revision == shown.revision
+    with pytest.raises(UserError):
+        drafts.get(saved.id, bob)
+    drafts.save(again.draft.model_copy(update={"title": "改了标题"}), alice, again.revision)
+    assert drafts.get(saved.id, alice).draft.title == "改了标题"
 
 
 def _commit(db: Database, key: str) -> None:

@@ -141,23 +141,32 @@ class DraftRepository(Generic[DraftT]):
             return row.revision
 
     def get(self, draft_id: str, actor: Actor) -> StoredDraft[DraftT]:
-        with self.db.reading() as session:
-            found = session.execute(
-                select(DraftRow, User.name)
-                .outerjoin(User, User.id == DraftRow.owner_id)
-                .where(DraftRow.id == draft_id, self._visible_to(actor))
-            ).first()
-        if found is None:
+        """The draft as this actor may see it. The page shows it on every run: the row is remembered until
+        anything is committed, and parsed afresh each time, so every caller has a draft of its own."""
+
+        def read() -> tuple[str, int, str | None, bool, bool, bool] | None:
+            with self.db.reading() as session:
+                found = session.execute(
+                    select(DraftRow, User.name)
+                    .outerjoin(User, User.id == DraftRow.owner_id)
+                    .where(DraftRow.id == draft_id, self._visible_to(actor))
+                ).first()
+            if found is None:
+                return None
+            row, owner = found
+            return (
+                row.body,
+                row.revision,
+                owner,
+                row.shared_with_unit,
+                _may_edit(row, actor),
+                row.open_findings,
+            )
+
+        if (found := self.db.remembered(("draft", draft_id, actor), read)) is None:
             raise not_found(draft_id)
-        row, owner = found
-        return StoredDraft(
-            draft=self.draft_type.model_validate_json(row.body),
-            revision=row.revision,
-            owner=owner,
-            shared=row.shared_with_unit,
-            editable=_may_edit(row, actor),
-            open_findings=row.open_findings,
-        )
+        body, *state = found
+        return StoredDraft(self.draft_type.model_validate_json(body), *state)
 
     def delete(self, draft_id: str, actor: Actor) -> None:
         with self.db.transaction() as session:
