@@ -266,11 +266,18 @@ def show_draft(service: DraftingService, draft: Draft, revision: int) -> None:
 @st.fragment
 def _exports(service: DraftingService, draft: Draft, revision: int, open_findings: int) -> None:
     """The files, asked for here: asking, or ticking 带批注, reruns this part alone, not the sections above.
-    A change to the draft reruns the whole page, so these arguments are never stale."""
+    A draft saved since (by a colleague, or in another tab) reruns the whole page instead, so the files,
+    the confirmation and the text above are all of one version."""
+    try:  # a rerun of this part alone does not pass through the frame's handler
+        if service.revision(draft.id) != revision:
+            st.rerun()
+    except UserError as error:  # deleted in the meantime
+        refused(error)
+        return
     if not _export_wanted(draft, revision, open_findings):
         return
     col1, col2, col3 = st.columns(3)
-    try:  # a rerun of this part alone does not pass through the frame's handler
+    try:
         word_panel.word_download(service, draft, col1)
         materials_panel.evidence_download(service, draft, col3)
     except UserError as error:

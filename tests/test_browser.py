@@ -352,6 +352,30 @@ def test_draft_regenerate_and_download_in_a_real_browser(page, tmp_path):
     assert "江南区第三中学工会2025年工作总结及2026年工作计划" in xml and "工会立足维护职工合法权益" in xml
 
 
+def test_a_version_saved_elsewhere_is_drawn_before_its_files_are_offered(page, app, tmp_path):
+    """Asking for the files reruns the export area alone. A version saved since, in another tab, redraws
+    the whole page first, so the text shown, the question asked and the files are of one version."""
+    from playwright.sync_api import expect
+
+    from drafting.service import DraftingService
+    from drafting.settings import load_settings
+
+    fill_facts(page, "东城区供水公司工会")
+    draft_id = draft(page)
+    elsewhere = DraftingService(load_settings(data_dir=app.data_dir))
+    key = elsewhere.get(draft_id).sections[0].key
+    elsewhere.edit(draft_id, key, elsewhere.get(draft_id).section(key).text + "这一句是另一个标签页里加的。")
+    code = page.get_by_test_id("stCode")
+    expect(code).not_to_contain_text("这一句是另一个标签页里加的。")
+    rerun_after(page, page.get_by_text("导出 Word、Markdown 和事实依据表").click)
+    expect(code).to_contain_text("这一句是另一个标签页里加的。", timeout=WAIT_MS)
+    confirm = page.get_by_text("我已核对，仍要导出")  # the new version's findings, if any, are asked about
+    if confirm.count():
+        rerun_after(page, confirm.click)
+    xml = docx_text(download(page, "下载 Word (.docx)", tmp_path / "draft.docx"))  # asked again
+    assert "这一句是另一个标签页里加的。" in xml
+
+
 def test_a_problem_the_user_listed_is_not_flagged_as_invented(page):
     """The offline plan section answers each problem as 针对“…”的问题; the quote marks are the writer's, the
     words are the user's, so nothing is left to confirm before export."""

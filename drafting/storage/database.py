@@ -63,7 +63,9 @@ _ALEMBIC_VERSION = Table(
     PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
 )
 _SQLITE_BUSY_MS = 30_000
-_REMEMBERED_READS = 256  # lists per actor and per query: enough for a few hundred signed-in users
+# Remembered reads, of every kind and actor together (a user's page runs keep three or four: titles,
+# listings, the shown draft, its reports' units): enough for some 60 users working at once.
+_REMEMBERED_READS = 256
 
 
 def default_database_url(data_dir: Path) -> str:

@@ -144,7 +144,7 @@ class DraftRepository(Generic[DraftT]):
         """The draft as this actor may see it. The page shows it on every run: the row is remembered until
         anything is committed, and parsed afresh each time, so every caller has a draft of its own."""
 
-        def read() -> tuple[str, int, str | None, bool, bool, bool] | None:
+        def read() -> tuple[str, dict] | None:
             with self.db.reading() as session:
                 found = session.execute(
                     select(DraftRow, User.name)
@@ -154,19 +154,19 @@ class DraftRepository(Generic[DraftT]):
             if found is None:
                 return None
             row, owner = found
-            return (
-                row.body,
-                row.revision,
-                owner,
-                row.shared_with_unit,
-                _may_edit(row, actor),
-                row.open_findings,
-            )
+            state = {
+                "revision": row.revision,
+                "owner": owner,
+                "shared": row.shared_with_unit,
+                "editable": _may_edit(row, actor),
+                "open_findings": row.open_findings,
+            }
+            return row.body, state
 
         if (found := self.db.remembered(("draft", draft_id, actor), read)) is None:
             raise not_found(draft_id)
-        body, *state = found
-        return StoredDraft(self.draft_type.model_validate_json(body), *state)
+        body, state = found
+        return StoredDraft(draft=self.draft_type.model_validate_json(body), **state)
 
     def delete(self, draft_id: str, actor: Actor) -> None:
         with self.db.transaction() as session:
@@ -223,19 +223,19 @@ class DraftRepository(Generic[DraftT]):
         recently changed first: what the 起草 form offers as last year's report on each of its runs. The
         database picks them, without reading a single body: in a 20-session soak 355 drafts had 20 titles,
         and all 355 rows came back on every run of the form."""
-        newest_first = (DraftRow.updated_at.desc(), DraftRow.id)
-        ranked = (
-            select(
-                DraftRow.id,
-                DraftRow.title,
-                DraftRow.updated_at,
-                func.row_number().over(partition_by=DraftRow.title, order_by=newest_first).label("rank"),
-            )
-            .where(self._visible_to(actor))
-            .subquery()
-        )
 
         def read() -> tuple[DraftTitle, ...]:
+            newest_first = (DraftRow.updated_at.desc(), DraftRow.id)
+            ranked = (
+                select(
+                    DraftRow.id,
+                    DraftRow.title,
+                    DraftRow.updated_at,
+                    func.row_number().over(partition_by=DraftRow.title, order_by=newest_first).label("rank"),
+                )
+                .where(self._visible_to(actor))
+                .subquery()
+            )
             with self.db.reading() as session:
                 found = session.execute(
                     select(ranked.c.id, ranked.c.title)

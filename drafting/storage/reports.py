@@ -6,8 +6,10 @@ files shipped with the program and are not stored here.
 
 import hashlib
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import ColumnElement, false, func, or_, select, true
@@ -36,12 +38,13 @@ class StoredReport:
 
 @dataclass(frozen=True)
 class ReportListing:
-    """A stored report as a list shows it: no body."""
+    """A stored report as a list shows it: no body. Remembered and shared between page runs, so its
+    description is read-only."""
 
     id: str
     unit_id: int | None
     title: str
-    meta: dict[str, Any]
+    meta: Mapping[str, Any]
 
 
 IMPORTED_PREFIX = "user-"
@@ -177,7 +180,10 @@ class ReportRepository:
                     .where(_visible_to(actor))
                     .order_by(ReportRow.created_at, ReportRow.id)
                 ).all()
-            return tuple(ReportListing(row.id, row.unit_id, row.title, dict(row.meta)) for row in found)
+            return tuple(
+                ReportListing(row.id, row.unit_id, row.title, MappingProxyType(dict(row.meta)))
+                for row in found
+            )
 
         return list(self.db.remembered(("report listings", actor), read))
 
