@@ -32,11 +32,18 @@ browser, app = module_server("materials-app")
 def settle_first_conflict(page: "Page", value: str) -> None:
     from playwright.sync_api import expect
 
-    page.get_by_role("combobox", name="以哪个数为准").first.click()
-    page.keyboard.type(value)
-    option = page.get_by_role("option", name=value, exact=True)
-    expect(option.first).to_be_visible(timeout=WAIT_MS)
-    rerun_after(page, option.first.click)
+    combobox = page.get_by_role("combobox", name="以哪个数为准").first
+    option = page.get_by_role("option", name=value, exact=True).first
+    for _ in range(5):  # the table below may take the focus as it finishes drawing, which shuts the list
+        combobox.click()
+        page.keyboard.type(value)
+        try:
+            expect(option).to_be_visible(timeout=5_000)
+            break
+        except AssertionError:
+            page.keyboard.press("Escape")
+    expect(option).to_be_visible()
+    rerun_after(page, option.click)
     rerun_after(page, page.get_by_role("button", name="采用这个数").first.click)
 
 
