@@ -437,7 +437,7 @@ class DraftingService:
         return draft, stored.revision
 
     def revision(self, draft_id: str) -> int:
-        return self.drafts.get(draft_id, self.actor).revision
+        return self.drafts.revision(draft_id, self.actor)
 
     def list_drafts(self) -> list["DraftListing"]:
         return self.drafts.list(self.actor)

@@ -146,6 +146,7 @@ def test_a_remembered_draft_is_parsed_afresh_for_each_caller_and_kept_from_other
         drafts.get(saved.id, bob)
     drafts.save(again.draft.model_copy(update={"title": "改了标题"}), alice, again.revision)
     assert drafts.get(saved.id, alice).draft.title == "改了标题"
+    assert drafts.revision(saved.id, alice) == drafts.get(saved.id, alice).revision == again.revision + 1
 
 
 def _commit(db: Database, key: str) -> None:

@@ -141,8 +141,17 @@ class DraftRepository(Generic[DraftT]):
             return row.revision
 
     def get(self, draft_id: str, actor: Actor) -> StoredDraft[DraftT]:
-        """The draft as this actor may see it. The page shows it on every run: the row is remembered until
-        anything is committed, and parsed afresh each time, so every caller has a draft of its own."""
+        """The draft as this actor may see it, parsed afresh each time, so every caller has its own."""
+        body, state = self._row(draft_id, actor)
+        return StoredDraft(draft=self.draft_type.model_validate_json(body), **state)
+
+    def revision(self, draft_id: str, actor: Actor) -> int:
+        """The draft's version, without parsing it (the export area asks on each of its runs)."""
+        return self._row(draft_id, actor)[1]["revision"]
+
+    def _row(self, draft_id: str, actor: Actor) -> tuple[str, dict]:
+        """The stored body and the rest of StoredDraft. The page shows the draft on every run: the row is
+        remembered until anything is committed."""
 
         def read() -> tuple[str, dict] | None:
             with self.db.reading() as session:
@@ -165,8 +174,7 @@ class DraftRepository(Generic[DraftT]):
 
         if (found := self.db.remembered(("draft", draft_id, actor), read)) is None:
             raise not_found(draft_id)
-        body, state = found
-        return StoredDraft(draft=self.draft_type.model_validate_json(body), **state)
+        return found
 
     def delete(self, draft_id: str, actor: Actor) -> None:
         with self.db.transaction() as session:
