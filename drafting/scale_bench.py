@@ -31,7 +31,7 @@ from drafting.corpus.reports import Report
 from drafting.models.embedders import E5EmbeddingFunction
 from drafting.resources import load_data
 from drafting.retrieval.chunking import chunk_report
-from drafting.retrieval.keyword import KeywordIndex, nearest
+from drafting.retrieval.keyword import KeywordIndex, TokenTable, nearest
 from drafting.retrieval.search import CANDIDATES, fuse
 from drafting.settings import Settings
 from drafting.storage import ReportRepository, open_database
@@ -142,7 +142,7 @@ def import_rebuild(index: KeywordIndex, directory: Path, new: int = 4) -> str:
     carried = time.perf_counter()
     KeywordIndex.build(
         [*ids, *(f"new-{n}" for n in range(new))],
-        [*tokens, *tokens[:new]],
+        tokens.extended([tokens[row] for row in range(new)]),
         {name: [*values, *values[:new]] for name, values in columns.items()},
         directory,
         np.vstack([vectors, vectors[:new]]),
@@ -265,7 +265,9 @@ def run_scale_benchmark(settings: Settings, sections: int = 250_000, units: int 
         folder = Path(temporary)
         vectors = write_vectors(corpus, folder / "synthetic-vectors.npy")
         build_started = time.perf_counter()
-        index = KeywordIndex.build(corpus.ids, corpus.tokens, corpus.columns, folder / "keyword", vectors)
+        index = KeywordIndex.build(
+            corpus.ids, TokenTable.of(corpus.tokens), corpus.columns, folder / "keyword", vectors
+        )
         print(
             f"keyword build: {time.perf_counter() - build_started:.1f} s, index on disk "
             f"{folder_mb(folder / 'keyword'):.0f} MB (BM25, filter columns and normalised float32 vectors)",

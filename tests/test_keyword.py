@@ -1,6 +1,7 @@
 import math
 import random
 from collections import Counter
+from itertools import pairwise
 from pathlib import Path
 
 import bm25s
@@ -8,7 +9,7 @@ import numpy as np
 import pytest
 
 from drafting.retrieval import keyword
-from drafting.retrieval.keyword import FILTER_COLUMNS, KeywordIndex, nearest
+from drafting.retrieval.keyword import FILTER_COLUMNS, KeywordIndex, TokenTable, nearest
 
 VOCABULARY = [
     "职工",
@@ -66,7 +67,8 @@ def vectors(size: int, seed: int = 1) -> np.ndarray:
 
 def build(directory: Path, corpus: list[list[str]], **overrides: list[str]) -> KeywordIndex:
     ids = [f"chunk-{i}" for i in range(len(corpus))]
-    return KeywordIndex.build(ids, corpus, columns(len(corpus), **overrides), directory, vectors(len(corpus)))
+    table = TokenTable.of(corpus)
+    return KeywordIndex.build(ids, table, columns(len(corpus), **overrides), directory, vectors(len(corpus)))
 
 
 def test_ranking_and_scores_match_reference_okapi_bm25(tmp_path: Path) -> None:
@@ -80,6 +82,24 @@ def test_ranking_and_scores_match_reference_okapi_bm25(tmp_path: Path) -> None:
         assert [score for _, score in hits] == pytest.approx([expected[i] for i in ranked], rel=1e-5)
 
 
+def test_the_saved_arrays_are_the_ones_bm25s_itself_would_build(tmp_path: Path) -> None:
+    """The index writes bm25s's files from its own vectorised build; bm25s loads and searches them, so
+    they must hold what `bm25s.BM25.index` computes: the same weight for every term in every chunk."""
+    rng = random.Random(8)
+    words = [*VOCABULARY, *(f"词{i}" for i in range(300))]
+    corpus = [[rng.choice(words) for _ in range(rng.randint(0, 40))] for _ in range(500)]
+    build(tmp_path / "kw", corpus)
+    ours = bm25s.BM25.load(tmp_path / "kw" / keyword.current_generation(tmp_path / "kw") / keyword.BM25_DIR)
+    theirs = bm25s.BM25(k1=keyword.K1, b=keyword.B, method="lucene")
+    theirs.index(corpus, show_progress=False)
+    assert ours.scores["num_docs"] == theirs.scores["num_docs"] == 500
+    assert set(ours.vocab_dict) == set(theirs.vocab_dict) - {""}  # bm25s adds an empty term, unindexed
+    for term in ours.vocab_dict:
+        assert ours.get_scores([term]) == pytest.approx(theirs.get_scores([term]), rel=1e-6, abs=0), term
+    column = ours.scores["indptr"]
+    assert all(np.all(np.diff(ours.scores["indices"][a:b]) > 0) for a, b in pairwise(column))
+
+
 def test_rows_give_back_what_the_index_was_built_from_and_refuse_token_files_that_disagree(
     tmp_path: Path,
 ) -> None:
@@ -87,13 +107,44 @@ def test_rows_give_back_what_the_index_was_built_from_and_refuse_token_files_tha
     index = build(tmp_path / "kw", corpus, part=["work", "plan"] * 7)
     keep = np.array([13, 0, 12, 5])
     ids, tokens, table, stored = index.rows(keep)
-    assert ids == [f"chunk-{i}" for i in keep] and tokens == [corpus[i] for i in keep]
+    assert ids == [f"chunk-{i}" for i in keep] and [tokens[row] for row in range(4)] == [
+        corpus[i] for i in keep
+    ]
+    assert sorted(tokens.values) == sorted({t for i in keep for t in corpus[i]})  # only the kept rows' terms
     assert table["part"] == [["work", "plan"][i % 2] for i in keep] and table.keys() == set(FILTER_COLUMNS)
     assert np.allclose(stored, index.vectors[keep])
     codes = index.generation / "tokens.npy"
     np.save(codes, np.load(codes)[:-1])  # one token short
     with pytest.raises(ValueError):
         index.rows(keep)
+
+
+def test_an_index_built_from_carried_over_rows_answers_like_one_built_from_scratch(tmp_path: Path) -> None:
+    """After an import the kept chunks' token codes are carried over and the new chunks' tokens added to
+    them: the result must not depend on that route, down to the scores."""
+    corpus = [[*tokens, f"只在第{i}段"] for i, tokens in enumerate(random_corpus(50))]
+    before = build(tmp_path / "before", corpus)
+    keep = np.array([i for i in range(50) if i % 3])  # a report removed: a third of the chunks, their terms
+    ids, tokens, table, stored = before.rows(keep)
+    new = [["新词", "慰问"], [], ["竞赛", "新词", "新词"]]
+    carried = KeywordIndex.build(
+        [*ids, "n0", "n1", "n2"],
+        tokens.extended(new),
+        {name: [*values, *values[:3]] for name, values in table.items()},
+        tmp_path / "carried",
+        np.vstack([stored, stored[:3]]),
+    )
+    whole = KeywordIndex.build(
+        [*ids, "n0", "n1", "n2"],
+        TokenTable.of([*(corpus[i] for i in keep), *new]),
+        {name: [*values, *values[:3]] for name, values in table.items()},
+        tmp_path / "whole",
+        np.vstack([stored, stored[:3]]),
+    )
+    for query in (["新词"], ["慰问", "困难"], ["竞赛", "书屋"], ["职工"], ["只在第4段", "只在第3段"]):
+        assert carried.search(query, k=60) == whole.search(query, k=60)
+    assert len(tokens.values) == len(VOCABULARY) + len(keep)
+    assert carried.search(["新词"], k=5)[0][0] == "n2"
 
 
 def test_open_maps_the_saved_index_and_answers_like_the_built_one(tmp_path: Path) -> None:
@@ -177,7 +228,7 @@ def test_the_dense_side_ranks_exactly_the_allowed_chunks_by_cosine(tmp_path: Pat
     )
     ids = [f"chunk-{i}" for i in range(size)]
     stored = vectors(size, seed=3) * 5  # not normalised: the index normalises
-    index = KeywordIndex.build(ids, random_corpus(size), table, tmp_path / "kw", stored)
+    index = KeywordIndex.build(ids, TokenTable.of(random_corpus(size)), table, tmp_path / "kw", stored)
     query = np.random.default_rng(9).normal(size=8).astype(np.float32)
     allowed = index.mask(**scope)
     unit = stored / np.linalg.norm(stored, axis=1, keepdims=True)
@@ -256,8 +307,12 @@ def test_an_absent_folder_or_an_index_without_tokens_answers_nothing(tmp_path: P
 
 def test_build_refuses_columns_that_do_not_line_up(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
-        KeywordIndex.build(["a", "b"], [["慰问"], ["竞赛"]], columns(3), tmp_path / "kw", vectors(2))
+        KeywordIndex.build(
+            ["a", "b"], TokenTable.of([["慰问"], ["竞赛"]]), columns(3), tmp_path / "kw", vectors(2)
+        )
     with pytest.raises(ValueError):
-        KeywordIndex.build(["a"], [["慰问"]], {"part": ["work"]}, tmp_path / "kw", vectors(1))
+        KeywordIndex.build(["a"], TokenTable.of([["慰问"]]), {"part": ["work"]}, tmp_path / "kw", vectors(1))
     with pytest.raises(ValueError):
-        KeywordIndex.build(["a", "b"], [["慰问"], ["竞赛"]], columns(2), tmp_path / "kw", vectors(3))
+        KeywordIndex.build(
+            ["a", "b"], TokenTable.of([["慰问"], ["竞赛"]]), columns(2), tmp_path / "kw", vectors(3)
+        )

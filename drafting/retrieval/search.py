@@ -21,7 +21,14 @@ from drafting.models.factory import embedder_slug
 from drafting.retrieval.chunking import MAX_CHUNKS_PER_IMPORT
 from drafting.retrieval.hit import Hit
 from drafting.retrieval.index import SectionIndex
-from drafting.retrieval.keyword import FILTER_COLUMNS, KeywordIndex, Rows, nearest, nearest_with_cosine
+from drafting.retrieval.keyword import (
+    FILTER_COLUMNS,
+    KeywordIndex,
+    Rows,
+    TokenTable,
+    nearest,
+    nearest_with_cosine,
+)
 from drafting.retrieval.query import query_text
 from drafting.settings import Settings
 from drafting.text.lexicon import expand_query, tokenize
@@ -54,21 +61,21 @@ def build_keyword_index(
     carried = _carried_over(index, previous, writes_held) if previous is not None else None
     kept = None
     if carried is None:
-        ids, tokens, columns = [], [], {name: [] for name in FILTER_COLUMNS}
+        ids, tokens, columns = [], TokenTable.of([]), {name: [] for name in FILTER_COLUMNS}
         records: Iterable[tuple[str, dict, Any]] = index.records(writes_held)
     else:
         (ids, tokens, columns, kept), records = carried
-    read = []
+    read, new_tokens = [], []
     for chunk_id, metadata, vector in records:
         ids.append(chunk_id)
-        tokens.append(str(metadata["tokens"]).split())
+        new_tokens.append(str(metadata["tokens"]).split())
         read.append(vector)
         for name in FILTER_COLUMNS:
             columns[name].append(str(metadata.get(name, "")))
     vectors = np.array(read, dtype=np.float32)
     if kept is not None and len(kept):
         vectors = np.concatenate([kept, vectors.reshape(-1, kept.shape[1])])
-    return KeywordIndex.build(ids, tokens, columns, directory, vectors)
+    return KeywordIndex.build(ids, tokens.extended(new_tokens), columns, directory, vectors)
 
 
 def _carried_over(
