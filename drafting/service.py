@@ -205,10 +205,10 @@ class DraftingService:
     def warm_up(self) -> None:
         """What a process's first draft would otherwise do while its user waits: import the chat client
         and build it for the configured endpoint (no request is made), load the tokenizer, the word
-        segmenter, the index's embedder and keyword index, embed the themes for that embedder, and run
-        the pipeline once offline on the example facts (nothing is saved, nothing charged). The server
-        runs it in the background as it starts; the first streamed text of a process's first draft
-        then comes about as soon as later drafts' do.
+        segmenter with its whole dictionary, the index's embedder and keyword index, embed the themes for
+        that embedder, and run the pipeline once offline on the example facts (nothing is saved, nothing
+        charged). The server runs it in the background as it starts; the first streamed text of a
+        process's first draft then comes about as soon as later drafts' do.
 
         What it loaded lives as long as the process, so it is then frozen out of the garbage collector:
         every full collection would otherwise traverse a few hundred thousand objects (0.1 s)."""
@@ -219,11 +219,13 @@ class DraftingService:
         from drafting.models import openai_chat
         from drafting.models.tokens import count_tokens
         from drafting.resources import load_data
+        from drafting.text.lexicon import load_whole_dictionary
         from drafting.writing.facts import parse_facts
         from drafting.writing.template_writer import TemplateWriter
         from drafting.writing.themes import prepare_themes
 
         count_tokens("工会", self.settings.llm_model)
+        load_whole_dictionary()
         if self.uses_model():
             with suppress(UserError):  # a misconfigured endpoint is reported when a draft uses it
                 model = self.chat_model()

@@ -57,6 +57,16 @@ def test_cuts_equal_jiebas_with_the_domain_words(texts):
     assert {word: reference.FREQ[word] for word in lazy.FREQ} == lazy.FREQ  # the domain words kept theirs
 
 
+def test_loading_every_bucket_gives_jiebas_whole_dictionary_and_keeps_the_domain_words(jiebas_own, texts):
+    lazy = with_domain_words(prefixes.tokenizer())
+    lazy.load_all()
+    assert lazy._unloaded == {}
+    assert all(lazy.FREQ[w] == (200000 if w in DOMAIN_WORDS else f) for w, f in jiebas_own.FREQ.items())
+    assert all(lazy.FREQ[word] == 200000 for word in DOMAIN_WORDS)
+    reference = with_domain_words(jieba.Tokenizer())
+    assert [lazy.lcut(text) for text in texts] == [reference.lcut(text) for text in texts]
+
+
 def test_a_domain_word_stays_whole_after_its_bucket_is_met_again():
     lazy = with_domain_words(prefixes.tokenizer())
     assert "女职工特殊权益" in lazy.lcut("维护女职工特殊权益，女职工工作有新进展")

@@ -146,6 +146,13 @@ def _tokenizer() -> jieba.Tokenizer:
     return tokenizer
 
 
+def load_whole_dictionary() -> None:
+    """The segmenter's whole dictionary now, not bucket by bucket as texts need it (prefixes.Tokenizer.load_all)."""
+    tokenizer = _tokenizer()
+    if isinstance(tokenizer, prefixes.Tokenizer):  # jieba's own loaded its whole dictionary already
+        tokenizer.load_all()
+
+
 def tokenize(text: str) -> list[str]:
     """Search tokens of simplified or traditional text (traditional is normalised first)."""
     words = _tokenizer().lcut(to_simplified(text).lower())
