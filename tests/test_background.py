@@ -20,7 +20,7 @@ from drafting.background import (
 from drafting.errors import UserError
 from drafting.service import DraftingService
 from drafting.settings import load_settings
-from drafting.text import lexicon
+from drafting.text import lexicon, prefixes
 from tests.conftest import ROOT
 
 REPORT = "\n\n".join(
@@ -158,7 +158,8 @@ def test_warming_up_runs_the_pipeline_and_leaves_nothing_behind(tmp_path) -> Non
     gc.unfreeze()
     service.warm_up()
     assert "drafting.models.openai_chat" in sys.modules and "langchain_openai" in sys.modules
-    assert lexicon._tokenizer()._unloaded == {}  # a server's memory no longer creeps up with new characters
+    tokenizer = lexicon._tokenizer()  # a server's memory no longer creeps up with new characters
+    assert isinstance(tokenizer, prefixes.Tokenizer) and tokenizer._unloaded == {}
     # what it loaded stays for the process: later full collections no longer traverse it
     assert gc.get_freeze_count() > 100_000
     gc.unfreeze()

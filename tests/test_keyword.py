@@ -111,8 +111,15 @@ def test_rows_give_back_what_the_index_was_built_from_and_refuse_token_files_tha
         corpus[i] for i in keep
     ]
     assert sorted(tokens.values) == sorted({t for i in keep for t in corpus[i]})  # only the kept rows' terms
+    assert tokens[-1] == corpus[5] and tokens[-4] == corpus[13]
     assert table["part"] == [["work", "plan"][i % 2] for i in keep] and table.keys() == set(FILTER_COLUMNS)
     assert np.allclose(stored, index.vectors[keep])
+    values = index.generation / "tokens.values.json"
+    saved = values.read_text(encoding="utf-8")
+    values.write_text(saved.replace('"]', '", "慰问"]'), encoding="utf-8")  # one token twice
+    with pytest.raises(ValueError):
+        index.rows(keep)
+    values.write_text(saved, encoding="utf-8")
     codes = index.generation / "tokens.npy"
     np.save(codes, np.load(codes)[:-1])  # one token short
     with pytest.raises(ValueError):

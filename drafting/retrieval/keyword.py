@@ -53,7 +53,7 @@ _GENERATION_PREFIX = "gen-"
 _STAGING_PREFIX = ".building-"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TokenTable:
     """Every chunk's tokens in row order as codes into `values`, `ends` marking where each chunk ends:
     the form the index keeps them in. An import carries the other chunks' codes over as they are, so a
@@ -71,6 +71,7 @@ class TokenTable:
         return len(self.ends)
 
     def __getitem__(self, row: int) -> list[str]:
+        row = range(len(self))[row]  # a negative row counts from the end; one out of range raises IndexError
         start = int(self.ends[row - 1]) if row else 0
         return [self.values[code] for code in self.codes[start : self.ends[row]].tolist()]
 
@@ -149,6 +150,8 @@ class KeywordIndex:
             raise ValueError("keyword index token files disagree")
         if not isinstance(values, list) or not all(isinstance(value, str) for value in values):
             raise ValueError("keyword index token values are not strings")
+        if len(set(values)) != len(values):  # two codes for one token would split its column
+            raise ValueError("keyword index token values repeat")
         tokens = TokenTable(codes, ends, values).selected(keep)
         columns = {
             name: np.array(c.values, object)[c.codes[keep]].tolist() for name, c in self.columns.items()
@@ -312,7 +315,7 @@ def _write(
         retriever = bm25s.BM25(k1=K1, b=B, method="lucene")
         retriever.scores = bm25_matrix(tokens.codes, np.diff(tokens.ends, prepend=0), len(tokens.values))
         retriever.vocab_dict = {token: code for code, token in enumerate(tokens.values)}
-        retriever.nonoccurrence_array = None  # what `BM25.index` sets for Lucene's variant
+        retriever.nonoccurrence_array = None  # `save` reads it; `BM25.index` sets it so for Lucene's variant
         retriever.save(folder / BM25_DIR, show_progress=False)
     checksums = {
         path.relative_to(folder).as_posix(): _sha256(path)
@@ -335,7 +338,7 @@ def bm25_matrix(codes: np.ndarray, lengths: np.ndarray, terms: int) -> dict[str,
     compressed columns bm25s saves and searches: one column per term code, chunks ascending within it.
 
     bm25s computes the same arrays with a Python loop over every chunk: 10 s at 250,000 chunks, where
-    these few array operations take about one."""
+    these few array operations take about two. At least one chunk must hold a token."""
     chunks = len(lengths)
     rows = np.repeat(np.arange(chunks, dtype=np.int64), lengths)
     pairs, tf = np.unique(codes.astype(np.int64) * chunks + rows, return_counts=True)  # by term, then chunk

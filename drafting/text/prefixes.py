@@ -102,7 +102,9 @@ class Tokenizer(jieba.Tokenizer):
     def load_all(self) -> None:
         """Every bucket (64 MB, 0.2 s): a server loads them as it starts, since its users' texts would load
         most within hours anyway, and its memory then no longer creeps up as texts bring new characters."""
-        self.load_characters("".join(self._unloaded))
+        with self._loading:  # another thread may be taking buckets out of `_unloaded`
+            characters = "".join(self._unloaded)
+        self.load_characters(characters)
 
     def get_DAG(self, sentence: str) -> dict[int, list[int]]:  # noqa: N802 (jieba's name)
         self.load_characters(sentence)
