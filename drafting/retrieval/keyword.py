@@ -77,11 +77,10 @@ class TokenTable:
 
     def extended(self, rows: Sequence[Sequence[str]]) -> "TokenTable":
         """These chunks and `rows` after them; only the new rows' tokens are looked up."""
-        code_of = {value: code for code, value in enumerate(self.values)}
-        new = np.fromiter((code_of.setdefault(t, len(code_of)) for row in rows for t in row), np.int32)
+        new, values = _codes((token for row in rows for token in row), self.values)
         lengths = np.fromiter(map(len, rows), np.int64, len(rows))
         ends = (self.ends[-1] if len(self.ends) else 0) + np.cumsum(lengths)
-        return TokenTable(np.concatenate([self.codes, new]), np.concatenate([self.ends, ends]), list(code_of))
+        return TokenTable(np.concatenate([self.codes, new]), np.concatenate([self.ends, ends]), values)
 
     def selected(self, keep: np.ndarray) -> "TokenTable":
         """The rows `keep` (positions, in order), with the values no kept row uses dropped."""
@@ -354,9 +353,10 @@ def bm25_matrix(codes: np.ndarray, lengths: np.ndarray, terms: int) -> dict[str,
     }
 
 
-def _codes(values: Iterable[str]) -> tuple[np.ndarray, list[str]]:
-    """Each value as a small integer, and the values the integers stand for."""
-    code_of: dict[str, int] = {}
+def _codes(values: Iterable[str], known: list[str] | None = None) -> tuple[np.ndarray, list[str]]:
+    """Each value as a small integer, and the values the integers stand for: `known` first, keeping their
+    codes, then the new ones."""
+    code_of = {value: code for code, value in enumerate(known or [])}
     codes = np.fromiter((code_of.setdefault(v, len(code_of)) for v in values), np.int32)
     return codes, list(code_of)
 

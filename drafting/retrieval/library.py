@@ -454,9 +454,9 @@ class Library:
         """After a build here changed the stored chunks (under _writing). In a process that searches, the
         next searcher is opened here, in the writer's thread: an import reports done once it is searchable,
         and meanwhile other searches answer from the searcher before rather than wait for the keyword
-        index's rebuild (from the index before and the new chunks; 19 s at 250,000 sections, as
-        `drafting bench --scale` measures). A process that has not searched (`drafting corpus add`) leaves that to its first search, as does a
-        failure here: the change itself is made."""
+        index's rebuild (from the index before and the new chunks; about 7 s at 250,000 sections, as
+        `drafting bench --scale` measures). A process that has not searched (`drafting corpus add`) leaves
+        that to its first search, as does a failure here: the change itself is made."""
         previous = self._searcher
         if previous is not None:
             self._standing_in = previous[1]  # before it is forgotten: no search finds neither

@@ -147,7 +147,7 @@ def _tokenizer() -> jieba.Tokenizer:
 
 
 def load_whole_dictionary() -> None:
-    """The segmenter's whole dictionary now, not bucket by bucket as texts need it (prefixes.Tokenizer.load_all)."""
+    """The segmenter's whole dictionary now, not bucket by bucket as texts need it (for a server)."""
     tokenizer = _tokenizer()
     if isinstance(tokenizer, prefixes.Tokenizer):  # jieba's own loaded its whole dictionary already
         tokenizer.load_all()
