@@ -30,6 +30,7 @@ browser, app = module_server("materials-app")
 
 
 def settle_first_conflict(page: "Page", value: str) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
     from playwright.sync_api import expect
 
     combobox = page.get_by_role("combobox", name="以哪个数为准").first
@@ -37,13 +38,14 @@ def settle_first_conflict(page: "Page", value: str) -> None:
     for _ in range(5):  # the table below may take the focus as it finishes drawing, which shuts the list
         combobox.click()
         page.keyboard.type(value)
-        try:
+        try:  # the list can shut between the option showing and the click reaching it
             expect(option).to_be_visible(timeout=5_000)
+            rerun_after(page, lambda: option.click(timeout=5_000))
             break
-        except AssertionError:
+        except (AssertionError, PlaywrightTimeoutError):
             page.keyboard.press("Escape")
-    expect(option).to_be_visible()
-    rerun_after(page, option.click)
+    else:
+        pytest.fail(f"the list of 以哪个数为准 shut before {value} could be picked, five times")
     rerun_after(page, page.get_by_role("button", name="采用这个数").first.click)
 
 
