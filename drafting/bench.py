@@ -23,6 +23,7 @@ from drafting.retrieval.index import SectionIndex
 from drafting.retrieval.library import Library
 from drafting.retrieval.search import Hit, Searcher, keyword_dir
 from drafting.settings import Settings
+from drafting.storage.backup import AFTER_SAVE, EXIT_WAIT_SECONDS
 from drafting.text.lexicon import tokenize
 from drafting.text.script import to_simplified
 from drafting.writing.draft import Draft
@@ -374,6 +375,7 @@ def pipeline_cpu_per_draft(drafts: int = 5) -> float:
     for _ in range(drafts):
         service.draft(facts, offline=True)
     seconds = (time.process_time() - started) / drafts
+    AFTER_SAVE.wait(EXIT_WAIT_SECONDS)
     library.close()
     shutil.rmtree(data_dir, ignore_errors=True)
     return seconds

@@ -414,11 +414,11 @@ class DraftingService:
         return self.drafts.save(draft, self.actor, revision, open_findings=draft.has_findings)
 
     def _back_up(self) -> None:
-        """The copy after a save (and the hourly backup when one is due); it never raises."""
+        """Ask for the copy after a save (and the hourly backup when one is due), made in the background."""
         from drafting.storage import resolve_database_url
-        from drafting.storage.backup import maybe_backup
+        from drafting.storage.backup import AFTER_SAVE
 
-        maybe_backup(
+        AFTER_SAVE.request(
             self.base_settings.data_dir,
             resolve_database_url(self.base_settings.data_dir, self.base_settings.database_url),
         )

@@ -17,6 +17,7 @@ from drafting.errors import UserError
 from drafting.service import DraftingService
 from drafting.settings import Settings, load_settings
 from drafting.storage import StorageUnavailable
+from drafting.storage.backup import AFTER_SAVE
 from drafting.storage.drafts import PartialSaves
 from drafting.storage.errors import REPAIR_COMMAND, DraftNotSaved, StorageDamaged
 from drafting.writing.draft import Draft
@@ -76,6 +77,7 @@ def saved_drafts(settings: Settings, count: int) -> list[Draft]:
     drafts = [offline_draft(n) for n in range(count)]
     for draft in drafts:
         service.save(draft)
+    assert AFTER_SAVE.wait(timeout=60)  # copied before any damage, and closed last, which folds the WAL in
     service.database.close()
     return drafts
 

@@ -6,6 +6,7 @@ import stat
 
 from drafting.service import DraftingService
 from drafting.settings import load_settings
+from drafting.storage.backup import AFTER_SAVE
 from drafting.writing.facts import parse_facts
 
 FACTS = {"organization": "江北区总工会", "period": "2025年", "facts": ["召开职工代表大会"]}
@@ -23,7 +24,8 @@ def test_the_database_its_backups_and_the_folder_are_private(tmp_path):
     (tmp_path / "corpus").mkdir()
     data = tmp_path / "data"
     service = DraftingService(load_settings(data_dir=data, corpus_dir=tmp_path / "corpus"))
-    service.draft(parse_facts(FACTS), offline=True)  # opens, saves, backs up
+    service.draft(parse_facts(FACTS), offline=True)  # opens, saves, asks for the backup
+    assert AFTER_SAVE.wait(timeout=60)
     found = modes(data)
     assert found["."] == 0o700 and found["backups"] == 0o700
     files = {name: mode for name, mode in found.items() if name not in (".", "backups")}

@@ -5,6 +5,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from contextlib import closing
 from pathlib import Path
@@ -15,7 +16,16 @@ from drafting.cli import main
 from drafting.corpus.reports import describe
 from drafting.service import DraftingService
 from drafting.settings import Settings, load_settings
-from drafting.storage.backup import BACKUP_FOLDER, INTERVAL_SECONDS, KEEP, LAST_SAVE, backups, maybe_backup
+from drafting.storage.backup import (
+    AFTER_SAVE,
+    BACKUP_FOLDER,
+    INTERVAL_SECONDS,
+    KEEP,
+    LAST_SAVE,
+    AfterSaveCopies,
+    backups,
+    maybe_backup,
+)
 from drafting.storage.opening import database_url
 from drafting.storage.sqlite_files import count_drafts
 from drafting.writing.draft import Draft, DraftSection
@@ -36,7 +46,8 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
 
 
 def save_drafts(settings: Settings, count: int) -> set[str]:
-    """Save drafts the way the app and CLI do (each save may back up)."""
+    """Save drafts the way the app and CLI do (each save asks for a backup). The copy after the first save
+    is awaited, so the hourly backup holds that draft alone; the copy after the last one too."""
     service = DraftingService(settings)
     facts = Facts(organization="某学校工会", period="2025年", facts=["开展活动12次"])
     ids = set()
@@ -45,6 +56,9 @@ def save_drafts(settings: Settings, count: int) -> set[str]:
         draft = Draft(title=f"草稿{n}", facts=facts, sections=[section], engine="template")
         service.save(draft)
         ids.add(draft.id)
+        if n == 0:
+            assert AFTER_SAVE.wait(timeout=60)
+    assert AFTER_SAVE.wait(timeout=60)  # the copy after the last save; the database is then closed last
     service.database.close()
     return ids
 
@@ -182,6 +196,7 @@ def test_a_draft_is_copied_once_it_is_finished_not_after_each_section(settings, 
     from drafting.storage import backup
     from drafting.storage.drafts import PENDING_SECTION
 
+    assert AFTER_SAVE.wait(timeout=60)  # earlier tests' copies are not counted here
     copies: list[str] = []
     copy = backup._copy
     monkeypatch.setattr(
@@ -193,9 +208,80 @@ def test_a_draft_is_copied_once_it_is_finished_not_after_each_section(settings, 
     )
     draft = service.draft(facts, offline=True)
     service.database.close()
+    assert AFTER_SAVE.wait(timeout=60)
 
     assert len(draft.sections) > 3
     assert copies.count(LAST_SAVE) == 1
     with closing(sqlite3.connect(settings.data_dir / BACKUP_FOLDER / LAST_SAVE)) as copied:
         (body,) = copied.execute("SELECT body FROM drafts WHERE id = ?", (draft.id,)).fetchone()
     assert PENDING_SECTION not in body and "慰问职工30人" in body
+
+
+def copied_drafts(settings: Settings) -> int:
+    return count_drafts(settings.data_dir / BACKUP_FOLDER / LAST_SAVE)
+
+
+def test_saves_during_a_copy_share_the_next_one_which_waits_its_turn(tmp_path):
+    """Twenty saves while a copy runs return at once and are followed by one copy, started after them and
+    at least the gap after the one before (the soak's six saves a second each copied the whole file)."""
+    started: list[float] = []
+    running, release = threading.Event(), threading.Event()
+
+    def back_up(data_dir: Path, url: str) -> None:
+        started.append(time.monotonic())
+        running.set()
+        assert release.wait(timeout=60)
+
+    copies = AfterSaveCopies(back_up, gap=1.0)
+    copies.request(tmp_path, "sqlite:///drafting.sqlite3")
+    assert running.wait(timeout=60)
+    for _ in range(20):
+        copies.request(tmp_path, "sqlite:///drafting.sqlite3")
+    assert not copies.wait(timeout=0.05)  # the first copy is still held
+    release.set()
+    assert copies.wait(timeout=60)
+    assert len(started) == 2 and started[1] - started[0] >= 1.0
+
+
+def test_a_copy_that_fails_does_not_stop_the_copies_after_later_saves(tmp_path):
+    made: list[str] = []
+
+    def back_up(data_dir: Path, url: str) -> None:
+        made.append(url)
+        if len(made) == 1:
+            raise OSError("磁盘已满")
+
+    copies = AfterSaveCopies(back_up, gap=0)
+    for url in ("sqlite:///a.sqlite3", "sqlite:///b.sqlite3"):
+        copies.request(tmp_path, url)
+        assert copies.wait(timeout=60)
+    assert made == ["sqlite:///a.sqlite3", "sqlite:///b.sqlite3"]
+
+
+def test_a_database_emptied_before_its_copy_leaves_the_copies_of_its_drafts_alone(settings):
+    save_drafts(settings, 2)
+    (settings.data_dir / "drafting.sqlite3").write_bytes(b"")
+
+    made = maybe_backup(settings.data_dir, database_url(settings), force=True)
+    assert made.path is None and "空文件" in made.note
+    assert copied_drafts(settings) == 2
+    assert [count_drafts(path) for path in backups(settings.data_dir)] == [1]
+
+
+SAVE_AND_END = """
+from drafting.service import DraftingService
+from drafting.settings import load_settings
+from drafting.writing.draft import Draft, DraftSection
+from drafting.writing.facts import Facts
+
+facts = Facts(organization="某学校工会", period="2025年", facts=["开展活动12次"])
+section = DraftSection(key="opening", kind="opening", heading="", text="开头。")
+for n in range(2):  # the second copy waits its turn: the process ends before it would start
+    DraftingService(load_settings()).save(Draft(title=f"草稿{n}", facts=facts, sections=[section], engine="template"))
+"""
+
+
+def test_a_process_that_ends_right_after_a_save_first_makes_its_copy(settings):
+    done = subprocess.run([sys.executable, "-c", SAVE_AND_END], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert copied_drafts(settings) == 2

@@ -20,6 +20,7 @@ from drafting.errors import UserError
 from drafting.evaluation.cases import Case
 from drafting.evaluation.metrics import score_draft
 from drafting.evaluation.systems import System
+from drafting.storage.backup import AFTER_SAVE, EXIT_WAIT_SECONDS
 
 if TYPE_CHECKING:
     from drafting.retrieval.library import Library
@@ -139,6 +140,7 @@ def run_eval(
             run_system(system, cases, library, references, Path(scratch) / str(n), concurrency, on_case)
             for n, system in enumerate(systems)
         ]
+        AFTER_SAVE.wait(EXIT_WAIT_SECONDS)  # the scratch folder goes once the copies after its saves are made
     return EvalResult(runs=runs)
 
 

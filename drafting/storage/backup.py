@@ -1,5 +1,5 @@
 """Automatic backups of the SQLite drafts database: at most one an hour, the newest five kept, plus a
-copy after every save while the database is small.
+copy after every save while the database is small, made in the background within about a second.
 
 The copy is made with SQLite's online backup API (a consistent snapshot even while others write),
 checked, and only then given its final name, so a backup in `backups/` is always a sound database
@@ -9,12 +9,14 @@ Rotation never deletes the last backup holding more drafts than the live databas
 emptied by accident cannot push the drafts out of the backups. PostgreSQL is backed up with its own tools.
 """
 
+import atexit
 import logging
 import os
 import sqlite3
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +34,11 @@ LAST_SAVE = "last-save.sqlite3"
 # Copying takes about 1 ms per MB (see the report in `drafting doctor`), so up to this size every save
 # is copied; a larger database relies on the hourly backups and the salvage.
 COPY_EVERY_SAVE_BYTES = 64 * 1024 * 1024
+# Saves in quick succession share the copy after them: one starts at most this often per database, and
+# less often when copying takes more than COPY_SHARE of the time in between.
+MIN_GAP_SECONDS = 1.0
+COPY_SHARE = 0.1
+EXIT_WAIT_SECONDS = 60  # a process that ends waits this long for the copy after its last save
 PG_DUMP_NOTE = (
     "PostgreSQL 数据库不做自动备份，请用 pg_dump 定期备份，例如每天运行："
     "pg_dump -Fc -f drafting-$(date +%F).dump 数据库名；恢复用 pg_restore。"
@@ -82,6 +89,10 @@ def maybe_backup(data_dir: Path, database_url: str, *, force: bool = False) -> B
         return Backup(None, PG_DUMP_NOTE)
     if not source.exists():
         return Backup(None, "还没有草稿数据库，无需备份。")
+    if (
+        source.stat().st_size == 0
+    ):  # emptied after the save this copy follows: keep the copies that hold drafts
+        return Backup(None, "草稿数据库是空文件，没有备份。请运行 `drafting doctor` 检查。")
     try:
         if source.stat().st_size <= COPY_EVERY_SAVE_BYTES:
             _copy(source, data_dir / BACKUP_FOLDER, LAST_SAVE)
@@ -95,6 +106,74 @@ def maybe_backup(data_dir: Path, database_url: str, *, force: bool = False) -> B
         return Backup(None, f"自动备份没有完成（{reason}）。请运行 `drafting doctor` 检查。")
     _rotate(data_dir, count_drafts(source))
     return Backup(target, f"已备份到 {target}")
+
+
+Target = tuple[Path, str]  # (data folder, database URL)
+
+
+class AfterSaveCopies:
+    """The backup after a save, made by one background thread so the save returns without waiting for it.
+
+    Each save is followed by a copy that starts after it, but saves in quick succession share one: in the
+    20-session soak six saves a second each copied the whole file. A process that ends first waits for
+    the copy after its last save (`wait` at exit)."""
+
+    def __init__(self, back_up: Callable[[Path, str], object], gap: float = MIN_GAP_SECONDS):
+        self._back_up, self._gap = back_up, gap
+        self._pending: dict[Target, None] = {}  # ordered: the longest waiting first
+        self._not_before: dict[Target, float] = {}  # monotonic time of each target's next copy
+        self._running = False
+        self._changed = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def request(self, data_dir: Path, database_url: str) -> None:
+        with self._changed:
+            self._pending[(data_dir, database_url)] = None
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._work, name="drafting-backup", daemon=True)
+                self._thread.start()
+                atexit.register(self.wait, EXIT_WAIT_SECONDS)
+            self._changed.notify_all()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Until every requested copy is made; False if `timeout` seconds passed first."""
+        with self._changed:
+            return self._changed.wait_for(lambda: not self._pending and not self._running, timeout)
+
+    def _work(self) -> None:
+        while True:
+            with self._changed:
+                target, wait = self._due()
+                while target is None:
+                    self._changed.wait(wait)
+                    target, wait = self._due()
+                del self._pending[target]
+                self._running = True
+            started = time.monotonic()
+            try:
+                self._back_up(*target)
+            except Exception:  # noqa: BLE001 - one failed copy must not stop the copies after later saves
+                logger.exception("draft backup failed")
+            finally:
+                took = time.monotonic() - started
+                with self._changed:
+                    self._not_before = {t: at for t, at in self._not_before.items() if at > started}
+                    self._not_before[target] = started + max(self._gap, took / COPY_SHARE)
+                    self._running = False
+                    self._changed.notify_all()
+
+    def _due(self) -> tuple[Target | None, float | None]:
+        """A target whose copy may start now, else how long until one may (None: nothing is pending)."""
+        now = time.monotonic()
+        waits = []
+        for target in self._pending:
+            if (wait := self._not_before.get(target, now) - now) <= 0:
+                return target, None
+            waits.append(wait)
+        return None, min(waits, default=None)
+
+
+AFTER_SAVE = AfterSaveCopies(maybe_backup)
 
 
 def _rotate(data_dir: Path, live_drafts: int) -> None:
