@@ -375,7 +375,7 @@ def pipeline_cpu_per_draft(drafts: int = 5) -> float:
     for _ in range(drafts):
         service.draft(facts, offline=True)
     seconds = (time.process_time() - started) / drafts
-    AFTER_SAVE.wait(EXIT_WAIT_SECONDS)
+    AFTER_SAVE.wait(EXIT_WAIT_SECONDS, under=data_dir)
     library.close()
     shutil.rmtree(data_dir, ignore_errors=True)
     return seconds

@@ -259,13 +259,39 @@ def test_a_copy_that_fails_does_not_stop_the_copies_after_later_saves(tmp_path):
 
 
 def test_a_database_emptied_before_its_copy_leaves_the_copies_of_its_drafts_alone(settings):
+    """The copy after a save waits its turn; if the database is emptied meanwhile, the copy made then must
+    not replace the one holding the drafts."""
     save_drafts(settings, 2)
+    copies = AfterSaveCopies(maybe_backup, gap=1.0)
+    copies.request(settings.data_dir, database_url(settings))
+    assert copies.wait(timeout=60)
+    copies.request(settings.data_dir, database_url(settings))  # within the gap: made a second from now
     (settings.data_dir / "drafting.sqlite3").write_bytes(b"")
+    assert copies.wait(timeout=60)
 
-    made = maybe_backup(settings.data_dir, database_url(settings), force=True)
-    assert made.path is None and "空文件" in made.note
     assert copied_drafts(settings) == 2
     assert [count_drafts(path) for path in backups(settings.data_dir)] == [1]
+    made = maybe_backup(settings.data_dir, database_url(settings), force=True)
+    assert made.path is None and "损坏" in made.note
+
+
+def test_waiting_for_one_folders_copies_does_not_wait_for_another_folders(tmp_path):
+    """Eval waits for its scratch folder's copies before deleting it, while users keep saving elsewhere."""
+    saving = threading.Event()
+    saving.set()
+    copies: AfterSaveCopies
+
+    def back_up(data_dir: Path, url: str) -> None:
+        if data_dir.name == "live" and saving.is_set():
+            copies.request(data_dir, url)  # a user saved again during the copy
+
+    copies = AfterSaveCopies(back_up, gap=0)
+    copies.request(tmp_path / "live", "sqlite:///live.sqlite3")
+    copies.request(tmp_path / "scratch" / "0", "sqlite:///scratch.sqlite3")
+    assert copies.wait(timeout=60, under=tmp_path / "scratch")
+    assert not copies.wait(timeout=0.05)  # the live folder always has a copy to come
+    saving.clear()
+    assert copies.wait(timeout=60)
 
 
 SAVE_AND_END = """

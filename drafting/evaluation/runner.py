@@ -136,11 +136,13 @@ def run_eval(
     library.search("职工", k=1)  # load the searcher once, before worker threads share it
     references = _references_by_unit(library)
     with tempfile.TemporaryDirectory(prefix="drafting-eval-") as scratch:
-        runs = [
-            run_system(system, cases, library, references, Path(scratch) / str(n), concurrency, on_case)
-            for n, system in enumerate(systems)
-        ]
-        AFTER_SAVE.wait(EXIT_WAIT_SECONDS)  # the scratch folder goes once the copies after its saves are made
+        try:
+            runs = [
+                run_system(system, cases, library, references, Path(scratch) / str(n), concurrency, on_case)
+                for n, system in enumerate(systems)
+            ]
+        finally:  # the scratch folder goes once the copies after its saves are made
+            AFTER_SAVE.wait(EXIT_WAIT_SECONDS, under=Path(scratch))
     return EvalResult(runs=runs)
 
 

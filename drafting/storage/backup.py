@@ -1,5 +1,5 @@
 """Automatic backups of the SQLite drafts database: at most one an hour, the newest five kept, plus a
-copy after every save while the database is small, made in the background within about a second.
+copy after every save while the database is small, made in the background, usually within a second or two.
 
 The copy is made with SQLite's online backup API (a consistent snapshot even while others write),
 checked, and only then given its final name, so a backup in `backups/` is always a sound database
@@ -89,10 +89,6 @@ def maybe_backup(data_dir: Path, database_url: str, *, force: bool = False) -> B
         return Backup(None, PG_DUMP_NOTE)
     if not source.exists():
         return Backup(None, "还没有草稿数据库，无需备份。")
-    if (
-        source.stat().st_size == 0
-    ):  # emptied after the save this copy follows: keep the copies that hold drafts
-        return Backup(None, "草稿数据库是空文件，没有备份。请运行 `drafting doctor` 检查。")
     try:
         if source.stat().st_size <= COPY_EVERY_SAVE_BYTES:
             _copy(source, data_dir / BACKUP_FOLDER, LAST_SAVE)
@@ -115,14 +111,14 @@ class AfterSaveCopies:
     """The backup after a save, made by one background thread so the save returns without waiting for it.
 
     Each save is followed by a copy that starts after it, but saves in quick succession share one: in the
-    20-session soak six saves a second each copied the whole file. A process that ends first waits for
-    the copy after its last save (`wait` at exit)."""
+    20-session soak six saves a second each copied the whole file. A process that exits normally first
+    waits for the copy after its last save (at most EXIT_WAIT_SECONDS)."""
 
     def __init__(self, back_up: Callable[[Path, str], object], gap: float = MIN_GAP_SECONDS):
         self._back_up, self._gap = back_up, gap
         self._pending: dict[Target, None] = {}  # ordered: the longest waiting first
         self._not_before: dict[Target, float] = {}  # monotonic time of each target's next copy
-        self._running = False
+        self._running: Target | None = None
         self._changed = threading.Condition()
         self._thread: threading.Thread | None = None
 
@@ -130,15 +126,27 @@ class AfterSaveCopies:
         with self._changed:
             self._pending[(data_dir, database_url)] = None
             if self._thread is None:
-                self._thread = threading.Thread(target=self._work, name="drafting-backup", daemon=True)
-                self._thread.start()
+                thread = threading.Thread(target=self._work, name="drafting-backup", daemon=True)
+                try:
+                    thread.start()
+                except RuntimeError as error:  # no thread to be had: the save stands, the next one asks again
+                    logger.warning("draft backup postponed: %s", error)
+                    return
+                self._thread = thread
                 atexit.register(self.wait, EXIT_WAIT_SECONDS)
             self._changed.notify_all()
 
-    def wait(self, timeout: float | None = None) -> bool:
-        """Until every requested copy is made; False if `timeout` seconds passed first."""
+    def wait(self, timeout: float | None = None, under: Path | None = None) -> bool:
+        """Until every requested copy is made (of the data folders in `under` only, if given: another
+        folder's saves may keep coming); False if `timeout` seconds passed first."""
+
+        def waiting(target: Target | None) -> bool:
+            return target is not None and (under is None or target[0].is_relative_to(under))
+
         with self._changed:
-            return self._changed.wait_for(lambda: not self._pending and not self._running, timeout)
+            return self._changed.wait_for(
+                lambda: not any(map(waiting, [*self._pending, self._running])), timeout
+            )
 
     def _work(self) -> None:
         while True:
@@ -148,7 +156,7 @@ class AfterSaveCopies:
                     self._changed.wait(wait)
                     target, wait = self._due()
                 del self._pending[target]
-                self._running = True
+                self._running = target
             started = time.monotonic()
             try:
                 self._back_up(*target)
@@ -159,7 +167,7 @@ class AfterSaveCopies:
                 with self._changed:
                     self._not_before = {t: at for t, at in self._not_before.items() if at > started}
                     self._not_before[target] = started + max(self._gap, took / COPY_SHARE)
-                    self._running = False
+                    self._running = None
                     self._changed.notify_all()
 
     def _due(self) -> tuple[Target | None, float | None]:
@@ -208,6 +216,8 @@ def _copy(source: Path, folder: Path, name: str) -> Path:
                 closing(sqlite3.connect(partial)) as copy,
             ):
                 origin.backup(copy)
+                if not copy.execute("SELECT 1 FROM sqlite_master").fetchone():  # emptied since the save
+                    raise _Unsound("草稿数据库是空的，连表都没有")
                 copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal beside it
             if problem := sqlite_problem(partial):
                 raise _Unsound(problem)
