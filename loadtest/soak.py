@@ -31,7 +31,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -656,6 +656,7 @@ class SoakResult:
     script_runs: list[ScriptRun]
     units: int = 0  # 0: single-user mode, no accounts
     attack: AttackTally | None = None  # what the attacker session sent and got back, when there was one
+    rss_fresh: int = 0  # a new server on the data the soak left, after the same warm-up (0: not measured)
 
     @property
     def action_names(self) -> tuple[str, ...]:
@@ -739,6 +740,11 @@ class SoakResult:
             f"server RSS: start {_mb(self.rss_start)} MB, end {_mb(self.rss_end)} MB ({self.growth:+.1%}), "
             f"peak {_mb(self.rss_peak)} MB (just started, before any session: {_mb(self.rss_idle)} MB)"
         )
+        if self.rss_fresh:
+            out.append(
+                f"a new server on the data the soak left, after the same warm-up: {_mb(self.rss_fresh)} MB; "
+                f"the soak's end is {self.rss_end / self.rss_fresh - 1:+.1%} of it"
+            )
         out.append(
             f"load average (1/5/15 min): {_load(self.load_before)} before, {_load(self.load_after)} at the end, "
             f"on {os.cpu_count()} cores; the load driver itself used {self.driver_cpu_seconds:.0f} s of CPU "
@@ -896,15 +902,26 @@ def run_soak(
     )
 
 
+def fresh_rss(app: Path, data_dir: Path, workdir: Path, users: int, signed_in: Sequence[Account] = ()) -> int:
+    """The RSS of a new server on `data_dir` once `users` sessions have each been through every action once,
+    as at the start of a soak: what the data alone makes the server hold, against which the end of a soak
+    on the same data tells growth from the data apart from growth of the process."""
+    with serve_app(app, data_dir, workdir) as server:
+        warm = run_soak(server, data_dir, 0, users, signed_in=signed_in)
+    if warm.problems:
+        raise UserError(f"在压力测试留下的数据上新启动的应用热身时出错：{'；'.join(warm.problems)}")
+    return warm.rss_start
+
+
 def soak(
     app: Path, seconds: float, users: int, with_accounts: bool = False, with_attacker: bool = False
 ) -> SoakResult:
     """The whole soak in a scratch folder: index the bundled corpus, (create the accounts,) serve the app,
-    run the users (and the attacker). The folder (server log, data) is deleted after a pass and kept after
-    a failure, to find out what went wrong."""
+    run the users (and the attacker), then measure a new server on the data left (`fresh_rss`). The folder
+    (server logs, data) is deleted after a pass and kept after a failure, to find out what went wrong."""
     workdir = Path(tempfile.mkdtemp(prefix="drafting-soak-"))
     data_dir = workdir / "data"
-    result = None
+    result, kept = None, False
     try:
         print("正在为压力测试准备范文索引（用随包发布的索引，几秒钟）…", flush=True)
         build_index(data_dir, workdir)
@@ -919,10 +936,17 @@ def soak(
             )
         with serve_app(app, data_dir, workdir) as server:
             print(f"应用已在 {server.url} 启动；{users} 个会话运行 {seconds / 60:.1f} 分钟…", flush=True)
-            result = run_soak(server, data_dir, seconds, users, signed_in=made, attacker=attacker)
+            soaked = run_soak(server, data_dir, seconds, users, signed_in=made, attacker=attacker)
+        print("在压力测试留下的数据上新启动一次应用、做同样的热身，量这些数据本身占多少内存…", flush=True)
+        try:
+            soaked = replace(soaked, rss_fresh=fresh_rss(app, data_dir, workdir / "fresh", users, made))
+        except UserError as error:  # the soak's own figures still stand
+            print(error, flush=True)
+            kept = True
+        result = soaked
         return result
     finally:
-        if result is None or result.problems:
+        if result is None or result.problems or kept:
             print(f"服务器日志和数据保留在 {workdir}（日志 server.log，数据目录 data）", flush=True)
         else:
             shutil.rmtree(workdir, ignore_errors=True)

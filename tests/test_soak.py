@@ -4,6 +4,7 @@ Signed in, units must stay apart under load."""
 
 import io
 import shutil
+from dataclasses import replace
 
 import docx
 import pytest
@@ -16,6 +17,7 @@ from loadtest.soak import (
     Account,
     accounts,
     create_accounts,
+    fresh_rss,
     run_soak,
     serve_app,
 )
@@ -47,6 +49,13 @@ def test_short_soak_runs_every_action_without_errors_or_lost_drafts(built_librar
     assert {run.page for run in switches} >= {"起草", "语气对比", "范文库"}, report
     assert all(0 < run.cpu <= run.seconds + 0.01 for run in result.script_runs), report
     assert "page switch server time: p50 " in report
+
+    # a new server on the data the soak left warms up without errors (fresh_rss raises otherwise)
+    fresh = fresh_rss(ROOT / "serve.py", data_dir, tmp_path / "fresh", users=3)
+    assert fresh > 0
+    assert "a new server on the data the soak left, after the same warm-up: " in "\n".join(
+        replace(result, rss_fresh=fresh).lines()
+    )
 
 
 def test_signed_in_soak_keeps_units_apart_without_errors_or_lost_drafts(built_library, tmp_path):
