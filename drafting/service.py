@@ -485,7 +485,8 @@ class DraftingService:
         known = _SECTION_COPIES.recall(keys.values())
         if unchecked := [key for key in keys if keys[key] not in known]:
             reports = self.reports_in_scope.reports()
-            found = {keys[key]: copied_from(draft.section(key).text, reports) for key in unchecked}
+            whose = self.reports_in_scope.scope.owners
+            found = {keys[key]: copied_from(draft.section(key).text, reports, whose) for key in unchecked}
             _SECTION_COPIES.keep(found)
             known |= found
         return {key: known[digest] for key, digest in keys.items()}
@@ -494,7 +495,8 @@ class DraftingService:
         from drafting.checks.copyguard import copied_from
         from drafting.checks.factguard import check_draft
 
-        return check_draft(text, facts), copied_from(text, self.reports_in_scope.reports())
+        scoped = self.reports_in_scope
+        return check_draft(text, facts), copied_from(text, scoped.reports(), scoped.scope.owners)
 
     def tone(self, text: str, references: list[str] | None = None) -> "ToneReport":
         """Tone against chosen reports (ids or files), or the corpus reports of the text's own unit type."""

@@ -51,3 +51,25 @@ def test_after_an_import_only_the_new_report_is_read_and_changed_text_is_read_an
     rewritten = source.model_copy(update={"body": "工会全年开展职工书画展一次。" * 40})
     assert copied_from(lifted, [rewritten]) == []  # the same id with other text is read anew
     assert read[5:] == [rewritten.body]
+
+
+def test_an_import_replaces_its_units_index_and_leaves_other_units_alone(monkeypatch):
+    """Each import makes a new list of reports; the old list's index (12 bytes a gram of the whole library)
+    is dropped, not kept beside the new one, while another unit's index stays."""
+    monkeypatch.setattr(copyguard, "_INDEXES", Memo(16))
+    built: list[int] = []
+    of = copyguard._GramIndex.of
+    monkeypatch.setattr(copyguard._GramIndex, "of", lambda reports: built.append(len(reports)) or of(reports))
+    source = next(r for r in REPORTS if r.meta.id == "seed000-08")
+    lifted = source.body[300:700]
+    others = [r for r in REPORTS if r.meta.id != source.meta.id][:3]
+    unit, elsewhere = frozenset({"unit-a"}), frozenset({"unit-b"})
+
+    assert copied_from(lifted, others, unit) == []
+    assert copied_from(lifted, others, elsewhere) == []
+    assert [w.report_id for w in copied_from(lifted, [*others, source], unit)] == ["seed000-08"]  # imported
+    assert copied_from(lifted, [*others, source], unit)  # the new list's index is reused
+    assert copied_from(lifted, others, elsewhere) == []  # the other unit's is still there
+    assert built == [3, 3, 4]
+    kept = copyguard._INDEXES.recall([unit, elsewhere])
+    assert [len(kept[unit][0]), len(kept[elsewhere][0])] == [4, 3]  # one index each, the newest list's

@@ -1,6 +1,7 @@
 """Copy guard: warn when a section repeats another unit's report nearly word for word."""
 
 import re
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,8 +20,10 @@ THRESHOLD = 0.3  # share of a section's 8-grams found in one report
 # else each list's index would hash every report again.
 _GRAMS: Memo[np.ndarray] = Memo(32768)
 _SECTIONS: Memo[np.ndarray] = Memo(512)  # per section text: an import changes the reports, not the sections
-# Per list of reports (each unit sees its own; an import makes a new one), 12 bytes a gram of the list.
-_INDEXES: Memo["_GramIndex"] = Memo(4)
+# Per scope (a unit, or everyone when there are no accounts), the index of the list of reports it drafts
+# with, 12 bytes a gram of the list: an import makes a new list, whose index replaces the scope's old one
+# (kept by list, up to three superseded indexes of the whole library stayed beside the current one).
+_INDEXES: Memo[tuple[tuple[tuple[str, int], ...], "_GramIndex"]] = Memo(16)
 
 
 class CopyWarning(BaseModel):
@@ -67,13 +70,18 @@ class _GramIndex:
         return np.bincount(self.owners[found], minlength=reports)
 
 
-def copied_from(text: str, reports: list[Report]) -> list[CopyWarning]:
-    """Reports whose wording makes up a large share of `text`, most copied first."""
+def copied_from(text: str, reports: list[Report], whose: Hashable = None) -> list[CopyWarning]:
+    """Reports whose wording makes up a large share of `text`, most copied first. `whose` names the unit
+    (or everyone) whose list `reports` is: its index is kept until that list changes."""
     mine = _SECTIONS.get(text, lambda: _grams(text))
     if len(mine) < 10:
         return []
-    key = tuple((r.meta.id, hash(r.body)) for r in reports)
-    index = _INDEXES.get(key, lambda: _GramIndex.of(reports))
+    listed = tuple((r.meta.id, hash(r.body)) for r in reports)
+    known = _INDEXES.recall([whose]).get(whose)
+    if known is None or known[0] != listed:
+        known = (listed, _GramIndex.of(reports))
+        _INDEXES.keep({whose: known})
+    index = known[1]
     shares = index.shared(mine, len(reports)) / len(mine)
     warnings = [
         CopyWarning(report_id=report.meta.id, report_title=report.meta.title, overlap=round(float(share), 2))
