@@ -271,7 +271,8 @@ def test_a_sheet_damaged_past_its_start_is_a_message_not_a_traceback(row):
 
 
 def test_an_array_formula_total_and_numbers_past_floats_are_not_counted():
-    """{=SUM(…)} is a total row like =SUM(…); a cached 1e999 is no number (it made inf − inf)."""
+    """{=SUM(…)} is a total row like =SUM(…); a cached 1e999 is no number (it made inf − inf), and the
+    sum says it left such cells out."""
     rows = (
         f'<row r="1">{_text_cell("A1", "姓名")}{_text_cell("B1", "金额（元）")}</row>'
         f'<row r="2">{_text_cell("A2", "甲")}<c r="B2"><v>5</v></c></row>'
@@ -282,8 +283,9 @@ def test_an_array_formula_total_and_numbers_past_floats_are_not_counted():
     result = run([Material("台账.xlsx", _xlsx_with_sheet(rows, "A1:B5"))])
     assert [f.computed.formula for f in result.facts if f.computed] == [
         "台账!A2:A4 计数 = 3 人",
-        "台账!B2:B4 求和 = 5 元",
+        "台账!B2:B4 求和 = 5 元（其中 2 格不是数字，未计入，请在台账中改正后核对）",
     ]
+    assert "B3“inf”、B4“-inf”不是数字，没有计入合计 5 元" in result.skipped[0].reason
 
 
 @pytest.mark.parametrize(
@@ -320,6 +322,103 @@ def test_numbers_stored_as_text_with_units_and_uncached_formulas_in_data_rows():
     result = run([Material("助学台账.xlsx", data)])
     total = next(f for f in result.facts if "求和" in f.computed.formula)
     assert total.computed.formula.startswith("Sheet!B2:B5 求和 = 4500 元（其中 1 格是没有缓存值的公式")
+
+
+def _ledger(rows: list[list], name: str = "台账.xlsx") -> Extraction:
+    return run([Material(name, _workbook(rows))])
+
+
+def _sums(result: Extraction) -> list[str]:
+    return [f.computed.formula for f in result.facts if f.computed]
+
+
+def test_units_are_read_as_typed_in_the_cells_and_the_header():
+    """万元 in the header scales bare numbers; '38人', '12.5万', '13万元', '六', '４' are numbers with
+    their units; a rate is never summed; the sum takes the column's unit."""
+    relief = _ledger([["姓名", "救助金额（万元）"], ["甲", 1.5], ["乙", "2"], ["丙", "0.5万元"]], "救助.xlsx")
+    assert _sums(relief)[1] == "Sheet!B2:B4 求和 = 40000 元（4万元）"
+    trips = _ledger(
+        [
+            ["批次", "人数", "费用", "满意度", "新入会人数"],
+            ["第一批", 40, "12.5万", 0.95, "３"],
+            ["第二批", 45, "13万元", 0.97, "六"],
+            ["第三批", "38人", 115000, "96%", 2],
+        ],
+        "疗休养.xlsx",
+    )
+    assert _sums(trips) == [
+        "Sheet!A2:A4 计数 = 3 条",
+        "Sheet!B2:B4 求和 = 123 人",
+        "Sheet!C2:C4 求和 = 370000 元（37万元）",
+        "Sheet!E2:E4 求和 = 11 人",
+    ]
+    assert trips.facts[0].text == "疗休养台账共3条记录"  # a batch is no person
+    assert trips.facts[1].text == "疗休养人数合计123人"
+
+
+def test_a_cell_that_is_no_number_is_named_never_dropped_in_silence():
+    result = _ledger([["姓名", "金额（元）"], ["甲", 100], ["乙", "约200"], ["丙", 300], ["丁", "待定"]])
+    assert _sums(result)[1] == "Sheet!B2:B5 求和 = 400 元（其中 2 格不是数字，未计入，请在台账中改正后核对）"
+    assert result.skipped[0].reason.startswith(
+        "“金额（元）”列的 B3“约200”、B5“待定”不是数字，没有计入合计 400 元"
+    )
+    mixed = _ledger([["姓名", "数量"], ["甲", "3人"], ["乙", "2户"], ["丙", 1]])
+    assert _sums(mixed) == ["Sheet!A2:A4 计数 = 3 人"]
+    assert "单位不一致（人、户），没有求和" in mixed.skipped[0].reason
+
+
+def test_an_unlabelled_total_row_is_left_out_and_said_so_and_a_lone_record_is_kept():
+    result = _ledger(
+        [
+            ["序号", "姓名", "部门", "金额"],
+            [1, "张三", "内科", 1000],
+            [2, "李四", "外科", 1000],
+            [None, None, None, 2000],  # a subtotal nobody labelled
+            [3, "王五", "后勤", 2000],
+            [None, None, None, 4000],  # the grand total, unlabelled too
+        ],
+        "送温暖台账.xlsx",
+    )
+    assert _sums(result) == ["Sheet!B2:B5 计数 = 3 户", "Sheet!D2:D5 求和 = 4000 元"]
+    assert [s.file for s in result.skipped] == ["送温暖台账.xlsx!Sheet!第4行", "送温暖台账.xlsx!Sheet!第6行"]
+    one = _ledger([["姓名", "金额"], ["张三", 1000], [None, 1000]])  # one record above: it may be a record
+    assert _sums(one) == ["Sheet!A2:A3 计数 = 2 人", "Sheet!B2:B3 求和 = 2000 元"]
+
+
+def test_a_two_row_header_with_merged_cells_is_one_header():
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "送温暖"
+    for row in [
+        ["序号", "慰问对象", None, "慰问金额（元）"],
+        [None, "姓名", "部门", None],
+        [1, "张三", "内科", 1000],
+        [2, "李四", "外科", 1000],
+        ["合  计", None, None, 2000],
+    ]:
+        sheet.append(row)
+    sheet.merge_cells("B1:C1")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    result = run([Material("双行表头.xlsx", buffer.getvalue())])
+    assert _sums(result) == ["送温暖!B3:B4 计数 = 2 户", "送温暖!D3:D4 求和 = 2000 元"]
+
+
+def test_a_column_of_uncalculated_formulas_is_reported_and_a_period_needs_every_date():
+    result = _ledger(
+        [
+            ["部门", "日期", "人数", "单价（元）", "金额（元）"],
+            ["内科", "2025/05/10", 10, 200, "=C2*D2"],
+            ["外科", "2025年3月", 12, 200, "=C3*D3"],
+            ["后勤", 45900, 8, 150, "=C4*D4"],
+        ],
+        "慰问品发放.xlsx",
+    )
+    assert _sums(result) == ["Sheet!A2:A4 计数 = 3 条", "Sheet!C2:C4 求和 = 30 人"]  # no sum of prices
+    assert result.facts[0].text == "慰问品发放台账共3条记录"  # no period: 2025年3月 is not a day
+    reasons = [s.reason for s in result.skipped]
+    assert reasons[0] == "B3“2025年3月”不是完整的日期，台账的起止日期没有写入要点。"
+    assert reasons[1].startswith("“金额（元）”列（E2:E4）有 3 格是没有缓存值的公式")
 
 
 def test_values_are_read_as_a_person_writes_them():

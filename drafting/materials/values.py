@@ -20,6 +20,7 @@ _NUMBER = re.compile(
 )
 _DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日|\d{4}年\d{1,2}月|\d{1,2}月\d{1,2}日")
 _TITLE = re.compile(r"《[^》]{1,40}》")
+_MULTIPLIER = {"万": Decimal(10_000), "亿": Decimal(100_000_000)}
 
 
 @dataclass(frozen=True)
@@ -63,27 +64,34 @@ def amount_of(written: str) -> Amount | None:
         return None
     unit = match.group("unit").replace("％", "%")
     if unit in ("万元", "亿元"):
-        number, unit = number * (10_000 if unit[0] == "万" else 100_000_000), "元"
+        number, unit = number * _MULTIPLIER[unit[0]], "元"
     if match.group("mult"):
-        number *= 10_000 if match.group("mult") == "万" else 100_000_000
+        number *= _MULTIPLIER[match.group("mult")]
     return Amount(number.normalize(), unit)
 
 
-def parse_cell_number(value: object) -> Decimal | None:
-    """A ledger cell as an exact number: 2000, 2000.5, '2,000元', '2000 元', '0.2万元'; None if not a number."""
+def cell_amount(value: object) -> Amount | None:
+    """A ledger cell as an exact amount, as people type them: 2000 and '2,000' (no unit), '2,000元',
+    '0.2万元' (2000 元), '12.5万' (125000, no unit), '38人', '96%', '六'; None if it is no number."""
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, float) and not math.isfinite(value):  # "1e999" cached: Excel cannot hold it
         return None
     if isinstance(value, int | float):
-        return Decimal(str(value))
+        return Amount(Decimal(str(value)), "")
     text = re.sub(r"\s+", "", str(value))
-    if not text:
-        return None
-    if re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?|-?\d+(\.\d+)?", text):
-        return Decimal(text.replace(",", ""))
-    amount = amount_of(text)
-    return amount.number if amount is not None and amount.unit == "元" else None
+    negative = text.startswith(("-", "－"))
+    text = text.lstrip("-－")
+    if plain := re.fullmatch(r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)([万亿])?", text):
+        number = Decimal(plain.group(1).replace(",", "")) * _MULTIPLIER.get(plain.group(2), 1)
+        amount: Amount | None = Amount(number, "")
+    elif (numeral := chinese_to_int(text)) is not None:
+        amount = Amount(Decimal(numeral), "")
+    else:
+        amount = amount_of(text)
+    if amount is None or not negative:
+        return amount
+    return Amount(-amount.number, amount.unit)
 
 
 def yuan(total: Decimal) -> str:

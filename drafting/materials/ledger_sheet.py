@@ -1,0 +1,356 @@
+"""One ledger sheet (台账) read into computed facts: its header, its records, their count and column sums.
+
+The figures go into a report as the user's own numbers, so a cell is never dropped or guessed in silence:
+units are read as typed ("38人", "12.5万", "0.3万元", or 万元 in the header), a cell that is no number is
+named in a note, and so is a row taken for an unlabelled total. Total rows are never read as figures: a
+total may be stale, or a formula Excel never calculated.
+"""
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from drafting.materials.model import Candidate, Computed, Skipped, Source
+from drafting.materials.values import Amount, cell_amount, plain_number, yuan
+from drafting.writing.themes import keyword_theme
+
+_TOTAL = re.compile(r"^\s*(合\s*计|总\s*计|小\s*计|共\s*计|累\s*计|总\s*数)")
+_AGGREGATE = re.compile(r"\b(SUM|SUBTOTAL|SUMIF|COUNTA?|AVERAGE)\(", re.I)  # a total row without a 合计 label
+# Columns whose sum means nothing: identifiers, ages, rates, prices per unit, scores
+_NOT_SUMMED = re.compile(
+    r"序号|编号|工号|学号|电话|手机|身份证|卡号|账号|年龄|年份|邮编|代码|率|比例|占比|满意度|百分比|单价|价格|"
+    r"标准|平均|均值|排名|名次|得分|分数|评分|等级|级别"
+)
+_MONEY = re.compile(r"元|金额|费|款|资金|补助|补贴|奖金|奖励|慰问金|助学金")
+_DATE_HEADER = re.compile(r"日期|时间")
+_TEXT_DATE = re.compile(r"(\d{4})\s*[年/.-]\s*(\d{1,2})\s*[月/.-]\s*(\d{1,2})\s*日?")
+_PERSON = re.compile(r"姓名|户主|名单|名字|人员|^(会员|职工|对象)$")
+_HOUSEHOLDS = re.compile(r"慰问|送温暖|帮扶|困难")
+_HEADER_UNITS = (
+    ("人次", "人次"),
+    ("户次", "户次"),
+    ("户数", "户"),
+    ("人数", "人"),
+    ("场次", "场"),
+    ("次数", "次"),
+)
+_UNNAMED_SHEET = re.compile(r"(sheet|工作表)\s*\d*", re.I)
+_EXCEL_EPOCH = date(1899, 12, 30)
+_SHOWN_CELLS = 5  # cells named in a note; the rest are counted
+
+
+@dataclass
+class _Column:
+    header: str
+    letter: str
+    scale: Decimal  # bare numbers under a 万元 header are 万元
+    numbers: int = 0
+    total: Decimal = Decimal(0)
+    units: Counter[str] = field(default_factory=Counter)
+    not_numbers: list[str] = field(default_factory=list)  # "C4 “约38人”"
+    dates: list[date] = field(default_factory=list)
+    uncalculated: int = 0
+
+    @property
+    def money(self) -> bool:
+        return bool(_MONEY.search(self.header)) or "元" in self.units
+
+    def unit(self) -> str | None:
+        """The one unit of the column's numbers ('' for none); None when its cells disagree."""
+        units = {u for u in self.units if u} - ({"元"} if self.money else set())
+        if len(units) > 1 or (self.money and units):
+            return None
+        if self.money:
+            return "元"
+        if units:
+            return units.pop()
+        return next((unit for word, unit in _HEADER_UNITS if word in self.header), "")
+
+
+@dataclass
+class LedgerResult:
+    facts: list[Candidate] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    rows: int = 0
+
+
+@dataclass
+class _Records:
+    """The data rows so far: where they are, and each column's sum since the last total row."""
+
+    first: int = 0
+    last: int = 0
+    count: int = 0
+    since_total: int = 0
+    segment: dict[int, Decimal] = field(default_factory=dict)
+    grand: dict[int, Decimal] = field(default_factory=dict)
+
+    def add(self, number: int, sums: dict[int, Decimal]) -> None:
+        self.first, self.last, self.count = self.first or number, number, self.count + 1
+        self.since_total += 1
+        for index, value in sums.items():
+            self.segment[index] = self.segment.get(index, Decimal(0)) + value
+            self.grand[index] = self.grand.get(index, Decimal(0)) + value
+
+    def total_row(self) -> None:
+        self.since_total, self.segment = 0, {}
+
+
+def sheet_facts(name: str, title: str, rows: Iterable[tuple[list, list[str]]]) -> LedgerResult:
+    """One pass over a sheet: find the header (two rows when it has merged cells), then count and sum
+    the records below it."""
+    result = LedgerResult()
+    where = f"{name}!{title}"
+    raw_header: list[str] | None = None
+    columns: list[_Column] = []
+    key = 0
+    records = _Records()
+    for number, (cells, formulas) in enumerate(rows, start=1):
+        texts = [_cell_text(value) for value in cells]
+        if raw_header is None:
+            if sum(1 for t in texts if t and cell_amount(t) is None) >= 2:
+                raw_header = texts
+                columns, key = _columns(_filled_header(texts))
+            continue
+        if not any(texts) and not any(formulas):
+            continue
+        if not records.count and _sub_header(raw_header, texts):
+            columns, key = _columns(_joined_header(raw_header, texts))
+            continue
+        if any(_TOTAL.match(t) for t in texts if t) or any(_AGGREGATE.search(f) for f in formulas):
+            records.total_row()  # its figure is recomputed from the cells, never trusted
+            continue
+        readings = [
+            _reading(column, value, bool(formula))
+            for column, value, formula in zip(columns, cells, formulas, strict=False)
+        ]
+        sums = {
+            i: r.number
+            for i, r in enumerate(readings)
+            if isinstance(r, Amount) and not _NOT_SUMMED.search(columns[i].header)
+        }
+        if _unlabelled_total(texts[key] if key < len(texts) else "", sums, records):
+            records.total_row()
+            result.skipped.append(Skipped(file=f"{where}!第{number}行", reason=_TOTAL_TAKEN))
+            continue
+        records.add(number, sums)
+        for column, reading in zip(columns, readings, strict=False):
+            _count(column, reading, number)
+    if raw_header is None or not records.count:
+        result.skipped.append(Skipped(file=where, reason="没有找到表头和数据行，未生成台账数据。"))
+        return result
+    result.rows = records.count
+    result.facts, notes = _computed_facts(name, title, columns, key, records)
+    result.skipped += [Skipped(file=where, reason=note) for note in notes]
+    return result
+
+
+_TOTAL_TAKEN = "这一行没有“合计”字样，但它的数等于上面各行之和，按合计行处理，没有计入。如果它是一条记录，请补上姓名等再提取。"
+
+
+class _Uncalculated:
+    """A formula cell with no cached value: the file was not last saved by Excel or WPS."""
+
+
+UNCALCULATED = _Uncalculated()
+
+
+def _reading(column: _Column, value: object, formula: bool) -> object:
+    """A cell as the ledger reads it: None (empty), UNCALCULATED, a date, an Amount, or its text."""
+    if formula and value is None:
+        return UNCALCULATED
+    if isinstance(value, datetime | date):
+        return value.date() if isinstance(value, datetime) else value
+    text = _cell_text(value)
+    amount = cell_amount(value)
+    if _DATE_HEADER.search(column.header):
+        if (found := _TEXT_DATE.fullmatch(text)) and (day := _date(*map(int, found.groups()))):
+            return day
+        if amount is not None and not amount.unit and 20_000 <= amount.number <= 80_000:
+            return _EXCEL_EPOCH + timedelta(days=int(amount.number))  # an Excel serial date
+    if amount is None or amount.unit:
+        return amount or text or None
+    return Amount(amount.number * column.scale, "")
+
+
+def _count(column: _Column, reading: object, row: int) -> None:
+    if reading is UNCALCULATED:
+        column.uncalculated += 1
+    elif isinstance(reading, date):
+        column.dates.append(reading)
+    elif isinstance(reading, Amount):
+        column.numbers += 1
+        column.total += reading.number
+        column.units[reading.unit] += 1
+    elif reading is not None:
+        column.not_numbers.append(f"{column.letter}{row}“{str(reading)[:20]}”")
+
+
+def _unlabelled_total(key_text: str, sums: dict[int, Decimal], records: _Records) -> bool:
+    """A row with no name whose every number is the sum of the rows above it, since the last total or
+    in all: a total row nobody labelled. Over two records at least, or it may be a record itself."""
+    if key_text or not sums:
+        return False
+    segment = records.since_total >= 2 and all(v == records.segment.get(i) for i, v in sums.items())
+    grand = records.count >= 2 and all(v == records.grand.get(i) for i, v in sums.items())
+    return segment or grand
+
+
+def _columns(header: list[str]) -> tuple[list[_Column], int]:
+    """The columns, and which one names a record: the person's or household's name, else the first."""
+    columns = [_Column(h, _letter(i), _scale(h)) for i, h in enumerate(header)]
+    key = next((i for i, c in enumerate(columns) if _PERSON.search(c.header)), 0)
+    return columns, key
+
+
+def _scale(header: str) -> Decimal:
+    return Decimal(100_000_000) if "亿元" in header else Decimal(10_000) if "万元" in header else Decimal(1)
+
+
+def _filled_header(texts: list[str]) -> list[str]:
+    """A merged header cell is only in its first cell: the cells it covers take its name."""
+    filled, previous = [], ""
+    for i, text in enumerate(texts):
+        filled.append(text or (f"{previous}（续）" if previous else _letter(i)))
+        previous = text or previous
+    return filled
+
+
+def _sub_header(header: list[str], texts: list[str]) -> bool:
+    """The second row of a two-row header (姓名, 部门 under a merged 慰问对象): no numbers, and text under
+    a cell the first row left empty."""
+    if any(cell_amount(t) is not None for t in texts if t):
+        return False
+    return any(t and i < len(header) and not header[i] for i, t in enumerate(texts))
+
+
+def _joined_header(header: list[str], texts: list[str]) -> list[str]:
+    """Each column named by both rows: 慰问对象姓名, 慰问对象部门; a cell merged down keeps its one name."""
+    groups = [h.removesuffix("（续）") for h in _filled_header(header)]
+    width = max(len(groups), len(texts))
+    groups += [_letter(i) for i in range(len(groups), width)]
+    below = texts + [""] * (width - len(texts))
+    return [group + sub if sub else group for group, sub in zip(groups, below, strict=True)]
+
+
+def _computed_facts(
+    name: str, title: str, columns: list[_Column], key: int, records: _Records
+) -> tuple[list[Candidate], list[str]]:
+    """The count of records and each summable column's sum, with notes on what was left out and why."""
+    first, last, rows = records.first, records.last, records.count
+    # a sheet named just 台账, or left as Excel named it (Sheet1), takes its name from the file:
+    # 慰问台账.xlsx → 慰问台账共17户, not 台账台账共17户 or Sheet1台账共17户
+    own = "" if _UNNAMED_SHEET.fullmatch(title) else _without_kind(title)
+    label = own or _without_kind(Path(name).stem) or title
+    named = label + title  # what the sheet is about, by either name
+    theme = keyword_theme(named + "".join(c.header for c in columns)) or "other"
+    counted = columns[key]
+    unit = _record_unit(counted.header, named)
+    dated = [c for c in columns if c.dates]
+    dates = sorted(d for c in dated for d in c.dates)
+    undated = [cell for c in dated for cell in c.not_numbers]
+    # a period stated is a fact too: none when a date cell could not be read (2025年3月 is not a day)
+    period = f"（{_day(dates[0])}至{_day(dates[-1])}）" if dates and not undated else ""
+    count_formula = f"{title}!{counted.letter}{first}:{counted.letter}{last} 计数 = {rows} {unit or '条'}"
+    text = f"{label}台账共{rows}{unit or '条记录'}{period}"
+    facts = [_fact(name, text, [f"{rows}{unit or '条'}"], count_formula, theme)]
+    notes = (
+        [f"{'、'.join(undated[:_SHOWN_CELLS])}不是完整的日期，台账的起止日期没有写入要点。"]
+        if undated
+        else []
+    )
+    for column in columns:
+        span = f"{column.letter}{first}:{column.letter}{last}"
+        if _NOT_SUMMED.search(column.header) or column is counted and not column.numbers:
+            continue
+        if column.uncalculated and column.uncalculated >= column.numbers:
+            notes.append(
+                f"“{column.header}”列（{span}）有 {column.uncalculated} 格是没有缓存值的公式（文件最后不是由 Excel "
+                "或 WPS 保存的），算不出合计。请在 Excel 或 WPS 中打开、保存后再提取。"
+            )
+            continue
+        if column.numbers < max(1, rows // 2) or "%" in column.units:
+            continue
+        unit_of_sum = column.unit()
+        if unit_of_sum is None:
+            notes.append(
+                f"“{column.header}”列（{span}）的单位不一致（{'、'.join(u for u in column.units if u)}），"
+                "没有求和。请统一单位后再提取。"
+            )
+            continue
+        total = (
+            yuan(column.total)
+            if unit_of_sum == "元"
+            else f"{plain_number(column.total)} {unit_of_sum}".strip()
+        )
+        formula = f"{title}!{span} 求和 = {total}" + _left_out(column)
+        if column.not_numbers:
+            shown = "、".join(column.not_numbers[:_SHOWN_CELLS])
+            more = f"等 {len(column.not_numbers)} 格" if len(column.not_numbers) > _SHOWN_CELLS else ""
+            notes.append(
+                f"“{column.header}”列的 {shown}{more}不是数字，没有计入合计 {total}。请在台账中改正后再提取，"
+                "或在要点中手工改正这个合计。"
+            )
+        what = re.sub(r"[（(].*?[）)]", "", column.header)
+        value = f"{plain_number(column.total)}{unit_of_sum}"
+        facts.append(_fact(name, f"{label}{what}合计{total}", [value], formula, theme))
+    return facts, notes
+
+
+def _left_out(column: _Column) -> str:
+    """What the sum leaves out, in its formula, where the evidence table shows it."""
+    parts = [f"{column.uncalculated} 格是没有缓存值的公式"] if column.uncalculated else []
+    parts += [f"{len(column.not_numbers)} 格不是数字"] if column.not_numbers else []
+    if not parts:
+        return ""
+    fix = "在 Excel 中重新计算" if column.uncalculated and not column.not_numbers else "在台账中改正"
+    return f"（其中 {'，'.join(parts)}，未计入，请{fix}后核对）"
+
+
+def _record_unit(header: str, named: str) -> str:
+    """户 or 人 when a record is a household or a person; '' (条记录) when it is a month, a department…"""
+    if "户" in header:
+        return "户"
+    if _PERSON.search(header):
+        return "户" if _HOUSEHOLDS.search(named) else "人"
+    return ""
+
+
+def _without_kind(title: str) -> str:
+    return re.sub(r"(台账|明细|名单|统计表?|表)$", "", title)
+
+
+def _fact(name: str, text: str, values: list[str], formula: str, theme: str) -> Candidate:
+    location = formula.split(" ", 1)[0]
+    return Candidate(
+        text=text.replace(" ", ""),
+        theme=theme,
+        values=values,
+        sources=[Source(file=name, location=location, excerpt=formula)],
+        computed=Computed(formula=formula),
+    )
+
+
+def _date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _day(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _cell_text(value: object) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)
