@@ -193,6 +193,48 @@ def test_cli_bad_facts_file(tmp_path, capsys):
     assert "不是有效的 YAML" in capsys.readouterr().err
 
 
+def test_a_facts_file_keeps_every_value_as_typed(tmp_path):
+    """YAML 1.1 reads 010 as 8 and 12:30 as 750; JSON reads 3.50 as 3.5. A fact reaches the draft as written."""
+    typed = ["010", "12:30", "1_000", "3.50", "2025-03-08", "1e3"]
+    written = tmp_path / "f.yaml"
+    written.write_text(
+        "organization: 测试区总工会\nperiod: 2025年\ntarget_chars: 3000\nfacts:\n"
+        + "".join(f"  - {value}\n" for value in typed)
+        + "  -\n",  # an empty item is left out, not written as None
+        encoding="utf-8",
+    )
+    facts = load_facts_file(written)
+    assert facts.facts == typed and facts.target_chars == 3000
+    as_json = tmp_path / "f.json"
+    as_json.write_text(
+        '{"organization": "测试区总工会", "period": "2025年", "target_chars": 3000, "facts": [3.50, 1e3, 7]}',
+        encoding="utf-8",
+    )
+    assert load_facts_file(as_json).facts == ["3.50", "1e3", "7"]
+    gbk = tmp_path / "g.yaml"
+    gbk.write_bytes("organization: 测试区总工会\nperiod: 2025年\nfacts:\n  - 慰问职工20人\n".encode("gbk"))
+    assert load_facts_file(gbk).facts == ["慰问职工20人"]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("facts:\n  - 慰问: 20人\n", "工作要点（facts）的第 1 条不是一行文字：{慰问: 20人}"),
+        ("facts:\n  - 培训\n  - [a, b]\n", "工作要点（facts）的第 2 条不是一行文字：[a, b]"),
+        ('facts:\n  - "培训\n', "第 5 行第 1 列附近格式有误"),
+    ],
+)
+def test_a_facts_file_slip_is_named_in_chinese_with_where_it_is(tmp_path, body, message):
+    path = tmp_path / "f.yaml"
+    path.write_text(f"organization: 测试区总工会\nperiod: 2025年\n{body}", encoding="utf-8")
+    with pytest.raises(UserError) as refused:
+        load_facts_file(path)
+    assert message in str(refused.value)
+    assert not re.search(
+        "[a-z]{4,}", str(refused.value).replace("facts", "").replace("f.yaml", "")
+    )  # no parser English
+
+
 def test_findings_reach_every_command_line_surface(service, built_library, monkeypatch, capsys, tmp_path):
     monkeypatch.setenv("DRAFTING_DATA_DIR", str(built_library.settings.data_dir))
     draft = service.draft(load_facts_file(EXAMPLE))

@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from drafting.corpus.classify import UNIT_TYPES
+from drafting.documents.text import decode_text
 from drafting.errors import UserError
 from drafting.text.control import strip_control
 from drafting.text.instructions import is_instruction
@@ -154,7 +155,7 @@ def parse_facts(data: dict) -> Facts:
             lines = lines.splitlines()
         if not isinstance(lines, list):
             raise UserError(f"{_FIELD_NAMES.get(key, key)}应是一条一行的列表。")
-        kept, set_aside = _clean_lines([str(line) for line in lines])
+        kept, set_aside = _clean_lines(_lines_of_text(key, lines))
         data[key] = kept
         flagged += set_aside
     _check_size(data)
@@ -166,15 +167,55 @@ def parse_facts(data: dict) -> Facts:
     return facts
 
 
+class _AsWritten(yaml.SafeLoader):
+    """YAML that keeps every value as typed. YAML 1.1 reads 010 as 8, 12:30 as 750, 1_000 as 1000, 3.50
+    as 3.5 and 2025-03-08 as a date, and a fact's number must reach the draft exactly as the user wrote
+    it. Only an empty value stays None."""
+
+
+_AsWritten.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag == "tag:yaml.org,2002:null"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def load_facts_file(path: Path) -> Facts:
     if not path.exists():
         raise UserError(f"找不到要点文件：{path}")
-    text = path.read_text(encoding="utf-8-sig", errors="replace")
+    text = decode_text(path.name, path.read_bytes())
     try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as error:
-        raise UserError(f"要点文件 {path.name} 不是有效的 YAML/JSON：{str(error).splitlines()[0]}") from error
+        if path.suffix.lower() == ".json":  # numbers as written: 3.50 stays 3.50
+            data = json.loads(text, parse_int=str, parse_float=str, parse_constant=str)
+        else:
+            data = yaml.load(text, Loader=_AsWritten)  # noqa: S506 - a SafeLoader with fewer resolvers
+    except json.JSONDecodeError as error:
+        raise UserError(
+            f"要点文件 {path.name} 不是有效的 JSON：第 {error.lineno} 行第 {error.colno} 列附近格式有误。"
+            "常见原因：少了逗号或引号，或最后一项后面多了逗号。"
+        ) from error
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列附近" if mark else ""
+        raise UserError(
+            f"要点文件 {path.name} 不是有效的 YAML：{where}格式有误。"
+            "常见原因：引号没有成对、冒号后少了空格、缩进不齐；一条要点里有冒号（:）时请给整行加引号。"
+        ) from error
     return parse_facts(data)
+
+
+def _lines_of_text(key: str, lines: list) -> list[str]:
+    """Each item as its text; an empty item is left out; a mapping or a list (a YAML slip: 慰问: 20人 is
+    a mapping) is refused, never written into the draft as {'慰问': '20人'}."""
+    for number, line in enumerate(lines, start=1):
+        if isinstance(line, dict | list):
+            shown = yaml.safe_dump(
+                line, allow_unicode=True, default_flow_style=True, sort_keys=False
+            ).strip()[:80]
+            raise UserError(
+                f"{_FIELD_NAMES.get(key, key)}的第 {number} 条不是一行文字：{shown}。每条写成一行文字，"
+                "如“- 慰问困难职工20户”；一条里有冒号（:）时请给整行加引号。"
+            )
+    return [str(line) for line in lines if line is not None]
 
 
 def _clean(text: str) -> str:
