@@ -385,6 +385,23 @@ def test_an_unlabelled_total_row_is_left_out_and_said_so_and_a_lone_record_is_ke
     assert _sums(one) == ["Sheet!A2:A3 计数 = 2 人", "Sheet!B2:B3 求和 = 2000 元"]
 
 
+def test_the_signatures_under_a_ledger_and_notes_between_its_records_are_no_records():
+    result = _ledger(
+        [
+            ["序号", "姓名", "部门", "慰问金额（元）"],
+            [1, "王芳", "语文组", 2000],
+            [None, None, "（以下为退休职工）", None],
+            [2, "刘洋", "退休", "￥1,500.00"],
+            ["合计", None, None, 3500],
+            ["制表人：张三", None, "审核：李四", None],
+            ["说明：以上慰问金均已发放到位，2025年1月20日", None, None, None],
+        ],
+        "送温暖台账.xlsx",
+    )
+    assert _sums(result) == ["Sheet!B2:B4 计数 = 2 户", "Sheet!D2:D4 求和 = 3500 元"]
+    assert not result.skipped
+
+
 def test_a_two_row_header_with_merged_cells_is_one_header():
     book = Workbook()
     sheet = book.active

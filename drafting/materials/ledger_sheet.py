@@ -27,6 +27,9 @@ _NOT_SUMMED = re.compile(
 )
 _MONEY = re.compile(r"元|金额|费|款|资金|补助|补贴|奖金|奖励|慰问金|助学金")
 _DATE_HEADER = re.compile(r"日期|时间")
+_SIGNED = re.compile(
+    r"(制表|填表|审核|审批|复核|负责人|经办|联系人|联系电话|说明|备注|注|单位|日期)\S{0,4}[:：]"
+)
 _TEXT_DATE = re.compile(r"(\d{4})\s*[年/.-]\s*(\d{1,2})\s*[月/.-]\s*(\d{1,2})\s*日?")
 _PERSON = re.compile(r"姓名|户主|名单|名字|人员|^(会员|职工|对象)$")
 _HOUSEHOLDS = re.compile(r"慰问|送温暖|帮扶|困难")
@@ -121,6 +124,8 @@ def sheet_facts(name: str, title: str, rows: Iterable[tuple[list, list[str]]]) -
         if not records.count and _sub_header(raw_header, texts):
             columns, key = _columns(_joined_header(raw_header, texts))
             continue
+        if any(texts) and all(_SIGNED.match(t) for t in texts if t):
+            continue  # 制表人：张三  审核：李四, 说明：…: the sheet's footer, no record
         if any(_TOTAL.match(t) for t in texts if t) or any(_AGGREGATE.search(f) for f in formulas):
             records.total_row()  # its figure is recomputed from the cells, never trusted
             continue
@@ -133,10 +138,13 @@ def sheet_facts(name: str, title: str, rows: Iterable[tuple[list, list[str]]]) -
             for i, r in enumerate(readings)
             if isinstance(r, Amount) and not _NOT_SUMMED.search(columns[i].header)
         }
-        if _unlabelled_total(texts[key] if key < len(texts) else "", sums, records):
+        named = texts[key] if key < len(texts) else ""
+        if _unlabelled_total(named, sums, records):
             records.total_row()
             result.skipped.append(Skipped(file=f"{where}!第{number}行", reason=_TOTAL_TAKEN))
             continue
+        if not named and not sums:
+            continue  # neither a name nor a number: a note or a section title between the records
         records.add(number, sums)
         for column, reading in zip(columns, readings, strict=False):
             _count(column, reading, number)

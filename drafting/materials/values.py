@@ -72,7 +72,8 @@ def amount_of(written: str) -> Amount | None:
 
 def cell_amount(value: object) -> Amount | None:
     """A ledger cell as an exact amount, as people type them: 2000 and '2,000' (no unit), '2,000元',
-    '0.2万元' (2000 元), '12.5万' (125000, no unit), '38人', '96%', '六'; None if it is no number."""
+    '0.2万元' and '￥2,000.00' (2000 元), '12.5万' (125000, no unit), '38人', '96%', '六'; None if it is no
+    number."""
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, float) and not math.isfinite(value):  # "1e999" cached: Excel cannot hold it
@@ -82,6 +83,8 @@ def cell_amount(value: object) -> Amount | None:
     text = re.sub(r"\s+", "", str(value))
     negative = text.startswith(("-", "－"))
     text = text.lstrip("-－")
+    if text.startswith(("￥", "¥", "RMB")) and not text.endswith("元"):  # ￥1,500.00 is 1500 元
+        text = text.lstrip("￥¥RMB") + "元"
     if plain := re.fullmatch(r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)([万亿])?", text):
         number = Decimal(plain.group(1).replace(",", "")) * _MULTIPLIER.get(plain.group(2), 1)
         amount: Amount | None = Amount(number, "")
