@@ -359,6 +359,37 @@ def _apply_fixes(service: DraftingService, draft: Draft, key: str, findings: lis
     st.rerun()
 
 
+def _editor(service: DraftingService, draft_id: str, key: str, current: str) -> None:
+    """编辑本部分. The box remembers the text it started from: untouched, it follows the section (after
+    全部修正 it shows the fixed text); typed in while the section changed, it keeps the typing and asks
+    before saving over the change, so an old box never silently undoes a fix or a colleague's edit."""
+    box, start_key = f"edit_{draft_id}_{key}", f"edit_start_{draft_id}_{key}"
+    start = st.session_state.get(start_key)
+    if start is None or st.session_state.get(box, start) == start:
+        st.session_state[box] = st.session_state[start_key] = start = current
+    edited = st.text_area("编辑本部分", key=box)
+    if start != current:
+        st.warning(
+            "本节在您开始修改之后已被改过（您点的“修正”、重新生成，或别人的修改）。框中仍是您改的文字，尚未保存。"
+        )
+        col1, col2 = st.columns(2)
+        if col1.button("载入最新内容（放弃框中的修改）", key=f"edit_reload_{draft_id}_{key}"):
+            st.session_state.pop(start_key)
+            st.rerun()
+        if col2.button("仍用框中的文字替换最新内容", key=f"edit_over_{draft_id}_{key}"):
+            _save_edit(service, draft_id, key, edited, current, start_key)
+    elif st.button("保存修改", key=f"save_{draft_id}_{key}") and edited != current:
+        _save_edit(service, draft_id, key, edited, start, start_key)
+
+
+def _save_edit(
+    service: DraftingService, draft_id: str, key: str, text: str, based_on: str, start_key: str
+) -> None:
+    service.edit(draft_id, key, text, based_on=based_on)
+    st.session_state.pop(start_key)  # the box follows the saved section again
+    st.rerun()
+
+
 def _highlighted(text: str, flags: list[str]) -> str:
     """Escaped text with the fact guard's findings marked in red."""
     shown = escape_markdown(shorten_runs(text))
@@ -385,13 +416,7 @@ def _section_actions(service: DraftingService, draft: Draft, key: str) -> None:
         st.text_input(
             "修改要求（可选，如：更简洁）", key=instruction_key, placeholder="填好后点本节的“重新生成”"
         )
-        revision_key = f"rev_{draft.id}_{key}"
-        if revision_key not in st.session_state:  # the revision this tab opened the section at
-            st.session_state[revision_key] = service.revision(draft.id)
-        edited = st.text_area("编辑本部分", section.text, key=f"edit_{draft.id}_{key}")
-        if st.button("保存修改", key=f"save_{draft.id}_{key}") and edited != section.text:
-            service.edit(draft.id, key, edited, revision=st.session_state.pop(revision_key))
-            st.rerun()
+        _editor(service, draft.id, key, section.text)
         for hit in section.sources:
             st.caption(escape_markdown(f"参考：{hit.report_title}（{hit.report}）· {hit.heading_path}"))
             st.text(hit.text[:300])

@@ -393,9 +393,17 @@ class DraftingService:
         )
         return self.regenerate(draft_id, key, instruction)
 
-    def edit(self, draft_id: str, key: str, text: str, revision: int | None = None) -> Draft:
-        draft = edit_section(self.get(draft_id), key, text, FACT_GUARD)
-        self.save(draft, revision)
+    def edit(self, draft_id: str, key: str, text: str, based_on: str | None = None) -> Draft:
+        """The section's new text, onto the stored draft (other sections changed meanwhile are kept).
+        `based_on` is the text the user started from: if the section changed since (a fix, a
+        regeneration, a colleague), SectionChanged, so a box opened before never undoes that change."""
+        from drafting.storage.errors import SectionChanged
+
+        stored, revision = self.get_with_revision(draft_id)
+        if based_on is not None and stored.section(key).text != based_on:
+            raise SectionChanged()
+        draft = edit_section(stored, key, text, FACT_GUARD)
+        self.save(draft, revision if based_on is not None else None)
         return draft
 
     def restore(self, draft_id: str, key: str, index: int) -> Draft:

@@ -41,9 +41,38 @@ def test_two_tabs_saving_one_section_never_silently_erase_each_other(settings_wi
     other_tab.text_area(key=editor).input("乙的修改：春节走访慰问困难职工23户。")
     app.button(key=save).click().run()
     other_tab.button(key=save).click().run()
-    assert any("已被另存过" in e.value for e in [*other_tab.error, *other_tab.warning])
-    kept = DraftingService(settings_without_examples).get(draft_id).section("work-care")
-    assert kept.text == "甲的修改：春节走访慰问困难职工23户。"
+    assert any("本节在您开始修改之后已被改过" in w.value for w in other_tab.warning)
+    service = DraftingService(settings_without_examples)
+    assert service.get(draft_id).section("work-care").text == "甲的修改：春节走访慰问困难职工23户。"
+    assert other_tab.text_area(key=editor).value == "乙的修改：春节走访慰问困难职工23户。"  # kept, not lost
+    other_tab.button(key=f"edit_over_{draft_id}_work-care").click().run()  # 乙 chooses to replace it
+    assert service.get(draft_id).section("work-care").text == "乙的修改：春节走访慰问困难职工23户。"
+    assert not any("本节在您开始修改之后已被改过" in w.value for w in other_tab.warning)
+
+
+def test_an_untouched_box_follows_the_section_and_a_typed_one_never_undoes_a_fix(settings_without_examples):
+    """The helper's case: 全部修正 after the box was opened; saving the box then undid the fixes."""
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    app.button[0].click().run()
+    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    draft_id = app.session_state["draft_id"]
+    editor = f"edit_{draft_id}_work-care"
+    open_section_more(app, draft_id, "work-care")
+    service = DraftingService(settings_without_examples)
+    service.edit(draft_id, "work-care", "修正后的文字：春节走访慰问困难职工23户。")  # as 全部修正 saves it
+    app.run()
+    assert app.text_area(key=editor).value == "修正后的文字：春节走访慰问困难职工23户。"
+    app.text_area(key=editor).input("我改的文字：春节走访慰问困难职工23户。").run()
+    service.edit(draft_id, "work-care", "又一次修正：春节走访慰问困难职工23户。")
+    app.run()
+    assert any("本节在您开始修改之后已被改过" in w.value for w in app.warning)
+    assert app.text_area(key=editor).value == "我改的文字：春节走访慰问困难职工23户。"
+    app.button(key=f"edit_reload_{draft_id}_work-care").click().run()
+    assert app.text_area(key=editor).value == "又一次修正：春节走访慰问困难职工23户。"
+    app.text_area(key=editor).input("最后的文字：春节走访慰问困难职工23户。").run()
+    app.button(key=f"save_{draft_id}_work-care").click().run()
+    assert service.get(draft_id).section("work-care").text == "最后的文字：春节走访慰问困难职工23户。"
+    assert app.text_area(key=editor).value == "最后的文字：春节走访慰问困难职工23户。"
 
 
 def test_a_regeneration_keeps_an_edit_saved_while_it_was_writing(settings_without_examples, monkeypatch):

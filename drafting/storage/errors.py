@@ -77,5 +77,15 @@ class ConflictError(UserError):
         self.stored_revision = stored_revision
 
 
+class SectionChanged(UserError):
+    """The section was changed after the user began editing it; saving their text would undo that."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "本节在您开始修改之后已被改过（您点的“修正”、重新生成，或别人的修改），为避免覆盖，本次没有保存。"
+            "您改的文字仍在编辑框中：可以载入最新内容重新修改，或确认用您的文字替换。"
+        )
+
+
 class PermissionDenied(UserError):
     """The actor may not do this: it is for the owner, or for administrators."""
