@@ -30,3 +30,15 @@ def refused(error: Exception, warning: bool = False) -> None:
     """A refusal in Chinese, as text: it may quote a file name, a heading or a colleague's name that must
     not render as a link or an image."""
     (st.warning if warning else st.error)(escape_markdown(str(error)))
+
+
+def kept_across_pages(keys: tuple[str, ...]) -> None:
+    """Widget values that survive a visit to another page. Streamlit drops a widget's value once a run
+    does not draw it, so a form filled in, then 历史 opened, came back empty: each value is copied aside
+    while the widget is drawn and put back before it is drawn again."""
+    for key in keys:
+        aside = f"kept_{key}"
+        if key in st.session_state:
+            st.session_state[aside] = st.session_state[key]
+        elif aside in st.session_state:
+            st.session_state[key] = st.session_state[aside]

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from app import carryover_panel, materials_panel, word_panel
-from app.common import AUTO_UNIT, REPORT_TYPES, UNSAVED, label, refused
+from app.common import AUTO_UNIT, REPORT_TYPES, UNSAVED, kept_across_pages, label, refused
 from app.current import service as current_service
 from drafting.carryover.sources import PreviousChoice
 from drafting.corpus.classify import UNIT_TYPES
@@ -17,6 +17,17 @@ from drafting.writing.facts import Facts, parse_facts
 from drafting.writing.outline import Outline, bullet_rows, edited_outline, kept_headings, section_rows
 from drafting.writing.pipeline import Event
 
+# the facts form's fields, kept while the user visits another page
+FORM_KEYS = (
+    "f_organization",
+    "f_org_type",
+    "f_period",
+    "f_type",
+    "f_facts",
+    "f_problems",
+    "f_plans",
+    "f_target",
+)
 LAST_DRAFTING = "last_drafting"  # the finished drafting run's status, shown once after its rerun
 
 
@@ -38,11 +49,27 @@ def page_draft(service: DraftingService) -> None:
         st.error(escape_markdown(st.session_state["unsaved_reason"]))
     for text in list(unsaved.values()):
         _unsaved_draft(service, Draft.model_validate_json(text))
-    if (draft_id := st.session_state.get("draft_id")) and draft_id not in unsaved:
+    if (draft_id := _open_draft_id()) and draft_id not in unsaved:
         try:
-            show_draft(service, *service.get_with_revision(draft_id))
+            opened = service.get_with_revision(draft_id)
+        except UserError as error:  # deleted, or not this user's to see: closed, said once
+            st.session_state.pop("draft_id", None)
+            del st.query_params["draft"]
+            refused(error, warning=True)
+            return
+        try:
+            show_draft(service, *opened)
         except UserError as error:
             refused(error, warning=True)
+
+
+def _open_draft_id() -> str | None:
+    """The open draft, also in the address (?draft=…), so a refresh or a bookmark reopens it. Who may
+    see it is checked when it is read, as for any draft."""
+    draft_id = st.session_state.get("draft_id") or st.query_params.get("draft")
+    if draft_id:
+        st.session_state["draft_id"] = st.query_params["draft"] = draft_id
+    return draft_id
 
 
 @st.fragment
@@ -67,6 +94,7 @@ def _facts_and_outline(service: DraftingService, choices: dict[str, PreviousChoi
             st.session_state[f"f_{key}"] = example[key]
         for key in ("facts", "problems", "plans"):
             st.session_state[f"f_{key}"] = "\n".join(example[key])
+    kept_across_pages(FORM_KEYS)
     with st.form("facts"):
         col1, col2, col3, col4 = st.columns(4)
         organization = col1.text_input(

@@ -9,6 +9,8 @@ from drafting.errors import UserError
 from drafting.service import DraftingService
 from drafting.text.markup import escape_markdown, shorten_runs
 
+DELETING = "deleting"  # the draft whose 删除 was clicked, asked about before it goes
+
 
 def page_history(service: DraftingService) -> None:
     st.header("历史")
@@ -32,8 +34,9 @@ def page_history(service: DraftingService) -> None:
             st.session_state["draft_id"] = row.id
             st.switch_page("app/draft.py")
         if row.editable and cols[2].button("删除", key=f"del_{row.id}"):
-            service.delete(row.id)
-            st.rerun()
+            st.session_state[DELETING] = row.id
+        if st.session_state.get(DELETING) == row.id:
+            _confirm_delete(service, row.id, row.title)
     word_panel.import_edited(service)
     _compare(service, {row.id: f"{row.title}（{row.updated_at:%Y-%m-%d %H:%M}，{row.id}）" for row in rows})
 
@@ -63,6 +66,19 @@ def _compare(service: DraftingService, labels: dict[str, str]) -> None:
                 if changed
                 else escape_markdown(shorten_runs(paragraph))
             )
+
+
+def _confirm_delete(service: DraftingService, draft_id: str, title: str) -> None:
+    """A deleted draft cannot be brought back, so one click only asks."""
+    st.warning(f"确定删除《{escape_markdown(title)}》（{draft_id}）吗？删除后不能恢复。")
+    yes, no = st.columns(2)
+    if yes.button("确定删除", key=f"del_yes_{draft_id}", type="primary"):
+        service.delete(draft_id)
+        st.session_state.pop(DELETING)
+        st.rerun()
+    if no.button("取消", key=f"del_no_{draft_id}"):
+        st.session_state.pop(DELETING)
+        st.rerun()
 
 
 page_history(current_service())

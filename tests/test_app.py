@@ -217,6 +217,55 @@ def test_history_open_switches_to_the_draft_page(app):
     assert app.header[0].value == "起草"
 
 
+def test_the_form_is_kept_while_the_user_visits_another_page(app):
+    """A helper filled the form, opened 历史, came back and found it empty."""
+    app.text_input(key="f_organization").input("东城区供水公司工会")
+    app.text_input(key="f_period").input("2025年")
+    app.text_area(key="f_facts").input("春节走访慰问困难职工23户")
+    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    go(app, "历史")
+    go(app, "起草")
+    assert app.text_input(key="f_organization").value == "东城区供水公司工会"
+    assert app.text_area(key="f_facts").value == "春节走访慰问困难职工23户"
+    app.text_input(key="f_organization").input("西城区供水公司工会")  # the kept copy follows new typing
+    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    go(app, "设置")
+    go(app, "起草")
+    assert app.text_input(key="f_organization").value == "西城区供水公司工会"
+
+
+def test_a_refresh_reopens_the_draft_named_in_the_address(app, built_library):
+    app.button[0].click().run()
+    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    draft_id = app.session_state["draft_id"]
+    assert app.query_params["draft"] == draft_id
+    refreshed = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)  # a new session, same address
+    refreshed.query_params["draft"] = draft_id
+    refreshed.run()
+    assert f"草稿编号 {draft_id}" in shown(refreshed.caption)
+    DraftingService(built_library.settings).delete(draft_id)
+    gone = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    gone.query_params["draft"] = draft_id
+    gone.run()
+    assert not gone.exception and len(gone.warning) == 1 and "draft" not in gone.query_params
+    assert "草稿编号" not in shown(gone.caption)
+
+
+def test_deleting_a_draft_asks_first(app, built_library):
+    app.button[0].click().run()
+    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    draft_id = app.session_state["draft_id"]
+    store = DraftingService(built_library.settings)
+    go(app, "历史")
+    app.button(key=f"del_{draft_id}").click().run()
+    assert store.get(draft_id).id == draft_id and "删除后不能恢复" in app.warning[0].value
+    app.button(key=f"del_no_{draft_id}").click().run()
+    assert not app.warning and store.get(draft_id).id == draft_id
+    app.button(key=f"del_{draft_id}").click().run()
+    app.button(key=f"del_yes_{draft_id}").click().run()
+    assert draft_id not in [row.id for row in store.list_drafts()]
+
+
 def test_the_outline_can_be_edited_before_writing(app, built_library):
     """Rename a section, move a bullet into another one (merging), drop nothing else, then write."""
     app.button[0].click().run()
