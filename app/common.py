@@ -22,10 +22,6 @@ def streamlit_secrets() -> dict:
         return {}
 
 
-def label(section_kind: str, heading: str) -> str:
-    return heading or ("开头" if section_kind == "opening" else "结尾")
-
-
 def refused(error: Exception, warning: bool = False) -> None:
     """A refusal in Chinese, as text: it may quote a file name, a heading or a colleague's name that must
     not render as a link or an image."""

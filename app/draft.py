@@ -3,7 +3,7 @@
 import streamlit as st
 
 from app import carryover_panel, materials_panel, word_panel
-from app.common import AUTO_UNIT, REPORT_TYPES, UNSAVED, kept_across_pages, label, refused
+from app.common import AUTO_UNIT, REPORT_TYPES, UNSAVED, kept_across_pages, refused
 from app.current import service as current_service
 from drafting.carryover.sources import PreviousChoice
 from drafting.corpus.classify import UNIT_TYPES
@@ -12,7 +12,7 @@ from drafting.models.presets import endpoint_host
 from drafting.resources import load_data
 from drafting.service import DraftingService, DraftNotSaved, SectionReview
 from drafting.text.markup import escape_markdown, shorten_runs
-from drafting.writing.draft import Draft, section_body
+from drafting.writing.draft import Draft, section_body, section_name
 from drafting.writing.facts import Facts, parse_facts
 from drafting.writing.outline import Outline, bullet_rows, edited_outline, kept_headings, section_rows
 from drafting.writing.pipeline import Event
@@ -210,7 +210,16 @@ def _generate(service: DraftingService, facts: Facts, outline: Outline | None = 
             _finished(status, "草稿已写完，但没有保存", "error", notes)
             return
         st.session_state["draft_id"] = draft.id
-        _finished(status, "草稿已生成", "complete", notes)
+        failed = [s for s in draft.sections if s.status == "failed"]
+        if failed:  # the draft is saved, but these parts are notes, not text
+            _finished(
+                status,
+                f"草稿已保存，但有 {len(failed)} 部分没有写成（见下方各部分），可单独重新生成",
+                "error",
+                notes,
+            )
+        else:
+            _finished(status, "草稿已生成", "complete", notes)
 
 
 def _finished(status, label: str, state: str, notes: list[str]) -> None:  # noqa: ANN001 - a status container
@@ -266,14 +275,14 @@ class _LiveView:
             self.status.text("提纲：" + " / ".join(line for line in event.text.split("\n") if line))
         elif event.kind == "section_started":
             self.texts[event.key] = ""
-            slot.caption(f"{event.key}：正在撰写…")
+            slot.caption(f"{event.name or event.key}：正在撰写…")
         elif event.kind == "delta":
             self.texts[event.key] = self.texts.get(event.key, "") + event.text
             slot.text(self.texts[event.key][-300:])
         elif event.kind == "section_done":
-            slot.caption(f"{event.key}：已完成")
+            slot.caption(f"{event.name or event.key}：已完成")
         elif event.kind == "section_failed":
-            slot.text(f"{event.key}：失败（{event.text}），稍后可单独重新生成")
+            slot.text(f"{event.name or event.key}：失败（{event.text}），稍后可单独重新生成")
 
 
 def show_draft(service: DraftingService, draft: Draft, revision: int) -> None:
@@ -287,7 +296,7 @@ def show_draft(service: DraftingService, draft: Draft, revision: int) -> None:
     for section in draft.sections:
         _section(service, draft, section.key, reviews[section.key], numbered.get(section.key, ""))
     materials_panel.correct_fact(service, draft)
-    _exports(service, draft, revision, sum(len(r.flags) + len(r.missing_facts) for r in reviews.values()))
+    _exports(service, draft, revision, sum(r.open_findings for r in reviews.values()))
     st.code(draft.plain_text(), language=None)  # has a copy button
 
 
@@ -326,7 +335,8 @@ def _export_wanted(draft: Draft, revision: int, open_findings: int) -> bool:
     a new version, whose findings were not the ones confirmed, so the question is asked again."""
     if open_findings:
         confirmed = st.checkbox(
-            f"草稿还有 {open_findings} 处待核对的问题（标红的数值、未写入的要点）。我已核对，仍要导出。",
+            f"草稿还有 {open_findings} 处待核对的问题（标红的数值、未写入的要点、待补写或没有写成的部分）。"
+            "我已核对，仍要导出。",
             key=f"export_ok_{draft.id}_{revision}",
         )
         if not confirmed:
@@ -342,7 +352,7 @@ def _section(service: DraftingService, draft: Draft, key: str, review: SectionRe
     action (UserError) is shown here, since such a rerun does not pass through the frame's handler."""
     section = draft.section(key)
     with st.container(border=True):
-        title = escape_markdown(heading or label(section.kind, ""))
+        title = escape_markdown(heading or section_name(section.kind, ""))
         st.markdown(f"**{title}**\n\n{_highlighted(section_body(section), review.flags)}")
         try:  # a rerun of this section alone does not pass through the frame, which shows the others
             _findings(service, draft, key, review)
@@ -352,6 +362,10 @@ def _section(service: DraftingService, draft: Draft, key: str, review: SectionRe
 
 
 def _findings(service: DraftingService, draft: Draft, key: str, review: SectionReview) -> None:
+    if review.gaps and draft.section(key).status not in ("failed", "pending"):  # those say so in the text
+        st.warning(
+            "本节还有待补写的内容，导出前请编辑补上或重新生成本节：" + escape_markdown("；".join(review.gaps))
+        )
     if review.flags:
         st.warning(
             "标红的内容在要点中找不到依据，请核对后编辑或重新生成本节："

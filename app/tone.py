@@ -3,13 +3,13 @@
 import pyarrow as pa
 import streamlit as st
 
-from app.common import label, refused
+from app.common import refused
 from app.current import service as current_service
 from drafting.corpus.reports import Report
 from drafting.errors import UserError
 from drafting.service import DraftingService
 from drafting.text.markup import escape_markdown
-from drafting.writing.draft import Draft
+from drafting.writing.draft import Draft, section_name
 
 
 def page_tone(service: DraftingService) -> None:
@@ -106,7 +106,7 @@ def _gaps_chart(gaps: dict[str, float]) -> None:
 def _rewrite_toward(service: DraftingService, draft: Draft, reports: list[Report]) -> None:
     """按此范文语气改写: one section of the current draft, toward a chosen reference."""
     st.subheader("按此范文语气改写")
-    headed = {s.key: label(s.kind, s.heading) for s in draft.sections}
+    headed = {s.key: section_name(s.kind, s.heading) for s in draft.sections}
     col1, col2 = st.columns(2)
     key = col1.selectbox("改写哪一节", list(headed), format_func=headed.get, key="manner_key")
     reference = col2.selectbox("参考范文", reports, format_func=lambda r: r.meta.title, key="manner_ref")

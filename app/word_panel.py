@@ -4,11 +4,11 @@ own template on 设置. Each only adapts DraftingService: export_docx, reimport 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from app.common import label, refused
+from app.common import refused
 from drafting.errors import UserError
 from drafting.service import DraftingService
 from drafting.text.markup import escape_markdown
-from drafting.writing.draft import Draft
+from drafting.writing.draft import Draft, section_name
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 IMPORTED = "reimported"  # the last 导入修改稿 result (its JSON), shown until the next import
@@ -64,7 +64,7 @@ def _imported(service: DraftingService, result: dict) -> None:
         st.warning(escape_markdown(f"冲突（未覆盖）：{conflict['heading']}：{conflict['message']}"))
     if changed:
         draft = service.get(result["draft_id"])
-        names = {section.key: label(section.kind, section.heading) for section in draft.sections}
+        names = {section.key: section_name(section.kind, section.heading) for section in draft.sections}
         names["title"] = "标题"
         st.write("改动的部分：" + escape_markdown("、".join(names.get(key, key) for key in changed)))
     for comment in result["comments"]:

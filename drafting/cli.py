@@ -354,9 +354,9 @@ def _print_progress(event: "Event") -> None:
     if event.kind == "outline":
         print("提纲：" + " / ".join(line for line in event.text.split("\n") if line), file=sys.stderr)
     elif event.kind == "section_failed":
-        print(f"  {event.key} 失败：{event.text}", file=sys.stderr)
+        print(f"  {event.name}（{event.key}）失败：{event.text}", file=sys.stderr)
     elif event.kind == "section_done":
-        print(f"  {event.key} 完成", file=sys.stderr)
+        print(f"  {event.name}（{event.key}）完成", file=sys.stderr)
 
 
 def _regen(args: argparse.Namespace, settings: Settings) -> int:

@@ -24,7 +24,7 @@ from drafting.models import factory
 from drafting.models.protocol import ChatModel, TokenUsage
 from drafting.settings import Settings
 from drafting.storage.errors import DraftNotSaved as DraftNotSaved  # for the faces, which catch it
-from drafting.writing.draft import Draft, DraftSection
+from drafting.writing.draft import Draft, DraftSection, section_gaps
 from drafting.writing.facts import Facts
 from drafting.writing.outline import Outline, checked_outline
 from drafting.writing.pipeline import (
@@ -88,6 +88,12 @@ class SectionReview:
     missing_facts: list[str] = field(default_factory=list)
     copies: list["CopyWarning"] = field(default_factory=list)
     proof: list["ProofFinding"] = field(default_factory=list)
+    gaps: list[str] = field(default_factory=list)  # 【待补充…】, or the note of a section not written
+
+    @property
+    def open_findings(self) -> int:
+        """What must be settled (or confirmed) before the files go out; proofreading is advice."""
+        return len(self.flags) + len(self.missing_facts) + len(self.gaps)
 
 
 def _review_section(section: DraftSection, facts: Facts) -> SectionReview:
@@ -97,9 +103,14 @@ def _review_section(section: DraftSection, facts: Facts) -> SectionReview:
     from drafting.checks.proof import proofread
 
     if not _written(section):
-        return SectionReview()
+        return SectionReview(gaps=section_gaps(section))
     guard = guard_section(section.text, section.facts, facts)
-    return SectionReview(flags=guard.flags, missing_facts=guard.missing_facts, proof=proofread(section.text))
+    return SectionReview(
+        flags=guard.flags,
+        missing_facts=guard.missing_facts,
+        proof=proofread(section.text),
+        gaps=section_gaps(section),
+    )
 
 
 def _written(section: DraftSection) -> bool:
@@ -468,7 +479,10 @@ class DraftingService:
         only the copy guard runs again. Callers must not change the lists in the result: they are shared."""
         facts = _digest(draft.facts.model_dump_json())
         keys = {
-            section.key: (_digest(section.model_dump_json(include={"text", "facts", "status"})), facts)
+            section.key: (
+                _digest(section.model_dump_json(include={"text", "facts", "status", "error"})),
+                facts,
+            )
             for section in draft.sections
         }
         known = _SECTION_REVIEWS.recall(keys.values())

@@ -1,6 +1,7 @@
 """The app through streamlit's AppTest: load the example, draft offline, regenerate a section."""
 
 import html
+import re
 
 import pyarrow.ipc
 import pytest
@@ -93,6 +94,43 @@ def test_drafting_with_a_model_shows_the_estimate_and_streams(built_library, mon
     assert any("预计消耗" in m.value for m in app.markdown)
     assert "引擎：llm:" in shown(app.caption)
     assert "春节走访慰问困难职工23户" in shown(app.markdown)
+
+
+def test_a_draft_whose_sections_failed_says_so_and_asks_before_its_files_go_out(built_library, monkeypatch):
+    """A helper's endpoint was wrong: every section failed, yet the page said 草稿已生成 in English keys,
+    and the Word file went out without a question, its text the failure notes."""
+    from drafting.models import factory
+    from drafting.models.protocol import ModelCallError
+    from tests.fakes import scripted_model
+
+    def unreachable(prompt):  # noqa: ANN001, ANN202 - the fake model's reply hook
+        raise ModelCallError("无法连接模型接口，已重试 2 次仍未成功。")
+
+    monkeypatch.setenv("DRAFTING_DATA_DIR", str(built_library.settings.data_dir))
+    monkeypatch.setenv("LLM_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setattr(factory, "build_chat_model", lambda settings: scripted_model(section=unreachable))
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    app.button[0].click().run()
+    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    assert not app.exception
+    (status,) = app.get("status")
+    assert status.label.startswith("草稿已保存，但有") and "部分没有写成" in status.label
+    warnings = " ".join(w.value for w in app.warning)
+    assert "以下部分生成失败" in warnings and not re.search(r"work-|opening|closing", warnings)
+    draft_id = app.session_state["draft_id"]
+    assert not [t for t in app.toggle if t.key.startswith(f"export_{draft_id}_")]  # the files wait
+    assert any("待补写或没有写成的部分" in c.label for c in app.checkbox)
+
+
+def test_a_placeholder_left_for_the_user_is_an_open_finding(app):
+    """No problems typed: the offline engine leaves 【待补充…】, which must not go out unnoticed."""
+    app.text_input(key="f_organization").input("东城区供水公司工会")
+    app.text_input(key="f_period").input("2025年")
+    app.text_area(key="f_facts").input("春节走访慰问困难职工23户")
+    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    assert any("本节还有待补写的内容" in w.value and "【待补充" in w.value for w in app.warning)
+    draft_id = app.session_state["draft_id"]
+    assert any(c.key.startswith(f"export_ok_{draft_id}_") for c in app.checkbox)
 
 
 def test_settings_page_saves_the_endpoint_without_showing_the_key(tmp_path, monkeypatch):

@@ -43,6 +43,8 @@ def test_materials_to_facts_with_sources_to_the_evidence_table(built_library, mo
 
     at.text_input(key="f_organization").input("江北区总工会")
     at.text_input(key="f_period").input("2025年")
+    at.text_area(key="f_problems").input("帮扶资金来源单一")  # none left 【待补充】: no finding is open
+    at.text_area(key="f_plans").input("拓宽帮扶资金来源")
     at.button(key="FormSubmitter:facts-生成草稿").click().run()
     assert not at.exception
     rows = DraftingService(built_library.settings).evidence(at.session_state["draft_id"])

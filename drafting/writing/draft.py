@@ -1,5 +1,6 @@
 """The Draft: title and ordered sections, each knowing the facts it uses and the passages that informed it."""
 
+import re
 import uuid
 from datetime import datetime
 from typing import Any, Literal
@@ -48,7 +49,8 @@ class DraftSection(BaseModel):
 
     @property
     def has_findings(self) -> bool:
-        return bool(self.flags or self.missing_facts)
+        """Anything to settle before the draft goes out: the guard's findings, or a gap to write."""
+        return bool(self.flags or self.missing_facts or section_gaps(self))
 
 
 def _without_control(value: Any) -> Any:
@@ -57,6 +59,24 @@ def _without_control(value: Any) -> Any:
     if isinstance(value, list):
         return [strip_control(item) if isinstance(item, str) else item for item in value]
     return value
+
+
+_KIND_NAMES = {"opening": "开头", "work": "工作", "experience": "经验体会", "problems": "存在的问题",
+               "plan": "工作计划", "closing": "结尾"}  # fmt: skip
+GAP = re.compile(r"【待[补補]充[^】]*】")  # what the offline engine leaves for the user to write
+
+
+def section_name(kind: str, heading: str) -> str:
+    """What a user calls a section: its heading, or the part of a report it is (开头, 结尾)."""
+    return heading or _KIND_NAMES.get(kind, kind)
+
+
+def section_gaps(section: DraftSection) -> list[str]:
+    """What the user still has to write here before the draft goes out: a placeholder, or the note of a
+    section that failed or was never written."""
+    if section.status in ("failed", "pending"):
+        return [section_body(section)]
+    return GAP.findall(section.text)
 
 
 def section_body(section: DraftSection) -> str:

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from drafting.errors import JobStopped, UserError
 from drafting.models.protocol import Delta, ModelCallError, TokenUsage
 from drafting.retrieval.hit import Hit
-from drafting.writing.draft import Draft, DraftSection
+from drafting.writing.draft import Draft, DraftSection, section_name
 from drafting.writing.facts import Facts
 from drafting.writing.outline import Outline, PlannedSection, unit_type
 from drafting.writing.template_writer import OFFLINE_ENGINE, follows_instruction
@@ -30,6 +30,7 @@ class Event(BaseModel):
     kind: Literal["outline", "section_started", "delta", "section_done", "section_failed", "done"]
     key: str = ""
     text: str = ""
+    name: str = ""  # the section as the user calls it (its heading, 开头, 结尾), for progress shown to them
 
 
 Listener = Callable[[Event], None]
@@ -165,7 +166,7 @@ class Pipeline:
             warnings=list(warnings or []),
         )
         draft.usage.add(planning)
-        emit(Event(kind="outline", text="\n".join(s.heading or s.key for s in outline.sections)))
+        emit(Event(kind="outline", text="\n".join(section_name(s.kind, s.heading) for s in outline.sections)))
         record(draft)
         limit = asyncio.Semaphore(self.writer.max_concurrency or len(outline.sections) or 1)
         # Searches run one at a time on their own thread: the event loop keeps reading the streams
@@ -186,10 +187,12 @@ class Pipeline:
             await asyncio.gather(*(write_and_record(i, p) for i, p in enumerate(outline.sections)))
         finally:
             searcher.shutdown(wait=False, cancel_futures=True)
-        failed = [s.heading or s.key for s in draft.sections if s.status == "failed"]
+        failed = [section_name(s.kind, s.heading) for s in draft.sections if s.status == "failed"]
         if failed:
             draft.warnings.append(f"以下部分生成失败，可单独重新生成：{'、'.join(failed)}")
         draft.warnings += self.guard.draft_warnings(draft)
+        if draft.warnings:
+            record(draft)  # the draft's own warnings, found once every section is in, are saved with it
         emit(Event(kind="done", key=draft.id))
         return draft
 
@@ -198,28 +201,31 @@ class Pipeline:
         planned = job.planned
         section = _pending(planned).model_copy(update={"sources": job.exemplars, "status": "ok"})
         usage = TokenUsage()
-        job.on_retry = lambda: emit(Event(kind="section_started", key=planned.key, text="retry"))
-        emit(Event(kind="section_started", key=planned.key))
+        name = section_name(planned.kind, planned.heading)
+
+        def event(kind: str, text: str = "") -> Event:
+            return Event(kind=kind, key=planned.key, text=text, name=name)
+
+        job.on_retry = lambda: emit(event("section_started", "retry"))
+        emit(event("section_started"))
         try:
             for attempt in range(2):
-                text, call_usage = await self.writer.write(
-                    job, lambda delta: emit(Event(kind="delta", key=planned.key, text=delta))
-                )
+                text, call_usage = await self.writer.write(job, lambda delta: emit(event("delta", delta)))
                 usage.add(call_usage)
                 guard = self.guard.check_section(text, planned.facts, job.facts)
                 section.text, section.flags, section.missing_facts = text, guard.flags, guard.missing_facts
                 if guard.clean or attempt == 1 or not self.writer.revises:
                     break
-                emit(Event(kind="section_started", key=planned.key, text="guard"))
+                emit(event("section_started", "guard"))
                 job.guard_note = guard.note()
         except JobStopped:
             raise  # the whole job stops (quota spent, account disabled): not this section's failure
         except (ModelCallError, UserError) as error:
             section.status, section.error = "failed", str(error)
-            emit(Event(kind="section_failed", key=planned.key, text=str(error)))
+            emit(event("section_failed", str(error)))
             return section, usage
         section.status = "flagged" if section.has_findings else "ok"
-        emit(Event(kind="section_done", key=planned.key, text=section.text))
+        emit(event("section_done", section.text))
         return section, usage
 
     async def regenerate(
