@@ -64,6 +64,16 @@ def test_chinese_and_arabic_numerals_are_the_same_value():
     assert chinese_to_int("二十三") == 23 and chinese_to_int("一百零五") == 105 and chinese_to_int("十") == 10
 
 
+def test_a_thousands_separator_is_one_number():
+    """1,200人 was read as “1” and “200人”: both flagged, and 1,500人 slipped through as “1” and “500人”."""
+    facts = parse_facts(
+        {"organization": "某某工会", "period": "2025年", "facts": ["参保职工1,200人", "发放1,234个"]}
+    )
+    result = check_draft("今年参保职工1,200人，发放1234个，另有1,500人。", facts)
+    assert [finding.value for finding in result.unsupported] == ["1,500人"]
+    assert not result.missing_facts
+
+
 def test_problem_without_a_measure_is_reported():
     facts = parse_facts(
         {

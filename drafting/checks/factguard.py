@@ -38,7 +38,7 @@ _MULTIPLIERS = {"万": 10_000, "亿": 100_000_000}
 CN_NUMBER = "零〇一二两三四五六七八九十百千"
 _MEASURE = r"人次|户次|万元|亿元|元|户|人|名|场|次|项|个|件|篇|期|条|份|家|所|支|队|届|岁|天|小时|%|％|台|本|册|幅|部|批|处|首|位|组|班"
 _NUMBER = re.compile(
-    rf"(?P<num>\d+(?:\.\d+)?|[{CN_NUMBER}]{{2,}}|(?<![{CN_NUMBER}第])[{CN_NUMBER}](?=[万亿]?(?:{_MEASURE})))"
+    rf"(?P<num>(?<![\d.,])\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?|[{CN_NUMBER}]{{2,}}|(?<![{CN_NUMBER}第])[{CN_NUMBER}](?=[万亿]?(?:{_MEASURE})))"
     rf"(?P<mult>[万亿])?(?P<unit>{_MEASURE})?"
 )
 _DATE = re.compile(r"\d{1,2}月\d{1,2}日|\d{1,2}月份?|\d{4}年")
@@ -88,7 +88,7 @@ def chinese_to_int(text: str) -> int | None:
 
 
 def _value(match: re.Match[str]) -> tuple[float, str] | None:
-    raw = match.group("num")
+    raw = match.group("num").replace(",", "")  # 1,200人 is 1200 人
     number: float | None = float(raw) if raw[0].isdigit() else chinese_to_int(raw)
     if number is None:
         return None
