@@ -69,11 +69,13 @@ def _service(settings: Settings) -> "DraftingService":
 def _parser() -> argparse.ArgumentParser:
     from drafting.accounts.cli import register as register_users
     from drafting.carryover.cli import register as register_carryover
+    from drafting.cli_chinese import speak_chinese
     from drafting.evaluation.cli import register as register_eval
     from drafting.maintenance.cli import register as register_doctor
     from drafting.materials.cli import register as register_materials
     from drafting.review.cli import register as register_review
 
+    speak_chinese()
     parser = argparse.ArgumentParser(prog="drafting", description="工会工作总结起草工具")
     commands = parser.add_subparsers(title="命令")
 

@@ -235,6 +235,24 @@ def test_a_facts_file_slip_is_named_in_chinese_with_where_it_is(tmp_path, body, 
     )  # no parser English
 
 
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["extract"], "缺少必需的参数：FILE"),
+        (["bogus"], "没有“bogus”这一项，可选："),
+        (["show", "x", "--format", "pdf"], "参数 --format：没有“pdf”这一项"),
+        (["search", "慰问", "-k", "abc"], "参数 -k：“abc”的格式不对"),
+        (["list", "--nonsense"], "无法识别的参数：--nonsense"),
+    ],
+)
+def test_a_mistyped_command_line_is_answered_in_chinese(argv, message, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2 and message in err and err.startswith("用法：")
+    assert not re.search(r"error|required|invalid|usage|choose", err)
+
+
 def test_findings_reach_every_command_line_surface(service, built_library, monkeypatch, capsys, tmp_path):
     monkeypatch.setenv("DRAFTING_DATA_DIR", str(built_library.settings.data_dir))
     draft = service.draft(load_facts_file(EXAMPLE))
