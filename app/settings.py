@@ -54,7 +54,10 @@ def _endpoint_form(service: DraftingService) -> None:
         save = col1.form_submit_button("保存")
         check = col2.form_submit_button("测试连接")
     if save:
-        st.success(office.save_endpoint(base_url, model, api_key, method) + "新的草稿将使用该接口。")
+        try:
+            st.success(office.save_endpoint(base_url, model, api_key, method) + "新的草稿将使用该接口。")
+        except UserError as error:  # an address that is no address: nothing saved, the form keeps it
+            refused(error)
     if check:
         try:
             st.success(office.check_connection(base_url, model, api_key))

@@ -11,6 +11,7 @@ from pydantic import SecretStr
 from streamlit.testing.v1 import AppTest
 
 from drafting.access import Actor
+from drafting.errors import UserError
 from drafting.models.saved_endpoint import save_endpoint
 from drafting.service import DraftingService
 from drafting.settings import load_settings
@@ -58,6 +59,26 @@ def test_an_empty_key_keeps_the_saved_key_only_for_the_same_url(tmp_path):
     assert "重新填写" in note
     settings = DraftingService(load_settings(data_dir=data)).settings
     assert settings.llm_base_url == "http://127.0.0.1:9/v1" and settings.llm_api_key.get_secret_value() == ""
+
+
+@pytest.mark.parametrize(
+    ("base_url", "model", "message"),
+    [
+        ("abc", "m", "不是有效的网址"),
+        ("ftp://127.0.0.1/v1", "m", "不是有效的网址"),
+        ("http://127.0.0.1:port/v1", "m", "不是有效的网址"),
+        ("  ", "m", "请填写接口地址"),
+        ("http://127.0.0.1:9/v1", " ", "请填写模型名"),
+    ],
+)
+def test_an_address_that_is_no_address_is_refused_and_nothing_is_saved(tmp_path, base_url, model, message):
+    """A helper saved “abc”: 已保存, and every draft afterwards failed at its first section."""
+    data = tmp_path / "data"
+    saved(data, "https://api.deepseek.com/v1", "deepseek-chat", "sk-saved")
+    with pytest.raises(UserError, match=message):
+        saved(data, base_url, model, "sk-new")
+    settings = DraftingService(load_settings(data_dir=data)).settings
+    assert settings.llm_base_url == "https://api.deepseek.com/v1" and effective_key(data) == "sk-saved"
 
 
 def test_the_key_is_encrypted_at_rest_and_bound_to_its_url(tmp_path):

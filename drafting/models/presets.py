@@ -110,3 +110,22 @@ def endpoint_host(settings: Settings) -> str:
     except ValueError:  # a port that is no number: show none rather than fail
         port = ""
     return f"{parts.scheme}://{parts.hostname}{port}" if parts.hostname else "（接口地址格式不对）"
+
+
+def checked_base_url(base_url: str) -> str:
+    """The endpoint address as saved, or a UserError saying how to write it: an address such as “abc”
+    was saved, and every draft afterwards failed at its first section."""
+    address = base_url.strip()
+    if not address:
+        raise UserError("请填写接口地址；要改回离线引擎，请点“清除已保存的接口”。")
+    parts = urlsplit(address)
+    try:
+        parts.port  # noqa: B018 - raises on a port that is no number
+    except ValueError:
+        parts = parts._replace(netloc="")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UserError(
+            f"接口地址“{address[:80]}”不是有效的网址：请写成 http:// 或 https:// 开头的完整地址，"
+            "如 http://127.0.0.1:8000/v1 或 https://api.deepseek.com/v1。"
+        )
+    return address

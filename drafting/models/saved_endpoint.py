@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from drafting.access import Actor
 from drafting.endpoint_file import endpoint_file, load_endpoint, write_endpoint_file
+from drafting.errors import UserError
 from drafting.settings import Settings
 
 if TYPE_CHECKING:
@@ -48,11 +49,16 @@ def save_endpoint(
     store: "SettingsRepository", actor: Actor, base_url: str, model: str, api_key: str, method: str
 ) -> str:
     """Save (administrators only) and say, in Chinese, what became of the key."""
+    from drafting.models.presets import checked_base_url
+
+    base_url = checked_base_url(base_url)
+    if not model.strip():
+        raise UserError("请填写模型名（如 deepseek-chat、qwen-plus）。")
     before = store.endpoint_summary()
     store.set_endpoint(base_url, model, api_key, method, actor)
     if api_key.strip():
         return "已保存（密钥已加密保存，不再显示）。"
-    if before is not None and before.has_key and before.base_url == base_url.strip():
+    if before is not None and before.has_key and before.base_url == base_url:
         return "已保存，沿用该地址原有的密钥。"
     if before is not None and before.has_key:
         return "已保存。接口地址已更换，原密钥不会发往新地址；如新接口需要密钥，请重新填写。"
