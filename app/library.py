@@ -11,6 +11,7 @@ from drafting.corpus.show import format_report_tree
 from drafting.errors import UserError
 from drafting.service import MAX_QUERY_CHARS, DraftingService
 from drafting.text.markup import escape_markdown
+from drafting.writing.draft import section_name
 
 
 def page_library(service: DraftingService) -> None:
@@ -33,7 +34,9 @@ def page_library(service: DraftingService) -> None:
         if hits.incomplete:
             st.info(escape_markdown(hits.notice))
         for hit in hits:
-            st.caption(escape_markdown(f"{hit.report_title}（{hit.report}，{hit.part}）· {hit.heading_path}"))
+            st.caption(
+                escape_markdown(f"{hit.report_title}（{section_name(hit.part, '')}）· {hit.heading_path}")
+            )
             st.text(hit.text[:400])
     choice = st.selectbox("阅读范文", shown, format_func=lambda m: f"{m.title}（{m.unit_type}·{m.kind}）")
     if choice:

@@ -52,6 +52,8 @@ def test_evidence_gives_each_numbered_sentence_its_fact_and_sources(service):
 
     book = load_workbook(io.BytesIO(evidence_xlsx(rows)))
     assert [c.value for c in book.active[1]] == ["部分", "句子", "依据", "要点", "文件", "位置", "原文摘录"]
+    parts = {row[0].value for row in book.active.iter_rows(min_row=2)}
+    assert {"开头", "结尾"} <= parts and not parts & {"opening", "closing", "problems", "plan"}
     document = Document(io.BytesIO(draft_to_docx(draft, evidence=True)))
     assert APPENDIX_TITLE in [p.text for p in document.paragraphs]
     assert any("春节送温暖!E3:E19" in cell.text for cell in document.tables[0].columns[2].cells)

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from drafting.materials.values import amounts, stated_values
 from drafting.text.control import strip_control
-from drafting.writing.draft import Draft
+from drafting.writing.draft import Draft, section_name
 
 FROM_MATERIALS, TYPED, GENERAL, UNMATCHED = "素材", "用户填写", "通用表述", "无对应要点（请核对）"
 APPENDIX_TITLE = "附件：事实依据表"
@@ -43,7 +43,7 @@ def evidence_rows(draft: Draft) -> list[EvidenceRow]:
         for sentence in (s.strip() for s in _SENTENCE.findall(section.text)):
             if len(sentence) < 2:
                 continue
-            name = headings.get(section.key) or section.heading or section.kind
+            name = headings.get(section.key) or section_name(section.kind, section.heading)
             rows.append(_row(name, sentence, candidates, draft.facts.sources))
     return rows
 
