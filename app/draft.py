@@ -1,5 +1,7 @@
 """起草: the facts form, the outline editor, the live draft and each section's checks and actions."""
 
+import re
+
 import streamlit as st
 
 from app import carryover_panel, materials_panel, word_panel
@@ -129,7 +131,7 @@ def _facts_and_outline(service: DraftingService, choices: dict[str, PreviousChoi
     }
     if submitted or outline_only or compare:
         try:
-            parsed = parse_facts(raw)
+            parsed = _parsed(raw)
         except UserError as error:
             refused(error)  # the form keeps what was typed
             return
@@ -144,6 +146,16 @@ def _facts_and_outline(service: DraftingService, choices: dict[str, PreviousChoi
     carryover_panel.review(service)
     if st.session_state.get("outline"):
         _outline_editor(service, raw)
+
+
+def _parsed(raw: dict) -> Facts:
+    """The form's facts. parse_facts names a facts file's keys for the command line (单位名称（organization）);
+    the form has only its labels."""
+    try:
+        return parse_facts(raw)
+    except UserError as error:
+        message = re.sub(r"（[a-z_]+）", "", str(error)).replace("要点文件有问题：", "请检查填写的内容：")
+        raise UserError(message) from error
 
 
 def _outline_editor(service: DraftingService, raw: dict) -> None:
@@ -172,10 +184,10 @@ def _outline_editor(service: DraftingService, raw: dict) -> None:
     col1, col2 = st.columns(2)
     if col1.button("写作", type="primary", key="outline_write"):
         st.session_state.pop("outline", None)
-        _generate(service, parse_facts(raw), edited_outline(outline, rows, bullets))
+        _generate(service, _parsed(raw), edited_outline(outline, rows, bullets))
         st.rerun()
     if service.settings.llm_configured and col2.button("请模型改进提纲", key="outline_model"):
-        improved, _ = service.improve_outline(parse_facts(raw))
+        improved, _ = service.improve_outline(_parsed(raw))
         st.session_state["outline"] = improved.model_dump()
         st.session_state.pop("outline_sections", None)
         st.session_state.pop("outline_bullets", None)

@@ -70,6 +70,11 @@ def test_empty_facts_give_a_chinese_message(app):
     app.text_input(key="f_period").input("2025年")
     app.button(key="FormSubmitter:facts-生成草稿").click().run()
     assert any("工作要点不能为空" in e.value for e in app.error)
+    app.text_input(key="f_period").input("明年")
+    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    (message,) = [e.value for e in app.error]
+    assert message.startswith("请检查填写的内容：总结期间无法识别")  # the form's label, not the file's key
+    assert "period" not in message and "要点文件" not in message
 
 
 @pytest.mark.parametrize("page", ["语气对比", "范文库", "历史", "评测", "设置"])
