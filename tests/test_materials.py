@@ -113,6 +113,21 @@ def test_instructions_in_a_material_are_set_aside(extraction):
     assert not any("20户" in f.values for f in extraction.facts)
 
 
+def test_a_figure_without_a_named_activity_is_shown_never_dropped():
+    """A helper's 工会经费收入320万元，支出298万元 vanished: no verb from the list, so no fact and no word."""
+    text = "工会经费收入320万元，支出298万元。\n\n建立职工互助保障，参保职工1200人。\n\n全年共有职工3200人。\n\n本期共印发第3期简报。"
+    result = run([Material("月报.txt", text.encode("utf-8"))])
+    assert [f.text for f in result.facts] == [
+        "工会经费收入320万元，支出298万元",
+        "建立职工互助保障，参保职工1200人",
+        "全年共有职工3200人",
+    ]
+    noted = run([Material("月报.txt", "二季度职工总数3200人。\n\n本期为第3期。".encode())])
+    assert [(s.excerpt, s.reason[:17]) for s in noted.set_aside] == [
+        ("二季度职工总数3200人。", "有数字，但看不出是哪项工作")
+    ]
+
+
 def test_hidden_sheets_and_duplicates_are_reported_not_read(materials):
     result = run([*materials, Material("简报第3期-副本.docx", materials[0].data)])
     reasons = {s.file: s.reason for s in result.skipped}

@@ -2,7 +2,8 @@
 
 The offline extractor is rules only: sentences that state a value and name an activity become candidate
 facts, with the sentence itself as the excerpt, so every value is in its excerpt by construction.
-Sentences that read as instructions to the writer are set aside, never made facts.
+Sentences that read as instructions to the writer are set aside, never made facts; so is a sentence that
+states a figure but names no activity, shown to the user rather than dropped.
 """
 
 import re
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 
 from drafting.documents.reader import read_pages_bytes
 from drafting.materials.model import Candidate, SetAside, Source
-from drafting.materials.values import stated_values
+from drafting.materials.values import amounts, stated_values
 from drafting.text import instructions
 from drafting.writing.themes import keyword_theme
 
@@ -21,11 +22,16 @@ _SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]?")
 _ACTIVITY = re.compile(
     r"开展|组织|举办|举行|召开|走访|慰问|看望|发放|资助|救助|帮扶|发展|新增|吸纳|参加|参与|参赛|获得|荣获|"
     r"评选|表彰|培训|宣讲|学习|建成|建设|投入|签订|审议|通过|完成|覆盖|服务|接待|办理|落实|安排|送|"
-    r"共有|累计|达到|惠及|体检|疗休养|竞赛|比赛|活动"
+    r"共有|累计|达到|惠及|体检|疗休养|竞赛|比赛|活动|建立|成立|创建|选树|命名|收入|支出|结余|拨缴|上缴|参保|投保|"
+    r"入会|捐款|捐赠|调解|受理|提供|开通|走访|签约"
 )
 _TO_THE_WRITER = re.compile(
     r"请(在|于)?(总结|报告|材料|文中|稿中)|(总结|报告)中(要|应|须|务必)|务必写|写明|一律写|统一写"
 )
+
+
+_ORDINAL = re.compile(r"第[\d一二三四五六七八九十]+")
+_NO_ACTIVITY = "有数字，但看不出是哪项工作，没有列为候选要点；如果有用，请手工加入要点"
 
 
 @dataclass(frozen=True)
@@ -79,7 +85,13 @@ def extract_offline(passages: list[Passage]) -> tuple[list[Candidate], list[SetA
                 )
                 continue
             values = stated_values(sentence)
-            if not values or not _ACTIVITY.search(sentence):
+            if not values:
+                continue
+            if not _ACTIVITY.search(sentence):
+                if amounts(
+                    _ORDINAL.sub("", sentence)
+                ):  # a figure nobody should lose in silence (第3期 is none)
+                    set_aside.append(SetAside(file=passage.file, excerpt=sentence, reason=_NO_ACTIVITY))
                 continue
             facts.append(
                 Candidate(
