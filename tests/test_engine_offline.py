@@ -164,6 +164,21 @@ def test_docx_follows_gb_t_9704_conventions(draft):
     assert "PAGE" in footer and "— " in footer and '<w:sz w:val="28"/>' in footer
 
 
+def test_docx_ends_with_the_units_name_and_the_date(draft):
+    """落款: a helper found the Word file had none. The date is four characters from the right margin,
+    the unit's name centred above it; both right-aligned, after the text."""
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    dated = draft.model_copy(update={"created_at": "2026-01-08T10:00:00"})
+    paragraphs = Document(BytesIO(draft_to_docx(dated))).paragraphs
+    name, date = paragraphs[-2], paragraphs[-1]
+    assert (name.text, date.text) == (draft.facts.organization, "2026年1月8日")
+    assert name.alignment == date.alignment == WD_ALIGN_PARAGRAPH.RIGHT
+    assert date.paragraph_format.right_indent.pt == 64  # 四字 of 3号 (16 pt)
+    assert paragraphs[-3].text == "" and draft.sections[-1].text.splitlines()[-1] in paragraphs[-4].text
+
+
 def test_cli_draft_regen_show(built_library, service, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("DRAFTING_DATA_DIR", str(built_library.settings.data_dir))
     assert main(["draft", str(EXAMPLE), "--format", "json"]) == 0

@@ -9,6 +9,7 @@ Each section's first paragraph carries a hidden bookmark, so an edited file maps
 import io
 import re
 from collections.abc import Iterator
+from datetime import datetime
 
 from docx import Document
 from docx.document import Document as WordDocument
@@ -72,6 +73,7 @@ def draft_to_docx(
         last = last or heading
     if last is not None:
         add_bookmark(last, END_BOOKMARK, 2)
+    _signature(writer, draft)
     if evidence:  # after the text and before a template's 版记, which stays the document's last part
         from drafting.output.evidence import append_evidence, evidence_rows
 
@@ -104,6 +106,7 @@ class _Writer:
         "heading": (HEADING1_FONT, SIZE_3, True),
         "subheading": (HEADING2_FONT, SIZE_3, True),
         "body": (BODY_FONT, SIZE_3, True),
+        "signature": (BODY_FONT, SIZE_3, False),
     }
 
     def __init__(self, document: WordDocument, placeholder: Paragraph, uses_template: bool):
@@ -128,6 +131,27 @@ class _Writer:
     def finish(self) -> None:
         element = self.placeholder._element
         element.getparent().remove(element)
+
+
+def _signature(writer: _Writer, draft: Draft) -> None:
+    """落款 after the text, as GB/T 9704 places it: the date (成文日期, Arabic numerals) four characters
+    from the right margin, the unit's name centred above it. The draft's date stands until the user
+    changes it in Word; a re-import reads only the text above (it ends at END_BOOKMARK)."""
+    made = datetime.fromisoformat(draft.created_at)
+    date = f"{made.year}年{made.month}月{made.day}日"
+    writer.paragraph("", "signature")
+    name = writer.paragraph(draft.facts.organization, "signature")
+    dated = writer.paragraph(date, "signature")
+    date_width = _width(date)
+    for paragraph, width in ((name, _width(draft.facts.organization)), (dated, date_width)):
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        paragraph.paragraph_format.first_line_indent = None
+        paragraph.paragraph_format.right_indent = Pt(max(0.0, 4 + (date_width - width) / 2) * SIZE_3.pt)
+
+
+def _width(text: str) -> float:
+    """In characters of the body size: a digit is half as wide as a Chinese character."""
+    return sum(0.5 if ch.isascii() else 1 for ch in text)
 
 
 def _lines(text: str) -> Iterator[tuple[int, str]]:

@@ -17,7 +17,13 @@ from drafting.errors import UserError
 
 PLACEHOLDER = "{{正文}}"
 MAX_TEMPLATE_BYTES = 5 * 1024 * 1024
-STYLE_NAMES = {"title": "公文标题", "heading": "一级标题", "subheading": "二级标题", "body": "公文正文"}
+STYLE_NAMES = {
+    "title": "公文标题",
+    "heading": "一级标题",
+    "subheading": "二级标题",
+    "body": "公文正文",
+    "signature": "落款",
+}
 
 
 def check_template(name: str, data: bytes) -> None:

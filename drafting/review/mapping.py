@@ -30,6 +30,20 @@ class Mapping:
     title: str | None = None  # the title paragraph's text, when its bookmark survived the editor
 
 
+_DATE_LINE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
+
+
+def _without_signature(texts: list[str], organization: str) -> list[str]:
+    """The export closes with 落款 (the unit's name, then a date). With the end bookmark lost, it would
+    read as words added to the last section."""
+    kept = list(texts)
+    while kept and not kept[-1].strip():
+        kept.pop()
+    if len(kept) >= 2 and _DATE_LINE.fullmatch(kept[-1].strip()) and kept[-2].strip() == organization.strip():
+        return kept[:-2]
+    return texts
+
+
 def map_sections(paragraphs: list[EditedParagraph], draft: Draft) -> Mapping:
     """Each placed section's heading and text. Only the paragraphs between the draft's title and its
     last paragraph count: a unit template puts its 红头 before them and its 版记 after."""
@@ -37,6 +51,8 @@ def map_sections(paragraphs: list[EditedParagraph], draft: Draft) -> Mapping:
     title = titled or 0
     end = _bookmarked(paragraphs, END_BOOKMARK)
     texts = [p.text for p in paragraphs[: len(paragraphs) if end is None else end + 1]]
+    if end is None:
+        texts = _without_signature(texts, draft.facts.organization)
     starts: dict[str, int] = {}
     for section in draft.sections:
         at = _bookmarked(paragraphs, bookmark_name(section.key))
