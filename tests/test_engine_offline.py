@@ -7,6 +7,7 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+from docx.oxml.ns import qn
 
 from drafting.cli import main
 from drafting.errors import UserError
@@ -177,6 +178,24 @@ def test_docx_ends_with_the_units_name_and_the_date(draft):
     assert name.alignment == date.alignment == WD_ALIGN_PARAGRAPH.RIGHT
     assert date.paragraph_format.right_indent.pt == 64  # 四字 of 3号 (16 pt)
     assert paragraphs[-3].text == "" and draft.sections[-1].text.splitlines()[-1] in paragraphs[-4].text
+
+
+def test_a_list_of_items_is_all_headings_or_all_text_never_half_and_half(draft):
+    """A helper's plan: （一）建成教职工书屋 in 楷体, the longer （二）针对…的问题，… in 仿宋."""
+    from docx import Document
+
+    def fonts(plan: str) -> list[str]:
+        section = draft.sections[-2].model_copy(update={"text": plan})
+        sections = [*draft.sections[:-2], section, draft.sections[-1]]
+        paragraphs = Document(
+            BytesIO(draft_to_docx(draft.model_copy(update={"sections": sections})))
+        ).paragraphs
+        items = [p for p in paragraphs if p.text.startswith(("（一）", "（二）"))]
+        return [p.runs[0].element.rPr.rFonts.get(qn("w:eastAsia")) for p in items]
+
+    assert fonts("（一）建成教职工书屋\n（二）办好职工运动会") == ["楷体_GB2312", "楷体_GB2312"]
+    long_item = "（二）针对帮扶资金来源单一的问题，积极争取上级工会和行政支持，拓宽帮扶资金来源，确保困难职工应帮尽帮。"
+    assert fonts(f"（一）建成教职工书屋\n{long_item}") == ["仿宋_GB2312", "仿宋_GB2312"]
 
 
 def test_cli_draft_regen_show(built_library, service, tmp_path, monkeypatch, capsys):

@@ -36,6 +36,7 @@ TITLE_FONT, BODY_FONT, HEADING1_FONT, HEADING2_FONT, PAGE_FONT = (
 SIZE_2, SIZE_3, SIZE_4 = Pt(22), Pt(16), Pt(14)
 LINE_SPACING = Pt(28)
 TITLE_BOOKMARK, END_BOOKMARK = "_drafting_title", "_drafting_end"  # the draft's first and last paragraph
+SUBHEADING_CHARS = 40
 _SUBHEADING = re.compile(r"^[（(][一二三四五六七八九十]+[）)]")
 
 
@@ -63,8 +64,13 @@ def draft_to_docx(
         if heading is not None:
             comment_on_paragraph(document, heading, 0, findings, home=True)
         home = heading
-        for offset, paragraph_text in _lines(section_body(part)):
-            kind = "subheading" if _SUBHEADING.match(paragraph_text) and len(paragraph_text) < 40 else "body"
+        lines = list(_lines(section_body(part)))
+        items = [text for _, text in lines if _SUBHEADING.match(text)]
+        # （一）… are 楷体 headings when every one of them is a short title; when one is a whole item of
+        # text, they are all body text, so a list is never half 楷体 and half 仿宋
+        headed = all(len(text) < SUBHEADING_CHARS for text in items)
+        for offset, paragraph_text in lines:
+            kind = "subheading" if headed and _SUBHEADING.match(paragraph_text) else "body"
             last = writer.paragraph(paragraph_text, kind)
             comment_on_paragraph(document, last, offset, findings, home=home is None)
             home = home or last
