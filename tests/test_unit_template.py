@@ -77,6 +77,12 @@ def test_a_template_without_a_place_for_the_text_or_with_macros_is_refused(servi
         service.set_unit_template("宏.docm", unit_template())
     with pytest.raises(UserError, match="不是有效的 Word"):
         service.set_unit_template("假的.docx", b"not a zip")
+    twice = Document(io.BytesIO(unit_template()))
+    twice.add_table(rows=1, cols=1).cell(0, 0).text = "{{正文}}"  # a second place: it would be exported as is
+    buffer = io.BytesIO()
+    twice.save(buffer)
+    with pytest.raises(UserError, match=r"有 2 处“\{\{正文\}\}”，正文只能放在一处"):
+        service.set_unit_template("两处.docx", buffer.getvalue())
     assert service.unit_template() is None
 
 

@@ -10,6 +10,7 @@ import io
 
 from docx import Document
 from docx.document import Document as WordDocument
+from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 
 from drafting.documents.wordpackage import WordPackage
@@ -33,7 +34,15 @@ def check_template(name: str, data: bytes) -> None:
             f"模板“{name}”超过 {MAX_TEMPLATE_BYTES // 1024 // 1024} MB，请删去其中的图片等大文件后再上传。"
         )
     WordPackage(name, data)  # not a .docx, macro-enabled, damaged or hostile: refused with its reason
-    open_template(data, name)
+    document, _ = open_template(data, name)
+    marked = sum(
+        PLACEHOLDER in "".join(t.text or "" for t in p.iter(qn("w:t")))
+        for p in document.element.body.iter(qn("w:p"))
+    )
+    if marked > 1:  # the text goes to the first; the others would be exported as they are
+        raise UserError(
+            f"模板“{name}”里有 {marked} 处“{PLACEHOLDER}”，正文只能放在一处：请只留一段“{PLACEHOLDER}”，保存后再上传。"
+        )
 
 
 def open_template(data: bytes, name: str = "单位模板") -> tuple[WordDocument, Paragraph]:
