@@ -74,6 +74,32 @@ def test_a_thousands_separator_is_one_number():
     assert not result.missing_facts
 
 
+def test_one_event_typed_twice_with_different_numbers_is_said_once_in_the_draft(service):
+    """A helper typed …17户 and …18户: both went into the draft, and nothing said so."""
+    from drafting.checks.contradictions import contradicting_facts
+
+    assert contradicting_facts(
+        [
+            "春节慰问困难职工17户",
+            "3月组织培训50人",
+            "春节慰问困难职工18户",
+            "4月组织培训60人",
+            "春节慰问困难职工十七户",
+        ]
+    ) == [("春节慰问困难职工17户", "春节慰问困难职工18户")]
+    facts = parse_facts(
+        {
+            "organization": "某某工会",
+            "period": "2025年",
+            "facts": ["春节慰问困难职工17户", "春节慰问困难职工18户"],
+        }
+    )
+    warnings = service.draft(facts, offline=True).warnings
+    assert [w for w in warnings if "数字却不同" in w] == [
+        "要点“春节慰问困难职工17户”和“春节慰问困难职工18户”说的像是同一件事，数字却不同，两条都写进了草稿：请核对后只留一条。"
+    ]
+
+
 def test_problem_without_a_measure_is_reported():
     facts = parse_facts(
         {

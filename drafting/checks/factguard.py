@@ -119,6 +119,14 @@ def _values(text: str) -> list[tuple[tuple[float, str], str, int]]:
     return found
 
 
+def numbers_and_wording(text: str) -> tuple[frozenset, str]:
+    """The values a text states, and its wording with each value replaced by # (to tell one event told
+    twice with different numbers)."""
+    simplified = to_simplified(text)
+    numbers = frozenset(value for value, _, _ in _values(simplified))
+    return numbers, re.sub(r"\s+", "", _NUMBER.sub("#", simplified)).rstrip("。；;，,")
+
+
 def _context(text: str, position: int) -> str:
     start = max(0, position - 12)
     return text[start : position + 18].replace("\n", " ")
