@@ -287,6 +287,23 @@ def test_a_mistyped_command_line_is_answered_in_chinese(argv, message, capsys):
     assert not re.search(r"error|required|invalid|usage|choose", err)
 
 
+@pytest.mark.parametrize(
+    ("period", "title"),
+    [
+        ("2024-2025学年", "某某中学工会2024-2025学年工作总结及2025-2026学年工作计划"),
+        ("2024—2025学年度", "某某中学工会2024—2025学年度工作总结及2025-2026学年工作计划"),
+        ("2025学年", "某某中学工会2025学年工作总结及2026学年工作计划"),
+        ("二〇二五年", "某某中学工会二〇二五年工作总结及2026年工作计划"),
+    ],
+)
+def test_a_schools_year_and_a_year_in_chinese_numerals_are_periods(period, title):
+    """A school union reports by 学年; a helper's 2024-2025学年 and 二〇二五年 were refused."""
+    from drafting.writing.outline import report_title
+
+    facts = parse_facts({"organization": "某某中学工会", "period": period, "facts": ["慰问教职工20人"]})
+    assert report_title(facts) == title
+
+
 def test_findings_reach_every_command_line_surface(service, built_library, monkeypatch, capsys, tmp_path):
     monkeypatch.setenv("DRAFTING_DATA_DIR", str(built_library.settings.data_dir))
     draft = service.draft(load_facts_file(EXAMPLE))

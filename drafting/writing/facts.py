@@ -26,6 +26,9 @@ MAX_BULLETS = 400
 MAX_BULLET_CHARS = 6_000
 
 _PERIOD = re.compile(r"^(?P<year>(19|20)\d{2})\s*年\s*(?P<span>上半年|下半年|度|第[一二三四]季度)?$")
+# a school's year: 2024-2025学年, 2024—2025学年度, 2025学年
+_SCHOOL_YEAR = re.compile(r"^(?P<year>(19|20)\d{2})(?:[-—–~至](?P<end>(19|20)\d{2}))?学年度?$")
+_YEAR_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 # No bracket of a kind inside its own span, so each search stops at the next opening one: with "[^\]]*",
 # 100,000 "![" took minutes (every one scanned to the end).
 _HTML_TAG = re.compile(r"<[^<>\n]{1,200}>")
@@ -114,8 +117,9 @@ class Facts(BaseModel):
     @field_validator("period")
     @classmethod
     def _period(cls, value: str) -> str:
-        if not _PERIOD.match(to_simplified(value).replace(" ", "")):
-            raise ValueError("无法识别，请写成“2025年”“2025年上半年”这样的形式")
+        read = _as_digits(value)
+        if not (_PERIOD.match(read) or _SCHOOL_YEAR.match(read)):
+            raise ValueError("无法识别，请写成“2025年”“2025年上半年”“2024-2025学年”这样的形式")
         return value
 
     @model_validator(mode="after")
@@ -130,13 +134,19 @@ class Facts(BaseModel):
     def script(self) -> Script:
         return detect_script(self.organization + "".join(self.facts))
 
-    @property
-    def year(self) -> str:
-        return re.match(r"\d{4}", to_simplified(self.period)).group(0)  # type: ignore[union-attr]
+
+def _as_digits(period: str) -> str:
+    """The period as matched: simplified, without spaces, a year in Chinese numerals (二〇二五年) in digits."""
+    text = to_simplified(period).replace(" ", "").replace("\u3000", "")
+    return re.sub(r"^[〇零一二三四五六七八九]{4}", lambda m: m.group(0).translate(_YEAR_DIGITS), text)
 
 
 def derive_next_period(period: str) -> str:
-    m = _PERIOD.match(to_simplified(period).replace(" ", ""))
+    read = _as_digits(period)
+    if school := _SCHOOL_YEAR.match(read):
+        year = int(school.group("year"))
+        return f"{year + 1}-{year + 2}学年" if school.group("end") else f"{year + 1}学年"
+    m = _PERIOD.match(read)
     if not m:
         return "下一阶段"
     year = int(m.group("year"))
