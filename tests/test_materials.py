@@ -127,6 +127,36 @@ def test_a_figure_without_a_named_activity_is_shown_never_dropped():
     assert noted.set_aside[0].reason.startswith("有数字，但看不出是哪项工作")
 
 
+def test_the_rows_of_a_table_in_a_briefing_are_facts_named_by_their_columns():
+    """Both helpers' 简报 had a table (健步走｜4月｜356人) and no fact came of it."""
+    from docx import Document
+
+    document = Document()
+    document.add_paragraph("工会工作简报（第5期）：本季度职工文体活动开展情况如下。")
+    table = document.add_table(rows=4, cols=3)
+    for row, cells in zip(
+        table.rows,
+        [
+            ["活动", "时间", "人数"],
+            ["健步走", "4月", "356人"],
+            ["读书分享会", "", "86人"],
+            ["合计", "", "442人"],
+        ],
+        strict=True,
+    ):
+        for cell, text in zip(row.cells, cells, strict=True):
+            cell.text = text
+    buffer = io.BytesIO()
+    document.save(buffer)
+    result = run([Material("简报第5期.docx", buffer.getvalue())])
+    assert [(f.text, f.values) for f in result.facts] == [
+        ("健步走：时间4月，人数356人", ["356人"]),
+        ("读书分享会，86人", ["86人"]),  # an empty cell: the row cannot be matched to its columns
+        ("合计，442人", ["442人"]),
+    ]
+    assert result.facts[0].sources[0].excerpt == "健步走｜4月｜356人"
+
+
 def test_hidden_sheets_and_duplicates_are_reported_not_read(materials):
     result = run([*materials, Material("简报第3期-副本.docx", materials[0].data)])
     reasons = {s.file: s.reason for s in result.skipped}

@@ -9,6 +9,7 @@ states a figure but names no activity, shown to the user rather than dropped.
 import re
 from dataclasses import dataclass
 
+from drafting.documents.docx import CELL_SEPARATOR
 from drafting.documents.reader import read_pages_bytes
 from drafting.materials.model import Candidate, SetAside, Source
 from drafting.materials.values import amounts, stated_values
@@ -30,7 +31,6 @@ _TO_THE_WRITER = re.compile(
 )
 
 
-_ORDINAL = re.compile(r"第[\d一二三四五六七八九十]+")
 _NO_ACTIVITY = "有数字，但看不出是哪项工作，没有列为候选要点；如果有用，请手工加入要点"
 
 
@@ -77,7 +77,17 @@ def is_instruction(text: str) -> bool:
 def extract_offline(passages: list[Passage]) -> tuple[list[Candidate], list[SetAside]]:
     facts: list[Candidate] = []
     set_aside: list[SetAside] = []
+    header: list[str] | None = None  # the table's first row, while its rows follow
     for passage in passages:
+        if CELL_SEPARATOR not in passage.text:
+            header = None
+        elif header is None and not stated_values(passage.text):
+            header = passage.text.split(CELL_SEPARATOR)
+            continue
+        else:
+            if row := _table_row(passage, header or []):
+                facts.append(row)
+            continue
         for sentence in sentences(passage.text):
             if is_instruction(sentence):
                 set_aside.append(
@@ -88,9 +98,7 @@ def extract_offline(passages: list[Passage]) -> tuple[list[Candidate], list[SetA
             if not values:
                 continue
             if not _ACTIVITY.search(sentence):
-                if amounts(
-                    _ORDINAL.sub("", sentence)
-                ):  # a figure nobody should lose in silence (第3期 is none)
+                if amounts(sentence):  # a figure nobody should lose in silence
                     set_aside.append(SetAside(file=passage.file, excerpt=sentence, reason=_NO_ACTIVITY))
                 continue
             facts.append(
@@ -102,6 +110,28 @@ def extract_offline(passages: list[Passage]) -> tuple[list[Candidate], list[SetA
                 )
             )
     return facts, set_aside
+
+
+def _table_row(passage: Passage, header: list[str]) -> Candidate | None:
+    """A row of a table in a 简报 (活动｜时间｜人数 / 健步走｜4月｜356人) as a fact, each value named by its
+    column: 健步走：时间4月，人数356人. A row with fewer cells than its header (an empty cell is left out
+    when the row is read) cannot be matched to the columns, so it keeps its cells in order."""
+    values = stated_values(passage.text)
+    if not values:
+        return None
+    cells = passage.text.split(CELL_SEPARATOR)
+    if len(cells) == len(header) > 1:
+        text = f"{cells[0]}：" + "，".join(
+            f"{name}{cell}" for name, cell in zip(header[1:], cells[1:], strict=True)
+        )
+    else:
+        text = "，".join(cells)
+    return Candidate(
+        text=text,
+        theme=keyword_theme(passage.text) or "other",
+        values=values,
+        sources=[Source(file=passage.file, location=passage.location, excerpt=passage.text)],
+    )
 
 
 def sentences(paragraph: str) -> list[str]:
