@@ -36,14 +36,18 @@ def test_unchanged_grids_give_back_the_same_outline() -> None:
     assert edited_outline(outline(), rows, bullet_rows(outline(), rows)) == outline()
 
 
-def test_a_renamed_section_keeps_its_key_theme_and_bullets() -> None:
+def test_a_renamed_section_keeps_its_key_and_bullets_and_takes_the_theme_its_heading_names() -> None:
+    """A helper renamed a 技能竞赛 section 开展文体活动: it was still written as one about 技能竞赛."""
     rows = section_rows(outline())
     rows[1][HEADING] = " 关爱职工 "
+    rows[0][HEADING] = "重点任务推进"  # names no theme: keeps its own
     bullets = bullet_rows(outline(), rows)
-    assert {b[BELONGS_TO] for b in bullets} == {"思想引领", "关爱职工"}
-    assert kept_headings(rows) == ["思想引领", "关爱职工"]
-    section = edited_outline(outline(), rows, bullets).section("w2")
-    assert (section.heading, section.theme, section.facts) == ("关爱职工", "service", ["慰问120人", "体检"])
+    assert {b[BELONGS_TO] for b in bullets} == {"重点任务推进", "关爱职工"}
+    assert kept_headings(rows) == ["重点任务推进", "关爱职工"]
+    edited = edited_outline(outline(), rows, bullets)
+    section = edited.section("w2")
+    assert (section.heading, section.theme, section.facts) == ("关爱职工", "care", ["慰问120人", "体检"])
+    assert edited.section("w1").theme == "ideology"
 
 
 def test_reorder_drop_add_and_move_bullets() -> None:
@@ -55,7 +59,7 @@ def test_reorder_drop_add_and_move_bullets() -> None:
     edited = edited_outline(outline(), rows, bullets)
     assert [s.heading for s in edited.sections] == ["", "职工服务", "思想引领", "健康体检", "2026年计划", ""]
     new = edited.sections[3]
-    assert (new.key, new.theme, new.facts) == ("", "other", ["体检"])
+    assert (new.key, new.theme, new.facts) == ("", "care", ["体检"])  # 健康体检 is about caring for members
     assert edited.sections[1].facts == ["慰问120人"]
 
     rows[0][KEEP] = False  # 思想引领 dropped: its section and bullets leave the outline

@@ -11,6 +11,7 @@ from drafting.errors import UserError
 from drafting.text.script import to_script, to_simplified
 from drafting.writing.draft import SectionKind
 from drafting.writing.facts import Facts
+from drafting.writing.themes import keyword_theme
 
 OPENING_SHARE, CLOSING_SHARE, PROBLEMS_SHARE, PLAN_SHARE = 0.08, 0.05, 0.10, 0.20
 PLAN_ONLY_SHARE = 0.8
@@ -170,12 +171,20 @@ def edited_outline(outline: Outline, rows: list[dict], bullets: list[dict]) -> O
                 key=old.key if old else "",
                 kind="work",
                 heading=heading,
-                theme=old.theme if old else "other",
+                theme=_theme(heading, old),
                 facts=facts,
             )
         )
     frame = [s for s in outline.sections if s.kind != "work"]
     return Outline(title=outline.title, sections=[frame[0], *work, *frame[1:]])
+
+
+def _theme(heading: str, old: PlannedSection | None) -> str:
+    """A section renamed (or added) by the user is about what its new heading says: renamed to 开展文体活动，
+    a 技能竞赛 section was still written, and opened, as one about 劳动和技能竞赛."""
+    if old is not None and old.heading == heading:
+        return old.theme
+    return keyword_theme(heading) or (old.theme if old else "other")
 
 
 def _kept(rows: list[dict]) -> list[dict]:
