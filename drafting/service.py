@@ -547,12 +547,18 @@ class DraftingService:
     def text_of(self, value: str) -> str:
         """A file's text, a saved draft's text, or the argument itself."""
         from drafting.documents import SUPPORTED_SUFFIXES, read_document
+        from drafting.documents.text import count_chinese
 
         if Path(value).suffix.lower() in SUPPORTED_SUFFIXES:
             # as written: a half-width comma the reader would tidy away is what the proofreader must flag
             return read_document(Path(value), as_written=True)  # a missing file is a Chinese error
         if DRAFT_ID.fullmatch(value):
             return self.get(value).markdown()
+        if not count_chinese(value):  # a mistyped draft number or file name, not a text to check
+            raise UserError(
+                f"“{value[:40]}”既不是找得到的文件，也不是已保存的草稿编号（12 位，可用 drafting list 查看）；"
+                "要核对一段文字，请直接写出这段文字。"
+            )
         return value
 
     # --- the report library ------------------------------------------------------------------------------------

@@ -136,6 +136,18 @@ HONOUR_FACTS = {
 }
 
 
+def test_cli_check_a_mistyped_draft_number_is_a_chinese_error_not_a_text_checked(tmp_path, capsys):
+    """A helper's 'drafting check nosuch --facts …' reported 要点覆盖率：0% for the word “nosuch”."""
+    facts = tmp_path / "f.yaml"
+    facts.write_text(
+        "organization: 测试区总工会\nperiod: 2025年\nfacts:\n  - 慰问职工20人\n", encoding="utf-8"
+    )
+    assert main(["check", "nosuch", "--facts", str(facts)]) == 1
+    assert "既不是找得到的文件，也不是已保存的草稿编号" in capsys.readouterr().err
+    assert main(["check", "今年慰问职工20人。", "--facts", str(facts)]) == 0  # a text is still checked
+    assert "要点覆盖率：100%" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
     "sentence",
     [
