@@ -254,6 +254,11 @@ def test_a_macro_enabled_file_is_refused_by_name_and_by_content(service, draft):
 def test_a_file_that_is_not_a_word_file_is_refused(service):
     with pytest.raises(UserError, match="不是有效的 Word"):
         service.reimport("假的.docx", b"PK\x03\x04 not really a zip")
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512
+    with pytest.raises(UserError, match="是旧版 Word（.doc/.wps）格式，这里需要 .docx"):
+        service.reimport("修改稿.doc", ole)
+    with pytest.raises(UserError, match="设置了打开密码"):
+        service.reimport("修改稿.docx", ole + "EncryptedPackage".encode("utf-16-le"))
 
 
 def test_five_hundred_comments_are_all_kept_with_their_anchors(service, draft):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from drafting.documents.docx import MAX_DOCX_BYTES, read_docx
 from drafting.documents.legacy_doc import MAX_LEGACY_BYTES, read_legacy_word
+from drafting.documents.ole import has_password, is_ole
 from drafting.documents.pdf import MAX_PDF_BYTES, read_pdf, read_pdf_pages
 from drafting.documents.text import count_chinese, decode_text, normalise_pasted_text, strip_markdown
 from drafting.errors import UserError
@@ -21,7 +22,6 @@ _SIZE_LIMITS = {
     ".doc": MAX_LEGACY_BYTES,
     ".wps": MAX_LEGACY_BYTES,
 }
-_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = b"PK\x03\x04"
 
 
@@ -96,8 +96,8 @@ def _read_by_content(name: str, suffix: str, data: bytes, as_written: bool = Fal
         return read_pdf(name, data, as_written)
     if data.startswith(_ZIP):
         return read_docx(name, data)
-    if data.startswith(_OLE):
-        if "EncryptedPackage".encode("utf-16-le") in data[: 1024 * 1024]:
+    if is_ole(data):
+        if has_password(data):
             raise UserError(f"“{name}”设置了打开密码，无法读取。请在 Word 或 WPS 中取消密码后另存，再导入。")
         return read_legacy_word(name, data)
     raise UserError(_not_a_word_file(name, data))

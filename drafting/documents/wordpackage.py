@@ -9,6 +9,7 @@ from pathlib import PurePosixPath
 from lxml import etree
 
 from drafting.documents.docx import MAX_DOCX_BYTES, explained_failures, parse_part, related_part
+from drafting.documents.ole import has_password, is_ole
 from drafting.documents.safezip import BadArchive, SafeZip
 from drafting.errors import UserError
 
@@ -29,6 +30,14 @@ class WordPackage:
             raise _macro_refusal(name)
         if len(data) > MAX_DOCX_BYTES:
             raise UserError(f"“{name}”超过 {MAX_DOCX_BYTES // 1024 // 1024} MB，无法读取。")
+        if has_password(data):
+            raise UserError(
+                f"“{name}”设置了打开密码，无法读取。请在 Word 或 WPS 中取消密码后另存为 .docx，再导入。"
+            )
+        if is_ole(data):
+            raise UserError(
+                f"“{name}”是旧版 Word（.doc/.wps）格式，这里需要 .docx：请在 Word 或 WPS 中另存为 .docx 后再导入。"
+            )
         with explained_failures(name):
             self.archive = SafeZip(data)
             self.main = related_part(self.archive, "", "officeDocument") or "word/document.xml"

@@ -10,6 +10,7 @@ import io
 import zipfile
 from pathlib import Path
 
+from drafting.documents.ole import has_password, is_ole
 from drafting.documents.text import decode_text
 from drafting.errors import UserError
 from drafting.materials.ledger_sheet import LedgerResult, sheet_facts
@@ -20,7 +21,6 @@ MAX_LEDGER_BYTES = 5 * 1024 * 1024
 # A 100,000-row sheet of 2.7 MB inflates to 27 MB. The sizes checked are the declared ones: Python's
 # zipfile (which openpyxl reads through) never inflates a member past its declared size.
 MAX_INFLATED_BYTES = 200 * 1024 * 1024
-_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def read_ledger(name: str, data: bytes) -> LedgerResult:
@@ -41,8 +41,8 @@ def read_ledger(name: str, data: bytes) -> LedgerResult:
 def _workbook(name: str, data: bytes) -> LedgerResult:
     from openpyxl import load_workbook
 
-    if data.startswith(_OLE):
-        if "EncryptedPackage".encode("utf-16-le") in data[: 1024 * 1024]:
+    if is_ole(data):
+        if has_password(data):
             raise UserError(f"“{name}”设置了打开密码，无法读取。请在 Excel 或 WPS 中取消密码后另存，再提取。")
         raise UserError(f"“{name}”是旧版 Excel（.xls）格式，请在 Excel 或 WPS 中另存为 .xlsx 再提取。")
     try:

@@ -127,7 +127,7 @@ def _matching_draft(
         raise NotFromThisProduct(
             f"“{name}”不是从本系统导出的草稿（文件里没有草稿编号），也找不到标题和内容相符的草稿，"
             "本次没有导入任何内容。请导入从本系统下载的 Word 文件的修改稿；"
-            "如果想把它作为参考范文，请用“导入范文”（drafting corpus add）。"
+            "如果想把它作为参考范文，请在“范文库”页导入（命令行用 drafting corpus add）。"
         )
     return best
 

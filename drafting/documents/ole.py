@@ -1,0 +1,13 @@
+"""An OLE compound file: an old .doc/.xls/.wps, or a new Office file that was given an opening password
+(Office stores those encrypted inside an OLE container)."""
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def is_ole(data: bytes) -> bool:
+    return data.startswith(OLE_MAGIC)
+
+
+def has_password(data: bytes) -> bool:
+    """An Office file with an opening password: its parts sit in an EncryptedPackage stream."""
+    return is_ole(data) and "EncryptedPackage".encode("utf-16-le") in data[: 1024 * 1024]
