@@ -446,6 +446,61 @@ def test_the_signatures_under_a_ledger_and_notes_between_its_records_are_no_reco
     assert not result.skipped
 
 
+@pytest.mark.parametrize(
+    ("rows", "sums"),
+    [
+        (  # 部门 merged down the rows: a blank name cell with words beside it is a record
+            [
+                ["部门", "活动", "人数"],
+                ["工会", "健步走", 10],
+                [None, "读书会", 20],
+                [None, "座谈会", 30],
+                ["团委", "联谊", 5],
+            ],
+            ["Sheet!A2:A5 计数 = 4 条", "Sheet!C2:C5 求和 = 65 人"],
+        ),
+        (  # an empty margin column names nothing
+            [[None, "月份", "人数"], [None, "1月", 30], [None, "2月", 20], [None, "3月", 50]],
+            ["Sheet!B2:B4 计数 = 3 条", "Sheet!C2:C4 求和 = 100 人"],
+        ),
+        (  # 补助人数 counts people; 帮扶金 is money
+            [["姓名", "补助人数", "帮扶金"], ["甲", 1, 300], ["乙", 2, 500]],
+            ["Sheet!A2:A3 计数 = 2 人", "Sheet!B2:B3 求和 = 3 人", "Sheet!C2:C3 求和 = 800 元"],
+        ),
+        (  # 12.5万 under a 万元 header is 125000, not 12.5万 万元
+            [["姓名", "金额（万元）"], ["甲", "12.5万"], ["乙", 1]],
+            ["Sheet!A2:A3 计数 = 2 人", "Sheet!B2:B3 求和 = 135000 元（13.5万元）"],
+        ),
+        (  # a record of words only is no second header row
+            [["姓名", "性别", "部门", None], ["张三", "男", "工会", "党员"], ["李四", "女", "团委", None]],
+            ["Sheet!A2:A3 计数 = 2 人"],
+        ),
+        (  # =SUM(B2:C2) in each row is the row's own figure, not a total row
+            [
+                ["姓名", "上半年", "下半年"],
+                ["甲", 1, 2],
+                ["乙", 3, 4],
+                ["合计", "=SUM(B2:B3)", "=SUM(C2:C3)"],
+            ],
+            ["Sheet!A2:A3 计数 = 2 人", "Sheet!B2:B3 求和 = 4", "Sheet!C2:C3 求和 = 6"],
+        ),
+    ],
+)
+def test_layouts_a_reviewer_found_miscounted(rows, sums):
+    assert _sums(_ledger(rows)) == sums
+
+
+def test_a_row_sum_in_each_record_is_no_total_row():
+    rows = [["姓名", "上半年", "下半年", "全年"], ["甲", 1, 2, "=SUM(B2:C2)"], ["乙", 3, 4, "=SUM(B3:C3)"]]
+    assert _sums(_ledger(rows))[0] == "Sheet!A2:A3 计数 = 2 人"
+
+
+def test_a_column_of_mostly_words_says_why_it_has_no_sum():
+    result = _ledger([["姓名", "慰问金"], ["甲", 500], ["乙", "待发"], ["丙", "待发"], ["丁", "待发"]])
+    assert _sums(result) == ["Sheet!A2:A5 计数 = 4 人"]
+    assert result.skipped[0].reason.startswith("“慰问金”列只有 1 格是数字，其余如 B3“待发”不是，没有求和")
+
+
 def test_a_two_row_header_with_merged_cells_is_one_header():
     book = Workbook()
     sheet = book.active

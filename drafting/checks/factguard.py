@@ -119,6 +119,11 @@ def _values(text: str) -> list[tuple[tuple[float, str], str, int]]:
     return found
 
 
+def values_with_positions(text: str) -> list[tuple[tuple[float, str], str, int]]:
+    """(value, as written, position) for every number in the text, as the guard reads them."""
+    return _values(text)
+
+
 def numbers_and_wording(text: str) -> tuple[frozenset, str]:
     """The values a text states, and its wording with each value replaced by # (to tell one event told
     twice with different numbers)."""

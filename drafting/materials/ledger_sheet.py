@@ -20,18 +20,19 @@ from drafting.writing.themes import keyword_theme
 
 _TOTAL = re.compile(r"^\s*(合\s*计|总\s*计|小\s*计|共\s*计|累\s*计|总\s*数)")
 _AGGREGATE = re.compile(r"\b(SUM|SUBTOTAL|SUMIF|COUNTA?|AVERAGE)\(", re.I)  # a total row without a 合计 label
+_RANGE = re.compile(r"\$?[A-Z]{1,3}\$?(\d+):\$?[A-Z]{1,3}\$?(\d+)", re.I)
 # Columns whose sum means nothing: identifiers, ages, rates, prices per unit, scores
 _NOT_SUMMED = re.compile(
     r"序号|编号|工号|学号|电话|手机|身份证|卡号|账号|年龄|年份|邮编|代码|率|比例|占比|满意度|百分比|单价|价格|"
     r"标准|平均|均值|排名|名次|得分|分数|评分|等级|级别"
 )
-_MONEY = re.compile(r"元|金额|费|款|资金|补助|补贴|奖金|奖励|慰问金|助学金")
+_MONEY = re.compile(r"元|金|费|款|资金|补助|补贴|奖励")
 _DATE_HEADER = re.compile(r"日期|时间")
 _SIGNED = re.compile(
     r"(制表|填表|审核|审批|复核|负责人|经办|联系人|联系电话|说明|备注|注|单位|日期)\S{0,4}[:：]"
 )
 _TEXT_DATE = re.compile(r"(\d{4})\s*[年/.-]\s*(\d{1,2})\s*[月/.-]\s*(\d{1,2})\s*日?")
-_PERSON = re.compile(r"姓名|户主|名单|名字|人员|^(会员|职工|对象)$")
+_PERSON = re.compile(r"姓名|户主|名单|名字|人员|(会员|职工|对象)$")
 _HOUSEHOLDS = re.compile(r"慰问|送温暖|帮扶|困难")
 _HEADER_UNITS = (
     ("人次", "人次"),
@@ -60,7 +61,11 @@ class _Column:
 
     @property
     def money(self) -> bool:
-        return bool(_MONEY.search(self.header)) or "元" in self.units
+        """元 in the header or a cell; else a money word (助学金, 费用) unless it counts (补助人数)."""
+        if "元" in self.header or "元" in self.units:
+            return True
+        counts = any(word in self.header for word, _ in _HEADER_UNITS)
+        return not counts and bool(_MONEY.search(self.header))
 
     def unit(self) -> str | None:
         """The one unit of the column's numbers ('' for none); None when its cells disagree."""
@@ -124,9 +129,9 @@ def sheet_facts(name: str, title: str, rows: Iterable[tuple[list, list[str]]]) -
         if not records.count and _sub_header(raw_header, texts):
             columns, key = _columns(_joined_header(raw_header, texts))
             continue
-        if any(texts) and all(_SIGNED.match(t) for t in texts if t):
-            continue  # 制表人：张三  审核：李四, 说明：…: the sheet's footer, no record
-        if any(_TOTAL.match(t) for t in texts if t) or any(_AGGREGATE.search(f) for f in formulas):
+        if _footer(texts, cells):
+            continue  # 制表人：张三  审核：李四, 说明：…, 制表日期：(a date): the sheet's footer, no record
+        if any(_TOTAL.match(t) for t in texts if t) or any(_sums_a_column(f) for f in formulas):
             records.total_row()  # its figure is recomputed from the cells, never trusted
             continue
         readings = [
@@ -138,13 +143,17 @@ def sheet_facts(name: str, title: str, rows: Iterable[tuple[list, list[str]]]) -
             for i, r in enumerate(readings)
             if isinstance(r, Amount) and not _NOT_SUMMED.search(columns[i].header)
         }
-        named = texts[key] if key < len(texts) else ""
-        if _unlabelled_total(named, sums, records):
+        worded = [
+            i
+            for i, t in enumerate(texts)
+            if t and not isinstance(readings[i] if i < len(readings) else None, Amount)
+        ]
+        if not worded and _unlabelled_total(sums, records):
             records.total_row()
             result.skipped.append(Skipped(file=f"{where}!第{number}行", reason=_TOTAL_TAKEN))
             continue
-        if not named and not sums:
-            continue  # neither a name nor a number: a note or a section title between the records
+        if not sums and len(worded) == 1 and worded[0] != key:
+            continue  # one line of words and no figure: a note or a section title between the records
         records.add(number, sums)
         for column, reading in zip(columns, readings, strict=False):
             _count(column, reading, number)
@@ -180,7 +189,7 @@ def _reading(column: _Column, value: object, formula: bool) -> object:
             return day
         if amount is not None and not amount.unit and 20_000 <= amount.number <= 80_000:
             return _EXCEL_EPOCH + timedelta(days=int(amount.number))  # an Excel serial date
-    if amount is None or amount.unit:
+    if amount is None or amount.unit or re.search("[万亿]", text):  # 12.5万 says its own scale
         return amount or text or None
     return Amount(amount.number * column.scale, "")
 
@@ -198,20 +207,39 @@ def _count(column: _Column, reading: object, row: int) -> None:
         column.not_numbers.append(f"{column.letter}{row}“{str(reading)[:20]}”")
 
 
-def _unlabelled_total(key_text: str, sums: dict[int, Decimal], records: _Records) -> bool:
-    """A row with no name whose every number is the sum of the rows above it, since the last total or
-    in all: a total row nobody labelled. Over two records at least, or it may be a record itself."""
-    if key_text or not sums:
+def _unlabelled_total(sums: dict[int, Decimal], records: _Records) -> bool:
+    """A row of numbers only (no name, no words) whose every number is the sum of the rows above it,
+    since the last total or in all: a total row nobody labelled. Over two records at least, or it may be
+    a record itself."""
+    if not sums:
         return False
     segment = records.since_total >= 2 and all(v == records.segment.get(i) for i, v in sums.items())
     grand = records.count >= 2 and all(v == records.grand.get(i) for i, v in sums.items())
     return segment or grand
 
 
+def _footer(texts: list[str], cells: list) -> bool:
+    """制表人：张三  审核：李四, 说明：…, 制表日期：(a date cell): words that sign the sheet, no record."""
+    signed = [t for t in texts if t and _SIGNED.match(t)]
+    others = [value for value, t in zip(cells, texts, strict=False) if t and not _SIGNED.match(t)]
+    return bool(signed) and all(isinstance(value, datetime | date) for value in others)
+
+
+def _sums_a_column(formula: str) -> bool:
+    """=SUM(E3:E19) under the records is a total; =SUM(B2:C2) in each row is a record's own figure."""
+    if not _AGGREGATE.search(formula):
+        return False
+    ranges = _RANGE.findall(formula)
+    return not ranges or any(first != last for first, last in ranges)
+
+
 def _columns(header: list[str]) -> tuple[list[_Column], int]:
     """The columns, and which one names a record: the person's or household's name, else the first."""
     columns = [_Column(h, _letter(i), _scale(h)) for i, h in enumerate(header)]
-    key = next((i for i, c in enumerate(columns) if _PERSON.search(c.header)), 0)
+    named = [
+        i for i, h in enumerate(header) if h != _letter(i)
+    ]  # a column the header left blank names nothing
+    key = next((i for i in named if _PERSON.search(columns[i].header)), named[0] if named else 0)
     return columns, key
 
 
@@ -229,11 +257,17 @@ def _filled_header(texts: list[str]) -> list[str]:
 
 
 def _sub_header(header: list[str], texts: list[str]) -> bool:
-    """The second row of a two-row header (姓名, 部门 under a merged 慰问对象): no numbers, and text under
-    a cell the first row left empty."""
+    """The second row of a two-row header (姓名, 部门 under a merged 慰问对象): no numbers, text under a
+    cell the first row left empty, and nothing under a header cell that merges nothing (序号, merged
+    down, is empty below). A record of words only (张三｜男｜工会) has text under such a cell."""
     if any(cell_amount(t) is not None for t in texts if t):
         return False
-    return any(t and i < len(header) and not header[i] for i, t in enumerate(texts))
+    width = len(header)
+    merges = {i for i in range(width) if header[i] and i + 1 < width and not header[i + 1]}
+    alone = {i for i in range(width) if header[i] and i not in merges}
+    if any(t and i in alone for i, t in enumerate(texts)):
+        return False
+    return any(t and i < width and not header[i] for i, t in enumerate(texts))
 
 
 def _joined_header(header: list[str], texts: list[str]) -> list[str]:
@@ -281,7 +315,14 @@ def _computed_facts(
                 "或 WPS 保存的），算不出合计。请在 Excel 或 WPS 中打开、保存后再提取。"
             )
             continue
-        if column.numbers < max(1, rows // 2) or "%" in column.units:
+        if "%" in column.units:
+            continue
+        if column.numbers < max(1, rows // 2):
+            if column.numbers and column.not_numbers:  # figures among words: say why there is no sum
+                notes.append(
+                    f"“{column.header}”列只有 {column.numbers} 格是数字，其余如 {column.not_numbers[0]}不是，"
+                    "没有求和。如需合计，请在台账中填成数字后再提取。"
+                )
             continue
         unit_of_sum = column.unit()
         if unit_of_sum is None:
