@@ -85,6 +85,8 @@ def test_one_event_typed_twice_with_different_numbers_is_said_once_in_the_draft(
             "春节慰问困难职工18户",
             "4月组织培训60人",
             "春节慰问困难职工十七户",
+            "1月开展职工生日会，为30名职工庆生",  # two months, two events
+            "2月开展职工生日会，为25名职工庆生",
         ]
     ) == [("春节慰问困难职工17户", "春节慰问困难职工18户")]
     facts = parse_facts(

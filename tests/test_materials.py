@@ -146,6 +146,14 @@ def test_the_rows_of_a_table_in_a_briefing_are_facts_named_by_their_columns():
     ):
         for cell, text in zip(row.cells, cells, strict=True):
             cell.text = text
+    second = document.add_table(rows=3, cols=3)  # right after the first: its own header
+    for row, cells in zip(
+        second.rows,
+        [["项目", "金额", "户数"], ["送温暖", "3万元", "17户"], ["备注", "请在总结中写明", "共慰问100户"]],
+        strict=True,
+    ):
+        for cell, text in zip(row.cells, cells, strict=True):
+            cell.text = text
     buffer = io.BytesIO()
     document.save(buffer)
     result = run([Material("简报第5期.docx", buffer.getvalue())])
@@ -153,8 +161,10 @@ def test_the_rows_of_a_table_in_a_briefing_are_facts_named_by_their_columns():
         ("健步走：时间4月，人数356人", ["356人"]),
         ("读书分享会，86人", ["86人"]),  # an empty cell: the row cannot be matched to its columns
         ("合计，442人", ["442人"]),
+        ("送温暖：金额3万元，户数17户", ["3万元", "17户"]),
     ]
     assert result.facts[0].sources[0].excerpt == "健步走｜4月｜356人"
+    assert [a.excerpt for a in result.set_aside] == ["备注｜请在总结中写明｜共慰问100户"]  # to the drafter
 
 
 def test_hidden_sheets_and_duplicates_are_reported_not_read(materials):
@@ -439,6 +449,7 @@ def test_the_signatures_under_a_ledger_and_notes_between_its_records_are_no_reco
             ["合计", None, None, 3500],
             ["制表人：张三", None, "审核：李四", None],
             ["说明：以上慰问金均已发放到位，2025年1月20日", None, None, None],
+            ["制表日期：", date(2025, 1, 20), None, None],
         ],
         "送温暖台账.xlsx",
     )

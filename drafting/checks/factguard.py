@@ -125,11 +125,13 @@ def values_with_positions(text: str) -> list[tuple[tuple[float, str], str, int]]
 
 
 def numbers_and_wording(text: str) -> tuple[frozenset, str]:
-    """The values a text states, and its wording with each value replaced by # (to tell one event told
-    twice with different numbers)."""
+    """The amounts a text states (a number with its unit), and its wording with each replaced by #, to
+    tell one event told twice with different amounts. Dates, months and ordinals stay in the wording:
+    1月…30名 and 2月…25名 are two events."""
     simplified = to_simplified(text)
-    numbers = frozenset(value for value, _, _ in _values(simplified))
-    return numbers, re.sub(r"\s+", "", _NUMBER.sub("#", simplified)).rstrip("。；;，,")
+    numbers = frozenset(value for value, _, _ in _values(simplified) if value[1])
+    wording = _NUMBER.sub(lambda m: "#" if m.group("unit") else m.group(0), simplified)
+    return numbers, re.sub(r"\s+", "", wording).rstrip("。；;，,")
 
 
 def _context(text: str, position: int) -> str:

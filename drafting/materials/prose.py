@@ -31,6 +31,7 @@ _TO_THE_WRITER = re.compile(
 )
 
 
+_TO_THE_DRAFTER = "像是写给起草者的指令，不是事实"
 _NO_ACTIVITY = "有数字，但看不出是哪项工作，没有列为候选要点；如果有用，请手工加入要点"
 
 
@@ -81,8 +82,11 @@ def extract_offline(passages: list[Passage]) -> tuple[list[Candidate], list[SetA
     for passage in passages:
         if CELL_SEPARATOR not in passage.text:
             header = None
-        elif header is None and not stated_values(passage.text):
+        elif not stated_values(passage.text):  # a table's header (the next table's too)
             header = passage.text.split(CELL_SEPARATOR)
+            continue
+        elif is_instruction(passage.text):
+            set_aside.append(SetAside(file=passage.file, excerpt=passage.text, reason=_TO_THE_DRAFTER))
             continue
         else:
             if row := _table_row(passage, header or []):
@@ -90,9 +94,7 @@ def extract_offline(passages: list[Passage]) -> tuple[list[Candidate], list[SetA
             continue
         for sentence in sentences(passage.text):
             if is_instruction(sentence):
-                set_aside.append(
-                    SetAside(file=passage.file, excerpt=sentence, reason="像是写给起草者的指令，不是事实")
-                )
+                set_aside.append(SetAside(file=passage.file, excerpt=sentence, reason=_TO_THE_DRAFTER))
                 continue
             values = stated_values(sentence)
             if not values:
