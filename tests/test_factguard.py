@@ -102,6 +102,25 @@ def test_one_event_typed_twice_with_different_numbers_is_said_once_in_the_draft(
     ]
 
 
+@pytest.mark.parametrize(
+    ("fact", "slips"),
+    [
+        ("慰问困难职工-5户", ["-5户"]),
+        ("人均体检1.5次", ["1.5次"]),
+        ("职工参检率150%", ["150%"]),
+        ("会员999999999999人", ["999999999999人"]),
+        ("全年会员增长150%", []),  # a growth may pass 100%
+        ("入会率达到98.5%，慰问困难职工23户，发放4.6万元", []),
+    ],
+)
+def test_a_figure_that_looks_like_a_slip_is_pointed_out(fact, slips):
+    """A helper's -5户, 参检率150%, 1.5次 and 999999999999人 were drafted without a word."""
+    from drafting.checks.plausibility import implausible, plausibility_warnings
+
+    assert implausible(fact) == slips
+    assert len(plausibility_warnings([fact])) == bool(slips)
+
+
 def test_problem_without_a_measure_is_reported():
     facts = parse_facts(
         {
