@@ -1,6 +1,7 @@
 """起草: the facts form, the outline editor, the live draft and each section's checks and actions."""
 
 import re
+from contextlib import suppress
 
 import streamlit as st
 
@@ -12,7 +13,7 @@ from drafting.corpus.classify import UNIT_TYPES
 from drafting.errors import UserError
 from drafting.models.presets import endpoint_host
 from drafting.resources import load_data
-from drafting.service import DraftingService, DraftNotSaved, SectionReview
+from drafting.service import DraftingService, DraftNotSaved, SectionChanged, SectionReview
 from drafting.text.markup import escape_markdown, shorten_runs
 from drafting.writing.draft import Draft, section_body, section_name
 from drafting.writing.facts import Facts, parse_facts
@@ -409,7 +410,9 @@ def _apply_fixes(service: DraftingService, draft: Draft, key: str, findings: lis
     """Mechanical fixes as a new version of the section (the old text is kept as a previous version)."""
     from drafting.checks.proof import apply_fixes
 
-    service.edit(draft.id, key, apply_fixes(draft.section(key).text, findings))
+    text = draft.section(key).text
+    with suppress(SectionChanged):  # changed since this part was drawn: the rerun shows it, to check again
+        service.edit(draft.id, key, apply_fixes(text, findings), based_on=text)  # never undoes that change
     st.rerun()
 
 
@@ -439,7 +442,10 @@ def _editor(service: DraftingService, draft_id: str, key: str, current: str) -> 
 def _save_edit(
     service: DraftingService, draft_id: str, key: str, text: str, based_on: str, start_key: str
 ) -> None:
-    service.edit(draft_id, key, text, based_on=based_on)
+    try:
+        service.edit(draft_id, key, text, based_on=based_on)
+    except SectionChanged:  # this section alone reran, on the text of the page's last run: draw the
+        st.rerun()  # page anew, where the box keeps the typing and offers 载入最新内容 / 仍用框中的文字替换
     st.session_state.pop(start_key)  # the box follows the saved section again
     st.rerun()
 

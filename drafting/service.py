@@ -24,6 +24,7 @@ from drafting.models import factory
 from drafting.models.protocol import ChatModel, TokenUsage
 from drafting.settings import Settings
 from drafting.storage.errors import DraftNotSaved as DraftNotSaved  # for the faces, which catch it
+from drafting.storage.errors import SectionChanged as SectionChanged  # for the faces, which catch it
 from drafting.writing.draft import Draft, DraftSection, section_gaps
 from drafting.writing.facts import Facts
 from drafting.writing.outline import Outline, checked_outline
@@ -408,8 +409,6 @@ class DraftingService:
         """The section's new text, onto the stored draft (other sections changed meanwhile are kept).
         `based_on` is the text the user started from: if the section changed since (a fix, a
         regeneration, a colleague), SectionChanged, so a box opened before never undoes that change."""
-        from drafting.storage.errors import SectionChanged
-
         stored, revision = self.get_with_revision(draft_id)
         if based_on is not None and stored.section(key).text != based_on:
             raise SectionChanged()

@@ -94,3 +94,21 @@ def test_a_regeneration_keeps_an_edit_saved_while_it_was_writing(settings_withou
     assert stored.section("opening").text == edited_opening
     assert stored.section(key).text.startswith("重新写好的一节")
     assert stored.section(key).previous_versions[-1] == draft.section(key).text
+
+
+def test_an_edit_based_on_an_older_text_of_its_section_is_refused_and_other_sections_are_not_in_the_way(
+    settings_without_examples,
+):
+    """What 保存修改 and 全部修正 pass as based_on: the text they started from."""
+    from drafting.storage.errors import SectionChanged
+
+    service = DraftingService(settings_without_examples)
+    draft = service.draft(parse_facts(FACTS), offline=True)
+    seen = draft.section("work-care").text
+    service.edit(draft.id, "opening", "别人改的开头。")  # another section: no obstacle
+    service.edit(draft.id, "work-care", "我的修改：春节走访慰问困难职工23户。", based_on=seen)
+    with pytest.raises(SectionChanged):  # the section changed since `seen`
+        service.edit(draft.id, "work-care", "更早的一稿：春节走访慰问困难职工23户。", based_on=seen)
+    stored = service.get(draft.id)
+    assert stored.section("work-care").text == "我的修改：春节走访慰问困难职工23户。"
+    assert stored.section("opening").text == "别人改的开头。"
