@@ -293,6 +293,7 @@ def test_a_mistyped_command_line_is_answered_in_chinese(argv, message, capsys):
         ("2024-2025学年", "某某中学工会2024-2025学年工作总结及2025-2026学年工作计划"),
         ("2024—2025学年度", "某某中学工会2024—2025学年度工作总结及2025-2026学年工作计划"),
         ("2025学年", "某某中学工会2025学年工作总结及2026学年工作计划"),
+        ("2024－2025学年", "某某中学工会2024－2025学年工作总结及2025-2026学年工作计划"),
         ("二〇二五年", "某某中学工会二〇二五年工作总结及2026年工作计划"),
     ],
 )
@@ -302,6 +303,11 @@ def test_a_schools_year_and_a_year_in_chinese_numerals_are_periods(period, title
 
     facts = parse_facts({"organization": "某某中学工会", "period": period, "facts": ["慰问教职工20人"]})
     assert report_title(facts) == title
+
+
+def test_a_school_year_is_two_years_in_a_row():
+    with pytest.raises(UserError, match="学年应是相邻的两年"):
+        parse_facts({"organization": "某某中学工会", "period": "2025-2024学年", "facts": ["慰问教职工20人"]})
 
 
 def test_findings_reach_every_command_line_surface(service, built_library, monkeypatch, capsys, tmp_path):

@@ -26,7 +26,7 @@ from drafting.materials.samples import (
     ledger_xlsx,
     printed_html,
 )
-from drafting.materials.values import amounts, stated_values
+from drafting.materials.values import amounts, cell_amount, stated_values
 from drafting.models.function import FunctionModel
 from drafting.writing.facts import load_facts_file
 from tests.test_documents_pdf import print_with_chromium
@@ -400,6 +400,7 @@ def test_units_are_read_as_typed_in_the_cells_and_the_header():
         ],
         "疗休养.xlsx",
     )
+    assert cell_amount("二〇二五") == cell_amount(2025)  # digit by digit, not 5
     assert _sums(trips) == [
         "Sheet!A2:A4 计数 = 3 条",
         "Sheet!B2:B4 求和 = 123 人",

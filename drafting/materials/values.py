@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from drafting.checks.factguard import CN_NUMBER as _CN  # the fact guard's reading of levels and numerals
 from drafting.checks.factguard import LEVEL, chinese_to_int
+from drafting.text.numerals import DIGIT_BY_DIGIT
 
 COUNT_UNITS = ("人次", "户次", "户", "人", "名")
 MEASURES = "人次|户次|万元|亿元|元|户|人|名|场|次|项|个|件|篇|期|条|份|家|所|支|队|届|天|小时|%|％|台|本|册|批|处|位|组|班"
@@ -88,6 +89,8 @@ def cell_amount(value: object) -> Amount | None:
     if plain := re.fullmatch(r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)([万亿])?", text):
         number = Decimal(plain.group(1).replace(",", "")) * _MULTIPLIER.get(plain.group(2), 1)
         amount: Amount | None = Amount(number, "")
+    elif re.fullmatch("[〇零一二三四五六七八九]{2,}", text):  # 二〇二五, written digit by digit
+        amount = Amount(Decimal(text.translate(DIGIT_BY_DIGIT)), "")
     elif (numeral := chinese_to_int(text)) is not None:
         amount = Amount(Decimal(numeral), "")
     else:

@@ -1,4 +1,5 @@
-"""Chinese enumeration numerals (一、二、……十一), for headings and 一是/二是 lists: structure, never facts."""
+"""Chinese numerals: enumeration (一、二、……十一) for headings and 一是/二是 lists, which are structure,
+never facts; and the digit-by-digit way a year is written (二〇二五)."""
 
 _CN = "一二三四五六七八九十"
 
@@ -10,3 +11,7 @@ def chinese_numeral(n: int) -> str:
     if n >= 100:
         return str(n)
     return ("" if n < 20 else _CN[n // 10 - 1]) + "十" + (_CN[n % 10 - 1] if n % 10 else "")
+
+
+# 二〇二五 written digit by digit, as a year often is
+DIGIT_BY_DIGIT = str.maketrans("〇零一二三四五六七八九", "00123456789")

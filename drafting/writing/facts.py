@@ -18,6 +18,7 @@ from drafting.documents.text import decode_text
 from drafting.errors import UserError
 from drafting.text.control import strip_control
 from drafting.text.instructions import is_instruction
+from drafting.text.numerals import DIGIT_BY_DIGIT
 from drafting.text.script import Script, detect_script, to_simplified
 
 ReportType = Literal["summary_and_plan", "summary", "half_year", "plan"]
@@ -27,8 +28,8 @@ MAX_BULLET_CHARS = 6_000
 
 _PERIOD = re.compile(r"^(?P<year>(19|20)\d{2})\s*年\s*(?P<span>上半年|下半年|度|第[一二三四]季度)?$")
 # a school's year: 2024-2025学年, 2024—2025学年度, 2025学年
-_SCHOOL_YEAR = re.compile(r"^(?P<year>(19|20)\d{2})(?:[-—–~至](?P<end>(19|20)\d{2}))?学年度?$")
-_YEAR_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
+_SCHOOL_YEAR = re.compile(r"^(?P<year>(19|20)\d{2})(?:[-—–－~～至/](?P<end>(19|20)\d{2}))?学年度?$")
+
 # No bracket of a kind inside its own span, so each search stops at the next opening one: with "[^\]]*",
 # 100,000 "![" took minutes (every one scanned to the end).
 _HTML_TAG = re.compile(r"<[^<>\n]{1,200}>")
@@ -118,8 +119,11 @@ class Facts(BaseModel):
     @classmethod
     def _period(cls, value: str) -> str:
         read = _as_digits(value)
-        if not (_PERIOD.match(read) or _SCHOOL_YEAR.match(read)):
+        school = _SCHOOL_YEAR.match(read)
+        if not (_PERIOD.match(read) or school):
             raise ValueError("无法识别，请写成“2025年”“2025年上半年”“2024-2025学年”这样的形式")
+        if school and school.group("end") and int(school.group("end")) != int(school.group("year")) + 1:
+            raise ValueError("的学年应是相邻的两年，如“2024-2025学年”")
         return value
 
     @model_validator(mode="after")
@@ -138,7 +142,7 @@ class Facts(BaseModel):
 def _as_digits(period: str) -> str:
     """The period as matched: simplified, without spaces, a year in Chinese numerals (二〇二五年) in digits."""
     text = to_simplified(period).replace(" ", "").replace("\u3000", "")
-    return re.sub(r"^[〇零一二三四五六七八九]{4}", lambda m: m.group(0).translate(_YEAR_DIGITS), text)
+    return re.sub(r"^[〇零一二三四五六七八九]{4}", lambda m: m.group(0).translate(DIGIT_BY_DIGIT), text)
 
 
 def derive_next_period(period: str) -> str:
