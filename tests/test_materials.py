@@ -502,6 +502,22 @@ def test_layouts_a_reviewer_found_miscounted(rows, sums):
     assert _sums(_ledger(rows)) == sums
 
 
+def test_a_unit_written_above_the_table_is_the_money_columns_unit():
+    rows = [
+        ["2025年帮扶资金台账", None, "单位：万元"],
+        ["姓名", "帮扶金额", "人数"],
+        ["甲", 0.5, 2],
+        ["乙", 0.3, 1],
+    ]
+    assert _sums(_ledger(rows, "帮扶台账.xlsx")) == [
+        "Sheet!A3:A4 计数 = 2 户",
+        "Sheet!B3:B4 求和 = 8000 元",  # not 0.8 元
+        "Sheet!C3:C4 求和 = 3 人",  # people are not 万元
+    ]
+    in_header = [["姓名", "金额（单位：万元）"], ["甲", 0.5], ["乙", 0.3]]
+    assert _sums(_ledger(in_header))[1] == "Sheet!B2:B3 求和 = 8000 元"
+
+
 def test_a_row_sum_in_each_record_is_no_total_row():
     rows = [["姓名", "上半年", "下半年", "全年"], ["甲", 1, 2, "=SUM(B2:C2)"], ["乙", 3, 4, "=SUM(B3:C3)"]]
     assert _sums(_ledger(rows))[0] == "Sheet!A2:A3 计数 = 2 人"

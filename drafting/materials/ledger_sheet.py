@@ -28,6 +28,7 @@ _NOT_SUMMED = re.compile(
 )
 _MONEY = re.compile(r"元|金|费|款|资金|补助|补贴|奖励")
 _DATE_HEADER = re.compile(r"日期|时间")
+_SHEET_UNIT = re.compile(r"^\s*[（(]?\s*单位[:：]\s*(万元|亿元|元)")
 _SIGNED = re.compile(
     r"(制表|填表|审核|审批|复核|负责人|经办|联系人|联系电话|说明|备注|注|单位|日期)\S{0,4}[:：]"
 )
@@ -114,20 +115,23 @@ def sheet_facts(name: str, title: str, rows: Iterable[tuple[list, list[str]]]) -
     result = LedgerResult()
     where = f"{name}!{title}"
     raw_header: list[str] | None = None
+    sheet_unit = ""
     columns: list[_Column] = []
     key = 0
     records = _Records()
     for number, (cells, formulas) in enumerate(rows, start=1):
         texts = [_cell_text(value) for value in cells]
         if raw_header is None:
-            if sum(1 for t in texts if t and cell_amount(t) is None) >= 2:
+            if found := next((m for t in texts if (m := _SHEET_UNIT.search(t))), None):
+                sheet_unit = found.group(1)  # 单位：万元 above the table, often in its title row
+            elif sum(1 for t in texts if t and cell_amount(t) is None) >= 2:
                 raw_header = texts
-                columns, key = _columns(_filled_header(texts))
+                columns, key = _columns(_filled_header(texts), sheet_unit)
             continue
         if not any(texts) and not any(formulas):
             continue
         if not records.count and _sub_header(raw_header, texts):
-            columns, key = _columns(_joined_header(raw_header, texts))
+            columns, key = _columns(_joined_header(raw_header, texts), sheet_unit)
             continue
         if _footer(texts, cells):
             continue  # 制表人：张三  审核：李四, 说明：…, 制表日期：(a date): the sheet's footer, no record
@@ -233,9 +237,10 @@ def _sums_a_column(formula: str) -> bool:
     return not ranges or any(first != last for first, last in ranges)
 
 
-def _columns(header: list[str]) -> tuple[list[_Column], int]:
-    """The columns, and which one names a record: the person's or household's name, else the first."""
-    columns = [_Column(h, _letter(i), _scale(h)) for i, h in enumerate(header)]
+def _columns(header: list[str], sheet_unit: str = "") -> tuple[list[_Column], int]:
+    """The columns, and which one names a record: the person's or household's name, else the first.
+    `sheet_unit` is the 单位：万元 written above the table, for money columns whose header names none."""
+    columns = [_Column(h, _letter(i), _scale(h, sheet_unit)) for i, h in enumerate(header)]
     named = [
         i for i, h in enumerate(header) if h != _letter(i)
     ]  # a column the header left blank names nothing
@@ -243,7 +248,11 @@ def _columns(header: list[str]) -> tuple[list[_Column], int]:
     return columns, key
 
 
-def _scale(header: str) -> Decimal:
+def _scale(header: str, sheet_unit: str) -> Decimal:
+    """What a bare number in the column is worth in 元: its header's unit, else the sheet's for money."""
+    if "元" not in header:
+        money = _MONEY.search(header) and not any(word in header for word, _ in _HEADER_UNITS)
+        header += sheet_unit if money else ""
     return Decimal(100_000_000) if "亿元" in header else Decimal(10_000) if "万元" in header else Decimal(1)
 
 
