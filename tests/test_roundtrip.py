@@ -316,3 +316,22 @@ def test_a_shared_colleagues_draft_or_another_units_draft_is_refused_as_not_your
 
     assert owner.revision(draft.id) == revision
     assert owner.reimport("修改稿.docx", edited).changed_sections == ["work-care"]
+
+
+def test_a_comment_that_ends_inside_a_tracked_deletion_quotes_only_its_words():
+    """A helper's LibreOffice round trip ended a comment inside the deletion beside it: the quoted text
+    then ran to the end of the document."""
+    from lxml import etree
+
+    from drafting.documents.numbering import W
+    from drafting.review.edited import _Reader
+
+    ns = W.strip("{}")
+    body = etree.fromstring(
+        f'<w:body xmlns:w="{ns}"><w:p><w:commentRangeStart w:id="1"/><w:r><w:t>慰问困难职工</w:t></w:r>'
+        '<w:del w:id="9"><w:r><w:delText>18户</w:delText></w:r><w:commentRangeEnd w:id="1"/></w:del>'
+        "<w:r><w:t>20户。</w:t></w:r></w:p><w:p><w:r><w:t>下一段不属于批注。</w:t></w:r></w:p></w:body>"
+    )
+    reader = _Reader()
+    reader.block(body, 0)
+    assert reader.anchors["1"].strip() == "慰问困难职工" and reader.deleted == 1

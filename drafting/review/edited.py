@@ -157,8 +157,14 @@ class _Reader:
             self.anchors[key] += text
 
     def _count_deletion(self, element: etree._Element) -> None:
+        """A dropped part's text is passed over, but a comment range may open or close inside it (an
+        office suite ends a comment in the deletion beside it): missed, the range ran to the end."""
+        if not isinstance(element.tag, str):
+            return
         if element.tag in (f"{W}del", f"{W}moveFrom") and element.find(f".//{W}delText") is not None:
             self.deleted += 1
+        for marker in element.iter(f"{W}commentRangeStart", f"{W}commentRangeEnd"):
+            self._marker(marker)
 
 
 def _owning_table(row: etree._Element) -> etree._Element | None:
