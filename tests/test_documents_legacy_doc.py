@@ -130,6 +130,14 @@ def test_unreadable_legacy_files_get_a_chinese_message(data, message):
         read_document_bytes("old.wps", data)
 
 
+def test_a_doc_whose_text_antiword_cannot_find_says_how_to_read_it():
+    """A LibreOffice .doc holding only a table: antiword finds no text stream; the message was 没有正文内容."""
+    stderr = "I'm afraid the text stream of this file is too small to handle."
+    assert legacy_doc._explain_failure("表格月报.doc", stderr) == (
+        "“表格月报.doc”里读不出正文（文件是空的，或正文只在表格里），请在 Word 或 WPS 中打开后另存为 .docx 再导入。"
+    )
+
+
 @pytest.mark.usefixtures("antiword")
 def test_antiword_running_too_long_is_stopped(monkeypatch):
     monkeypatch.setattr(legacy_doc, "LIMITS", replace(legacy_doc.LIMITS, wall_seconds=0.001))

@@ -54,8 +54,8 @@ def _explain_failure(name: str, stderr: str) -> str:
         )
     if "before Word 6" in stderr:
         return f"“{name}”是 Word 6 以前的旧版本文件，无法读取，{_SAVE_AS_DOCX}。"
-    if "too small" in stderr:
-        return f"“{name}”里没有正文内容。"
+    if "too small" in stderr:  # empty, or a file whose text antiword cannot find (a table alone, often)
+        return f"“{name}”里读不出正文（文件是空的，或正文只在表格里），{_SAVE_AS_DOCX}。"
     return f"“{name}”无法读取（文件可能已损坏），{_SAVE_AS_DOCX}。"
 
 
