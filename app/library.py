@@ -35,7 +35,9 @@ def page_library(service: DraftingService) -> None:
             st.info(escape_markdown(hits.notice))
         for hit in hits:
             st.caption(
-                escape_markdown(f"{hit.report_title}（{section_name(hit.part, '')}）· {hit.heading_path}")
+                escape_markdown(
+                    f"{hit.report_title}（{hit.report}，{section_name(hit.part, '')}）· {hit.heading_path}"
+                )
             )
             st.text(hit.text[:400])
     choice = st.selectbox("阅读范文", shown, format_func=lambda m: f"{m.title}（{m.unit_type}·{m.kind}）")

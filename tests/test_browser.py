@@ -44,6 +44,8 @@ MARKUP_IN_MAIN = """() => {
 }"""
 EVIL_NAME = "[点此领取工会补贴](http://evil.example/x)**第一**$x^2$<img src=x onerror=alert(1)>"
 FACTS = "召开三届二次教代会\n走访慰问困难教职工15人\n举办教职工气排球比赛"
+PROBLEMS = "教职工活动场地不足"
+PLANS = "建设教职工活动中心"
 
 pytestmark = pytest.mark.server
 
@@ -280,11 +282,16 @@ def append_to_opening(page: "Page", draft_id: str, words: str) -> None:
     page.locator(f".st-key-save_{draft_id}_opening button").click()
 
 
-def fill_facts(page: "Page", organization: str, facts: str = FACTS, problems: str = "") -> None:
+def fill_facts(
+    page: "Page", organization: str, facts: str = FACTS, problems: str = PROBLEMS, plans: str = PLANS
+) -> None:
+    """The form, problems and plans included: left empty, the offline engine writes 【待补充】 there, an
+    open finding to confirm before export."""
     page.get_by_label("单位名称").fill(organization)
     page.get_by_label("总结期间").fill("2025年")
     page.get_by_label("工作要点（一行一条，数字照实填写）").fill(facts)
     page.get_by_label("存在的问题（可不填）").fill(problems)
+    page.get_by_label("下一步计划（可不填）").fill(plans)
 
 
 def draft(page: "Page") -> str:
@@ -379,7 +386,8 @@ def test_a_version_saved_elsewhere_is_drawn_before_its_files_are_offered(page, a
 
 def test_a_problem_the_user_listed_is_not_flagged_as_invented(page):
     """The offline plan section answers each problem as 针对“…”的问题; the quote marks are the writer's, the
-    words are the user's, so nothing is left to confirm before export."""
+    words are the user's, so nothing is flagged as invented. The measure it leaves as 【待补充…】 is the
+    user's to write: that is asked about, not the quotation."""
     from playwright.sync_api import expect
 
     fill_facts(page, "江南区第三中学工会", problems="活动经费紧张")
@@ -387,8 +395,7 @@ def test_a_problem_the_user_listed_is_not_flagged_as_invented(page):
     expect(page.get_by_text("针对“活动经费紧张”的问题").first).to_be_visible()
     warnings = page.get_by_test_id("stAlertContentWarning").all_inner_texts()
     assert not [w for w in warnings if "找不到依据" in w], warnings
-    expect(page.get_by_text("我已核对，仍要导出")).to_have_count(0)
-    ask_for_files(page)  # offered without a confirmation
+    assert [w for w in warnings if "本节还有待补写的内容" in w and "【待补充：具体改进措施】" in w], warnings
 
 
 def test_single_user_mode_refuses_a_visitor_through_a_reverse_proxy(browser, app):
@@ -521,8 +528,8 @@ def test_history_opens_a_saved_draft_on_the_draft_page(page, browser, app):
         go_to(later, "历史")
         later.locator(f".st-key-open_{draft_id} button").click()
         assert shown_draft_id(later) == draft_id
-        assert later.url.rstrip("/") == app.url.rstrip("/"), (
-            "the draft page (the default page) is at the root"
+        assert later.url.rstrip("/") == f"{app.url.rstrip('/')}/?draft={draft_id}", (
+            "the draft page (the default page) is at the root, the open draft in its address"
         )
         assert later.get_by_text("北湖区自来水公司工会2025年工作总结及2026年工作计划").count() >= 1
         no_exception_shown(later)

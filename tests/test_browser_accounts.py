@@ -430,10 +430,12 @@ def test_a_session_ending_mid_generation_keeps_the_written_sections(browser, app
         load_example(page)
         page.get_by_role("button", name="生成草稿").click()
         status = page.get_by_test_id("stExpander").filter(has_text="正在起草")
-        for key in ("opening", "problems", "closing"):
-            expect(status.get_by_text(f"{key}：已完成", exact=True)).to_be_visible(timeout=WAIT_MS)
+        for name in ("开头", "存在的问题和不足", "结尾"):  # progress names sections as the user does
+            expect(status.get_by_text(f"{name}：已完成", exact=True)).to_be_visible(timeout=WAIT_MS)
         written = {text.removesuffix("：已完成") for text in status.get_by_text("：已完成").all_inner_texts()}
-        assert "plan" not in written, "the 计划 section did not stall: nothing was still being written"
+        assert "2026年工作计划" not in written, (
+            "the 计划 section did not stall: nothing was still being written"
+        )
         screenshot(page, "accounts-9-generating")
 
         with database.transaction() as session:  # the session ends, as after the idle timeout
