@@ -419,7 +419,7 @@ def test_a_session_ending_mid_generation_keeps_the_written_sections(browser, app
     from playwright.sync_api import expect
 
     from drafting.storage import DraftRepository
-    from drafting.writing.draft import Draft
+    from drafting.writing.draft import Draft, section_name
 
     with (
         app_database(app) as database,
@@ -450,9 +450,9 @@ def test_a_session_ending_mid_generation_keeps_the_written_sections(browser, app
             draft_ids = session.scalars(select(DraftRow.id).where(DraftRow.owner_id == actor.user_id)).all()
         assert len(draft_ids) == 1, "the interrupted draft was not saved"
         saved = DraftRepository(database, Draft).get(draft_ids[0], actor).draft
-        kept = {section.key for section in saved.sections if section.text.strip()}
+        kept = {section_name(s.kind, s.heading) for s in saved.sections if s.text.strip()}
         assert written <= kept, f"sections written before the session ended were lost: {written - kept}"
-        assert "plan" not in kept, "the section cut off mid-stream was saved half-written"
+        assert "2026年工作计划" not in kept, "the section cut off mid-stream was saved half-written"
 
         log_in(page, EXPIRING)  # back on 起草, with the saved part of the draft
         expect(page.get_by_text(f"草稿编号 {draft_ids[0]}")).to_be_visible(timeout=WAIT_MS)
