@@ -31,6 +31,7 @@ FORM_KEYS = (
     "f_plans",
     "f_target",
 )
+DEFAULT_TARGET = 3000  # 目标字数
 LAST_DRAFTING = "last_drafting"  # the finished drafting run's status, shown once after its rerun
 
 
@@ -44,6 +45,7 @@ def page_draft(service: DraftingService) -> None:
             f"要点将发送到模型接口 {escape_markdown(endpoint_host(settings))}"
             f"（模型 {escape_markdown(settings.llm_model)}）。"
         )
+    _refill_from_address(service)
     carryover_panel.apply_confirmed()
     materials_panel.materials_panel(service)
     _compose(service, carryover_panel.previous_choices(service))
@@ -64,6 +66,30 @@ def page_draft(service: DraftingService) -> None:
             show_draft(service, *opened)
         except UserError as error:
             refused(error, warning=True)
+
+
+def _refill_from_address(service: DraftingService) -> None:
+    """A refresh is a new session: the draft named in the address reopens (_open_draft_id), and its facts
+    fill the empty form, so 生成草稿 after a refresh does not start from blank fields."""
+    wanted = st.query_params.get("draft")
+    if not wanted or "draft_id" in st.session_state or any(key in st.session_state for key in FORM_KEYS):
+        return
+    try:
+        facts = service.get(wanted).facts
+    except UserError:
+        return  # said once where the draft is drawn
+    target = min(max(round(facts.target_chars / 500) * 500, 1000), 8000)  # the slider's range and step
+    filled = {
+        "f_organization": facts.organization,
+        "f_org_type": facts.org_type or AUTO_UNIT,
+        "f_period": facts.period,
+        "f_type": facts.report_type,
+        "f_facts": "\n".join(facts.facts),
+        "f_problems": "\n".join(facts.problems),
+        "f_plans": "\n".join(facts.plans),
+        "f_target": target,
+    }
+    st.session_state.update(filled)
 
 
 def _open_draft_id() -> str | None:
@@ -112,7 +138,8 @@ def _facts_and_outline(service: DraftingService, choices: dict[str, PreviousChoi
         col5, col6 = st.columns(2)
         problems = col5.text_area("存在的问题（可不填）", key="f_problems", height=100)
         plans = col6.text_area("下一步计划（可不填）", key="f_plans", height=100)
-        target = st.slider("目标字数", 1000, 8000, 3000, step=500, key="f_target")
+        st.session_state.setdefault("f_target", DEFAULT_TARGET)  # a restored value and a default would clash
+        target = st.slider("目标字数", 1000, 8000, step=500, key="f_target")
         previous, previous_file = carryover_panel.previous_field(choices)
         col7, col8, col9 = st.columns(3)
         submitted = col7.form_submit_button("生成草稿", type="primary")

@@ -288,6 +288,10 @@ def test_a_refresh_reopens_the_draft_named_in_the_address(app, built_library):
     refreshed.query_params["draft"] = draft_id
     refreshed.run()
     assert f"草稿编号 {draft_id}" in shown(refreshed.caption)
+    # the new session's empty form is filled from the reopened draft (a helper found it blank after F5)
+    assert refreshed.text_input(key="f_organization").value == "江北市第一人民医院工会"
+    assert "春节走访慰问困难职工23户" in refreshed.text_area(key="f_facts").value
+    assert refreshed.slider(key="f_target").value == 3000
     DraftingService(built_library.settings).delete(draft_id)
     gone = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     gone.query_params["draft"] = draft_id
