@@ -31,7 +31,7 @@ FORM_KEYS = (
     "f_plans",
     "f_target",
 )
-DEFAULT_TARGET = 3000  # 目标字数
+DEFAULT_TARGET, TARGET_RANGE, TARGET_STEP = 3000, (1000, 8000), 500  # 目标字数
 LAST_DRAFTING = "last_drafting"  # the finished drafting run's status, shown once after its rerun
 
 
@@ -78,7 +78,8 @@ def _refill_from_address(service: DraftingService) -> None:
         facts = service.get(wanted).facts
     except UserError:
         return  # said once where the draft is drawn
-    target = min(max(round(facts.target_chars / 500) * 500, 1000), 8000)  # the slider's range and step
+    steps = round(facts.target_chars / TARGET_STEP) * TARGET_STEP  # on the slider's grid and in its range
+    target = min(max(steps, TARGET_RANGE[0]), TARGET_RANGE[1])
     filled = {
         "f_organization": facts.organization,
         "f_org_type": facts.org_type or AUTO_UNIT,
@@ -139,7 +140,7 @@ def _facts_and_outline(service: DraftingService, choices: dict[str, PreviousChoi
         problems = col5.text_area("存在的问题（可不填）", key="f_problems", height=100)
         plans = col6.text_area("下一步计划（可不填）", key="f_plans", height=100)
         st.session_state.setdefault("f_target", DEFAULT_TARGET)  # a restored value and a default would clash
-        target = st.slider("目标字数", 1000, 8000, step=500, key="f_target")
+        target = st.slider("目标字数", *TARGET_RANGE, step=TARGET_STEP, key="f_target")
         previous, previous_file = carryover_panel.previous_field(choices)
         col7, col8, col9 = st.columns(3)
         submitted = col7.form_submit_button("生成草稿", type="primary")

@@ -63,10 +63,7 @@ class _Column:
     @property
     def money(self) -> bool:
         """元 in the header or a cell; else a money word (助学金, 费用) unless it counts (补助人数)."""
-        if "元" in self.header or "元" in self.units:
-            return True
-        counts = any(word in self.header for word, _ in _HEADER_UNITS)
-        return not counts and bool(_MONEY.search(self.header))
+        return "元" in self.header or "元" in self.units or _money_words(self.header)
 
     def unit(self) -> str | None:
         """The one unit of the column's numbers ('' for none); None when its cells disagree."""
@@ -248,11 +245,15 @@ def _columns(header: list[str], sheet_unit: str = "") -> tuple[list[_Column], in
     return columns, key
 
 
+def _money_words(header: str) -> bool:
+    """A money word (助学金, 费用) in a header that does not count something (补助人数)."""
+    return bool(_MONEY.search(header)) and not any(word in header for word, _ in _HEADER_UNITS)
+
+
 def _scale(header: str, sheet_unit: str) -> Decimal:
     """What a bare number in the column is worth in 元: its header's unit, else the sheet's for money."""
-    if "元" not in header:
-        money = _MONEY.search(header) and not any(word in header for word, _ in _HEADER_UNITS)
-        header += sheet_unit if money else ""
+    if "元" not in header and _money_words(header):
+        header += sheet_unit
     return Decimal(100_000_000) if "亿元" in header else Decimal(10_000) if "万元" in header else Decimal(1)
 
 
