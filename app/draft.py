@@ -33,6 +33,7 @@ FORM_KEYS = (
 )
 DEFAULT_TARGET, TARGET_RANGE, TARGET_STEP = 3000, (1000, 8000), 500  # 目标字数
 LAST_DRAFTING = "last_drafting"  # the finished drafting run's status, shown once after its rerun
+DRAFTINGS = "draftings"  # how many draftings this session started: part of 生成草稿's key
 
 
 def page_draft(service: DraftingService) -> None:
@@ -143,7 +144,9 @@ def _facts_and_outline(service: DraftingService, choices: dict[str, PreviousChoi
         target = st.slider("目标字数", *TARGET_RANGE, step=TARGET_STEP, key="f_target")
         previous, previous_file = carryover_panel.previous_field(choices)
         col7, col8, col9 = st.columns(3)
-        submitted = col7.form_submit_button("生成草稿", type="primary")
+        submitted = col7.form_submit_button(
+            "生成草稿", type="primary", key=f"generate_{st.session_state.get(DRAFTINGS, 0)}"
+        )
         outline_only = col8.form_submit_button("先看提纲（可调整后再写作）")
         compare = col9.form_submit_button("对照上年计划")
     raw = {
@@ -225,7 +228,9 @@ def _outline_editor(service: DraftingService, raw: dict) -> None:
 
 def _generate(service: DraftingService, facts: Facts, outline: Outline | None = None) -> None:
     """Streams the draft into a status box; its outcome and estimate stay on the page after the rerun
-    that draws the draft (LAST_DRAFTING)."""
+    that draws the draft (LAST_DRAFTING). Starting one renames 生成草稿: the second click of a double
+    click, which Streamlit queues behind this run, is for a button no longer drawn, so it drafts nothing."""
+    st.session_state[DRAFTINGS] = st.session_state.get(DRAFTINGS, 0) + 1
     notes: list[str] = []
     with st.status("正在起草…", expanded=True) as status:
         if service.uses_model():
@@ -489,10 +494,12 @@ def _highlighted(text: str, flags: list[str]) -> str:
 def _section_actions(service: DraftingService, draft: Draft, key: str) -> None:
     """重新生成 on the section's own row; the rest, 修改要求 included, is drawn only once opened: most runs
     of the page never look inside, and each text box drawn costs a pass over the session's whole state.
-    重新生成 follows the 修改要求 typed in the open panel (its value is there before the box is drawn)."""
+    重新生成 follows the 修改要求 typed in the open panel (its value is there before the box is drawn). Its key
+    counts the section's versions, so the queued second click of a double click, made for the version
+    being replaced, regenerates nothing."""
     section = draft.section(key)
     instruction_key = f"ins_{draft.id}_{key}"
-    if st.button("重新生成", key=f"regen_{draft.id}_{key}"):
+    if st.button("重新生成", key=f"regen_{draft.id}_{key}_{len(section.previous_versions)}"):
         service.regenerate(draft.id, key, st.session_state.get(instruction_key, ""))
         st.rerun()
     more = st.expander(

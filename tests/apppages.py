@@ -35,3 +35,16 @@ def revision_shown(app: AppTest, draft_id: str) -> int:
     asked = (f"export_{draft_id}_", f"export_ok_{draft_id}_")
     (key,) = [w.key for w in [*app.toggle, *app.checkbox] if (w.key or "").startswith(asked)]
     return int(key.rsplit("_", 1)[1])
+
+
+def generate(app: AppTest) -> AppTest:
+    """Click 生成草稿, whose key changes with each drafting the session starts (so a queued second click
+    of a double click drafts nothing)."""
+    (button,) = [b for b in app.button if b.label == "生成草稿"]
+    return button.click().run()
+
+
+def regenerate(app: AppTest, draft_id: str, key: str) -> AppTest:
+    """Click a section's 重新生成, whose key ends with the section's number of versions."""
+    (button,) = [b for b in app.button if (b.key or "").startswith(f"regen_{draft_id}_{key}_")]
+    return button.click().run()

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from drafting.service import DraftingService
-from tests.apppages import go, offered, open_section_more, revision_shown
+from tests.apppages import generate, go, offered, open_section_more, regenerate, revision_shown
 from tests.conftest import ROOT
 
 
@@ -29,7 +29,7 @@ def test_draft_from_the_example_and_regenerate_a_section(app, built_library):
     assert any("离线引擎" in info.value for info in app.info)
     app.button[0].click().run()  # 载入示例要点
     assert app.text_input(key="f_organization").value == "江北市第一人民医院工会"
-    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    generate(app)
     assert not app.exception
     assert any("江北市第一人民医院工会2025年工作总结及2026年工作计划" in s.value for s in app.subheader)
     texts = shown(app.markdown)
@@ -39,7 +39,7 @@ def test_draft_from_the_example_and_regenerate_a_section(app, built_library):
     before = {s.key: s.text for s in store.get(draft_id).sections}
     open_section_more(app, draft_id, "work-care")  # 修改要求 is drawn once the section's 修改… is opened
     app.text_input(key=f"ins_{draft_id}_work-care").input("更简洁")
-    app.button(key=f"regen_{draft_id}_work-care").click().run()  # the row's button follows it
+    regenerate(app, draft_id, "work-care")  # the row's button follows it
     assert not app.exception
     after = store.get(draft_id)
     changed = [s.key for s in after.sections if s.text != before[s.key]]
@@ -56,7 +56,7 @@ def test_a_session_lets_go_of_the_widgets_of_drafts_no_longer_shown(app):
     app.button[0].click().run()  # 载入示例要点
     kept, drafts = [], []
     for _ in range(4):
-        app.button(key="FormSubmitter:facts-生成草稿").click().run()
+        generate(app)
         assert not app.exception
         kept.append(len(widgets))
         drafts.append(app.session_state["draft_id"])
@@ -68,10 +68,10 @@ def test_a_session_lets_go_of_the_widgets_of_drafts_no_longer_shown(app):
 def test_empty_facts_give_a_chinese_message(app):
     app.text_input(key="f_organization").input("某工会")
     app.text_input(key="f_period").input("2025年")
-    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    generate(app)
     assert any("工作要点不能为空" in e.value for e in app.error)
     app.text_input(key="f_period").input("明年")
-    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    generate(app)
     (message,) = [e.value for e in app.error]
     assert message.startswith("请检查填写的内容：总结期间无法识别")  # the form's label, not the file's key
     assert "period" not in message and "要点文件" not in message
@@ -94,7 +94,7 @@ def test_drafting_with_a_model_shows_the_estimate_and_streams(built_library, mon
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     assert not any("离线引擎" in info.value for info in app.info)
     app.button[0].click().run()
-    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    generate(app)
     assert not app.exception
     assert any("预计消耗" in m.value for m in app.markdown)
     assert "引擎：llm:" in shown(app.caption)
@@ -116,7 +116,7 @@ def test_a_draft_whose_sections_failed_says_so_and_asks_before_its_files_go_out(
     monkeypatch.setattr(factory, "build_chat_model", lambda settings: scripted_model(section=unreachable))
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     app.button[0].click().run()
-    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    generate(app)
     assert not app.exception
     (status,) = app.get("status")
     assert status.label.startswith("草稿已保存，但有") and "部分没有写成" in status.label
@@ -132,7 +132,7 @@ def test_a_placeholder_left_for_the_user_is_an_open_finding(app):
     app.text_input(key="f_organization").input("东城区供水公司工会")
     app.text_input(key="f_period").input("2025年")
     app.text_area(key="f_facts").input("春节走访慰问困难职工23户")
-    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    generate(app)
     assert any("本节还有待补写的内容" in w.value and "【待补充" in w.value for w in app.warning)
     draft_id = app.session_state["draft_id"]
     assert any(c.key.startswith(f"export_ok_{draft_id}_") for c in app.checkbox)
@@ -164,7 +164,7 @@ def test_settings_page_saves_the_endpoint_without_showing_the_key(tmp_path, monk
 
 def test_an_edited_section_with_an_invented_number_is_flagged(app, built_library):
     app.button[0].click().run()
-    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    generate(app)
     draft_id = app.session_state["draft_id"]
     assert not any("找不到依据" in w.value for w in app.warning)
     assert f"edit_{draft_id}_work-care" not in [t.key for t in app.text_area]  # closed: not drawn
@@ -179,9 +179,9 @@ def test_library_history_and_versions(built_library, tmp_path, monkeypatch):
     monkeypatch.setenv("DRAFTING_DATA_DIR", str(built_library.settings.data_dir))
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     app.button[0].click().run()
-    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    generate(app)
     draft_id = app.session_state["draft_id"]
-    app.button(key=f"regen_{draft_id}_work-care").click().run()
+    regenerate(app, draft_id, "work-care")
     open_section_more(app, draft_id, "work-care")
     app.button(key=f"restore_{draft_id}_work-care_0").click().run()
     store = DraftingService(built_library.settings)
@@ -202,7 +202,7 @@ def test_library_history_and_versions(built_library, tmp_path, monkeypatch):
 
 def test_tone_page_compares_the_current_draft(app, built_library):
     app.button[0].click().run()
-    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    generate(app)
     go(app, "语气对比")
     assert not app.exception
     assert "江北市第一人民医院工会" in app.text_area(key="tone_text").value
@@ -227,7 +227,7 @@ def test_rewrite_toward_a_reference_from_the_tone_page(built_library, monkeypatc
     monkeypatch.setenv("DRAFTING_DATA_DIR", str(built_library.settings.data_dir))
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     app.button[0].click().run()
-    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    generate(app)
     draft_id = app.session_state["draft_id"]
     go(app, "语气对比")
     app.button(key="manner_go").click().run()
@@ -245,7 +245,7 @@ def test_markup_from_users_is_shown_as_text(app):
     """A title built from 单位名称 used to render as Markdown: links, bold, KaTeX."""
     app.button[0].click().run()
     app.text_input(key="f_organization").input("[点此领取](http://evil.example/x)第一#工会$x^2$")
-    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    generate(app)
     assert not app.exception
     title = next(s.value for s in app.subheader if "点此领取" in s.value)
     assert not any(mark in title for mark in ("](", "http:", "$"))  # markup specials are character references
@@ -254,7 +254,7 @@ def test_markup_from_users_is_shown_as_text(app):
 
 def test_history_open_switches_to_the_draft_page(app):
     app.button[0].click().run()
-    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    generate(app)
     draft_id = app.session_state["draft_id"]
     go(app, "历史")
     app.button(key=f"open_{draft_id}").click().run()
@@ -267,13 +267,13 @@ def test_the_form_is_kept_while_the_user_visits_another_page(app):
     app.text_input(key="f_organization").input("东城区供水公司工会")
     app.text_input(key="f_period").input("2025年")
     app.text_area(key="f_facts").input("春节走访慰问困难职工23户")
-    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    generate(app)
     go(app, "历史")
     go(app, "起草")
     assert app.text_input(key="f_organization").value == "东城区供水公司工会"
     assert app.text_area(key="f_facts").value == "春节走访慰问困难职工23户"
     app.text_input(key="f_organization").input("西城区供水公司工会")  # the kept copy follows new typing
-    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    generate(app)
     go(app, "设置")
     go(app, "起草")
     assert app.text_input(key="f_organization").value == "西城区供水公司工会"
@@ -281,7 +281,7 @@ def test_the_form_is_kept_while_the_user_visits_another_page(app):
 
 def test_a_refresh_reopens_the_draft_named_in_the_address(app, built_library):
     app.button[0].click().run()
-    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    generate(app)
     draft_id = app.session_state["draft_id"]
     assert app.query_params["draft"] == draft_id
     refreshed = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)  # a new session, same address
@@ -302,7 +302,7 @@ def test_a_refresh_reopens_the_draft_named_in_the_address(app, built_library):
 
 def test_deleting_a_draft_asks_first(app, built_library):
     app.button[0].click().run()
-    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    generate(app)
     draft_id = app.session_state["draft_id"]
     store = DraftingService(built_library.settings)
     go(app, "历史")
@@ -361,7 +361,7 @@ def test_the_outline_can_be_edited_before_writing(app, built_library):
 def test_the_files_are_offered_when_asked_for_and_need_confirmation_while_findings_are_open(app):
     """The buttons carry the files, made as they are drawn: none is made until the user asks for them."""
     app.button[0].click().run()
-    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    generate(app)
     draft_id = app.session_state["draft_id"]
     assert not app.get("download_button")
     asked = app.toggle(key=f"export_{draft_id}_{revision_shown(app, draft_id)}")
@@ -371,7 +371,7 @@ def test_the_files_are_offered_when_asked_for_and_need_confirmation_while_findin
         "下载 Markdown",
         "导出事实依据表 (.xlsx)",
     }
-    app.button(key=f"regen_{draft_id}_work-culture").click().run()  # a new version: asked again
+    regenerate(app, draft_id, "work-culture")  # a new version: asked again
     assert not app.get("download_button")
     open_section_more(app, draft_id, "work-care")
     app.text_area(key=f"edit_{draft_id}_work-care").input("春节走访慰问困难职工32户。")
@@ -383,7 +383,7 @@ def test_the_files_are_offered_when_asked_for_and_need_confirmation_while_findin
 
 def test_proofreading_findings_get_one_click_fixes(app, built_library):
     app.button[0].click().run()
-    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    generate(app)
     draft_id = app.session_state["draft_id"]
     open_section_more(app, draft_id, "work-care")
     app.text_area(key=f"edit_{draft_id}_work-care").input("春节走访慰问困难职工23户,发放慰问金4.6万元。。")

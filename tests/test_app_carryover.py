@@ -6,6 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from drafting.service import DraftingService
 from drafting.writing.facts import parse_facts
+from tests.apppages import generate
 from tests.conftest import ROOT
 
 LAST_YEAR = {
@@ -59,7 +60,7 @@ def test_choices_go_to_problems_and_plan_and_the_draft_counts_from_the_table(app
     assert "选址未落实" in at.text_area(key="f_problems").value
     assert "举办职工乒乓球比赛" in at.text_area(key="f_plans").value
     assert any("年初确定的3项重点工作" in s.value for s in at.success)
-    at.button(key="FormSubmitter:facts-生成草稿").click().run()
+    generate(at)
     assert not at.exception
     draft = service.get(at.session_state["draft_id"])
     text = draft.markdown()

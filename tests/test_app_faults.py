@@ -13,7 +13,7 @@ from drafting.retrieval.library import Library
 from drafting.settings import Settings, load_settings
 from drafting.storage import Database
 from drafting.storage.errors import REPAIR_COMMAND
-from tests.apppages import go, offered
+from tests.apppages import generate, go, offered
 from tests.conftest import ROOT
 from tests.pg import PostgresServer
 from tests.test_database_faults import limit_growth, saved_drafts, truncate
@@ -84,7 +84,7 @@ def test_every_page_opens_with_a_damaged_index(data_folder):
 
     go(app, "起草")
     app.button[0].click().run()  # 载入示例要点
-    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    generate(app)
     assert not app.exception and REPAIR_COMMAND in errors(app)
 
 
@@ -107,7 +107,7 @@ def test_a_draft_refused_by_a_full_disk_stays_on_the_page_and_saves_later(data_f
     (database,) = app_database
     free = limit_growth(database.engine, extra_pages=1)
     app.button[0].click().run()  # 载入示例要点
-    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    generate(app)
     assert not app.exception
     assert "草稿已经写完，但没有保存到数据库" in errors(app) and "磁盘空间已满" in errors(app)
     assert "春节走访慰问困难职工23户" in app.code[0].value  # the finished text, on the page

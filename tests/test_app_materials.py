@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 from drafting.materials.samples import briefing_docx, half_year_gbk, ledger_xlsx
 from drafting.output.evidence import FROM_MATERIALS
 from drafting.service import DraftingService
-from tests.apppages import revision_shown
+from tests.apppages import generate, revision_shown
 from tests.conftest import ROOT
 
 MATERIALS = [
@@ -45,7 +45,7 @@ def test_materials_to_facts_with_sources_to_the_evidence_table(built_library, mo
     at.text_input(key="f_period").input("2025年")
     at.text_area(key="f_problems").input("帮扶资金来源单一")  # none left 【待补充】: no finding is open
     at.text_area(key="f_plans").input("拓宽帮扶资金来源")
-    at.button(key="FormSubmitter:facts-生成草稿").click().run()
+    generate(at)
     assert not at.exception
     rows = DraftingService(built_library.settings).evidence(at.session_state["draft_id"])
     households = next(r for r in rows if "18户" in r.sentence)

@@ -12,6 +12,7 @@ from drafting import cli
 from drafting.models import factory
 from drafting.service import DraftingService
 from drafting.writing.facts import load_facts_file
+from tests.apppages import generate
 from tests.conftest import ROOT
 from tests.test_app import shown
 
@@ -118,7 +119,7 @@ def test_the_app_shows_the_failure_in_the_section_not_streamlits_error_box(
     monkeypatch.setenv("LLM_BASE_URL", ENDPOINT)
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     app.button[0].click().run()  # 载入示例要点
-    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    generate(app)
     assert not app.exception
     visible = shown(app.markdown).replace("\u2060", "")  # the app keeps URLs from turning into links
     assert f"本部分生成失败：调用模型接口 {ENDPOINT} 时客户端库出错" in visible

@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 from drafting.service import DraftingService
 from drafting.settings import load_settings
 from drafting.writing.facts import parse_facts
-from tests.apppages import open_section_more
+from tests.apppages import generate, open_section_more
 from tests.conftest import ROOT
 from tests.fakes import scripted_model
 
@@ -29,7 +29,7 @@ def settings_without_examples(tmp_path, monkeypatch):
 def test_two_tabs_saving_one_section_never_silently_erase_each_other(settings_without_examples):
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     app.button[0].click().run()
-    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    generate(app)
     draft_id = app.session_state["draft_id"]
     other_tab = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     other_tab.session_state["draft_id"] = draft_id
@@ -54,7 +54,7 @@ def test_an_untouched_box_follows_the_section_and_a_typed_one_never_undoes_a_fix
     """The helper's case: 全部修正 after the box was opened; saving the box then undid the fixes."""
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     app.button[0].click().run()
-    app.button(key="FormSubmitter:facts-生成草稿").click().run()
+    generate(app)
     draft_id = app.session_state["draft_id"]
     editor = f"edit_{draft_id}_work-care"
     open_section_more(app, draft_id, "work-care")

@@ -159,7 +159,7 @@ def assert_nothing_written_locally(a: AppProcess, b: AppProcess) -> None:
 
 
 def regenerate_button(page: "Page", draft_id: str, section: str):  # noqa: ANN201 - a playwright Locator
-    return page.locator(f".st-key-regen_{draft_id}_{section} button")
+    return page.locator(f"[class*='st-key-regen_{draft_id}_{section}_'] button")  # ends with the version
 
 
 def open_from_history(page: "Page", draft_id: str) -> None:
