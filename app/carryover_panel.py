@@ -50,7 +50,7 @@ def previous_field(choices: dict[str, PreviousChoice]) -> tuple[str, object]:
         "上年的总结（对照其中的工作计划）", [NOT_COMPARED, *choices], format_func=name, key="f_previous"
     )
     upload = right.file_uploader(
-        "或上传上年的总结", type=["docx", "pdf", "doc", "wps", "txt", "md"], key="f_previous_file"
+        "或上传上年的总结（.docx / .pdf / .doc / .wps / .txt / .md）", key="f_previous_file"
     )
     return picked, upload
 

@@ -12,6 +12,16 @@ REPORT_TYPES = {
 }
 AUTO_UNIT = "按单位名称判断"
 UNSAVED = "unsaved_drafts"  # id → JSON of finished drafts the database refused, kept for download and retry
+# Streamlit's upload box has English words of its own ("Upload", "31MB per file"): shown in Chinese instead.
+# The boxes take any file (no `type=`): Streamlit's refusal of another type is English too, while the
+# services name the formats they read in Chinese.
+UPLOAD_BOX_IN_CHINESE = """<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p,
+[data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {
+  content: "选择文件"; font-size: 14px; }
+[data-testid="stFileUploaderDropzoneInstructions"] span::after { content: "或把文件拖到这里"; font-size: 14px; }
+</style>"""
 
 
 def streamlit_secrets() -> dict:

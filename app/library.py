@@ -43,10 +43,7 @@ def page_library(service: DraftingService) -> None:
     choice = st.selectbox("阅读范文", shown, format_func=lambda m: f"{m.title}（{m.unit_type}·{m.kind}）")
     if choice:
         _show_report(service, service.listed_report(choice.id))
-    upload = st.file_uploader(
-        "导入自己的范文（.docx / .pdf / .doc / .wps / .txt / .md）",
-        type=["docx", "pdf", "doc", "wps", "txt", "md"],
-    )
+    upload = st.file_uploader("导入自己的范文（.docx / .pdf / .doc / .wps / .txt / .md）")
     if upload and st.button("导入"):
         service.start_import(upload.name, upload.getvalue())
     for job in service.import_jobs():  # this one, and any still running or finished while the user was away

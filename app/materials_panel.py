@@ -28,8 +28,7 @@ def materials_panel(service: DraftingService) -> None:
             "不会进入范文库。"
         )
         files = st.file_uploader(
-            "素材文件（可多选）",
-            type=[suffix.lstrip(".") for suffix in MATERIAL_SUFFIXES],
+            f"素材文件（可多选：{' / '.join(MATERIAL_SUFFIXES)}）",
             accept_multiple_files=True,
             key="materials_files",
         )

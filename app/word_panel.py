@@ -38,7 +38,7 @@ def import_edited(service: DraftingService) -> None:
         "上传审阅后的 Word 文件（用本系统导出的 .docx，在 Word、WPS 或 LibreOffice 里修订、批注过）。"
         "改过的部分存为新版本并重新核查，其余不动；导出后这里也改过的部分算冲突，只报告，不覆盖。"
     )
-    upload = st.file_uploader("修改稿", type=["docx", "docm"], key="reimport_file")
+    upload = st.file_uploader("修改稿（.docx）", key="reimport_file")
     if upload is not None and st.button("导入修改稿", type="primary", key="reimport"):
         try:
             st.session_state[IMPORTED] = service.reimport(upload.name, upload.getvalue()).to_json()
@@ -94,7 +94,7 @@ def unit_template(service: DraftingService) -> None:
             )
         )
     st.caption("模板里单独一段写 {{正文}} 标出正文的位置；红头写在它前面，版记写在它后面。")
-    upload = st.file_uploader("上传模板（.docx）", type=["docx"], key="template_file")
+    upload = st.file_uploader("上传模板（.docx）", key="template_file")
     left, right = st.columns(2)
     if upload is not None and left.button("使用这个模板", key="template_save"):
         try:

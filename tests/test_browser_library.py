@@ -227,3 +227,24 @@ def test_an_import_goes_on_while_the_member_works_elsewhere(page, tmp_path):
     )
     settled(page)
     no_exception_shown(page)
+
+
+def test_the_upload_box_speaks_chinese_and_so_does_a_refused_format(page, tmp_path):
+    """Streamlit's own words in the box ("Upload", "31MB per file") show in Chinese; a file of another format
+    reaches the app, which names the formats it reads, instead of Streamlit's English "… files are not allowed"."""
+    from playwright.sync_api import expect
+
+    box = page.get_by_test_id("stFileUploaderDropzone")
+    expect(box).to_be_visible(timeout=WAIT_MS)
+    shown = box.evaluate(
+        """box => [box.querySelector('button p'), box.querySelector('[data-testid="stFileUploaderDropzoneInstructions"] span')]
+            .map(e => [getComputedStyle(e).fontSize, getComputedStyle(e, '::after').content])"""
+    )
+    assert shown == [["0px", '"选择文件"'], ["0px", '"或把文件拖到这里"']]
+    sheet = tmp_path / "2025年台账.xls"
+    sheet.write_bytes(b"\xd0\xcf\x11\xe0 an old Excel file")
+    page.locator("input[type=file]").set_input_files(sheet)
+    page.get_by_role("button", name="导入", exact=True).click()
+    expect(page.get_by_test_id("stAlertContentError")).to_contain_text("格式不支持", timeout=WAIT_MS)
+    assert "not allowed" not in page.inner_text("body")
+    no_exception_shown(page)
