@@ -1,4 +1,5 @@
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -195,3 +196,37 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
             text = f"(the page could not be read: {error})"
         report.sections.append((f"page {number} shown at the failure", text[-4_000:]))
     return report
+
+
+SOFFICE = shutil.which("soffice")
+
+
+@pytest.fixture
+def soffice(tmp_path):
+    """Run soffice with a profile of its own; LibreOffice must be there under CI, a developer gets a skip."""
+    if SOFFICE is None:
+        if os.environ.get("CI"):
+            pytest.fail("LibreOffice is required under CI: apt-get install libreoffice-writer")
+        pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-writer")
+
+    def convert(source: Path, target_format: str) -> Path:
+        subprocess.run(
+            [
+                SOFFICE,
+                f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
+                "--headless",
+                "--convert-to",
+                target_format,
+                "--outdir",
+                str(source.parent / target_format),
+                str(source),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+        converted = source.parent / target_format / f"{source.stem}.{target_format}"
+        assert converted.is_file(), f"soffice wrote no {target_format}"
+        return converted
+
+    return convert

@@ -149,3 +149,38 @@ def test_missing_antiword_says_how_to_fix_it(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(UserError, match=r"没有安装 antiword.*apt-get install antiword.*另存为 \.docx"):
         read_document_bytes("old.doc", word97(PARAGRAPHS))
+
+
+def test_a_cell_antiword_wrapped_onto_the_next_line_stays_in_its_row():
+    """antiword pads each cell to its column and wraps a longer text onto a line of its own, the row's
+    other cells blank there: 参赛不少于200 / 人 is one cell, not a row 人. A blank cell in a row of its own
+    (a merged 部门 cell) under a cell that did not fill its column starts a new row."""
+    drawn = (
+        "|序号 |工作内容                       |完成时限 |\n"
+        "|2    |开展职工技能比武，参赛不少于200|9月     |\n"
+        "|     |人                             |         |\n"
+        "|     |建成职工书屋                   |12月    |\n"
+    )
+    assert legacy_doc._paragraphs(drawn) == (
+        "序号｜工作内容｜完成时限\n\n2｜开展职工技能比武，参赛不少于200人｜9月\n\n建成职工书屋｜12月"
+    )
+
+
+@pytest.mark.usefixtures("antiword")
+def test_a_plan_table_saved_by_libreoffice_as_doc_keeps_its_wrapped_cells(soffice, tmp_path):
+    """A .doc that went through LibreOffice: the long cell wraps in antiword's drawing of the table."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("二、2026年工作计划")
+    table = document.add_table(rows=0, cols=3)
+    for row in (
+        ("序号", "工作内容", "完成时限"),
+        ("1", "开展职工技能比武，参赛职工不少于两百人次以上", "9月"),
+    ):
+        for cell, value in zip(table.add_row().cells, row, strict=True):
+            cell.text = value
+    document.save(tmp_path / "plan.docx")
+    converted = soffice(tmp_path / "plan.docx", "doc")
+    text = legacy_doc.read_legacy_word(converted.name, converted.read_bytes())
+    assert "1｜开展职工技能比武，参赛职工不少于两百人次以上｜9月" in text.split("\n\n"), text

@@ -2,48 +2,10 @@
 back with `soffice --headless --convert-to docx`, then re-imported. And a commented export opens in
 LibreOffice (it converts to PDF without error)."""
 
-import os
-import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 
-import pytest
-
 from tests.roundtrip_fixtures import offline_draft, offline_service  # noqa: F401
-
-SOFFICE = shutil.which("soffice")
-
-
-@pytest.fixture
-def soffice(tmp_path):
-    """Run soffice with a profile of its own; LibreOffice must be there under CI, a developer gets a skip."""
-    if SOFFICE is None:
-        if os.environ.get("CI"):
-            pytest.fail("LibreOffice is required under CI: apt-get install libreoffice-writer")
-        pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-writer")
-
-    def convert(source: Path, target_format: str) -> Path:
-        subprocess.run(
-            [
-                SOFFICE,
-                f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
-                "--headless",
-                "--convert-to",
-                target_format,
-                "--outdir",
-                str(source.parent / target_format),
-                str(source),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )
-        converted = source.parent / target_format / f"{source.stem}.{target_format}"
-        assert converted.is_file(), f"soffice wrote no {target_format}"
-        return converted
-
-    return convert
 
 
 def edit_odt(path: Path, old: str, new: str) -> Path:

@@ -9,6 +9,7 @@ Chinese ones that name the fix.
 import re
 import shutil
 import tempfile
+import unicodedata
 from pathlib import Path
 
 from drafting.documents.docx import CELL_SEPARATOR
@@ -61,12 +62,57 @@ def _explain_failure(name: str, stderr: str) -> str:
 
 def _paragraphs(output: str) -> str:
     """antiword's lines as paragraphs; its table rows |a|b| joined like .docx rows, [pic] dropped."""
-    paragraphs = []
+    paragraphs: list[str] = []
+    row: _TableRow | None = None  # antiword may go on with it on the next lines
     for line in output.split("\n"):
         line = line.strip()
-        if not line or line == "[pic]":
+        cells = match.group(1).split("|") if (match := _TABLE_ROW.match(line)) else None
+        if row is not None and cells is not None and row.continued_by(cells):
+            row.extend(cells)
             continue
-        if row := _TABLE_ROW.match(line):
-            line = CELL_SEPARATOR.join(cell.strip() for cell in row.group(1).split("|") if cell.strip())
-        paragraphs.append(line)
+        if row is not None:
+            paragraphs.append(row.text())
+            row = None
+        if cells is not None:
+            row = _TableRow(cells)
+        elif line and line != "[pic]":
+            paragraphs.append(line)
+    if row is not None:
+        paragraphs.append(row.text())
     return "\n\n".join(paragraphs)
+
+
+class _TableRow:
+    """One row of a table as antiword draws it: each cell padded to its column's width, and a cell too
+    long for its column wrapped onto the next line, where the other cells are blank
+    (|2 |开展职工技能比武，参赛不少于200|9月| then |  |人  |  |). A line goes on with the row when some of its
+    cells are blank and each of the others continues a cell that filled its column."""
+
+    def __init__(self, cells: list[str]) -> None:
+        self.widths = [_display_width(cell) for cell in cells]
+        self.lines = [cell.strip() for cell in cells]  # each cell's last line
+        self.cells = list(self.lines)
+
+    def continued_by(self, cells: list[str]) -> bool:
+        filled = [index for index, cell in enumerate(cells) if cell.strip()]
+        return (
+            len(cells) == len(self.cells)
+            and 0 < len(filled) < len(cells)
+            and all(self.widths[i] - _display_width(self.lines[i]) <= _WRAP_SLACK for i in filled)
+        )
+
+    def extend(self, cells: list[str]) -> None:
+        for index, cell in enumerate(cells):
+            if cell := cell.strip():
+                self.lines[index] = cell
+                self.cells[index] += cell
+
+    def text(self) -> str:
+        return CELL_SEPARATOR.join(cell for cell in self.cells if cell)
+
+
+_WRAP_SLACK = 2  # columns a full cell may leave empty: a wide character that did not fit
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
