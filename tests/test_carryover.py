@@ -2,6 +2,7 @@
 the user's decisions, the tally only from the confirmed table, and the carried-over items in the new plan."""
 
 import asyncio
+import io
 import json
 
 import docx
@@ -12,6 +13,7 @@ from drafting.carryover.decisions import CarryoverDecisionError, Decision, confi
 from drafting.carryover.items import NoPlanFound, find_plan
 from drafting.carryover.judge import judge_borderline
 from drafting.carryover.match import compare
+from drafting.carryover.sources import from_upload
 from drafting.carryover.targets import align, quantities
 from drafting.checks.carryover import carried_items_missing
 from drafting.checks.factguard import check_draft, guard_section
@@ -109,6 +111,58 @@ def test_plan_items_are_found_wherever_they_stand(report, items):
 def test_a_report_without_a_plan_says_so_in_chinese():
     with pytest.raises(NoPlanFound, match="某区机关工会2024年工作总结.*没有找到工作计划"):
         find_plan(NO_PLAN)
+
+
+def _report_with_a_plan_table(rows: list[tuple[str, ...]]) -> bytes:
+    """Last year's report as Word saves it, its plan a table under the plan heading."""
+    document = docx.Document()
+    for line in (
+        "某某医院工会2024年工作总结",
+        "一、2024年工作回顾",
+        "全年召开职代会1次。",
+        "二、2025年工作计划",
+    ):
+        document.add_paragraph(line)
+    document.add_paragraph("2025年重点做好以下工作：")
+    table = document.add_table(rows=0, cols=len(rows[0]))
+    for row in rows:
+        for cell, value in zip(table.add_row().cells, row, strict=True):
+            cell.text = value
+    document.add_paragraph("三、结束语")
+    document.add_paragraph("新的一年，工会将继续努力。")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def test_plan_items_written_in_a_table_are_read_by_their_work_column(e5):
+    """序号｜工作内容｜完成时限｜参与人数: each row is an item named by its work; the other columns stay in its
+    detail, where a target is read from. The header row and the row numbers are no items."""
+    data = _report_with_a_plan_table(
+        [
+            ("序号", "工作内容", "完成时限", "参与人数"),
+            ("1", "召开四届三次职工代表大会", "3月", "代表120人"),
+            ("2", "举办职工技能比武", "9月", "200人"),
+            ("3", "建成职工书屋", "12月", ""),  # an empty cell: the row keeps its cells in order
+        ]
+    )
+    plan = from_upload("上年总结.docx", data)
+    assert [item.text for item in plan.items] == [
+        "召开四届三次职工代表大会",
+        "举办职工技能比武",
+        "建成职工书屋",
+    ]
+    assert plan.items[1].detail == "举办职工技能比武；完成时限：9月；参与人数：200人"
+    row = compare(plan, ["举办职工技能比武，参赛职工150人"], e5).items[1]
+    assert [t.describe() for t in row.targets] == ["计划200人、实际150人、完成75%"]
+
+
+def test_a_plan_table_without_a_header_names_each_item_by_its_longest_cell():
+    data = _report_with_a_plan_table([("1", "开展女职工健康体检", "上半年"), ("2", "建设职工之家", "全年")])
+    assert [item.text for item in from_upload("上年总结.docx", data).items] == [
+        "开展女职工健康体检",
+        "建设职工之家",
+    ]
 
 
 def test_a_long_item_is_shown_by_its_heading_and_keeps_its_target(e5):

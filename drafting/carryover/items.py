@@ -1,6 +1,7 @@
 """Find last year's plan items wherever the report put them.
 
-In order: a 计划/要点/打算 section (its sub-headings, its 一是……二是…… run, or its sentences); a whole
+In order: a 计划/要点/打算 section (its sub-headings, its 一是……二是…… run, the rows of a table in it,
+or its sentences); a whole
 report that is a plan (《2025年工会工作要点》); a paragraph announcing next year's work with an
 enumeration (明年，我们将：一是……二是……). A report with none of these has no plan to check against,
 and says so instead of inventing items.
@@ -11,6 +12,7 @@ import re
 from pydantic import BaseModel
 
 from drafting.corpus.parser import ParsedReport, Section, enumeration_items, parse_report
+from drafting.documents.docx import CELL_SEPARATOR
 from drafting.errors import UserError
 from drafting.text.script import to_simplified
 
@@ -21,6 +23,9 @@ _NEXT_YEAR_LEAD = re.compile(
 )
 _ENUM_WORD = re.compile(r"^[一二三四五六七八九十]是")
 _SENTENCE = re.compile(r"(?<=[。；;！!])")
+# a plan table's columns: the one that names the work, and the row numbers that name nothing
+_WORK_COLUMN = re.compile(r"内容|事项|任务|项目|工作|措施|目标")
+_NUMBER_COLUMN = re.compile(r"^(序号|编号|序|No\.?)$", re.I)
 MIN_ITEM_CHARS = 6
 MAX_SHOWN_CHARS = 60  # a longer item is shown (and matched) by its heading; its figures come from the whole
 
@@ -98,18 +103,49 @@ def _from_next_year_paragraphs(parsed: ParsedReport) -> list[PlanItem]:
 
 
 def items_of(section: Section) -> list[PlanItem]:
-    """A plan section's items: its sub-sections, else its 一是…… run, else its sentences."""
+    """A plan section's items: its sub-sections, else its 一是…… run, else the rows of its tables and
+    its sentences."""
     if section.children:
         return [_whole(child) for child in section.children if child.title]
     if section.items:
         return [_plain(item) for item in section.items]
-    sentences = [
-        _clean(sentence)
-        for paragraph in section.paragraphs
-        if not paragraph.rstrip().endswith(("：", ":"))
-        for sentence in _SENTENCE.split(paragraph)
+    items: list[PlanItem] = []
+    header: list[str] | None = None
+    for paragraph in section.paragraphs:
+        if CELL_SEPARATOR in paragraph:
+            cells = [cell.strip() for cell in paragraph.split(CELL_SEPARATOR)]
+            if header is None and not any(re.search(r"\d", cell) for cell in cells):
+                header = cells  # 序号｜工作内容｜完成时限｜责任部门
+            elif item := _table_row(cells, header or []):
+                items.append(item)
+            continue
+        header = None  # the table has ended
+        if paragraph.rstrip().endswith(("：", ":")):
+            continue
+        sentences = (_clean(sentence) for sentence in _SENTENCE.split(paragraph))
+        items += [_plain(s) for s in sentences if len(s) >= MIN_ITEM_CHARS]
+    return items
+
+
+def _table_row(cells: list[str], header: list[str]) -> PlanItem | None:
+    """A row of a plan table: the work it names (the 工作内容 column, else its longest cell), and the
+    rest (完成时限：3月；责任部门：工会办公室) as its detail, where a target may stand. A row with fewer
+    cells than its header (an empty cell is left out when the row is read) keeps its cells in order."""
+    named = len(cells) == len(header)
+    columns = header if named else [""] * len(cells)
+    kept = [
+        (name, cell)
+        for index, (name, cell) in enumerate(zip(columns, cells, strict=True))
+        if not _NUMBER_COLUMN.match(name) and not (index == 0 and re.fullmatch(r"\d+[.、．]?", cell))
     ]
-    return [_plain(s) for s in sentences if len(s) >= MIN_ITEM_CHARS]
+    if not kept:
+        return None
+    work = next((cell for name, cell in kept if _WORK_COLUMN.search(name)), None)
+    work = _clean(work or max((cell for _, cell in kept), key=len))
+    if len(work) < MIN_ITEM_CHARS:
+        return None
+    rest = [f"{name}：{cell}" if name else cell for name, cell in kept if _clean(cell) != work]
+    return PlanItem(text=work, detail=_clean("；".join([work, *rest])))
 
 
 def _whole(section: Section) -> PlanItem:
