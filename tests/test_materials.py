@@ -440,6 +440,33 @@ def test_an_unlabelled_total_row_is_left_out_and_said_so_and_a_lone_record_is_ke
     assert _sums(one) == ["Sheet!A2:A3 计数 = 2 人", "Sheet!B2:B3 求和 = 2000 元"]
 
 
+def test_a_ledger_is_named_by_its_own_title_row_and_reads_the_unit_beside_it():
+    """A sheet left as Excel named it (Sheet) under a file named 附件3.xlsx: its title row above the table
+    names the facts, and a 单位：万元 at the end of that title scales the money column. The 填报单位：… line
+    under the title is no header."""
+    result = _ledger(
+        [
+            ["2025年困难职工帮扶资金发放台账（单位：万元）", None, None],
+            ["填报单位：第一中学工会", None, "填报日期：2025年12月31日"],
+            ["序号", "姓名", "帮扶金额"],
+            [1, "张三", 1.5],
+            [2, "李四", 2],
+        ],
+        "附件3.xlsx",
+    )
+    assert [f.text for f in result.facts] == [
+        "2025年困难职工帮扶资金发放台账共2户",
+        "2025年困难职工帮扶资金发放帮扶金额合计35000元（3.5万元）",
+    ]
+    assert _sums(result)[1] == "Sheet!C4:C5 求和 = 35000 元（3.5万元）"
+
+
+@pytest.mark.parametrize("above", [["附件2", None], ["填报单位：第一中学工会", None], ["表一", None]])
+def test_a_row_above_the_table_that_is_no_title_leaves_the_file_name(above):
+    result = _ledger([above, ["姓名", "慰问金额"], ["张三", 500], ["李四", 500]], "送温暖台账.xlsx")
+    assert result.facts[0].text == "送温暖台账共2户"
+
+
 def test_the_signatures_under_a_ledger_and_notes_between_its_records_are_no_records():
     result = _ledger(
         [

@@ -29,6 +29,7 @@ _NOT_SUMMED = re.compile(
 _MONEY = re.compile(r"元|金|费|款|资金|补助|补贴|奖励")
 _DATE_HEADER = re.compile(r"日期|时间")
 _SHEET_UNIT = re.compile(r"^\s*[（(]?\s*单位[:：]\s*(万元|亿元|元)")
+_UNIT_NOTE = re.compile(r"[（(]?\s*单位[:：]\s*(万元|亿元|元)\s*[）)]?")  # at the end of a title
 _SIGNED = re.compile(
     r"(制表|填表|审核|审批|复核|负责人|经办|联系人|联系电话|说明|备注|注|单位|日期)\S{0,4}[:：]"
 )
@@ -44,6 +45,8 @@ _HEADER_UNITS = (
     ("次数", "次"),
 )
 _UNNAMED_SHEET = re.compile(r"(sheet|工作表)\s*\d*", re.I)
+_FORM_LINE = re.compile(r"[^：:（(]{1,8}[：:]\s*\S")  # 填报单位：第一中学工会
+_ATTACHMENT = re.compile(r"(附件|附表|表)[\d一二三四五六七八九十]*")
 _EXCEL_EPOCH = date(1899, 12, 30)
 _SHOWN_CELLS = 5  # cells named in a note; the rest are counted
 
@@ -113,17 +116,24 @@ def sheet_facts(name: str, title: str, rows: Iterable[tuple[list, list[str]]]) -
     where = f"{name}!{title}"
     raw_header: list[str] | None = None
     sheet_unit = ""
+    heading = ""  # the sheet's own title row above the table (2025年困难职工帮扶台账)
     columns: list[_Column] = []
     key = 0
     records = _Records()
     for number, (cells, formulas) in enumerate(rows, start=1):
         texts = [_cell_text(value) for value in cells]
         if raw_header is None:
-            if found := next((m for t in texts if (m := _SHEET_UNIT.search(t))), None):
+            words = [t for t in texts if t]
+            found = next((m for t in words if (m := _SHEET_UNIT.search(t))), None)
+            if found := found or (_UNIT_NOTE.search(words[0]) if len(words) == 1 else None):
                 sheet_unit = found.group(1)  # 单位：万元 above the table, often in its title row
-            elif sum(1 for t in texts if t and cell_amount(t) is None) >= 2:
+            elif all(_FORM_LINE.match(t) for t in words):
+                continue  # 填报单位：…  填报日期：…, between the title and the table
+            elif sum(1 for t in words if cell_amount(t) is None) >= 2:
                 raw_header = texts
                 columns, key = _columns(_filled_header(texts), sheet_unit)
+                continue
+            heading = heading or _heading(words)
             continue
         if not any(texts) and not any(formulas):
             continue
@@ -162,7 +172,7 @@ def sheet_facts(name: str, title: str, rows: Iterable[tuple[list, list[str]]]) -
         result.skipped.append(Skipped(file=where, reason="没有找到表头和数据行，未生成台账数据。"))
         return result
     result.rows = records.count
-    result.facts, notes = _computed_facts(name, title, columns, key, records)
+    result.facts, notes = _computed_facts(name, title, heading, columns, key, records)
     result.skipped += [Skipped(file=where, reason=note) for note in notes]
     return result
 
@@ -290,14 +300,14 @@ def _joined_header(header: list[str], texts: list[str]) -> list[str]:
 
 
 def _computed_facts(
-    name: str, title: str, columns: list[_Column], key: int, records: _Records
+    name: str, title: str, heading: str, columns: list[_Column], key: int, records: _Records
 ) -> tuple[list[Candidate], list[str]]:
     """The count of records and each summable column's sum, with notes on what was left out and why."""
     first, last, rows = records.first, records.last, records.count
-    # a sheet named just 台账, or left as Excel named it (Sheet1), takes its name from the file:
-    # 慰问台账.xlsx → 慰问台账共17户, not 台账台账共17户 or Sheet1台账共17户
+    # named by the sheet's name; a sheet named just 台账, or left as Excel named it (Sheet1), by its title
+    # row, else by the file: 慰问台账.xlsx → 慰问台账共17户, not 台账台账共17户 or Sheet1台账共17户
     own = "" if _UNNAMED_SHEET.fullmatch(title) else _without_kind(title)
-    label = own or _without_kind(Path(name).stem) or title
+    label = own or _without_kind(heading) or _without_kind(Path(name).stem) or title
     named = label + title  # what the sheet is about, by either name
     theme = keyword_theme(named + "".join(c.header for c in columns)) or "other"
     counted = columns[key]
@@ -356,7 +366,7 @@ def _computed_facts(
             )
         what = re.sub(r"[（(].*?[）)]", "", column.header)
         value = f"{plain_number(column.total)}{unit_of_sum}"
-        facts.append(_fact(name, f"{label}{what}合计{total}", [value], formula, theme))
+        facts.append(_fact(name, f"{_joined(label, what)}合计{total}", [value], formula, theme))
     return facts, notes
 
 
@@ -377,6 +387,23 @@ def _record_unit(header: str, named: str) -> str:
     if _PERSON.search(header):
         return "户" if _HOUSEHOLDS.search(named) else "人"
     return ""
+
+
+def _heading(words: list[str]) -> str:
+    """A title row: one cell of words (2025年困难职工帮扶资金发放台账（单位：万元）, its unit read apart),
+    not 填报单位：… nor 附件2."""
+    heading = re.sub(r"\s+", "", _UNIT_NOTE.sub("", words[0])) if len(words) == 1 else ""
+    if not heading or cell_amount(heading) is not None or re.search(r"[:：]", heading):
+        return ""
+    if _ATTACHMENT.fullmatch(heading) or len(re.findall(r"[\u4e00-\u9fff]", heading)) < 4:
+        return ""
+    return heading
+
+
+def _joined(label: str, header: str) -> str:
+    """送温暖慰问 + 慰问金 → 送温暖慰问金: the words the two share are written once."""
+    shared = next((n for n in range(min(len(label), len(header)), 1, -1) if label.endswith(header[:n])), 0)
+    return label + header[shared:]
 
 
 def _without_kind(title: str) -> str:
