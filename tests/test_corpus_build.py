@@ -76,3 +76,11 @@ def test_report_file_round_trip():
     report = BUNDLED["seed002-04"]
     assert Report.from_file_text(report.to_file_text()) == report
     assert not re.search(r"^---", report.body)
+
+
+def test_a_sites_watermark_is_removed_and_the_sentence_it_split_is_one_again():
+    page = "标题\n\n为一线职工服务。\n\n根据体检结果发现需要注射疫苗较集中的单位,我\n\n<莲~山 课件> 们又再次去一线单位。\n\n继续努力。"
+    assert split_page(page)[0].body == (
+        "为一线职工服务。\n\n根据体检结果发现需要注射疫苗较集中的单位,我们又再次去一线单位。\n\n继续努力。"
+    )
+    assert "莲~山" not in "\n".join(r.body for r in BUNDLED.values())

@@ -1,6 +1,7 @@
 """Strip web-page boilerplate from scraped reports and split a multi-report page into reports.
 
-Only lines recognised as boilerplate are removed; any other line stays exactly as written.
+Only lines recognised as boilerplate are removed, and a site's watermark within a line (<莲~山 课件>),
+which also splits the sentence it lands in; any other line stays exactly as written.
 """
 
 import re
@@ -24,6 +25,8 @@ _REPORT_MARKER = re.compile(
     r"^\s*(?P<title>\S.{2,60}?(篇\s*\d+|(计划|总结|范文)[一二三四五六七八九十]+))\s*$"
 )
 _LINK_FARM = re.compile(r"(工作总结|工作计划|范文){4,}|(总结){6,}")
+_WATERMARK = re.compile(r"<[^<>]{1,16}>\s*")  # a site's mark in angle brackets: reports quote with 《》
+_SENTENCE_END = "。！？；.!?;：:"
 
 
 class ScrapedReport(BaseModel):
@@ -65,8 +68,21 @@ def split_page(page: str) -> list[ScrapedReport]:
             continue
         if not reports:
             reports.append((page_title, []))
-        reports[-1][1].append(stripped)
+        body = reports[-1][1]
+        unmarked = _WATERMARK.sub("", stripped)
+        if unmarked != stripped and _WATERMARK.match(stripped) and _unfinished(body):
+            while not body[-1]:  # the page's blank lines between the two halves
+                body.pop()
+            body[-1] += unmarked  # 较集中的单位,我 / <莲~山 课件> 们又再次…: one sentence again
+            continue
+        body.append(unmarked)
     return [ScrapedReport(title=title, body=_join_paragraphs(body)) for title, body in reports if any(body)]
+
+
+def _unfinished(body: list[str]) -> bool:
+    """The last paragraph stops mid-sentence."""
+    last = next((line for line in reversed(body) if line), "")
+    return bool(last) and last[-1] not in _SENTENCE_END
 
 
 def _looks_like_title(line: str) -> bool:
