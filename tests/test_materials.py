@@ -440,6 +440,24 @@ def test_an_unlabelled_total_row_is_left_out_and_said_so_and_a_lone_record_is_ke
     assert _sums(one) == ["Sheet!A2:A3 计数 = 2 人", "Sheet!B2:B3 求和 = 2000 元"]
 
 
+def test_a_ledger_is_checked_against_the_sentences_about_its_own_work_only():
+    """A 困难帮扶 ledger and a briefing's 春节走访慰问困难职工 share the theme and the word 困难, as nearly
+    every care fact does: they are two works, not a disagreement. A sentence on 困难帮扶 itself is checked."""
+    ledger = _workbook([["户主", "帮扶金额（万元）"], ["甲", 0.5], ["乙", 1.25], ["丙", "0.3"]])
+    briefing = (
+        "春节期间，工会走访慰问困难职工20户，发放慰问金2万元。\n组织困难职工子女参加夏令营，参加30人。\n"
+    )
+    other_work = run([Material("困难帮扶.xlsx", ledger), Material("简报.txt", briefing.encode())])
+    assert other_work.conflicts == []
+    same_work = run(
+        [
+            Material("困难帮扶.xlsx", ledger),
+            Material("简报.txt", "全年困难帮扶共发放帮扶金2万元。\n".encode()),
+        ]
+    )
+    assert [c.values for c in same_work.conflicts] == [["20500元（台账计算）", "2万元"]]
+
+
 def test_a_ledger_is_named_by_its_own_title_row_and_reads_the_unit_beside_it():
     """A sheet left as Excel named it (Sheet) under a file named 附件3.xlsx: its title row above the table
     names the facts, and a 单位：万元 at the end of that title scales the money column. The 填报单位：… line

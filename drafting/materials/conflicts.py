@@ -14,6 +14,9 @@ from drafting.materials.values import COUNT_UNITS, Amount, amounts, without_valu
 
 SAME_EVENT = 0.7  # share of the shorter wording's character pairs the longer one also has
 _PUNCTUATION = re.compile(r"[\d.,，。、；：:（）()《》“”\s]")
+# Words nearly every union fact has: sharing one of them does not make a ledger and a sentence one work
+# (a 困难帮扶 ledger and 春节走访慰问困难职工 share only 困难)
+_COMMON_WORDS = frozenset("职工 工会 困难 难职 会员 全年 开展 活动 组织 发放 金额 人数 户数".split())
 
 
 def settle(candidates: list[Candidate]) -> tuple[list[Candidate], list[Conflict]]:
@@ -85,12 +88,13 @@ def _disagreements(group: list[Candidate]) -> list[Conflict]:
 
 
 def _cross_check(ledger_fact: Candidate, prose: list[Candidate]) -> list[Conflict]:
-    """A ledger figure against each prose fact about the same work: agreeing prose joins its sources."""
+    """A ledger figure against each prose fact about the same work (of its theme, sharing a word of the
+    ledger's name beyond the words every fact has): agreeing prose joins its sources."""
     computed = _amount(ledger_fact.values[0])
     label = re.sub(r"台账.*$|合计.*$", "", ledger_fact.text)
     conflicts = []
     for fact in prose if computed else []:
-        if fact.theme != ledger_fact.theme or not _bigrams(label) & _bigrams(fact.text):
+        if fact.theme != ledger_fact.theme or not (_bigrams(label) - _COMMON_WORDS) & _bigrams(fact.text):
             continue
         stated = [v for v in fact.values if (a := _amount(v)) and _same_kind(a, computed)]
         if not stated:
