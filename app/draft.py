@@ -8,6 +8,7 @@ import streamlit as st
 from app import carryover_panel, materials_panel, word_panel
 from app.common import AUTO_UNIT, REPORT_TYPES, UNSAVED, kept_across_pages, refused
 from app.current import service as current_service
+from app.fragments import fragment
 from drafting.carryover.sources import PreviousChoice
 from drafting.corpus.classify import UNIT_TYPES
 from drafting.errors import UserError
@@ -103,7 +104,7 @@ def _open_draft_id() -> str | None:
     return draft_id
 
 
-@st.fragment
+@fragment
 def _compose(service: DraftingService, choices: dict[str, PreviousChoice]) -> None:
     """The facts form, the outline and the drafting status. A click here reruns this part alone, so the
     streamed text starts without the draft below being drawn again first; a finished draft, a confirmed
@@ -346,7 +347,7 @@ def show_draft(service: DraftingService, draft: Draft, revision: int) -> None:
     st.code(draft.plain_text(), language=None)  # has a copy button
 
 
-@st.fragment
+@fragment
 def _exports(service: DraftingService, draft: Draft, revision: int, open_findings: int) -> None:
     """The files, asked for here: asking, or ticking 带批注, reruns this part alone, not the sections above.
     A draft saved since (by a colleague, or in another tab) reruns the whole page instead, so the files,
@@ -391,7 +392,7 @@ def _export_wanted(draft: Draft, revision: int, open_findings: int) -> bool:
     return st.toggle("导出 Word、Markdown 和事实依据表", key=f"export_{draft.id}_{revision}")
 
 
-@st.fragment
+@fragment
 def _section(service: DraftingService, draft: Draft, key: str, review: SectionReview, heading: str) -> None:
     """One section and its widgets: typing, expanding or editing here reruns this section alone. An action
     that changes the draft reruns the whole page (st.rerun), so these arguments are never stale. A refused

@@ -5,6 +5,7 @@ import streamlit as st
 from app import word_panel
 from app.common import refused
 from app.current import service as current_service
+from app.fragments import fragment
 from drafting.errors import UserError
 from drafting.service import DraftingService
 from drafting.text.markup import escape_markdown, shorten_runs
@@ -41,7 +42,7 @@ def page_history(service: DraftingService) -> None:
     _compare(service, {row.id: f"{row.title}（{row.updated_at:%Y-%m-%d %H:%M}，{row.id}）" for row in rows})
 
 
-@st.fragment
+@fragment
 def _compare(service: DraftingService, labels: dict[str, str]) -> None:
     """Two saved drafts side by side: choosing them reruns this comparison alone, not the list above."""
     from drafting.output.compare import paragraph_diff

@@ -141,6 +141,18 @@ class DraftingService:
             self.database = database
         self._looking_ahead: Thread | None = None
 
+    def acting_as(self, actor: Actor) -> "DraftingService":
+        """The same parts (index, database, model factory, import queue) for `actor`, its settings read anew
+        (an endpoint saved since is used)."""
+        return DraftingService(
+            self.base_settings,
+            actor,
+            library=self.__dict__.get("library"),
+            database=self.__dict__.get("database"),
+            models=self.models,
+            jobs=self._jobs,
+        )
+
     @cached_property
     def settings(self) -> Settings:
         """The environment's settings plus the chat endpoint an administrator saved in the app."""

@@ -23,9 +23,10 @@ def forbidden_imports(source: str) -> list[str]:
     ]
 
 
-# Not a page: the frame's per-process database, cookie tickets and index, moved out of app.py so that the
-# server (serve.py) opens them as it starts. Like app.py, it may open what the pages may not.
-FRAME_MODULES = {"resources.py"}
+# Not pages: the frame's per-process database, cookie tickets and index, moved out of app.py so that the
+# server (serve.py) opens them as it starts; and the frame's sign-in check for a part of a page that reruns
+# alone. Like app.py, they may open what the pages may not.
+FRAME_MODULES = {"resources.py", "fragments.py"}
 
 
 def page_modules() -> list[Path]:

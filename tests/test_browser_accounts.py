@@ -32,6 +32,7 @@ from tests.test_browser import (
     ask_for_files,
     chromium,
     draft,
+    fill_facts,
     go_to,
     no_exception_shown,
     rerun_after,
@@ -60,7 +61,8 @@ ADMIN = Account("赵管", "区总工会", admin=True)
 LOCKED = Account("周锁", "青松中学工会")
 EXPIRING = Account("孙断", "红杉医院工会")
 DISABLED = Account("钱停", "红杉医院工会")
-ACCOUNTS = [HOSPITAL, SCHOOL, ADMIN, LOCKED, EXPIRING, DISABLED]
+HALTED = Account("吴止", "红杉医院工会")  # disabled while a part of its page reruns alone
+ACCOUNTS = [HOSPITAL, SCHOOL, ADMIN, LOCKED, EXPIRING, DISABLED, HALTED]
 SESSION_ENDED = "登录已失效，请重新登录。已生成的内容都已保存。"
 
 
@@ -471,19 +473,41 @@ def test_a_disabled_account_is_refused_on_its_next_action(browser, app, tmp_path
 
     with signed_in(browser, app, DISABLED) as page:
         go_to(page, "历史")
-        done = subprocess.run(
-            [sys.executable, "-m", "drafting.cli", "users", "disable", DISABLED.name],
-            cwd=tmp_path,  # no developer .env
-            env={"DRAFTING_DATA_DIR": str(app.data_dir), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert done.returncode == 0, done.stderr
-        assert f"已停用账户“{DISABLED.name}”" in done.stdout
-
+        disable(app, DISABLED, tmp_path)
         page_link(page, "范文库").click()
         expect(page.get_by_text(SESSION_ENDED)).to_be_visible(timeout=WAIT_MS)
         expect_login_page(page)
         screenshot(page, "accounts-12-disabled")
         assert "已被停用" in refused_login(page, DISABLED.name, PASSWORD)
+
+
+def test_a_disabled_account_is_refused_in_a_part_of_the_page_that_reruns_alone(browser, app, tmp_path):
+    """先看提纲 reruns the form's part of the page alone (a fragment), not the frame that checks the
+    sign-in: that part asks too, so a disabled account gets the login page, not an outline."""
+    from playwright.sync_api import expect
+
+    with signed_in(browser, app, HALTED) as page:
+        fill_facts(page, HALTED.unit)
+        outline = page.get_by_role("button", name="先看提纲（可调整后再写作）")
+        rerun_after(page, outline.click)
+        expect(page.get_by_role("button", name="写作", exact=True)).to_be_visible(
+            timeout=WAIT_MS
+        )  # while signed in
+        disable(app, HALTED, tmp_path)
+        rerun_after(page, outline.click)
+        expect(page.get_by_text(SESSION_ENDED)).to_be_visible(timeout=WAIT_MS)
+        expect_login_page(page)
+
+
+def disable(app: App, account: Account, tmp_path: Path) -> None:
+    """`drafting users disable`, as an administrator runs it on the server."""
+    done = subprocess.run(
+        [sys.executable, "-m", "drafting.cli", "users", "disable", account.name],
+        cwd=tmp_path,  # no developer .env
+        env={"DRAFTING_DATA_DIR": str(app.data_dir), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"已停用账户“{account.name}”" in done.stdout

@@ -20,6 +20,7 @@ from drafting.accounts.signin import (
     SignIn,
     actor_while_database_is_away,
     may_fetch_media,
+    still_signed_in,
 )
 from drafting.accounts.source import trusted_networks
 from drafting.errors import UserError
@@ -174,6 +175,25 @@ def test_signing_out_ends_the_session_and_clears_tab_and_cookie(db: Database, us
     tab.state["draft_id"] = "0123456789ab"
     SignIn(db, tab).sign_out()
     assert tab.state == {} and tab.written == [""] and Sessions(db).session_user(token) is None
+
+
+def test_a_part_of_the_page_that_reruns_alone_sees_a_session_end(db: Database, users: Users):
+    """still_signed_in: the check a fragment's own rerun makes (the frame does not run then)."""
+    tab = FakeTab()
+    SignIn(db, tab).sign_in("李红", PASSWORD)
+    li_hong = SignIn(db, tab).visitor().actor
+    assert still_signed_in(db, tab.state, li_hong) == li_hong
+    users.disable("李红")  # by an administrator, in another tab or at the console
+    assert still_signed_in(db, tab.state, li_hong) is None
+    assert still_signed_in(db, {}, li_hong) is None  # no token in the tab at all
+
+
+def test_single_user_mode_ends_for_a_part_of_the_page_once_accounts_exist(
+    db: Database, fast_passwords: Passwords
+):
+    assert still_signed_in(db, {}, Actor.local()) == Actor.local()
+    Users(db, fast_passwords).create_user("王刚", "青松中学工会", PASSWORD, admin=True)
+    assert still_signed_in(db, {}, Actor.local()) is None
 
 
 def claims(name: str, **values: object) -> dict[str, object]:

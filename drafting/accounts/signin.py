@@ -63,6 +63,17 @@ class Visitor:
     error: str | None = None  # a single sign-on that could not be used
 
 
+def still_signed_in(database: "Database", state: Mapping[str, Any], actor: Actor) -> Actor | None:
+    """For a part of a page that reruns alone, without the frame's check: who the tab acts as now, or None
+    when its session ended since (signed out elsewhere, expired, the account disabled) or accounts were made
+    while it was in single-user mode. The frame's next run says why and shows the login page."""
+    from drafting.accounts import Sessions, Users
+
+    if actor.is_local:
+        return None if Users(database).has_any_user() else actor
+    return Sessions(database).session_user(state.get(TOKEN, ""))
+
+
 class SignIn:
     """The sign-in policy for one page load of one tab."""
 
