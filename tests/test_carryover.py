@@ -193,6 +193,32 @@ def test_targets_align_numbers_and_units():
     assert [(q.value, q.unit) for q in quantities("2025年举办三期培训班，第2名")] == [(3, "期")]
 
 
+@pytest.mark.parametrize(
+    ("plan", "fact", "described", "met"),
+    [
+        ("参与女职工1000人以上", "参与女职工1,200人", "计划1000人、实际1200人、完成120%", True),
+        ("参赛职工1,500人", "参赛职工1,480人", "计划1500人、实际1480人、完成99%", False),
+        ("新增图书2000册", "职工书屋新增图书1.5千册", "计划2000册、实际1500册、完成75%", False),
+        ("覆盖职工１．２万人次", "覆盖职工12,500人次", "计划12000人次、实际12500人次、完成104%", True),
+        ("工会经费结余率控制在10%以下", "工会经费结余率为6%", "计划不超过10%、实际6%", True),
+        ("职工工伤事故控制在3起以内", "全年发生职工工伤事故5起", "计划不超过3起、实际5起", False),
+    ],
+    ids=[
+        "thousands_separator",
+        "short_by_a_little",
+        "thousand",
+        "full_width",
+        "ceiling_kept",
+        "ceiling_broken",
+    ],
+)
+def test_targets_read_as_written(plan, fact, described, met):
+    """1,200 is twelve hundred (it was read as 200), 1.5千 is fifteen hundred, and a ceiling (控制在…以内)
+    is met at or below its figure."""
+    (target,) = align(plan, [fact])
+    assert (target.describe(), target.met) == (described, met)
+
+
 def test_the_pairs_cover_what_the_issue_asks_for():
     cases = load_cases()
     covered = {kind for case in cases for kind in case["covers"]}

@@ -6,21 +6,27 @@ scaling); counts from several facts add up (an item split across two facts), rat
 
 import re
 
-from pydantic import BaseModel, field_serializer
+from pydantic import BaseModel, Field, field_serializer
 
 from drafting.checks.factguard import chinese_to_int
 from drafting.text.script import to_simplified
 
 _QUANTITY = re.compile(
-    r"(?<![\d第.])(?P<num>\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+)(?P<mult>万)?"
-    r"(?P<unit>人次|户次|元|人|名|场|次|项|个|家|户|期|篇|所|支|处|批|%|％)"
+    r"(?<![\d第.])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+)"
+    r"(?P<mult>万|千)?(?P<unit>人次|户次|元|人|名|场|次|项|个|家|户|期|篇|所|支|处|批|册|本|件|台|套|起|%)"
 )
+_MULTIPLIERS = {"万": 10_000, "千": 1_000}
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９％．", "0123456789%.")
+# a ceiling, not a goal: 事故控制在3起以内, 结余率不超过10%
+_CEILING_BEFORE = re.compile(r"(控制在|不超过|不高于|低于|少于|不多于)\s*$")
+_CEILING_AFTER = re.compile(r"^\s*(以内|以下|之内)")
 RATES = ("%",)
 
 
 class Quantity(BaseModel):
     value: float
     unit: str
+    ceiling: bool = False  # at most this much (事故3起以内)
 
 
 class Target(BaseModel):
@@ -29,6 +35,7 @@ class Target(BaseModel):
     planned: float
     achieved: float | None
     unit: str
+    ceiling: bool = Field(default=False, exclude=True)  # met at or below the figure; not in the JSON shape
 
     @field_serializer("planned", "achieved")
     def _whole_numbers(self, value: float | None) -> float | int | None:
@@ -37,28 +44,35 @@ class Target(BaseModel):
 
     @property
     def met(self) -> bool:
-        return self.achieved is not None and self.achieved >= self.planned
+        if self.achieved is None:
+            return False
+        return self.achieved <= self.planned if self.ceiling else self.achieved >= self.planned
 
     def describe(self) -> str:
-        """计划50人、实际28人、完成56%"""
-        planned = f"计划{_figure(self.planned, self.unit)}"
+        """计划50人、实际28人、完成56%; 计划不超过10%、实际6%"""
+        planned = f"计划{'不超过' if self.ceiling else ''}{_figure(self.planned, self.unit)}"
         if self.achieved is None:
             return planned + "、实际数字未见于要点"
-        share = f"、完成{self.achieved / self.planned:.0%}" if self.planned and self.unit not in RATES else ""
+        share = (
+            f"、完成{self.achieved / self.planned:.0%}"
+            if self.planned and self.unit not in RATES and not self.ceiling
+            else ""
+        )
         return f"{planned}、实际{_figure(self.achieved, self.unit)}{share}"
 
 
 def quantities(text: str) -> list[Quantity]:
     """Every count, sum or rate in the text (years, dates and ordinals are not quantities)."""
     found = []
-    for m in _QUANTITY.finditer(to_simplified(text)):
-        raw = m.group("num")
+    text = to_simplified(text).translate(_FULL_WIDTH)
+    for m in _QUANTITY.finditer(text):
+        raw = m.group("num").replace(",", "")
         value = float(raw) if raw[0].isdigit() else chinese_to_int(raw)
         if value is None:
             continue
-        if m.group("mult"):
-            value *= 10_000
-        found.append(Quantity(value=round(value, 4), unit=m.group("unit").replace("％", "%")))
+        value *= _MULTIPLIERS.get(m.group("mult") or "", 1)
+        ceiling = bool(_CEILING_BEFORE.search(text[: m.start()]) or _CEILING_AFTER.match(text[m.end() :]))
+        found.append(Quantity(value=round(value, 4), unit=m.group("unit"), ceiling=ceiling))
     return found
 
 
@@ -71,7 +85,9 @@ def align(plan: str, facts: list[str]) -> list[Target]:
         ]
         values = [v for v in reported if v is not None]
         achieved = (max(values) if planned.unit in RATES else sum(values)) if values else None
-        targets.append(Target(planned=planned.value, achieved=achieved, unit=planned.unit))
+        targets.append(
+            Target(planned=planned.value, achieved=achieved, unit=planned.unit, ceiling=planned.ceiling)
+        )
     return targets
 
 
