@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
+from drafting.cli_files import read_file, unused_name, write_file
 from drafting.errors import UserError
 from drafting.settings import Settings, load_settings
 from drafting.text.control import strip_control
@@ -343,10 +344,8 @@ def _load_outline(path: Path) -> "object":
     from drafting.writing.outline import Outline
 
     try:
-        return Outline.model_validate_json(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as error:
-        raise UserError(f"找不到提纲文件：{path}") from error
-    except (ValidationError, UnicodeDecodeError) as error:
+        return Outline.model_validate_json(read_file(path))
+    except ValidationError as error:
         raise UserError(
             f"提纲文件“{path.name}”格式不对：请用 drafting outline 要点文件 --json 生成后再编辑。"
         ) from error
@@ -414,8 +413,8 @@ def _write(
     if fmt == "docx":
         from drafting.output.docx import draft_to_docx
 
-        target = output or Path(f"{draft.title}.docx")
-        target.write_bytes((export or draft_to_docx)(draft))
+        target = output or unused_name(Path(f"{draft.title}.docx"))
+        write_file(target, (export or draft_to_docx)(draft))
         print(
             f"已写入 {target}" + ("（草稿仍有未核对的问题，导出前请先核对）" if draft.has_findings else ""),
             file=sys.stderr,
@@ -455,7 +454,7 @@ def _write(
     else:
         text = draft.markdown()
     if output:
-        output.write_text(text, encoding="utf-8")
+        write_file(output, text)
         print(f"已写入 {output}", file=sys.stderr)
     else:
         print(text)

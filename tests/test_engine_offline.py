@@ -215,6 +215,32 @@ def test_cli_draft_regen_show(built_library, service, tmp_path, monkeypatch, cap
     assert service.get(draft_id).id == draft_id
 
 
+def test_cli_output_paths_are_refused_in_chinese_and_a_marked_up_file_is_never_overwritten(
+    built_library, tmp_path, monkeypatch, capsys
+):
+    """A folder that does not exist, a folder for a file: Chinese messages, no traceback, the draft saved.
+    Without -o the Word file is named after the title; one already there (a reviewer may have marked it up)
+    is kept, and the new one is written beside it as 标题（2）.docx."""
+    monkeypatch.setenv("DRAFTING_DATA_DIR", str(built_library.settings.data_dir))
+    monkeypatch.chdir(tmp_path)
+    assert main(["draft", str(EXAMPLE), "--offline", "-o", str(tmp_path / "nodir" / "x.md")]) == 1
+    err = capsys.readouterr().err
+    assert "无法写入" in err and "所在的文件夹不存在" in err and "Traceback" not in err
+    draft_id = re.search(r"草稿编号：([0-9a-f]{12})", err).group(1)
+    assert main(["show", draft_id, "-o", str(tmp_path)]) == 1
+    assert "这是一个文件夹，请写出文件名" in capsys.readouterr().err
+    assert main(["reimport", str(tmp_path)]) == 1
+    assert "这是一个文件夹" in capsys.readouterr().err
+
+    assert main(["show", draft_id, "--format", "docx"]) == 0
+    (first,) = tmp_path.glob("*.docx")
+    first.write_bytes(b"marked up by the reviewer")
+    assert main(["show", draft_id, "--format", "docx"]) == 0
+    assert first.read_bytes() == b"marked up by the reviewer"
+    second = first.with_name(f"{first.stem}（2）.docx")
+    assert second.read_bytes().startswith(b"PK") and f"已写入 {second.name}" in capsys.readouterr().err
+
+
 def test_cli_bad_facts_file(tmp_path, capsys):
     bad = tmp_path / "f.yaml"
     bad.write_text("organization: 某工会\nperiod: 明年\nfacts: []\n", encoding="utf-8")

@@ -26,7 +26,16 @@ LAYERS = [
     {"office"},
 ]
 LAYER = {package: level for level, packages in enumerate(LAYERS) for package in packages}
-FACE_MODULES = {"cli", "cli_chinese", "bench", "browser_bench", "scale_bench", "simulator", "__main__"}
+FACE_MODULES = {
+    "cli",
+    "cli_chinese",
+    "cli_files",
+    "bench",
+    "browser_bench",
+    "scale_bench",
+    "simulator",
+    "__main__",
+}
 
 
 def package_of(module: str) -> str:

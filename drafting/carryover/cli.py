@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from drafting.cli_files import write_file
 from drafting.errors import UserError
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ def _write_confirmed(
 
     confirmed = service.confirm_carryover(facts, result, load_decisions(decisions) if decisions else [])
     data = confirmed.model_dump(exclude={"flagged"}, exclude_defaults=True)
-    output.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    write_file(output, yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
     print(
         f"已写入 {output}（对照表已确认：{confirmed.carryover.tally()}）；用 drafting draft {output} 起草。",
         file=sys.stderr,

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from drafting.cli_files import read_file, write_file
 from drafting.errors import UserError
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ def run_evidence(args: argparse.Namespace, settings: "Settings") -> int:
     table = DraftingService(settings).evidence(args.draft_id)
     if args.format == "xlsx":
         target = args.output or Path(f"事实依据表-{args.draft_id}.xlsx")
-        target.write_bytes(evidence_xlsx(table))
+        write_file(target, evidence_xlsx(table))
         print(f"已写入 {target}", file=sys.stderr)
         return 0
     text = (
@@ -78,7 +79,7 @@ def run_evidence(args: argparse.Namespace, settings: "Settings") -> int:
         else evidence_markdown(table)
     )
     if args.output:
-        args.output.write_text(text, encoding="utf-8")
+        write_file(args.output, text)
         print(f"已写入 {args.output}", file=sys.stderr)
     else:
         print(text)
@@ -90,10 +91,7 @@ def _read(path: Path) -> bytes:
         raise UserError(
             f"找不到文件：{path}" if not path.exists() else f"“{path.name}”不是文件，请选择具体的素材。"
         )
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise UserError(f"无法读取“{path.name}”：{error.strerror or error}。请检查文件权限。") from error
+    return read_file(path)
 
 
 def _write_facts(extraction: "Extraction", target: Path, organization: str, period: str) -> None:
@@ -101,7 +99,7 @@ def _write_facts(extraction: "Extraction", target: Path, organization: str, peri
 
     data = extraction.facts_file(organization, period)
     parse_facts(data)  # the file must be one `drafting draft` accepts: refuse now, not at drafting time
-    target.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    write_file(target, yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
     print(f"已写入 {target}（{len(data['facts'])} 条要点，出处一并保存）", file=sys.stderr)
     if extraction.conflicts:
         print(

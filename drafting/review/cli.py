@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from drafting.errors import UserError
+from drafting.cli_files import read_file
 
 if TYPE_CHECKING:  # imported by the handlers: `drafting --help` stays fast
     from drafting.review.reimport import ReimportResult
@@ -39,17 +39,8 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]", se
     remove.set_defaults(handler=lambda args, settings: _remove_template(service(settings)))
 
 
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError as error:
-        raise UserError(f"找不到文件：{path}") from error
-    except OSError as error:
-        raise UserError(f"无法读取“{path.name}”：{error.strerror or error}。") from error
-
-
 def _reimport(args: argparse.Namespace, service: "DraftingService") -> int:
-    result = service.reimport(args.file.name, _read(args.file))
+    result = service.reimport(args.file.name, read_file(args.file))
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -81,7 +72,7 @@ def _print_result(result: "ReimportResult") -> None:
 
 
 def _set_template(args: argparse.Namespace, service: "DraftingService") -> int:
-    service.set_unit_template(args.file.name, _read(args.file))
+    service.set_unit_template(args.file.name, read_file(args.file))
     print(f"已保存本单位的 Word 模板“{args.file.name}”，之后导出的 Word 文件都使用它。")
     return 0
 

@@ -1,0 +1,57 @@
+"""The files the command line writes and reads, with the operating system's refusals in Chinese.
+
+A path the user typed may name a folder that does not exist, a folder itself, or a place they may not
+write; Python's own message for each (FileNotFoundError: [Errno 2] …) is English and a traceback.
+"""
+
+import errno
+from pathlib import Path
+
+from drafting.errors import UserError
+
+_WHY = {
+    errno.ENOENT: "所在的文件夹不存在，请先建好文件夹或换一个位置",
+    errno.ENOTDIR: "路径中有一段不是文件夹",
+    errno.EISDIR: "这是一个文件夹，请写出文件名",
+    errno.EACCES: "没有权限，请换一个位置",
+    errno.EPERM: "没有权限，请换一个位置",
+    errno.EROFS: "所在的磁盘是只读的，请换一个位置",
+    errno.ENOSPC: "磁盘空间不足，请清理后再试",
+    errno.ENAMETOOLONG: "文件名太长",
+}
+
+
+def write_file(path: Path, data: bytes | str) -> None:
+    """Write the whole file, or raise a UserError that says why not (in Chinese)."""
+    try:
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(data, encoding="utf-8")
+    except OSError as error:
+        raise UserError(f"无法写入“{path}”：{reason(error)}。") from error
+
+
+def read_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise UserError(f"无法读取“{path}”：{reason(error, reading=True)}。") from error
+
+
+def unused_name(path: Path) -> Path:
+    """`path`, or 标题（2）.docx, 标题（3）.docx … when it is taken: a file named after the draft's title may
+    be one a reviewer has already marked up."""
+    candidate, number = path, 1
+    while candidate.exists():
+        number += 1
+        candidate = path.with_name(f"{path.stem}（{number}）{path.suffix}")
+    return candidate
+
+
+def reason(error: OSError, reading: bool = False) -> str:
+    if reading and error.errno == errno.ENOENT:
+        return "文件不存在"
+    if reading and error.errno == errno.EISDIR:
+        return "这是一个文件夹，请选择具体的文件"
+    return _WHY.get(error.errno or 0, "操作系统拒绝了这次操作，请检查路径和权限")
