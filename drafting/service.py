@@ -527,7 +527,11 @@ class DraftingService:
     def check(self, text: str, facts: Facts) -> tuple["CheckResult", list["CopyWarning"]]:
         from drafting.checks.copyguard import copied_from
         from drafting.checks.factguard import check_draft
+        from drafting.output.evidence import APPENDIX_TITLE
 
+        text = text.split(APPENDIX_TITLE)[
+            0
+        ]  # an export's 附件：事实依据表 quotes the sources, not the report
         scoped = self.reports_in_scope
         return check_draft(text, facts), copied_from(text, scoped.reports(), scoped.scope.owners)
 

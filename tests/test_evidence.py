@@ -93,3 +93,20 @@ def test_correcting_a_fact_once_rewrites_every_section_that_used_it(service):
         assert section.previous_versions  # the old version is kept
     saved = service.get(draft.id)
     assert saved.section(using[0]).text == corrected.section(using[0]).text
+
+
+def test_checking_a_word_export_reads_neither_its_date_nor_its_appendix(
+    service, capsys, monkeypatch, tmp_path
+):
+    """The 落款's date (成文日期) and the 附件：事实依据表's source cells were reported as 没有依据."""
+    monkeypatch.setenv("DRAFTING_DATA_DIR", str(service.base_settings.data_dir))
+    facts = _facts()
+    draft = service.draft(facts, offline=True)
+    facts_file = tmp_path / "facts.yaml"
+    facts_file.write_text(facts.model_dump_json(exclude={"flagged"}, exclude_defaults=True), encoding="utf-8")
+    word = tmp_path / "附表.docx"
+    assert main(["show", draft.id, "--format", "docx", "--evidence", "-o", str(word)]) == 0
+    capsys.readouterr()
+    main(["check", str(word), "--facts", str(facts_file), "--json"])
+    checked = json.loads(capsys.readouterr().out)
+    assert checked["unsupported"] == [], checked["unsupported"]

@@ -56,6 +56,9 @@ _QUOTES = str.maketrans("", "", "‘’“”「」『』\"'《》")
 _STRUCTURE = re.compile(
     r"^[一二三四五六七八九十]+、|^[（(][一二三四五六七八九十\d]+[）)]|^\d+[、.．]|[一二三四五六七八九十]+是|第[一二三四五六七八九十]+(?=[，,、是])"
 )
+_DATE_LINE = re.compile(
+    r"(\d{4}|[〇零一二三四五六七八九]{4})年[\d一二三四五六七八九十]{1,2}月[\d一二三四五六七八九十]{1,3}日"
+)
 
 
 class Finding(BaseModel):
@@ -102,10 +105,11 @@ def _value(match: re.Match[str]) -> tuple[float, str] | None:
 
 
 def _strip_structure(text: str) -> str:
+    """Headings' markers and numbering out; a line that is only a date (the 落款's 成文日期) is no claim."""
     lines = []
     for line in text.splitlines():
         line = re.sub(r"^#+\s*", "", line.strip())
-        lines.append(_STRUCTURE.sub(" ", line))
+        lines.append("" if _DATE_LINE.fullmatch(line) else _STRUCTURE.sub(" ", line))
     return "\n".join(lines)
 
 
