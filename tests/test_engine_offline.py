@@ -320,7 +320,7 @@ def test_a_mistyped_command_line_is_answered_in_chinese(argv, message, capsys):
         ("2024—2025学年度", "某某中学工会2024—2025学年度工作总结及2025-2026学年工作计划"),
         ("2025学年", "某某中学工会2025学年工作总结及2026学年工作计划"),
         ("2024－2025学年", "某某中学工会2024－2025学年工作总结及2025-2026学年工作计划"),
-        ("二〇二五年", "某某中学工会二〇二五年工作总结及2026年工作计划"),
+        ("二〇二五年", "某某中学工会2025年工作总结及2026年工作计划"),  # in the digits of the next period
     ],
 )
 def test_a_schools_year_and_a_year_in_chinese_numerals_are_periods(period, title):

@@ -124,7 +124,8 @@ class Facts(BaseModel):
             raise ValueError("无法识别，请写成“2025年”“2025年上半年”“2024-2025学年”这样的形式")
         if school and school.group("end") and int(school.group("end")) != int(school.group("year")) + 1:
             raise ValueError("的学年应是相邻的两年，如“2024-2025学年”")
-        return value
+        # 二〇二五年 → 2025年: the title and its next period (2026年) then match, and the guard reads it
+        return _YEAR_IN_WORDS.sub(lambda m: m.group(0).translate(DIGIT_BY_DIGIT), value.strip())
 
     @model_validator(mode="after")
     def _derive(self) -> "Facts":
@@ -137,6 +138,9 @@ class Facts(BaseModel):
     @property
     def script(self) -> Script:
         return detect_script(self.organization + "".join(self.facts))
+
+
+_YEAR_IN_WORDS = re.compile(r"^[〇零一二三四五六七八九]{4}(?=\s*年)")
 
 
 def _as_digits(period: str) -> str:
