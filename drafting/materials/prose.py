@@ -14,6 +14,7 @@ from drafting.documents.reader import read_pages_bytes
 from drafting.materials.model import Candidate, SetAside, Source
 from drafting.materials.values import amounts, stated_values
 from drafting.text import instructions
+from drafting.text.script import to_simplified
 from drafting.writing.themes import keyword_theme
 
 MIN_CHINESE = 10  # a short activity notice is still a material (a report must have 50)
@@ -72,7 +73,7 @@ def _rejoined(paragraphs: list[str]) -> list[str]:
 
 def is_instruction(text: str) -> bool:
     """Text addressed to the writer: the shared screen, or a material's 请在总结中写明… to whoever drafts."""
-    return instructions.is_instruction(text) or bool(_TO_THE_WRITER.search(text))
+    return instructions.is_instruction(text) or bool(_TO_THE_WRITER.search(to_simplified(text)))
 
 
 def extract_offline(passages: list[Passage]) -> tuple[list[Candidate], list[SetAside]]:
@@ -99,7 +100,7 @@ def extract_offline(passages: list[Passage]) -> tuple[list[Candidate], list[SetA
             values = stated_values(sentence)
             if not values:
                 continue
-            if not _ACTIVITY.search(sentence):
+            if not _ACTIVITY.search(to_simplified(sentence)):  # a 繁體 月報's 舉辦 is 举办
                 if amounts(sentence):  # a figure nobody should lose in silence
                     set_aside.append(SetAside(file=passage.file, excerpt=sentence, reason=_NO_ACTIVITY))
                 continue
