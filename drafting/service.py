@@ -564,9 +564,15 @@ class DraftingService:
         from drafting.documents import SUPPORTED_SUFFIXES, read_document
         from drafting.documents.text import count_chinese
 
-        if Path(value).suffix.lower() in SUPPORTED_SUFFIXES:
+        path = Path(value)
+        if path.suffix.lower() in SUPPORTED_SUFFIXES:
             # as written: a half-width comma the reader would tidy away is what the proofreader must flag
-            return read_document(Path(value), as_written=True)  # a missing file is a Chinese error
+            return read_document(path, as_written=True)  # a missing file is a Chinese error
+        if len(value.encode()) < 256 and "\n" not in value and path.suffix and path.is_file():
+            raise UserError(
+                f"“{path.name}”的格式不能核对：可以是 {'、'.join(sorted(SUPPORTED_SUFFIXES))} 文件"
+                "（.odt 等请在原软件中另存为 .docx），或已保存的草稿编号。"
+            )
         if DRAFT_ID.fullmatch(value):
             return self.get(value).markdown()
         if not count_chinese(value):  # a mistyped draft number or file name, not a text to check

@@ -259,6 +259,24 @@ def test_a_file_that_is_not_a_word_file_is_refused(service):
         service.reimport("修改稿.doc", ole)
     with pytest.raises(UserError, match="设置了打开密码"):
         service.reimport("修改稿.docx", ole + "EncryptedPackage".encode("utf-16-le"))
+    with pytest.raises(UserError, match=r"是 OpenDocument 文件（.odt.*另存为 Word \(.docx\)"):
+        service.reimport("修改稿.odt", an_odt())
+
+
+def an_odt() -> bytes:
+    """An OpenDocument text as LibreOffice writes it: `mimetype` first and stored, then the content."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as odt:
+        odt.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text")
+        odt.writestr("content.xml", "<office:document-content/>", compress_type=zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
+def test_checking_a_file_of_another_format_names_the_formats(service, tmp_path):
+    odt = tmp_path / "修改稿.odt"
+    odt.write_bytes(an_odt())
+    with pytest.raises(UserError, match="“修改稿.odt”的格式不能核对：可以是 .doc、.docx、.md"):
+        service.text_of(str(odt))
 
 
 def test_five_hundred_comments_are_all_kept_with_their_anchors(service, draft):

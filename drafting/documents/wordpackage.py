@@ -9,7 +9,7 @@ from pathlib import PurePosixPath
 from lxml import etree
 
 from drafting.documents.docx import MAX_DOCX_BYTES, explained_failures, parse_part, related_part
-from drafting.documents.ole import has_password, is_ole
+from drafting.documents.ole import has_password, is_ole, is_opendocument
 from drafting.documents.safezip import BadArchive, SafeZip
 from drafting.errors import UserError
 
@@ -37,6 +37,11 @@ class WordPackage:
         if is_ole(data):
             raise UserError(
                 f"“{name}”是旧版 Word（.doc/.wps）格式，这里需要 .docx：请在 Word 或 WPS 中另存为 .docx 后再导入。"
+            )
+        if is_opendocument(data):
+            raise UserError(
+                f"“{name}”是 OpenDocument 文件（.odt，LibreOffice 或 WPS 的格式），这里需要 .docx："
+                "请在原软件中另存为 Word (.docx) 后再导入。"
             )
         with explained_failures(name):
             self.archive = SafeZip(data)
