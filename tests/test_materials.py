@@ -772,3 +772,15 @@ def test_a_traditional_script_report_is_read_like_a_simplified_one():
     result = run([Material("月報.txt", report.encode())])
     assert [f.text for f in result.facts] == ["9月，舉辦職工籃球賽，參賽隊伍10支，職工180人"]
     assert [s.excerpt for s in result.set_aside] == ["請在總結中寫明本院獲得先進職工之家稱號。"]
+
+
+def test_one_figure_written_three_ways_is_no_conflict():
+    """1,200 / １２００ / 1.2千 are one figure (1.2千人 was read as 千人, a thousand, and listed as a conflict)."""
+    first = "一季度简报\n1月，春节走访慰问困难职工1,200户，发放慰问金3.5万元。\n3月，开展职工健康讲座，参加职工１２００人。\n"
+    second = (
+        "二季度简报\n春节走访慰问困难职工1200户，发放慰问金35000元。\n开展职工健康讲座，参加职工1.2千人。\n"
+    )
+    result = run([Material("一季度.txt", first.encode()), Material("二季度.txt", second.encode())])
+    assert result.conflicts == []
+    lecture = next(f for f in result.facts if "健康讲座" in f.text)
+    assert len(lecture.sources) == 2

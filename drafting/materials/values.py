@@ -16,12 +16,12 @@ from drafting.text.numerals import DIGIT_BY_DIGIT
 COUNT_UNITS = ("人次", "户次", "户", "人", "名")
 MEASURES = "人次|户次|万元|亿元|元|户|人|名|场|次|项|个|件|篇|期|条|份|家|所|支|队|届|天|小时|%|％|台|本|册|批|处|位|组|班"
 _NUMBER = re.compile(
-    rf"(?P<num>(?<![\d.,第])\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|(?<![\d.,第])\d+(?:\.\d+)?|(?<!第)[{_CN}]{{2,}}|(?<![{_CN}第])[{_CN}])"
-    rf"(?P<mult>[万亿])?(?P<unit>{MEASURES})"
+    rf"(?P<num>(?<![\d.,第])\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|(?<![\d.,第])\d+(?:\.\d+)?|(?<![\d.第])[{_CN}]{{2,}}|(?<![{_CN}\d.第])[{_CN}])"
+    rf"(?P<mult>[万亿千])?(?P<unit>{MEASURES})"
 )
 _DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日|\d{4}年\d{1,2}月|\d{1,2}月\d{1,2}日")
 _TITLE = re.compile(r"《[^》]{1,40}》")
-_MULTIPLIER = {"万": Decimal(10_000), "亿": Decimal(100_000_000)}
+_MULTIPLIER = {"千": Decimal(1_000), "万": Decimal(10_000), "亿": Decimal(100_000_000)}  # 1.2千人
 
 
 @dataclass(frozen=True)
