@@ -165,6 +165,30 @@ def test_a_plan_table_without_a_header_names_each_item_by_its_longest_cell():
     ]
 
 
+def test_a_task_table_alone_is_a_plan_and_its_unit_column_joins_its_target(e5):
+    """A 重点工作任务分解表 is often a title and a table: each row is an item, and 目标值｜单位 (20｜户) is
+    one target, 20户."""
+    document = docx.Document()
+    document.add_paragraph("某某医院工会2025年重点工作任务分解表")
+    table = document.add_table(rows=0, cols=5)
+    for row in (
+        ("序号", "重点工作", "目标值", "单位", "责任部门"),
+        ("1", "走访慰问困难职工", "20", "户", "帮扶中心"),
+        ("2", "举办庆三八主题活动", "1,000", "人", "女工委"),
+    ):
+        for cell, value in zip(table.add_row().cells, row, strict=True):
+            cell.text = value
+    buffer = io.BytesIO()
+    document.save(buffer)
+    plan = from_upload("任务分解表.docx", buffer.getvalue())
+    assert [item.detail for item in plan.items] == [
+        "走访慰问困难职工；目标值：20户；责任部门：帮扶中心",
+        "举办庆三八主题活动；目标值：1,000人；责任部门：女工委",
+    ]
+    row = compare(plan, ["春节前走访慰问困难职工22户"], e5).items[0]
+    assert (row.status, [t.describe() for t in row.targets]) == ("done", ["计划20户、实际22户、完成110%"])
+
+
 def test_a_long_item_is_shown_by_its_heading_and_keeps_its_target(e5):
     report = (
         "某工会2024年工作总结\n一、工作回顾\n培训12期。\n二、2025年工作计划\n"

@@ -17,7 +17,7 @@ from drafting.errors import UserError
 from drafting.text.script import to_simplified
 
 _PERIOD = re.compile(r"(19|20)\d{2}\s*年\s*(上半年|下半年|度)?")
-_PLAN_TITLE = re.compile(r"(计划|要点|打算|安排)$")
+_PLAN_TITLE = re.compile(r"(计划|要点|打算|安排|任务(分解)?表|任务清单|分解表)$")
 _NEXT_YEAR_LEAD = re.compile(
     r"(明年|新的一年|下一步|下一年|今后|(19|20)\d{2}年).{0,30}(将|要|计划|打算|重点)"
 )
@@ -26,6 +26,7 @@ _SENTENCE = re.compile(r"(?<=[。；;！!])")
 # a plan table's columns: the one that names the work, and the row numbers that name nothing
 _WORK_COLUMN = re.compile(r"内容|事项|任务|项目|工作|措施|目标")
 _NUMBER_COLUMN = re.compile(r"^(序号|编号|序|No\.?)$", re.I)
+_UNIT_COLUMN = re.compile(r"(计量)?单位")
 MIN_ITEM_CHARS = 6
 MAX_SHOWN_CHARS = 60  # a longer item is shown (and matched) by its heading; its figures come from the whole
 
@@ -54,7 +55,11 @@ def find_plan(text: str, title: str = "", period: str = "") -> PreviousPlan:
     parsed = parse_report(text)
     title = title or parsed.title or next(iter(text.strip().splitlines()), "").strip()
     period = period or _period_of(title) or _period_of(text[:400])
-    items = _from_plan_sections(parsed) or _from_plan_document(parsed) or _from_next_year_paragraphs(parsed)
+    items = (
+        _from_plan_sections(parsed)
+        or _from_plan_document(parsed, title)
+        or _from_next_year_paragraphs(parsed)
+    )
     if not items:
         raise NoPlanFound(
             f"上年报告《{title or '未命名'}》中没有找到工作计划（没有“计划”“要点”“打算”部分，"
@@ -85,11 +90,15 @@ def _from_plan_sections(parsed: ParsedReport) -> list[PlanItem]:
     return [item for root in _plan_roots(parsed.sections) for item in items_of(root)]
 
 
-def _from_plan_document(parsed: ParsedReport) -> list[PlanItem]:
-    """A report that is itself a plan: each top-level section is an item."""
-    if not _PLAN_TITLE.search(to_simplified(parsed.title)):
+def _from_plan_document(parsed: ParsedReport, title: str) -> list[PlanItem]:
+    """A report that is itself a plan: each top-level section is an item, or each row of its table (a
+    重点工作任务分解表 is often a table alone)."""
+    if not _PLAN_TITLE.search(to_simplified(title)):
         return []
-    return [_whole(section) for section in parsed.top_level if section.title]
+    if items := [_whole(section) for section in parsed.top_level if section.title]:
+        return items
+    rows = [line for _, section in parsed.walk() for line in section.paragraphs if CELL_SEPARATOR in line]
+    return items_of(Section(heading="", title="", style="opening", part="plan", paragraphs=rows))
 
 
 def _from_next_year_paragraphs(parsed: ParsedReport) -> list[PlanItem]:
@@ -133,6 +142,7 @@ def _table_row(cells: list[str], header: list[str]) -> PlanItem | None:
     cells than its header (an empty cell is left out when the row is read) keeps its cells in order."""
     named = len(cells) == len(header)
     columns = header if named else [""] * len(cells)
+    cells = _with_units(cells, columns)
     kept = [
         (name, cell)
         for index, (name, cell) in enumerate(zip(columns, cells, strict=True))
@@ -144,8 +154,17 @@ def _table_row(cells: list[str], header: list[str]) -> PlanItem | None:
     work = _clean(work or max((cell for _, cell in kept), key=len))
     if len(work) < MIN_ITEM_CHARS:
         return None
-    rest = [f"{name}：{cell}" if name else cell for name, cell in kept if _clean(cell) != work]
+    rest = [f"{name}：{cell}" if name else cell for name, cell in kept if cell and _clean(cell) != work]
     return PlanItem(text=work, detail=_clean("；".join([work, *rest])))
+
+
+def _with_units(cells: list[str], columns: list[str]) -> list[str]:
+    """目标值｜单位 as 20｜户 → 20户｜(blank): a figure and its unit in columns of their own are one target."""
+    joined = list(cells)
+    for index in range(1, len(cells)):
+        if _UNIT_COLUMN.fullmatch(columns[index]) and re.fullmatch(r"[\d,.]+", joined[index - 1]):
+            joined[index - 1], joined[index] = joined[index - 1] + joined[index], ""
+    return joined
 
 
 def _whole(section: Section) -> PlanItem:
