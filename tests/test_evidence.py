@@ -12,7 +12,7 @@ from drafting.materials import Material
 from drafting.materials.extract import extract
 from drafting.materials.samples import briefing_docx, half_year_gbk, ledger_xlsx
 from drafting.output.docx import draft_to_docx
-from drafting.output.evidence import APPENDIX_TITLE, FROM_MATERIALS, GENERAL, TYPED, evidence_xlsx
+from drafting.output.evidence import APPENDIX_TITLE, CHANGED, FROM_MATERIALS, GENERAL, TYPED, evidence_xlsx
 from drafting.writing.facts import parse_facts
 
 TYPED_FACT = "组织职工健步走活动，参与职工300人"
@@ -58,6 +58,17 @@ def test_evidence_gives_each_numbered_sentence_its_fact_and_sources(service):
     assert APPENDIX_TITLE in [p.text for p in document.paragraphs]
     assert any("春节送温暖!E3:E19" in cell.text for cell in document.tables[0].columns[2].cells)
     assert APPENDIX_TITLE not in [p.text for p in Document(io.BytesIO(draft_to_docx(draft))).paragraphs]
+
+
+def test_a_figure_changed_by_hand_is_not_vouched_for_by_the_old_sources(service):
+    """A reviewer changed 18户 to 19户 in the text: the sentence is 数字与要点不符 beside its nearest fact,
+    and the sources of 18户 are not shown as its evidence."""
+    draft = service.draft(_facts(), offline=True)
+    section = next(s for s in draft.sections if "18户" in s.text)
+    service.edit(draft.id, section.key, section.text.replace("18户", "19户"))
+    row = next(r for r in service.evidence(draft.id) if "19户" in r.sentence)
+    assert (row.basis, row.sources) == (CHANGED, [])
+    assert "18户" in row.fact
 
 
 def test_cli_evidence_formats(service, capsys, monkeypatch, tmp_path):

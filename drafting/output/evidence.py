@@ -2,7 +2,8 @@
 
 A sentence that carries a number is matched to the fact stating the same values (the section's own
 facts first); the fact's sources come from extraction, or it is 用户填写 when the user typed it. A
-sentence with no number and no fact is 通用表述 (general wording).
+sentence with a figure no fact states (a reviewer changed 800人 to 850人) is 数字与要点不符, beside the
+nearest fact, never vouched for by its sources. A sentence with no number and no fact is 通用表述.
 """
 
 import io
@@ -10,11 +11,12 @@ import re
 
 from pydantic import BaseModel
 
-from drafting.materials.values import amounts, stated_values
+from drafting.materials.values import Amount, amounts, stated_values
 from drafting.text.control import strip_control
 from drafting.writing.draft import Draft, section_name
 
 FROM_MATERIALS, TYPED, GENERAL, UNMATCHED = "素材", "用户填写", "通用表述", "无对应要点（请核对）"
+CHANGED = "数字与要点不符（请核对）"  # a figure no fact states: changed by hand, or mistyped
 APPENDIX_TITLE = "附件：事实依据表"
 _SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?")
 
@@ -28,7 +30,7 @@ class EvidenceSource(BaseModel):
 class EvidenceRow(BaseModel):
     section: str
     sentence: str
-    basis: str  # 素材, 用户填写, 通用表述, or 无对应要点（请核对）
+    basis: str  # 素材, 用户填写, 通用表述, 无对应要点（请核对） or 数字与要点不符（请核对）
     fact: str = ""
     sources: list[EvidenceSource] = []
 
@@ -40,21 +42,28 @@ def evidence_rows(draft: Draft) -> list[EvidenceRow]:
         if section.status in ("pending", "failed"):
             continue
         candidates = list(dict.fromkeys([*section.facts, *draft.facts.facts]))
+        stated = {amount for fact in candidates for amount in amounts(fact)}
         for sentence in (s.strip() for s in _SENTENCE.findall(section.text)):
             if len(sentence) < 2:
                 continue
             name = headings.get(section.key) or section_name(section.kind, section.heading)
-            rows.append(_row(name, sentence, candidates, draft.facts.sources))
+            rows.append(_row(name, sentence, candidates, stated, draft.facts.sources))
     return rows
 
 
 def _row(
-    section: str, sentence: str, facts: list[str], sources: dict[str, list[dict[str, str]]]
+    section: str,
+    sentence: str,
+    facts: list[str],
+    stated: set[Amount],
+    sources: dict[str, list[dict[str, str]]],
 ) -> EvidenceRow:
     values = stated_values(sentence)
     fact = _best_fact(sentence, values, facts) if values else None
     if fact is None:
         return EvidenceRow(section=section, sentence=sentence, basis=UNMATCHED if values else GENERAL)
+    if any(amount not in stated for amount in amounts(sentence)):
+        return EvidenceRow(section=section, sentence=sentence, basis=CHANGED, fact=fact)
     found = [EvidenceSource(**s) for s in sources.get(fact, [])]
     return EvidenceRow(
         section=section, sentence=sentence, basis=FROM_MATERIALS if found else TYPED, fact=fact, sources=found
