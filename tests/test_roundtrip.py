@@ -353,3 +353,19 @@ def test_a_comment_that_ends_inside_a_tracked_deletion_quotes_only_its_words():
     reader = _Reader()
     reader.block(body, 0)
     assert reader.anchors["1"].strip() == "慰问困难职工" and reader.deleted == 1
+
+
+def test_a_heading_deleted_in_word_saves_no_paragraph_twice(service, draft):
+    """Deleting a section's heading merges its paragraphs into the section above. That merge is not taken
+    (the draft keeps its sections), and neither is any paragraph saved twice: both sections are left as
+    they were, and the notice names them."""
+    before = service.get(draft.id)
+    headed = [s for s in before.sections if s.heading]
+    upper, lower = headed[0], headed[1]
+    assert before.sections.index(lower) == before.sections.index(upper) + 1
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.remove_paragraph(lower.heading)
+    result = service.reimport("修改稿.docx", edit.save())
+    assert result.changed_sections == []
+    assert service.get(draft.id) == before
+    assert upper.heading in result.notices[0] and lower.heading in result.notices[0]

@@ -140,6 +140,11 @@ class WordEdit:
             paragraph.remove(other)
         paragraph.find(f"{W}r/{W}t").text = new
 
+    def remove_paragraph(self, words: str) -> None:
+        """Delete the whole paragraph holding `words`, its hidden bookmark with it (an untracked edit)."""
+        paragraph = self._run_with(words).getparent()
+        paragraph.getparent().remove(paragraph)
+
     def without_bookmarks(self) -> None:
         """What a careless copy-and-paste into a new file leaves: the text without its hidden bookmarks."""
         for tag in ("bookmarkStart", "bookmarkEnd"):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from drafting.output.docx import END_BOOKMARK, TITLE_BOOKMARK, bookmark_name
 from drafting.output.identity import exported_text, normal_text
 from drafting.review.edited import EditedParagraph
-from drafting.writing.draft import Draft
+from drafting.writing.draft import Draft, DraftSection
 
 _HEADING = re.compile(r"^[一二三四五六七八九十]+[、.．]\s*(.+)$")
 
@@ -79,11 +79,21 @@ def map_sections(paragraphs: list[EditedParagraph], draft: Draft) -> Mapping:
         if section.heading and lines and (found := _heading_of(lines[0])) is not None:
             heading, lines = found, lines[1:]
         mapped[key] = FileSection(heading, "\n".join(lines))
-    for before, section in zip(draft.sections, draft.sections[1:], strict=False):
-        if section.key not in mapped and not section.heading:  # its words sit at the end of `before`
-            mapped.pop(before.key, None)
+    for index, section in enumerate(draft.sections):
+        if section.key in mapped or index == 0:
+            continue
+        before = draft.sections[index - 1]
+        # a headless section's words sit at the end of `before`; a headed one's, when the editor deleted
+        # its heading (merging it into `before`): left alone too, so no paragraph is saved twice
+        if before.key in mapped and (not section.heading or _holds_words_of(mapped[before.key], section)):
+            mapped.pop(before.key)
     unplaced = [s.key for s in draft.sections if s.key not in mapped]
     return Mapping(mapped, unplaced, None if titled is None else paragraphs[titled].text.strip() or None)
+
+
+def _holds_words_of(placed: FileSection, section: DraftSection) -> bool:
+    lines = set(placed.text.split("\n"))
+    return any(line in lines for line in normal_text(exported_text(section)).split("\n") if line)
 
 
 def _bookmarked(paragraphs: list[EditedParagraph], name: str) -> int | None:
