@@ -243,6 +243,20 @@ def test_targets_read_as_written(plan, fact, described, met):
     assert (target.describe(), target.met) == (described, met)
 
 
+def test_a_target_counts_only_the_facts_about_its_own_clause():
+    """新发展会员50人，开展护理技能竞赛: the contest's 3人获市级一等奖 is no new member (it was added in: 48人)."""
+    facts = [
+        "组织护理技能大赛，138人次参赛，3人获市级一等奖",
+        "举办“三八”插花活动，参与女职工120人",
+        "新发展会员45人",
+    ]
+    assert [t.describe() for t in align("新发展会员50人，开展护理技能竞赛", facts)] == [
+        "计划50人、实际45人、完成90%"
+    ]
+    women = align("开展女职工活动，参与女职工不少于100人，组织护理技能竞赛", facts)
+    assert [t.describe() for t in women] == ["计划100人、实际120人、完成120%"]
+
+
 def test_the_pairs_cover_what_the_issue_asks_for():
     cases = load_cases()
     covered = {kind for case in cases for kind in case["covers"]}

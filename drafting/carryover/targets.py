@@ -9,6 +9,7 @@ import re
 from pydantic import BaseModel, Field, field_serializer
 
 from drafting.checks.factguard import chinese_to_int
+from drafting.checks.status import content_words
 from drafting.text.script import to_simplified
 
 _QUANTITY = re.compile(
@@ -18,9 +19,14 @@ _QUANTITY = re.compile(
 _MULTIPLIERS = {"万": 10_000, "千": 1_000}
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９％．", "0123456789%.")
 # a ceiling, not a goal: 事故控制在3起以内, 结余率不超过10%
-_CEILING_BEFORE = re.compile(r"(控制在|不超过|不高于|低于|少于|不多于)\s*$")
+_CEILING_BEFORE = re.compile(r"(控制在|不超过|不高于|(?<!不)低于|(?<!不)少于|不多于)\s*$")  # not 不少于
 _CEILING_AFTER = re.compile(r"^\s*(以内|以下|之内)")
 RATES = ("%",)
+_CLAUSE = re.compile(r"[，；;。]|,(?!\d{3})")  # 1,500 is one number
+# words that say nothing about which work a figure counts
+_PLAIN = frozenset(
+    "职工 开展 组织 举办 活动 工作 全年 完成 不少 少于 以上 以下 达到 不低于 确保 力争".split()
+)
 
 
 class Quantity(BaseModel):
@@ -77,18 +83,38 @@ def quantities(text: str) -> list[Quantity]:
 
 
 def align(plan: str, facts: list[str]) -> list[Target]:
-    """One target per planned quantity, its achieved figure read from the matching facts."""
+    """One target per planned quantity, its achieved figure read from the matching facts that tell of what
+    its clause is about: 新发展会员50人，开展护理技能竞赛 counts 新发展会员45人, not the contest's 3人获奖."""
     targets = []
-    for planned in quantities(plan):
-        reported = [
-            next((q.value for q in quantities(fact) if q.unit == planned.unit), None) for fact in facts
-        ]
-        values = [v for v in reported if v is not None]
-        achieved = (max(values) if planned.unit in RATES else sum(values)) if values else None
-        targets.append(
-            Target(planned=planned.value, achieved=achieved, unit=planned.unit, ceiling=planned.ceiling)
-        )
+    for clause in _CLAUSE.split(plan):
+        about = _words(clause)
+        if not any(about & _words(fact) for fact in facts):  # 目标值：20户 in a table row: the row's work
+            about = _words(plan)
+        for planned in quantities(clause):
+            reported = [_reported(fact, planned.unit, about) for fact in facts]
+            values = [v for v in reported if v is not None]
+            achieved = (max(values) if planned.unit in RATES else sum(values)) if values else None
+            targets.append(
+                Target(planned=planned.value, achieved=achieved, unit=planned.unit, ceiling=planned.ceiling)
+            )
     return targets
+
+
+def _reported(fact: str, unit: str, about: set[str]) -> float | None:
+    """The fact's figure in `unit` for what a plan clause is about: from a clause of the fact that shares
+    a word with it, else the fact's first such figure; None when the fact tells of something else."""
+    if about and not about & _words(fact):
+        return None
+    told = [clause for clause in _CLAUSE.split(fact) if not about or about & _words(clause)]
+    for clause in [*told, fact]:
+        found = next((q.value for q in quantities(clause) if q.unit == unit), None)
+        if found is not None:
+            return found
+    return None
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in content_words(text) if w not in _PLAIN and not re.search(r"\d", w)}
 
 
 def shares_a_unit(plan: str, fact: str) -> bool:
