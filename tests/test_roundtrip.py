@@ -163,6 +163,22 @@ def test_a_file_whose_properties_were_stripped_is_matched_by_title_and_content(s
     edit.replace("23户", "25户")
     result = service.reimport("另存的.docx", edit.save())
     assert (result.draft_id, result.from_version, result.changed_sections) == (draft.id, None, ["work-care"])
+    assert result.notices == [
+        f"修改稿里没有草稿编号（文件属性被删除），按标题和内容认定为草稿 {draft.id}（{draft.title}），请确认。"
+    ]
+
+
+def test_a_file_without_identity_that_fits_two_drafts_equally_goes_into_neither(service, draft):
+    """Two drafts of the same facts read alike: a stripped file could be either, and the wrong one would
+    lose its own edits, so nothing is imported."""
+    twin = service.draft(draft.facts, offline=True)
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.without_custom_properties()
+    edit.replace("23户", "25户")
+    revisions = (service.revision(draft.id), service.revision(twin.id))
+    with pytest.raises(UserError, match=f"有 2 份草稿与它的标题和内容同样相符.*{draft.id}|{twin.id}"):
+        service.reimport("另存的.docx", edit.save())
+    assert (service.revision(draft.id), service.revision(twin.id)) == revisions
 
 
 def test_without_bookmarks_sections_are_found_by_heading_and_an_unplaceable_one_is_left_alone(service, draft):

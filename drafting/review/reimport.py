@@ -22,6 +22,7 @@ from drafting.storage.drafts import DraftRepository, StoredDraft
 from drafting.writing.draft import Draft
 
 MIN_CONTENT_MATCH = 0.5  # of the file's paragraphs found in a draft, for a file without identity
+CLEAR_LEAD = 0.1  # how far the best draft must lead the next for a file without identity to go into it
 MANY_COMMENTS = 200
 
 
@@ -92,7 +93,7 @@ def reimport(
         comments=edited.comments,
         findings=findings,
         conflicts=merged.conflicts,
-        notices=_notices(edited, mapping.unplaced, stored.draft),
+        notices=_notices(edited, mapping.unplaced, stored.draft, matched=identity is None),
     )
 
 
@@ -113,7 +114,7 @@ def _matching_draft(
             ) from error
     lines = {p.text for p in edited.paragraphs if p.text}
     title = next((p.text for p in edited.paragraphs if p.text), "")
-    best, best_share = None, 0.0
+    scored = []
     for listing in drafts.list(actor):
         if not listing.editable:
             continue
@@ -121,15 +122,22 @@ def _matching_draft(
         share = _content_share(lines, stored.draft)
         if listing.title.strip() == title:
             share += 0.25  # the same title counts for a little, never on its own
-        if share > best_share:
-            best, best_share = stored, share
-    if best is None or best_share < MIN_CONTENT_MATCH:
+        scored.append((share, stored))
+    fitting = sorted((item for item in scored if item[0] >= MIN_CONTENT_MATCH), key=lambda item: -item[0])
+    if not fitting:
         raise NotFromThisProduct(
             f"“{name}”不是从本系统导出的草稿（文件里没有草稿编号），也找不到标题和内容相符的草稿，"
             "本次没有导入任何内容。请导入从本系统下载的 Word 文件的修改稿；"
             "如果想把它作为参考范文，请在“范文库”页导入（命令行用 drafting corpus add）。"
         )
-    return best
+    close = [stored.draft.id for share, stored in fitting if fitting[0][0] - share < CLEAR_LEAD]
+    if len(close) > 1:  # drafts of the same facts: importing into the wrong one would overwrite its edits
+        raise UserError(
+            f"“{name}”里没有草稿编号（文件属性被删除），有 {len(close)} 份草稿与它的标题和内容同样相符"
+            f"（编号 {'、'.join(close[:5])}），无法确定是哪一份，本次没有导入任何内容。"
+            "请在“历史”页打开要修改的那份草稿，重新下载 Word 后再修改。"
+        )
+    return fitting[0][1]
 
 
 def _content_share(lines: set[str], draft: Draft) -> float:
@@ -143,8 +151,12 @@ def _label(draft: Draft, key: str) -> str:
     return section.heading or {"opening": "开头", "closing": "结尾"}.get(section.kind, key)
 
 
-def _notices(edited: EditedDocument, unplaced: list[str], draft: Draft) -> list[str]:
+def _notices(edited: EditedDocument, unplaced: list[str], draft: Draft, matched: bool) -> list[str]:
     notices = []
+    if matched:
+        notices.append(
+            f"修改稿里没有草稿编号（文件属性被删除），按标题和内容认定为草稿 {draft.id}（{draft.title}），请确认。"
+        )
     if unplaced:
         names = "、".join(_label(draft, key) for key in unplaced)
         notices.append(f"修改稿里找不到这些部分的位置（标题或书签被删改），它们保持原样：{names}。")
