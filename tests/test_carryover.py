@@ -101,8 +101,27 @@ def _texts(report: str) -> list[str]:
             "（一）新發展工會會員120人。\n（二）舉辦教職工乒乓球比賽。",
             ["新發展工會會員120人", "舉辦教職工乒乓球比賽"],
         ),
+        (
+            "某医院工会2024年工作总结\n一、工作回顾\n开展文体活动8场。\n二、2025年主要任务\n"
+            "（一）举办职工运动会。\n（二）召开职工代表大会。",
+            ["举办职工运动会", "召开职工代表大会"],
+        ),
+        (
+            "某医院工会2024年工作总结\n一、工作回顾\n开展文体活动8场。\n二、2025年工作思路和重点\n"
+            "（一）举办职工运动会。\n（二）召开职工代表大会。",
+            ["举办职工运动会", "召开职工代表大会"],
+        ),
     ],
-    ids=["cn_paren", "enumeration", "numbered", "plan_document", "next_year_paragraph", "traditional"],
+    ids=[
+        "cn_paren",
+        "enumeration",
+        "numbered",
+        "plan_document",
+        "next_year_paragraph",
+        "traditional",
+        "main_tasks",
+        "ideas_and_focus",
+    ],
 )
 def test_plan_items_are_found_wherever_they_stand(report, items):
     assert _texts(report) == items
@@ -111,6 +130,17 @@ def test_plan_items_are_found_wherever_they_stand(report, items):
 def test_a_report_without_a_plan_says_so_in_chinese():
     with pytest.raises(NoPlanFound, match="某区机关工会2024年工作总结.*没有找到工作计划"):
         find_plan(NO_PLAN)
+    promised = NO_PLAN.replace("2024年工作总结", "2024年工作总结及2025年工作计划")  # in the title only
+    with pytest.raises(NoPlanFound):  # its 工作回顾 and 存在的问题 are no plan items
+        find_plan(promised)
+
+
+def test_a_short_work_cell_in_a_plan_table_is_an_item():
+    rows = [("序号", "工作内容", "目标"), ("1", "职代会", "召开1次"), ("2", "新发展会员", "50人")]
+    assert [item.text for item in from_upload("上年总结.docx", _report_with_a_plan_table(rows)).items] == [
+        "职代会",
+        "新发展会员",
+    ]
 
 
 def _report_with_a_plan_table(rows: list[tuple[str, ...]]) -> bytes:

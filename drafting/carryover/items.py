@@ -28,6 +28,7 @@ _WORK_COLUMN = re.compile(r"内容|事项|任务|项目|工作|措施|目标")
 _NUMBER_COLUMN = re.compile(r"^(序号|编号|序|No\.?)$", re.I)
 _UNIT_COLUMN = re.compile(r"(计量)?单位")
 MIN_ITEM_CHARS = 6
+MIN_CELL_CHARS = 2  # a table's 工作内容 cell is an item however short (职代会)
 MAX_SHOWN_CHARS = 60  # a longer item is shown (and matched) by its heading; its figures come from the whole
 
 
@@ -93,7 +94,8 @@ def _from_plan_sections(parsed: ParsedReport) -> list[PlanItem]:
 def _from_plan_document(parsed: ParsedReport, title: str) -> list[PlanItem]:
     """A report that is itself a plan: each top-level section is an item, or each row of its table (a
     重点工作任务分解表 is often a table alone)."""
-    if not _PLAN_TITLE.search(to_simplified(title)):
+    title = to_simplified(title)
+    if not _PLAN_TITLE.search(title) or "总结" in title:  # …总结及2025年工作计划 is a summary first
         return []
     if items := [_whole(section) for section in parsed.top_level if section.title]:
         return items
@@ -152,7 +154,7 @@ def _table_row(cells: list[str], header: list[str]) -> PlanItem | None:
         return None
     work = next((cell for name, cell in kept if _WORK_COLUMN.search(name)), None)
     work = _clean(work or max((cell for _, cell in kept), key=len))
-    if len(work) < MIN_ITEM_CHARS:
+    if len(work) < MIN_CELL_CHARS:
         return None
     rest = [f"{name}：{cell}" if name else cell for name, cell in kept if cell and _clean(cell) != work]
     return PlanItem(text=work, detail=_clean("；".join([work, *rest])))
