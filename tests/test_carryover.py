@@ -19,6 +19,7 @@ from drafting.checks.carryover import carried_items_missing
 from drafting.checks.factguard import check_draft, guard_section
 from drafting.checks.guard import FACT_GUARD
 from drafting.cli import main
+from drafting.errors import UserError
 from drafting.models.embedders import E5EmbeddingFunction
 from drafting.models.function import FunctionModel
 from drafting.service import DraftingService
@@ -394,6 +395,22 @@ def test_decisions_become_facts_problems_plans_and_the_confirmed_table(compariso
         ("not_mentioned", "carry"),
     ]
     assert facts.carryover.tally() == "年初确定的4项重点工作，已完成2项，部分完成1项，1项未完成。"
+
+
+def test_a_confirmed_table_whose_facts_were_deleted_since_is_refused(comparison):
+    """Confirmed with 职工书屋已于9月建成。 added (its 。 is dropped as a bullet's), then that fact deleted
+    from the form: the table would still count the item as done, so drafting asks for a new comparison."""
+    confirmed = confirm(
+        parse_facts(THIS_YEAR),
+        comparison,
+        [Decision(plan="建设职工书屋", choice="add_fact", text="职工书屋已于9月建成。")],
+    )
+    assert confirmed.carryover.rows[2].facts == ["职工书屋已于9月建成。"]
+    data = confirmed.model_dump(exclude={"flagged"})
+    parse_facts(data)  # as confirmed: accepted
+    data["facts"] = [fact for fact in data["facts"] if "书屋" not in fact]
+    with pytest.raises(UserError, match="“建设职工书屋”所依据的要点已从工作要点中删去.*请重新对照上年计划"):
+        parse_facts(data)
 
 
 @pytest.mark.parametrize(

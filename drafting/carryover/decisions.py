@@ -86,6 +86,8 @@ def problem_line(item: ItemResult, reason: str) -> str:
 
 def _row(item: ItemResult, decision: Decision | None) -> CarryoverRow:
     if decision is None:
-        return CarryoverRow(plan=item.plan, status=item.status)
-    status = "done" if decision.choice == "add_fact" else item.status
-    return CarryoverRow(plan=item.plan, status=status, decision=decision.choice)
+        return CarryoverRow(plan=item.plan, status=item.status, facts=item.facts)
+    if decision.choice == "add_fact":
+        added = [*item.facts, decision.text.strip()]
+        return CarryoverRow(plan=item.plan, status="done", decision=decision.choice, facts=added)
+    return CarryoverRow(plan=item.plan, status=item.status, decision=decision.choice, facts=item.facts)

@@ -57,6 +57,7 @@ class CarryoverRow(BaseModel):
     plan: str = Field(min_length=1)
     status: CarryoverStatus
     decision: Literal["", "add_fact", "problem", "carry"] = ""
+    facts: list[str] = []  # this year's facts the status rests on (a fact the user added, too)
 
 
 class CarryoverTable(BaseModel):
@@ -181,8 +182,25 @@ def parse_facts(data: dict) -> Facts:
         facts = Facts(**data)
     except ValidationError as error:
         raise UserError(_explain(error)) from error
+    _require_current_table(facts)
     facts.flagged = flagged
     return facts
+
+
+def _require_current_table(facts: Facts) -> None:
+    """The confirmed 对照表 still rests on the facts: a row whose facts were all deleted since would give
+    the draft a tally (…已全部完成) no fact supports."""
+    if facts.carryover is None:
+        return
+    kept = set(facts.facts)
+    gone = [
+        row.plan for row in facts.carryover.rows if row.facts and not kept & {_bullet(f) for f in row.facts}
+    ]
+    if gone:
+        raise UserError(
+            f"上年计划对照表中“{'”“'.join(gone[:3])}”{'等' if len(gone) > 3 else ''}所依据的要点已从工作要点中删去，"
+            "对照表与要点不再相符：请重新对照上年计划（或取消对照）后再起草。"
+        )
 
 
 class _AsWritten(yaml.SafeLoader):
@@ -254,7 +272,7 @@ def _clean_lines(lines: list[str]) -> tuple[list[str], list[str]]:
     kept: dict[str, None] = {}  # ordered, and a set for the duplicate check
     flagged: list[str] = []
     for raw in lines:
-        line = _clean(raw).strip("-•·* \u3000").rstrip("。；;，,")
+        line = _bullet(raw)
         if not line:
             continue
         if is_instruction(line):
@@ -262,6 +280,11 @@ def _clean_lines(lines: list[str]) -> tuple[list[str], list[str]]:
         else:
             kept[line] = None
     return list(kept), flagged
+
+
+def _bullet(raw: str) -> str:
+    """A line as a bullet is kept: no list marks in front, no closing punctuation."""
+    return _clean(raw).strip("-•·* \u3000").rstrip("。；;，,")
 
 
 def _check_size(data: dict) -> None:
