@@ -4,7 +4,7 @@ from opencc import OpenCC
 
 from drafting.corpus.reports import read_bundled
 from drafting.text import script
-from drafting.text.script import _traditional, detect_script, to_simplified
+from drafting.text.script import _traditional, detect_script, to_simplified, to_traditional
 from tests.conftest import ROOT
 
 
@@ -41,3 +41,26 @@ def test_simplified_text_is_told_apart_without_converting_it_to_traditional(monk
         )
     assert detect_script("區總工會召開第四屆職工代表大會，走訪慰問困難職工37戶。") == "繁體"
     assert detect_script("工會") == "繁體" and detect_script("工会") == "简体"
+
+
+def test_a_traditional_users_headings_are_traditional_in_the_common_forms():
+    """The offline outline's headings were simplified above a traditional body (一、深化院务公开 over
+    工會堅持…), and the body used OpenCC's etymological 爲/羣衆 where 繁體 reports write 為/群眾."""
+    from drafting.writing.facts import parse_facts
+    from drafting.writing.planner import plan_locally
+
+    facts = parse_facts(
+        {
+            "organization": "江北市第一人民醫院工會",
+            "period": "2025年",
+            "facts": ["召開五屆三次職代會，審議通過《醫院績效分配方案》", "春節走訪慰問困難職工23戶"],
+            "problems": ["職工文體活動場地不足"],
+        }
+    )
+    headings = [s.heading for s in plan_locally(facts).sections if s.heading]
+    assert len(headings) >= 3 and all(to_traditional(h) == h != to_simplified(h) for h in headings), headings
+    assert "存在的問題和不足" in headings and "2026年工作計劃" in headings
+    assert (
+        to_traditional("以职工代表大会为基本形式，做职工群众的贴心人")
+        == "以職工代表大會為基本形式，做職工群眾的貼心人"
+    )

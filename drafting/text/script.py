@@ -67,7 +67,9 @@ def _traditional() -> frozenset[str]:
 
 
 def to_traditional(text: str) -> str:
-    return _converter("s2t").convert(text)
+    """In the forms traditional-script reports use (為, 群眾, as the bundled 繁體 reports do), not OpenCC's
+    etymological standard (爲, 羣衆)."""
+    return _converter("s2tw").convert(text)
 
 
 def to_script(text: str, script: Script) -> str:

@@ -49,7 +49,8 @@ def report_title(facts: Facts) -> str:
 
 
 def plan_heading(facts: Facts) -> str:
-    return "下半年工作安排" if facts.report_type == "half_year" else f"{facts.next_period}工作计划"
+    heading = "下半年工作安排" if facts.report_type == "half_year" else f"{facts.next_period}工作计划"
+    return to_script(heading, facts.script)
 
 
 def unit_type(facts: Facts) -> str | None:

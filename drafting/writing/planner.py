@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from drafting.models.protocol import ChatModel, TokenUsage
+from drafting.text.script import to_script
 from drafting.writing.facts import Facts
 from drafting.writing.outline import Outline, PlannedSection, plan_heading, unit_type, with_budgets
 from drafting.writing.prompts import load_prompt
@@ -106,7 +107,7 @@ def _work_section(key: str, theme: str, facts_: list[str], facts: Facts, heading
     return PlannedSection(
         key=key,
         kind="work",
-        heading=heading or theme_by_key(theme).heading_for(unit_type(facts)),
+        heading=heading or to_script(theme_by_key(theme).heading_for(unit_type(facts)), facts.script),
         theme=theme,
         facts=facts_,
     )
@@ -118,7 +119,12 @@ def _frame(work: list[PlannedSection], facts: Facts) -> list[PlannedSection]:
     has_summary = facts.report_type != "plan"
     if has_summary:
         sections.append(
-            PlannedSection(key="problems", kind="problems", heading="存在的问题和不足", facts=facts.problems)
+            PlannedSection(
+                key="problems",
+                kind="problems",
+                heading=to_script("存在的问题和不足", facts.script),
+                facts=facts.problems,
+            )
         )
     if facts.report_type != "summary":
         plan_lines = facts.plans if has_summary else facts.plans or facts.facts
