@@ -1,5 +1,7 @@
 """What several pages share: the report types, the unsaved-drafts slot, section labels, refusals shown as text."""
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from drafting.text.markup import escape_markdown
@@ -48,3 +50,17 @@ def kept_across_pages(keys: tuple[str, ...]) -> None:
             st.session_state[aside] = st.session_state[key]
         elif aside in st.session_state:
             st.session_state[key] = st.session_state[aside]
+
+
+def confirm_deletion(question: str, asking: str, key: str, delete: Callable[[], None]) -> None:
+    """What cannot be brought back is deleted on a second click: 确定删除, or 取消. `asking` is the session
+    state key that holds what the first click asked about."""
+    st.warning(question)
+    yes, no = st.columns(2)
+    if yes.button("确定删除", key=f"{key}_yes", type="primary"):
+        delete()
+        st.session_state.pop(asking)
+        st.rerun()
+    if no.button("取消", key=f"{key}_no"):
+        st.session_state.pop(asking)
+        st.rerun()

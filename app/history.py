@@ -1,9 +1,11 @@
 """历史: saved drafts to open, share, delete and compare."""
 
+from functools import partial
+
 import streamlit as st
 
 from app import word_panel
-from app.common import refused
+from app.common import confirm_deletion, refused
 from app.current import service as current_service
 from app.fragments import fragment
 from drafting.errors import UserError
@@ -37,7 +39,12 @@ def page_history(service: DraftingService) -> None:
         if row.editable and cols[2].button("删除", key=f"del_{row.id}"):
             st.session_state[DELETING] = row.id
         if st.session_state.get(DELETING) == row.id:
-            _confirm_delete(service, row.id, row.title)
+            confirm_deletion(
+                f"确定删除《{escape_markdown(row.title)}》（{row.id}）吗？删除后不能恢复。",
+                DELETING,
+                f"del_{row.id}",
+                partial(service.delete, row.id),
+            )
     word_panel.import_edited(service)
     _compare(service, {row.id: f"{row.title}（{row.updated_at:%Y-%m-%d %H:%M}，{row.id}）" for row in rows})
 
@@ -67,19 +74,6 @@ def _compare(service: DraftingService, labels: dict[str, str]) -> None:
                 if changed
                 else escape_markdown(shorten_runs(paragraph))
             )
-
-
-def _confirm_delete(service: DraftingService, draft_id: str, title: str) -> None:
-    """A deleted draft cannot be brought back, so one click only asks."""
-    st.warning(f"确定删除《{escape_markdown(title)}》（{draft_id}）吗？删除后不能恢复。")
-    yes, no = st.columns(2)
-    if yes.button("确定删除", key=f"del_yes_{draft_id}", type="primary"):
-        service.delete(draft_id)
-        st.session_state.pop(DELETING)
-        st.rerun()
-    if no.button("取消", key=f"del_no_{draft_id}"):
-        st.session_state.pop(DELETING)
-        st.rerun()
 
 
 page_history(current_service())

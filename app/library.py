@@ -1,8 +1,10 @@
 """范文库: browse, search, import, remove and publish reference reports."""
 
+from functools import partial
+
 import streamlit as st
 
-from app.common import refused
+from app.common import confirm_deletion, refused
 from app.current import service as current_service
 from drafting.background import FAILED, Job
 from drafting.corpus.classify import UNIT_TYPES
@@ -12,6 +14,8 @@ from drafting.errors import UserError
 from drafting.service import MAX_QUERY_CHARS, DraftingService
 from drafting.text.markup import escape_markdown
 from drafting.writing.draft import section_name
+
+REMOVING = "removing_report"  # the imported report whose 删除这篇范文 was clicked, asked about first
 
 
 def page_library(service: DraftingService) -> None:
@@ -46,20 +50,24 @@ def page_library(service: DraftingService) -> None:
     upload = st.file_uploader("导入自己的范文（.docx / .pdf / .doc / .wps / .txt / .md）")
     if upload and st.button("导入"):
         service.start_import(upload.name, upload.getvalue())
-    for job in service.import_jobs():  # this one, and any still running or finished while the user was away
-        _follow(job)
+    ended = [_follow(job) for job in service.import_jobs()]  # and any finished while the user was away
+    if any(ended):
+        st.rerun()  # the list above was drawn before the import ended: drawn again, it offers the report
 
 
-def _follow(job: Job) -> None:
+def _follow(job: Job) -> bool:
     """The job's progress until it ends, then its outcome. The import runs on its own thread: a click
     elsewhere ends this following (the page reruns), never the import; its outcome then waits for the
-    next visit to 范文库."""
+    next visit to 范文库. True when it ended during this run: the outcome is shown by the rerun, whose
+    list holds the new report."""
     title = escape_markdown(job.title)  # the uploader's file name: text, never markup
     bar = st.progress(0.0, text=f"{title}：{job.state}…")
-    while not job.finished:
-        job.wait(0.5)
-        if job.total:
-            bar.progress(job.done / job.total, text=f"{title}：正在建立索引 {job.done}/{job.total} 段")
+    if not job.finished:
+        while not job.finished:
+            job.wait(0.5)
+            if job.total:
+                bar.progress(job.done / job.total, text=f"{title}：正在建立索引 {job.done}/{job.total} 段")
+        return True
     if job.state == FAILED:
         bar.empty()
         refused(UserError(f"{job.title}：{job.error}"))
@@ -96,8 +104,14 @@ def _show_report(service: DraftingService, report: Report) -> None:
         return
     cols = st.columns(2)
     if cols[0].button("删除这篇范文", key=f"remove_{meta.id}"):
-        service.remove_report(meta.id)
-        st.rerun()
+        st.session_state[REMOVING] = meta.id
+    if st.session_state.get(REMOVING) == meta.id:
+        confirm_deletion(
+            f"确定从范文库删除《{escape_markdown(meta.title)}》（{meta.id}）吗？删除后不能恢复，需要时请重新导入。",
+            REMOVING,
+            f"remove_{meta.id}",
+            partial(service.remove_report, meta.id),
+        )
     if service.actor.is_admin and not service.actor.is_local:
         label = "取消发布" if published else "发布给所有单位"
         if cols[1].button(label, key=f"publish_{meta.id}"):

@@ -22,6 +22,7 @@ from tests.test_browser import (
     markup_in_main,
     no_exception_shown,
     open_page,
+    rerun_after,
     running_app,
     screenshot,
     settled,
@@ -247,4 +248,34 @@ def test_the_upload_box_speaks_chinese_and_so_does_a_refused_format(page, tmp_pa
     page.get_by_role("button", name="导入", exact=True).click()
     expect(page.get_by_test_id("stAlertContentError")).to_contain_text("格式不支持", timeout=WAIT_MS)
     assert "not allowed" not in page.inner_text("body")
+    no_exception_shown(page)
+
+
+def test_deleting_an_imported_report_asks_first(page, app, tmp_path):
+    """An imported report is offered to read as soon as its import ends, and it cannot be brought back:
+    删除这篇范文 asks, 取消 keeps it, 确定删除 removes it."""
+    from playwright.sync_api import expect
+
+    from drafting.service import DraftingService
+    from drafting.settings import load_settings
+
+    path = tmp_path / "待删除的范文.txt"
+    path.write_bytes("\n".join(report_lines("青溪镇中心小学工会", "举办教职工拔河比赛")).encode())
+    report_id, _ = import_file(page, path)
+    stored = DraftingService(load_settings(data_dir=app.data_dir))
+    title = stored.report(report_id).meta.title
+    reading = page.get_by_test_id("stSelectbox").filter(has_text="阅读范文").get_by_role("combobox")
+    reading.click()
+    page.keyboard.type(title[:8])  # offered at once: the list is drawn after the import ends
+    page.get_by_role("option", name=title, exact=False).first.click()
+    settled(page)
+    remove = page.get_by_role("button", name="删除这篇范文")
+    rerun_after(page, remove.click)
+    expect(page.get_by_text("删除后不能恢复")).to_be_visible(timeout=WAIT_MS)
+    assert stored.report(report_id).meta.id == report_id  # asked, not yet deleted
+    rerun_after(page, page.get_by_role("button", name="取消", exact=True).click)
+    expect(page.get_by_text("删除后不能恢复")).to_have_count(0)
+    rerun_after(page, remove.click)
+    rerun_after(page, page.get_by_role("button", name="确定删除").click)
+    assert report_id not in {meta.id for meta in stored.list_reports()}
     no_exception_shown(page)
