@@ -16,7 +16,11 @@ def page_eval(service: DraftingService) -> None:
     )
     cases = office.eval_cases
     names = st.multiselect(
-        "用例", [c.name for c in cases], default=[c.name for c in cases[:3]], key="eval_cases"
+        "用例",
+        [c.name for c in cases],
+        default=[c.name for c in cases[:3]],
+        key="eval_cases",
+        placeholder="请选择用例（可多选）",
     )
     st.text("参与评测：" + "、".join(system.name for system in office.eval_systems))
     if estimate := office.eval_estimate(names):

@@ -25,6 +25,7 @@ def page_tone(service: DraftingService) -> None:
         reports,
         format_func=lambda r: f"{r.meta.title}（{r.meta.unit_type}）",
         key="tone_refs",
+        placeholder="请选择（可多选）",
     )
     if not text.strip():
         st.info("请先生成草稿或粘贴一段文字。")
@@ -40,8 +41,10 @@ def page_tone(service: DraftingService) -> None:
     for suggestion in report.suggestions:
         st.write("• " + escape_markdown(suggestion))
     _nearest_sections(service, text)
-    if draft:
+    if draft and service.uses_model():
         _rewrite_toward(service, draft, reports)
+    elif draft:  # offered only where it can run
+        st.caption("按范文语气改写草稿的某一节需要大模型：请管理员在“设置”页配置模型接口。")
     with st.expander("各项指标说明"):
         for metric in report.metrics.values():
             st.write(

@@ -230,10 +230,11 @@ def test_rewrite_toward_a_reference_from_the_tone_page(built_library, monkeypatc
     generate(app)
     draft_id = app.session_state["draft_id"]
     go(app, "语气对比")
-    app.button(key="manner_go").click().run()
-    assert any("需要大模型" in e.value for e in app.error)  # offline: says so plainly
+    assert not [b for b in app.button if b.key == "manner_go"]  # offline: not offered, and said why
+    assert any("需要大模型" in c.value for c in app.caption)
     monkeypatch.setattr(factory, "build_chat_model", lambda settings: scripted_model())
     monkeypatch.setenv("LLM_BASE_URL", "http://fake.invalid/v1")
+    app.run()
     app.selectbox(key="manner_key").set_value("work-care").run()
     app.button(key="manner_go").click().run()
     assert not app.exception and any("已改写" in m.value for m in app.success)
@@ -308,10 +309,10 @@ def test_deleting_a_draft_asks_first(app, built_library):
     go(app, "历史")
     app.button(key=f"del_{draft_id}").click().run()
     assert store.get(draft_id).id == draft_id and "删除后不能恢复" in app.warning[0].value
-    app.button(key=f"del_no_{draft_id}").click().run()
+    app.button(key=f"del_{draft_id}_no").click().run()
     assert not app.warning and store.get(draft_id).id == draft_id
     app.button(key=f"del_{draft_id}").click().run()
-    app.button(key=f"del_yes_{draft_id}").click().run()
+    app.button(key=f"del_{draft_id}_yes").click().run()
     assert draft_id not in [row.id for row in store.list_drafts()]
 
 
