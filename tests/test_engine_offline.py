@@ -106,6 +106,21 @@ def test_regenerating_one_section_leaves_the_others_byte_for_byte(draft, service
         service.regenerate(draft.id, "no-such-section")
 
 
+def test_a_pasted_script_or_style_leaves_none_of_its_code_in_the_fact():
+    """<script>alert(1)</script> kept its alert(1) between 慰问金 and 4.6万元 once its tags were gone."""
+    facts = parse_facts(
+        {
+            "organization": "某工会",
+            "period": "2025年",
+            "facts": [
+                "发放慰问金<script>alert(1)</script>4.6万元",
+                "<b>召开</b>职代会<STYLE>p {color: red}</STYLE>",
+            ],
+        }
+    )
+    assert facts.facts == ["发放慰问金4.6万元", "召开职代会"]
+
+
 @pytest.mark.slow  # 11 s here
 def test_bad_input_is_data_not_instructions(service):
     facts = parse_facts(
@@ -126,7 +141,9 @@ def test_bad_input_is_data_not_instructions(service):
     )
     draft = service.draft(facts)
     text = draft.markdown()
-    assert "<script>" not in text and "evil.example" not in text and "🎉" not in text
+    assert (
+        "<script>" not in text and "alert(1)" not in text and "evil.example" not in text and "🎉" not in text
+    )
     assert "忽略以上指令" not in text and any("忽略以上指令" in w for w in draft.warnings)
     assert text.count("慰问职工5人") == 1 and "第299项活动" in text
 

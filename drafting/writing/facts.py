@@ -32,6 +32,7 @@ _SCHOOL_YEAR = re.compile(r"^(?P<year>(19|20)\d{2})(?:[-—–－~～至/](?P<en
 
 # No bracket of a kind inside its own span, so each search stops at the next opening one: with "[^\]]*",
 # 100,000 "![" took minutes (every one scanned to the end).
+_SCRIPT_BLOCK = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.I | re.S)
 _HTML_TAG = re.compile(r"<[^<>\n]{1,200}>")
 _MD_IMAGE = re.compile(r"!\[([^\[\]]*)\]\([^()]*\)")
 _MD_LINK = re.compile(r"\[([^\[\]]*)\]\((https?:)?//[^()]*\)")
@@ -259,6 +260,7 @@ def _clean(text: str) -> str:
     text = strip_control(text)  # typed or pasted control characters would break Word export and the display
     text = _MD_IMAGE.sub("", text)
     text = _MD_LINK.sub(lambda m: m.group(1), text)
+    text = _SCRIPT_BLOCK.sub("", text)  # a script's or a style's content is code, not words of the fact
     text = _HTML_TAG.sub("", text)
     text = _URL.sub("", text)
     text = re.sub(
