@@ -385,3 +385,31 @@ def test_a_heading_deleted_in_word_saves_no_paragraph_twice(service, draft):
     assert result.changed_sections == []
     assert service.get(draft.id) == before
     assert upper.heading in result.notices[0] and lower.heading in result.notices[0]
+
+
+def test_a_heading_joined_with_its_first_paragraph_is_still_a_heading_and_its_text(service, draft):
+    """The reviewer deleted the break after 四、…: the whole paragraph was taken for the heading and the
+    section's text was left empty (its facts then reported as 漏写). Heading and text are told apart."""
+    before = service.get(draft.id)
+    section = next(s for s in before.sections if s.heading and s.text)
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.join_with_next(section.heading)
+    result = service.reimport("修改稿.docx", edit.save())
+    assert result.changed_sections == []
+    assert service.get(draft.id) == before
+
+
+def test_a_heading_added_in_word_is_imported_as_text_and_said_so(service, draft):
+    """九、其他工作 typed in Word becomes words of the section it stands in (an import adds no section);
+    the notice says so, instead of the plan silently holding a finished activity."""
+    before = service.get(draft.id)
+    section = next(s for s in before.sections if s.kind == "work" and s.text)
+    last = section.text.strip().split("\n")[-1]
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.paragraph_after(last[:12], "全年开展其他活动5次。")
+    edit.paragraph_after(last[:12], "九、其他工作")
+    result = service.reimport("修改稿.docx", edit.save())
+    assert result.changed_sections == [section.key]
+    assert any(
+        "新加的标题“九、其他工作”" in notice and section.heading in notice for notice in result.notices
+    )

@@ -140,6 +140,27 @@ class WordEdit:
             paragraph.remove(other)
         paragraph.find(f"{W}r/{W}t").text = new
 
+    def paragraph_after(self, words: str, new: str) -> None:
+        """A new paragraph `new` after the one holding `words`, typed without tracking."""
+        paragraph = self._run_with(words).getparent()
+        added = copy.deepcopy(paragraph)
+        for bookmark in [*added.iter(f"{W}bookmarkStart"), *added.iter(f"{W}bookmarkEnd")]:
+            bookmark.getparent().remove(bookmark)
+        for run in added.findall(f"{W}r")[1:]:
+            added.remove(run)
+        added.find(f"{W}r/{W}t").text = new
+        paragraph.addnext(added)
+
+    def join_with_next(self, words: str) -> None:
+        """Delete the paragraph break after the paragraph holding `words`: the next one's runs join it."""
+        paragraph = self._run_with(words).getparent()
+        following = paragraph.getnext()
+        while following.tag != f"{W}p":
+            following = following.getnext()
+        for run in following.findall(f"{W}r"):
+            paragraph.append(run)
+        following.getparent().remove(following)
+
     def remove_paragraph(self, words: str) -> None:
         """Delete the whole paragraph holding `words`, its hidden bookmark with it (an untracked edit)."""
         paragraph = self._run_with(words).getparent()

@@ -7,7 +7,7 @@ its neighbour is left out (and so left untouched) rather than guessed.
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from drafting.output.docx import END_BOOKMARK, TITLE_BOOKMARK, bookmark_name
 from drafting.output.identity import exported_text, normal_text
@@ -28,6 +28,7 @@ class Mapping:
     sections: dict[str, FileSection]
     unplaced: list[str]  # keys of sections the file holds no recognisable place for
     title: str | None = None  # the title paragraph's text, when its bookmark survived the editor
+    added: dict[str, list[str]] = field(default_factory=dict)  # key → headings (九、其他工作) typed inside it
 
 
 _DATE_LINE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
@@ -78,6 +79,9 @@ def map_sections(paragraphs: list[EditedParagraph], draft: Draft) -> Mapping:
         heading = section.heading
         if section.heading and lines and (found := _heading_of(lines[0])) is not None:
             heading, lines = found, lines[1:]
+            if len(heading) > len(section.heading) and heading.startswith(section.heading):
+                # the break after the heading was deleted: 四、标题正文…… is the heading, then its text
+                heading, lines = section.heading, [heading[len(section.heading) :].lstrip("。，,. "), *lines]
         mapped[key] = FileSection(heading, "\n".join(lines))
     for index, section in enumerate(draft.sections):
         if section.key in mapped or index == 0:
@@ -88,7 +92,13 @@ def map_sections(paragraphs: list[EditedParagraph], draft: Draft) -> Mapping:
         if before.key in mapped and (not section.heading or _holds_words_of(mapped[before.key], section)):
             mapped.pop(before.key)
     unplaced = [s.key for s in draft.sections if s.key not in mapped]
-    return Mapping(mapped, unplaced, None if titled is None else paragraphs[titled].text.strip() or None)
+    added = {
+        key: headings
+        for key, placed in mapped.items()
+        if (headings := [line for line in placed.text.split("\n") if _heading_of(line) is not None])
+    }
+    title_text = None if titled is None else paragraphs[titled].text.strip() or None
+    return Mapping(mapped, unplaced, title_text, added)
 
 
 def _holds_words_of(placed: FileSection, section: DraftSection) -> bool:

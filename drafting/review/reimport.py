@@ -16,7 +16,7 @@ from drafting.documents.wordpackage import WordPackage
 from drafting.errors import UserError
 from drafting.output.identity import ExportIdentity, exported_text, normal_text
 from drafting.review.edited import EditedDocument, ReviewerComment, read_edited
-from drafting.review.mapping import map_sections
+from drafting.review.mapping import Mapping, map_sections
 from drafting.review.merge import Conflict, merge
 from drafting.storage.drafts import DraftRepository, StoredDraft
 from drafting.writing.draft import Draft
@@ -93,7 +93,7 @@ def reimport(
         comments=edited.comments,
         findings=findings,
         conflicts=merged.conflicts,
-        notices=_notices(edited, mapping.unplaced, stored.draft, matched=identity is None),
+        notices=_notices(edited, mapping, stored.draft, matched=identity is None),
     )
 
 
@@ -151,15 +151,20 @@ def _label(draft: Draft, key: str) -> str:
     return section.heading or {"opening": "开头", "closing": "结尾"}.get(section.kind, key)
 
 
-def _notices(edited: EditedDocument, unplaced: list[str], draft: Draft, matched: bool) -> list[str]:
+def _notices(edited: EditedDocument, mapping: Mapping, draft: Draft, matched: bool) -> list[str]:
     notices = []
     if matched:
         notices.append(
             f"修改稿里没有草稿编号（文件属性被删除），按标题和内容认定为草稿 {draft.id}（{draft.title}），请确认。"
         )
-    if unplaced:
-        names = "、".join(_label(draft, key) for key in unplaced)
+    if mapping.unplaced:
+        names = "、".join(_label(draft, key) for key in mapping.unplaced)
         notices.append(f"修改稿里找不到这些部分的位置（标题或书签被删改），它们保持原样：{names}。")
+    for key, headings in mapping.added.items():
+        notices.append(
+            f"修改稿里新加的标题“{'”“'.join(headings)}”连同其下文字作为“{_label(draft, key)}”的正文导入"
+            "（导入不会新增部分）。如需单独成为一部分，请在起草页的提纲中添加后重新生成。"
+        )
     if edited.nested_tables:
         notices.append(
             f"修改稿里有嵌套表格（{edited.nested_tables} 个），已按行转成文字导入（表格格式不保留），请检查相应部分。"
