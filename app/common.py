@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from drafting.text.markup import escape_markdown
 
@@ -52,9 +53,21 @@ def kept_across_pages(keys: tuple[str, ...]) -> None:
             st.session_state[key] = st.session_state[aside]
 
 
-def confirm_deletion(question: str, asking: str, key: str, delete: Callable[[], None]) -> None:
-    """What cannot be brought back is deleted on a second click: 确定删除, or 取消. `asking` is the session
-    state key that holds what the first click asked about."""
+def delete_button(
+    place: DeltaGenerator,
+    label: str,
+    key: str,
+    question: str,
+    asking: str,
+    item: str,
+    delete: Callable[[], None],
+) -> None:
+    """A delete button (in `place`, a column) whose first click only asks (确定删除 / 取消): what it deletes
+    cannot be brought back. `asking` is the session state key that holds the item the first click asked about."""
+    if place.button(label, key=key):
+        st.session_state[asking] = item
+    if st.session_state.get(asking) != item:
+        return
     st.warning(question)
     yes, no = st.columns(2)
     if yes.button("确定删除", key=f"{key}_yes", type="primary"):

@@ -5,7 +5,7 @@ from functools import partial
 import streamlit as st
 
 from app import word_panel
-from app.common import confirm_deletion, refused
+from app.common import delete_button, refused
 from app.current import service as current_service
 from app.fragments import fragment
 from drafting.errors import UserError
@@ -36,13 +36,14 @@ def page_history(service: DraftingService) -> None:
         if cols[1].button("打开", key=f"open_{row.id}"):
             st.session_state["draft_id"] = row.id
             st.switch_page("app/draft.py")
-        if row.editable and cols[2].button("删除", key=f"del_{row.id}"):
-            st.session_state[DELETING] = row.id
-        if st.session_state.get(DELETING) == row.id:
-            confirm_deletion(
+        if row.editable:
+            delete_button(
+                cols[2],
+                "删除",
+                f"del_{row.id}",
                 f"确定删除《{escape_markdown(row.title)}》（{row.id}）吗？删除后不能恢复。",
                 DELETING,
-                f"del_{row.id}",
+                row.id,
                 partial(service.delete, row.id),
             )
     word_panel.import_edited(service)

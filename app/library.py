@@ -4,7 +4,7 @@ from functools import partial
 
 import streamlit as st
 
-from app.common import confirm_deletion, refused
+from app.common import delete_button, refused
 from app.current import service as current_service
 from drafting.background import FAILED, Job
 from drafting.corpus.classify import UNIT_TYPES
@@ -103,15 +103,15 @@ def _show_report(service: DraftingService, report: Report) -> None:
     if not imported:
         return
     cols = st.columns(2)
-    if cols[0].button("删除这篇范文", key=f"remove_{meta.id}"):
-        st.session_state[REMOVING] = meta.id
-    if st.session_state.get(REMOVING) == meta.id:
-        confirm_deletion(
-            f"确定从范文库删除《{escape_markdown(meta.title)}》（{meta.id}）吗？删除后不能恢复，需要时请重新导入。",
-            REMOVING,
-            f"remove_{meta.id}",
-            partial(service.remove_report, meta.id),
-        )
+    delete_button(
+        cols[0],
+        "删除这篇范文",
+        f"remove_{meta.id}",
+        f"确定从范文库删除《{escape_markdown(meta.title)}》（{meta.id}）吗？删除后不能恢复，需要时请重新导入。",
+        REMOVING,
+        meta.id,
+        partial(service.remove_report, meta.id),
+    )
     if service.actor.is_admin and not service.actor.is_local:
         label = "取消发布" if published else "发布给所有单位"
         if cols[1].button(label, key=f"publish_{meta.id}"):
