@@ -529,9 +529,8 @@ class DraftingService:
         from drafting.checks.factguard import check_draft
         from drafting.output.evidence import APPENDIX_TITLE
 
-        text = text.split(APPENDIX_TITLE)[
-            0
-        ]  # an export's 附件：事实依据表 quotes the sources, not the report
+        # an export's 附件：事实依据表 quotes the sources, not the report
+        text, _, _ = text.partition(APPENDIX_TITLE)
         scoped = self.reports_in_scope
         return check_draft(text, facts), copied_from(text, scoped.reports(), scoped.scope.owners)
 
@@ -726,6 +725,10 @@ class DraftingService:
         data = draft.facts.model_dump(exclude={"flagged"})
         data["facts"] = [new if fact == old else fact for fact in draft.facts.facts]
         data["sources"] = {(new if k == old else k): v for k, v in draft.facts.sources.items()}
+        for row in (data["carryover"] or {}).get(
+            "rows", []
+        ):  # the confirmed 对照表 rests on the corrected fact
+            row["facts"] = [new if fact == old else fact for fact in row["facts"]]
         draft.facts = parse_facts(data)
         used = [s.key for s in draft.sections if old in s.facts]
         for section in draft.sections:

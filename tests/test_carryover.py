@@ -288,6 +288,16 @@ def test_a_target_counts_only_the_facts_about_its_own_clause():
     assert [t.describe() for t in women] == ["计划100人、实际120人、完成120%"]
 
 
+def test_a_ceiling_survives_the_pages_round_trip_and_stays_out_of_the_json(e5):
+    """The 起草 page keeps the comparison as a dump between runs: 控制在3起以内 must come back a ceiling."""
+    report = "某工会2024年工作总结\n一、工作回顾\n培训12期。\n二、2025年工作计划\n（一）职工工伤事故控制在3起以内。"
+    result = compare(find_plan(report), ["全年发生职工工伤事故2起"], e5)
+    again = type(result).model_validate(result.model_dump())
+    assert [t.describe() for t in again.items[0].targets] == ["计划不超过3起、实际2起"]
+    assert again.items[0].targets[0].met and again.items[0].status == "done"
+    assert again.as_json()["items"][0]["targets"] == [{"planned": 3, "achieved": 2, "unit": "起"}]
+
+
 def test_the_pairs_cover_what_the_issue_asks_for():
     cases = load_cases()
     covered = {kind for case in cases for kind in case["covers"]}
@@ -305,7 +315,8 @@ def test_numeric_targets_met_exceeded_and_partly_met(e5):
     case = load_cases()[0]
     rows = compare(find_plan(case["previous"]), case["facts"], e5).items
     assert [r.status for r in rows] == case["expected"]
-    assert [[t.model_dump() for t in r.targets] for r in rows] == case["targets"]
+    shown = {"planned", "achieved", "unit"}  # the JSON shape the cases are written in
+    assert [[t.model_dump(include=shown) for t in r.targets] for r in rows] == case["targets"]
 
 
 def test_a_split_item_lists_both_facts_and_traditional_meets_simplified(e5):
@@ -409,7 +420,9 @@ def test_a_confirmed_table_whose_facts_were_deleted_since_is_refused(comparison)
     data = confirmed.model_dump(exclude={"flagged"})
     parse_facts(data)  # as confirmed: accepted
     data["facts"] = [fact for fact in data["facts"] if "书屋" not in fact]
-    with pytest.raises(UserError, match="“建设职工书屋”所依据的要点已从工作要点中删去.*请重新对照上年计划"):
+    with pytest.raises(
+        UserError, match="“建设职工书屋”所依据的要点已在工作要点中删去或改动.*请重新对照上年计划"
+    ):
         parse_facts(data)
 
 
@@ -618,3 +631,14 @@ def test_cli_writes_the_confirmed_facts_file_the_draft_counts_from(files, capsys
     decisions.write_text("- plan: 建设职工书屋\n  choice: later\n", encoding="utf-8")
     assert main(args) == 1
     assert "处理决定文件“decisions.yaml”格式不对" in capsys.readouterr().err
+
+
+def test_correcting_a_fact_keeps_the_confirmed_table_resting_on_it(comparison, settings):
+    """更正要点 (28人 → 30人) on a draft with a confirmed 对照表: the table follows the correction, instead of
+    the draft being refused as if the fact had been deleted."""
+    service = DraftingService(settings)
+    draft = service.draft(_confirmed(comparison), offline=True)
+    old = next(fact for fact in draft.facts.facts if "28人" in fact)
+    corrected = service.correct_fact(draft.id, old, old.replace("28人", "30人"), offline=True)
+    rows = corrected.facts.carryover.rows
+    assert [row.facts for row in rows if row.status != "not_mentioned"][0] == [old.replace("28人", "30人")]

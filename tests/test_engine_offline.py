@@ -119,6 +119,14 @@ def test_a_pasted_script_or_style_leaves_none_of_its_code_in_the_fact():
         }
     )
     assert facts.facts == ["发放慰问金4.6万元", "召开职代会"]
+    typed = parse_facts(
+        {
+            "organization": "某工会",
+            "period": "2025年",
+            "facts": "发放慰问金4.6万元\n<script>\nalert(1)\n</script>",
+        }
+    )
+    assert typed.facts == ["发放慰问金4.6万元"]  # pasted over several lines into the form's box
 
 
 @pytest.mark.slow  # 11 s here

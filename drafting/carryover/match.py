@@ -35,6 +35,14 @@ GENERIC = frozenset(
 _IN_PART = re.compile(r"部分|初步|尚未|未能|未完成|正在|推进中|已启动|启动了|筹备|一半|阶段性")
 
 
+_JSON_ITEM = {
+    "plan": True,
+    "status": True,
+    "facts": True,
+    "targets": {"__all__": {"planned", "achieved", "unit"}},
+}
+
+
 class ItemResult(BaseModel):
     """One plan item: its status, the facts that report it, and its numeric targets."""
 
@@ -59,7 +67,7 @@ class Carryover(BaseModel):
         """The `drafting carryover --json` shape (issue 19)."""
         return {
             "previous": {"title": self.title, "period": self.period},
-            "items": [item.model_dump(include={"plan", "status", "facts", "targets"}) for item in self.items],
+            "items": [item.model_dump(include=_JSON_ITEM) for item in self.items],
         }
 
     def counts(self) -> dict[str, int]:

@@ -6,7 +6,7 @@ scaling); counts from several facts add up (an item split across two facts), rat
 
 import re
 
-from pydantic import BaseModel, Field, field_serializer
+from pydantic import BaseModel, field_serializer
 
 from drafting.checks.factguard import chinese_to_int
 from drafting.checks.status import content_words
@@ -41,7 +41,7 @@ class Target(BaseModel):
     planned: float
     achieved: float | None
     unit: str
-    ceiling: bool = Field(default=False, exclude=True)  # met at or below the figure; not in the JSON shape
+    ceiling: bool = False  # met at or below the figure (not in the `drafting carryover --json` shape)
 
     @field_serializer("planned", "achieved")
     def _whole_numbers(self, value: float | None) -> float | int | None:

@@ -171,8 +171,8 @@ def parse_facts(data: dict) -> Facts:
     flagged: list[str] = []
     for key in ("facts", "problems", "plans"):
         lines = data.get(key) or []
-        if isinstance(lines, str):
-            lines = lines.splitlines()
+        if isinstance(lines, str):  # a <script> pasted over several lines goes before the text is split
+            lines = _SCRIPT_BLOCK.sub("", lines).splitlines()
         if not isinstance(lines, list):
             raise UserError(f"{_FIELD_NAMES.get(key, key)}应是一条一行的列表。")
         kept, set_aside = _clean_lines(_lines_of_text(key, lines))
@@ -199,7 +199,7 @@ def _require_current_table(facts: Facts) -> None:
     ]
     if gone:
         raise UserError(
-            f"上年计划对照表中“{'”“'.join(gone[:3])}”{'等' if len(gone) > 3 else ''}所依据的要点已从工作要点中删去，"
+            f"上年计划对照表中“{'”“'.join(gone[:3])}”{'等' if len(gone) > 3 else ''}所依据的要点已在工作要点中删去或改动，"
             "对照表与要点不再相符：请重新对照上年计划（或取消对照）后再起草。"
         )
 
