@@ -79,7 +79,7 @@ def map_sections(paragraphs: list[EditedParagraph], draft: Draft) -> Mapping:
         heading = section.heading
         if section.heading and lines and (found := _heading_of(lines[0])) is not None:
             heading, lines = found, lines[1:]
-            if len(heading) > len(section.heading) and heading.startswith(section.heading):
+            if _joined_to_text(heading, section):
                 # the break after the heading was deleted: 四、标题正文…… is the heading, then its text
                 heading, lines = section.heading, [heading[len(section.heading) :].lstrip("。，,. "), *lines]
         mapped[key] = FileSection(heading, "\n".join(lines))
@@ -95,10 +95,28 @@ def map_sections(paragraphs: list[EditedParagraph], draft: Draft) -> Mapping:
     added = {
         key: headings
         for key, placed in mapped.items()
-        if (headings := [line for line in placed.text.split("\n") if _heading_of(line) is not None])
+        if (headings := _added_headings(placed, draft.section(key)))
     }
     title_text = None if titled is None else paragraphs[titled].text.strip() or None
     return Mapping(mapped, unplaced, title_text, added)
+
+
+def _joined_to_text(found: str, section: DraftSection) -> bool:
+    """The heading found is the section's heading run into its first paragraph, not a heading the reviewer
+    extended (加强民主管理 → 加强民主管理和厂务公开): what follows it opens that paragraph or ends a sentence."""
+    rest = found.removeprefix(section.heading).lstrip("。，,. ")
+    if found == rest or not rest:
+        return False
+    first = next((line for line in normal_text(exported_text(section)).split("\n") if line), "")
+    return first.startswith(rest[:8]) or rest.endswith(("。", "！", "？", "；"))
+
+
+def _added_headings(placed: FileSection, section: DraftSection) -> list[str]:
+    """Lines shaped like a top-level heading (九、其他工作) that the export did not hold."""
+    exported = set(normal_text(exported_text(section)).split("\n"))
+    return [
+        line for line in placed.text.split("\n") if _heading_of(line) is not None and line not in exported
+    ]
 
 
 def _holds_words_of(placed: FileSection, section: DraftSection) -> bool:
