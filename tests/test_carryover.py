@@ -194,6 +194,25 @@ def test_a_plan_table_without_a_header_names_each_item_by_its_longest_cell():
         "开展女职工健康体检",
         "建设职工之家",
     ]
+    no_numbers = _report_with_a_plan_table([("开展女职工健康体检", "上半年"), ("建设职工之家", "全年")])
+    items = from_upload("上年总结.docx", no_numbers).items  # its first row is no header: no column names
+    assert [(item.text, item.detail) for item in items] == [
+        ("开展女职工健康体检", "开展女职工健康体检；上半年"),
+        ("建设职工之家", "建设职工之家；全年"),
+    ]
+
+
+def test_words_that_look_like_targets_or_plan_headings_are_not():
+    """一起 (together) is no 1起; 圆满完成年度重点任务 is last year's work, not a plan; a fact that tells of
+    the item in other words still gives its figure."""
+    assert quantities("与兄弟单位一起举办联谊活动") == []
+    with pytest.raises(NoPlanFound):
+        find_plan(
+            "某工会2024年工作总结\n一、圆满完成年度重点任务\n召开职代会1次。\n二、存在的问题\n场地不足。"
+        )
+    assert [t.describe() for t in align("走访慰问困难职工50户", ["春节送温暖覆盖52户"])] == [
+        "计划50户、实际52户、完成104%"
+    ]
 
 
 def test_a_task_table_alone_is_a_plan_and_its_unit_column_joins_its_target(e5):

@@ -27,6 +27,9 @@ _SENTENCE = re.compile(r"(?<=[。；;！!])")
 _WORK_COLUMN = re.compile(r"内容|事项|任务|项目|工作|措施|目标")
 _NUMBER_COLUMN = re.compile(r"^(序号|编号|序|No\.?)$", re.I)
 _UNIT_COLUMN = re.compile(r"(计量)?单位")
+_COLUMN_NAME = re.compile(  # a header row's cells: 序号, 工作内容, 完成时限, 责任部门, 目标值…
+    r"序号|编号|.{0,4}(内容|事项|任务|项目|工作|措施|目标值?|指标|时限|时间|部门|单位|责任人?|牵头|备注|人数|数量)"
+)
 MIN_ITEM_CHARS = 6
 MIN_CELL_CHARS = 2  # a table's 工作内容 cell is an item however short (职代会)
 MAX_SHOWN_CHARS = 60  # a longer item is shown (and matched) by its heading; its figures come from the whole
@@ -125,7 +128,7 @@ def items_of(section: Section) -> list[PlanItem]:
     for paragraph in section.paragraphs:
         if CELL_SEPARATOR in paragraph:
             cells = [cell.strip() for cell in paragraph.split(CELL_SEPARATOR)]
-            if header is None and not any(re.search(r"\d", cell) for cell in cells):
+            if header is None and any(_COLUMN_NAME.fullmatch(cell) for cell in cells):
                 header = cells  # 序号｜工作内容｜完成时限｜责任部门
             elif item := _table_row(cells, header or []):
                 items.append(item)

@@ -74,7 +74,7 @@ def quantities(text: str) -> list[Quantity]:
     for m in _QUANTITY.finditer(text):
         raw = m.group("num").replace(",", "")
         value = float(raw) if raw[0].isdigit() else chinese_to_int(raw)
-        if value is None:
+        if value is None or m.group(0) == "一起":  # 一起举办: together, no 1起 of anything
             continue
         value *= _MULTIPLIERS.get(m.group("mult") or "", 1)
         ceiling = bool(_CEILING_BEFORE.search(text[: m.start()]) or _CEILING_AFTER.match(text[m.end() :]))
@@ -90,6 +90,8 @@ def align(plan: str, facts: list[str]) -> list[Target]:
         about = _words(clause)
         if not any(about & _words(fact) for fact in facts):  # 目标值：20户 in a table row: the row's work
             about = _words(plan)
+        if not any(about & _words(fact) for fact in facts):  # facts matched by meaning alone: all of them
+            about = set()
         for planned in quantities(clause):
             reported = [_reported(fact, planned.unit, about) for fact in facts]
             values = [v for v in reported if v is not None]
