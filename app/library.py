@@ -50,24 +50,20 @@ def page_library(service: DraftingService) -> None:
     upload = st.file_uploader("导入自己的范文（.docx / .pdf / .doc / .wps / .txt / .md）")
     if upload and st.button("导入"):
         service.start_import(upload.name, upload.getvalue())
-    ended = [_follow(job) for job in service.import_jobs()]  # and any finished while the user was away
-    if any(ended):
-        st.rerun()  # the list above was drawn before the import ended: drawn again, it offers the report
+    for job in service.import_jobs():  # this one, and any still running or finished while the user was away
+        _follow(job)
 
 
-def _follow(job: Job) -> bool:
+def _follow(job: Job) -> None:
     """The job's progress until it ends, then its outcome. The import runs on its own thread: a click
     elsewhere ends this following (the page reruns), never the import; its outcome then waits for the
-    next visit to 范文库. True when it ended during this run: the outcome is shown by the rerun, whose
-    list holds the new report."""
+    next visit to 范文库."""
     title = escape_markdown(job.title)  # the uploader's file name: text, never markup
     bar = st.progress(0.0, text=f"{title}：{job.state}…")
-    if not job.finished:
-        while not job.finished:
-            job.wait(0.5)
-            if job.total:
-                bar.progress(job.done / job.total, text=f"{title}：正在建立索引 {job.done}/{job.total} 段")
-        return True
+    while not job.finished:
+        job.wait(0.5)
+        if job.total:
+            bar.progress(job.done / job.total, text=f"{title}：正在建立索引 {job.done}/{job.total} 段")
     if job.state == FAILED:
         bar.empty()
         refused(UserError(f"{job.title}：{job.error}"))
