@@ -13,6 +13,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from drafting.accounts.signin import still_signed_in
+from drafting.errors import UserError
 from drafting.service import DraftingService
 
 P = ParamSpec("P")
@@ -30,10 +31,19 @@ def fragment(
     def rerun_alone(service: DraftingService, *args: P.args, **kwargs: P.kwargs) -> R | None:
         ctx = get_script_run_ctx()
         if ctx is not None and ctx.fragment_ids_this_run:  # this part alone, not the frame before it
-            actor = still_signed_in(service.database, st.session_state, service.actor)
-            if actor is None or actor.user_id != service.actor.user_id:
-                st.rerun()
-            service = service.acting_as(actor)
+            service = _as_now(service)
         return part(service, *args, **kwargs)
 
     return rerun_alone
+
+
+def _as_now(service: DraftingService) -> DraftingService:
+    """The service for whoever the tab acts as now. With the database away, the tab keeps acting as it did,
+    as the frame lets a signed-in user do; the part's own calls then say what is wrong, in Chinese."""
+    try:
+        actor = still_signed_in(service.database, st.session_state, service.actor)
+    except UserError:
+        return service
+    if actor is None or actor.user_id != service.actor.user_id:
+        st.rerun()
+    return service.acting_as(actor)
