@@ -5,6 +5,7 @@ write; Python's own message for each (FileNotFoundError: [Errno 2] …) is Engli
 """
 
 import errno
+import os
 from pathlib import Path
 
 from drafting.errors import UserError
@@ -32,7 +33,18 @@ def write_file(path: Path, data: bytes | str) -> None:
         raise UserError(f"无法写入“{path}”：{reason(error)}。") from error
 
 
+def make_folder(path: Path) -> None:
+    """The folder an output goes into, made before any work (an evaluation may be paid for) is done."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        if not path.is_dir() or not os.access(path, os.W_OK):
+            raise OSError(errno.EACCES if path.is_dir() else errno.ENOTDIR, "")
+    except OSError as error:
+        raise UserError(f"无法写入文件夹“{path}”：{reason(error)}。") from error
+
+
 def read_file(path: Path) -> bytes:
+    """The whole file, or a UserError that says why not (in Chinese)."""
     try:
         return path.read_bytes()
     except OSError as error:

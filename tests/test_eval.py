@@ -239,6 +239,16 @@ def test_out_writes_the_report_results_and_a_blind_pack(
     assert all(cell == "" for row in rows[1:] for cell in row[1:])
 
 
+def test_an_out_folder_that_cannot_be_made_is_refused_before_any_drafting(env, cases_dir, tmp_path, capsys):
+    """--out under a file: a Chinese message before the run (which may cost money), not a traceback after it."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x", encoding="utf-8")
+    assert main(["eval", "--cases", str(cases_dir), "--out", str(blocker / "out")]) == 1
+    captured = capsys.readouterr()
+    assert "无法写入文件夹" in captured.err and "Traceback" not in captured.err
+    assert "要点覆盖率" not in captured.out  # nothing was drafted
+
+
 def test_a_paid_run_needs_yes_when_nobody_can_answer(env, cases_dir, monkeypatch, capsys):
     monkeypatch.setenv("LLM_API_KEY", "sk-test-secret-123")
     monkeypatch.setenv("LLM_PRICE_INPUT", "2")

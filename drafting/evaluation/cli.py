@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from drafting.cli_files import make_folder, reason
 from drafting.errors import UserError
 
 if TYPE_CHECKING:
@@ -88,6 +89,8 @@ def run_eval_command(args: argparse.Namespace, settings: "Settings") -> int:
 
     if args.concurrency is not None and args.concurrency < 1:
         raise UserError("--concurrency 应是正整数。")
+    if args.out:
+        make_folder(args.out)  # refused now, not after a run that may have cost money
     cases = load_cases(args.cases)
     endpoints = [parse_endpoint(spec, settings) for spec in args.endpoint]
     if not args.endpoint and (configured := configured_system(settings)):
@@ -122,13 +125,19 @@ def run_eval_command(args: argparse.Namespace, settings: "Settings") -> int:
         _note(f"[{system}] {case.case} {outcome}")
 
     result = run_eval(cases, [offline_system(), *endpoints], library, args.concurrency, progress)
+    written = True
     if args.out:
-        write_outputs(args.out, result)
-        _note(
-            f"已写入 {args.out / 'report.md'}、results.json 和盲评材料（blind/、scoring_sheet.csv、key.json）。"
-        )
+        try:
+            write_outputs(args.out, result)
+        except OSError as error:  # the run is done (and maybe paid for): its table is still printed below
+            written = False
+            print(f"错误：无法写入“{args.out}”：{reason(error)}。评测结果只在下方输出。", file=sys.stderr)
+        else:
+            _note(
+                f"已写入 {args.out / 'report.md'}、results.json 和盲评材料（blind/、scoring_sheet.csv、key.json）。"
+            )
     print(to_json(result) if args.json else summary_table(result))
-    return 0
+    return 0 if written else 1
 
 
 def _confirm(cost: float) -> None:
