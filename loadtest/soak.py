@@ -910,7 +910,9 @@ def fresh_rss(app: Path, data_dir: Path, workdir: Path, users: int, signed_in: S
         warm = run_soak(server, data_dir, 0, users, signed_in=signed_in)
     if warm.problems:
         first = "；".join(f"{action}：{message}" for action, message in warm.tally.errors[:3])
-        raise UserError(f"在压力测试留下的数据上新启动的应用热身时出错：{'；'.join(warm.problems)}（{first}）")
+        raise UserError(
+            f"在压力测试留下的数据上新启动的应用热身时出错：{'；'.join(warm.problems)}（{first}）"
+        )
     return warm.rss_start
 
 
