@@ -378,6 +378,8 @@ def test_a_version_saved_elsewhere_is_drawn_before_its_files_are_offered(page, a
     expect(code).to_contain_text("这一句是另一个标签页里加的。", timeout=WAIT_MS)
     settled(page)  # the export area below the text is drawn by the same run: wait for all of it
     confirm = page.get_by_text("我已核对，仍要导出")  # the new version's findings, if any, are asked about
+    toggle = page.get_by_text("导出 Word、Markdown 和事实依据表")  # or, with none, its files asked for
+    expect(confirm.or_(toggle)).to_be_visible(timeout=WAIT_MS)
     if confirm.count():
         rerun_after(page, confirm.click)
     xml = docx_text(download(page, "下载 Word (.docx)", tmp_path / "draft.docx"))  # asked again
