@@ -9,11 +9,11 @@ Chinese ones that name the fix.
 import re
 import shutil
 import tempfile
-import unicodedata
 from pathlib import Path
 
 from drafting.documents.docx import CELL_SEPARATOR
 from drafting.documents.sandbox import Limits, run_limited
+from drafting.documents.text import display_width
 from drafting.errors import UserError
 
 MAX_LEGACY_BYTES = 20 * 1024 * 1024
@@ -89,7 +89,7 @@ class _TableRow:
     cells are blank and each of the others continues a cell that filled its column."""
 
     def __init__(self, cells: list[str]) -> None:
-        self.widths = [_display_width(cell) for cell in cells]
+        self.widths = [display_width(cell) for cell in cells]
         self.lines = [cell.strip() for cell in cells]  # each cell's last line
         self.cells = list(self.lines)
 
@@ -98,7 +98,7 @@ class _TableRow:
         return (
             len(cells) == len(self.cells)
             and 0 < len(filled) < len(cells)
-            and all(self.widths[i] - _display_width(self.lines[i]) <= _WRAP_SLACK for i in filled)
+            and all(self.widths[i] - display_width(self.lines[i]) <= _WRAP_SLACK for i in filled)
         )
 
     def extend(self, cells: list[str]) -> None:
@@ -112,7 +112,3 @@ class _TableRow:
 
 
 _WRAP_SLACK = 2  # columns a full cell may leave empty: a wide character that did not fit
-
-
-def _display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
