@@ -81,6 +81,11 @@ def exported_text(section: DraftSection) -> str:
     return section.text if section.status in ("ok", "flagged") else section_body(section)
 
 
+def exported_lines(section: DraftSection) -> list[str]:
+    """The section's paragraphs as the export wrote them, each as Word gives it back."""
+    return [line for line in normal_text(exported_text(section)).split("\n") if line]
+
+
 def add_identity(document: Document, identity: ExportIdentity) -> None:
     """Attach docProps/custom.xml to the package (python-docx has no API for custom properties)."""
     entries = "".join(

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from drafting.output.docx import END_BOOKMARK, TITLE_BOOKMARK, bookmark_name
-from drafting.output.identity import exported_text, normal_text
+from drafting.output.identity import exported_lines, exported_text, normal_text
 from drafting.review.edited import EditedParagraph
 from drafting.writing.draft import Draft, DraftSection
 
@@ -107,13 +107,13 @@ def _joined_to_text(found: str, section: DraftSection) -> bool:
     rest = found.removeprefix(section.heading).lstrip("。，,. ")
     if found == rest or not rest:
         return False
-    first = next((line for line in normal_text(exported_text(section)).split("\n") if line), "")
+    first = next(iter(exported_lines(section)), "")
     return first.startswith(rest[:8]) or rest.endswith(("。", "！", "？", "；"))
 
 
 def _added_headings(placed: FileSection, section: DraftSection) -> list[str]:
     """Lines shaped like a top-level heading (九、其他工作) that the export did not hold."""
-    exported = set(normal_text(exported_text(section)).split("\n"))
+    exported = set(exported_lines(section))
     return [
         line for line in placed.text.split("\n") if _heading_of(line) is not None and line not in exported
     ]
@@ -121,7 +121,7 @@ def _added_headings(placed: FileSection, section: DraftSection) -> list[str]:
 
 def _holds_words_of(placed: FileSection, section: DraftSection) -> bool:
     lines = set(placed.text.split("\n"))
-    return any(line in lines for line in normal_text(exported_text(section)).split("\n") if line)
+    return any(line in lines for line in exported_lines(section))
 
 
 def _bookmarked(paragraphs: list[EditedParagraph], name: str) -> int | None:

@@ -14,7 +14,7 @@ from drafting.access import Actor
 from drafting.checks.findings import OpenFinding, section_findings
 from drafting.documents.wordpackage import WordPackage
 from drafting.errors import UserError
-from drafting.output.identity import ExportIdentity, exported_text, normal_text
+from drafting.output.identity import ExportIdentity, exported_lines
 from drafting.review.edited import EditedDocument, ReviewerComment, read_edited
 from drafting.review.mapping import Mapping, map_sections
 from drafting.review.merge import Conflict, merge
@@ -142,7 +142,7 @@ def _matching_draft(
 
 def _content_share(lines: set[str], draft: Draft) -> float:
     """The share of the draft's paragraphs the file still holds word for word."""
-    own = [line for s in draft.sections for line in normal_text(exported_text(s)).split("\n") if line]
+    own = [line for section in draft.sections for line in exported_lines(section)]
     return sum(line in lines for line in own) / len(own) if own else 0.0
 
 
