@@ -14,7 +14,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from drafting.carryover.items import PlanItem, PreviousPlan
-from drafting.carryover.targets import Target, align, shares_a_unit
+from drafting.carryover.targets import GENERIC, Target, align, shares_a_unit
 from drafting.checks.status import content_words
 from drafting.text.script import to_simplified
 from drafting.writing.facts import CarryoverStatus
@@ -27,11 +27,6 @@ SIMILAR_WITH_WORD = 0.90  # e5 cosine that, with one shared word, makes a match
 SIMILAR_ALONE = 0.93  # e5 cosine that makes a match with no shared word (a reworded item)
 BORDERLINE = 0.88  # below this no model is asked
 CANDIDATES = 3  # facts shown to the model for one borderline item
-# Words every 工会 sentence has: sharing one says nothing about the item.
-GENERIC = frozenset(
-    "职工 教职工 干部职工 开展 举办 组织 活动 工作 全年 全面 加强 推进 进一步 积极 深入 持续 做好 完成 实现 落实 "
-    "全体 广大 单位 本年度 年度 今年 明年 全年度 继续 不断 扎实 切实 努力 重点 目标 任务 力争 确保 达到".split()
-)
 _IN_PART = re.compile(r"部分|初步|尚未|未能|未完成|正在|推进中|已启动|启动了|筹备|一半|阶段性")
 
 

@@ -23,10 +23,12 @@ _CEILING_BEFORE = re.compile(r"(控制在|不超过|不高于|(?<!不)低于|(?<
 _CEILING_AFTER = re.compile(r"^\s*(以内|以下|之内)")
 RATES = ("%",)
 _CLAUSE = re.compile(r"[，；;。]|,(?!\d{3})")  # 1,500 is one number
-# words that say nothing about which work a figure counts
-_PLAIN = frozenset(
-    "职工 开展 组织 举办 活动 工作 全年 完成 不少 少于 以上 以下 达到 不低于 确保 力争".split()
+# Words every 工会 sentence has: sharing one says nothing about which item, or which work a figure counts.
+GENERIC = frozenset(
+    "职工 教职工 干部职工 开展 举办 组织 活动 工作 全年 全面 加强 推进 进一步 积极 深入 持续 做好 完成 实现 落实 "
+    "全体 广大 单位 本年度 年度 今年 明年 全年度 继续 不断 扎实 切实 努力 重点 目标 任务 力争 确保 达到".split()
 )
+_PLAIN = GENERIC | {"不少", "少于", "以上", "以下", "不低于"}  # and the words that bound a figure
 
 
 class Quantity(BaseModel):
