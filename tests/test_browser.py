@@ -146,14 +146,15 @@ def settled(page: "Page") -> None:
 
 
 class RunCounter:
-    """Counts the script runs the server reports finished to one page, read off its websocket.
+    """The script runs the server reports to one page, read off its websocket, in order.
 
     The page's own run state cannot tell: a fragment's run can start and finish within one render,
-    so the DOM never shows it running. The server's `script_finished` message is sent for every run.
+    so the DOM never shows it running. The server sends `new_session` when every run starts and
+    `script_finished` when it ends.
     """
 
     def __init__(self, page: "Page") -> None:
-        self.finished = 0
+        self.events: list[str] = []
         page.on("websocket", lambda socket: socket.on("framereceived", self._frame))
 
     def _frame(self, payload: bytes | str) -> None:
@@ -161,11 +162,17 @@ class RunCounter:
 
         if isinstance(payload, bytes):
             message = ForwardMsg.FromString(payload)
-            if (
-                message.WhichOneof("type") == "script_finished"
-                and message.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN
-            ):
-                self.finished += 1
+            kind = message.WhichOneof("type")
+            if kind == "new_session":
+                self.events.append("started")
+            elif kind == "script_finished" and message.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                self.events.append("finished")
+
+    def finished_a_run_since(self, mark: int) -> bool:
+        """Whether a run that started after event `mark` has finished. The end of an earlier run may
+        reach playwright after the page already shows it ended: it comes before the new start."""
+        since = self.events[mark:]
+        return "started" in since and "finished" in since[since.index("started") :]
 
 
 _RUNS: "WeakKeyDictionary[Page, RunCounter]" = WeakKeyDictionary()
@@ -179,10 +186,10 @@ def rerun_after(page: "Page", action: Callable[[], object]) -> None:
     page shows proves nothing.
     """
     runs = _RUNS[page]
-    before = runs.finished
+    mark = len(runs.events)
     action()
     waited = 0
-    while runs.finished == before:
+    while not runs.finished_a_run_since(mark):
         assert waited < WAIT_MS, f"no script run finished within {WAIT_MS} ms of the action"
         page.wait_for_timeout(50)  # lets playwright deliver the websocket frames
         waited += 50
