@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from drafting.cli_files import read_file, unused_name, write_file
+from drafting.cli_files import read_file, write_document, write_file
 from drafting.errors import UserError
 from drafting.settings import Settings, load_settings
 from drafting.text.control import strip_control
@@ -138,7 +138,9 @@ def _parser() -> argparse.ArgumentParser:
     listing_drafts = commands.add_parser("list", help="列出已保存的草稿")
     listing_drafts.set_defaults(handler=_list_drafts)
 
-    check = commands.add_parser("check", help="核对草稿中的数字、日期、级别是否都来自要点")
+    check = commands.add_parser(
+        "check", help="核对草稿中的数字、日期、级别是否都来自要点（发现问题时退出码为 1）"
+    )
     check.add_argument("draft", help="草稿文件（.md/.txt/.docx）或草稿编号")
     check.add_argument("--facts", type=Path, required=True)
     check.add_argument("--json", action="store_true")
@@ -413,8 +415,9 @@ def _write(
     if fmt == "docx":
         from drafting.output.docx import draft_to_docx
 
-        target = output or unused_name(Path(f"{draft.title}.docx"))
-        write_file(target, (export or draft_to_docx)(draft))
+        target = write_document((export or draft_to_docx)(draft), output, Path(f"{draft.title}.docx"))
+        if target is None:
+            return 0
         print(
             f"已写入 {target}" + ("（草稿仍有未核对的问题，导出前请先核对）" if draft.has_findings else ""),
             file=sys.stderr,
@@ -467,6 +470,14 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
     service = _service(settings)
     facts = load_facts_file(args.facts)
     result, copies = service.check(service.text_of(args.draft), facts)
+    found = bool(
+        copies
+        or result.unsupported
+        or result.changed_levels
+        or result.missing_facts
+        or result.problems_without_measure
+        or result.carried_not_in_plan
+    )
     if args.json:
         print(
             json.dumps(
@@ -475,7 +486,7 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
                 indent=2,
             )
         )
-        return 0
+        return int(found)
     for copy in copies:
         print(
             f"与范文《{copy.report_title}》（{copy.report_id}）重合 {copy.overlap:.0%}，可能照抄了别的单位的文字"
@@ -492,15 +503,9 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
         print(f"问题没有对应措施：{problem}")
     for item in result.carried_not_in_plan:
         print(f"决定延续的上年计划没有写进新计划：{item}")
-    if not (
-        result.unsupported
-        or result.changed_levels
-        or result.missing_facts
-        or result.problems_without_measure
-        or result.carried_not_in_plan
-    ):
+    if not found:
         print("未发现问题：草稿中的数字、日期、级别都能在要点中找到。")
-    return 0
+    return int(found)  # 1, as for a draft it could not read: a script sees the draft needs a look
 
 
 def _proof(args: argparse.Namespace, settings: Settings) -> int:

@@ -6,6 +6,7 @@ write; Python's own message for each (FileNotFoundError: [Errno 2] …) is Engli
 
 import errno
 import os
+import sys
 from pathlib import Path
 
 from drafting.errors import UserError
@@ -31,6 +32,19 @@ def write_file(path: Path, data: bytes | str) -> None:
             path.write_text(data, encoding="utf-8")
     except OSError as error:
         raise UserError(f"无法写入“{path}”：{reason(error)}。") from error
+
+
+def write_document(data: bytes, output: Path | None, named: Path) -> Path | None:
+    """A Word or Excel file: to `output`; without one, to standard output when that is redirected (`> 总结.docx`
+    or a pipe), else to `named` (or 标题（2）.docx when taken). The path written, or None for standard output."""
+    if output is None and not sys.stdout.isatty():
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return None
+    target = output or unused_name(named)
+    write_file(target, data)
+    return target
 
 
 def make_folder(path: Path) -> None:

@@ -537,7 +537,7 @@ def test_drafting_check_finds_a_carried_item_left_out_of_the_plan(comparison, tm
     (tmp_path / "facts.yaml").write_text(json.dumps(facts.model_dump(), ensure_ascii=False), encoding="utf-8")
     body = "某某公司工会在公司党委的领导下，团结带领广大职工，扎实开展各项工作，取得了积极成效。" * 2
     (tmp_path / "draft.md").write_text(body + "\n" + dropped, encoding="utf-8")
-    assert main(["check", str(tmp_path / "draft.md"), "--facts", str(tmp_path / "facts.yaml")]) == 0
+    assert main(["check", str(tmp_path / "draft.md"), "--facts", str(tmp_path / "facts.yaml")]) == 1
     assert "决定延续的上年计划没有写进新计划：举办职工乒乓球比赛" in capsys.readouterr().out
 
 

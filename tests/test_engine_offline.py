@@ -2,12 +2,14 @@
 
 import json
 import re
+import sys
 import zipfile
 from io import BytesIO
 from pathlib import Path
 
 import pytest
 from docx.oxml.ns import qn
+from openpyxl import load_workbook
 
 from drafting.cli import main
 from drafting.errors import UserError
@@ -257,6 +259,7 @@ def test_cli_output_paths_are_refused_in_chinese_and_a_marked_up_file_is_never_o
     assert main(["reimport", str(tmp_path)]) == 1
     assert "这是一个文件夹" in capsys.readouterr().err
 
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)  # at a terminal: no bytes on the screen
     assert main(["show", draft_id, "--format", "docx"]) == 0
     (first,) = tmp_path.glob("*.docx")
     first.write_bytes(b"marked up by the reviewer")
@@ -264,6 +267,23 @@ def test_cli_output_paths_are_refused_in_chinese_and_a_marked_up_file_is_never_o
     assert first.read_bytes() == b"marked up by the reviewer"
     second = first.with_name(f"{first.stem}（2）.docx")
     assert second.read_bytes().startswith(b"PK") and f"已写入 {second.name}" in capsys.readouterr().err
+
+
+def test_a_word_file_goes_where_standard_output_is_redirected(service, tmp_path, monkeypatch, capsysbinary):
+    """`drafting show 编号 --format docx > 总结.docx` left an empty file: the bytes went to a file named after
+    the title. Redirected (or piped), standard output gets the file and nothing is written beside it."""
+    monkeypatch.setenv("DRAFTING_DATA_DIR", str(service.base_settings.data_dir))
+    monkeypatch.chdir(tmp_path)
+    draft_id = service.draft(load_facts_file(EXAMPLE), offline=True).id
+    capsysbinary.readouterr()
+    assert main(["show", draft_id, "--format", "docx"]) == 0
+    data = capsysbinary.readouterr().out
+    with zipfile.ZipFile(BytesIO(data)) as docx:
+        assert "年工作总结" in docx.read("word/document.xml").decode()
+    assert not list(tmp_path.iterdir())
+    assert main(["evidence", draft_id, "--format", "xlsx"]) == 0
+    assert load_workbook(BytesIO(capsysbinary.readouterr().out)).active.max_row > 1
+    assert not list(tmp_path.iterdir())
 
 
 def test_cli_bad_facts_file(tmp_path, capsys):

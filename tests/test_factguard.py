@@ -135,10 +135,14 @@ def test_problem_without_a_measure_is_reported():
 
 
 def test_cli_check_json(clean, tmp_path, capsys):
+    """Exit code 1 when something was found, so a script notices; 0 for a clean draft."""
     facts, text = clean
     draft = tmp_path / "d.md"
-    draft.write_text(text.replace("23户", "32户"), encoding="utf-8")
+    draft.write_text(text, encoding="utf-8")
     assert main(["check", str(draft), "--facts", str(EXAMPLE), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["unsupported"] == []
+    draft.write_text(text.replace("23户", "32户"), encoding="utf-8")
+    assert main(["check", str(draft), "--facts", str(EXAMPLE), "--json"]) == 1  # found something
     result = json.loads(capsys.readouterr().out)
     assert [f["value"] for f in result["unsupported"]] == ["32户"]
     assert set(result) >= {"unsupported", "missing_facts", "coverage"}

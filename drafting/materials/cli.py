@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from drafting.cli_files import read_file, write_file
+from drafting.cli_files import read_file, write_document, write_file
 from drafting.errors import UserError
 
 if TYPE_CHECKING:
@@ -69,9 +69,9 @@ def run_evidence(args: argparse.Namespace, settings: "Settings") -> int:
 
     table = DraftingService(settings).evidence(args.draft_id)
     if args.format == "xlsx":
-        target = args.output or Path(f"事实依据表-{args.draft_id}.xlsx")
-        write_file(target, evidence_xlsx(table))
-        print(f"已写入 {target}", file=sys.stderr)
+        target = write_document(evidence_xlsx(table), args.output, Path(f"事实依据表-{args.draft_id}.xlsx"))
+        if target is not None:
+            print(f"已写入 {target}", file=sys.stderr)
         return 0
     text = (
         json.dumps([row.model_dump() for row in table], ensure_ascii=False, indent=2)
