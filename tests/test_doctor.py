@@ -259,6 +259,13 @@ def test_report_files_are_checked_and_set_right(settings, capsys):
     ]
     assert len(list(kept.glob("user-0000000000.md.damaged-*"))) == 1
     assert Library(settings).check().complete
+    # counted where it now is: the database line, not the old folder's (which said 正常（0 篇）)
+    capsys.readouterr()
+    code, found = doctor_json(settings, capsys)
+    assert found["database"]["reports"] == 1 and found["corpus"]["reports"] == 0
+    assert doctor(settings) == 0
+    out = capsys.readouterr().out
+    assert "1 篇导入的范文" in out and "旧版的范文文件：正常（没有（导入的范文都在数据库里））" in out
 
 
 def test_an_unreadable_endpoint_file_is_found_and_set_aside(settings, capsys):

@@ -144,7 +144,10 @@ def test_a_draft_cut_off_mid_writing_is_marked_unfinished_everywhere(settings, c
     lines = capsys.readouterr().out.splitlines()
     assert [line.split("\t")[0] for line in lines if "\t未完成" in line] == [cut_off.id]
     main(["doctor"])  # the index is not built here: only the database line matters
-    assert "草稿数据库：正常（2 份草稿，1 个自动备份；其中 1 份未完成，" in capsys.readouterr().out
+    assert (
+        "草稿数据库：正常（2 份草稿，0 篇导入的范文，1 个自动备份；其中 1 份未完成，"
+        in capsys.readouterr().out
+    )
 
 
 CONCURRENT_SAVES = """

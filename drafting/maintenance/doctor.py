@@ -34,6 +34,7 @@ from drafting.storage.errors import DiskFull
 from drafting.storage.opening import database_url, legacy_file, mark_created, vanished
 from drafting.storage.sqlite_files import (
     count_drafts,
+    count_rows,
     move_aside,
     remove_with_sidecars,
     sqlite_problem,
@@ -56,7 +57,7 @@ logger = logging.getLogger(__name__)
 
 LABELS = {
     "settings": "设置与数据目录",
-    "corpus": "导入的范文文件",
+    "corpus": "旧版的范文文件",
     "database": "草稿数据库",
     "index": "范文索引",
 }
@@ -174,8 +175,13 @@ def check_database(settings: Settings) -> Check:
         return check
     drafts = count_drafts(path) if path.exists() else 0
     unfinished = _count_unfinished(path) if path.exists() else 0
-    check.facts |= {"drafts": drafts, "unfinished": unfinished}
-    check.summary = f"{drafts} 份草稿，{check.facts['backups']} 个自动备份" if path.exists() else "尚未建立"
+    reports = count_rows(path, "reports") if path.exists() else 0
+    check.facts |= {"drafts": drafts, "unfinished": unfinished, "reports": reports}
+    check.summary = (
+        f"{drafts} 份草稿，{reports} 篇导入的范文，{check.facts['backups']} 个自动备份"
+        if path.exists()
+        else "尚未建立"
+    )
     if unfinished:  # not a fault of the data: `drafting list` marks them, and each can be regenerated
         check.summary += f"；其中 {unfinished} 份未完成，可打开后重新生成未写的部分"
     return check
@@ -204,7 +210,8 @@ def _check_server_database(url: str) -> Check:
         database = open_database(url)
         try:
             with database.reading() as session:
-                check.facts["drafts"] = session.execute(text("SELECT count(*) FROM drafts")).scalar_one()
+                for table in ("drafts", "reports"):
+                    check.facts[table] = session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
         finally:
             database.close()
     except UserError as error:
@@ -213,7 +220,7 @@ def _check_server_database(url: str) -> Check:
             f"检查 DATABASE_URL（{shown}）和数据库服务器；数据损坏时用 pg_dump 的备份通过 pg_restore 恢复"
         )
         return check
-    check.summary = f"{check.facts['drafts']} 份草稿；{PG_DUMP_NOTE}"
+    check.summary = f"{check.facts['drafts']} 份草稿，{check.facts['reports']} 篇导入的范文；{PG_DUMP_NOTE}"
     return check
 
 
@@ -406,7 +413,9 @@ def check_corpus(settings: Settings) -> Check:
             "misnamed": [p.name for p in survey.misnamed],
             "stray_parts": [p.name for p in survey.stray],
         },
-        summary=f"{survey.reports} 篇",
+        summary=f"{survey.reports} 篇，下次使用时并入数据库"
+        if survey.reports
+        else "没有（导入的范文都在数据库里）",
     )
     check.problems += [f"{path.name} 无法读取（{reason}）" for path, reason in survey.unreadable.items()]
     check.problems += [

@@ -51,11 +51,16 @@ def sqlite_problem(path: Path, thorough: bool = False) -> str | None:
 
 def count_drafts(path: Path) -> int:
     """How many drafts the file holds; 0 when it has no drafts table or cannot be read."""
+    return count_rows(path, "drafts")
+
+
+def count_rows(path: Path, table: str) -> int:
+    """How many rows `table` holds in the file; 0 when it has no such table or cannot be read."""
     try:
         with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)) as db:
-            if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'drafts'").fetchone():
+            if not db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone():
                 return 0
-            return db.execute("SELECT count(*) FROM drafts").fetchone()[0]
+            return db.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
     except sqlite3.Error:
         return 0
 
