@@ -106,6 +106,8 @@ def review(service: DraftingService) -> None:
         + f" · 共 {len(carryover.items)} 项：已完成 {counts['done']} 项，部分完成 {counts['partial']} 项，"
         f"未提及 {counts['not_mentioned']} 项"
     )
+    if warning := carryover.year_warning(Facts.model_validate(compared["facts"]).period):
+        st.warning(escape_markdown(warning))
     st.dataframe(
         [
             {

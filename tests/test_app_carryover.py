@@ -45,6 +45,18 @@ def test_last_years_report_is_offered_first_and_compared(app):
     assert list(table["上年计划"]) == LAST_YEAR["plans"]
     assert list(table["情况"]) == ["部分完成", "未提及", "未提及"]
     assert "计划60人、实际45人、完成75%" in table["完成数字"][0]
+    assert not at.warning  # its plan was for 2025, the year the form sums up
+
+
+def test_a_report_whose_plan_was_for_another_year_is_warned_about(app):
+    at, service, _, _ = app
+    older = service.draft(parse_facts({**LAST_YEAR, "period": "2023年"}), offline=True)
+    at.run()  # the list offers it from the next run
+    at.selectbox(key="f_previous").set_value(older.id)
+    at.button(key="FormSubmitter:facts-对照上年计划").click().run()
+    assert not at.exception and not at.error and at.dataframe
+    (warning,) = [w.value for w in at.warning]
+    assert "里是2024年的计划，而这次总结的是2025年的工作" in warning
 
 
 def test_choices_go_to_problems_and_plan_and_the_draft_counts_from_the_table(app):

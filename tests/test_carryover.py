@@ -10,7 +10,7 @@ import pytest
 
 from drafting.carryover.accuracy import load_cases, measure_carryover
 from drafting.carryover.decisions import CarryoverDecisionError, Decision, confirm
-from drafting.carryover.items import NoPlanFound, find_plan
+from drafting.carryover.items import NoPlanFound, find_plan, year_warning
 from drafting.carryover.judge import judge_borderline
 from drafting.carryover.match import compare
 from drafting.carryover.sources import from_upload
@@ -134,6 +134,51 @@ def test_a_report_without_a_plan_says_so_in_chinese():
     promised = NO_PLAN.replace("2024年工作总结", "2024年工作总结及2025年工作计划")  # in the title only
     with pytest.raises(NoPlanFound):  # its 工作回顾 and 存在的问题 are no plan items
         find_plan(promised)
+
+
+@pytest.mark.parametrize(
+    ("report", "plan_year"),
+    [
+        (PREVIOUS, "2025"),  # named by its plan heading
+        (
+            PREVIOUS.replace("二、2025年工作计划", "二、下一步工作打算"),
+            "2025",
+        ),  # the year after the summary's
+        (
+            "某某公司工会2024年工作总结及2025年工作计划\n一、工作回顾\n召开职代会。\n二、下一步工作计划\n"
+            "（一）新发展会员50人。\n",
+            "2025",  # named by the title, after the 2024年工作总结 before it
+        ),
+        (
+            "某某公司工会2025年工作要点\n一、加强民主管理\n召开职代会。\n二、做好帮扶\n慰问困难职工。\n",
+            "2025",
+        ),
+        (
+            "某某公司工会2025年上半年工作总结\n一、工作回顾\n召开职代会。\n二、下半年工作安排\n"
+            "（一）新发展会员50人。\n",
+            "2025",  # a 上半年 report's 下半年安排
+        ),
+        (
+            "某某公司工会工作总结\n一、工作回顾\n召开职代会。\n二、下一步工作计划\n（一）新发展会员50人。\n",
+            "",
+        ),
+    ],
+    ids=["heading", "year_after", "title", "plan_document", "half_year", "unknown"],
+)
+def test_the_year_last_years_plan_was_for(report, plan_year):
+    assert find_plan(report).plan_year == plan_year
+
+
+def test_a_plan_for_another_year_is_warned_about():
+    """A report two years old, or this year's own summary picked by mistake: the table would judge this
+    year's facts against the wrong plan."""
+    assert year_warning("某某公司工会2024年工作总结", "2025", "2025年") == ""
+    assert year_warning("某某公司工会2023年工作总结", "2024", "") == ""  # the period is not known
+    assert year_warning("某某公司工会工作总结", "", "2025年") == ""  # nor the plan's year
+    assert year_warning("某校工会2024-2025学年工作计划", "2025", "2024-2025学年") == ""
+    warning = year_warning("某某公司工会2023年工作总结", "2024", "2025年")
+    assert "《某某公司工会2023年工作总结》里是2024年的计划，而这次总结的是2025年的工作" in warning
+    assert "2026年" in year_warning("某某公司工会2025年工作总结", "2026", "2025年")
 
 
 def test_a_short_work_cell_in_a_plan_table_is_an_item():
@@ -573,6 +618,22 @@ def test_cli_json_keeps_the_issues_shape(files, capsys):
         "not_mentioned",
         "not_mentioned",
     ]
+    assert "注意" not in capsys.readouterr().err  # last year's plan was for this year
+
+
+def test_cli_warns_when_the_report_is_not_last_years(files, capsys, tmp_path):
+    previous, _ = files
+    facts = tmp_path / "2026.yaml"
+    facts.write_text(json.dumps({**THIS_YEAR, "period": "2026年"}, ensure_ascii=False), encoding="utf-8")
+    assert main(["carryover", str(previous), "--facts", str(facts), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert (
+        json.loads(captured.out)["previous"]["period"] == "2024年"
+    )  # the JSON on standard output stays clean
+    assert (
+        "注意：所选的上年报告《某某公司工会2024年工作总结》里是2025年的计划，而这次总结的是2026年的工作"
+        in captured.err
+    )
 
 
 def test_cli_table_and_a_report_without_a_plan(files, capsys, tmp_path):

@@ -49,6 +49,8 @@ def run_carryover_command(args: argparse.Namespace, settings: "Settings") -> int
     facts = load_facts_file(args.facts)
     service = DraftingService(settings)
     result = service.carryover(args.previous, facts, offline=args.offline)
+    if warning := result.year_warning(facts.period):
+        print(f"注意：{warning}", file=sys.stderr)
     if args.json:
         print(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
     else:

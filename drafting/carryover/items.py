@@ -17,6 +17,11 @@ from drafting.errors import UserError
 from drafting.text.script import to_simplified
 
 _PERIOD = re.compile(r"(19|20)\d{2}\s*年\s*(上半年|下半年|度)?")
+_YEAR = re.compile(r"(?:19|20)\d{2}")
+# a year the plan names for itself: 2025年工作计划, …及2025年工作要点 (not the 2024年工作总结 before it)
+_PLAN_YEAR = re.compile(
+    r"((?:19|20)\d{2})\s*年(?:(?!总结)[^，。；、\d]){0,10}?(?:计划|要点|打算|安排|任务|思路)"
+)
 _PLAN_TITLE = re.compile(r"(计划|要点|打算|安排|任务(分解)?表|任务清单|分解表)$")
 _NEXT_YEAR_LEAD = re.compile(
     r"(明年|新的一年|下一步|下一年|今后|(19|20)\d{2}年).{0,30}(将|要|计划|打算|重点)"
@@ -52,6 +57,20 @@ class PreviousPlan(BaseModel):
     title: str
     period: str
     items: list[PlanItem]
+    plan_year: str = ""  # the year its plan was for, when the report tells
+
+
+def year_warning(previous_title: str, plan_year: str, period: str) -> str:
+    """A warning when last year's plan was for another year than the one being summed up (a report two
+    years old, or this year's own summary picked by mistake); empty when they agree or either is unknown.
+    A 学年 period names two years: either will do."""
+    years = _YEAR.findall(to_simplified(period))
+    if not plan_year or not years or plan_year in years:
+        return ""
+    return (
+        f"所选的上年报告《{previous_title}》里是{plan_year}年的计划，而这次总结的是{period}的工作："
+        "请确认选对了报告（应是上一年的总结，或本年度的工作要点）。"
+    )
 
 
 def find_plan(text: str, title: str = "", period: str = "") -> PreviousPlan:
@@ -59,11 +78,8 @@ def find_plan(text: str, title: str = "", period: str = "") -> PreviousPlan:
     parsed = parse_report(text)
     title = title or parsed.title or next(iter(text.strip().splitlines()), "").strip()
     period = period or _period_of(title) or _period_of(text[:400])
-    items = (
-        _from_plan_sections(parsed)
-        or _from_plan_document(parsed, title)
-        or _from_next_year_paragraphs(parsed)
-    )
+    document = _from_plan_document(parsed, title)
+    items = _from_plan_sections(parsed) or document or _from_next_year_paragraphs(parsed)
     if not items:
         raise NoPlanFound(
             f"上年报告《{title or '未命名'}》中没有找到工作计划（没有“计划”“要点”“打算”部分，"
@@ -71,7 +87,21 @@ def find_plan(text: str, title: str = "", period: str = "") -> PreviousPlan:
             "或上年单独印发的工作要点。"
         )
     unique = list({item.text: item for item in items}.values())
-    return PreviousPlan(title=title, period=period, items=unique)
+    headings = [root.title for root in _plan_roots(parsed.sections)]
+    year = _plan_year(title, period, headings, plan_document=bool(document))
+    return PreviousPlan(title=title, period=period, items=unique, plan_year=year)
+
+
+def _plan_year(title: str, period: str, headings: list[str], plan_document: bool) -> str:
+    """The year the plan was for: as its own heading or the title names it; else the report's year for a
+    plan document or a 上半年 report (its 下半年安排), the year after for a year's summary."""
+    for text in (*headings, title):
+        if named := _PLAN_YEAR.search(to_simplified(text)):
+            return named.group(1)
+    year = _YEAR.match(period)
+    if year is None:
+        return ""
+    return year.group() if plan_document or "上半年" in period else str(int(year.group()) + 1)
 
 
 def _period_of(text: str) -> str:

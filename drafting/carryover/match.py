@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import BaseModel
 
-from drafting.carryover.items import PlanItem, PreviousPlan
+from drafting.carryover.items import PlanItem, PreviousPlan, year_warning
 from drafting.carryover.targets import GENERIC, Target, align, shares_a_unit
 from drafting.checks.status import content_words
 from drafting.text.script import to_simplified
@@ -57,6 +57,11 @@ class Carryover(BaseModel):
     title: str
     period: str
     items: list[ItemResult]
+    plan_year: str = ""  # the year last year's plan was for, when its report tells
+
+    def year_warning(self, period: str) -> str:
+        """Non-empty when that plan was for another year than `period`, the one being summed up."""
+        return year_warning(self.title, self.plan_year, period)
 
     def as_json(self) -> dict:
         """The `drafting carryover --json` shape (issue 19)."""
@@ -129,4 +134,4 @@ def compare(
             order = np.argsort(-scores[i]) if len(facts) else []
             row.candidates = [facts[j] for j in order[:CANDIDATES] if scores[i, j] >= BORDERLINE]
         rows.append(row)
-    return Carryover(title=previous.title, period=previous.period, items=rows)
+    return Carryover(title=previous.title, period=previous.period, items=rows, plan_year=previous.plan_year)
