@@ -88,7 +88,7 @@ def test_one_event_typed_twice_with_different_numbers_is_said_once_in_the_draft(
             "1月开展职工生日会，为30名职工庆生",  # two months, two events
             "2月开展职工生日会，为25名职工庆生",
         ]
-    ) == [("春节慰问困难职工17户", "春节慰问困难职工18户")]
+    ) == [["春节慰问困难职工17户", "春节慰问困难职工18户"]]
     facts = parse_facts(
         {
             "organization": "某某工会",
@@ -99,6 +99,18 @@ def test_one_event_typed_twice_with_different_numbers_is_said_once_in_the_draft(
     warnings = service.draft(facts, offline=True).warnings
     assert [w for w in warnings if "数字却不同" in w] == [
         "要点“春节慰问困难职工17户”和“春节慰问困难职工18户”说的像是同一件事，数字却不同，两条都写进了草稿：请核对后只留一条。"
+    ]
+
+
+def test_an_event_pasted_many_times_is_one_warning():
+    """300 lines of one event with different numbers gave 299 warnings, one per pair with the first."""
+    from drafting.checks.contradictions import contradiction_warnings
+
+    pasted = [f"走访慰问困难职工{n}户" for n in range(10, 310)] + ["组织职工体检320人", "组织职工体检330人"]
+    assert contradiction_warnings(pasted) == [
+        "要点“走访慰问困难职工10户”“走访慰问困难职工11户”“走访慰问困难职工12户”等 300 条说的像是同一件事，"
+        "数字各不相同，都写进了草稿：请核对后只留一条。",
+        "要点“组织职工体检320人”和“组织职工体检330人”说的像是同一件事，数字却不同，两条都写进了草稿：请核对后只留一条。",
     ]
 
 
