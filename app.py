@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from app import current, resources
-from app.common import UPLOAD_BOX_IN_CHINESE, refused, streamlit_secrets
+from app.common import STREAMLIT_WORDS_IN_CHINESE, refused, streamlit_secrets
 from app.run_log import Run, logged_run
 from app.widget_memory import forget_widgets_gone
 from drafting.access import Actor
@@ -232,7 +232,7 @@ def _frame(settings: Settings, run: Run) -> None:
     service = DraftingService(settings, actor, library=library, database=database)
     chosen = st.navigation({"功能": pages_for(actor)})  # only the pages this user may open are offered
     run.page = chosen.title
-    st.html(UPLOAD_BOX_IN_CHINESE)
+    st.html(STREAMLIT_WORDS_IN_CHINESE)
     tab.flush_cookie()
     current.use(service)
     try:

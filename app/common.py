@@ -15,15 +15,22 @@ REPORT_TYPES = {
 }
 AUTO_UNIT = "按单位名称判断"
 UNSAVED = "unsaved_drafts"  # id → JSON of finished drafts the database refused, kept for download and retry
-# Streamlit's upload box has English words of its own ("Upload", "31MB per file"): shown in Chinese instead.
-# The boxes take any file (no `type=`): Streamlit's refusal of another type is English too, while the
-# services name the formats they read in Chinese.
-UPLOAD_BOX_IN_CHINESE = """<style>
+# Streamlit's own English words, shown in Chinese: the upload box ("Upload", "31MB per file") and its refusal
+# of a file over server.maxUploadSize (the only refusal it can give: the boxes take any file, no `type=`, and
+# the services name the formats they read), and a select list's "Select all" and "No results".
+STREAMLIT_WORDS_IN_CHINESE = """<style>
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p,
-[data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0; }
+[data-testid="stFileUploaderDropzoneInstructions"] span,
+[data-testid="stFileUploader"] [role="alert"],
+[role="option"][data-key="__select_all__"] > div,
+[role="listbox"][data-empty="true"] [role="option"] > span { font-size: 0; }
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {
   content: "选择文件"; font-size: 14px; }
 [data-testid="stFileUploaderDropzoneInstructions"] span::after { content: "或把文件拖到这里"; font-size: 14px; }
+[data-testid="stFileUploader"] [role="alert"]::after {
+  content: "没有上传：单个文件不能超过 31 MB（也可能是网络中断），请压缩或拆分后再试"; font-size: 14px; }
+[role="option"][data-key="__select_all__"] > div::after { content: "全选"; font-size: 14px; }
+[role="listbox"][data-empty="true"] [role="option"] > span::after { content: "没有匹配的选项"; font-size: 14px; }
 </style>"""
 
 

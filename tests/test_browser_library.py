@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.conftest import ROOT
 from tests.test_browser import (
     CHROMIUM,
     WAIT_MS,
@@ -249,6 +250,42 @@ def test_the_upload_box_speaks_chinese_and_so_does_a_refused_format(page, tmp_pa
     expect(page.get_by_test_id("stAlertContentError")).to_contain_text("格式不支持", timeout=WAIT_MS)
     assert "not allowed" not in page.inner_text("body")
     no_exception_shown(page)
+
+
+def test_streamlits_other_english_words_show_in_chinese(page, tmp_path):
+    """A file over the upload limit (Streamlit refuses it in the browser: "File must be 31.0MB or smaller.")
+    and a select list's "Select all" and "No results" read in Chinese. The limit the words name is the
+    configured one."""
+    import tomllib
+
+    from playwright.sync_api import expect
+
+    from app.common import STREAMLIT_WORDS_IN_CHINESE
+
+    limit = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["server"]["maxUploadSize"]
+    assert f"不能超过 {limit} MB" in STREAMLIT_WORDS_IN_CHINESE
+    shown = """e => [getComputedStyle(e).fontSize, getComputedStyle(e, '::after').content]"""
+    big = tmp_path / "2024年总结.txt"
+    with big.open("wb") as file:
+        file.truncate((limit + 1) * 1024 * 1024)
+    page.locator("input[type=file]").set_input_files(big)
+    refusal = page.get_by_test_id("stFileUploader").get_by_role("alert")
+    expect(refusal).to_contain_text("or smaller", timeout=WAIT_MS)  # Streamlit's own words, hidden
+    assert refusal.evaluate(shown) == [
+        "0px",
+        f'"没有上传：单个文件不能超过 {limit} MB（也可能是网络中断），请压缩或拆分后再试"',
+    ]
+
+    go_to(page, "语气对比")
+    box = page.get_by_test_id("stMultiSelect").locator("input").first
+    box.click()
+    select_all = page.locator('[role="option"][data-key="__select_all__"] > div')
+    expect(select_all).to_have_text("Select all", timeout=WAIT_MS)
+    assert select_all.evaluate(shown) == ["0px", '"全选"']
+    box.type("没有这样的范文")
+    nothing = page.locator('[role="listbox"][data-empty="true"] [role="option"] > span')
+    expect(nothing).to_have_text("No results", timeout=WAIT_MS)
+    assert nothing.evaluate(shown) == ["0px", '"没有匹配的选项"']
 
 
 def test_deleting_an_imported_report_asks_first(page, app, tmp_path):
