@@ -17,8 +17,11 @@ AUTO_UNIT = "按单位名称判断"
 UNSAVED = "unsaved_drafts"  # id → JSON of finished drafts the database refused, kept for download and retry
 # Streamlit's own English words, shown in Chinese: the upload box ("Upload", "31MB per file") and its refusal
 # of a file over server.maxUploadSize (the only refusal it can give: the boxes take any file, no `type=`, and
-# the services name the formats they read), and a select list's "Select all" and "No results".
+# the services name the formats they read), a select list's "Select all" and "No results", and the hint under
+# a field being typed in ("Press Enter to apply", "Press Ctrl+Enter to submit form"; a count such as 12/200
+# follows it in a span of its own).
 STREAMLIT_WORDS_IN_CHINESE = """<style>
+[data-testid="InputInstructions"] > span:first-child,
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p,
 [data-testid="stFileUploaderDropzoneInstructions"] span,
 [data-testid="stFileUploader"] [role="alert"],
@@ -31,6 +34,12 @@ STREAMLIT_WORDS_IN_CHINESE = """<style>
   content: "没有上传：单个文件不能超过 31 MB（也可能是网络中断），请压缩或拆分后再试"; font-size: 14px; }
 [role="option"][data-key="__select_all__"] > div::after { content: "全选"; font-size: 14px; }
 [role="listbox"][data-empty="true"] [role="option"] > span::after { content: "没有匹配的选项"; font-size: 14px; }
+[data-testid="InputInstructions"] > span:first-child::after { content: "按 Enter 确认"; font-size: 12px; }
+[data-testid="stForm"] [data-testid="InputInstructions"] > span:first-child::after { content: "按 Enter 提交"; }
+[data-testid="stTextArea"] [data-testid="InputInstructions"] > span:first-child::after {
+  content: "按 Ctrl（苹果电脑 ⌘）+Enter 确认"; }
+[data-testid="stForm"] [data-testid="stTextArea"] [data-testid="InputInstructions"] > span:first-child::after {
+  content: "按 Ctrl（苹果电脑 ⌘）+Enter 提交"; }
 </style>"""
 
 

@@ -253,9 +253,9 @@ def test_the_upload_box_speaks_chinese_and_so_does_a_refused_format(page, tmp_pa
 
 
 def test_streamlits_other_english_words_show_in_chinese(page, tmp_path):
-    """A file over the upload limit (Streamlit refuses it in the browser: "File must be 31.0MB or smaller.")
-    and a select list's "Select all" and "No results" read in Chinese. The limit the words name is the
-    configured one."""
+    """A file over the upload limit (Streamlit refuses it in the browser: "File must be 31.0MB or smaller."),
+    the hint under a field being typed in, and a select list's "Select all" and "No results" read in
+    Chinese. The limit the words name is the configured one."""
     import tomllib
 
     from playwright.sync_api import expect
@@ -275,6 +275,27 @@ def test_streamlits_other_english_words_show_in_chinese(page, tmp_path):
         "0px",
         f'"没有上传：单个文件不能超过 {limit} MB（也可能是网络中断），请压缩或拆分后再试"',
     ]
+
+    hint = (
+        'e => getComputedStyle(e.querySelector("[data-testid=InputInstructions] > span"), "::after").content'
+    )
+    search = page.get_by_test_id("stTextInput").filter(has=page.get_by_label("检索范文段落"))
+    page.get_by_label("检索范文段落").type("职工")
+    expect(search.get_by_test_id("InputInstructions")).to_contain_text("Press Enter to apply")
+    assert search.evaluate(hint) == '"按 Enter 确认"'
+    rerun_after(page, lambda: page.keyboard.press("Enter"))  # the search runs before the page is left
+
+    go_to(page, "起草")  # a form's fields submit it
+    page.get_by_label("单位名称").type("江南区第三中学工会")
+    field = page.get_by_test_id("stTextInput").filter(has=page.get_by_label("单位名称"))
+    expect(field.get_by_test_id("InputInstructions")).to_contain_text("Press Enter to submit form")
+    assert field.evaluate(hint) == '"按 Enter 提交"'
+    page.get_by_label("工作要点（一行一条，数字照实填写）").type("召开职代会")
+    area = page.get_by_test_id("stTextArea").filter(
+        has=page.get_by_label("工作要点（一行一条，数字照实填写）")
+    )
+    expect(area.get_by_test_id("InputInstructions")).to_contain_text("+Enter to submit form")
+    assert area.evaluate(hint) == '"按 Ctrl（苹果电脑 ⌘）+Enter 提交"'
 
     go_to(page, "语气对比")
     box = page.get_by_test_id("stMultiSelect").locator("input").first
