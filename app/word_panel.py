@@ -8,7 +8,7 @@ from app.common import refused
 from drafting.errors import UserError
 from drafting.service import DraftingService
 from drafting.text.markup import escape_markdown
-from drafting.writing.draft import Draft, section_name
+from drafting.writing.draft import Draft
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 IMPORTED = "reimported"  # the last 导入修改稿 result (its JSON), shown until the next import
@@ -47,10 +47,10 @@ def import_edited(service: DraftingService) -> None:
             refused(error)
             return
     if result := st.session_state.get(IMPORTED):
-        _imported(service, result)
+        _imported(result)
 
 
-def _imported(service: DraftingService, result: dict) -> None:
+def _imported(result: dict) -> None:
     revisions = result["revisions"]
     changed = result["changed_sections"]
     st.success(
@@ -62,11 +62,8 @@ def _imported(service: DraftingService, result: dict) -> None:
         st.info(escape_markdown(notice))
     for conflict in result["conflicts"]:
         st.warning(escape_markdown(f"冲突（未覆盖）：{conflict['heading']}：{conflict['message']}"))
-    if changed:
-        draft = service.get(result["draft_id"])
-        names = {section.key: section_name(section.kind, section.heading) for section in draft.sections}
-        names["title"] = "标题"
-        st.write("改动的部分：" + escape_markdown("、".join(names.get(key, key) for key in changed)))
+    if changed:  # named by the import itself: 标题, 顺序 and the sections' headings
+        st.write("改动的部分：" + escape_markdown("、".join(result.get("changed_names") or changed)))
     for comment in result["comments"]:
         st.markdown(
             escape_markdown(f"批注（{comment['author']}）：{comment['text']}")

@@ -166,6 +166,17 @@ class WordEdit:
         paragraph = self._run_with(words).getparent()
         paragraph.getparent().remove(paragraph)
 
+    def move_paragraphs(self, first: str, stop: str, before: str) -> None:
+        """Cut the paragraphs from the one holding `first` up to the one holding `stop` (not included) and
+        paste them before the one holding `before`, as Word's cut and paste does: bookmarks go along."""
+        moving = [self._run_with(first).getparent()]
+        end = self._run_with(stop).getparent()
+        while (following := moving[-1].getnext()) is not end:
+            moving.append(following)
+        target = self._run_with(before).getparent()
+        for paragraph in moving:
+            target.addprevious(paragraph)
+
     def without_bookmarks(self) -> None:
         """What a careless copy-and-paste into a new file leaves: the text without its hidden bookmarks."""
         for tag in ("bookmarkStart", "bookmarkEnd"):

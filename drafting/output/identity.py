@@ -4,9 +4,11 @@ docProps/custom.xml is invisible on the page and survives Word, WPS and LibreOff
 ODT user-defined metadata and writes it back). Besides the id and the version, every section's
 fingerprint at export time goes in, so a file edited from an older version can be merged section by
 section: a section is changed in the file when its text no longer matches the fingerprint it left with.
+The order of the sections goes in too: a file that still has it leaves a reordering made since alone.
 """
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
@@ -19,7 +21,7 @@ from drafting.writing.draft import Draft, DraftSection, section_body
 
 PREFIX = "drafting."
 DRAFT_ID, VERSION, SECTION = f"{PREFIX}draft_id", f"{PREFIX}version", f"{PREFIX}section."
-TITLE = f"{PREFIX}title"
+TITLE, ORDER = f"{PREFIX}title", f"{PREFIX}order"
 _PROPERTIES_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
 _TYPES_NS = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
 _PROPERTY_SET = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"  # the format id Word gives user properties
@@ -31,6 +33,7 @@ class ExportIdentity:
     version: int
     fingerprints: dict[str, str] = field(default_factory=dict)  # section key → fingerprint at export
     title: str = ""  # the title's fingerprint at export ("" in files exported before titles were kept)
+    order: tuple[str, ...] = ()  # the sections' keys as exported (() in files exported before it was kept)
 
     @classmethod
     def of(cls, draft: Draft, version: int) -> "ExportIdentity":
@@ -39,6 +42,7 @@ class ExportIdentity:
             version,
             {s.key: section_fingerprint(s.heading, exported_text(s)) for s in draft.sections},
             section_fingerprint("", draft.title),
+            tuple(s.key for s in draft.sections),
         )
 
     def properties(self) -> dict[str, str]:
@@ -46,6 +50,7 @@ class ExportIdentity:
             DRAFT_ID: self.draft_id,
             VERSION: str(self.version),
             TITLE: self.title,
+            ORDER: json.dumps(self.order, ensure_ascii=False),
             **{SECTION + key: value for key, value in self.fingerprints.items()},
         }
 
@@ -64,7 +69,18 @@ class ExportIdentity:
             for name, value in properties.items()
             if name.startswith(SECTION)
         }
-        return cls(draft_id, number, fingerprints, properties.get(TITLE, "").strip())
+        return cls(draft_id, number, fingerprints, properties.get(TITLE, "").strip(), _order(properties))
+
+
+def _order(properties: dict[str, str]) -> tuple[str, ...]:
+    """The keys in the order property; () when it is missing or an editor damaged it."""
+    try:
+        keys = json.loads(properties.get(ORDER, ""))
+    except ValueError:
+        return ()
+    if not isinstance(keys, list) or not all(isinstance(key, str) for key in keys):
+        return ()
+    return tuple(keys)
 
 
 def normal_text(text: str) -> str:

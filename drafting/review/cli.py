@@ -57,7 +57,7 @@ def _print_result(result: "ReimportResult") -> None:
     print(f"接受修订：插入 {result.inserted} 处，删除 {result.deleted} 处。")
     if result.changed_sections:
         print(
-            f"已保存为第 {result.version} 版，修改的部分：{'、'.join(result.changed_sections)}（旧文保留为历史版本）"
+            f"已保存为第 {result.version} 版，修改的部分：{'、'.join(result.changed_names)}（旧文保留为历史版本）"
         )
     else:
         print(f"没有部分需要更新（草稿 {result.draft_id} 仍是第 {result.version} 版）。")

@@ -3,7 +3,8 @@
 A section starts at the paragraph carrying its hidden bookmark (set by the export); when an editor
 dropped the bookmark, a headed section is found by its heading (“三、……”), the opening is whatever
 follows the title, and a closing is found by its own words. A section that cannot be told apart from
-its neighbour is left out (and so left untouched) rather than guessed.
+its neighbour is left out (and so left untouched) rather than guessed. Sections are found wherever
+they stand, so a reviewer who moved one shows up in `Mapping.order`.
 """
 
 import re
@@ -29,6 +30,7 @@ class Mapping:
     unplaced: list[str]  # keys of sections the file holds no recognisable place for
     title: str | None = None  # the title paragraph's text, when its bookmark survived the editor
     added: dict[str, list[str]] = field(default_factory=dict)  # key → headings (九、其他工作) typed inside it
+    order: list[str] = field(default_factory=list)  # keys of the sections found, in the file's order
 
 
 _DATE_LINE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
@@ -67,9 +69,12 @@ def map_sections(paragraphs: list[EditedParagraph], draft: Draft) -> Mapping:
                 None,
             )
         if at is None and not section.heading:
-            first = section is draft.sections[0]
-            at = title + 1 if first else _found_text(texts, exported_text(section), title + 1)
-        if at is not None:
+            # found by its words; the opening, edited, is whatever follows the title, unless a section
+            # moved there
+            at = _found_text(texts, exported_text(section), title + 1)
+            if at is None and section is draft.sections[0] and not _heading_under(texts, title):
+                at = title + 1
+        if at is not None and at < len(texts):  # a bookmark after the text's end: moved past it, not found
             starts[section.key] = at
     order = sorted(starts.items(), key=lambda item: item[1])
     mapped: dict[str, FileSection] = {}
@@ -83,14 +88,20 @@ def map_sections(paragraphs: list[EditedParagraph], draft: Draft) -> Mapping:
                 # the break after the heading was deleted: 四、标题正文…… is the heading, then its text
                 heading, lines = section.heading, [heading[len(section.heading) :].lstrip("。，,. "), *lines]
         mapped[key] = FileSection(heading, "\n".join(lines))
+    located = [key for key, _ in order]
     for index, section in enumerate(draft.sections):
-        if section.key in mapped or index == 0:
-            continue
-        before = draft.sections[index - 1]
-        # a headless section's words sit at the end of `before`; a headed one's, when the editor deleted
-        # its heading (merging it into `before`): left alone too, so no paragraph is saved twice
-        if before.key in mapped and (not section.heading or _holds_words_of(mapped[before.key], section)):
-            mapped.pop(before.key)
+        if section.key in starts or not located or not (section.heading or exported_lines(section)):
+            continue  # placed, or nothing was written for it (no words to have gone anywhere)
+        # its words went into a section found: the one holding any of its paragraphs (a heading deleted
+        # merges them into the section above, wherever the reviewer put it); a headless one's, edited,
+        # stand under the title (the opening) or at the end (the closing). Those are left alone too, so
+        # no paragraph is saved twice.
+        holding = [key for key in located if _holds_words_of(mapped[key], section)]
+        if not section.heading:
+            before = draft.sections[index - 1] if index else None
+            holding += [located[0] if index == 0 else located[-1], *([before.key] if before else [])]
+        for key in holding:
+            mapped.pop(key, None)
     unplaced = [s.key for s in draft.sections if s.key not in mapped]
     added = {
         key: headings
@@ -98,7 +109,7 @@ def map_sections(paragraphs: list[EditedParagraph], draft: Draft) -> Mapping:
         if (headings := _added_headings(placed, draft.section(key)))
     }
     title_text = None if titled is None else paragraphs[titled].text.strip() or None
-    return Mapping(mapped, unplaced, title_text, added)
+    return Mapping(mapped, unplaced, title_text, added, located)
 
 
 def _joined_to_text(found: str, section: DraftSection) -> bool:
@@ -128,6 +139,13 @@ def _bookmarked(paragraphs: list[EditedParagraph], name: str) -> int | None:
     return next((i for i, p in enumerate(paragraphs) if name in p.bookmarks), None)
 
 
+def _heading_under(texts: list[str], title: int) -> bool:
+    """Whether the first paragraph after the title is a 一、 heading: a section moved above the opening
+    (or the opening deleted), not the opening's edited words."""
+    first = next((text for text in texts[title + 1 :] if text), "")
+    return _heading_of(first) is not None
+
+
 def _heading_of(text: str) -> str | None:
     m = _HEADING.match(text.strip())
     return m.group(1).strip() if m else None
@@ -136,6 +154,8 @@ def _heading_of(text: str) -> str | None:
 def _found_text(texts: list[str], section_text: str, after: int) -> int | None:
     """Where a headless section's unchanged paragraphs stand, as a run of whole paragraphs."""
     lines = normal_text(section_text).split("\n")
+    if lines == [""]:
+        return None  # nothing was written for it: any empty paragraph would match
     for i in range(after, len(texts) - len(lines) + 1):
         if texts[i : i + len(lines)] == lines:
             return i

@@ -6,6 +6,7 @@ Each section is judged against the fingerprint it had when the file was exported
 - both differ (the section was changed here after the export, and in the file): a conflict, reported
   and left untouched — unless both sides now say the same thing.
 A file with no identity (matched by title and content) is taken as exported from the current version.
+The title and the order of the sections are judged the same way against what the file left with.
 """
 
 from dataclasses import dataclass, field
@@ -30,13 +31,23 @@ class Merged:
     changed: list[str] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     title_changed: bool = False
+    order_changed: bool = False
+    moved: list[str] = field(default_factory=list)  # keys of the sections the new order moved
+    kept_in_place: list[str] = field(default_factory=list)  # the opening or closing a reviewer moved
 
 
 def merge(
-    draft: Draft, sections: dict[str, FileSection], identity: ExportIdentity | None, title: str | None = None
+    draft: Draft,
+    sections: dict[str, FileSection],
+    identity: ExportIdentity | None,
+    title: str | None = None,
+    order: list[str] | None = None,
 ) -> Merged:
+    """`order`: the keys in the file's order, given only when every section was found in the file."""
     merged = Merged(draft.model_copy(deep=True))
     _merge_title(merged, title, identity)
+    if order is not None:
+        _merge_order(merged, order, identity)
     for section in merged.draft.sections:
         edited = sections.get(section.key)
         if edited is None:
@@ -82,3 +93,60 @@ def _merge_title(merged: Merged, title: str | None, identity: ExportIdentity | N
         return
     merged.draft.title = title
     merged.title_changed = True
+
+
+def _merge_order(merged: Merged, order: list[str], identity: ExportIdentity | None) -> None:
+    """Sections a reviewer moved take their new places (一、二、三 are numbered by place), unless the order
+    was also changed here since the export. The opening stays first and the closing last: a report
+    does not open with a work section, and Word's own cut and paste misplaces them easily."""
+    draft = merged.draft
+    current = [s.key for s in draft.sections]
+    if not current or sorted(order) != sorted(current):
+        return  # not every section was found once: nothing to go by
+    wanted = _framed(order, draft)
+    head, tail = _frame(draft)
+    merged.kept_in_place = [key for key in head if order[0] != key] + [
+        key for key in tail if order[-1] != key
+    ]
+    exported = list(identity.order) if identity and sorted(identity.order) == sorted(current) else current
+    if wanted in (current, _framed(exported, draft)):
+        return  # the same order, or the one the file left with: the change (if any) is this side's
+    if current != exported:
+        merged.conflicts.append(
+            Conflict(
+                "order",
+                "顺序",
+                "各部分的顺序在导出之后已在本系统中调整过，修改稿里也调整了顺序；为免覆盖，没有调整顺序。",
+            )
+        )
+        return
+    by_key = {s.key: s for s in draft.sections}
+    merged.moved = _moved(current, wanted)
+    draft.sections = [by_key[key] for key in wanted]
+    merged.order_changed = True
+
+
+def _frame(draft: Draft) -> tuple[list[str], list[str]]:
+    """The draft's opening (when it opens with one) and its closing (when it closes with one)."""
+    first, last = draft.sections[0], draft.sections[-1]
+    head = [first.key] if first.kind == "opening" else []
+    tail = [last.key] if last.kind == "closing" and last is not first else []
+    return head, tail
+
+
+def _framed(order: list[str], draft: Draft) -> list[str]:
+    """`order` with the draft's opening put first and its closing last, the others as `order` has them."""
+    head, tail = _frame(draft)
+    return head + [key for key in order if key not in head + tail] + tail
+
+
+def _moved(before: list[str], after: list[str]) -> list[str]:
+    """The fewest sections whose moving turns `before` into `after`: all but a longest run that kept its
+    relative order (swapping two names one of them)."""
+    places = [before.index(key) for key in after]
+    longest: list[list[int]] = []
+    for i, place in enumerate(places):
+        runs = [run for run in longest if places[run[-1]] < place]
+        longest.append([*max(runs, key=len, default=[]), i])
+    kept = set(max(longest, key=len, default=[]))
+    return [key for i, key in enumerate(after) if i not in kept]

@@ -3,7 +3,8 @@
 The file is matched to its draft by the identity in its custom properties, else by title and content
 among the drafts this user may change; then its tracked changes are taken, its sections mapped back
 and merged (see merge.py), each changed section saved as a new version, and the fact guard and the
-proofreader run again on what changed. A file that is not this user's to change is refused whole.
+proofreader run again on what changed. Sections the reviewer moved take their new places when every
+section was found. A file that is not this user's to change is refused whole.
 """
 
 from collections.abc import Callable
@@ -17,13 +18,14 @@ from drafting.errors import UserError
 from drafting.output.identity import ExportIdentity, exported_lines
 from drafting.review.edited import EditedDocument, ReviewerComment, read_edited
 from drafting.review.mapping import Mapping, map_sections
-from drafting.review.merge import Conflict, merge
+from drafting.review.merge import Conflict, Merged, merge
 from drafting.storage.drafts import DraftRepository, StoredDraft
 from drafting.writing.draft import Draft
 
 MIN_CONTENT_MATCH = 0.5  # of the file's paragraphs found in a draft, for a file without identity
 CLEAR_LEAD = 0.1  # how far the best draft must lead the next for a file without identity to go into it
 MANY_COMMENTS = 200
+CHANGE_NAMES = {"title": "标题", "order": "顺序"}  # changes that are not a section's, by their key
 
 
 class NotFromThisProduct(UserError):
@@ -36,13 +38,14 @@ class ReimportResult:
     version: int
     from_version: int | None  # the version the file was exported from (None: matched by content)
     found_version: int  # the draft's version when the file came in
-    changed_sections: list[str]
+    changed_sections: list[str]  # section keys, and CHANGE_NAMES' keys
     inserted: int
     deleted: int
     comments: list[ReviewerComment]
     findings: list[OpenFinding]
     conflicts: list[Conflict] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    changed_names: list[str] = field(default_factory=list)  # changed_sections as a user calls them
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -50,6 +53,7 @@ class ReimportResult:
             "version": self.version,
             "from_version": self.from_version,
             "changed_sections": self.changed_sections,
+            "changed_names": self.changed_names,
             "revisions": {"inserted": self.inserted, "deleted": self.deleted},
             "comments": [{"author": c.author, "text": c.text, "anchor": c.anchor} for c in self.comments],
             "findings": [f.model_dump(exclude={"start"}) for f in self.findings],
@@ -74,8 +78,13 @@ def reimport(
     stored = _matching_draft(name, identity, edited, drafts, actor)
     drafts.require_editable(stored.draft.id, actor)  # a colleague's shared draft: refused, not theirs
     mapping = map_sections(edited.paragraphs, stored.draft)
-    merged = merge(stored.draft, mapping.sections, identity, mapping.title)
-    changed = (["title"] if merged.title_changed else []) + merged.changed
+    order = None if mapping.unplaced else mapping.order
+    merged = merge(stored.draft, mapping.sections, identity, mapping.title, order)
+    changed = (
+        (["title"] if merged.title_changed else [])
+        + (["order"] if merged.order_changed else [])
+        + merged.changed
+    )
     version = save(merged.draft, stored.revision) if changed else stored.revision
     findings = [
         finding
@@ -93,7 +102,8 @@ def reimport(
         comments=edited.comments,
         findings=findings,
         conflicts=merged.conflicts,
-        notices=_notices(edited, mapping, stored.draft, matched=identity is None),
+        notices=_notices(edited, mapping, stored.draft, matched=identity is None) + _order_notices(merged),
+        changed_names=[CHANGE_NAMES.get(key) or _label(merged.draft, key) for key in changed],
     )
 
 
@@ -160,6 +170,11 @@ def _notices(edited: EditedDocument, mapping: Mapping, draft: Draft, matched: bo
     if mapping.unplaced:
         names = "、".join(_label(draft, key) for key in mapping.unplaced)
         notices.append(f"修改稿里找不到这些部分的位置（标题或书签被删改），它们保持原样：{names}。")
+        if mapping.order != [s.key for s in draft.sections if s.key in mapping.order]:
+            notices.append(
+                "修改稿调整了各部分的顺序，但有部分找不到位置，为免放错，没有调整顺序（仍是草稿原来的顺序）。"
+                "请在 Word 里恢复被删改的标题后重新导入。"
+            )
     for key, headings in mapping.added.items():
         notices.append(
             f"修改稿里新加的标题“{'”“'.join(headings)}”连同其下文字作为“{_label(draft, key)}”的正文导入"
@@ -171,4 +186,21 @@ def _notices(edited: EditedDocument, mapping: Mapping, draft: Draft, matched: bo
         )
     if len(edited.comments) > MANY_COMMENTS:
         notices.append(f"修改稿里有 {len(edited.comments)} 条批注，已全部收录；逐条查看请用 --json。")
+    return notices
+
+
+def _order_notices(merged: Merged) -> list[str]:
+    """What a new order did: the sections moved, and an opening or closing kept where it was."""
+    draft, notices = merged.draft, []
+    if merged.order_changed:
+        moved = "、".join(f"“{_label(draft, key)}”" for key in merged.moved)
+        notices.append(
+            f"修改稿调整了各部分的顺序，草稿已照此重排（一、二、三……随之重新编号），移动的部分：{moved}。"
+        )
+    if merged.kept_in_place:
+        out_of_place = "、".join(
+            "开头不在最前" if draft.section(key).kind == "opening" else "结尾不在最后"
+            for key in merged.kept_in_place
+        )
+        notices.append(f"修改稿里{out_of_place}：草稿的开头总在最前、结尾总在最后，没有照修改稿移动它们。")
     return notices
