@@ -164,3 +164,202 @@ def test_the_cli_names_the_changes_as_a_user_calls_them(service, draft, tmp_path
     assert main(["reimport", str(path), "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert (printed["changed_sections"], printed["changed_names"]) == (["order"], ["顺序"])
+
+
+# --- the 落款: the unit's name and the date (成文日期) under the text ------------------------------------
+
+
+def signature_lines(data: bytes) -> tuple[str, str]:
+    """The 落款 of an export without a template: its last two paragraphs."""
+    paragraphs = Document(io.BytesIO(data)).paragraphs
+    return paragraphs[-2].text, paragraphs[-1].text
+
+
+def test_a_corrected_date_and_unit_name_are_kept_and_every_later_export_writes_them(service, draft):
+    name, date = draft.default_signature()
+    before = service.get(draft.id)
+    edit = WordEdit(service.export_docx(draft.id))
+    assert signature_lines(edit.save()) == (name, date)
+    edit.retype_paragraph(name, "江北市第一人民医院工会委员会")
+    edit.replace(date, "2026年1月10日")  # a tracked change, as a reviewer makes it
+
+    result = service.reimport("修改稿.docx", edit.save())
+
+    after = service.get(draft.id)
+    assert (result.changed_sections, result.changed_names) == (["signature"], ["落款"])
+    assert (after.signed_by, after.signed_on) == ("江北市第一人民医院工会委员会", "2026年1月10日")
+    assert after.sections == before.sections and after.markdown() == before.markdown()  # the text: as it was
+    assert "落款按修改稿改为“江北市第一人民医院工会委员会”“2026年1月10日”" in result.notices[-1]
+    assert signature_lines(service.export_docx(draft.id)) == ("江北市第一人民医院工会委员会", "2026年1月10日")
+    assert service.reimport("原样.docx", service.export_docx(draft.id)).changed_sections == []
+
+
+def test_a_date_in_chinese_numerals_is_a_date_and_a_line_that_is_none_changes_nothing(service, draft):
+    _, date = draft.default_signature()
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.retype_paragraph(date, "二〇二六年一月十日")
+    result = service.reimport("修改稿.docx", edit.save())
+    assert result.changed_sections == ["signature"]
+    assert (service.get(draft.id).signed_by, service.get(draft.id).signed_on) == ("", "二〇二六年一月十日")
+
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.retype_paragraph("二〇二六年一月十日", "2026年1月")  # no day: not a 成文日期
+    result = service.reimport("修改稿.docx", edit.save())
+    assert result.changed_sections == [] and service.get(draft.id).signed_on == "二〇二六年一月十日"
+    assert any("没有认出落款" in notice for notice in result.notices)
+
+
+def test_the_drafts_own_line_back_in_the_file_follows_the_unit_again(service, draft):
+    name, date = draft.default_signature()
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.retype_paragraph(name, "江北市第一人民医院工会委员会")
+    service.reimport("修改稿.docx", edit.save())
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.retype_paragraph("江北市第一人民医院工会委员会", name)
+    edit.retype_paragraph(date, "2026年1月10日")
+    assert service.reimport("再改.docx", edit.save()).changed_sections == ["signature"]
+    assert (service.get(draft.id).signed_by, service.get(draft.id).signed_on) == ("", "2026年1月10日")
+
+
+def test_without_the_end_bookmark_a_renamed_unit_is_still_the_signature_not_the_closings_text(service, draft):
+    name, _ = draft.default_signature()
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.without_bookmarks()
+    edit.retype_paragraph(name, "江北市第一人民医院工会委员会")
+    result = service.reimport("修改稿.docx", edit.save())
+    after = service.get(draft.id)
+    assert result.changed_sections == ["signature"] and after.signed_by == "江北市第一人民医院工会委员会"
+    assert after.sections[-1] == draft.sections[-1]
+
+
+def test_an_older_file_does_not_undo_a_signature_taken_since_and_two_new_ones_are_a_conflict(service, draft):
+    _, date = draft.default_signature()
+    first, second, third = (service.export_docx(draft.id) for _ in range(3))
+    edit = WordEdit(first)
+    edit.retype_paragraph(date, "2026年1月10日")
+    service.reimport("甲.docx", edit.save())
+
+    untouched = WordEdit(second)
+    untouched.replace("23户", "25户")
+    assert service.reimport("乙.docx", untouched.save()).changed_sections == ["work-care"]
+    assert service.get(draft.id).signed_on == "2026年1月10日"
+
+    other = WordEdit(third)
+    other.retype_paragraph(date, "2026年1月12日")
+    result = service.reimport("丙.docx", other.save())
+    assert [c.section for c in result.conflicts] == ["signature"] and "没有导入落款" in result.conflicts[
+        0
+    ].message
+    assert result.changed_sections == [] and service.get(draft.id).signed_on == "2026年1月10日"
+
+
+def test_words_added_below_the_last_paragraph_and_a_section_moved_there_are_read(service, draft):
+    """They stand after the end bookmark, which stays on the paragraph it was on: they were dropped, and a
+    section moved below the closing was read as empty."""
+    closing = draft.sections[-1].text.splitlines()[-1]
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.paragraph_after(closing[:12], "特此报告。")
+    result = service.reimport("修改稿.docx", edit.save())
+    assert result.changed_sections == ["closing"] and not result.notices
+    assert service.get(draft.id).sections[-1].text.endswith("\n特此报告。")
+
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.move_paragraphs(
+        "七、", "八、", after="特此报告"
+    )  # 存在的问题 put below the closing's last paragraph
+    edit.retype_paragraph(draft.default_signature()[1], "2026年1月10日")  # one line still the draft's
+    result = service.reimport("修改稿.docx", edit.save())
+    after = service.get(draft.id)
+    assert result.changed_sections == ["order", "signature"]
+    assert keys(after)[-3:] == ["plan", "problems", "closing"]
+    assert after.section("problems") == draft.section("problems")
+    assert after.section("closing").text.endswith("\n特此报告。")
+    assert "结尾不在最后" in result.notices[1]
+
+
+def test_checking_an_export_with_a_corrected_signature_reads_no_claim_in_it(service, draft, tmp_path, capsys):
+    name, date = draft.default_signature()
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.retype_paragraph(name, "江北市第一人民医院工会委员会")
+    edit.retype_paragraph(date, "二○二六年一月十日")  # ○ for 〇, as many type it
+    service.reimport("修改稿.docx", edit.save())
+    word, facts = tmp_path / "导出.docx", tmp_path / "facts.json"
+    word.write_bytes(service.export_docx(draft.id))
+    assert signature_lines(word.read_bytes()) == ("江北市第一人民医院工会委员会", "二○二六年一月十日")
+    facts.write_text(
+        draft.facts.model_dump_json(exclude={"flagged"}, exclude_defaults=True), encoding="utf-8"
+    )
+    capsys.readouterr()
+    main(["check", str(word), "--facts", str(facts), "--json"])
+    checked = json.loads(capsys.readouterr().out)
+    assert checked["unsupported"] == [], checked["unsupported"]
+    assert "二○二六年一月十日" not in service.get(draft.id).plain_text()  # the 落款 is the Word file's only
+
+
+def test_under_a_templates_colophon_the_signature_is_read_and_the_colophon_never_is(service, draft):
+    from tests.test_unit_template import COLOPHON, unit_template
+
+    service.set_unit_template("本院模板.docx", unit_template())
+    name, date = draft.default_signature()
+    for bookmarks in (True, False):  # without them, the 落款 is the pair before the 版记 still the draft's
+        edit = WordEdit(service.export_docx(draft.id))
+        if not bookmarks:
+            edit.without_bookmarks()
+        edit.retype_paragraph(
+            date if bookmarks else "2026年1月10日", "2026年1月10日" if bookmarks else "2026年1月9日"
+        )
+        result = service.reimport("修改稿.docx", edit.save())
+        after = service.get(draft.id)
+        assert result.changed_sections == ["signature"] and after.sections == draft.sections, bookmarks
+        assert (after.signed_by, after.signed_on) == ("", "2026年1月10日" if bookmarks else "2026年1月9日")
+    texts = [p.text for p in Document(io.BytesIO(service.export_docx(draft.id))).paragraphs]
+    assert texts[-4:] == [name, "2026年1月9日", *COLOPHON]
+
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.retype_paragraph(name, "")
+    edit.retype_paragraph("2026年1月9日", "")  # the 落款 deleted: the 版记 follows the text
+    result = service.reimport("修改稿.docx", edit.save())
+    assert result.changed_sections == [] and service.get(draft.id).signed_on == "2026年1月9日"
+    assert any("没有认出落款" in notice for notice in result.notices)
+
+
+def test_a_draft_stored_before_the_signature_was_kept_loads_and_signs_with_its_unit(draft):
+    from drafting.writing.draft import Draft
+
+    stored = draft.model_dump_json(exclude={"signed_by", "signed_on"})
+    assert "signed_by" not in stored
+    assert Draft.model_validate_json(stored).signature() == (
+        draft.facts.organization,
+        draft.default_signature()[1],
+    )
+
+
+def test_the_app_names_the_order_and_the_signature_among_the_changes():
+    from streamlit.testing.v1 import AppTest
+
+    def page() -> None:
+        import streamlit as st
+
+        from app.word_panel import _imported
+
+        _imported(st.session_state["result"])
+
+    app = AppTest.from_function(page)
+    app.session_state["result"] = {
+        "draft_id": "d1",
+        "version": 3,
+        "changed_sections": ["order", "work-care", "signature"],
+        "changed_names": ["顺序", "关爱医务人员，切实维护职工合法权益", "落款"],
+        "revisions": {"inserted": 0, "deleted": 0},
+        "comments": [],
+        "findings": [],
+        "conflicts": [],
+        "notices": ["落款按修改稿改为“某工会委员会”“2026年1月10日”，以后导出的 Word 文件都用它。"],
+    }
+    app.run()
+    assert not app.exception
+    assert "改动 3 个部分" in app.success[0].value
+    assert [m.value for m in app.markdown if m.value.startswith("改动的部分")] == [
+        "改动的部分：顺序、关爱医务人员，切实维护职工合法权益、落款"
+    ]
+    assert "落款按修改稿改为" in app.info[0].value

@@ -140,6 +140,18 @@ class WordEdit:
             paragraph.remove(other)
         paragraph.find(f"{W}r/{W}t").text = new
 
+    def retype_paragraph(self, text: str, new: str) -> None:
+        """Retype the last paragraph that reads exactly `text` (a 落款 line: its words stand in the title and
+        the text too), without tracking; `new` "" empties it."""
+        paragraphs = [
+            p for p in self.document.iter(f"{W}p") if "".join(t.text or "" for t in p.iter(f"{W}t")) == text
+        ]
+        assert paragraphs, f"no paragraph reads {text!r}"
+        runs = paragraphs[-1].findall(f"{W}r")
+        for run in runs[1:]:
+            paragraphs[-1].remove(run)
+        runs[0].find(f"{W}t").text = new
+
     def paragraph_after(self, words: str, new: str) -> None:
         """A new paragraph `new` after the one holding `words`, typed without tracking."""
         paragraph = self._run_with(words).getparent()
@@ -166,13 +178,19 @@ class WordEdit:
         paragraph = self._run_with(words).getparent()
         paragraph.getparent().remove(paragraph)
 
-    def move_paragraphs(self, first: str, stop: str, before: str) -> None:
+    def move_paragraphs(self, first: str, stop: str, before: str = "", after: str = "") -> None:
         """Cut the paragraphs from the one holding `first` up to the one holding `stop` (not included) and
-        paste them before the one holding `before`, as Word's cut and paste does: bookmarks go along."""
+        paste them before the one holding `before` (or after the one holding `after`), as Word's cut and
+        paste does: bookmarks go along."""
         moving = [self._run_with(first).getparent()]
         end = self._run_with(stop).getparent()
         while (following := moving[-1].getnext()) is not end:
             moving.append(following)
+        if after:
+            target = self._run_with(after).getparent()
+            for paragraph in reversed(moving):
+                target.addnext(paragraph)
+            return
         target = self._run_with(before).getparent()
         for paragraph in moving:
             target.addprevious(paragraph)

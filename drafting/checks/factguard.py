@@ -15,6 +15,7 @@ from drafting.checks.carryover import carried_items_missing
 from drafting.checks.leaks import Leak, scan_output
 from drafting.memo import Memo
 from drafting.resources import load_data
+from drafting.text.dates import is_date_line
 from drafting.text.lexicon import shares_content_words
 from drafting.text.script import to_simplified
 from drafting.writing.facts import Facts
@@ -55,9 +56,6 @@ _HONOUR = re.compile(
 _QUOTES = str.maketrans("", "", "‘’“”「」『』\"'《》")
 _STRUCTURE = re.compile(
     r"^[一二三四五六七八九十]+、|^[（(][一二三四五六七八九十\d]+[）)]|^\d+[、.．]|[一二三四五六七八九十]+是|第[一二三四五六七八九十]+(?=[，,、是])"
-)
-_DATE_LINE = re.compile(
-    r"(\d{4}|[〇零一二三四五六七八九]{4})年[\d一二三四五六七八九十]{1,2}月[\d一二三四五六七八九十]{1,3}日"
 )
 
 
@@ -109,7 +107,7 @@ def _strip_structure(text: str) -> str:
     lines = []
     for line in text.splitlines():
         line = re.sub(r"^#+\s*", "", line.strip())
-        lines.append("" if _DATE_LINE.fullmatch(line) else _STRUCTURE.sub(" ", line))
+        lines.append("" if is_date_line(line) else _STRUCTURE.sub(" ", line))
     return "\n".join(lines)
 
 

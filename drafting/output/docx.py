@@ -9,7 +9,6 @@ Each section's first paragraph carries a hidden bookmark, so an edited file maps
 import io
 import re
 from collections.abc import Iterator
-from datetime import datetime
 
 from docx import Document
 from docx.document import Document as WordDocument
@@ -141,15 +140,15 @@ class _Writer:
 
 def _signature(writer: _Writer, draft: Draft) -> None:
     """落款 after the text, as GB/T 9704 places it: the date (成文日期, Arabic numerals) four characters
-    from the right margin, the unit's name centred above it. The draft's date stands until the user
-    changes it in Word; a re-import reads only the text above (it ends at END_BOOKMARK)."""
-    made = datetime.fromisoformat(draft.created_at)
-    date = f"{made.year}年{made.month}月{made.day}日"
+    from the right margin, the unit's name centred above it. The draft's date and the unit's name stand
+    until a reviewer corrects them in Word: a re-import reads the two lines after END_BOOKMARK and keeps
+    them in the draft (Draft.signed_by, signed_on)."""
+    organization, date = draft.signature()
     writer.paragraph("", "signature")
-    name = writer.paragraph(draft.facts.organization, "signature")
+    name = writer.paragraph(organization, "signature")
     dated = writer.paragraph(date, "signature")
     date_width = _width(date)
-    for paragraph, width in ((name, _width(draft.facts.organization)), (dated, date_width)):
+    for paragraph, width in ((name, _width(organization)), (dated, date_width)):
         paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         paragraph.paragraph_format.first_line_indent = None
         paragraph.paragraph_format.right_indent = Pt(max(0.0, 4 + (date_width - width) / 2) * SIZE_3.pt)

@@ -4,7 +4,8 @@ docProps/custom.xml is invisible on the page and survives Word, WPS and LibreOff
 ODT user-defined metadata and writes it back). Besides the id and the version, every section's
 fingerprint at export time goes in, so a file edited from an older version can be merged section by
 section: a section is changed in the file when its text no longer matches the fingerprint it left with.
-The order of the sections goes in too: a file that still has it leaves a reordering made since alone.
+The order of the sections and the 落款 go in too: a file that still has them leaves a reordering or a
+落款 taken since alone.
 """
 
 import hashlib
@@ -21,7 +22,7 @@ from drafting.writing.draft import Draft, DraftSection, section_body
 
 PREFIX = "drafting."
 DRAFT_ID, VERSION, SECTION = f"{PREFIX}draft_id", f"{PREFIX}version", f"{PREFIX}section."
-TITLE, ORDER = f"{PREFIX}title", f"{PREFIX}order"
+TITLE, ORDER, SIGNATURE = f"{PREFIX}title", f"{PREFIX}order", f"{PREFIX}signature"
 _PROPERTIES_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
 _TYPES_NS = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
 _PROPERTY_SET = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"  # the format id Word gives user properties
@@ -34,6 +35,7 @@ class ExportIdentity:
     fingerprints: dict[str, str] = field(default_factory=dict)  # section key → fingerprint at export
     title: str = ""  # the title's fingerprint at export ("" in files exported before titles were kept)
     order: tuple[str, ...] = ()  # the sections' keys as exported (() in files exported before it was kept)
+    signature: str = ""  # the 落款's fingerprint at export ("" in files exported before it was kept)
 
     @classmethod
     def of(cls, draft: Draft, version: int) -> "ExportIdentity":
@@ -43,6 +45,7 @@ class ExportIdentity:
             {s.key: section_fingerprint(s.heading, exported_text(s)) for s in draft.sections},
             section_fingerprint("", draft.title),
             tuple(s.key for s in draft.sections),
+            signature_fingerprint(draft.signature()),
         )
 
     def properties(self) -> dict[str, str]:
@@ -51,6 +54,7 @@ class ExportIdentity:
             VERSION: str(self.version),
             TITLE: self.title,
             ORDER: json.dumps(self.order, ensure_ascii=False),
+            SIGNATURE: self.signature,
             **{SECTION + key: value for key, value in self.fingerprints.items()},
         }
 
@@ -69,7 +73,14 @@ class ExportIdentity:
             for name, value in properties.items()
             if name.startswith(SECTION)
         }
-        return cls(draft_id, number, fingerprints, properties.get(TITLE, "").strip(), _order(properties))
+        return cls(
+            draft_id,
+            number,
+            fingerprints,
+            properties.get(TITLE, "").strip(),
+            _order(properties),
+            properties.get(SIGNATURE, "").strip(),
+        )
 
 
 def _order(properties: dict[str, str]) -> tuple[str, ...]:
@@ -90,6 +101,12 @@ def normal_text(text: str) -> str:
 
 def section_fingerprint(heading: str, text: str) -> str:
     return hashlib.sha256(f"{heading.strip()}\n{normal_text(text)}".encode()).hexdigest()[:16]
+
+
+def signature_fingerprint(signature: tuple[str, str]) -> str:
+    """The 落款 (the unit's name, the date) as Word gives it back: the date without the spaces in it."""
+    name, date = signature
+    return section_fingerprint(name, "".join(date.split()))
 
 
 def exported_text(section: DraftSection) -> str:

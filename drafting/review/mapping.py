@@ -5,17 +5,24 @@ dropped the bookmark, a headed section is found by its heading (“三、……�
 follows the title, and a closing is found by its own words. A section that cannot be told apart from
 its neighbour is left out (and so left untouched) rather than guessed. Sections are found wherever
 they stand, so a reviewer who moved one shows up in `Mapping.order`.
+
+The text ends where the 落款 (the unit's name, then the date) begins: the export writes it after the
+draft's last paragraph (END_BOOKMARK), and a unit template's 版记 (and the 附件) may follow it.
 """
 
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from drafting.output.docx import END_BOOKMARK, TITLE_BOOKMARK, bookmark_name
 from drafting.output.identity import exported_lines, exported_text, normal_text
-from drafting.review.edited import EditedParagraph
+from drafting.review.edited import CELL_SEPARATOR, EditedParagraph
+from drafting.text.dates import is_date_line
 from drafting.writing.draft import Draft, DraftSection
 
 _HEADING = re.compile(r"^[一二三四五六七八九十]+[、.．]\s*(.+)$")
+MAX_NAME_CHARS = 40  # a unit's full name fits one line of the 落款
+_SENTENCE_END = ("。", "！", "？", "；", "…", "：", "，", "、", ".", "!", "?", ";", ":", ",")
 
 
 @dataclass(frozen=True)
@@ -31,31 +38,71 @@ class Mapping:
     title: str | None = None  # the title paragraph's text, when its bookmark survived the editor
     added: dict[str, list[str]] = field(default_factory=dict)  # key → headings (九、其他工作) typed inside it
     order: list[str] = field(default_factory=list)  # keys of the sections found, in the file's order
+    signature: tuple[str, str] | None = None  # the 落款 found: the unit's name, the date (spaces taken out)
+    signature_unread: bool = False  # the text's end was marked, but what follows it is no 落款
 
 
-_DATE_LINE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
+def _signature_after(texts: list[str], end: int, current: tuple[str, str]) -> tuple[int, int] | None:
+    """Where the 落款's two lines stand after the draft's last paragraph: the first two lines after it,
+    when they are a name and a date. Further down (under lines a reviewer added below the last paragraph,
+    or a section moved there) only a pair still sharing a line with the draft's 落款 is taken: a
+    template's 版记 or the 附件 is never read as one."""
+    filled = [i for i in range(end + 1, len(texts)) if texts[i]]
+    for n, (name, date) in enumerate(pairwise(filled)):
+        if _signs(texts[name], texts[date]) and (n == 0 or _shares(texts[name], texts[date], current)):
+            return name, date
+    return None
 
 
-def _without_signature(texts: list[str], organization: str) -> list[str]:
-    """The export closes with 落款 (the unit's name, then a date). With the end bookmark lost, it would
-    read as words added to the last section."""
-    kept = list(texts)
-    while kept and not kept[-1].strip():
-        kept.pop()
-    if len(kept) >= 2 and _DATE_LINE.fullmatch(kept[-1].strip()) and kept[-2].strip() == organization.strip():
-        return kept[:-2]
-    return texts
+def _without_signature(texts: list[str], title: int, current: tuple[str, str]) -> tuple[int, int] | None:
+    """With the end bookmark lost, where the 落款 stands (else it reads as words added to the last
+    section): the last two lines, when they are a name and a date, even a name the reviewer changed; or,
+    before a template's 版记, the last such pair still sharing a line with the draft's 落款."""
+    filled = [i for i in range(title + 1, len(texts)) if texts[i]]
+    pairs = [(name, date) for name, date in pairwise(filled) if _signs(texts[name], texts[date])]
+    if pairs and pairs[-1][1] == filled[-1]:
+        return pairs[-1]
+    shared = [pair for pair in pairs if _shares(texts[pair[0]], texts[pair[1]], current)]
+    return shared[-1] if shared else None
+
+
+def _signs(name: str, date: str) -> bool:
+    """A unit's name (a short line that is no sentence, heading, table row or date) over a date."""
+    return (
+        len(name) <= MAX_NAME_CHARS
+        and not name.endswith(_SENTENCE_END)
+        and CELL_SEPARATOR not in name
+        and _heading_of(name) is None
+        and not is_date_line(name)
+        and is_date_line(date)
+    )
+
+
+def _shares(name: str, date: str, current: tuple[str, str]) -> bool:
+    return name == current[0].strip() or _date(date) == _date(current[1])  # Word strips a paragraph's ends
+
+
+def _date(text: str) -> str:
+    return "".join(text.split())
 
 
 def map_sections(paragraphs: list[EditedParagraph], draft: Draft) -> Mapping:
-    """Each placed section's heading and text. Only the paragraphs between the draft's title and its
-    last paragraph count: a unit template puts its 红头 before them and its 版记 after."""
+    """Each placed section's heading and text, and the 落款. Only the paragraphs between the draft's title
+    and its 落款 (else its last paragraph) count: a unit template puts its 红头 before them and its 版记
+    after."""
     titled = _bookmarked(paragraphs, TITLE_BOOKMARK)
     title = titled or 0
     end = _bookmarked(paragraphs, END_BOOKMARK)
-    texts = [p.text for p in paragraphs[: len(paragraphs) if end is None else end + 1]]
-    if end is None:
-        texts = _without_signature(texts, draft.facts.organization)
+    texts = [p.text for p in paragraphs]
+    current = draft.signature()
+    signed = (
+        _without_signature(texts, title, current) if end is None else _signature_after(texts, end, current)
+    )
+    signature = None if signed is None else (texts[signed[0]], _date(texts[signed[1]]))
+    if signed is not None:
+        texts = texts[: signed[0]]  # lines added below the last paragraph are the text's too
+    elif end is not None:
+        texts = texts[: end + 1]
     starts: dict[str, int] = {}
     for section in draft.sections:
         at = _bookmarked(paragraphs, bookmark_name(section.key))
@@ -109,7 +156,9 @@ def map_sections(paragraphs: list[EditedParagraph], draft: Draft) -> Mapping:
         if (headings := _added_headings(placed, draft.section(key)))
     }
     title_text = None if titled is None else paragraphs[titled].text.strip() or None
-    return Mapping(mapped, unplaced, title_text, added, located)
+    return Mapping(
+        mapped, unplaced, title_text, added, located, signature, end is not None and signature is None
+    )
 
 
 def _joined_to_text(found: str, section: DraftSection) -> bool:

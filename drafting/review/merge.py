@@ -6,13 +6,19 @@ Each section is judged against the fingerprint it had when the file was exported
 - both differ (the section was changed here after the export, and in the file): a conflict, reported
   and left untouched — unless both sides now say the same thing.
 A file with no identity (matched by title and content) is taken as exported from the current version.
-The title and the order of the sections are judged the same way against what the file left with.
+The title, the order of the sections and the 落款 are judged the same way against what the file left with.
 """
 
 from dataclasses import dataclass, field
 
 from drafting.checks.guard import FACT_GUARD
-from drafting.output.identity import ExportIdentity, exported_text, normal_text, section_fingerprint
+from drafting.output.identity import (
+    ExportIdentity,
+    exported_text,
+    normal_text,
+    section_fingerprint,
+    signature_fingerprint,
+)
 from drafting.review.mapping import FileSection
 from drafting.writing.draft import Draft
 from drafting.writing.pipeline import edit_section
@@ -34,6 +40,7 @@ class Merged:
     order_changed: bool = False
     moved: list[str] = field(default_factory=list)  # keys of the sections the new order moved
     kept_in_place: list[str] = field(default_factory=list)  # the opening or closing a reviewer moved
+    signature_changed: bool = False
 
 
 def merge(
@@ -42,10 +49,13 @@ def merge(
     identity: ExportIdentity | None,
     title: str | None = None,
     order: list[str] | None = None,
+    signature: tuple[str, str] | None = None,
 ) -> Merged:
-    """`order`: the keys in the file's order, given only when every section was found in the file."""
+    """`order`: the keys in the file's order, given only when every section was found in the file;
+    `signature`: the 落款 found in it (the unit's name, the date)."""
     merged = Merged(draft.model_copy(deep=True))
     _merge_title(merged, title, identity)
+    _merge_signature(merged, signature, identity)
     if order is not None:
         _merge_order(merged, order, identity)
     for section in merged.draft.sections:
@@ -93,6 +103,36 @@ def _merge_title(merged: Merged, title: str | None, identity: ExportIdentity | N
         return
     merged.draft.title = title
     merged.title_changed = True
+
+
+def _merge_signature(
+    merged: Merged, signature: tuple[str, str] | None, identity: ExportIdentity | None
+) -> None:
+    """A 落款 the reviewers corrected (the unit's full name, the 成文日期) is kept in the draft for every
+    later export, unless it was also changed here since the export. Lines that say what the export
+    would write anyway are not kept: the draft goes on following its unit's name and its date."""
+    draft = merged.draft
+    current = signature_fingerprint(draft.signature())
+    if signature is None or signature_fingerprint(signature) == current:
+        return
+    base = identity.signature if identity and identity.signature else current
+    if signature_fingerprint(signature) == base:
+        return  # the file keeps the 落款 it left with; the change is this side's
+    if current != base:
+        merged.conflicts.append(
+            Conflict(
+                "signature",
+                "落款",
+                "落款在导出之后已在本系统中改过（导入过别的修改稿，或单位名称改了），修改稿里也改了落款；"
+                "为免覆盖，没有导入落款。",
+            )
+        )
+        return
+    name, date = signature
+    default_name, default_date = draft.default_signature()
+    draft.signed_by = "" if name == default_name.strip() else name
+    draft.signed_on = "" if date == "".join(default_date.split()) else date
+    merged.signature_changed = True
 
 
 def _merge_order(merged: Merged, order: list[str], identity: ExportIdentity | None) -> None:

@@ -4,7 +4,8 @@ The file is matched to its draft by the identity in its custom properties, else 
 among the drafts this user may change; then its tracked changes are taken, its sections mapped back
 and merged (see merge.py), each changed section saved as a new version, and the fact guard and the
 proofreader run again on what changed. Sections the reviewer moved take their new places when every
-section was found. A file that is not this user's to change is refused whole.
+section was found, and a corrected 落款 (the unit's name, the date) is kept for later exports. A file
+that is not this user's to change is refused whole.
 """
 
 from collections.abc import Callable
@@ -25,7 +26,7 @@ from drafting.writing.draft import Draft
 MIN_CONTENT_MATCH = 0.5  # of the file's paragraphs found in a draft, for a file without identity
 CLEAR_LEAD = 0.1  # how far the best draft must lead the next for a file without identity to go into it
 MANY_COMMENTS = 200
-CHANGE_NAMES = {"title": "标题", "order": "顺序"}  # changes that are not a section's, by their key
+CHANGE_NAMES = {"title": "标题", "order": "顺序", "signature": "落款"}  # changes that are no section's
 
 
 class NotFromThisProduct(UserError):
@@ -79,11 +80,12 @@ def reimport(
     drafts.require_editable(stored.draft.id, actor)  # a colleague's shared draft: refused, not theirs
     mapping = map_sections(edited.paragraphs, stored.draft)
     order = None if mapping.unplaced else mapping.order
-    merged = merge(stored.draft, mapping.sections, identity, mapping.title, order)
+    merged = merge(stored.draft, mapping.sections, identity, mapping.title, order, mapping.signature)
     changed = (
         (["title"] if merged.title_changed else [])
         + (["order"] if merged.order_changed else [])
         + merged.changed
+        + (["signature"] if merged.signature_changed else [])
     )
     version = save(merged.draft, stored.revision) if changed else stored.revision
     findings = [
@@ -102,7 +104,7 @@ def reimport(
         comments=edited.comments,
         findings=findings,
         conflicts=merged.conflicts,
-        notices=_notices(edited, mapping, stored.draft, matched=identity is None) + _order_notices(merged),
+        notices=_notices(edited, mapping, stored.draft, matched=identity is None) + _merged_notices(merged),
         changed_names=[CHANGE_NAMES.get(key) or _label(merged.draft, key) for key in changed],
     )
 
@@ -180,6 +182,11 @@ def _notices(edited: EditedDocument, mapping: Mapping, draft: Draft, matched: bo
             f"修改稿里新加的标题“{'”“'.join(headings)}”连同其下文字作为“{_label(draft, key)}”的正文导入"
             "（导入不会新增部分）。如需单独成为一部分，请在起草页的提纲中添加后重新生成。"
         )
+    if mapping.signature_unread:
+        notices.append(
+            "修改稿正文之后没有认出落款（单位名称一行、成文日期一行，如“2026年1月10日”），落款保持原样；"
+            "正文最后一段之后如有新加的文字，也没有导入，请核对。"
+        )
     if edited.nested_tables:
         notices.append(
             f"修改稿里有嵌套表格（{edited.nested_tables} 个），已按行转成文字导入（表格格式不保留），请检查相应部分。"
@@ -189,8 +196,9 @@ def _notices(edited: EditedDocument, mapping: Mapping, draft: Draft, matched: bo
     return notices
 
 
-def _order_notices(merged: Merged) -> list[str]:
-    """What a new order did: the sections moved, and an opening or closing kept where it was."""
+def _merged_notices(merged: Merged) -> list[str]:
+    """What a new order did (the sections moved, an opening or closing kept where it was), and the 落款
+    as it now stands."""
     draft, notices = merged.draft, []
     if merged.order_changed:
         moved = "、".join(f"“{_label(draft, key)}”" for key in merged.moved)
@@ -203,4 +211,7 @@ def _order_notices(merged: Merged) -> list[str]:
             for key in merged.kept_in_place
         )
         notices.append(f"修改稿里{out_of_place}：草稿的开头总在最前、结尾总在最后，没有照修改稿移动它们。")
+    if merged.signature_changed:
+        name, date = draft.signature()
+        notices.append(f"落款按修改稿改为“{name}”“{date}”，以后导出的 Word 文件都用它。")
     return notices

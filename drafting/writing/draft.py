@@ -97,8 +97,11 @@ class Draft(BaseModel):
     usage: TokenUsage = TokenUsage()
     warnings: list[str] = []
     created_at: str = Field(default_factory=lambda: datetime.now().isoformat(timespec="seconds"))
+    # 落款 as a reviewer corrected it in Word ("" : the unit's name, the day it was drafted)
+    signed_by: str = ""
+    signed_on: str = ""
 
-    @field_validator("title", mode="before")
+    @field_validator("title", "signed_by", "signed_on", mode="before")
     @classmethod
     def _no_control_characters(cls, value: Any) -> Any:
         return _without_control(value)
@@ -109,6 +112,17 @@ class Draft(BaseModel):
                 return section
         keys = "、".join(s.key for s in self.sections)
         raise UserError(f"草稿里没有“{key}”这一部分。可选：{keys}")
+
+    def default_signature(self) -> tuple[str, str]:
+        """The 落款 before anyone corrects it: the unit's name, and the day the draft was made (成文日期 in
+        Arabic numerals, as GB/T 9704 writes it)."""
+        made = datetime.fromisoformat(self.created_at)
+        return self.facts.organization, f"{made.year}年{made.month}月{made.day}日"
+
+    def signature(self) -> tuple[str, str]:
+        """The 落款 an export writes under the text: the unit's name, then the date."""
+        by, on = self.default_signature()
+        return self.signed_by or by, self.signed_on or on
 
     def numbered_headings(self) -> dict[str, str]:
         """'一、…' numbering for the headed sections, in order."""
