@@ -16,6 +16,7 @@ from drafting.text.markup import escape_markdown
 from drafting.writing.draft import section_name
 
 REMOVING = "removing_report"  # the imported report whose 删除这篇范文 was clicked, asked about first
+IMPORTED = "imports_ended"  # jobs that ended during a run, shown by the rerun whose list holds them
 
 
 def page_library(service: DraftingService) -> None:
@@ -48,35 +49,51 @@ def page_library(service: DraftingService) -> None:
     if choice:
         _show_report(service, service.listed_report(choice.id))
     upload = st.file_uploader("导入自己的范文（.docx / .pdf / .doc / .wps / .txt / .md）")
-    if upload and st.button("导入"):
-        service.start_import(upload.name, upload.getvalue())
-    for job in service.import_jobs():  # this one, and any still running or finished while the user was away
-        _follow(job)
+    started = service.start_import(upload.name, upload.getvalue()) if upload and st.button("导入") else None
+    shown = st.session_state.pop(IMPORTED, [])  # ended during the runs before this one, which lists them
+    for job in shown:
+        _outcome(job)
+    jobs = service.import_jobs()  # any still running, or finished while the user was away
+    if started is not None and started.id not in {job.id for job in jobs}:  # another tab showed its end
+        jobs.append(started)
+    imported_now = [_follow(job) and job.state != FAILED for job in jobs]
+    for job in jobs:
+        job.seen = True
+    if any(imported_now):  # the 阅读范文 list above was drawn before they were in it
+        st.session_state[IMPORTED] = [*shown, *jobs]  # every outcome: this run's are lost with it
+        st.rerun()
+    for job in jobs:
+        _outcome(job)
 
 
-def _follow(job: Job) -> None:
-    """The job's progress until it ends, then its outcome. The import runs on its own thread: a click
-    elsewhere ends this following (the page reruns), never the import; its outcome then waits for the
-    next visit to 范文库."""
+def _follow(job: Job) -> bool:
+    """The job's progress until it ends; True when it was still running. The import runs on its own thread:
+    a click elsewhere ends this following (the page reruns), never the import; its outcome then waits
+    for the next visit to 范文库."""
+    if job.finished:
+        return False
     title = escape_markdown(job.title)  # the uploader's file name: text, never markup
     bar = st.progress(0.0, text=f"{title}：{job.state}…")
     while not job.finished:
         job.wait(0.5)
         if job.total:
             bar.progress(job.done / job.total, text=f"{title}：正在建立索引 {job.done}/{job.total} 段")
+    bar.empty()
+    return True
+
+
+def _outcome(job: Job) -> None:
     if job.state == FAILED:
-        bar.empty()
         refused(UserError(f"{job.title}：{job.error}"))
-    else:
-        report = job.result
-        bar.progress(1.0, text="已建立索引")
-        st.success(f"已导入：{escape_markdown(report.meta.title)}（{report.meta.id}）")
-        if report.set_aside:
-            st.warning(
-                "范文里有像是对写作的要求的句子，已去掉，不会进入范文库："
-                + escape_markdown("；".join(report.set_aside))
-            )
-    job.seen = True
+        return
+    report = job.result
+    st.progress(1.0, text="已建立索引")
+    st.success(f"已导入：{escape_markdown(report.meta.title)}（{report.meta.id}）")
+    if report.set_aside:
+        st.warning(
+            "范文里有像是对写作的要求的句子，已去掉，不会进入范文库："
+            + escape_markdown("；".join(report.set_aside))
+        )
 
 
 def _show_report(service: DraftingService, report: Report) -> None:
