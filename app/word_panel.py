@@ -41,11 +41,13 @@ def import_edited(service: DraftingService) -> None:
     upload = st.file_uploader("修改稿（.docx）", key="reimport_file")
     if upload is not None and st.button("导入修改稿", type="primary", key="reimport"):
         try:
-            st.session_state[IMPORTED] = service.reimport(upload.name, upload.getvalue()).to_json()
+            st.session_state[IMPORTED] = result = service.reimport(upload.name, upload.getvalue()).to_json()
         except UserError as error:
             st.session_state.pop(IMPORTED, None)
             refused(error)
             return
+        if result["changed_sections"]:
+            st.rerun()  # 历史's list above was drawn before: its time and marks are the draft's as it was
     if result := st.session_state.get(IMPORTED):
         _imported(result)
 
@@ -54,7 +56,7 @@ def _imported(result: dict) -> None:
     revisions = result["revisions"]
     changed = result["changed_sections"]
     st.success(
-        f"已导入到草稿 {result['draft_id']}（现为第 {result['version']} 版）：改动 {len(changed)} 个部分；"
+        f"已导入到草稿 {result['draft_id']}：改动 {len(changed)} 处；"
         f"接受修订：插入 {revisions['inserted']} 处，删除 {revisions['deleted']} 处；"
         f"审阅批注 {len(result['comments'])} 条。"
     )

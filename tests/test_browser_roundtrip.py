@@ -95,3 +95,26 @@ def test_download_with_comments_edit_in_word_and_import_the_reviewed_file(browse
         assert "20人" in old.inner_text()  # the text before the import, kept as a version
         screenshot(page, "roundtrip-2-new-version")
         no_exception_shown(page)
+
+
+def test_the_history_list_shows_what_an_import_changed_at_once(browser, app, tmp_path):
+    """历史's list is drawn above 导入修改稿: after an import it showed the draft as it was (here its old
+    title) until the next visit."""
+    from playwright.sync_api import expect
+
+    from drafting.service import DraftingService
+    from drafting.settings import load_settings
+
+    with app_page(browser, app.url) as page:
+        fill_facts(page, "西岭区燃气公司工会", facts=FACTS)
+        draft_id = draft(page)
+        edit = WordEdit(DraftingService(load_settings(data_dir=app.data_dir)).export_docx(draft_id))
+        edit.replace("西岭区燃气公司工会", "西岭区燃气有限公司工会")  # the title, the file's first paragraph
+        reviewed = tmp_path / "改了标题.docx"
+        reviewed.write_bytes(edit.save())
+        go_to(page, "历史")
+        listed = page.get_by_test_id("stText").filter(has_text=draft_id)
+        expect(listed).not_to_contain_text("西岭区燃气有限公司工会")
+        uploaded(page, page.locator(".st-key-reimport_file input[type=file]"), reviewed, "导入修改稿")
+        expect(listed).to_contain_text("西岭区燃气有限公司工会")
+        no_exception_shown(page)

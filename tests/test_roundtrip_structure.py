@@ -155,7 +155,7 @@ def test_the_cli_names_the_changes_as_a_user_calls_them(service, draft, tmp_path
     path.write_bytes(edit.save())
     assert main(["reimport", str(path)]) == 0
     printed = capsys.readouterr()
-    assert "修改的部分：顺序、关爱医务人员，切实维护职工合法权益（旧文保留为历史版本）" in printed.out
+    assert "修改的部分：顺序、关爱医务人员，切实维护职工合法权益（旧文保留为各部分的历史版本）" in printed.out
     assert "提示：修改稿调整了各部分的顺序" in printed.err
 
     edit = WordEdit(service.export_docx(draft.id))
@@ -358,7 +358,7 @@ def test_the_app_names_the_order_and_the_signature_among_the_changes():
     }
     app.run()
     assert not app.exception
-    assert "改动 3 个部分" in app.success[0].value
+    assert "改动 3 处" in app.success[0].value and "版" not in app.success[0].value
     assert [m.value for m in app.markdown if m.value.startswith("改动的部分")] == [
         "改动的部分：顺序、关爱医务人员，切实维护职工合法权益、落款"
     ]

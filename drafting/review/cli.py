@@ -51,16 +51,14 @@ def _reimport(args: argparse.Namespace, service: "DraftingService") -> int:
 def _print_result(result: "ReimportResult") -> None:
     if result.from_version is not None and result.from_version != result.found_version:
         print(
-            f"修改稿按第 {result.from_version} 版导出，草稿 {result.draft_id} 之后已改到第 {result.found_version} 版："
+            f"修改稿导出之后，草稿 {result.draft_id} 在本系统里又保存过 {result.found_version - result.from_version} 次："
             "已逐部分合并，两边都改过的部分不导入。"
         )
     print(f"接受修订：插入 {result.inserted} 处，删除 {result.deleted} 处。")
     if result.changed_sections:
-        print(
-            f"已保存为第 {result.version} 版，修改的部分：{'、'.join(result.changed_names)}（旧文保留为历史版本）"
-        )
+        print(f"已保存，修改的部分：{'、'.join(result.changed_names)}（旧文保留为各部分的历史版本）")
     else:
-        print(f"没有部分需要更新（草稿 {result.draft_id} 仍是第 {result.version} 版）。")
+        print(f"没有部分需要更新，草稿 {result.draft_id} 没有改动。")
     for conflict in result.conflicts:
         print(f"冲突：{conflict.message}")
     for comment in result.comments[:LISTED_COMMENTS]:
