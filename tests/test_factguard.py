@@ -1,6 +1,7 @@
 """The fact guard: planted errors are all flagged, values taken from the facts never are."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,39 @@ def test_a_thousands_separator_is_one_number():
     result = check_draft("今年参保职工1,200人，发放1234个，另有1,500人。", facts)
     assert [finding.value for finding in result.unsupported] == ["1,500人"]
     assert not result.missing_facts
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "参赛1300余人次。",
+        "会员总数达到9000余人。",
+        "覆盖职工3000多人。",
+        "发放慰问金5000余元。",
+        "受益职工达3500。",
+    ],
+)
+def test_a_rounded_or_bare_four_digit_count_is_no_year(sentence):
+    """A model rounds 1,216人次 to 1300余人次: a bare four-digit number was passed over as a year."""
+    facts = parse_facts(
+        {"organization": "某工会", "period": "2025年", "facts": ["技能比武参赛1,216人次", "会员总数4,032人"]}
+    )
+    (finding,) = check_draft(sentence, facts).unsupported
+    assert finding.value == re.search(r"\d{4}", sentence).group()
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "2025—2026学年，工会扎实开展工作。",
+        "根据工发〔2025〕号文件精神。",
+        "2024、2025年连续获评先进。",
+        "2025届新教师入会。",
+    ],
+)
+def test_a_year_without_its_character_is_still_a_year(sentence):
+    facts = parse_facts({"organization": "某工会", "period": "2025年", "facts": ["召开职代会"]})
+    assert check_draft(sentence, facts).unsupported == []
 
 
 def test_one_event_typed_twice_with_different_numbers_is_said_once_in_the_draft(service):

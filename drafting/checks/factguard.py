@@ -176,7 +176,7 @@ def _value_findings(draft_text: str, facts: Facts) -> tuple[list[Finding], list[
             continue  # judged as a whole date below
         if value in ledger or (not value[1] and value[0] in ledger_numbers):
             continue
-        if written in allowed_periods or re.fullmatch(r"\d{4}", written):
+        if written in allowed_periods or _is_year(text, written, position):
             continue  # the report's own periods (2025年) are not facts to flag
         nearest = next(
             (
@@ -204,6 +204,23 @@ def _value_findings(draft_text: str, facts: Facts) -> tuple[list[Finding], list[
         if m.group(0) not in ledger_text
     ]
     return _dedupe(unsupported), _dedupe(changed_levels), text
+
+
+# what stands beside a year written without 年: 2025—2026学年, 2025届, 2025版, 工发〔2025〕12号, 2024、2025年
+_YEAR_AFTER = re.compile(r"[年届级版—–\-~～至、/〕\]）)]")
+_YEAR_BEFORE = re.compile(r"[—–\-~～至、/〔\[（(]$")
+
+
+def _is_year(text: str, written: str, position: int) -> bool:
+    """A bare four-digit number is a year only beside what marks one: 3500 alone (受益职工达3500) or before
+    余/多 (1300余人次) is a count the facts must hold, not a year to pass over."""
+    if re.fullmatch(r"(19|20)\d{2}[届级]", written):  # 2025届新教师, 2024级学员
+        return True
+    if not re.fullmatch(r"(19|20)\d{2}", written):
+        return False
+    return bool(
+        _YEAR_AFTER.match(text, position + len(written)) or _YEAR_BEFORE.search(text, 0, position)
+    )
 
 
 def _used(fact: str, text: str) -> bool:
