@@ -57,6 +57,37 @@ def test_altered_value_names_the_fact_it_came_from(clean):
     assert "春节走访慰问困难职工23户，发放慰问金4.6万元" in result.missing_facts and result.coverage < 1
 
 
+def test_a_wrong_figure_names_the_fact_it_most_likely_came_from():
+    """`check` named the first fact in the same unit character: the 技能比武 line for a wrong 疗休养 figure."""
+    facts = parse_facts(
+        {
+            "organization": "某工会",
+            "period": "2025年",
+            "facts": [
+                "举办技能比武，参赛职工1,216人次，评出技术能手20人",
+                "组织疗休养，共412人参加",
+                "开展女职工健康讲座，参加286人",
+                "会员总数4,032人",
+            ],
+        }
+    )
+    nearest = {
+        sentence: [f.nearest for f in check_draft(sentence, facts).unsupported]
+        for sentence in (
+            "疗休养共421人参加。",
+            "女职工讲座参加300人。",
+            "会员总数4,320人。",
+            "共有1,300人次参赛。",
+        )
+    }
+    assert nearest == {
+        "疗休养共421人参加。": ["组织疗休养，共412人参加"],
+        "女职工讲座参加300人。": ["开展女职工健康讲座，参加286人"],
+        "会员总数4,320人。": ["会员总数4,032人"],
+        "共有1,300人次参赛。": ["举办技能比武，参赛职工1,216人次，评出技术能手20人"],
+    }
+
+
 def test_chinese_and_arabic_numerals_are_the_same_value():
     facts = parse_facts(
         {"organization": "某工会", "period": "2025年", "facts": ["慰问困难职工23户，发放4.6万元"]}

@@ -178,15 +178,8 @@ def _value_findings(draft_text: str, facts: Facts) -> tuple[list[Finding], list[
             continue
         if written in allowed_periods or _is_year(text, written, position):
             continue  # the report's own periods (2025年) are not facts to flag
-        nearest = next(
-            (
-                line
-                for line in lines
-                if value[1] and value[1] in line and re.search(r"\d|[" + CN_NUMBER + "]", line)
-            ),
-            "",
-        )
-        unsupported.append(Finding(value=written, context=_context(text, position), nearest=nearest))
+        context = _context(text, position)
+        unsupported.append(Finding(value=written, context=context, nearest=_nearest(lines, value, context)))
     for m in _DATE.finditer(text):
         if m.group(0) not in ledger_text and m.group(0) not in allowed_periods:
             unsupported.append(Finding(value=m.group(0), context=_context(text, m.start())))
@@ -206,6 +199,34 @@ def _value_findings(draft_text: str, facts: Facts) -> tuple[list[Finding], list[
     return _dedupe(unsupported), _dedupe(changed_levels), text
 
 
+def _nearest(lines: list[str], value: tuple[float, str], context: str) -> str:
+    """The fact the figure most likely came from: one stating a figure in the same unit, the one sharing most
+    words with the sentence (疗休养共421人 → 组织疗休养，共412人参加), then the closest figure."""
+    number, unit = value
+    if not unit:
+        return ""
+    stated = {line: _values(to_simplified(line)) for line in lines}
+    same_unit = {line: [n for (n, u), _, _ in found if u == unit] for line, found in stated.items()}
+    if not any(same_unit.values()):  # 5人 against facts in 人次: any figure of a line naming the unit
+        same_unit = {line: [n for (n, _), _, _ in found] for line, found in stated.items() if unit in line}
+    candidates = [
+        (
+            -_shared_characters(line, context),
+            min(abs(n - number) / max(abs(n), abs(number), 1) for n in figures),
+            line,
+        )
+        for line, figures in same_unit.items()
+        if figures
+    ]
+    return min(candidates)[2] if candidates else ""
+
+
+def _shared_characters(line: str, context: str) -> int:
+    """Chinese characters of `line` also in `context`, besides the figures' units and common words."""
+    common = set("的了和与及在年月日人次个项名户元万共计全")
+    return len({ch for ch in to_simplified(line) if "\u4e00" <= ch <= "\u9fff"} & set(context) - common)
+
+
 # what stands beside a year written without 年: 2025—2026学年, 2025届, 2025版, 工发〔2025〕12号, 2024、2025年
 _YEAR_AFTER = re.compile(r"[年届级版—–\-~～至、/〕\]）)]")
 _YEAR_BEFORE = re.compile(r"[—–\-~～至、/〔\[（(]$")
@@ -218,9 +239,7 @@ def _is_year(text: str, written: str, position: int) -> bool:
         return True
     if not re.fullmatch(r"(19|20)\d{2}", written):
         return False
-    return bool(
-        _YEAR_AFTER.match(text, position + len(written)) or _YEAR_BEFORE.search(text, 0, position)
-    )
+    return bool(_YEAR_AFTER.match(text, position + len(written)) or _YEAR_BEFORE.search(text, 0, position))
 
 
 def _used(fact: str, text: str) -> bool:
