@@ -69,6 +69,7 @@ if TYPE_CHECKING:
 
 MANNER_SAMPLE_CHARS = 800
 MAX_QUERY_CHARS = 500
+MERGE_ATTEMPTS = 5  # a rewritten section goes onto a draft saved meanwhile, however busy it is
 DRAFT_ID = re.compile(r"[0-9a-f]{12}")
 # The 起草 page shows a draft's checks and its Word and Excel files on every click; they are remembered per
 # process by what they are made of (a few hundred KB for the files).
@@ -391,12 +392,20 @@ class DraftingService:
             self.save(draft, revision)
             return draft
         except ConflictError:
+            pass
+        tries = 1
+        while True:  # a third save may land between reading the latest and saving onto it
             latest = self.drafts.get(draft.id, self.actor)
             merged = latest.draft.model_copy(deep=True)
             merged.sections = [draft.section(key) if s.key == key else s for s in merged.sections]
             merged.usage.add(used)
-            self.save(merged, latest.revision)
-            return merged
+            try:
+                self.save(merged, latest.revision)
+                return merged
+            except ConflictError:
+                tries += 1
+                if tries > MERGE_ATTEMPTS:
+                    raise
 
     def rewrite_toward(self, draft_id: str, key: str, report_id: str) -> Draft:
         """Rewrite one section in the manner of a reference report, keeping its facts (the guard checks it)."""

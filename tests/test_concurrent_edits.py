@@ -96,6 +96,36 @@ def test_a_regeneration_keeps_an_edit_saved_while_it_was_writing(settings_withou
     assert stored.section(key).previous_versions[-1] == draft.section(key).text
 
 
+def test_a_regeneration_is_saved_however_many_saves_land_while_it_merges(
+    settings_without_examples, monkeypatch
+):
+    """Two 重新生成 of different sections at once, and a third save between reading the newest draft and
+    saving onto it: the rewritten section (model tokens paid for) was thrown away with 已被另存过."""
+    service = DraftingService(settings_without_examples)
+    draft = service.draft(parse_facts(FACTS), offline=True)
+    other_tab = DraftingService(service.base_settings, library=service.library)
+    with_model = service.base_settings.model_copy(update={"llm_base_url": "http://127.0.0.1:9/v1"})
+    model = scripted_model(
+        section=lambda prompt: "重新写好的一节：春节走访慰问困难职工23户，发放慰问金4.6万元。"
+    )
+    regenerated = DraftingService(with_model, library=service.library, models=lambda settings: model)
+    reads, get = [], regenerated.drafts.get
+
+    def read_then_another_save(draft_id, actor):  # noqa: ANN001, ANN202 - wraps DraftRepository.get
+        opened = get(draft_id, actor)
+        reads.append(draft_id)
+        if len(reads) <= 3:  # the read before writing, then two reads each overtaken by another save
+            other_tab.edit(draft_id, "opening", f"另一个标签页第{len(reads)}次改的开头。")
+        return opened
+
+    monkeypatch.setattr(regenerated.drafts, "get", read_then_another_save)
+    key = next(s.key for s in draft.sections if s.kind == "work")
+    regenerated.regenerate(draft.id, key)
+    stored = service.get(draft.id)
+    assert stored.section(key).text.startswith("重新写好的一节")
+    assert stored.section("opening").text == "另一个标签页第3次改的开头。"
+
+
 def test_an_edit_based_on_an_older_text_of_its_section_is_refused_and_other_sections_are_not_in_the_way(
     settings_without_examples,
 ):
