@@ -28,6 +28,7 @@ from drafting.materials.samples import (
 )
 from drafting.materials.values import amounts, cell_amount, stated_values
 from drafting.models.function import FunctionModel
+from drafting.models.protocol import ModelCallError
 from drafting.writing.facts import load_facts_file
 from tests.test_documents_pdf import print_with_chromium
 
@@ -673,6 +674,107 @@ def test_model_extraction_keeps_only_facts_whose_values_are_in_the_quoted_excerp
     assert "指令" in reasons[3]
     assert model.prompts[0].name == "extract" and "P2：1月20日" in model.prompts[0].text("human")
     assert usage.total > 0
+
+
+def _refusing(prompt):  # noqa: ANN001, ANN202 - the fake model's reply hook
+    raise ModelCallError("模型接口拒绝访问（401）：请检查 API Key。")
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        (lambda prompt: "好的，以下是提取的要点：一、春节慰问17户", "模型返回的内容格式不对。"),
+        (lambda prompt: '{"facts": "春节慰问17户"}', "模型返回的内容格式不对。"),
+        (_refusing, "模型接口拒绝访问（401）：请检查 API Key。"),  # the user must fix the key
+    ],
+    ids=["no-json", "json-of-another-shape", "key-refused"],
+)
+def test_a_failing_model_leaves_the_rules_reading_with_every_number_and_says_so(materials, reply, reason):
+    """A tester's 简报 + 台账 with a model whose replies were no JSON: 格式不对, 已读 0/2 and no facts at all,
+    not even the ledger's, which code computes anyway."""
+    model = FunctionModel(reply)
+    progress: list[tuple[int, int]] = []
+    result, _ = asyncio.run(
+        extract(materials, model, lambda done, total, name: progress.append((done, total)))
+    )
+    offline = run(materials)
+    assert result.facts == offline.facts  # every figure as the rules read it, with its sources
+    assert result.conflicts == offline.conflicts and result.set_aside == offline.set_aside
+    assert any(f.computed and f.sources[0].location == "春节送温暖!E3:E19" for f in result.facts)
+    assert result.without_model is not None
+    assert result.without_model.files == ["简报第3期.docx", "半年报.txt"]
+    assert result.without_model.reason == reason
+    assert len(model.prompts) == 1  # after one failure the other materials do not wait on the model again
+    assert progress[-1] == (3, 3)
+    notice = result.offline_notice()
+    assert notice.startswith(f"大模型没能读取“简报第3期.docx”：{reason}")
+    assert "“半年报.txt”" in notice and "按规则提取" in notice
+    assert not re.search(
+        r"[A-Za-z]{3,}", notice.replace("API Key", "").replace(".docx", "").replace(".txt", "")
+    )
+    assert offline.offline_notice() == "" and "without_model" not in offline.model_dump()
+
+
+def test_a_model_failing_on_one_material_keeps_its_reading_of_the_others(materials):
+    def reply(prompt):  # noqa: ANN001, ANN202 - the fake model's reply hook
+        found = re.search(r"^(P\d+)：(.*插花.*)$", prompt.text("human"), re.M)
+        if found is None:
+            raise ModelCallError("模型响应超时，已重试 2 次仍未成功。")
+        fact = {
+            "paragraph": found[1],
+            "text": "女职工插花活动120人",
+            "values": ["120人"],
+            "excerpt": found[2],
+        }
+        return json.dumps({"facts": [fact]}, ensure_ascii=False)
+
+    model = FunctionModel(reply)
+    result = run(materials, model)
+    assert len(model.prompts) == 2
+    assert result.without_model is not None
+    assert result.without_model.model_dump() == {
+        "files": ["半年报.txt"],
+        "reason": "模型响应超时，已重试 2 次仍未成功。",
+    }
+    by_file = {f.sources[0].file for f in result.facts}
+    assert {"简报第3期.docx", "半年报.txt", "慰问台账.xlsx"} <= by_file
+    briefing = [f.text for f in result.facts if f.sources[0].file == "简报第3期.docx"]
+    assert briefing == ["女职工插花活动120人"]  # the model's reading, kept
+    half_year = [f for f in result.facts if f.sources[0].file == "半年报.txt"]
+    assert {f.sources[0].excerpt for f in half_year} == set(HALF_YEAR[1:])  # the rules' reading
+    assert result.offline_notice() == (
+        "大模型没能读取“半年报.txt”：模型响应超时，已重试 2 次仍未成功。这份材料已改按规则提取要点，"
+        "数字和出处都取自原文，请逐条核对。"
+    )
+
+
+def test_cli_extract_with_a_failing_model_prints_the_rules_facts_and_one_notice(
+    tmp_path, capsys, settings, monkeypatch
+):
+    from drafting.models import factory
+
+    monkeypatch.setenv("DRAFTING_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setattr(
+        factory, "build_chat_model", lambda settings: FunctionModel(lambda prompt: "不是JSON")
+    )
+    paths = []
+    for name, data in [("简报.docx", briefing_docx()), ("慰问台账.xlsx", ledger_xlsx())]:
+        (tmp_path / name).write_bytes(data)
+        paths.append(str(tmp_path / name))
+    assert main(["extract", *paths, "--json"]) == 0
+    captured = capsys.readouterr()
+    printed = json.loads(captured.out)
+    assert set(printed) == {"facts", "conflicts", "set_aside", "skipped", "without_model"}
+    assert printed["without_model"] == {"files": ["简报.docx"], "reason": "模型返回的内容格式不对。"}
+    formulas = [f["computed"]["formula"] for f in printed["facts"] if f["computed"]]
+    assert "春节送温暖!E3:E19 求和 = 34000 元（3.4万元）" in formulas
+    assert any(f["sources"][0]["excerpt"].startswith("3月8日，举办“巾帼建功”") for f in printed["facts"])
+    notices = [line for line in captured.err.splitlines() if line.startswith("提示：")]
+    assert len(notices) == 1 and "“简报.docx”" in notices[0] and "--offline" in notices[0]
+    assert "Traceback" not in captured.err and "[2/2] 读取 慰问台账.xlsx" in captured.err
+    assert main(["extract", *paths]) == 0  # the plain summary: the facts, and the notice once on stderr
+    captured = capsys.readouterr()
+    assert "34000元" in captured.out and captured.err.count("大模型没能读取") == 1
 
 
 def test_cli_extract_json_and_a_facts_file_draft_accepts(tmp_path, capsys, settings, monkeypatch):

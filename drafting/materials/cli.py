@@ -23,7 +23,9 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     )
     extract.add_argument("files", nargs="+", type=Path, metavar="FILE")
     extract.add_argument(
-        "--json", action="store_true", help="输出 JSON：facts、conflicts、set_aside、skipped"
+        "--json",
+        action="store_true",
+        help="输出 JSON：facts、conflicts、set_aside、skipped（模型出错时另有 without_model）",
     )
     extract.add_argument(
         "-o", "--output", type=Path, metavar="FACTS.yaml", help="写出可供 draft 使用的要点文件"
@@ -54,6 +56,8 @@ def run_extract(args: argparse.Namespace, settings: "Settings") -> int:
     extraction = DraftingService(settings).extract_materials(
         materials, offline=args.offline, progress=_progress
     )
+    if notice := extraction.offline_notice():
+        print(f"提示：{notice}如不需要大模型，可加 --offline 直接按规则提取。", file=sys.stderr)
     if args.output:
         _write_facts(extraction, args.output, args.organization, args.period)
     if args.json:

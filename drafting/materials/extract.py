@@ -1,6 +1,8 @@
 """From a year's materials to candidate facts: read each file, extract, then merge and list conflicts.
 
 One unreadable file never stops the others: it is listed under `skipped` with the reason in Chinese.
+Nor does a model that fails: that material's text and every one after it are read by the rules instead
+(a failing endpoint would only make the user wait again for each), named under `without_model` with why.
 The same document uploaded twice (the same bytes, or the same text as .docx and .pdf) is read once.
 """
 
@@ -13,10 +15,10 @@ from drafting.documents import SUPPORTED_SUFFIXES
 from drafting.errors import UserError
 from drafting.materials.conflicts import settle
 from drafting.materials.ledger import LEDGER_SUFFIXES, read_ledger
-from drafting.materials.model import Candidate, Extraction, SetAside, Skipped
+from drafting.materials.model import Candidate, Extraction, SetAside, Skipped, WithoutModel
 from drafting.materials.model_extract import extract_with_model
-from drafting.materials.prose import extract_offline, read_passages
-from drafting.models.protocol import ChatModel, TokenUsage
+from drafting.materials.prose import Passage, extract_offline, read_passages
+from drafting.models.protocol import ChatModel, ModelCallError, TokenUsage
 
 MATERIAL_SUFFIXES = (*SUPPORTED_SUFFIXES, *LEDGER_SUFFIXES)
 Progress = Callable[[int, int, str], None]  # files done, files in all, the file being read
@@ -47,6 +49,7 @@ async def extract(
     set_aside: list[SetAside] = []
     skipped: list[Skipped] = []
     usage = TokenUsage()
+    without_model: WithoutModel | None = None
     seen: dict[str, str] = {}
     for done, material in enumerate(materials):
         if progress:
@@ -79,15 +82,38 @@ async def extract(
         seen[_digest("\n".join(p.text for p in passages).encode())] = material.name
         if model is None:
             found, aside = extract_offline(passages)
+        elif without_model is not None:
+            found, aside = extract_offline(passages)
+            without_model.files.append(material.name)
         else:
-            found, aside, used = await extract_with_model(model, passages)
-            usage.add(used)
+            found, aside, failure = await _with_model(model, passages, usage)
+            if failure:
+                without_model = WithoutModel(files=[material.name], reason=failure)
         candidates += found
         set_aside += aside
     if progress:
         progress(len(materials), len(materials), "")
     facts, conflicts = settle(candidates)
-    return Extraction(facts=facts, conflicts=conflicts, set_aside=set_aside, skipped=skipped), usage
+    extraction = Extraction(
+        facts=facts, conflicts=conflicts, set_aside=set_aside, skipped=skipped, without_model=without_model
+    )
+    return extraction, usage
+
+
+async def _with_model(
+    model: ChatModel, passages: list[Passage], usage: TokenUsage
+) -> tuple[list[Candidate], list[SetAside], str]:
+    """The model's reading of one material, or the rules' with the model's failure in Chinese: a reply
+    that is no usable JSON after the retries, or an endpoint that fails, costs the user the model's
+    reading of that material, never its facts."""
+    try:
+        found, aside, used = await extract_with_model(model, passages)
+    except ModelCallError as error:
+        return *extract_offline(passages), str(error)
+    except ValueError:  # a reply no retry stood between (the adapter turns these into ModelCallError)
+        return *extract_offline(passages), "模型返回的内容格式不对。"
+    usage.add(used)
+    return found, aside, ""
 
 
 def _digest(data: bytes) -> str:

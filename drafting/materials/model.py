@@ -4,7 +4,9 @@ These shapes are the `drafting extract --json` output and what the app's review 
 field names are the issue's, kept exactly.
 """
 
-from pydantic import BaseModel
+from typing import Any
+
+from pydantic import BaseModel, SerializerFunctionWrapHandler, model_serializer
 
 from drafting.errors import UserError
 
@@ -44,11 +46,44 @@ class Skipped(BaseModel):
     reason: str
 
 
+class WithoutModel(BaseModel):
+    """Materials whose text the rules read because the model failed, and why: their candidates are the
+    offline extractor's, and the user should know that when reviewing them."""
+
+    files: list[str]
+    reason: str  # the model's failure, in Chinese
+
+
 class Extraction(BaseModel):
     facts: list[Candidate] = []
     conflicts: list[Conflict] = []
     set_aside: list[SetAside] = []
     skipped: list[Skipped] = []
+    without_model: WithoutModel | None = None
+
+    @model_serializer(mode="wrap")
+    def _leave_out_unused(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """`without_model` appears only when the model failed, so `extract --json` readers that know the
+        four keys see the same output as before whenever there is nothing new to tell."""
+        data = handler(self)
+        if self.without_model is None:
+            data.pop("without_model", None)
+        return data
+
+    def offline_notice(self) -> str:
+        """One Chinese notice naming the materials the model did not read and why ("" when it read all)."""
+        if self.without_model is None:
+            return ""
+        first, *others = self.without_model.files
+        reason = self.without_model.reason.strip()
+        reason += "" if reason.endswith(("。", "！", "？")) else "。"
+        named = "、".join(f"“{name}”" for name in self.without_model.files)
+        which = (
+            "这份材料已改按规则提取要点"
+            if not others
+            else f"{named}都已改按规则提取要点（出错后其余材料不再交给模型，免得久等）"
+        )
+        return f"大模型没能读取“{first}”：{reason}{which}，数字和出处都取自原文，请逐条核对。"
 
     def unsettled(self, fact: Candidate) -> bool:
         """A fact whose own source is part of a conflict waits for the user to choose its value."""
