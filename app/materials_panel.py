@@ -55,6 +55,8 @@ def _extract(service: DraftingService, materials: list[Material]) -> None:
 
 
 def _review(extraction: Extraction) -> None:
+    if notice := extraction.offline_notice():
+        st.warning(escape_markdown(notice))
     for skipped in extraction.skipped:
         st.warning(escape_markdown(f"未读取 {skipped.file}：{skipped.reason}"))
     if extraction.set_aside:

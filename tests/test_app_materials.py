@@ -64,3 +64,35 @@ def test_materials_to_facts_with_sources_to_the_evidence_table(built_library, mo
     corrected = DraftingService(built_library.settings).get(draft_id)
     women = next(s for s in corrected.sections if any("122人" in f for f in s.facts))
     assert "122人" in women.text and "120人" in women.previous_versions[-1]
+
+
+def test_a_failing_model_still_gives_every_fact_and_says_which_materials_it_did_not_read(
+    built_library, monkeypatch
+):
+    """A tester's 简报 + 台账 with a model whose replies were no JSON: 格式不对, 已读 0/2 and no facts,
+    not even the ledger's; now the rules read the 简报 and one warning says so."""
+    from drafting.models import factory
+    from drafting.models.function import FunctionModel
+    from drafting.models.protocol import ModelCallError
+
+    def unusable(prompt):  # noqa: ANN001, ANN202 - as the adapter ends after its retries
+        raise ModelCallError("模型返回的内容格式不对，已重试 2 次仍未成功。")
+
+    model = FunctionModel(unusable)
+    monkeypatch.setenv("DRAFTING_DATA_DIR", str(built_library.settings.data_dir))
+    monkeypatch.setenv("LLM_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setattr(factory, "build_chat_model", lambda settings: model)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at.file_uploader(key="materials_files").set_value([MATERIALS[0], MATERIALS[2]]).run()
+    at.button(key="materials_extract").click().run()
+    assert not at.exception and not at.error
+    assert model.prompts  # the model was asked, and failed
+    (notice,) = [w.value for w in at.warning if "大模型" in w.value]
+    assert "简报第3期" in notice and "模型返回的内容格式不对" in notice and "按规则提取" in notice
+    (bar,) = at.get("progress")
+    assert bar.proto.value == 100 and "已读完 2 个文件" in bar.proto.text
+
+    at.button(key="materials_accept").click().run()
+    facts = at.text_area(key="f_facts").value
+    assert "春节送温暖慰问金合计34000元（3.4万元）" in facts  # the ledger, computed as ever
+    assert "3月8日，举办“巾帼建功”女职工插花活动，参与女职工120人" in facts  # the 简报, by the rules
