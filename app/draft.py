@@ -11,7 +11,7 @@ from app.current import service as current_service
 from app.fragments import fragment
 from drafting.carryover.sources import PreviousChoice
 from drafting.corpus.classify import UNIT_TYPES
-from drafting.errors import UserError
+from drafting.errors import NothingWritten, UserError
 from drafting.models.presets import endpoint_host
 from drafting.resources import load_data
 from drafting.service import DraftingService, DraftNotSaved, SectionChanged, SectionReview
@@ -256,6 +256,10 @@ def _generate(service: DraftingService, facts: Facts, outline: Outline | None = 
             st.session_state["unsaved_reason"] = str(error)
             _finished(status, "草稿已写完，但没有保存", "error", notes)
             return
+        except NothingWritten as error:  # not kept: the page goes back to the draft shown before
+            st.session_state.pop("draft_id", None)
+            _finished(status, str(error), "error", notes)
+            return
         st.session_state["draft_id"] = draft.id
         failed = [s for s in draft.sections if s.status == "failed"]
         if failed:  # the draft is saved, but these parts are notes, not text
@@ -336,8 +340,10 @@ def show_draft(service: DraftingService, draft: Draft, revision: int) -> None:
     st.subheader(escape_markdown(draft.title))
     engine = "离线引擎" if draft.engine == "offline" else draft.engine
     st.caption(f"草稿编号 {draft.id} · 引擎：{escape_markdown(engine)}")
-    for warning in draft.warnings:
-        st.warning(escape_markdown(warning))
+    for notice in draft.notices():
+        st.warning(escape_markdown(notice))
+    if draft.unwritten():
+        _write_unwritten(service, draft)
     reviews = service.review(draft)
     numbered = draft.numbered_headings()
     for section in draft.sections:
@@ -345,6 +351,24 @@ def show_draft(service: DraftingService, draft: Draft, revision: int) -> None:
     materials_panel.correct_fact(service, draft)
     _exports(service, draft, revision, sum(r.open_findings for r in reviews.values()))
     st.code(draft.plain_text(), language=None)  # has a copy button
+
+
+def _write_unwritten(service: DraftingService, draft: Draft) -> None:
+    """One click for every part still unwritten (failed, or cut off when the page was left mid-way)."""
+    unwritten = draft.unwritten()
+    if not st.button(f"重新生成未写成的 {len(unwritten)} 部分", key=f"unwritten_{draft.id}_{len(unwritten)}"):
+        return
+    with st.status("正在重新生成未写成的部分…", expanded=True) as status:
+        failures = service.write_unwritten(
+            draft.id, on_section=lambda name, number, total: status.write(f"{name}（{number}/{total}）")
+        )
+    if failures:
+        st.session_state[LAST_DRAFTING] = {
+            "label": f"还有 {len(failures)} 部分没有写成",
+            "state": "error",
+            "notes": failures,
+        }
+    st.rerun()
 
 
 @fragment

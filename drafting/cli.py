@@ -331,8 +331,8 @@ def _draft(args: argparse.Namespace, settings: Settings) -> int:
         print(f"错误：{error}", file=sys.stderr)
         _write(error.draft, args.format, args.output)
         return 1
-    for warning in draft.warnings:
-        print(f"提示：{warning}", file=sys.stderr)
+    for notice in draft.notices():
+        print(f"提示：{notice}", file=sys.stderr)
     print(
         f"草稿编号：{draft.id}（可用 drafting regen {draft.id} 部分编号 重新生成某一部分）", file=sys.stderr
     )
@@ -448,7 +448,7 @@ def _write(
                 "markdown": draft.markdown(),
                 "engine": draft.engine,
                 "usage": draft.usage.model_dump(),
-                "warnings": draft.warnings,
+                "warnings": draft.notices(),
                 "has_findings": draft.has_findings,
             },
             ensure_ascii=False,

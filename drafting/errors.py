@@ -10,3 +10,7 @@ class UserError(Exception):
 
 class JobStopped(UserError):
     """The whole generation must stop now (quota spent, account disabled): never one section's failure."""
+
+
+class NothingWritten(UserError):
+    """Every section of a new draft failed (a wrong key or address, say): the draft is not kept."""

@@ -18,14 +18,14 @@ from typing import TYPE_CHECKING
 
 from drafting.access import Actor
 from drafting.checks.guard import FACT_GUARD
-from drafting.errors import UserError
+from drafting.errors import JobStopped, NothingWritten, UserError
 from drafting.memo import Memo
 from drafting.models import factory
 from drafting.models.protocol import ChatModel, TokenUsage
 from drafting.settings import Settings
 from drafting.storage.errors import DraftNotSaved as DraftNotSaved  # for the faces, which catch it
 from drafting.storage.errors import SectionChanged as SectionChanged  # for the faces, which catch it
-from drafting.writing.draft import Draft, DraftSection, section_gaps
+from drafting.writing.draft import Draft, DraftSection, section_gaps, section_name
 from drafting.writing.facts import Facts
 from drafting.writing.outline import Outline, checked_outline
 from drafting.writing.pipeline import (
@@ -356,7 +356,32 @@ class DraftingService:
             )
             saves.finish(draft)  # DraftNotSaved while the database is away
         self._back_up()
+        if draft.sections and all(section.status == "failed" for section in draft.sections):
+            self.drafts.delete(draft.id, self.actor)  # a wrong key or address: no empty draft piles up
+            raise NothingWritten(
+                f"一部分也没有写成：{draft.sections[0].error}。没有保存这份草稿（要点都还在）；"
+                "请检查“设置”里的模型接口后再生成。"
+            )
         return draft
+
+    def write_unwritten(
+        self, draft_id: str, offline: bool = False, on_section: Callable[[str, int, int], None] | None = None
+    ) -> list[str]:
+        """Write every part still unwritten (failed, or cut off when the page was left), one after another;
+        `on_section(name, number, total)` as each starts. The parts that fail again are kept as they were
+        and named in the returned messages."""
+        unwritten = self.get(draft_id).unwritten()
+        failures = []
+        for number, section in enumerate(unwritten, 1):
+            if on_section:
+                on_section(section_name(section.kind, section.heading), number, len(unwritten))
+            try:
+                self.regenerate(draft_id, section.key, offline=offline)
+            except JobStopped:
+                raise
+            except UserError as error:
+                failures.append(str(error))
+        return failures
 
     def regenerate(
         self,

@@ -102,29 +102,71 @@ def test_drafting_with_a_model_shows_the_estimate_and_streams(built_library, mon
 
 
 def test_a_draft_whose_sections_failed_says_so_and_asks_before_its_files_go_out(built_library, monkeypatch):
-    """A helper's endpoint was wrong: every section failed, yet the page said 草稿已生成 in English keys,
-    and the Word file went out without a question, its text the failure notes."""
+    """A helper's endpoint failed a section: the page said 草稿已生成 in English keys, and the Word file
+    went out without a question, its text the failure note. Once the endpoint answers, one click writes
+    what is missing, and the notice of the failure goes with it (it stayed, saved with the draft)."""
     from drafting.models import factory
     from drafting.models.protocol import ModelCallError
-    from tests.fakes import scripted_model
+    from tests.fakes import REPLIES, scripted_model
 
-    def unreachable(prompt):  # noqa: ANN001, ANN202 - the fake model's reply hook
-        raise ModelCallError("无法连接模型接口，已重试 2 次仍未成功。")
+    down = {"women": True}
+
+    def flaky(prompt):  # noqa: ANN001, ANN202 - the fake model's reply hook
+        if down["women"] and "做好女职工工作" in prompt.text("human"):
+            raise ModelCallError("无法连接模型接口，已重试 2 次仍未成功。")
+        return REPLIES["section"](prompt)
 
     monkeypatch.setenv("DRAFTING_DATA_DIR", str(built_library.settings.data_dir))
     monkeypatch.setenv("LLM_BASE_URL", "http://127.0.0.1:9/v1")
-    monkeypatch.setattr(factory, "build_chat_model", lambda settings: scripted_model(section=unreachable))
+    monkeypatch.setattr(factory, "build_chat_model", lambda settings: scripted_model(section=flaky))
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     app.button[0].click().run()
     generate(app)
     assert not app.exception
     (status,) = app.get("status")
-    assert status.label.startswith("草稿已保存，但有") and "部分没有写成" in status.label
+    assert status.label.startswith("草稿已保存，但有 1 部分没有写成")
     warnings = " ".join(w.value for w in app.warning)
-    assert "以下部分生成失败" in warnings and not re.search(r"work-|opening|closing", warnings)
+    assert "以下部分生成失败，可单独重新生成：做好女职工工作" in warnings and not re.search(
+        r"work-|opening", warnings
+    )
     draft_id = app.session_state["draft_id"]
     assert not [t for t in app.toggle if t.key.startswith(f"export_{draft_id}_")]  # the files wait
     assert any("待补写或没有写成的部分" in c.label for c in app.checkbox)
+
+    down["women"] = False
+    (write,) = [b for b in app.button if b.label == "重新生成未写成的 1 部分"]
+    write.click().run()
+    assert not app.exception and not [w for w in app.warning if "生成失败" in w.value]
+    assert not [b for b in app.button if b.label.startswith("重新生成未写成的")]
+    assert "参与女职工120人" in shown(app.markdown)
+
+
+def test_a_draft_of_which_nothing_was_written_is_not_kept(built_library, monkeypatch, tmp_path):
+    """A wrong key or address failed every section, and each try left another empty draft in 历史."""
+    from drafting.models import factory
+    from drafting.models.protocol import ModelCallError
+    from tests.fakes import scripted_model
+
+    def unreachable(prompt):  # noqa: ANN001, ANN202 - the fake model's reply hook
+        raise ModelCallError("模型接口拒绝访问（401）：请检查 API Key。")
+
+    data = built_library.settings.model_copy(update={"data_dir": tmp_path / "data"})
+    monkeypatch.setenv("DRAFTING_DATA_DIR", str(data.data_dir))
+    monkeypatch.setenv("LLM_BASE_URL", "http://127.0.0.1:9/v1")
+    every_part = dict.fromkeys(("section", "problems", "plan", "opening", "closing"), unreachable)
+    monkeypatch.setattr(factory, "build_chat_model", lambda settings: scripted_model(**every_part))
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    app.button[0].click().run()
+    generate(app)
+    assert not app.exception
+    (status,) = app.get("status")
+    assert (
+        status.label.startswith("一部分也没有写成：模型接口拒绝访问（401）")
+        and "没有保存这份草稿" in status.label
+    )
+    assert "draft_id" not in app.session_state and not [c for c in app.caption if "草稿编号" in c.value]
+    assert app.text_area(key="f_facts").value  # the facts stay in the form
+    assert DraftingService(data).list_drafts() == []
 
 
 def test_a_placeholder_left_for_the_user_is_an_open_finding(app):

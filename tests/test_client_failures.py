@@ -2,6 +2,7 @@
 one Chinese line naming the endpoint; the draft goes on and is saved, the CLI exits 1, the app shows it."""
 
 import functools
+import re
 from collections.abc import AsyncIterator
 
 import pytest
@@ -9,12 +10,12 @@ from langchain_core.messages import AIMessageChunk
 from streamlit.testing.v1 import AppTest
 
 from drafting import cli
+from drafting.errors import NothingWritten
 from drafting.models import factory
 from drafting.service import DraftingService
 from drafting.writing.facts import load_facts_file
 from tests.apppages import generate
 from tests.conftest import ROOT
-from tests.test_app import shown
 
 EXAMPLE = ROOT / "drafting" / "data" / "example_facts.yaml"
 ENDPOINT = "http://127.0.0.1:9/v1"
@@ -68,21 +69,21 @@ def model_service(built_library):
     return DraftingService(settings, library=built_library)
 
 
-def test_a_client_that_cannot_be_built_fails_every_section_and_the_draft_is_saved(with_client, model_service):
+def test_a_client_that_cannot_be_built_fails_every_section_and_no_draft_is_kept(with_client, model_service):
+    """Each section says why; a draft of which nothing was written is not kept (each try left one)."""
     with_client(RefusingClient)
     events = []
-    draft = model_service.draft(load_facts_file(EXAMPLE), on_event=events.append)
-    failed = [e for e in events if e.kind == "section_failed"]
-    assert (
-        {e.key for e in failed}
-        == {s.key for s in draft.sections}
-        == {e.key for e in events if e.kind == "section_started"}
-    )
+    before = {row.id for row in model_service.list_drafts()}
     expected = f"调用模型接口 {ENDPOINT} 时客户端库出错：TypeError: {LIBRARY_ERROR}"
+    with pytest.raises(NothingWritten, match=re.escape(f"一部分也没有写成：{expected}。没有保存这份草稿")):
+        model_service.draft(load_facts_file(EXAMPLE), on_event=events.append)
+    failed = [e for e in events if e.kind == "section_failed"]
+    assert {e.key for e in failed} == {e.key for e in events if e.kind == "section_started"} and len(
+        failed
+    ) > 5
     assert all(e.text == expected for e in failed) and "\n" not in expected
     assert events[-1].kind == "done"
-    saved = model_service.get(draft.id)
-    assert [s.status for s in saved.sections] == ["failed"] * len(draft.sections)
+    assert {row.id for row in model_service.list_drafts()} == before
 
 
 def test_a_library_error_in_one_call_fails_that_section_and_the_others_are_written(
@@ -120,6 +121,6 @@ def test_the_app_shows_the_failure_in_the_section_not_streamlits_error_box(
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     app.button[0].click().run()  # 载入示例要点
     generate(app)
-    assert not app.exception
-    visible = shown(app.markdown).replace("\u2060", "")  # the app keeps URLs from turning into links
-    assert f"本部分生成失败：调用模型接口 {ENDPOINT} 时客户端库出错" in visible
+    assert not app.exception and not app.error
+    (status,) = app.get("status")  # nothing was written, so nothing was kept: the reason is on the status
+    assert status.label.startswith(f"一部分也没有写成：调用模型接口 {ENDPOINT} 时客户端库出错")

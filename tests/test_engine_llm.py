@@ -219,12 +219,15 @@ def test_a_400_is_not_retried_and_fails_that_section_alone(facts, built_library,
         assert women.status == "failed" and "拒绝了请求（400）" in women.error
         assert faults[0].times == 9  # one attempt: a 400 is not retried
         assert all(s.status == "ok" for s in draft.sections if s.key != "work-women")
-        assert "【本部分生成失败" in draft.markdown() and any("生成失败" in w for w in draft.warnings)
+        assert "【本部分生成失败" in draft.markdown() and any("生成失败" in w for w in draft.notices())
         faults[0].times = 0
         draft = service.regenerate(draft.id, "work-women")
     assert (
         draft.section("work-women").status == "ok" and "参与女职工120人" in draft.section("work-women").text
     )
+    assert not any(
+        "生成失败" in w for w in service.get(draft.id).notices()
+    )  # it stayed, saved with the draft
 
 
 def test_a_stalled_stream_times_out_and_is_retried(facts, built_library, allow_model_requests):
@@ -304,9 +307,17 @@ def test_an_interrupted_generation_keeps_what_was_written(
     done = [s for s in reopened.sections if s.status == "ok"]
     assert len(done) == 2 and all(s.text for s in done)  # the third finished as the user left
     assert "【本部分尚未生成" in reopened.markdown()
+    (notice,) = [n for n in reopened.notices() if "起草中途停止" in n]  # it said nothing of the stop
+    assert len(notice.split("：", 1)[1].split("、")) == len(reopened.sections) - 2
     pending = next(s.key for s in reopened.sections if s.status == "pending")
-    regenerated = DraftingService(settings, library=built_library).regenerate(row.id, pending)
+    offline = DraftingService(settings, library=built_library)
+    regenerated = offline.regenerate(row.id, pending)
     assert sum(s.status == "ok" for s in regenerated.sections) == 3
+    started = []
+    assert offline.write_unwritten(row.id, on_section=lambda *started_one: started.append(started_one)) == []
+    assert [number for _, number, _ in started] == list(range(1, len(reopened.sections) - 2))
+    completed = offline.get(row.id)
+    assert not completed.unwritten() and not [n for n in completed.notices() if "起草中途停止" in n]
 
 
 def test_the_fact_guard_makes_a_section_be_rewritten_once(facts, built_library, allow_model_requests):

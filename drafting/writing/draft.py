@@ -64,6 +64,8 @@ def _without_control(value: Any) -> Any:
 _KIND_NAMES = {"opening": "开头", "work": "工作", "experience": "经验体会", "problems": "存在的问题",
                "plan": "工作计划", "closing": "结尾"}  # fmt: skip
 GAP = re.compile(r"【待[补補]充[^】]*】")  # what the offline engine leaves for the user to write
+FAILED_NOTICE = "以下部分生成失败，可单独重新生成："  # drafts saved before 12-07 keep it among their warnings
+PENDING_NOTICE = "起草中途停止（离开了页面，或程序被关闭），以下部分还没有写，可重新生成："
 
 
 def section_name(kind: str, heading: str) -> str:
@@ -123,6 +125,22 @@ class Draft(BaseModel):
         """The 落款 an export writes under the text: the unit's name, then the date."""
         by, on = self.default_signature()
         return self.signed_by or by, self.signed_on or on
+
+    def unwritten(self) -> list[DraftSection]:
+        """Sections with no text yet: failed, or never reached (the drafting was cut off)."""
+        return [s for s in self.sections if s.status in ("failed", "pending")]
+
+    def notices(self) -> list[str]:
+        """What the faces show above the draft: its warnings, and which parts are still unwritten, as they
+        are now (a stored 以下部分生成失败 of a section regenerated since is no longer said)."""
+        kept = [w for w in self.warnings if not w.startswith(FAILED_NOTICE)]
+        failed = [section_name(s.kind, s.heading) for s in self.sections if s.status == "failed"]
+        pending = [section_name(s.kind, s.heading) for s in self.sections if s.status == "pending"]
+        if failed:
+            kept.append(FAILED_NOTICE + "、".join(failed))
+        if pending:
+            kept.append(PENDING_NOTICE + "、".join(pending))
+        return kept
 
     def numbered_headings(self) -> dict[str, str]:
         """'一、…' numbering for the headed sections, in order."""

@@ -187,10 +187,7 @@ class Pipeline:
             await asyncio.gather(*(write_and_record(i, p) for i, p in enumerate(outline.sections)))
         finally:
             searcher.shutdown(wait=False, cancel_futures=True)
-        failed = [section_name(s.kind, s.heading) for s in draft.sections if s.status == "failed"]
-        if failed:
-            draft.warnings.append(f"以下部分生成失败，可单独重新生成：{'、'.join(failed)}")
-        draft.warnings += self.guard.draft_warnings(draft)
+        draft.warnings += self.guard.draft_warnings(draft)  # the unwritten parts: Draft.notices()
         if draft.warnings:
             record(draft)  # the draft's own warnings, found once every section is in, are saved with it
         emit(Event(kind="done", key=draft.id))
