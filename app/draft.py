@@ -16,7 +16,7 @@ from drafting.models.presets import endpoint_host
 from drafting.resources import load_data
 from drafting.service import DraftingService, DraftNotSaved, SectionChanged, SectionReview
 from drafting.text.markup import escape_markdown, shorten_runs
-from drafting.writing.draft import Draft, section_body, section_name
+from drafting.writing.draft import Draft, engine_name, section_body, section_name
 from drafting.writing.facts import Facts, parse_facts
 from drafting.writing.outline import Outline, bullet_rows, edited_outline, kept_headings, section_rows
 from drafting.writing.pipeline import Event
@@ -338,8 +338,7 @@ class _LiveView:
 
 def show_draft(service: DraftingService, draft: Draft, revision: int) -> None:
     st.subheader(escape_markdown(draft.title))
-    engine = "离线引擎" if draft.engine == "offline" else draft.engine
-    st.caption(f"草稿编号 {draft.id} · 引擎：{escape_markdown(engine)}")
+    st.caption(f"草稿编号 {draft.id} · 引擎：{escape_markdown(engine_name(draft.engine))}")
     for notice in draft.notices():
         st.warning(escape_markdown(notice))
     if draft.unwritten():

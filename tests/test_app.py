@@ -97,7 +97,7 @@ def test_drafting_with_a_model_shows_the_estimate_and_streams(built_library, mon
     generate(app)
     assert not app.exception
     assert any("预计消耗" in m.value for m in app.markdown)
-    assert "引擎：llm:" in shown(app.caption)
+    assert "引擎：大模型 " in shown(app.caption) and "llm:" not in shown(app.caption)
     assert "春节走访慰问困难职工23户" in shown(app.markdown)
 
 

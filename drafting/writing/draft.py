@@ -68,6 +68,13 @@ FAILED_NOTICE = "以下部分生成失败，可单独重新生成："  # drafts 
 PENDING_NOTICE = "起草中途停止（离开了页面，或程序被关闭），以下部分还没有写，可重新生成："
 
 
+def engine_name(engine: str) -> str:
+    """What wrote the draft, as a user calls it: 离线引擎, or 大模型 and the model's name (engine llm:<model>)."""
+    if engine == "offline":
+        return "离线引擎"
+    return f"大模型 {engine.removeprefix('llm:')}" if engine.startswith("llm:") else engine
+
+
 def section_name(kind: str, heading: str) -> str:
     """What a user calls a section: its heading, or the part of a report it is (开头, 结尾)."""
     return heading or _KIND_NAMES.get(kind, kind)
