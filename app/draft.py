@@ -524,7 +524,8 @@ def _section_actions(service: DraftingService, draft: Draft, key: str) -> None:
     section = draft.section(key)
     instruction_key = f"ins_{draft.id}_{key}"
     if st.button("重新生成", key=f"regen_{draft.id}_{key}_{len(section.previous_versions)}"):
-        service.regenerate(draft.id, key, st.session_state.get(instruction_key, ""))
+        with st.spinner(f"正在重新生成“{escape_markdown(section_name(section.kind, section.heading))}”…"):
+            service.regenerate(draft.id, key, st.session_state.get(instruction_key, ""))
         st.rerun()
     more = st.expander(
         "修改要求 / 编辑 / 参考范文 / 历史版本", key=f"more_{draft.id}_{key}", on_change="rerun"

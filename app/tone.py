@@ -115,7 +115,10 @@ def _rewrite_toward(service: DraftingService, draft: Draft, reports: list[Report
     reference = col2.selectbox("参考范文", reports, format_func=lambda r: r.meta.title, key="manner_ref")
     if st.button("按此范文语气改写", key="manner_go"):
         try:
-            service.rewrite_toward(draft.id, key, reference.meta.id)
+            with st.spinner(
+                f"正在按《{escape_markdown(reference.meta.title)}》的语气改写“{escape_markdown(headed[key])}”…"
+            ):
+                service.rewrite_toward(draft.id, key, reference.meta.id)
         except UserError as error:
             refused(error)
             return
