@@ -388,6 +388,19 @@ def test_a_heading_deleted_in_word_saves_no_paragraph_twice(service, draft):
     assert upper.heading in result.notices[0] and lower.heading in result.notices[0]
 
 
+def test_two_headings_deleted_in_word_leave_both_merges_alone(service, draft):
+    """Two headings deleted (two pairs merged): the second pass looked up a section the first had already
+    left alone, and the import ended in a KeyError traceback."""
+    before = service.get(draft.id)
+    headed = [s for s in before.sections if s.heading]
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.remove_paragraph(headed[1].heading)
+    edit.remove_paragraph(headed[3].heading)
+    result = service.reimport("修改稿.docx", edit.save())
+    assert result.changed_sections == [] and service.get(draft.id) == before
+    assert all(s.heading in "".join(result.notices) for s in headed[:4])
+
+
 def test_a_heading_joined_with_its_first_paragraph_is_still_a_heading_and_its_text(service, draft):
     """The reviewer deleted the break after 四、…: the whole paragraph was taken for the heading and the
     section's text was left empty (its facts then reported as 漏写). Heading and text are told apart."""

@@ -4,10 +4,11 @@ the file says for certain what changed, and never over a change made here since 
 import io
 import json
 
+import pytest
 from docx import Document
 
 from drafting.cli import main
-from tests.roundtrip_fixtures import offline_draft, offline_service  # noqa: F401
+from tests.roundtrip_fixtures import example_facts, offline_draft, offline_service  # noqa: F401
 from tests.word_edits import WordEdit
 
 WOMEN, CARE = "四、做好女职工工作", "二、关爱医务人员"
@@ -230,6 +231,22 @@ def test_without_the_end_bookmark_a_renamed_unit_is_still_the_signature_not_the_
     after = service.get(draft.id)
     assert result.changed_sections == ["signature"] and after.signed_by == "江北市第一人民医院工会委员会"
     assert after.sections[-1] == draft.sections[-1]
+
+
+@pytest.mark.parametrize("bookmarks", [True, False], ids=["bookmarks", "no-bookmarks"])
+def test_a_long_unit_name_is_still_the_signature(service, bookmarks):
+    """A name over 40 characters (the facts allow 60) was no 落款: without bookmarks it was imported into
+    the closing's text, to be printed twice; with them, every import said the 落款 was not found."""
+    long_name = "中国石油天然气股份有限公司西南油气田分公司川中油气矿第一采气作业区生产保障中心工会第一分会"
+    assert 40 < len(long_name) <= 60
+    facts = example_facts().model_copy(update={"organization": long_name})
+    drafted = service.draft(facts, offline=True)
+    edit = WordEdit(service.export_docx(drafted.id))
+    if not bookmarks:
+        edit.without_bookmarks()
+    result = service.reimport("修改稿.docx", edit.save())
+    assert result.changed_sections == [] and not [n for n in result.notices if "落款" in n]
+    assert service.get(drafted.id) == drafted
 
 
 def test_an_older_file_does_not_undo_a_signature_taken_since_and_two_new_ones_are_a_conflict(service, draft):

@@ -18,6 +18,7 @@ from docx.opc.constants import CONTENT_TYPE, RELATIONSHIP_TYPE
 from docx.opc.packuri import PackURI
 from docx.opc.part import Part
 
+from drafting.text.dates import compact_date
 from drafting.writing.draft import Draft, DraftSection, section_body
 
 PREFIX = "drafting."
@@ -106,7 +107,7 @@ def section_fingerprint(heading: str, text: str) -> str:
 def signature_fingerprint(signature: tuple[str, str]) -> str:
     """The 落款 (the unit's name, the date) as Word gives it back: the date without the spaces in it."""
     name, date = signature
-    return section_fingerprint(name, "".join(date.split()))
+    return section_fingerprint(name, compact_date(date))
 
 
 def exported_text(section: DraftSection) -> str:

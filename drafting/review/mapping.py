@@ -17,11 +17,12 @@ from itertools import pairwise
 from drafting.output.docx import END_BOOKMARK, TITLE_BOOKMARK, bookmark_name
 from drafting.output.identity import exported_lines, exported_text, normal_text
 from drafting.review.edited import CELL_SEPARATOR, EditedParagraph
-from drafting.text.dates import is_date_line
+from drafting.text.dates import compact_date, is_date_line
 from drafting.writing.draft import Draft, DraftSection
+from drafting.writing.facts import MAX_ORGANIZATION_CHARS
 
 _HEADING = re.compile(r"^[一二三四五六七八九十]+[、.．]\s*(.+)$")
-MAX_NAME_CHARS = 40  # a unit's full name fits one line of the 落款
+MAX_NAME_CHARS = MAX_ORGANIZATION_CHARS + 20  # the unit's name as typed, or the full name a reviewer wrote
 _SENTENCE_END = ("。", "！", "？", "；", "…", "：", "，", "、", ".", "!", "?", ";", ":", ",")
 
 
@@ -79,11 +80,7 @@ def _signs(name: str, date: str) -> bool:
 
 
 def _shares(name: str, date: str, current: tuple[str, str]) -> bool:
-    return name == current[0].strip() or _date(date) == _date(current[1])  # Word strips a paragraph's ends
-
-
-def _date(text: str) -> str:
-    return "".join(text.split())
+    return name == current[0].strip() or compact_date(date) == compact_date(current[1])  # Word strips ends
 
 
 def map_sections(paragraphs: list[EditedParagraph], draft: Draft) -> Mapping:
@@ -98,7 +95,7 @@ def map_sections(paragraphs: list[EditedParagraph], draft: Draft) -> Mapping:
     signed = (
         _without_signature(texts, title, current) if end is None else _signature_after(texts, end, current)
     )
-    signature = None if signed is None else (texts[signed[0]], _date(texts[signed[1]]))
+    signature = None if signed is None else (texts[signed[0]], compact_date(texts[signed[1]]))
     if signed is not None:
         texts = texts[: signed[0]]  # lines added below the last paragraph are the text's too
     elif end is not None:
@@ -136,6 +133,7 @@ def map_sections(paragraphs: list[EditedParagraph], draft: Draft) -> Mapping:
                 heading, lines = section.heading, [heading[len(section.heading) :].lstrip("。，,. "), *lines]
         mapped[key] = FileSection(heading, "\n".join(lines))
     located = [key for key, _ in order]
+    found = dict(mapped)  # what each located section holds, before any is left alone below
     for index, section in enumerate(draft.sections):
         if section.key in starts or not located or not (section.heading or exported_lines(section)):
             continue  # placed, or nothing was written for it (no words to have gone anywhere)
@@ -143,7 +141,7 @@ def map_sections(paragraphs: list[EditedParagraph], draft: Draft) -> Mapping:
         # merges them into the section above, wherever the reviewer put it); a headless one's, edited,
         # stand under the title (the opening) or at the end (the closing). Those are left alone too, so
         # no paragraph is saved twice.
-        holding = [key for key in located if _holds_words_of(mapped[key], section)]
+        holding = [key for key in located if _holds_words_of(found[key], section)]
         if not section.heading:
             before = draft.sections[index - 1] if index else None
             holding += [located[0] if index == 0 else located[-1], *([before.key] if before else [])]

@@ -20,6 +20,7 @@ from drafting.output.identity import (
     signature_fingerprint,
 )
 from drafting.review.mapping import FileSection
+from drafting.text.dates import compact_date
 from drafting.writing.draft import Draft
 from drafting.writing.pipeline import edit_section
 
@@ -131,7 +132,7 @@ def _merge_signature(
     name, date = signature
     default_name, default_date = draft.default_signature()
     draft.signed_by = "" if name == default_name.strip() else name
-    draft.signed_on = "" if date == "".join(default_date.split()) else date
+    draft.signed_on = "" if date == compact_date(default_date) else date
     merged.signature_changed = True
 
 

@@ -11,4 +11,9 @@ DATE_LINE = re.compile(
 
 def is_date_line(text: str) -> bool:
     """The whole line is a date (spaces an editor left inside it do not count)."""
-    return DATE_LINE.fullmatch(re.sub(r"\s", "", text)) is not None
+    return DATE_LINE.fullmatch(compact_date(text)) is not None
+
+
+def compact_date(text: str) -> str:
+    """The date as Word gives it back and as it is compared: without the spaces an editor left in it."""
+    return "".join(text.split())

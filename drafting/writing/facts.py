@@ -25,6 +25,7 @@ ReportType = Literal["summary_and_plan", "summary", "half_year", "plan"]
 MAX_TOTAL_CHARS = 20_000  # facts, problems and plans together
 MAX_BULLETS = 400
 MAX_BULLET_CHARS = 6_000
+MAX_ORGANIZATION_CHARS = 60
 
 _PERIOD = re.compile(r"^(?P<year>(19|20)\d{2})\s*年\s*(?P<span>上半年|下半年|度|第[一二三四]季度)?$")
 # a school's year: 2024-2025学年, 2024—2025学年度, 2025学年
@@ -79,7 +80,7 @@ class CarryoverTable(BaseModel):
 
 class Facts(BaseModel):
     carryover: CarryoverTable | None = None  # set only from the table the user confirmed (上年计划对照)
-    organization: str = Field(min_length=2, max_length=60)
+    organization: str = Field(min_length=2, max_length=MAX_ORGANIZATION_CHARS)
     org_type: str | None = None
     period: str
     next_period: str | None = None
