@@ -10,7 +10,7 @@ import pytest
 
 from drafting.carryover.accuracy import load_cases, measure_carryover
 from drafting.carryover.decisions import CarryoverDecisionError, Decision, confirm
-from drafting.carryover.items import NoPlanFound, find_plan, year_warning
+from drafting.carryover.items import NoPlanFound, _plan_year, find_plan, year_warning
 from drafting.carryover.judge import judge_borderline
 from drafting.carryover.match import compare
 from drafting.carryover.sources import from_upload
@@ -167,6 +167,22 @@ def test_a_report_without_a_plan_says_so_in_chinese():
 )
 def test_the_year_last_years_plan_was_for(report, plan_year):
     assert find_plan(report).plan_year == plan_year
+
+
+@pytest.mark.parametrize(
+    ("title", "plan_document", "plan_year"),
+    [
+        ("关于2024年度目标任务完成情况的报告", False, "2025"),  # the year looked back on, not a plan's
+        ("2024年工会工作要点落实情况总结", False, "2025"),
+        ("2024年工作回顾和下一步工作思路", True, "2025"),
+        ("2024年工作报告及明年工作安排", True, "2025"),
+        ("2024年工作总结及2025年工作思路", False, "2025"),
+        ("关于印发《2025年工会工作要点》的通知", True, "2025"),
+    ],
+)
+def test_the_plan_year_in_titles_that_look_back_and_ahead(title, plan_document, plan_year):
+    """The summary's own year was taken for its plan's, and the right report was warned about."""
+    assert _plan_year(title, title[title.index("20") : title.index("20") + 5], [], plan_document) == plan_year
 
 
 def test_a_plan_for_another_year_is_warned_about():

@@ -18,10 +18,13 @@ from drafting.text.script import to_simplified
 
 _PERIOD = re.compile(r"(19|20)\d{2}\s*年\s*(上半年|下半年|度)?")
 _YEAR = re.compile(r"(?:19|20)\d{2}")
-# a year the plan names for itself: 2025年工作计划, …及2025年工作要点 (not the 2024年工作总结 before it)
+# a year the plan names for itself: 2025年工作计划, …及2025年工作要点; not the year of what a report looks
+# back on (2024年工作总结及…, 2024年工作要点落实情况总结, 2024年度目标任务完成情况的报告)
 _PLAN_YEAR = re.compile(
-    r"((?:19|20)\d{2})\s*年(?:(?!总结)[^，。；、\d]){0,10}?(?:计划|要点|打算|安排|任务|思路)"
+    r"((?:19|20)\d{2})\s*年(?:(?!总结|及|和|暨|与|完成|落实|情况|报告|回顾)[^，。；、\d]){0,10}?"
+    r"(?:计划|要点|打算|安排|任务|思路)(?!的?(完成|落实|执行|情况))"
 )
+_NEXT_YEAR = re.compile(r"明年|下一年|下一步|来年|新的一年")  # 2024年工作报告及明年工作安排: the year after
 _PLAN_TITLE = re.compile(r"(计划|要点|打算|安排|任务(分解)?表|任务清单|分解表)$")
 _NEXT_YEAR_LEAD = re.compile(
     r"(明年|新的一年|下一步|下一年|今后|(19|20)\d{2}年).{0,30}(将|要|计划|打算|重点)"
@@ -101,7 +104,8 @@ def _plan_year(title: str, period: str, headings: list[str], plan_document: bool
     year = _YEAR.match(period)
     if year is None:
         return ""
-    return year.group() if plan_document or "上半年" in period else str(int(year.group()) + 1)
+    same_year = (plan_document and not _NEXT_YEAR.search(to_simplified(title))) or "上半年" in period
+    return year.group() if same_year else str(int(year.group()) + 1)
 
 
 def _period_of(text: str) -> str:
