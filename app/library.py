@@ -50,28 +50,28 @@ def page_library(service: DraftingService) -> None:
         _show_report(service, service.listed_report(choice.id))
     upload = st.file_uploader("导入自己的范文（.docx / .pdf / .doc / .wps / .txt / .md）")
     started = service.start_import(upload.name, upload.getvalue()) if upload and st.button("导入") else None
-    shown = st.session_state.pop(IMPORTED, [])  # ended during the runs before this one, which lists them
-    for job in shown:
+    ended_before = st.session_state.pop(IMPORTED, [])  # in the runs before this one, which lists them
+    for job in ended_before:
         _outcome(job)
     jobs = service.import_jobs()  # any still running, or finished while the user was away
     if started is not None and started.id not in {job.id for job in jobs}:  # another tab showed its end
         jobs.append(started)
-    imported_now = [_follow(job) and job.state != FAILED for job in jobs]
     for job in jobs:
+        _follow(job)
         job.seen = True
-    if any(imported_now):  # the 阅读范文 list above was drawn before they were in it
-        st.session_state[IMPORTED] = [*shown, *jobs]  # every outcome: this run's are lost with it
-        st.rerun()
+    listed = {meta.id for meta in reports}
+    if any(job.state != FAILED and job.result.meta.id not in listed for job in jobs):
+        st.session_state[IMPORTED] = [*ended_before, *jobs]  # every outcome: this run's are lost with it
+        st.rerun()  # the 阅读范文 list above was drawn before they were in it
     for job in jobs:
         _outcome(job)
 
 
-def _follow(job: Job) -> bool:
-    """The job's progress until it ends; True when it was still running. The import runs on its own thread:
-    a click elsewhere ends this following (the page reruns), never the import; its outcome then waits
-    for the next visit to 范文库."""
+def _follow(job: Job) -> None:
+    """The job's progress until it ends. The import runs on its own thread: a click elsewhere ends this
+    following (the page reruns), never the import; its outcome then waits for the next visit to 范文库."""
     if job.finished:
-        return False
+        return
     title = escape_markdown(job.title)  # the uploader's file name: text, never markup
     bar = st.progress(0.0, text=f"{title}：{job.state}…")
     while not job.finished:
@@ -79,7 +79,6 @@ def _follow(job: Job) -> bool:
         if job.total:
             bar.progress(job.done / job.total, text=f"{title}：正在建立索引 {job.done}/{job.total} 段")
     bar.empty()
-    return True
 
 
 def _outcome(job: Job) -> None:
