@@ -88,7 +88,7 @@ def _audit_log(office: OfficeService) -> None:
     entries out of reach. Cells that a spreadsheet would run as formulas are shown (and exported) as text."""
     st.subheader("审计日志")
     col1, col2, col3 = st.columns(3)
-    user = col1.text_input("用户名包含", key="audit_user", max_chars=50)
+    user = col1.text_input("用户名包含", key="audit_user")[:50]  # a name is shorter
     action = col2.selectbox(
         "操作", ["", *office.audit_actions()], format_func=lambda a: a or "全部", key="audit_action"
     )

@@ -129,9 +129,7 @@ def review(service: DraftingService) -> None:
             choice = left.selectbox(
                 "处理方式", list(CHOICES), format_func=CHOICES.get, key=f"carryover_choice_{number}"
             )
-            text = right.text_input(
-                "补充的事实，或未完成的原因", key=f"carryover_text_{number}", max_chars=200
-            )
+            text = right.text_input("补充的事实，或未完成的原因", key=f"carryover_text_{number}")
             if choice:
                 decisions.append(Decision(plan=item.plan, choice=choice, text=text))
         confirm = st.form_submit_button("确认对照表", type="primary")

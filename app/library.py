@@ -11,7 +11,7 @@ from drafting.corpus.classify import UNIT_TYPES
 from drafting.corpus.reports import Report
 from drafting.corpus.show import format_report_tree
 from drafting.errors import UserError
-from drafting.service import MAX_QUERY_CHARS, DraftingService
+from drafting.service import DraftingService
 from drafting.text.markup import escape_markdown
 from drafting.writing.draft import section_name
 
@@ -33,7 +33,7 @@ def page_library(service: DraftingService) -> None:
     unit = col1.selectbox("单位类型", ["全部", *UNIT_TYPES])
     kind = col2.selectbox("类型", ["全部", "年度总结", "半年总结", "总结及计划", "工作计划"])
     shown = [m for m in reports if unit in ("全部", m.unit_type) and kind in ("全部", m.kind)]
-    query = st.text_input("检索范文段落", max_chars=MAX_QUERY_CHARS)
+    query = st.text_input("检索范文段落")  # the service refuses one over MAX_QUERY_CHARS, in Chinese
     if query.strip():
         hits = service.search(query, k=5, unit_type=None if unit == "全部" else unit)
         if hits.incomplete:

@@ -153,7 +153,7 @@ def correct_fact(service: DraftingService, draft: Draft) -> None:
     """Correct a fact once (17户 → 18户): every section that used it is written again, old versions kept."""
     with st.expander("更正一条要点（用到它的各部分随之更新）"):
         old = st.selectbox("要更正的要点", draft.facts.facts, key=f"correct_old_{draft.id}")
-        new = st.text_input("更正为", value=old or "", key=f"correct_new_{draft.id}_{old}", max_chars=500)
+        new = st.text_input("更正为", value=old or "", key=f"correct_new_{draft.id}_{old}")
         if st.button("更正并更新用到它的部分", key=f"correct_{draft.id}") and old and new.strip() != old:
             service.correct_fact(draft.id, old, new.strip())
             st.rerun()

@@ -70,3 +70,21 @@ def test_an_import_that_ends_after_the_list_was_read_is_listed_in_the_same_click
     (reading,) = [box for box in app.selectbox if box.label == "阅读范文"]
     assert any(option.startswith("某厂工会2024年工作总结（") for option in reading.options), reading.options
     assert [s.value for s in app.success] == ["已导入：某厂工会2024年工作总结（user-0123456789）"]
+
+
+def test_a_search_too_long_is_refused_in_chinese(built_library, monkeypatch):
+    """The search box has no length limit of its own (its count would stand where the typing hint is
+    shown in Chinese): the service's limit answers, as a message, not a traceback."""
+    from drafting.service import MAX_QUERY_CHARS
+    from tests.apppages import go
+    from tests.conftest import ROOT
+
+    monkeypatch.setenv("DRAFTING_DATA_DIR", str(built_library.settings.data_dir))
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    go(app, "范文库")
+    (box,) = [field for field in app.text_input if field.label == "检索范文段落"]
+    box.input("职工" * MAX_QUERY_CHARS).run()
+    assert not app.exception
+    assert any(f"最多 {MAX_QUERY_CHARS} 字" in error.value for error in app.error), [
+        e.value for e in app.error
+    ]

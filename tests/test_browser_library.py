@@ -262,6 +262,15 @@ def test_streamlits_other_english_words_show_in_chinese(page, tmp_path):
 
     from app.common import STREAMLIT_WORDS_IN_CHINESE
 
+    # the hint is the only span under a field: one with max_chars puts its count (12/200) there, alone
+    # once the field is no longer being typed in, where the style sheet would take it for the hint
+    limited = [
+        f"{path.name}: {line.strip()}"
+        for path in (ROOT / "app").glob("*.py")
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if "max_chars=" in line and "column_config" not in line
+    ]
+    assert limited == [], limited
     limit = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["server"]["maxUploadSize"]
     assert f"不能超过 {limit} MB" in STREAMLIT_WORDS_IN_CHINESE
     shown = """e => [getComputedStyle(e).fontSize, getComputedStyle(e, '::after').content]"""
