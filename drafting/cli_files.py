@@ -5,7 +5,9 @@ write; Python's own message for each (FileNotFoundError: [Errno 2] …) is Engli
 """
 
 import errno
+import io
 import os
+import stat
 import sys
 from pathlib import Path
 
@@ -35,9 +37,10 @@ def write_file(path: Path, data: bytes | str) -> None:
 
 
 def write_document(data: bytes, output: Path | None, named: Path) -> Path | None:
-    """A Word or Excel file: to `output`; without one, to standard output when that is redirected (`> 总结.docx`
-    or a pipe), else to `named` (or 标题（2）.docx when taken). The path written, or None for standard output."""
-    if output is None and not sys.stdout.isatty():
+    """A Word or Excel file: to `output`; without one, to standard output when that is redirected to a file
+    or a pipe (`> 总结.docx`, `| …`), else to `named` (or 标题（2）.docx when taken): a terminal, or the
+    console of an ssh command or an editor, gets a file, not bytes. The path written, or None."""
+    if output is None and _redirected():
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
@@ -45,6 +48,14 @@ def write_document(data: bytes, output: Path | None, named: Path) -> Path | None
     target = output or unused_name(named)
     write_file(target, data)
     return target
+
+
+def _redirected() -> bool:
+    try:
+        mode = os.fstat(sys.stdout.fileno()).st_mode
+    except (OSError, ValueError, io.UnsupportedOperation):  # no descriptor (a test's captured output)
+        return not sys.stdout.isatty()
+    return stat.S_ISREG(mode) or stat.S_ISFIFO(mode)
 
 
 def make_folder(path: Path) -> None:

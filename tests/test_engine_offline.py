@@ -1,6 +1,7 @@
 """The offline engine: a complete draft whose every number comes from the user's facts."""
 
 import json
+import os
 import re
 import sys
 import zipfile
@@ -284,6 +285,27 @@ def test_a_word_file_goes_where_standard_output_is_redirected(service, tmp_path,
     assert main(["evidence", draft_id, "--format", "xlsx"]) == 0
     assert load_workbook(BytesIO(capsysbinary.readouterr().out)).active.max_row > 1
     assert not list(tmp_path.iterdir())
+
+
+def test_a_word_file_goes_to_a_redirected_file_and_to_a_named_file_from_an_ssh_console(service, tmp_path):
+    """Standard output redirected to a file gets the bytes; a socket (the console of `ssh host drafting …`)
+    is no file to write a .docx into: the file is written beside, named after the title."""
+    import socket
+    import subprocess
+
+    draft_id = service.draft(load_facts_file(EXAMPLE), offline=True).id
+    command = [str(Path(sys.executable).parent / "drafting"), "show", draft_id, "--format", "docx"]
+    env = {**os.environ, "DRAFTING_DATA_DIR": str(service.base_settings.data_dir)}
+    with (tmp_path / "总结.docx").open("wb") as redirected:
+        subprocess.run(command, stdout=redirected, env=env, cwd=tmp_path, check=True, timeout=120)
+    assert (tmp_path / "总结.docx").read_bytes().startswith(b"PK") and len(list(tmp_path.iterdir())) == 1
+    console, far_end = socket.socketpair()
+    with console, far_end:
+        done = subprocess.run(
+            command, stdout=console, stderr=subprocess.PIPE, env=env, cwd=tmp_path, timeout=120
+        )
+    assert done.returncode == 0 and "已写入" in done.stderr.decode()
+    assert len(list(tmp_path.glob("*.docx"))) == 2
 
 
 def test_cli_bad_facts_file(tmp_path, capsys):
