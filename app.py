@@ -4,6 +4,7 @@ and the menu. Each page is a module in app/ that only adapts DraftingService and
 from typing import TYPE_CHECKING
 
 import streamlit as st
+from pydantic import ValidationError
 
 from app import current, resources
 from app.common import STREAMLIT_WORDS_IN_CHINESE, refused, streamlit_secrets
@@ -23,7 +24,7 @@ from drafting.errors import UserError
 from drafting.office import OfficeService
 from drafting.retrieval.library import Library
 from drafting.service import DraftingService
-from drafting.settings import Settings, load_settings
+from drafting.settings import Settings, load_settings, settings_problem
 from drafting.storage.errors import StorageUnavailable
 from drafting.text.markup import escape_markdown
 
@@ -201,7 +202,12 @@ def _account_sidebar(service: DraftingService, tab: _StreamlitTab) -> None:
 def main() -> None:
     try:
         settings = load_settings(streamlit_secrets())
-    except Exception:  # noqa: BLE001 - a malformed .env or secrets value
+    except ValidationError as error:  # a malformed .env or secrets value; ours say which and why
+        st.error(
+            escape_markdown(settings_problem(error) or "配置有误，请检查 .env 或 secrets.toml 中的设置。")
+        )
+        return
+    except Exception:  # noqa: BLE001 - a malformed .env or secrets file
         st.error("配置有误，请检查 .env 或 secrets.toml 中的设置。")
         return
     with logged_run(settings.run_log) as run:

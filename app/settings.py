@@ -55,12 +55,13 @@ def _endpoint_form(service: DraftingService) -> None:
         check = col2.form_submit_button("测试连接")
     if save:
         try:
-            st.success(office.save_endpoint(base_url, model, api_key, method) + "新的草稿将使用该接口。")
+            saved = office.save_endpoint(base_url, model, api_key, method)
+            st.success(escape_markdown(saved + "新的草稿将使用该接口。"))
         except UserError as error:  # an address that is no address: nothing saved, the form keeps it
             refused(error)
     if check:
         try:
-            st.success(office.check_connection(base_url, model, api_key))
+            st.success(escape_markdown(office.check_connection(base_url, model, api_key)))
         except UserError as error:
             refused(error)
     if office.endpoint_summary() and st.button("清除已保存的接口（改回离线引擎）"):

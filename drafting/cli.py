@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from drafting.cli_files import read_file, write_document, write_file
 from drafting.errors import UserError
-from drafting.settings import Settings, load_settings
+from drafting.settings import Settings, load_settings, settings_problem
 from drafting.text.control import strip_control
 
 if TYPE_CHECKING:
@@ -51,7 +51,10 @@ def _run(argv: list[str] | None) -> int:
     try:
         return args.handler(args, load_settings())
     except ValidationError as error:  # a malformed .env or environment value
-        print(f"错误：配置有误（{error.errors()[0]['loc'][0]}），请检查 .env 或环境变量。", file=sys.stderr)
+        problem = (
+            settings_problem(error) or f"配置有误（{error.errors()[0]['loc'][0]}），请检查 .env 或环境变量。"
+        )
+        print(f"错误：{problem}", file=sys.stderr)
         return 1
     except UserError as error:
         print(f"错误：{error}", file=sys.stderr)

@@ -11,10 +11,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from drafting.endpoint_file import load_endpoint
+from drafting.endpoint_url import endpoint_url
+from drafting.errors import UserError
 from drafting.memo import Memo
 
 ENV_FILE: str | None = ".env"
@@ -106,6 +108,20 @@ class Settings(BaseSettings):
     # A file the app appends each page run's server time to (JSON lines), for `drafting bench --soak`.
     run_log: Path | None = Field(None, validation_alias=AliasChoices("DRAFTING_RUN_LOG", "run_log"))
 
+    @field_validator("llm_base_url", "embedding_base_url")
+    @classmethod
+    def _an_address(cls, value: str, info: ValidationInfo) -> str:
+        """An address that is no address (a full-width “：” from a Chinese input method) is refused here, by
+        name: it used to end every draft, and `drafting draft`, in a traceback. Surrounding spaces go."""
+        if not value.strip():
+            return ""
+        try:
+            return endpoint_url(
+                value, f"{(info.field_name or '').upper()}（.env 或环境变量）", repair=False
+            ).address
+        except UserError as error:
+            raise SettingProblem(str(error)) from None
+
     @property
     def llm_configured(self) -> bool:
         return bool(self.llm_base_url or self.llm_api_key.get_secret_value())
@@ -117,6 +133,20 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+
+class SettingProblem(ValueError):
+    """A setting refused by one of the checks above, with its Chinese message."""
+
+
+def settings_problem(error: ValidationError) -> str | None:
+    """The Chinese message of a setting refused by our own checks; None when pydantic's own (a number that
+    is no number) refused it, which each face words itself."""
+    for problem in error.errors():
+        refused = (problem.get("ctx") or {}).get("error")
+        if isinstance(refused, SettingProblem):
+            return str(refused)
+    return None
 
 
 def load_settings(secrets: Mapping[str, Any] | None = None, **overrides: Any) -> Settings:

@@ -12,6 +12,7 @@ from tests.imports import imported_modules
 
 LAYERS = [
     {"errors", "lazy", "resources", "access", "endpoint_file", "text", "memo", "chroma_import"},
+    {"endpoint_url"},
     {"settings", "background"},
     {"storage", "documents"},
     {"models", "corpus"},

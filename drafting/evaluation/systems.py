@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from drafting.endpoint_url import endpoint_url
 from drafting.errors import UserError
 from drafting.models.presets import chat_base_url
 
@@ -76,10 +77,12 @@ def parse_endpoint(spec: str, settings: "Settings", environ: Mapping[str, str] |
 
     spec = spec.strip()
     structured_method = settings.llm_structured_method
-    if re.match(r"https?://", spec, re.I):
+    if re.match(r"https?[:：]", spec, re.I):
         base_url, at, model = spec.rpartition("@")
-        if not at or not model or not urlsplit(base_url).hostname:
+        model = model.strip()
+        if not at or not model:
             raise UserError(f"无法识别接口“{spec}”：网址形式请写成 http://主机:端口/v1@模型名。")
+        base_url = endpoint_url(base_url, "--endpoint 的接口地址", repair=False).address
         parts = urlsplit(base_url)
         base_url = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()  # never keep user:pass
         name = f"{base_url}@{model}"

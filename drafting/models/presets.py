@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
+from drafting.endpoint_url import EndpointUrl, endpoint_url
 from drafting.errors import UserError
 from drafting.models import ensure_model_requests_allowed
 from drafting.settings import Settings
@@ -104,7 +105,10 @@ def endpoint_host(settings: Settings) -> str:
     into the URL (user:pass@host, ?api-key=…) and its path never show."""
     if not settings.llm_base_url:
         return "https://api.openai.com"
-    parts = urlsplit(settings.llm_base_url)
+    try:
+        parts = urlsplit(settings.llm_base_url)
+    except ValueError:  # saved by an earlier version that did not check (a full-width “：”)
+        return "（接口地址格式不对）"
     try:
         port = f":{parts.port}" if parts.port else ""
     except ValueError:  # a port that is no number: show none rather than fail
@@ -112,20 +116,9 @@ def endpoint_host(settings: Settings) -> str:
     return f"{parts.scheme}://{parts.hostname}{port}" if parts.hostname else "（接口地址格式不对）"
 
 
-def checked_base_url(base_url: str) -> str:
-    """The endpoint address as saved, or a UserError saying how to write it: an address such as “abc”
-    was saved, and every draft afterwards failed at its first section."""
-    address = base_url.strip()
-    if not address:
+def checked_base_url(base_url: str) -> EndpointUrl:
+    """The endpoint address as typed on 设置, full-width characters replaced (the caller says so), or a
+    UserError saying what is wrong: an address such as “abc” was saved, and every draft afterwards failed."""
+    if not base_url.strip():
         raise UserError("请填写接口地址；要改回离线引擎，请点“清除已保存的接口”。")
-    parts = urlsplit(address)
-    try:
-        parts.port  # noqa: B018 - raises on a port that is no number
-    except ValueError:
-        parts = parts._replace(netloc="")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UserError(
-            f"接口地址“{address[:80]}”不是有效的网址：请写成 http:// 或 https:// 开头的完整地址，"
-            "如 http://127.0.0.1:8000/v1 或 https://api.deepseek.com/v1。"
-        )
-    return address
+    return endpoint_url(base_url)

@@ -48,21 +48,24 @@ def with_saved_endpoint(settings: Settings, store: "SettingsRepository") -> Sett
 def save_endpoint(
     store: "SettingsRepository", actor: Actor, base_url: str, model: str, api_key: str, method: str
 ) -> str:
-    """Save (administrators only) and say, in Chinese, what became of the key."""
+    """Save (administrators only) and say, in Chinese, what became of the key and of a repaired address."""
     from drafting.models.presets import checked_base_url
 
-    base_url = checked_base_url(base_url)
+    address = checked_base_url(base_url)
+    base_url = address.address
     if not model.strip():
         raise UserError("请填写模型名（如 deepseek-chat、qwen-plus）。")
     before = store.endpoint_summary()
     store.set_endpoint(base_url, model, api_key, method, actor)
     if api_key.strip():
-        return "已保存（密钥已加密保存，不再显示）。"
-    if before is not None and before.has_key and before.base_url == base_url:
-        return "已保存，沿用该地址原有的密钥。"
-    if before is not None and before.has_key:
-        return "已保存。接口地址已更换，原密钥不会发往新地址；如新接口需要密钥，请重新填写。"
-    return "已保存。"
+        saved = "已保存（密钥已加密保存，不再显示）。"
+    elif before is not None and before.has_key and before.base_url == base_url:
+        saved = "已保存，沿用该地址原有的密钥。"
+    elif before is not None and before.has_key:
+        saved = "已保存。接口地址已更换，原密钥不会发往新地址；如新接口需要密钥，请重新填写。"
+    else:
+        saved = "已保存。"
+    return address.note + saved
 
 
 def _adopt_endpoint_file(settings: Settings, store: "SettingsRepository") -> None:
