@@ -265,7 +265,7 @@ def test_report_files_are_checked_and_set_right(settings, capsys):
     assert found["database"]["reports"] == 1 and found["corpus"]["reports"] == 0
     assert doctor(settings) == 0
     out = capsys.readouterr().out
-    assert "1 篇导入的范文" in out and "旧版的范文文件：正常（没有（导入的范文都在数据库里））" in out
+    assert "1 篇导入的范文" in out and "旧版的范文文件：正常（没有，导入的范文都在数据库里）" in out
 
 
 def test_an_unreadable_endpoint_file_is_found_and_set_aside(settings, capsys):

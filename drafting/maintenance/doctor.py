@@ -415,7 +415,7 @@ def check_corpus(settings: Settings) -> Check:
         },
         summary=f"{survey.reports} 篇，下次使用时并入数据库"
         if survey.reports
-        else "没有（导入的范文都在数据库里）",
+        else "没有，导入的范文都在数据库里",
     )
     check.problems += [f"{path.name} 无法读取（{reason}）" for path, reason in survey.unreadable.items()]
     check.problems += [
