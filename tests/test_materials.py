@@ -886,3 +886,25 @@ def test_one_figure_written_three_ways_is_no_conflict():
     assert result.conflicts == []
     lecture = next(f for f in result.facts if "健康讲座" in f.text)
     assert len(lecture.sources) == 2
+
+
+def test_the_cli_names_where_each_conflicting_value_is_written():
+    """The line read 7户（台账计算） / 18户（慰问台账.xlsx 春节送温暖!B3:B9；简报.docx 第5段）: 18户 seemed to come
+    from the ledger too. Each value now stands with its own sources."""
+    from drafting.materials.cli import _attributed
+    from drafting.materials.model import Conflict, Source
+
+    ledger = Source(file="慰问台账.xlsx", location="春节送温暖!B3:B9", excerpt="B3:B9 共7行")
+    briefing = Source(file="简报.docx", location="第5段", excerpt="春节前夕走访慰问困难职工18户。")
+    half_year = Source(file="半年报.txt", location="第2段", excerpt="走访慰问困难职工17户。")
+    computed = Conflict(
+        about="春节送温暖（台账计算与材料所写不一致）",
+        values=["7户（台账计算）", "18户"],
+        sources=[ledger, briefing],
+    )
+    assert _attributed(computed) == [
+        "7户（台账计算：慰问台账.xlsx 春节送温暖!B3:B9）",
+        "18户（简报.docx 第5段）",
+    ]
+    stated = Conflict(about="走访慰问困难职工（户）", values=["18户", "17户"], sources=[briefing, half_year])
+    assert _attributed(stated) == ["18户（简报.docx 第5段）", "17户（半年报.txt 第2段）"]

@@ -12,7 +12,7 @@ from drafting.cli_files import read_file, write_document, write_file
 from drafting.errors import UserError
 
 if TYPE_CHECKING:
-    from drafting.materials.model import Extraction
+    from drafting.materials.model import Conflict, Extraction
     from drafting.settings import Settings
 
 
@@ -113,6 +113,25 @@ def _write_facts(extraction: "Extraction", target: Path, organization: str, peri
         )
 
 
+def _attributed(conflict: "Conflict") -> list[str]:
+    """Each value with where it is written: the ledger's computed one with the ledger (its first source),
+    a stated one with the materials whose excerpt states it (7户（台账计算：台账.xlsx 表!B3:B9） / 18户（简报.docx
+    第5段）, not every source after the last value)."""
+    from drafting.materials.model import COMPUTED
+
+    shown = []
+    for value in conflict.values:
+        stated = value.removesuffix(COMPUTED)
+        sources = (
+            conflict.sources[:1]
+            if value.endswith(COMPUTED)
+            else [s for s in conflict.sources if stated in s.excerpt] or conflict.sources
+        )
+        where = "；".join(f"{s.file} {s.location}" for s in sources)
+        shown.append(f"{stated}（{'台账计算：' if value.endswith(COMPUTED) else ''}{where}）")
+    return shown
+
+
 def _summary(extraction: "Extraction") -> str:
     lines = [f"候选要点 {len(extraction.facts)} 条："]
     for fact in extraction.facts:
@@ -121,8 +140,7 @@ def _summary(extraction: "Extraction") -> str:
         if fact.computed:
             lines.append(f"  计算：{fact.computed.formula}")
     for conflict in extraction.conflicts:
-        where = "；".join(f"{s.file} {s.location}" for s in conflict.sources)
-        lines.append(f"数字不一致：{conflict.about}：{' / '.join(conflict.values)}（{where}），请核对后选定")
+        lines.append(f"数字不一致：{conflict.about}：{' / '.join(_attributed(conflict))}，请核对后选定")
     lines += [f"已搁置：{item.file}：{item.excerpt}（{item.reason}）" for item in extraction.set_aside]
     lines += [f"未读取：{item.file}：{item.reason}" for item in extraction.skipped]
     return "\n".join(lines)

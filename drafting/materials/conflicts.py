@@ -9,7 +9,7 @@ a conflict and neither value is chosen. Ledger figures are checked against the p
 import re
 from difflib import SequenceMatcher
 
-from drafting.materials.model import Candidate, Conflict
+from drafting.materials.model import COMPUTED, Candidate, Conflict
 from drafting.materials.values import COUNT_UNITS, Amount, amounts, without_values
 
 SAME_EVENT = 0.7  # share of the shorter wording's character pairs the longer one also has
@@ -105,7 +105,7 @@ def _cross_check(ledger_fact: Candidate, prose: list[Candidate]) -> list[Conflic
             conflicts.append(
                 Conflict(
                     about=f"{label}（台账计算与材料所写不一致）",
-                    values=[f"{ledger_fact.values[0]}（台账计算）", *stated],
+                    values=[f"{ledger_fact.values[0]}{COMPUTED}", *stated],
                     sources=[*ledger_fact.sources[:1], *fact.sources],
                 )
             )

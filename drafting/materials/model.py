@@ -29,6 +29,9 @@ class Candidate(BaseModel):
     computed: Computed | None = None
 
 
+COMPUTED = "（台账计算）"  # marks the ledger's own figure among a conflict's values
+
+
 class Conflict(BaseModel):
     about: str
     values: list[str]
@@ -135,8 +138,7 @@ class Extraction(BaseModel):
             fact
             for fact in self.facts
             if not (
-                fact.sources[0] in settled.sources
-                and losing & {*fact.values, f"{fact.values[0]}（台账计算）"}
+                fact.sources[0] in settled.sources and losing & {*fact.values, f"{fact.values[0]}{COMPUTED}"}
             )
         ]
         others = [c for i, c in enumerate(self.conflicts) if i != conflict]
