@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
+from drafting.errors import UserError
 from drafting.service import DraftingService
 from drafting.storage.audit import AuditFilter  # the pages build filters; a value type, no SQL runs here
 
@@ -116,13 +117,48 @@ class OfficeService:
         self.drafting.endpoint_store.clear_endpoint(self.actor)
 
     def check_connection(self, base_url: str, model: str, api_key: str) -> str:
-        """Try only what was typed: a stored key never goes to a URL typed here. A UserError says what failed."""
-        from drafting.models.presets import check_connection
+        """Try what was typed. A blank key box means the key kept for exactly this address, as 保存 keeps
+        it; a stored key never goes to another address. A UserError says what failed and how to fix it."""
+        from drafting.models.presets import check_connection, checked_base_url
 
+        address = checked_base_url(base_url)
+        typed = api_key.strip()
+        kept = "" if typed else self._key_for(address.address)
+        if typed:
+            key_note = "请核对 API Key 后重新填写。"
+        elif kept:
+            key_note = "测试用的是已保存的密钥；如密钥已更换，请在 API Key 框填写新的密钥。"
+        elif self._saved_key_elsewhere():
+            key_note = "已保存的密钥只发往保存时的地址，不会发往这个地址：请在 API Key 框填写这个接口的密钥。"
+        else:
+            key_note = "API Key 框是空的，这个地址也没有已保存的密钥：请填写这个接口的密钥。"
         trial = self.drafting.settings.model_copy(
-            update={"llm_base_url": base_url, "llm_model": model, "llm_api_key": SecretStr(api_key)}
+            update={
+                "llm_base_url": address.address,
+                "llm_model": model,
+                "llm_api_key": SecretStr(typed or kept),
+            }
         )
-        return check_connection(trial)
+        try:
+            answered = check_connection(trial, key_note)
+        except UserError as error:  # the repair is said either way: the address tried is not the one typed
+            raise UserError(address.note + str(error)) from error
+        return address.note + answered + ("（用的是已保存的密钥。）" if kept else "")
+
+    def _key_for(self, address: str) -> str:
+        """The key in use for exactly this address: the configured one (the environment's or the saved one),
+        else the one saved with it."""
+        from drafting.models.presets import chat_base_url
+
+        in_use = self.drafting.settings
+        if in_use.llm_configured and chat_base_url(in_use) == address:
+            return in_use.llm_api_key.get_secret_value()
+        saved = self.drafting.endpoint_store.endpoint_for_use()
+        return saved.api_key.get_secret_value() if saved is not None and saved.base_url == address else ""
+
+    def _saved_key_elsewhere(self) -> bool:
+        summary = self.endpoint_summary()
+        return summary is not None and summary.has_key
 
     # --- evaluation runs ------------------------------------------------------------------------------------
 

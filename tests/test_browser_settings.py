@@ -1,14 +1,32 @@
-"""The configured model endpoint in a real browser: shown as typed (no backslashes, not as a link).
+"""The configured model endpoint in a real browser: shown as typed (no backslashes, not as a link), and
+an address typed with a full-width colon tested without a crash page.
 
-Port 9 (discard) on loopback: nothing answers there, and showing these pages sends no request.
+Port 9 (discard) on loopback: nothing answers there, and showing these pages sends no request. 测试连接
+goes to a tiny OpenAI-compatible server on loopback (tests/test_endpoint_check.py) or a closed port.
 """
 
+import re
+import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.test_browser import App, app_page, chromium, go_to, markup_in_main, running_app, screenshot, shown
+from drafting.models.presets import CONNECTION_FAILED
+from tests.test_browser import (
+    WAIT_MS,
+    App,
+    app_page,
+    chromium,
+    go_to,
+    markup_in_main,
+    no_exception_shown,
+    running_app,
+    screenshot,
+    shown,
+)
+from tests.test_endpoint_check import KEY, Endpoint, closed_port
+from tests.test_endpoint_check import MODEL as ENDPOINT_MODEL
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -56,3 +74,39 @@ def test_configured_endpoint_shows_scheme_host_and_port_as_text(page):
     assert shown(current.inner_text()) == f"当前模型接口：http://127.0.0.1:9 · 模型 {MODEL}（密钥不显示）"
     expect(page.get_by_label("接口地址（base URL）")).to_have_value(ENDPOINT)
     assert endpoint_links(page) == [], "the endpoint URL is rendered as a clickable link"
+
+
+@pytest.fixture
+def endpoint() -> Iterator[Endpoint]:
+    served = Endpoint()
+    threading.Thread(target=served.server.serve_forever, daemon=True).start()
+    yield served
+    served.server.shutdown()
+    served.server.server_close()
+
+
+def test_a_full_width_colon_typed_in_the_settings_form_is_repaired_not_a_crash_page(page, endpoint):
+    """Typed as a Chinese input method types it: 测试连接 used to show Streamlit's English crash page."""
+    from playwright.sync_api import expect
+
+    go_to(page, "设置")
+    page.get_by_label("接口地址（base URL）").fill(endpoint.url.replace(":", "：", 2))
+    page.get_by_label("模型名").fill(ENDPOINT_MODEL)
+    page.get_by_label(re.compile("^API Key")).fill(KEY)
+    page.get_by_role("button", name="测试连接").click()
+    answered = page.get_by_test_id("stAlertContentSuccess").filter(has_text="连接成功")
+    expect(answered).to_have_count(1, timeout=WAIT_MS)
+    no_exception_shown(page)
+    assert shown(answered.inner_text()) == (
+        "接口地址中的全角字符“：”已改为半角“:”。"
+        f"连接成功：http://127.0.0.1:{endpoint.port} 上的模型“{ENDPOINT_MODEL}”已应答。"
+    )
+    assert endpoint.authorizations == [f"Bearer {KEY}"]
+
+    page.get_by_label("接口地址（base URL）").fill(f"http://127.0.0.1：{closed_port()}/v1")
+    page.get_by_role("button", name="测试连接").click()
+    failed = page.get_by_test_id("stAlertContentError").filter(has_text="连接失败")
+    expect(failed).to_have_count(1, timeout=WAIT_MS)
+    no_exception_shown(page)
+    assert shown(failed.inner_text()) == "接口地址中的全角字符“：”已改为半角“:”。" + CONNECTION_FAILED
+    expect(page.get_by_label("模型名")).to_have_value(ENDPOINT_MODEL)  # what else was typed stays

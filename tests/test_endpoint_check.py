@@ -1,24 +1,38 @@
-"""The endpoint address where it enters (设置, .env, `eval --endpoint`).
+"""The endpoint address where it enters (设置, .env, `eval --endpoint`) and what 测试连接 says.
 
 A tester typed `http://127.0.0.1：8765/v1` (a full-width colon from a Chinese input method): 保存 and 测试连接
-showed Streamlit's English crash page and `drafting draft` a traceback. Every endpoint here is on 127.0.0.1.
+showed Streamlit's English crash page and `drafting draft` a traceback. 测试连接 also ignored the saved key
+when the key box was left blank, and said one sentence for a wrong key, an unknown model and a closed port.
+Every endpoint here is on 127.0.0.1: a tiny OpenAI-compatible server, the simulator, or a closed port.
 """
 
+import asyncio
 import html
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
+from langchain_core.messages import HumanMessage
+from pydantic import SecretStr
 from streamlit.testing.v1 import AppTest
 
+from drafting.access import Actor
 from drafting.cli import main
 from drafting.endpoint_url import endpoint_url
 from drafting.errors import UserError
 from drafting.evaluation.systems import parse_endpoint
+from drafting.models.openai_chat import OpenAIChatModel
+from drafting.models.presets import CONNECTION_FAILED, GENERIC
+from drafting.models.protocol import ModelCallError, Prompt
+from drafting.models.saved_endpoint import save_endpoint
+from drafting.office import OfficeService
 from drafting.service import DraftingService
 from drafting.settings import load_settings
+from drafting.simulator import running
 from tests.apppages import go
 from tests.conftest import ROOT
 
@@ -85,6 +99,21 @@ def endpoint() -> Iterator[Endpoint]:
     yield served
     served.server.shutdown()
     served.server.server_close()
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]  # closed again when the socket is
+
+
+def office(data: Path) -> OfficeService:
+    return OfficeService(DraftingService(load_settings(data_dir=data)))
+
+
+def saved(data: Path, base_url: str, key: str) -> str:
+    service = DraftingService(load_settings(data_dir=data))
+    return save_endpoint(service.endpoint_store, Actor.local(), base_url, MODEL, key, "json_mode")
 
 
 # --- the address where it enters -----------------------------------------------------------------------------
@@ -157,6 +186,77 @@ def test_eval_endpoint_with_a_full_width_colon_is_refused_in_chinese(tmp_path, m
     assert spaced.settings is not None and spaced.settings.llm_base_url == "http://127.0.0.1:8765/v1"
 
 
+# --- 测试连接 tells failures apart ---------------------------------------------------------------------------
+
+
+def test_a_wrong_key_an_unknown_model_and_a_closed_port_each_get_their_own_fix(
+    tmp_path, endpoint, allow_model_requests
+):
+    data = tmp_path / "data"
+    with pytest.raises(UserError) as refused:
+        office(data).check_connection(endpoint.url, MODEL, "sk-wrong")
+    assert str(refused.value).startswith("连接失败：API Key 不对或没有权限（接口返回 401）。请核对 API Key")
+    assert "sk-wr" not in str(refused.value)  # the provider's own message echoes part of the key
+    with pytest.raises(UserError) as refused:
+        office(data).check_connection(endpoint.url, "no-such-model", KEY)
+    assert "模型名称“no-such-model”不存在（接口返回 404），请核对模型名" in str(refused.value)
+    with pytest.raises(UserError) as refused:
+        office(data).check_connection(f"http://127.0.0.1:{closed_port()}/v1", MODEL, KEY)
+    assert str(refused.value) == CONNECTION_FAILED and "连不上这个地址和端口" in CONNECTION_FAILED
+    with pytest.raises(UserError) as refused:  # no /v1: the server answers, but is no model API there
+        office(data).check_connection(f"http://127.0.0.1:{endpoint.port}", MODEL, KEY)
+    assert str(refused.value) == CONNECTION_FAILED and "/v1" in CONNECTION_FAILED
+
+
+def test_a_trailing_space_or_a_full_width_colon_is_repaired_and_the_test_says_so(
+    tmp_path, endpoint, allow_model_requests
+):
+    answered = office(tmp_path / "data").check_connection(endpoint.url + " ", MODEL, KEY)
+    assert answered == f"连接成功：http://127.0.0.1:{endpoint.port} 上的模型“{MODEL}”已应答。"
+    answered = office(tmp_path / "data").check_connection(endpoint.url.replace(":", "：", 2), MODEL, KEY)
+    assert answered.startswith("接口地址中的全角字符“：”已改为半角“:”。连接成功")
+
+
+def test_an_empty_model_name_is_asked_for_not_reported_as_answered(tmp_path, endpoint, allow_model_requests):
+    with pytest.raises(UserError, match="请填写模型名"):
+        office(tmp_path / "data").check_connection(endpoint.url, " ", KEY)
+    assert endpoint.authorizations == []  # nothing was sent
+
+
+def test_a_blank_key_box_tests_with_the_key_saved_for_that_address(tmp_path, endpoint, allow_model_requests):
+    data = tmp_path / "data"
+    saved(data, endpoint.url, KEY)
+    answered = office(data).check_connection(endpoint.url, MODEL, "")
+    assert answered.endswith("已应答。（用的是已保存的密钥。）")
+    assert endpoint.authorizations == [f"Bearer {KEY}"]
+    other_address = endpoint.url + "/"  # another address: the saved key is not sent there
+    with pytest.raises(UserError) as refused:
+        office(data).check_connection(other_address, MODEL, "")
+    assert "已保存的密钥只发往保存时的地址，不会发往这个地址" in str(refused.value)
+    assert all(KEY not in header for header in endpoint.authorizations[1:])
+
+
+def test_a_blank_key_box_tests_with_the_key_the_environment_gives_that_address(
+    tmp_path, endpoint, allow_model_requests
+):
+    settings = load_settings(data_dir=tmp_path / "data", llm_base_url=endpoint.url, llm_api_key=KEY)
+    answered = OfficeService(DraftingService(settings)).check_connection(endpoint.url, MODEL, "")
+    assert answered.startswith("连接成功") and endpoint.authorizations == [f"Bearer {KEY}"]
+
+
+def test_an_unknown_model_while_drafting_says_to_check_the_model_name_and_path(
+    tmp_path, allow_model_requests
+):
+    """Drafting's own message for a 404: the simulator serves /v1 only, so an address without it gets one."""
+    prompt = Prompt(name="section", messages=[HumanMessage(content="你好")])
+    with running() as (url, _):
+        settings = load_settings(data_dir=tmp_path, llm_base_url=url.removesuffix("/v1"), llm_model="m")
+        model = OpenAIChatModel(settings.model_copy(update={"llm_api_key": SecretStr("")}), GENERIC)
+        with pytest.raises(ModelCallError) as failed:
+            asyncio.run(model.stream(prompt, lambda _: None, 50))
+    assert "（404）：请核对模型名是否存在，以及接口地址的路径（一般以 /v1 结尾）" in str(failed.value)
+
+
 # --- the 设置 page -----------------------------------------------------------------------------------------
 
 
@@ -181,6 +281,21 @@ def shown(app: AppTest) -> list[str]:
     return [html.unescape(m.value).replace("\u2060", "") for m in [*app.success, *app.error]]
 
 
+def test_the_settings_page_repairs_a_full_width_colon_instead_of_crashing(
+    settings_page, endpoint, allow_model_requests
+):
+    app = settings_page
+    typed = endpoint.url.replace(":", "：", 2)  # http：//127.0.0.1：port/v1
+    fill(app, typed, MODEL, KEY)
+    app.button(key="FormSubmitter:endpoint-测试连接").click().run()
+    assert not app.exception
+    assert any("已改为半角" in m and f"模型“{MODEL}”已应答" in m for m in shown(app))
+    app.button(key="FormSubmitter:endpoint-保存").click().run()
+    assert not app.exception
+    assert any("已改为半角" in m and "已保存" in m for m in shown(app))
+    assert DraftingService(load_settings()).settings.llm_base_url == endpoint.url
+
+
 def test_an_address_refused_on_the_settings_page_keeps_what_was_typed(settings_page, endpoint):
     app = settings_page
     typed = f"http://127.0.0.1：{endpoint.port} /v1"  # the colon is repaired, the space is not guessed at
@@ -190,6 +305,20 @@ def test_an_address_refused_on_the_settings_page_keeps_what_was_typed(settings_p
     assert any("接口地址不是有效的网址：地址中间有空格，请删去。" in m for m in shown(app))
     assert [box.value for box in app.text_input[:3]] == [typed, MODEL, KEY]
     assert DraftingService(load_settings()).endpoint_store.endpoint_summary() is None
+
+
+def test_the_settings_page_tests_with_the_saved_key_when_the_key_box_is_blank(
+    settings_page, endpoint, allow_model_requests
+):
+    app = settings_page
+    fill(app, endpoint.url, MODEL, KEY)
+    app.button(key="FormSubmitter:endpoint-保存").click().run()
+    reopened = go(AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run(), "设置")
+    assert reopened.text_input[0].value == endpoint.url and reopened.text_input[2].value == ""
+    reopened.button(key="FormSubmitter:endpoint-测试连接").click().run()
+    assert not reopened.error
+    assert any("已应答" in m and "用的是已保存的密钥" in m for m in shown(reopened))
+    assert endpoint.authorizations == [f"Bearer {KEY}"]
 
 
 def test_the_app_names_a_full_width_colon_in_the_environment(tmp_path, monkeypatch):

@@ -57,8 +57,9 @@ def _listening(reply: bytes) -> Iterator[int]:
 
 
 def test_the_connection_test_says_the_same_for_every_failure(tmp_path, allow_model_requests):
-    """Closed port, a port speaking something else, an HTTP server without the model: one message, so the
-    admin's 测试连接 cannot be used to tell open ports from closed ones."""
+    """Closed port, a port speaking something else, an HTTP server that is no model API: one message, so the
+    admin's 测试连接 cannot be used to tell open ports from closed ones. (A model API's own refusals, a wrong
+    key or an unknown model, are told apart: tests/test_endpoint_check.py.)"""
     not_found = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
     messages = set()
     with _listening(b"SSH-2.0-OpenSSH_9.2\r\n") as other, _listening(not_found) as http:

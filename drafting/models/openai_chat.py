@@ -61,6 +61,10 @@ def _classify(error: Exception) -> Exception:
             return _Retryable(f"模型接口出错（{status}）")
         if status in (401, 403):
             return ModelCallError(f"模型接口拒绝访问（{status}）：请检查 API Key。")
+        if status == 404:  # the model name, or a path without /v1 (or with /chat/completions twice)
+            return ModelCallError(
+                "模型接口拒绝了请求（404）：请核对模型名是否存在，以及接口地址的路径（一般以 /v1 结尾）。"
+            )
         return ModelCallError(f"模型接口拒绝了请求（{status}）。")
     if isinstance(error, openai.LengthFinishReasonError):
         return _Retryable("模型输出达到长度上限被截断")

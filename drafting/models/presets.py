@@ -4,7 +4,8 @@ The chat endpoint saved in the app lives in the database (see saved_endpoint.py)
 in the data folder (drafting/endpoint_file.py).
 """
 
-from typing import Literal
+import json
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel
@@ -13,6 +14,9 @@ from drafting.endpoint_url import EndpointUrl, endpoint_url
 from drafting.errors import UserError
 from drafting.models import ensure_model_requests_allowed
 from drafting.settings import Settings
+
+if TYPE_CHECKING:
+    from openai import APIStatusError
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 
@@ -73,31 +77,96 @@ def profile_for(settings: Settings) -> Preset:
     return next((p for p in PRESETS if p.base_url == url), GENERIC)
 
 
-CONNECTION_FAILED = "连接失败：没有从这个地址得到模型的应答。请检查接口地址、模型名和密钥。"
+# Closed port, another protocol, an HTTP server that is no model API: one message, so 测试连接 cannot map
+# which ports are open (#21 item 16). Only a reply an OpenAI-compatible API gives is told apart.
+CONNECTION_FAILED = (
+    "连接失败：连不上这个地址和端口上的模型接口。请核对接口地址中的主机、端口和路径（一般以 /v1 结尾），"
+    "并确认模型服务已经启动。"
+)
 
 
-def check_connection(settings: Settings) -> str:
-    """Ask the endpoint for one short reply; a Chinese sentence either way."""
-    from openai import OpenAI, OpenAIError
+def check_connection(settings: Settings, key_note: str = "") -> str:
+    """Ask the endpoint for one short reply; a Chinese sentence either way, naming the fix for a failure.
+    `key_note` says which key was tried (the one typed, the saved one, none), for a refused key."""
+    from openai import APIConnectionError, APIStatusError, APITimeoutError, OpenAI, OpenAIError
 
-    ensure_model_requests_allowed("connection test")
     if not settings.llm_configured:
         raise UserError("还没有填写模型接口地址。")
+    model = settings.llm_model.strip()
+    if not model:
+        raise UserError("请填写模型名（如 deepseek-chat、qwen-plus），测试连接要用它向模型提一个问题。")
+    ensure_model_requests_allowed("connection test")
+    timeout = settings.llm_connect_timeout + 20
     client = OpenAI(
         base_url=chat_base_url(settings),
         api_key=settings.llm_api_key.get_secret_value() or "not-needed",
-        timeout=settings.llm_connect_timeout + 20,
+        timeout=timeout,
         max_retries=0,
     )
     try:
         reply = client.chat.completions.create(
-            model=settings.llm_model, messages=[{"role": "user", "content": "你好"}], max_tokens=5
+            model=model, messages=[{"role": "user", "content": "你好"}], max_tokens=5
         )
-    except (
-        OpenAIError
-    ) as error:  # one message for every failure: the test must not tell open ports from closed
+    except APITimeoutError as error:
+        raise UserError(
+            f"连接失败：等了 {timeout:.0f} 秒没有应答。请核对地址和端口，确认模型服务已经启动；"
+            "本机模型第一次加载可能较慢，可稍后再试。"
+        ) from error
+    except APIStatusError as error:
+        raise UserError(_refusal(error, model, key_note)) from error
+    except (APIConnectionError, OpenAIError) as error:
         raise UserError(CONNECTION_FAILED) from error
-    return f"连接成功：模型 {reply.model or settings.llm_model} 已应答。"
+    answered = f"连接成功：{endpoint_host(settings)} 上的模型“{model}”已应答。"
+    if reply.model and reply.model != model:
+        answered += f"（接口报告的模型名为“{reply.model[:80]}”。）"
+    return answered
+
+
+def _refusal(error: "APIStatusError", model: str, key_note: str) -> str:
+    """What an HTTP error means, when an OpenAI-compatible API gave it; never the server's own text (it
+    may echo part of the key)."""
+    error_body = _api_error(error.response.text)
+    if error_body is None:  # not a model API's reply: said as a closed port is
+        return CONNECTION_FAILED
+    status = error.status_code
+    if status in (401, 403):
+        return f"连接失败：API Key 不对或没有权限（接口返回 {status}）。" + (
+            key_note or "请核对 API Key 后重新填写。"
+        )
+    if status == 404 or (status in (400, 422) and _about_missing_model(error_body)):
+        return (
+            f"连接失败：模型名称“{model[:80]}”不存在（接口返回 {status}），请核对模型名；"
+            "模型名无误时，请核对接口地址的路径（一般以 /v1 结尾，不含 /chat/completions）。"
+        )
+    if status == 429:
+        return "连接失败：接口限流或额度已用完（接口返回 429）。请稍后再试，或检查账户余额。"
+    if status >= 500:
+        return f"连接失败：模型接口自身出错（接口返回 {status}）。请稍后再试，或请接口的管理者查看服务日志。"
+    return f"连接失败：接口拒绝了这次请求（接口返回 {status}）。请核对模型名和接口地址。"
+
+
+def _api_error(text: str) -> dict | None:
+    """The error object of an OpenAI-compatible reply ({"error": …} or vLLM's {"object": "error", …})."""
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(body, dict):
+        return None
+    if body.get("object") == "error":
+        return body
+    error = body.get("error")
+    if isinstance(error, dict):
+        return error
+    return {"message": error} if isinstance(error, str) else None
+
+
+def _about_missing_model(error_body: dict) -> bool:
+    """DeepSeek and 智谱 answer an unknown model with 400, not 404: their message says so."""
+    said = f"{error_body.get('code', '')} {error_body.get('message', '')}".lower()
+    return "model_not_found" in said or (
+        ("model" in said or "模型" in said) and any(w in said for w in ("not exist", "not found", "不存在"))
+    )
 
 
 def endpoint_host(settings: Settings) -> str:
