@@ -359,7 +359,7 @@ class DraftingService:
         if draft.sections and all(section.status == "failed" for section in draft.sections):
             self.drafts.delete(draft.id, self.actor)  # a wrong key or address: no empty draft piles up
             raise NothingWritten(
-                f"一部分也没有写成：{draft.sections[0].error}。没有保存这份草稿（要点都还在）；"
+                f"一部分也没有写成：{draft.sections[0].error.rstrip('。')}。没有保存这份草稿（要点都还在）；"
                 "请检查“设置”里的模型接口后再生成。"
             )
         return draft

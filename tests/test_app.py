@@ -161,8 +161,8 @@ def test_a_draft_of_which_nothing_was_written_is_not_kept(built_library, monkeyp
     assert not app.exception
     (status,) = app.get("status")
     assert (
-        status.label.startswith("一部分也没有写成：模型接口拒绝访问（401）")
-        and "没有保存这份草稿" in status.label
+        status.label.startswith("一部分也没有写成：模型接口拒绝访问（401）：请检查 API Key。没有保存这份草稿")
+        and "。。" not in status.label
     )
     assert "draft_id" not in app.session_state and not [c for c in app.caption if "草稿编号" in c.value]
     assert app.text_area(key="f_facts").value  # the facts stay in the form
