@@ -17,6 +17,7 @@ from drafting.resources import load_data
 from drafting.service import DraftingService, DraftNotSaved, SectionChanged, SectionReview
 from drafting.text.markup import escape_markdown, shorten_runs
 from drafting.writing.draft import Draft, engine_name, section_body, section_name
+from drafting.writing.estimate import cost_words
 from drafting.writing.facts import Facts, parse_facts
 from drafting.writing.outline import Outline, bullet_rows, edited_outline, kept_headings, section_rows
 from drafting.writing.pipeline import Event
@@ -240,7 +241,7 @@ def _generate(service: DraftingService, facts: Facts, outline: Outline | None = 
             left = "" if remaining is None else f"；您今天剩余额度 {remaining} token"
             notes.append(
                 f"预计消耗：提示约 {usage.prompt_tokens} token，输出约 {usage.completion_tokens} token，"
-                f"费用约 {cost:.4f}（按设置中的单价）{left}"
+                f"{cost_words(cost)}{left}"
             )
             status.write(notes[-1])
         view = _LiveView(status)

@@ -5,6 +5,7 @@ import streamlit as st
 from app.current import service as current_service
 from drafting.office import OfficeService
 from drafting.service import DraftingService
+from drafting.writing.estimate import cost_words
 
 
 def page_eval(service: DraftingService) -> None:
@@ -26,7 +27,7 @@ def page_eval(service: DraftingService) -> None:
     if estimate := office.eval_estimate(names):
         st.text(
             f"预计：提示约 {estimate.prompt_tokens} token，输出约 {estimate.completion_tokens} token，"
-            f"费用约 {estimate.cost:.4f}，用时约 {estimate.seconds:.0f} 秒"
+            f"{cost_words(estimate.cost)}，用时约 {estimate.seconds:.0f} 秒"
         )
     if names and st.button("开始评测", key="eval_go"):
         bar = st.progress(0.0, text="正在评测…")

@@ -319,11 +319,12 @@ def _draft(args: argparse.Namespace, settings: Settings) -> int:
     _with_complete_index(service)
     if service.uses_model(args.offline):
         from drafting.models.presets import endpoint_host
+        from drafting.writing.estimate import cost_words
 
         usage, cost = service.estimate(facts, outline)
         print(
             f"要点将发送到 {endpoint_host(service.settings)}。预计消耗：提示约 {usage.prompt_tokens} token，"
-            f"输出约 {usage.completion_tokens} token，费用约 {cost:.4f}（LLM_PRICE_INPUT/LLM_PRICE_OUTPUT 为每百万 token 单价）",
+            f"输出约 {usage.completion_tokens} token，{cost_words(cost)}（单价用 LLM_PRICE_INPUT/LLM_PRICE_OUTPUT 设置）",
             file=sys.stderr,
         )
     from drafting.storage.errors import DraftNotSaved

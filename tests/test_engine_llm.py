@@ -10,7 +10,7 @@ from drafting.errors import UserError
 from drafting.models import ModelRequestsBlocked
 from drafting.service import DraftingService
 from drafting.simulator import Behaviour, Fault, running
-from drafting.writing.estimate import cost, estimate
+from drafting.writing.estimate import cost, cost_words, estimate
 from drafting.writing.facts import load_facts_file, parse_facts
 from drafting.writing.model_writer import clean_reply, section_prompt
 from drafting.writing.pipeline import SectionJob
@@ -166,6 +166,9 @@ def test_estimate_and_cost(facts, built_library):
     )
     with_planner = estimate(plan_locally(facts), facts, settings.model_copy(update={"llm_planner": True}))
     assert with_planner.prompt_tokens > usage.prompt_tokens
+    assert cost_words(cost(usage, settings)).startswith("费用约 0.0")
+    unpriced = cost(usage, built_library.settings)  # no price set: 0, which read 费用约 0.0000 (free)
+    assert cost_words(unpriced) == "费用未估算（没有设置每百万 token 单价）"
 
 
 def test_clean_reply_drops_markdown_and_repeated_heading():

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from drafting.cli_files import make_folder, reason
 from drafting.errors import UserError
+from drafting.writing.estimate import cost_words
 
 if TYPE_CHECKING:
     from drafting.evaluation.runner import CaseResult
@@ -106,7 +107,7 @@ def run_eval_command(args: argparse.Namespace, settings: "Settings") -> int:
         paid += figures.cost
         _note(
             f"预计 {system.name}：{len(cases)} 个用例，提示约 {figures.prompt_tokens} token，"
-            f"输出约 {figures.completion_tokens} token，费用约 {figures.cost:.4f}，"
+            f"输出约 {figures.completion_tokens} token，{cost_words(figures.cost)}，"
             f"用时约 {figures.seconds / 60:.1f} 分钟（按每路约 30 token/秒粗估）。"
         )
         if missing_key(system):

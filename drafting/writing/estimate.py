@@ -24,6 +24,11 @@ def estimate(outline: Outline, facts: Facts, settings: Settings) -> TokenUsage:
     return TokenUsage(prompt_tokens=prompt, completion_tokens=completion)
 
 
+def cost_words(amount: float) -> str:
+    """费用约 0.0123; with no price per million tokens set the estimate is 0, which reads as free: say so."""
+    return f"费用约 {amount:.4f}" if amount else "费用未估算（没有设置每百万 token 单价）"
+
+
 def cost(usage: TokenUsage, settings: Settings) -> float:
     return (
         usage.prompt_tokens * settings.llm_price_input_per_mtok
