@@ -123,9 +123,14 @@ def _parser() -> argparse.ArgumentParser:
     draft.add_argument("--format", choices=["md", "json", "docx"], default="md")
     draft.add_argument("-o", "--output", type=Path)
     draft.set_defaults(handler=_draft)
-    regen = commands.add_parser("regen", help="重新生成草稿中的某一部分")
+    regen = commands.add_parser("regen", help="重新生成草稿中的某一部分（--unwritten：所有没有写成的部分）")
     regen.add_argument("draft_id")
-    regen.add_argument("section_key")
+    regen.add_argument(
+        "section_key", nargs="?", help="部分编号，如 work-care（drafting show --format json 可查）"
+    )
+    regen.add_argument(
+        "--unwritten", action="store_true", help="重新生成所有没有写成的部分（生成失败或起草中途停止的）"
+    )
     regen.add_argument("--instruction", default="")
     regen.add_argument("--offline", action="store_true")
     regen.add_argument("--format", choices=["md", "json", "docx"], default="md")
@@ -367,7 +372,31 @@ def _print_progress(event: "Event") -> None:
 
 
 def _regen(args: argparse.Namespace, settings: Settings) -> int:
+    if bool(args.section_key) == args.unwritten:
+        raise UserError(
+            "请给出要重新生成的部分编号（如 work-care），或用 --unwritten 重新生成所有没有写成的部分，二者选一。"
+        )
     service = _ready_service(settings)
+    if args.unwritten:
+        failures = service.write_unwritten(
+            args.draft_id,
+            offline=args.offline,
+            on_section=lambda name, number, total: print(
+                f"  正在写：{name}（{number}/{total}）", file=sys.stderr
+            ),
+        )
+        for failure in failures:
+            print(f"错误：{failure}", file=sys.stderr)
+        written = _write(
+            service.get(args.draft_id), args.format, args.output, lambda saved: service.export_docx(saved.id)
+        )
+        return 1 if failures else written
+    from drafting.writing.draft import section_name
+
+    section = service.get(args.draft_id).section(
+        args.section_key
+    )  # an unknown key is refused before the wait
+    print(f"  正在重新生成：{section_name(section.kind, section.heading)}…", file=sys.stderr)
     draft = service.regenerate(args.draft_id, args.section_key, args.instruction, offline=args.offline)
     return _write(draft, args.format, args.output, lambda saved: service.export_docx(saved.id))
 

@@ -308,6 +308,28 @@ def test_a_word_file_goes_to_a_redirected_file_and_to_a_named_file_from_an_ssh_c
     assert len(list(tmp_path.glob("*.docx"))) == 2
 
 
+def test_cli_regen_unwritten_writes_every_part_cut_off(service, monkeypatch, capsys):
+    """A draft cut off mid-writing (the page left, the process killed): one command writes what is missing,
+    saying what it writes; a single part's regeneration says what it is doing while the model writes."""
+    from drafting.writing.draft import Draft
+
+    monkeypatch.setenv("DRAFTING_DATA_DIR", str(service.base_settings.data_dir))
+    drafted = service.draft(load_facts_file(EXAMPLE), offline=True)
+    cut_off = drafted.model_copy(deep=True)
+    for section in cut_off.sections[3:]:
+        section.status, section.text = "pending", ""
+    service.save(Draft.model_validate(cut_off.model_dump()))
+    capsys.readouterr()
+    assert main(["regen", drafted.id, "--unwritten", "--offline"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("正在写：") == len(drafted.sections) - 3 and f"（1/{len(drafted.sections) - 3}）" in err
+    assert not service.get(drafted.id).unwritten()
+    assert main(["regen", drafted.id, "work-care", "--offline"]) == 0
+    assert "正在重新生成：" in capsys.readouterr().err
+    assert main(["regen", drafted.id]) == 1 and "二者选一" in capsys.readouterr().err
+    assert main(["regen", drafted.id, "work-care", "--unwritten"]) == 1
+
+
 def test_cli_bad_facts_file(tmp_path, capsys):
     bad = tmp_path / "f.yaml"
     bad.write_text("organization: 某工会\nperiod: 明年\nfacts: []\n", encoding="utf-8")
