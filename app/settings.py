@@ -11,6 +11,8 @@ from drafting.office import OfficeService
 from drafting.service import DraftingService
 from drafting.text.markup import escape_markdown
 
+SAVED = "endpoint_saved"  # what 保存 said, shown by the run after it, whose banner names the new endpoint
+
 
 def page_settings(service: DraftingService) -> None:
     st.header("设置")
@@ -56,9 +58,13 @@ def _endpoint_form(service: DraftingService) -> None:
     if save:
         try:
             saved = office.save_endpoint(base_url, model, api_key, method)
-            st.success(escape_markdown(saved + "新的草稿将使用该接口。"))
         except UserError as error:  # an address that is no address: nothing saved, the form keeps it
             refused(error)
+        else:
+            st.session_state[SAVED] = saved + "新的草稿将使用该接口。"
+            st.rerun()  # the banner above was drawn with the endpoint as it was
+    if saved_now := st.session_state.pop(SAVED, None):
+        st.success(escape_markdown(saved_now))
     if check:
         try:
             st.success(escape_markdown(office.check_connection(base_url, model, api_key)))

@@ -191,6 +191,9 @@ def test_settings_page_saves_the_endpoint_without_showing_the_key(tmp_path, monk
     ).run()
     app.text_input[2].input("sk-secret-123")
     app.button(key="FormSubmitter:endpoint-保存").click().run()
+    banner = app.success[0].value  # the page's own banner names the endpoint just saved, not the one before
+    assert banner.startswith("当前模型接口：") and "deepseek" in banner
+    assert any("新的草稿将使用该接口" in message.value for message in app.success)
     from drafting.service import DraftingService
     from drafting.settings import load_settings
 
