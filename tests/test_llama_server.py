@@ -7,6 +7,7 @@ retry and a full draft assembled, not prose quality.
 import pytest
 from pydantic import SecretStr
 
+from drafting.errors import NothingWritten, UserError
 from drafting.retrieval.library import Library
 from drafting.service import DraftingService
 from drafting.writing.facts import parse_facts
@@ -61,10 +62,18 @@ def test_timeouts_fail_sections_alone_and_a_section_retry_recovers(
     llama_server, built_library, allow_model_requests
 ):
     impatient = _service(llama_server, built_library, llm_idle_timeout=0.001, llm_max_retries=0)
-    draft = impatient.draft(parse_facts(FACTS))
-    failed = [s for s in draft.sections if s.status == "failed"]
-    assert len(failed) == len(draft.sections) and all("超时" in s.error for s in failed)
+    before = {row.id for row in impatient.list_drafts()}
+    with pytest.raises(NothingWritten, match="一部分也没有写成：模型响应超时"):
+        impatient.draft(parse_facts(FACTS))  # every section timed out: no empty draft is kept
+    assert {row.id for row in impatient.list_drafts()} == before
+    draft = impatient.draft(parse_facts(FACTS), offline=True)
+    with pytest.raises(UserError, match="超时.*原文未改动"):
+        impatient.regenerate(draft.id, "problems")  # one section fails alone, the others stay
     patient = _service(llama_server, built_library, llm_max_retries=3)
-    draft = patient.regenerate(draft.id, "problems")
-    assert draft.section("problems").status in ("ok", "flagged") and draft.section("problems").text
-    assert all(s.status == "failed" for s in draft.sections if s.key != "problems")
+    regenerated = patient.regenerate(draft.id, "problems")
+    assert (
+        regenerated.section("problems").status in ("ok", "flagged") and regenerated.section("problems").text
+    )
+    assert [s.text for s in regenerated.sections if s.key != "problems"] == [
+        s.text for s in draft.sections if s.key != "problems"
+    ]
