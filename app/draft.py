@@ -217,8 +217,12 @@ def _outline_editor(service: DraftingService, raw: dict) -> None:
     )
     col1, col2 = st.columns(2)
     if col1.button("写作", type="primary", key="outline_write"):
+        edited = edited_outline(outline, rows, bullets)
         st.session_state.pop("outline", None)
-        _generate(service, _parsed(raw), edited_outline(outline, rows, bullets))
+        if not _generate(service, _parsed(raw), edited):  # nothing written: the edited outline comes back
+            st.session_state["outline"] = edited.model_dump()
+            st.session_state.pop("outline_sections", None)
+            st.session_state.pop("outline_bullets", None)
         st.rerun()
     if service.settings.llm_configured and col2.button("请模型改进提纲", key="outline_model"):
         improved, _ = service.improve_outline(_parsed(raw))
@@ -228,7 +232,7 @@ def _outline_editor(service: DraftingService, raw: dict) -> None:
         st.rerun()
 
 
-def _generate(service: DraftingService, facts: Facts, outline: Outline | None = None) -> None:
+def _generate(service: DraftingService, facts: Facts, outline: Outline | None = None) -> bool:
     """Streams the draft into a status box; its outcome and estimate stay on the page after the rerun
     that draws the draft (LAST_DRAFTING). Starting one renames 生成草稿: the second click of a double
     click, which Streamlit queues behind this run, is for a button no longer drawn, so it drafts nothing."""
@@ -256,11 +260,11 @@ def _generate(service: DraftingService, facts: Facts, outline: Outline | None = 
             st.session_state.setdefault(UNSAVED, {})[error.draft.id] = error.draft.model_dump_json()
             st.session_state["unsaved_reason"] = str(error)
             _finished(status, "草稿已写完，但没有保存", "error", notes)
-            return
+            return True
         except NothingWritten as error:  # not kept: the page goes back to the draft shown before
             st.session_state.pop("draft_id", None)
             _finished(status, str(error), "error", notes)
-            return
+            return False
         st.session_state["draft_id"] = draft.id
         failed = [s for s in draft.sections if s.status == "failed"]
         if failed:  # the draft is saved, but these parts are notes, not text
@@ -272,6 +276,7 @@ def _generate(service: DraftingService, facts: Facts, outline: Outline | None = 
             )
         else:
             _finished(status, "草稿已生成", "complete", notes)
+    return True
 
 
 def _finished(status, label: str, state: str, notes: list[str]) -> None:  # noqa: ANN001 - a status container

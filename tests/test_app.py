@@ -168,6 +168,14 @@ def test_a_draft_of_which_nothing_was_written_is_not_kept(built_library, monkeyp
     assert app.text_area(key="f_facts").value  # the facts stay in the form
     assert DraftingService(data).list_drafts() == []
 
+    app.button(key="FormSubmitter:facts-先看提纲（可调整后再写作）").click().run()
+    outline = app.session_state["outline"]
+    app.button(key="outline_write").click().run()  # 写作 from the outline the user may have edited
+    assert app.get("status")[0].label.startswith("一部分也没有写成")
+    kept = app.session_state["outline"]  # still there to edit, as it was sent to be written
+    assert [s["heading"] for s in kept["sections"]] == [s["heading"] for s in outline["sections"]]
+    assert app.button(key="outline_write")
+
 
 def test_a_placeholder_left_for_the_user_is_an_open_finding(app):
     """No problems typed: the offline engine leaves 【待补充…】, which must not go out unnoticed."""
