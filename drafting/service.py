@@ -357,10 +357,13 @@ class DraftingService:
             saves.finish(draft)  # DraftNotSaved while the database is away
         self._back_up()
         if draft.sections and all(section.status == "failed" for section in draft.sections):
+            stored = self.drafts.get(draft.id, self.actor).draft
+            if any(section.status != "failed" for section in stored.sections):
+                return stored  # written to meanwhile (a hand edit in another tab): kept as it is
             self.drafts.delete(draft.id, self.actor)  # a wrong key or address: no empty draft piles up
             raise NothingWritten(
-                f"一部分也没有写成：{draft.sections[0].error.rstrip('。')}。没有保存这份草稿（要点都还在）；"
-                "请检查“设置”里的模型接口后再生成。"
+                f"一部分也没有写成：{draft.sections[0].error.rstrip('。')}。没有保存这份草稿（要点没有改动）；"
+                "请检查模型接口（应用的“设置”页，或 LLM_BASE_URL 等环境变量）后再生成。"
             )
         return draft
 

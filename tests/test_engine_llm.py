@@ -362,3 +362,18 @@ def test_rewrite_toward_needs_a_model(service, facts):
     draft = service.draft(facts)
     with pytest.raises(UserError, match="需要大模型"):
         service.rewrite_toward(draft.id, "work-care", "seed002-04")
+
+
+def test_a_failed_regeneration_names_the_part_as_a_user_calls_it(built_library, facts):
+    """重新生成“opening”失败 reached the page (and regen --unwritten's notes): the key, in English."""
+    from drafting.models.protocol import ModelCallError
+
+    def refused(prompt):  # noqa: ANN001, ANN202 - the fake model's reply hook
+        raise ModelCallError("模型接口拒绝了请求（400）。")
+
+    offline = DraftingService(built_library.settings, library=built_library)
+    draft = offline.draft(facts, offline=True)
+    failing = service_with(scripted_model(opening=refused, closing=refused), built_library)
+    for key, name in (("opening", "开头"), ("closing", "结尾")):
+        with pytest.raises(UserError, match=f"重新生成“{name}”失败"):
+            failing.regenerate(draft.id, key)

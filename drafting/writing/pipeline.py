@@ -249,7 +249,9 @@ class Pipeline:
         )
         new, usage = await self._write_section(job, emit or (lambda event: None))
         if new.status == "failed":
-            raise UserError(f"重新生成“{section.heading or key}”失败：{new.error}（原文未改动）")
+            raise UserError(
+                f"重新生成“{section_name(section.kind, section.heading)}”失败：{new.error}（原文未改动）"
+            )
         _replace_text(section, new.text)
         section.status, section.error = new.status, ""
         section.flags, section.missing_facts, section.sources = new.flags, new.missing_facts, new.sources
