@@ -908,3 +908,10 @@ def test_the_cli_names_where_each_conflicting_value_is_written():
     ]
     stated = Conflict(about="走访慰问困难职工（户）", values=["18户", "17户"], sources=[briefing, half_year])
     assert _attributed(stated) == ["18户（简报.docx 第5段）", "17户（半年报.txt 第2段）"]
+    seven = half_year.model_copy(update={"excerpt": "走访慰问困难职工7户。"})
+    inside = Conflict(
+        about="走访慰问困难职工（户）",
+        values=["17户", "7户"],
+        sources=[briefing.model_copy(update={"excerpt": "慰问困难职工17户。"}), seven],
+    )
+    assert _attributed(inside) == ["17户（简报.docx 第5段）", "7户（半年报.txt 第2段）"]  # 7户 is not in 17户

@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -125,7 +126,8 @@ def _attributed(conflict: "Conflict") -> list[str]:
         sources = (
             conflict.sources[:1]
             if value.endswith(COMPUTED)
-            else [s for s in conflict.sources if stated in s.excerpt] or conflict.sources
+            else [s for s in conflict.sources if re.search(rf"(?<![\d.,]){re.escape(stated)}", s.excerpt)]
+            or conflict.sources  # 7户 is not written in 17户
         )
         where = "；".join(f"{s.file} {s.location}" for s in sources)
         shown.append(f"{stated}（{'台账计算：' if value.endswith(COMPUTED) else ''}{where}）")
