@@ -119,6 +119,17 @@ def _written(section: DraftSection) -> bool:
     return section.status not in ("pending", "failed")
 
 
+def _kept_with(rewritten: DraftSection, meanwhile: DraftSection) -> DraftSection:
+    """The rewritten section, keeping as a version what the section became while it was being written (a
+    hand edit in another tab) instead of writing over it."""
+    based_on = rewritten.previous_versions[-1] if rewritten.previous_versions else ""
+    if meanwhile.status == "pending" or meanwhile.text in ("", based_on, rewritten.text):
+        return rewritten
+    kept = rewritten.model_copy(deep=True)
+    kept.previous_versions.append(meanwhile.text)
+    return kept
+
+
 class DraftingService:
     def __init__(
         self,
@@ -425,7 +436,9 @@ class DraftingService:
         while True:  # a third save may land between reading the latest and saving onto it
             latest = self.drafts.get(draft.id, self.actor)
             merged = latest.draft.model_copy(deep=True)
-            merged.sections = [draft.section(key) if s.key == key else s for s in merged.sections]
+            merged.sections = [
+                _kept_with(draft.section(key), s) if s.key == key else s for s in merged.sections
+            ]
             merged.usage.add(used)
             try:
                 self.save(merged, latest.revision)

@@ -142,3 +142,25 @@ def test_an_edit_based_on_an_older_text_of_its_section_is_refused_and_other_sect
     stored = service.get(draft.id)
     assert stored.section("work-care").text == "我的修改：春节走访慰问困难职工23户。"
     assert stored.section("opening").text == "别人改的开头。"
+
+
+def test_a_hand_edit_of_the_section_being_regenerated_is_kept_as_a_version(settings_without_examples):
+    """The rewritten section went over the newest draft's: an edit of the same section made meanwhile in
+    another tab was gone. It is kept among the section's versions, to restore."""
+    service = DraftingService(settings_without_examples)
+    draft = service.draft(parse_facts(FACTS), offline=True)
+    other_tab = DraftingService(service.base_settings, library=service.library)
+    key = next(s.key for s in draft.sections if s.kind == "work")
+    by_hand = "我在另一个标签页里手写的一节：春节走访慰问困难职工23户。"
+
+    def section_reply(prompt):  # noqa: ANN001, ANN202 - the fake model's reply hook
+        other_tab.edit(draft.id, key, by_hand)  # the same section, edited while it is being written
+        return "重新写好的一节：春节走访慰问困难职工23户，发放慰问金4.6万元。"
+
+    with_model = service.base_settings.model_copy(update={"llm_base_url": "http://127.0.0.1:9/v1"})
+    model = scripted_model(section=section_reply)
+    DraftingService(with_model, library=service.library, models=lambda settings: model).regenerate(
+        draft.id, key
+    )
+    stored = service.get(draft.id).section(key)
+    assert stored.text.startswith("重新写好的一节") and by_hand in stored.previous_versions
