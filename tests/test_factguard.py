@@ -292,3 +292,10 @@ def test_a_kept_verdict_is_the_callers_own_copy():
     assert again == guard_section(text, ["慰问困难职工23人次"], facts) and again is not first
     other = parse_facts({"organization": "某某厂工会", "period": "2026年", "facts": ["慰问困难职工25人次"]})
     assert guard_section(text, ["慰问困难职工25人次"], other).flags == []  # other facts: checked anew
+
+
+def test_part_of_the_period_is_no_figure_to_pass_over():
+    """A bare 202 passed as part of the period 2025年 (a substring test)."""
+    facts = parse_facts({"organization": "某工会", "period": "2025年", "facts": ["会员总数4,032人"]})
+    assert [f.value for f in check_draft("会员总数达202。", facts).unsupported] == ["202"]
+    assert check_draft("2025年，工会扎实开展工作；2026年将继续努力。", facts).unsupported == []

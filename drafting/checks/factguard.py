@@ -163,6 +163,8 @@ def _value_findings(draft_text: str, facts: Facts) -> tuple[list[Finding], list[
     )
     ledger_text = to_simplified("\n".join(lines))
     allowed_periods = to_simplified(f"{facts.period} {facts.next_period or ''}")
+    # whole words of the periods (2025年, 2025): 202 is no part of a period to pass over
+    period_words = set(allowed_periods.split()) | set(re.findall(r"\d+", allowed_periods))
     # the unit's own name ("第一人民医院") holds no facts to check
     text = _strip_structure(to_simplified(draft_text)).replace(to_simplified(facts.organization), "本单位")
     ledger = {value for value, _, _ in _values(ledger_text)}
@@ -176,7 +178,7 @@ def _value_findings(draft_text: str, facts: Facts) -> tuple[list[Finding], list[
             continue  # judged as a whole date below
         if value in ledger or (not value[1] and value[0] in ledger_numbers):
             continue
-        if written in allowed_periods or _is_year(text, written, position):
+        if written in period_words or _is_year(text, written, position):
             continue  # the report's own periods (2025年) are not facts to flag
         context = _context(text, position)
         unsupported.append(Finding(value=written, context=context, nearest=_nearest(lines, value, context)))
