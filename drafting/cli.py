@@ -329,7 +329,7 @@ def _draft(args: argparse.Namespace, settings: Settings) -> int:
         usage, cost = service.estimate(facts, outline)
         print(
             f"要点将发送到 {endpoint_host(service.settings)}。预计消耗：提示约 {usage.prompt_tokens} token，"
-            f"输出约 {usage.completion_tokens} token，{cost_words(cost)}（单价用 LLM_PRICE_INPUT/LLM_PRICE_OUTPUT 设置）",
+            f"输出约 {usage.completion_tokens} token，{cost_words(cost)}；单价用 LLM_PRICE_INPUT/LLM_PRICE_OUTPUT 设置。",
             file=sys.stderr,
         )
     from drafting.storage.errors import DraftNotSaved
@@ -378,6 +378,8 @@ def _regen(args: argparse.Namespace, settings: Settings) -> int:
         )
     service = _ready_service(settings)
     if args.unwritten:
+        if not service.get(args.draft_id).unwritten():
+            print(f"草稿 {args.draft_id} 没有未写成的部分。", file=sys.stderr)
         failures = service.write_unwritten(
             args.draft_id,
             offline=args.offline,

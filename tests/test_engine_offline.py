@@ -324,6 +324,8 @@ def test_cli_regen_unwritten_writes_every_part_cut_off(service, monkeypatch, cap
     err = capsys.readouterr().err
     assert err.count("正在写：") == len(drafted.sections) - 3 and f"（1/{len(drafted.sections) - 3}）" in err
     assert not service.get(drafted.id).unwritten()
+    assert main(["regen", drafted.id, "--unwritten", "--offline"]) == 0
+    assert "没有未写成的部分" in capsys.readouterr().err
     assert main(["regen", drafted.id, "work-care", "--offline"]) == 0
     assert "正在重新生成：" in capsys.readouterr().err
     assert main(["regen", drafted.id]) == 1 and "二者选一" in capsys.readouterr().err

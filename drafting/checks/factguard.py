@@ -168,6 +168,7 @@ def _value_findings(draft_text: str, facts: Facts) -> tuple[list[Finding], list[
     # the unit's own name ("第一人民医院") holds no facts to check
     text = _strip_structure(to_simplified(draft_text)).replace(to_simplified(facts.organization), "本单位")
     ledger = {value for value, _, _ in _values(ledger_text)}
+    stated = {line: [value for value, _, _ in _values(to_simplified(line))] for line in lines}  # read once
     ledger_numbers = {value[0] for value in ledger}
     unsupported: list[Finding] = []
     dates = [m.span() for m in _DATE.finditer(text)]  # in order, not overlapping
@@ -181,7 +182,7 @@ def _value_findings(draft_text: str, facts: Facts) -> tuple[list[Finding], list[
         if written in period_words or _is_year(text, written, position):
             continue  # the report's own periods (2025年) are not facts to flag
         context = _context(text, position)
-        unsupported.append(Finding(value=written, context=context, nearest=_nearest(lines, value, context)))
+        unsupported.append(Finding(value=written, context=context, nearest=_nearest(stated, value, context)))
     for m in _DATE.finditer(text):
         if m.group(0) not in ledger_text and m.group(0) not in allowed_periods:
             unsupported.append(Finding(value=m.group(0), context=_context(text, m.start())))
@@ -201,16 +202,16 @@ def _value_findings(draft_text: str, facts: Facts) -> tuple[list[Finding], list[
     return _dedupe(unsupported), _dedupe(changed_levels), text
 
 
-def _nearest(lines: list[str], value: tuple[float, str], context: str) -> str:
-    """The fact the figure most likely came from: one stating a figure in the same unit, the one sharing most
-    words with the sentence (疗休养共421人 → 组织疗休养，共412人参加), then the closest figure."""
+def _nearest(stated: dict[str, list[tuple[float, str]]], value: tuple[float, str], context: str) -> str:
+    """The fact (of `stated`: each line's values) the figure most likely came from: one stating a figure in
+    the same unit, the one sharing most words with the sentence (疗休养共421人 → 组织疗休养，共412人参加),
+    then the closest figure."""
     number, unit = value
     if not unit:
         return ""
-    stated = {line: _values(to_simplified(line)) for line in lines}
-    same_unit = {line: [n for (n, u), _, _ in found if u == unit] for line, found in stated.items()}
+    same_unit = {line: [n for n, u in found if u == unit] for line, found in stated.items()}
     if not any(same_unit.values()):  # 5人 against facts in 人次: any figure of a line naming the unit
-        same_unit = {line: [n for (n, _), _, _ in found] for line, found in stated.items() if unit in line}
+        same_unit = {line: [n for n, _ in found] for line, found in stated.items() if unit in line}
     candidates = [
         (
             -_shared_characters(line, context),
