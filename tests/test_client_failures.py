@@ -124,3 +124,13 @@ def test_the_app_shows_the_failure_in_the_section_not_streamlits_error_box(
     assert not app.exception and not app.error
     (status,) = app.get("status")  # nothing was written, so nothing was kept: the reason is on the status
     assert status.label.startswith(f"一部分也没有写成：调用模型接口 {ENDPOINT} 时客户端库出错")
+
+
+def test_a_library_error_never_quotes_the_credentials_written_into_the_address():
+    """The message named the endpoint as configured, user:pass and ?api-key= included."""
+    from drafting.models.openai_chat import library_failure
+
+    endpoint = "http://admin:s3cret@127.0.0.1:9/v1?api-key=sk-abc123"
+    message = str(library_failure(endpoint, TypeError(f"bad request to {endpoint}")))
+    assert message.startswith("调用模型接口 http://127.0.0.1:9/v1 时客户端库出错：TypeError: bad request to ")
+    assert "s3cret" not in message and "sk-abc123" not in message and "admin" not in message

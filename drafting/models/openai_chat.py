@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from drafting.errors import JobStopped
 from drafting.models import ensure_model_requests_allowed
-from drafting.models.presets import Preset, chat_base_url
+from drafting.models.presets import Preset, chat_base_url, shown_url
 from drafting.models.protocol import Delta, ModelCallError, Prompt, T, TokenUsage, parse_json_lenient
 from drafting.models.tokens import count_tokens
 from drafting.settings import Settings
@@ -80,8 +80,11 @@ def _classify(error: Exception) -> Exception:
 def library_failure(endpoint: str, error: Exception) -> ModelCallError:
     """A client-library error the classifier does not know (a changed argument type, a bug upstream), as
     one Chinese line naming the endpoint, so it fails a section instead of reaching the user as a traceback."""
-    detail = " ".join(str(error).split())[:300] or "（无说明）"
-    return ModelCallError(f"调用模型接口 {endpoint} 时客户端库出错：{type(error).__name__}: {detail}")
+    shown = shown_url(endpoint)
+    detail = (
+        " ".join(str(error).replace(endpoint, shown).split())[:300] or "（无说明）"
+    )  # it may quote the URL
+    return ModelCallError(f"调用模型接口 {shown} 时客户端库出错：{type(error).__name__}: {detail}")
 
 
 def _retry_after(error: openai.APIStatusError) -> float | None:

@@ -174,15 +174,21 @@ def endpoint_host(settings: Settings) -> str:
     into the URL (user:pass@host, ?api-key=…) and its path never show."""
     if not settings.llm_base_url:
         return "https://api.openai.com"
+    return shown_url(settings.llm_base_url, with_path=False)
+
+
+def shown_url(url: str, with_path: bool = True) -> str:
+    """An address as it may be shown: scheme, host, port (and path), never a user:pass or a ?api-key=."""
     try:
-        parts = urlsplit(settings.llm_base_url)
+        parts = urlsplit(url)
     except ValueError:  # saved by an earlier version that did not check (a full-width “：”)
         return "（接口地址格式不对）"
     try:
         port = f":{parts.port}" if parts.port else ""
     except ValueError:  # a port that is no number: show none rather than fail
         port = ""
-    return f"{parts.scheme}://{parts.hostname}{port}" if parts.hostname else "（接口地址格式不对）"
+    path = parts.path if with_path else ""
+    return f"{parts.scheme}://{parts.hostname}{port}{path}" if parts.hostname else "（接口地址格式不对）"
 
 
 def checked_base_url(base_url: str) -> EndpointUrl:
