@@ -16,7 +16,7 @@ from drafting.models.presets import endpoint_host
 from drafting.resources import load_data
 from drafting.service import DraftingService, DraftNotSaved, SectionChanged, SectionReview
 from drafting.text.markup import escape_markdown, shorten_runs
-from drafting.writing.draft import Draft, engine_name, section_body, section_name
+from drafting.writing.draft import PENDING_NOTICE, Draft, engine_name, section_body, section_name
 from drafting.writing.estimate import cost_words
 from drafting.writing.facts import Facts, parse_facts
 from drafting.writing.outline import Outline, bullet_rows, edited_outline, kept_headings, section_rows
@@ -345,9 +345,13 @@ class _LiveView:
 def show_draft(service: DraftingService, draft: Draft, revision: int) -> None:
     st.subheader(escape_markdown(draft.title))
     st.caption(f"草稿编号 {draft.id} · 引擎：{escape_markdown(engine_name(draft.engine))}")
+    writing = service.is_being_written(draft.id)
     for notice in draft.notices():
-        st.warning(escape_markdown(notice))
-    if draft.unwritten():
+        if not (writing and notice.startswith(PENDING_NOTICE)):
+            st.warning(escape_markdown(notice))
+    if writing:  # opened in another tab while it is being drafted: its parts are coming, not cut off
+        st.info("这份草稿正在起草中（在另一个页面或标签页），写好的部分会陆续保存；请稍后刷新本页查看。")
+    elif draft.unwritten():
         _write_unwritten(service, draft)
     reviews = service.review(draft)
     numbered = draft.numbered_headings()

@@ -119,6 +119,11 @@ def _written(section: DraftSection) -> bool:
     return section.status not in ("pending", "failed")
 
 
+_BEING_WRITTEN: set[str] = (
+    set()
+)  # ids of the drafts this process is writing now (a set's add/discard are atomic)
+
+
 def _kept_with(rewritten: DraftSection, meanwhile: DraftSection) -> DraftSection:
     """The rewritten section, keeping as a version what the section became while it was being written (a
     hand edit in another tab) instead of writing over it."""
@@ -351,21 +356,29 @@ class DraftingService:
         if self._looking_ahead is not None:
             self._looking_ahead.join()  # the searches it embeds are this draft's: not twice at once
 
+        written: list[str] = []
+
         def save(draft: Draft) -> None:
+            if not written:
+                written.append(draft.id)
+                _BEING_WRITTEN.add(draft.id)
             self._store(draft)  # copied once the draft is finished: a copy per section cost more than writing
             if on_saved:
                 on_saved(draft)
 
         saves = PartialSaves(save)
-        with self._metered(
-            self.estimate(facts, outline)[0].total if self.uses_model(offline) else 0
-        ) as meter:
-            pipeline = self._pipeline(meter, offline, plans=outline is None)
-            warnings = offline_warnings(facts, pipeline.writer.engine) + dropped
-            draft = asyncio.run(
-                closing(pipeline.writer, pipeline.write(outline, facts, emit, saves, warnings))
-            )
-            saves.finish(draft)  # DraftNotSaved while the database is away
+        try:
+            with self._metered(
+                self.estimate(facts, outline)[0].total if self.uses_model(offline) else 0
+            ) as meter:
+                pipeline = self._pipeline(meter, offline, plans=outline is None)
+                warnings = offline_warnings(facts, pipeline.writer.engine) + dropped
+                draft = asyncio.run(
+                    closing(pipeline.writer, pipeline.write(outline, facts, emit, saves, warnings))
+                )
+                saves.finish(draft)  # DraftNotSaved while the database is away
+        finally:
+            _BEING_WRITTEN.difference_update(written)
         self._back_up()
         if draft.sections and all(section.status == "failed" for section in draft.sections):
             stored = self.drafts.get(draft.id, self.actor).draft
@@ -378,12 +391,19 @@ class DraftingService:
             )
         return draft
 
+    @staticmethod
+    def is_being_written(draft_id: str) -> bool:
+        """Whether this process is drafting it now (its unwritten parts are still to come, not cut off)."""
+        return draft_id in _BEING_WRITTEN
+
     def write_unwritten(
         self, draft_id: str, offline: bool = False, on_section: Callable[[str, int, int], None] | None = None
     ) -> list[str]:
         """Write every part still unwritten (failed, or cut off when the page was left), one after another;
         `on_section(name, number, total)` as each starts. The parts that fail again are kept as they were
         and named in the returned messages."""
+        if self.is_being_written(draft_id):
+            raise UserError("这份草稿正在起草中（在另一个页面或标签页），写完后还没写成的部分再补写。")
         unwritten = self.get(draft_id).unwritten()
         failures = []
         for number, section in enumerate(unwritten, 1):

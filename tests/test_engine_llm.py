@@ -16,7 +16,7 @@ from drafting.writing.model_writer import clean_reply, section_prompt
 from drafting.writing.pipeline import SectionJob
 from drafting.writing.planner import plan_locally
 from drafting.writing.prompts import Template, TemplateError, load_prompt, prompt_names
-from tests.fakes import scripted_model
+from tests.fakes import REPLIES, scripted_model
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "drafting" / "data" / "example_facts.yaml"
 
@@ -377,3 +377,21 @@ def test_a_failed_regeneration_names_the_part_as_a_user_calls_it(built_library, 
     for key, name in (("opening", "开头"), ("closing", "结尾")):
         with pytest.raises(UserError, match=f"重新生成“{name}”失败"):
             failing.regenerate(draft.id, key)
+
+
+def test_a_draft_being_written_is_not_called_cut_off_nor_written_twice(built_library, facts):
+    """Opened from another tab while drafting, its parts still to come read as 起草中途停止, and the button
+    to write them would have paid for every part twice."""
+    seen = {}
+    other_tab = DraftingService(built_library.settings, library=built_library)
+
+    def section_reply(prompt):  # noqa: ANN001, ANN202 - the fake model's reply hook
+        draft_id = seen.setdefault("id", other_tab.list_drafts()[0].id)
+        seen["writing"] = other_tab.is_being_written(draft_id)
+        with pytest.raises(UserError, match="正在起草中"):
+            other_tab.write_unwritten(draft_id)
+        return REPLIES["section"](prompt)
+
+    drafted = service_with(scripted_model(section=section_reply), built_library).draft(facts)
+    assert seen == {"id": drafted.id, "writing": True}
+    assert not other_tab.is_being_written(drafted.id)  # done: no longer
