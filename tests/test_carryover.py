@@ -25,7 +25,7 @@ from drafting.models.function import FunctionModel
 from drafting.service import DraftingService
 from drafting.writing.facts import CarryoverRow, CarryoverTable, load_facts_file, parse_facts
 from drafting.writing.model_writer import ModelWriter, opens_with, section_prompt
-from drafting.writing.pipeline import Pipeline, SectionJob
+from drafting.writing.pipeline import Pipeline, SectionJob, edit_section
 from drafting.writing.planner import plan_locally
 from drafting.writing.template_writer import TemplateWriter, write_section
 from tests.fakes import scripted_model
@@ -584,6 +584,17 @@ def test_a_carried_item_missing_from_the_new_plan_is_reported(comparison, settin
     assert any("没有写进新的工作计划" in w and "举办职工乒乓球比赛" in w for w in draft.warnings)
     offline = asyncio.run(Pipeline(TemplateWriter(), FACT_GUARD).write(outline, facts, lambda e: None))
     assert not any("没有写进新的工作计划" in w for w in offline.warnings)
+    # the plan part written again, or edited, with the item: the warning (saved with the draft) goes
+    plan = next(s.key for s in draft.sections if s.kind == "plan")
+    edited = edit_section(
+        draft.model_copy(deep=True), plan, "（一）举办职工乒乓球赛，丰富职工生活。", FACT_GUARD
+    )
+    assert not any("没有写进新的工作计划" in w for w in edited.warnings)
+    remembering = scripted_model(plan=lambda prompt: "（一）举办职工乒乓球赛，丰富职工生活。")
+    rewritten = asyncio.run(
+        Pipeline(ModelWriter(remembering, settings), FACT_GUARD).regenerate(draft.model_copy(deep=True), plan)
+    )
+    assert not any("没有写进新的工作计划" in w for w in rewritten.warnings)
 
 
 def test_drafting_check_finds_a_carried_item_left_out_of_the_plan(comparison, tmp_path, monkeypatch, capsys):

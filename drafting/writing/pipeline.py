@@ -247,6 +247,7 @@ class Pipeline:
             neighbours=neighbours,
             variant=len(section.previous_versions) + 1,
         )
+        found_before = self.guard.draft_warnings(draft)
         new, usage = await self._write_section(job, emit or (lambda event: None))
         if new.status == "failed":
             raise UserError(
@@ -255,6 +256,7 @@ class Pipeline:
         _replace_text(section, new.text)
         section.status, section.error = new.status, ""
         section.flags, section.missing_facts, section.sources = new.flags, new.missing_facts, new.sources
+        _recheck_whole(draft, self.guard, found_before)
         draft.usage.add(usage)
         if instruction and not self.writer.revises and not follows_instruction(instruction):
             draft.warnings.append(
@@ -286,11 +288,19 @@ def edit_section(draft: Draft, key: str, text: str, guard: Guard) -> Draft:
     section = draft.section(key)
     if text == section.text:
         return draft
+    found_before = guard.draft_warnings(draft)
     _replace_text(section, text)
     verdict = guard.check_section(text, section.facts, draft.facts)
     section.flags, section.missing_facts = verdict.flags, verdict.missing_facts
     section.status = "flagged" if section.has_findings else "ok"
+    _recheck_whole(draft, guard, found_before)
     return draft
+
+
+def _recheck_whole(draft: Draft, guard: Guard, found_before: list[str]) -> None:
+    """The guard's warnings on the whole draft as they are after a section changed: a plan part written
+    since no longer lacks the items carried over from last year (the warning was saved once, and stayed)."""
+    draft.warnings = [w for w in draft.warnings if w not in found_before] + guard.draft_warnings(draft)
 
 
 def restore_version(draft: Draft, key: str, index: int, guard: Guard) -> Draft:
