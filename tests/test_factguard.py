@@ -299,3 +299,10 @@ def test_part_of_the_period_is_no_figure_to_pass_over():
     facts = parse_facts({"organization": "某工会", "period": "2025年", "facts": ["会员总数4,032人"]})
     assert [f.value for f in check_draft("会员总数达202。", facts).unsupported] == ["202"]
     assert check_draft("2025年，工会扎实开展工作；2026年将继续努力。", facts).unsupported == []
+
+
+def test_a_year_written_digit_by_digit_is_that_year():
+    """二〇二五年 was read as the number 5 and flagged as unsupported."""
+    facts = parse_facts({"organization": "某工会", "period": "2025年", "facts": ["召开职代会"]})
+    assert check_draft("二〇二五年，工会扎实开展工作；二○二六年继续努力。", facts).unsupported == []
+    assert [f.value for f in check_draft("二〇一九年曾获评先进。", facts).unsupported] == ["2019年"]

@@ -14,4 +14,4 @@ def chinese_numeral(n: int) -> str:
 
 
 # 二〇二五 written digit by digit, as a year often is
-DIGIT_BY_DIGIT = str.maketrans("〇零一二三四五六七八九", "00123456789")
+DIGIT_BY_DIGIT = str.maketrans("〇○零一二三四五六七八九", "000123456789")  # ○ (a circle) as many type 〇
