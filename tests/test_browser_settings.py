@@ -6,7 +6,6 @@ goes to a tiny OpenAI-compatible server on loopback (tests/test_endpoint_check.p
 """
 
 import re
-import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -25,7 +24,7 @@ from tests.test_browser import (
     screenshot,
     shown,
 )
-from tests.test_endpoint_check import KEY, Endpoint, closed_port
+from tests.test_endpoint_check import KEY, closed_port, running_endpoint  # noqa: F401 - the fixture
 from tests.test_endpoint_check import MODEL as ENDPOINT_MODEL
 
 if TYPE_CHECKING:
@@ -74,15 +73,6 @@ def test_configured_endpoint_shows_scheme_host_and_port_as_text(page):
     assert shown(current.inner_text()) == f"当前模型接口：http://127.0.0.1:9 · 模型 {MODEL}（密钥不显示）"
     expect(page.get_by_label("接口地址（base URL）")).to_have_value(ENDPOINT)
     assert endpoint_links(page) == [], "the endpoint URL is rendered as a clickable link"
-
-
-@pytest.fixture
-def endpoint() -> Iterator[Endpoint]:
-    served = Endpoint()
-    threading.Thread(target=served.server.serve_forever, daemon=True).start()
-    yield served
-    served.server.shutdown()
-    served.server.server_close()
 
 
 def test_a_full_width_colon_typed_in_the_settings_form_is_repaired_not_a_crash_page(page, endpoint):

@@ -92,8 +92,8 @@ class Endpoint:
         self.url = f"http://127.0.0.1:{self.port}/v1"
 
 
-@pytest.fixture
-def endpoint() -> Iterator[Endpoint]:
+@pytest.fixture(name="endpoint")
+def running_endpoint() -> Iterator[Endpoint]:
     served = Endpoint()
     threading.Thread(target=served.server.serve_forever, daemon=True).start()
     yield served
