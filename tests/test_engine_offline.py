@@ -287,25 +287,31 @@ def test_a_word_file_goes_where_standard_output_is_redirected(service, tmp_path,
     assert not list(tmp_path.iterdir())
 
 
-def test_a_word_file_goes_to_a_redirected_file_and_to_a_named_file_from_an_ssh_console(service, tmp_path):
+def test_a_word_file_goes_to_a_redirected_file_and_to_a_named_file_from_an_ssh_console(tmp_path):
     """Standard output redirected to a file gets the bytes; a socket (the console of `ssh host drafting …`)
-    is no file to write a .docx into: the file is written beside, named after the title."""
+    is no file to write a .docx into: the file is written beside, named after the title. (A data folder of
+    its own: other processes stay off the one this worker's tests share.)"""
     import socket
     import subprocess
 
-    draft_id = service.draft(load_facts_file(EXAMPLE), offline=True).id
+    from drafting.service import DraftingService
+    from drafting.settings import load_settings
+
+    own = DraftingService(load_settings(data_dir=tmp_path / "data"))
+    draft_id = own.draft(load_facts_file(EXAMPLE), offline=True).id
+    own.database.close()
+    out = tmp_path / "out"
+    out.mkdir()
     command = [str(Path(sys.executable).parent / "drafting"), "show", draft_id, "--format", "docx"]
-    env = {**os.environ, "DRAFTING_DATA_DIR": str(service.base_settings.data_dir)}
-    with (tmp_path / "总结.docx").open("wb") as redirected:
-        subprocess.run(command, stdout=redirected, env=env, cwd=tmp_path, check=True, timeout=120)
-    assert (tmp_path / "总结.docx").read_bytes().startswith(b"PK") and len(list(tmp_path.iterdir())) == 1
+    env = {**os.environ, "DRAFTING_DATA_DIR": str(tmp_path / "data")}
+    with (out / "总结.docx").open("wb") as redirected:
+        subprocess.run(command, stdout=redirected, env=env, cwd=out, check=True, timeout=120)
+    assert (out / "总结.docx").read_bytes().startswith(b"PK") and len(list(out.iterdir())) == 1
     console, far_end = socket.socketpair()
     with console, far_end:
-        done = subprocess.run(
-            command, stdout=console, stderr=subprocess.PIPE, env=env, cwd=tmp_path, timeout=120
-        )
+        done = subprocess.run(command, stdout=console, stderr=subprocess.PIPE, env=env, cwd=out, timeout=120)
     assert done.returncode == 0 and "已写入" in done.stderr.decode()
-    assert len(list(tmp_path.glob("*.docx"))) == 2
+    assert len(list(out.glob("*.docx"))) == 2
 
 
 def test_cli_regen_unwritten_writes_every_part_cut_off(service, monkeypatch, capsys):
