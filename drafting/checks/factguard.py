@@ -17,7 +17,7 @@ from drafting.memo import Memo
 from drafting.resources import load_data
 from drafting.text.dates import is_date_line
 from drafting.text.lexicon import shares_content_words
-from drafting.text.numerals import DIGIT_BY_DIGIT
+from drafting.text.numerals import years_in_digits
 from drafting.text.script import to_simplified
 from drafting.writing.facts import Facts
 
@@ -168,7 +168,7 @@ def _value_findings(draft_text: str, facts: Facts) -> tuple[list[Finding], list[
     period_words = set(allowed_periods.split()) | set(re.findall(r"\d+", allowed_periods))
     # the unit's own name ("第一人民医院") holds no facts to check
     text = _strip_structure(to_simplified(draft_text)).replace(to_simplified(facts.organization), "本单位")
-    text = _YEAR_IN_WORDS.sub(lambda m: m.group().translate(DIGIT_BY_DIGIT), text)  # 二〇二五年 is 2025年
+    text = years_in_digits(text)  # 二〇二五年 is 2025年, not the number 5
     ledger = {value for value, _, _ in _values(ledger_text)}
     stated = {line: [value for value, _, _ in _values(to_simplified(line))] for line in lines}  # read once
     ledger_numbers = {value[0] for value in ledger}
@@ -231,9 +231,6 @@ def _shared_characters(line: str, context: str) -> int:
     common = set("的了和与及在年月日人次个项名户元万共计全")
     return len({ch for ch in to_simplified(line) if "\u4e00" <= ch <= "\u9fff"} & set(context) - common)
 
-
-# a year written digit by digit (二〇二五年, 二○二五年 as many type it), read as the year, not as 5
-_YEAR_IN_WORDS = re.compile(r"[〇○零一二三四五六七八九]{4}(?=\s*年)")
 
 # what stands beside a year written without 年: 2025—2026学年, 2025届, 2025版, 工发〔2025〕12号, 2024、2025年
 _YEAR_AFTER = re.compile(r"[年届级版—–\-~～至、/〕\]）)]")

@@ -18,7 +18,7 @@ from drafting.documents.text import decode_text
 from drafting.errors import UserError
 from drafting.text.control import strip_control
 from drafting.text.instructions import is_instruction
-from drafting.text.numerals import DIGIT_BY_DIGIT
+from drafting.text.numerals import DIGIT_BY_DIGIT, years_in_digits
 from drafting.text.script import Script, detect_script, to_simplified
 
 ReportType = Literal["summary_and_plan", "summary", "half_year", "plan"]
@@ -128,7 +128,7 @@ class Facts(BaseModel):
         if school and school.group("end") and int(school.group("end")) != int(school.group("year")) + 1:
             raise ValueError("的学年应是相邻的两年，如“2024-2025学年”")
         # 二〇二五年 → 2025年: the title and its next period (2026年) then match, and the guard reads it
-        return _YEAR_IN_WORDS.sub(lambda m: m.group(0).translate(DIGIT_BY_DIGIT), value.strip())
+        return years_in_digits(value.strip())
 
     @model_validator(mode="after")
     def _derive(self) -> "Facts":
@@ -141,9 +141,6 @@ class Facts(BaseModel):
     @property
     def script(self) -> Script:
         return detect_script(self.organization + "".join(self.facts))
-
-
-_YEAR_IN_WORDS = re.compile(r"^[〇零一二三四五六七八九]{4}(?=\s*年)")
 
 
 def _as_digits(period: str) -> str:
