@@ -17,7 +17,7 @@ from drafting.errors import UserError
 from drafting.text.script import to_simplified
 
 _PERIOD = re.compile(r"(19|20)\d{2}\s*年\s*(上半年|下半年|度)?")
-_YEAR = re.compile(r"(?:19|20)\d{2}")
+YEAR = re.compile(r"(?:19|20)\d{2}")  # a year in digits, as both the carry-over and its sources read one
 # a year the plan names for itself: 2025年工作计划, …及2025年工作要点; not the year of what a report looks
 # back on (2024年工作总结及…, 2024年工作要点落实情况总结, 2024年度目标任务完成情况的报告)
 _PLAN_YEAR = re.compile(
@@ -67,7 +67,7 @@ def year_warning(previous_title: str, plan_year: str, period: str) -> str:
     """A warning when last year's plan was for another year than the one being summed up (a report two
     years old, or this year's own summary picked by mistake); empty when they agree or either is unknown.
     A 学年 period names two years: either will do."""
-    years = _YEAR.findall(to_simplified(period))
+    years = YEAR.findall(to_simplified(period))
     if not plan_year or not years or plan_year in years:
         return ""
     return (
@@ -101,7 +101,7 @@ def _plan_year(title: str, period: str, headings: list[str], plan_document: bool
     for text in (*headings, title):
         if named := _PLAN_YEAR.search(to_simplified(text)):
             return named.group(1)
-    year = _YEAR.match(period)
+    year = YEAR.match(period)
     if year is None:
         return ""
     same_year = (plan_document and not _NEXT_YEAR.search(to_simplified(title))) or "上半年" in period

@@ -4,12 +4,11 @@ Also the list the 起草 page offers: the unit's own drafts and reports first, t
 before the one being summarised at the top.
 """
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from drafting.carryover.items import PreviousPlan, find_plan
+from drafting.carryover.items import YEAR, PreviousPlan, find_plan
 from drafting.documents import read_document, read_document_bytes
 from drafting.documents.text import strip_markdown
 
@@ -17,8 +16,6 @@ if TYPE_CHECKING:
     from drafting.corpus.reports import Report, ReportMeta
     from drafting.storage.drafts import DraftTitle
     from drafting.writing.draft import Draft
-
-_YEAR = re.compile(r"(19|20)\d{2}")
 
 
 @dataclass(frozen=True)
@@ -68,5 +65,5 @@ def previous_choices(
 
 
 def _year_of(text: str) -> str:
-    m = _YEAR.search(text)  # digits read the same in either script
+    m = YEAR.search(text)  # digits read the same in either script
     return m.group(0) if m else ""
