@@ -389,6 +389,8 @@ def test_a_version_saved_elsewhere_is_drawn_before_its_files_are_offered(page, a
     expect(confirm.or_(toggle)).to_be_visible(timeout=WAIT_MS)
     if confirm.count():
         rerun_after(page, confirm.click)
+        # confirming draws the files; CI twice found them not yet drawn when the run's end arrived
+        expect(page.get_by_role("button", name="下载 Word (.docx)")).to_be_visible(timeout=WAIT_MS)
     xml = docx_text(download(page, "下载 Word (.docx)", tmp_path / "draft.docx"))  # asked again
     assert "这一句是另一个标签页里加的。" in xml
 
