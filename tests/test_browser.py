@@ -302,8 +302,10 @@ def fill_facts(
 
 
 def draft(page: "Page") -> str:
-    """Press 生成草稿 and wait for the whole draft; returns its id."""
-    page.get_by_role("button", name="生成草稿").click()
+    """Press 生成草稿 and wait for the whole draft; returns its id.
+
+    Waits for the click's own run: a draft shown before the click has the same caption."""
+    rerun_after(page, page.get_by_role("button", name="生成草稿").click)
     return shown_draft_id(page)
 
 
