@@ -54,7 +54,7 @@ _WRITE = "drafting_write"
 _MIGRATION_LOCK = zlib.crc32(b"drafting.storage.migrations")  # pg advisory lock key shared by all processes
 # The newest migration (tests/test_storage.py checks it against alembic's head). A database already there
 # opens without alembic, whose import alone is a quarter of a second of every command.
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0006"
 # Alembic's own bookkeeping table, as alembic creates it.
 _ALEMBIC_VERSION = Table(
     "alembic_version",

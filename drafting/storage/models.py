@@ -29,6 +29,7 @@ from sqlalchemy.types import TypeDecorator
 
 NAME_LENGTH = 64
 SOURCE_LENGTH = 64  # a client address: IPv6 with a zone fits
+HOLDER_LENGTH = 255  # a writing process: its host name, process id and a random token
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -120,6 +121,17 @@ class UsedCookieTicket(Base):
 
     key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     used_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class DraftClaim(Base):
+    """A draft some process is writing now (storage/claims.py): who writes it, and until when the claim
+    stands unless the writer renews it, so a killed writer's claim runs out by itself."""
+
+    __tablename__ = "draft_claims"
+
+    draft_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(HOLDER_LENGTH))
+    expires_at: Mapped[datetime]
 
 
 class ProviderSignIn(Base):
