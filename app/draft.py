@@ -349,8 +349,10 @@ def show_draft(service: DraftingService, draft: Draft, revision: int) -> None:
     for notice in draft.notices():
         if not (writing and notice.startswith(PENDING_NOTICE)):
             st.warning(escape_markdown(notice))
-    if writing:  # opened in another tab while it is being drafted: its parts are coming, not cut off
-        st.info("这份草稿正在起草中（在另一个页面或标签页），写好的部分会陆续保存；请稍后刷新本页查看。")
+    if writing:  # opened while another tab or process drafts it: its parts are coming, not cut off
+        st.info(
+            "这份草稿正在起草中（在另一个页面、标签页或另一个进程里），写好的部分会陆续保存；请稍后刷新本页查看。"
+        )
     elif draft.unwritten():
         _write_unwritten(service, draft)
     reviews = service.review(draft)

@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from drafting.retrieval.search import Mode
     from drafting.review.reimport import ReimportResult
     from drafting.storage import Database, DraftRepository, SettingsRepository
+    from drafting.storage.claims import Claim, Claims
     from drafting.storage.drafts import DraftListing
     from drafting.storage.templates import StoredTemplate, UnitTemplates
 
@@ -117,11 +118,6 @@ def _review_section(section: DraftSection, facts: Facts) -> SectionReview:
 
 def _written(section: DraftSection) -> bool:
     return section.status not in ("pending", "failed")
-
-
-_BEING_WRITTEN: set[str] = (
-    set()
-)  # ids of the drafts this process is writing now (a set's add/discard are atomic)
 
 
 def _kept_with(rewritten: DraftSection, meanwhile: DraftSection) -> DraftSection:
@@ -212,6 +208,13 @@ class DraftingService:
         from drafting.storage import DraftRepository
 
         return DraftRepository(self.database, Draft)
+
+    @cached_property
+    def claims(self) -> "Claims":
+        """The drafts being written now, by any process on the database."""
+        from drafting.storage.claims import Claims
+
+        return Claims(self.database)
 
     def chat_model(self, offline: bool = False) -> "ChatModel | None":
         """The model to write with, or None when the offline engine drafts."""
@@ -356,12 +359,11 @@ class DraftingService:
         if self._looking_ahead is not None:
             self._looking_ahead.join()  # the searches it embeds are this draft's: not twice at once
 
-        written: list[str] = []
+        held: list[Claim] = []
 
         def save(draft: Draft) -> None:
-            if not written:
-                written.append(draft.id)
-                _BEING_WRITTEN.add(draft.id)
+            if not held:  # before the first save: no process sees the draft without its claim
+                held.append(self.claims.hold(draft.id))
             self._store(draft)  # copied once the draft is finished: a copy per section cost more than writing
             if on_saved:
                 on_saved(draft)
@@ -378,7 +380,8 @@ class DraftingService:
                 )
                 saves.finish(draft)  # DraftNotSaved while the database is away
         finally:
-            _BEING_WRITTEN.difference_update(written)
+            for claim in held:
+                claim.release()
         self._back_up()
         if draft.sections and all(section.status == "failed" for section in draft.sections):
             stored = self.drafts.get(draft.id, self.actor).draft
@@ -391,31 +394,34 @@ class DraftingService:
             )
         return draft
 
-    @staticmethod
-    def is_being_written(draft_id: str) -> bool:
-        """Whether this process is drafting it now (its unwritten parts are still to come, not cut off)."""
-        return draft_id in _BEING_WRITTEN
+    def is_being_written(self, draft_id: str) -> bool:
+        """Whether a process (this one or another on the database) is writing it now: its unwritten parts
+        are still to come, not cut off."""
+        return self.claims.is_held(draft_id)
 
     def write_unwritten(
         self, draft_id: str, offline: bool = False, on_section: Callable[[str, int, int], None] | None = None
     ) -> list[str]:
         """Write every part still unwritten (failed, or cut off when the page was left), one after another;
         `on_section(name, number, total)` as each starts. The parts that fail again are kept as they were
-        and named in the returned messages."""
-        if self.is_being_written(draft_id):
-            raise UserError("这份草稿正在起草中（在另一个页面或标签页），写完后还没写成的部分再补写。")
-        unwritten = self.get(draft_id).unwritten()
-        failures = []
-        for number, section in enumerate(unwritten, 1):
-            if on_section:
-                on_section(section_name(section.kind, section.heading), number, len(unwritten))
-            try:
-                self.regenerate(draft_id, section.key, offline=offline)
-            except JobStopped:
-                raise
-            except UserError as error:
-                failures.append(str(error))
-        return failures
+        and named in the returned messages. Refused (DraftBeingWritten) while another tab or process writes
+        the draft: its parts would be paid for twice."""
+        claim = self.claims.hold(draft_id)
+        try:
+            unwritten = self.get(draft_id).unwritten()
+            failures = []
+            for number, section in enumerate(unwritten, 1):
+                if on_section:
+                    on_section(section_name(section.kind, section.heading), number, len(unwritten))
+                try:
+                    self.regenerate(draft_id, section.key, offline=offline)
+                except JobStopped:
+                    raise
+                except UserError as error:
+                    failures.append(str(error))
+            return failures
+        finally:
+            claim.release()
 
     def regenerate(
         self,
