@@ -46,3 +46,36 @@ def test_a_commented_export_opens_in_libreoffice(service, draft, soffice, tmp_pa
     exported.write_bytes(service.export_docx(draft.id, comments=True))
     pdf = soffice(exported, "pdf")
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 10_000
+
+
+def through_libreoffice(soffice, data: bytes, path: Path) -> bytes:  # noqa: ANN001 - the fixture
+    """An edited .docx opened in LibreOffice Writer and saved again (by way of .odt, its own format)."""
+    path.write_bytes(data)
+    return soffice(soffice(path, "odt"), "docx").read_bytes()
+
+
+def test_a_deleted_and_a_joint_signature_come_back_from_libreoffice(service, draft, soffice, tmp_path):
+    """The bookmarks that mark where the 落款 stands (after the text, before a template's 版记) survive
+    LibreOffice: a 落款 deleted there is gone, a joint one names both units."""
+    from tests.test_unit_template import COLOPHON, unit_template
+    from tests.word_edits import WordEdit
+
+    service.set_unit_template("本院模板.docx", unit_template())
+    name, date = draft.default_signature()
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.paragraph_before_last(name, "江北市卫生健康委员会")
+    back = through_libreoffice(soffice, edit.save(), tmp_path / "联合落款.docx")
+    result = service.reimport("联合落款.docx", back)
+    after = service.get(draft.id)
+    assert result.changed_sections == ["signature"] and after.sections == draft.sections
+    assert after.signed_by == f"江北市卫生健康委员会\n{name}"
+
+    edit = WordEdit(service.export_docx(draft.id))
+    for line in ("江北市卫生健康委员会", name, date):
+        edit.retype_paragraph(line, "")
+    back = through_libreoffice(soffice, edit.save(), tmp_path / "删去落款.docx")
+    result = service.reimport("删去落款.docx", back)
+    after = service.get(draft.id)
+    assert result.changed_sections == ["signature"] and after.unsigned and after.sections == draft.sections
+    assert "修改稿删去了落款" in result.notices[-1]
+    assert not any(line in COLOPHON for line in after.plain_text().splitlines())

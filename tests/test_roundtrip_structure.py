@@ -332,23 +332,140 @@ def test_under_a_templates_colophon_the_signature_is_read_and_the_colophon_never
     texts = [p.text for p in Document(io.BytesIO(service.export_docx(draft.id))).paragraphs]
     assert texts[-4:] == [name, "2026年1月9日", *COLOPHON]
 
-    edit = WordEdit(service.export_docx(draft.id))
+    exported = service.export_docx(draft.id)
+    edit = WordEdit(exported)
+    edit.without_bookmark("_drafting_after")  # as in files exported before the 版记 was marked
+    edit.retype_paragraph(name, "")
+    edit.retype_paragraph("2026年1月9日", "")
+    result = service.reimport("修改稿.docx", edit.save())  # nothing tells the 落款 from the 版记: kept
+    assert result.changed_sections == [] and service.get(draft.id).signed_on == "2026年1月9日"
+    assert any("没有认出落款" in notice for notice in result.notices)
+
+    edit = WordEdit(exported)
     edit.retype_paragraph(name, "")
     edit.retype_paragraph("2026年1月9日", "")  # the 落款 deleted: the 版记 follows the text
     result = service.reimport("修改稿.docx", edit.save())
-    assert result.changed_sections == [] and service.get(draft.id).signed_on == "2026年1月9日"
-    assert any("没有认出落款" in notice for notice in result.notices)
+    after = service.get(draft.id)
+    assert result.changed_sections == ["signature"] and after.unsigned and after.sections == draft.sections
+    texts = [p.text for p in Document(io.BytesIO(service.export_docx(draft.id))).paragraphs]
+    assert texts[-3:] == [draft.sections[-1].text.splitlines()[-1], *COLOPHON]
+
+
+def closing_line(draft) -> str:  # noqa: ANN001 - a Draft
+    return draft.sections[-1].text.strip().splitlines()[-1]
+
+
+def test_a_signature_deleted_in_word_is_removed_and_a_new_one_typed_there_is_kept(service, draft):
+    """Deleting the 落款 changed nothing (every later export wrote it again); it is gone now, and a reviewer
+    who wants one back types it under the text."""
+    name, date = draft.default_signature()
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.delete_last_paragraph(name)  # with track changes on, as a reviewer deletes it
+    edit.delete_last_paragraph(date)
+    result = service.reimport("修改稿.docx", edit.save())
+
+    after = service.get(draft.id)
+    assert (result.changed_sections, result.changed_names) == (["signature"], ["落款"])
+    assert after.unsigned and after.sections == draft.sections and result.deleted == 2
+    assert result.notices == [
+        "修改稿删去了落款（单位名称和成文日期），草稿已去掉落款，以后导出的 Word 文件不再写落款；"
+        "如需恢复，在 Word 文件正文之后重新写上单位名称和成文日期，再导入。"
+    ]
+    exported = service.export_docx(draft.id)
+    assert [p.text for p in Document(io.BytesIO(exported)).paragraphs][-1] == closing_line(draft)
+    untouched = service.reimport("原样.docx", exported)
+    assert untouched.changed_sections == [] and untouched.notices == []
+
+    edit = WordEdit(exported)
+    edit.paragraph_after(closing_line(draft)[:12], "2026年1月10日")
+    edit.paragraph_after(closing_line(draft)[:12], "江北市第一人民医院工会委员会")
+    result = service.reimport("补上落款.docx", edit.save())
+    after = service.get(draft.id)
+    assert result.changed_sections == ["signature"] and not after.unsigned
+    assert (after.signed_by, after.signed_on) == ("江北市第一人民医院工会委员会", "2026年1月10日")
+    assert after.sections == draft.sections
+    assert signature_lines(service.export_docx(draft.id)) == ("江北市第一人民医院工会委员会", "2026年1月10日")
+
+
+def test_a_deleted_signature_is_said_and_kept_when_the_file_cannot_tell_or_it_was_changed_here(
+    service, draft
+):
+    name, date = draft.default_signature()
+    stale = service.export_docx(draft.id)
+    edit = WordEdit(stale)
+    edit.without_bookmarks()  # pasted into a new file: the 落款 may simply not have been copied
+    edit.retype_paragraph(name, "")
+    edit.retype_paragraph(date, "")
+    result = service.reimport("修改稿.docx", edit.save())
+    assert result.changed_sections == [] and not service.get(draft.id).unsigned
+    assert any("无法确定落款是否被删去，落款保持原样" in notice for notice in result.notices)
+    assert service.get(draft.id).sections == draft.sections
+
+    corrected = WordEdit(service.export_docx(draft.id))
+    corrected.retype_paragraph(date, "2026年1月10日")
+    service.reimport("甲.docx", corrected.save())
+    edit = WordEdit(stale)  # exported before that correction, and the 落款 deleted there
+    edit.retype_paragraph(name, "")
+    edit.retype_paragraph(date, "")
+    result = service.reimport("乙.docx", edit.save())
+    assert [c.section for c in result.conflicts] == ["signature"] and "没有去掉落款" in result.conflicts[
+        0
+    ].message
+    assert not service.get(draft.id).unsigned and service.get(draft.id).signed_on == "2026年1月10日"
+
+
+@pytest.mark.parametrize("bookmarks", [True, False], ids=["bookmarks", "no-bookmarks"])
+def test_a_joint_signature_names_both_units_and_the_closing_keeps_its_words(service, draft, bookmarks):
+    """联合落款: a second unit's name above the draft's was imported as a new last line of the closing, and
+    the 落款 kept only the second. Both units are the 落款 now, and every later export writes both."""
+    name, date = draft.default_signature()
+    edit = WordEdit(service.export_docx(draft.id))
+    if not bookmarks:
+        edit.without_bookmarks()
+    edit.paragraph_before_last(name, "江北市卫生健康委员会")
+    result = service.reimport("修改稿.docx", edit.save())
+
+    after = service.get(draft.id)
+    assert result.changed_sections == ["signature"] and after.sections == draft.sections
+    assert after.signed_by == f"江北市卫生健康委员会\n{name}"
+    assert (
+        result.notices[-1]
+        == f"落款按修改稿改为“江北市卫生健康委员会”“{name}”“{date}”，以后导出的 Word 文件都用它。"
+    )
+    texts = [p.text for p in Document(io.BytesIO(service.export_docx(draft.id))).paragraphs]
+    assert texts[-5:] == [closing_line(draft), "", "江北市卫生健康委员会", name, date]
+    assert service.reimport("原样.docx", service.export_docx(draft.id)).changed_sections == []
+
+
+def test_two_new_units_over_a_date_are_the_signature_and_a_line_that_is_no_unit_is_the_closings(
+    service, draft
+):
+    name, date = draft.default_signature()
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.retype_paragraph(name, "江北市总工会")
+    edit.paragraph_after("江北市总工会", "江北市第一人民医院")  # two new units, one date
+    edit.retype_paragraph(date, "2026年1月10日")
+    result = service.reimport("修改稿.docx", edit.save())
+    after = service.get(draft.id)
+    assert result.changed_sections == ["signature"] and after.sections == draft.sections
+    assert (after.signed_by, after.signed_on) == ("江北市总工会\n江北市第一人民医院", "2026年1月10日")
+
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.paragraph_before_last("江北市总工会", "特此报告")  # words below the text, not a unit
+    result = service.reimport("再改.docx", edit.save())
+    after = service.get(draft.id)
+    assert result.changed_sections == ["closing"] and after.sections[-1].text.endswith("\n特此报告")
+    assert after.signed_by == "江北市总工会\n江北市第一人民医院"
 
 
 def test_a_draft_stored_before_the_signature_was_kept_loads_and_signs_with_its_unit(draft):
     from drafting.writing.draft import Draft
 
-    stored = draft.model_dump_json(exclude={"signed_by", "signed_on"})
+    stored = draft.model_dump_json(exclude={"signed_by", "signed_on", "unsigned"})
     assert "signed_by" not in stored
-    assert Draft.model_validate_json(stored).signature() == (
-        draft.facts.organization,
-        draft.default_signature()[1],
-    )
+    loaded = Draft.model_validate_json(stored)
+    assert loaded.signature() == (draft.facts.organization, draft.default_signature()[1])
+    assert not loaded.unsigned
 
 
 def test_the_app_names_the_order_and_the_signature_among_the_changes():

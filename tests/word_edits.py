@@ -152,6 +152,57 @@ class WordEdit:
             paragraphs[-1].remove(run)
         runs[0].find(f"{W}t").text = new
 
+    def delete_last_paragraph(self, text: str, author: str = "王主席") -> None:
+        """Delete the last paragraph that reads exactly `text` with track changes on, as Word records it:
+        its runs inside w:del (their text in w:delText) and its paragraph mark marked deleted."""
+        paragraph = self._last_reading(text)
+        runs = paragraph.findall(f"{W}r")
+        deleted = etree.Element(f"{W}del", {f"{W}id": self._id(), f"{W}author": author, f"{W}date": _DATE})
+        runs[0].addprevious(deleted)
+        for run in runs:
+            deleted.append(run)
+            for t in run.findall(f"{W}t"):
+                t.tag = f"{W}delText"
+        properties = paragraph.find(f"{W}pPr")
+        if properties is None:
+            properties = etree.Element(f"{W}pPr")
+            paragraph.insert(0, properties)
+        marks = properties.find(f"{W}rPr")
+        if marks is None:
+            marks = etree.SubElement(properties, f"{W}rPr")
+        etree.SubElement(marks, f"{W}del", {f"{W}id": self._id(), f"{W}author": author, f"{W}date": _DATE})
+
+    def paragraph_before_last(self, text: str, new: str) -> None:
+        """A new paragraph `new`, formatted alike, before the last paragraph that reads exactly `text` (a
+        second unit's name above the 落款's), typed without tracking."""
+        paragraph = self._last_reading(text)
+        added = copy.deepcopy(paragraph)
+        for bookmark in [*added.iter(f"{W}bookmarkStart"), *added.iter(f"{W}bookmarkEnd")]:
+            bookmark.getparent().remove(bookmark)
+        for run in added.findall(f"{W}r")[1:]:
+            added.remove(run)
+        added.find(f"{W}r/{W}t").text = new
+        paragraph.addprevious(added)
+
+    def _last_reading(self, text: str) -> etree._Element:
+        paragraphs = [
+            p for p in self.document.iter(f"{W}p") if "".join(t.text or "" for t in p.iter(f"{W}t")) == text
+        ]
+        assert paragraphs, f"no paragraph reads {text!r}"
+        return paragraphs[-1]
+
+    def without_bookmark(self, name: str) -> None:
+        """One hidden bookmark gone (as in a file exported before the export set it)."""
+        starts = [b for b in self.document.iter(f"{W}bookmarkStart") if b.get(f"{W}name") == name]
+        assert starts, f"no bookmark {name!r}"
+        for start in starts:
+            key = start.get(f"{W}id")
+            for end in self.document.iter(f"{W}bookmarkEnd"):
+                if end.get(f"{W}id") == key:
+                    end.getparent().remove(end)
+                    break
+            start.getparent().remove(start)
+
     def paragraph_after(self, words: str, new: str) -> None:
         """A new paragraph `new` after the one holding `words`, typed without tracking."""
         paragraph = self._run_with(words).getparent()

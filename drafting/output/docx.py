@@ -35,6 +35,7 @@ TITLE_FONT, BODY_FONT, HEADING1_FONT, HEADING2_FONT, PAGE_FONT = (
 SIZE_2, SIZE_3, SIZE_4 = Pt(22), Pt(16), Pt(14)
 LINE_SPACING = Pt(28)
 TITLE_BOOKMARK, END_BOOKMARK = "_drafting_title", "_drafting_end"  # the draft's first and last paragraph
+AFTER_BOOKMARK = "_drafting_after"  # what follows the 落款 (a template's 版记, the 附件): the 落款 ends there
 SUBHEADING_CHARS = 40
 _SUBHEADING = re.compile(r"^[（(][一二三四五六七八九十]+[）)]")
 
@@ -78,12 +79,14 @@ def draft_to_docx(
         last = last or heading
     if last is not None:
         add_bookmark(last, END_BOOKMARK, 2)
-    _signature(writer, draft)
+    signed = None if draft.unsigned else _signature(writer, draft)
     if evidence:  # after the text and before a template's 版记, which stays the document's last part
         from drafting.output.evidence import append_evidence, evidence_rows
 
         append_evidence(document, evidence_rows(draft), before=placeholder)
     writer.finish()
+    if (signed_or_last := last if signed is None else signed) is not None:
+        _mark_what_follows(signed_or_last)
     if identity is not None:
         add_identity(document, identity)
     buffer = io.BytesIO()
@@ -138,20 +141,38 @@ class _Writer:
         element.getparent().remove(element)
 
 
-def _signature(writer: _Writer, draft: Draft) -> None:
+def _signature(writer: _Writer, draft: Draft) -> Paragraph:
     """落款 after the text, as GB/T 9704 places it: the date (成文日期, Arabic numerals) four characters
-    from the right margin, the unit's name centred above it. The draft's date and the unit's name stand
-    until a reviewer corrects them in Word: a re-import reads the two lines after END_BOOKMARK and keeps
-    them in the draft (Draft.signed_by, signed_on)."""
+    from the right margin, the unit's name centred above it (a joint 落款's units one under another).
+    The draft's date and the unit's name stand until a reviewer corrects them in Word: a re-import reads
+    the lines after END_BOOKMARK and keeps them in the draft (Draft.signed_by, signed_on), or, when the
+    reviewer deleted them, writes no 落款 again (Draft.unsigned). Returns the date's paragraph."""
     organization, date = draft.signature()
     writer.paragraph("", "signature")
-    name = writer.paragraph(organization, "signature")
+    names = [line.strip() for line in organization.split("\n") if line.strip()]
+    lines = [(writer.paragraph(name, "signature"), name) for name in names]
     dated = writer.paragraph(date, "signature")
     date_width = _width(date)
-    for paragraph, width in ((name, _width(organization)), (dated, date_width)):
+    for paragraph, text in [*lines, (dated, date)]:
         paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         paragraph.paragraph_format.first_line_indent = None
-        paragraph.paragraph_format.right_indent = Pt(max(0.0, 4 + (date_width - width) / 2) * SIZE_3.pt)
+        paragraph.paragraph_format.right_indent = Pt(
+            max(0.0, 4 + (date_width - _width(text)) / 2) * SIZE_3.pt
+        )
+    return dated
+
+
+def _mark_what_follows(paragraph: Paragraph) -> None:
+    """A hidden bookmark on the first paragraph after the 落款 (or after the text, when there is no 落款):
+    a template's 版记 or the 附件. What stands between END_BOOKMARK and it is the 落款, so a re-import
+    tells a 落款 the reviewer deleted from one it cannot read."""
+    following = paragraph._element.getnext()
+    while following is not None and following.tag not in (qn("w:p"), qn("w:tbl")):
+        following = following.getnext()
+    if following is not None and following.tag == qn("w:tbl"):
+        following = following.find(f".//{qn('w:p')}")  # a 版记 laid out as a table: its first cell
+    if following is not None:
+        add_bookmark(Paragraph(following, paragraph._parent), AFTER_BOOKMARK, 3)
 
 
 def _width(text: str) -> float:

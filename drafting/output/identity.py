@@ -46,7 +46,7 @@ class ExportIdentity:
             {s.key: section_fingerprint(s.heading, exported_text(s)) for s in draft.sections},
             section_fingerprint("", draft.title),
             tuple(s.key for s in draft.sections),
-            signature_fingerprint(draft.signature()),
+            signature_fingerprint(draft.written_signature()),
         )
 
     def properties(self) -> dict[str, str]:

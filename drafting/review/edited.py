@@ -126,19 +126,22 @@ class _Reader:
         for row in table.iter(f"{W}tr"):
             if _owning_table(row) is not table:
                 continue  # a nested table's row: read as part of its cell below
-            cells = []
+            cells: list[str] = []
+            inside: set[str] = set()
             for cell in (c for c in row if c.tag == f"{W}tc"):
                 inner = _Reader()
                 inner.block(cell, depth + 1)
                 self.nested_tables += inner.nested_tables
                 self.inserted += inner.inserted
                 self.deleted += inner.deleted
+                for paragraph in inner.paragraphs:  # a bookmark in a cell marks its row
+                    inside |= paragraph.bookmarks
                 text = " ".join(p.text for p in inner.paragraphs if p.text)
                 if text:
                     cells.append(text)
                     self._note(text)
-            if cells:
-                self.paragraphs.append(EditedParagraph(CELL_SEPARATOR.join(cells), self._bookmarks))
+            if cells or inside:
+                self.paragraphs.append(EditedParagraph(CELL_SEPARATOR.join(cells), self._bookmarks | inside))
                 self._bookmarks = set()
 
     def _marker(self, element: etree._Element) -> None:

@@ -6,15 +6,16 @@ follows the title, and a closing is found by its own words. A section that canno
 its neighbour is left out (and so left untouched) rather than guessed. Sections are found wherever
 they stand, so a reviewer who moved one shows up in `Mapping.order`.
 
-The text ends where the 落款 (the unit's name, then the date) begins: the export writes it after the
-draft's last paragraph (END_BOOKMARK), and a unit template's 版记 (and the 附件) may follow it.
+The text ends where the 落款 (the unit's name, then the date; a joint 落款 names several units, one to a
+line) begins: the export writes it after the draft's last paragraph (END_BOOKMARK), and a unit template's
+版记 (and the 附件) may follow it, from AFTER_BOOKMARK on. Nothing left between the two: the reviewer
+deleted the 落款.
 """
 
 import re
 from dataclasses import dataclass, field
-from itertools import pairwise
 
-from drafting.output.docx import END_BOOKMARK, TITLE_BOOKMARK, bookmark_name
+from drafting.output.docx import AFTER_BOOKMARK, END_BOOKMARK, TITLE_BOOKMARK, bookmark_name
 from drafting.output.identity import exported_lines, exported_text, normal_text
 from drafting.review.edited import CELL_SEPARATOR, EditedParagraph
 from drafting.text.dates import compact_date, is_date_line
@@ -24,6 +25,11 @@ from drafting.writing.facts import MAX_ORGANIZATION_CHARS
 _HEADING = re.compile(r"^[一二三四五六七八九十]+[、.．]\s*(.+)$")
 MAX_NAME_CHARS = MAX_ORGANIZATION_CHARS + 20  # the unit's name as typed, or the full name a reviewer wrote
 _SENTENCE_END = ("。", "！", "？", "；", "…", "：", "，", "、", ".", "!", "?", ";", ":", ",")
+MAX_SIGNERS = 5  # the units of a joint 落款
+# how a unit's name ends (工会, 委员会, 医院, 公司, 中学, 局, 政府, 办公室, 车间, 中心 …): a line above the
+# name over the date is one more unit of a joint 落款 only when it reads as one, not as words added below
+# the text (“特此报告”)
+_UNIT_ENDINGS = tuple("会委院校学园局厅部处科室站所队厂矿司府办组馆行社团支间心镇乡村区县市省")
 
 
 @dataclass(frozen=True)
@@ -39,48 +45,79 @@ class Mapping:
     title: str | None = None  # the title paragraph's text, when its bookmark survived the editor
     added: dict[str, list[str]] = field(default_factory=dict)  # key → headings (九、其他工作) typed inside it
     order: list[str] = field(default_factory=list)  # keys of the sections found, in the file's order
-    signature: tuple[str, str] | None = None  # the 落款 found: the unit's name, the date (spaces taken out)
+    signature: tuple[str, str] | None = None  # the 落款 found: the units' names (one a line), the date
     signature_unread: bool = False  # the text's end was marked, but what follows it is no 落款
+    signature_deleted: bool = False  # the text's end was marked, and nothing stands between it and the 版记
+    signature_unmarked: bool = False  # no 落款 found, and no bookmark tells whether it was deleted
 
 
-def _signature_after(texts: list[str], end: int, current: tuple[str, str]) -> tuple[int, int] | None:
-    """Where the 落款's two lines stand after the draft's last paragraph: the first two lines after it,
-    when they are a name and a date. Further down (under lines a reviewer added below the last paragraph,
-    or a section moved there) only a pair still sharing a line with the draft's 落款 is taken: a
-    template's 版记 or the 附件 is never read as one."""
+Signing = tuple[list[int], int]  # where a 落款 stands: its names' lines, its date's line
+
+
+def _signature_after(texts: list[str], end: int, current: tuple[str, str]) -> Signing | None:
+    """Where the 落款 stands after the draft's last paragraph: right after it, when its first lines are
+    names over a date. Further down (under lines a reviewer added below the last paragraph, or a section
+    moved there) only one still sharing a line with the draft's 落款 is taken: a template's 版记 or the
+    附件 is never read as one."""
     filled = [i for i in range(end + 1, len(texts)) if texts[i]]
-    for n, (name, date) in enumerate(pairwise(filled)):
-        if _signs(texts[name], texts[date]) and (n == 0 or _shares(texts[name], texts[date], current)):
-            return name, date
+    for names, date in _signings(texts, filled):
+        if names[0] == filled[0] or _shares(texts, names, date, current):
+            return names, date
     return None
 
 
-def _without_signature(texts: list[str], title: int, current: tuple[str, str]) -> tuple[int, int] | None:
+def _without_signature(texts: list[str], title: int, current: tuple[str, str]) -> Signing | None:
     """With the end bookmark lost, where the 落款 stands (else it reads as words added to the last
-    section): the last two lines, when they are a name and a date, even a name the reviewer changed; or,
-    before a template's 版记, the last such pair still sharing a line with the draft's 落款."""
+    section): the last lines, when they are names over a date, even names the reviewer changed; or,
+    before a template's 版记, the last such 落款 still sharing a line with the draft's."""
     filled = [i for i in range(title + 1, len(texts)) if texts[i]]
-    pairs = [(name, date) for name, date in pairwise(filled) if _signs(texts[name], texts[date])]
-    if pairs and pairs[-1][1] == filled[-1]:
-        return pairs[-1]
-    shared = [pair for pair in pairs if _shares(texts[pair[0]], texts[pair[1]], current)]
+    found = _signings(texts, filled)
+    if found and found[-1][1] == filled[-1]:
+        return found[-1]
+    shared = [(names, date) for names, date in found if _shares(texts, names, date, current)]
     return shared[-1] if shared else None
 
 
-def _signs(name: str, date: str) -> bool:
-    """A unit's name (a short line that is no sentence, heading, table row or date) over a date."""
+def _signings(texts: list[str], filled: list[int]) -> list[Signing]:
+    """Every 落款 among the lines `filled`: a date under a unit's name, and under the names of up to
+    MAX_SIGNERS units when the lines above that name read as units' names too (a joint 落款)."""
+    found = []
+    for n in range(1, len(filled)):
+        date = filled[n]
+        if not (is_date_line(texts[date]) and _name_line(texts[filled[n - 1]])):
+            continue
+        first = n - 1
+        while first and n - first < MAX_SIGNERS and _unit_line(texts[filled[first - 1]]):
+            first -= 1
+        found.append((filled[first:n], date))
+    return found
+
+
+def _name_line(text: str) -> bool:
+    """A unit's name as a reviewer may type it: a short line that is no sentence, heading, table row or date."""
     return (
-        len(name) <= MAX_NAME_CHARS
-        and not name.endswith(_SENTENCE_END)
-        and CELL_SEPARATOR not in name
-        and _heading_of(name) is None
-        and not is_date_line(name)
-        and is_date_line(date)
+        len(text) <= MAX_NAME_CHARS
+        and not text.endswith(_SENTENCE_END)
+        and CELL_SEPARATOR not in text
+        and _heading_of(text) is None
+        and not is_date_line(text)
     )
 
 
-def _shares(name: str, date: str, current: tuple[str, str]) -> bool:
-    return name == current[0].strip() or compact_date(date) == compact_date(current[1])  # Word strips ends
+def _unit_line(text: str) -> bool:
+    """One more unit of a joint 落款: a name line ending as units' names do, with no “附件：” in it."""
+    return _name_line(text) and not any(mark in text for mark in "：:") and text.endswith(_UNIT_ENDINGS)
+
+
+def _shares(texts: list[str], names: list[int], date: int, current: tuple[str, str]) -> bool:
+    """Whether a 落款 keeps one of the draft's lines: one of its units, or its date (Word strips ends)."""
+    units = {line.strip() for line in current[0].split("\n") if line.strip()}
+    return any(texts[i] in units for i in names) or compact_date(texts[date]) == compact_date(current[1])
+
+
+def _signature_text(texts: list[str], signed: Signing) -> tuple[str, str]:
+    names, date = signed
+    return "\n".join(texts[i] for i in names), compact_date(texts[date])
 
 
 def map_sections(paragraphs: list[EditedParagraph], draft: Draft) -> Mapping:
@@ -91,15 +128,19 @@ def map_sections(paragraphs: list[EditedParagraph], draft: Draft) -> Mapping:
     title = titled or 0
     end = _bookmarked(paragraphs, END_BOOKMARK)
     texts = [p.text for p in paragraphs]
-    current = draft.signature()
+    current = draft.written_signature()
     signed = (
         _without_signature(texts, title, current) if end is None else _signature_after(texts, end, current)
     )
-    signature = None if signed is None else (texts[signed[0]], compact_date(texts[signed[1]]))
+    signature = None if signed is None else _signature_text(texts, signed)
+    after = _bookmarked(paragraphs, AFTER_BOOKMARK)
+    closes = after if end is not None and after is not None and after > end else len(texts)
+    left = end is not None and signed is None and any(texts[end + 1 : closes])
     if signed is not None:
-        texts = texts[: signed[0]]  # lines added below the last paragraph are the text's too
+        texts = texts[: signed[0][0]]  # lines added below the last paragraph are the text's too
     elif end is not None:
-        texts = texts[: end + 1]
+        # a draft without a 落款: what the reviewer wrote below the text is the text's too
+        texts = texts[: closes if draft.unsigned else end + 1]
     starts: dict[str, int] = {}
     for section in draft.sections:
         at = _bookmarked(paragraphs, bookmark_name(section.key))
@@ -155,7 +196,15 @@ def map_sections(paragraphs: list[EditedParagraph], draft: Draft) -> Mapping:
     }
     title_text = None if titled is None else paragraphs[titled].text.strip() or None
     return Mapping(
-        mapped, unplaced, title_text, added, located, signature, end is not None and signature is None
+        mapped,
+        unplaced,
+        title_text,
+        added,
+        located,
+        signature,
+        signature_unread=left and not draft.unsigned,
+        signature_deleted=end is not None and signed is None and not left,
+        signature_unmarked=end is None and signed is None and not draft.unsigned,
     )
 
 

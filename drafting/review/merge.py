@@ -42,6 +42,7 @@ class Merged:
     moved: list[str] = field(default_factory=list)  # keys of the sections the new order moved
     kept_in_place: list[str] = field(default_factory=list)  # the opening or closing a reviewer moved
     signature_changed: bool = False
+    signature_deleted: bool = False  # the reviewers deleted the 落款: the draft now has none
 
 
 def merge(
@@ -51,12 +52,13 @@ def merge(
     title: str | None = None,
     order: list[str] | None = None,
     signature: tuple[str, str] | None = None,
+    unsigned: bool = False,
 ) -> Merged:
     """`order`: the keys in the file's order, given only when every section was found in the file;
-    `signature`: the 落款 found in it (the unit's name, the date)."""
+    `signature`: the 落款 found in it (the units' names, the date); `unsigned`: the reviewers deleted it."""
     merged = Merged(draft.model_copy(deep=True))
     _merge_title(merged, title, identity)
-    _merge_signature(merged, signature, identity)
+    _merge_signature(merged, ("", "") if unsigned else signature, identity)
     if order is not None:
         _merge_order(merged, order, identity)
     for section in merged.draft.sections:
@@ -109,31 +111,41 @@ def _merge_title(merged: Merged, title: str | None, identity: ExportIdentity | N
 def _merge_signature(
     merged: Merged, signature: tuple[str, str] | None, identity: ExportIdentity | None
 ) -> None:
-    """A 落款 the reviewers corrected (the unit's full name, the 成文日期) is kept in the draft for every
-    later export, unless it was also changed here since the export. Lines that say what the export
-    would write anyway are not kept: the draft goes on following its unit's name and its date."""
+    """A 落款 the reviewers corrected (the unit's full name, a joint 落款's units, the 成文日期) is kept in
+    the draft for every later export, and one they deleted (`signature` ("", "")) is written no more,
+    unless it was also changed here since the export. Lines that say what the export would write anyway
+    are not kept: the draft goes on following its unit's name and its date."""
     draft = merged.draft
-    current = signature_fingerprint(draft.signature())
+    current = signature_fingerprint(draft.written_signature())
     if signature is None or signature_fingerprint(signature) == current:
         return
     base = identity.signature if identity and identity.signature else current
     if signature_fingerprint(signature) == base:
         return  # the file keeps the 落款 it left with; the change is this side's
+    deleted = signature == ("", "")
     if current != base:
         merged.conflicts.append(
             Conflict(
                 "signature",
                 "落款",
-                "落款在导出之后已在本系统中改过（导入过别的修改稿，或单位名称改了），修改稿里也改了落款；"
-                "为免覆盖，没有导入落款。",
+                "落款在导出之后已在本系统中改过（导入过别的修改稿，或单位名称改了），修改稿里也"
+                + (
+                    "删去了落款；为免覆盖，没有去掉落款。"
+                    if deleted
+                    else "改了落款；为免覆盖，没有导入落款。"
+                ),
             )
         )
+        return
+    merged.signature_changed = True
+    if deleted:
+        draft.unsigned = merged.signature_deleted = True
         return
     name, date = signature
     default_name, default_date = draft.default_signature()
     draft.signed_by = "" if name == default_name.strip() else name
     draft.signed_on = "" if date == compact_date(default_date) else date
-    merged.signature_changed = True
+    draft.unsigned = False
 
 
 def _merge_order(merged: Merged, order: list[str], identity: ExportIdentity | None) -> None:

@@ -80,7 +80,15 @@ def reimport(
     drafts.require_editable(stored.draft.id, actor)  # a colleague's shared draft: refused, not theirs
     mapping = map_sections(edited.paragraphs, stored.draft)
     order = None if mapping.unplaced else mapping.order
-    merged = merge(stored.draft, mapping.sections, identity, mapping.title, order, mapping.signature)
+    merged = merge(
+        stored.draft,
+        mapping.sections,
+        identity,
+        mapping.title,
+        order,
+        mapping.signature,
+        unsigned=mapping.signature_deleted,
+    )
     changed = (
         (["title"] if merged.title_changed else [])
         + (["order"] if merged.order_changed else [])
@@ -187,6 +195,11 @@ def _notices(edited: EditedDocument, mapping: Mapping, draft: Draft, matched: bo
             "修改稿正文之后没有认出落款（单位名称一行、成文日期一行，如“2026年1月10日”），落款保持原样；"
             "正文最后一段之后如有新加的文字，也没有导入，请核对。"
         )
+    if mapping.signature_unmarked:
+        notices.append(
+            "修改稿里没有认出落款，标记正文结尾的隐藏书签也不在了（可能是复制到了新文件里），"
+            "无法确定落款是否被删去，落款保持原样。如要改动或删去落款，请在从本系统下载的 Word 文件里改好后再导入。"
+        )
     if edited.nested_tables:
         notices.append(
             f"修改稿里有嵌套表格（{edited.nested_tables} 个），已按行转成文字导入（表格格式不保留），请检查相应部分。"
@@ -211,7 +224,13 @@ def _merged_notices(merged: Merged) -> list[str]:
             for key in merged.kept_in_place
         )
         notices.append(f"修改稿里{out_of_place}：草稿的开头总在最前、结尾总在最后，没有照修改稿移动它们。")
-    if merged.signature_changed:
-        name, date = draft.signature()
-        notices.append(f"落款按修改稿改为“{name}”“{date}”，以后导出的 Word 文件都用它。")
+    if merged.signature_deleted:
+        notices.append(
+            "修改稿删去了落款（单位名称和成文日期），草稿已去掉落款，以后导出的 Word 文件不再写落款；"
+            "如需恢复，在 Word 文件正文之后重新写上单位名称和成文日期，再导入。"
+        )
+    elif merged.signature_changed:
+        names, date = draft.signature()
+        lines = "”“".join([*names.split("\n"), date])
+        notices.append(f"落款按修改稿改为“{lines}”，以后导出的 Word 文件都用它。")
     return notices

@@ -106,9 +106,11 @@ class Draft(BaseModel):
     usage: TokenUsage = TokenUsage()
     warnings: list[str] = []
     created_at: str = Field(default_factory=lambda: datetime.now().isoformat(timespec="seconds"))
-    # 落款 as a reviewer corrected it in Word ("" : the unit's name, the day it was drafted)
+    # 落款 as a reviewer corrected it in Word ("" : the unit's name, the day it was drafted); the units of a
+    # joint 落款 one to a line
     signed_by: str = ""
     signed_on: str = ""
+    unsigned: bool = Field(False, description="the reviewers deleted the 落款 in Word: exports write none")
 
     @field_validator("title", "signed_by", "signed_on", mode="before")
     @classmethod
@@ -129,9 +131,14 @@ class Draft(BaseModel):
         return self.facts.organization, f"{made.year}年{made.month}月{made.day}日"
 
     def signature(self) -> tuple[str, str]:
-        """The 落款 an export writes under the text: the unit's name, then the date."""
+        """The 落款 an export writes under the text (unless `unsigned`): the unit's name (the units of a
+        joint 落款 one to a line), then the date."""
         by, on = self.default_signature()
         return self.signed_by or by, self.signed_on or on
+
+    def written_signature(self) -> tuple[str, str]:
+        """The 落款 as the Word file shows it: ("", "") when the reviewers deleted it."""
+        return ("", "") if self.unsigned else self.signature()
 
     def unwritten(self) -> list[DraftSection]:
         """Sections with no text yet: failed, or never reached (the drafting was cut off)."""
