@@ -90,9 +90,10 @@ def database_file(settings: Settings) -> Path:
     return settings.data_dir / "drafting.sqlite3"
 
 
-def truncate(path: Path) -> bytes:
+def truncate(path: Path, keep: int | None = None) -> bytes:
+    """The file cut to its first `keep` bytes (two thirds of it unless given)."""
     data = path.read_bytes()
-    path.write_bytes(data[: len(data) * 2 // 3])
+    path.write_bytes(data[: len(data) * 2 // 3 if keep is None else keep])
     return path.read_bytes()
 
 
@@ -133,8 +134,11 @@ def test_a_partial_index_is_reported_then_completed(settings, capsys):
 def test_a_truncated_drafts_database_is_salvaged_and_kept_aside(settings, capsys):
     originals = save_notes(settings, range(40))
     assert maybe_backup(settings.data_dir, database_url(settings)).path is not None
+    file = database_file(settings)
+    backed_up_size = file.stat().st_size
     originals |= save_notes(settings, range(40, 80))
-    damaged = truncate(database_file(settings))
+    # cut halfway through the drafts saved since the backup, wherever the tables before them end
+    damaged = truncate(file, (backed_up_size + file.stat().st_size) // 2)
 
     with pytest.raises(DatabaseDamaged, match="drafting doctor --repair"):
         open_database_safely(settings)
