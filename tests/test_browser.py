@@ -19,7 +19,7 @@ from weakref import WeakKeyDictionary
 
 import pytest
 
-from tests.conftest import APP_START_SECONDS, ROOT, free_port, serving
+from tests.conftest import APP_START_SECONDS, ROOT, copy_data_folder, free_port, serving
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page
@@ -80,7 +80,7 @@ def running_app(built_library, workdir: Path, **env: str) -> Iterator[App]:
     It runs in an empty folder so no developer `.env` (and no paid endpoint in it) is read.
     """
     data_dir = workdir / "data"
-    shutil.copytree(built_library.settings.data_dir, data_dir)
+    copy_data_folder(built_library.settings.data_dir, data_dir)
     folder = workdir / "cwd"
     (folder / ".streamlit").mkdir(parents=True)
     shutil.copy(ROOT / ".streamlit" / "config.toml", folder / ".streamlit" / "config.toml")

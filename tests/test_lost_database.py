@@ -29,7 +29,8 @@ from drafting.storage.backup import (
 from drafting.storage.opening import database_url
 from drafting.storage.sqlite_files import count_drafts
 from drafting.writing.draft import Draft, DraftSection
-from drafting.writing.facts import Facts
+from drafting.writing.facts import Facts, load_facts_file
+from tests.conftest import ROOT, copy_data_folder
 
 
 @pytest.fixture
@@ -314,3 +315,23 @@ def test_a_process_that_ends_right_after_a_save_first_makes_its_copy(settings):
     done = subprocess.run([sys.executable, "-c", SAVE_AND_END], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     assert copied_drafts(settings) == 2
+
+
+def test_copying_a_data_folder_in_use_leaves_this_process_s_hold_on_its_database(tmp_path):
+    """A data folder copied while this process has its database open (the browser and soak tests copy the
+    session's built_library): a child then closing the database must not take itself for its last user.
+    With shutil.copytree it did, deleted -wal/-shm, and the next connection here got "disk I/O error"."""
+    settings = load_settings(data_dir=tmp_path / "data")
+    draft_id = (
+        DraftingService(settings)
+        .draft(load_facts_file(ROOT / "drafting" / "data" / "example_facts.yaml"), offline=True)
+        .id
+    )
+    assert AFTER_SAVE.wait(60, under=tmp_path)
+    copy_data_folder(settings.data_dir, tmp_path / "copy")
+    database = settings.data_dir / "drafting.sqlite3"
+    reader = "import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); db.execute('SELECT count(*) FROM drafts'); db.close()"
+    subprocess.run([sys.executable, "-c", reader, str(database)], check=True, timeout=60)
+    assert database.with_name(database.name + "-wal").exists()  # only the last user of the file removes it
+    assert DraftingService(settings).get(draft_id).id == draft_id  # a new connection in this process
+    assert DraftingService(load_settings(data_dir=tmp_path / "copy")).get(draft_id).id == draft_id

@@ -3,7 +3,6 @@ no error and no lost draft; the exported Word file and a search for an imported 
 Signed in, units must stay apart under load."""
 
 import io
-import shutil
 from dataclasses import replace
 
 import docx
@@ -21,14 +20,14 @@ from loadtest.soak import (
     run_soak,
     serve_app,
 )
-from tests.conftest import ROOT
+from tests.conftest import ROOT, copy_data_folder
 
 pytestmark = pytest.mark.server
 
 
 def test_short_soak_runs_every_action_without_errors_or_lost_drafts(built_library, tmp_path):
     data_dir = tmp_path / "data"
-    shutil.copytree(built_library.settings.data_dir, data_dir)
+    copy_data_folder(built_library.settings.data_dir, data_dir)
     with serve_app(ROOT / "serve.py", data_dir, tmp_path) as server:
         with AppClient(server.url) as client:  # the client sees an st.error: an empty form is refused
             assert client.click("生成草稿").errors()
@@ -62,7 +61,7 @@ def test_signed_in_soak_keeps_units_apart_without_errors_or_lost_drafts(built_li
     """Four users in two units, each signed in: every action runs (历史 too), and no user finds another unit's
     imported report, sees another user's draft in 历史, or has a draft stored under someone else."""
     data_dir = tmp_path / "data"
-    shutil.copytree(built_library.settings.data_dir, data_dir)
+    copy_data_folder(built_library.settings.data_dir, data_dir)
     made = accounts(4)
     assert len({a.unit for a in made}) == 2
     create_accounts(data_dir, made)
@@ -139,7 +138,7 @@ def test_an_attackers_oversized_and_forged_inputs_are_refused_while_the_others_w
     ignored (the search box keeps its first 500 characters), never an exception, and the colleagues'
     sessions see no error."""
     data_dir = tmp_path / "data"
-    shutil.copytree(built_library.settings.data_dir, data_dir)
+    copy_data_folder(built_library.settings.data_dir, data_dir)
     made = accounts(2)
     attacker = Account("soak-attacker", "外单位工会", made[0].password)
     create_accounts(data_dir, [*made, attacker])
