@@ -22,7 +22,7 @@ import pytest
 from tests.conftest import APP_START_SECONDS, ROOT, copy_data_folder, free_port, serving
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Locator, Page
+    from playwright.sync_api import Browser, BrowserContext, Locator, Page
 
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -124,8 +124,7 @@ def app_page(
     from playwright.sync_api import expect
 
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-    page = context.new_page()
-    _RUNS[page] = RunCounter(page)
+    page = watched_page(context)
     page.goto(url)
     expect(first_drawn(page)).to_be_visible(timeout=WAIT_MS)
     settled(page)
@@ -176,6 +175,13 @@ class RunCounter:
 
 
 _RUNS: "WeakKeyDictionary[Page, RunCounter]" = WeakKeyDictionary()
+
+
+def watched_page(context: "BrowserContext") -> "Page":
+    """A new page whose script runs are counted, for `rerun_after` (and so `draft`)."""
+    page = context.new_page()
+    _RUNS[page] = RunCounter(page)
+    return page
 
 
 def rerun_after(page: "Page", action: Callable[[], object]) -> None:

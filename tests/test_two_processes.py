@@ -29,6 +29,7 @@ from tests.test_browser import (
     screenshot,
     settled,
     shown_draft_id,
+    watched_page,
 )
 from tests.test_browser_library import as_gbk_txt, import_file, report_lines, search
 from tests.test_chroma_server import CHROMA
@@ -134,7 +135,7 @@ def signed_in(browser: "Browser", app: AppProcess) -> Iterator["Page"]:
     from playwright.sync_api import expect
 
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
+    page = watched_page(context)
     page.goto(app.url)
     page.get_by_label("用户名").fill(USER)
     page.get_by_label("密码").fill(PASSWORD)
