@@ -100,6 +100,10 @@ class Settings(BaseSettings):
     embedding_model: str = Field(
         "text-embedding-3-small", validation_alias=AliasChoices("EMBEDDING_MODEL", "embedding_model")
     )
+    # seconds for one batch of texts: a CPU-only embeddings server on a busy machine needs more than 30
+    embedding_timeout: float = Field(
+        60.0, gt=0, validation_alias=AliasChoices("EMBEDDING_TIMEOUT", "embedding_timeout")
+    )
 
     # Chroma: embedded by default; a server when CHROMA_HOST is set.
     chroma_host: str = Field("", validation_alias=AliasChoices("CHROMA_HOST", "chroma_host"))

@@ -24,6 +24,7 @@ def test_index_and_search_with_an_embeddings_endpoint(tmp_path, allow_model_requ
                 "embedding_base_url": f"http://127.0.0.1:{port}/v1",
                 "embedding_model": "multilingual-e5-small",
                 "embedding_api_key": SecretStr("local"),
+                "embedding_timeout": 600.0,  # the server embeds on the CPU the other tests are loading
             }
         )
         assert embedder_slug(settings) == "oa-multilingual-e5-small"
@@ -35,3 +36,13 @@ def test_index_and_search_with_an_embeddings_endpoint(tmp_path, allow_model_requ
         hits = Searcher(index, keyword_dir(index.settings)).search("师德师风", k=3, mode="dense")
     assert hits and hits[0].report == "seed003-01"
     assert index.collection.name == "sections-oa-multilingual-e5-small"
+
+
+def test_the_embeddings_timeout_is_a_setting(tmp_path, monkeypatch):
+    """A batch that a slow CPU-only server takes longer over than the client waits fails the whole index."""
+    from drafting.models.factory import build_embedder
+
+    monkeypatch.setenv("EMBEDDER", "openai")
+    monkeypatch.setenv("EMBEDDING_TIMEOUT", "240")
+    embedder = build_embedder(load_settings(data_dir=tmp_path / "data"))
+    assert embedder._client.timeout == 240

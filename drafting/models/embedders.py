@@ -39,7 +39,7 @@ class E5EmbeddingFunction(EmbeddingFunction[Documents]):
 class OpenAICompatibleEmbeddingFunction(EmbeddingFunction[Documents]):
     """Any `/v1/embeddings` endpoint (OpenAI, DashScope compatible mode, vLLM, Ollama…)."""
 
-    def __init__(self, base_url: str, api_key: str, model: str, timeout: float = 30.0) -> None:
+    def __init__(self, base_url: str, api_key: str, model: str, timeout: float) -> None:
         from openai import OpenAI
 
         self._config = {"base_url": base_url, "model": model}

@@ -40,6 +40,7 @@ def build_embedder(settings: Settings) -> "EmbeddingFunction[Documents]":
             base_url=settings.embedding_base_url,
             api_key=settings.embedding_api_key.get_secret_value(),
             model=settings.embedding_model,
+            timeout=settings.embedding_timeout,
         )
     return E5EmbeddingFunction()
 
