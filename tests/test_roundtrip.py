@@ -372,23 +372,54 @@ def test_a_comment_that_ends_inside_a_tracked_deletion_quotes_only_its_words():
     assert reader.anchors["1"].strip() == "慰问困难职工" and reader.deleted == 1
 
 
-def test_a_heading_deleted_in_word_saves_no_paragraph_twice(service, draft):
-    """Deleting a section's heading merges its paragraphs into the section above. That merge is not taken
-    (the draft keeps its sections), and neither is any paragraph saved twice: both sections are left as
-    they were, and the notice names them."""
+def test_a_heading_deleted_in_word_makes_two_sections_one_and_loses_no_word(service, draft):
+    """Deleting a section's heading runs its paragraphs on in the section above. Both used to be left as
+    they were (the reviewer's edits in them lost); now the two are one, as in the file: the reviewer's
+    words once each, both sections' facts, and their text as it was kept as a previous version."""
     before = service.get(draft.id)
     headed = [s for s in before.sections if s.heading]
     upper, lower = headed[0], headed[1]
-    assert before.sections.index(lower) == before.sections.index(upper) + 1
+    assert before.sections.index(lower) == before.sections.index(upper) + 1 and "23户" in lower.text
     edit = WordEdit(service.export_docx(draft.id))
     edit.remove_paragraph(lower.heading)
+    edit.replace("23户", "25户")  # an edit in the words that ran on
     result = service.reimport("修改稿.docx", edit.save())
-    assert result.changed_sections == []
-    assert service.get(draft.id) == before
-    assert upper.heading in result.notices[0] and lower.heading in result.notices[0]
+
+    after = service.get(draft.id)
+    assert result.changed_sections == [upper.key] and result.changed_names == [upper.heading]
+    assert [s.key for s in after.sections] == [s.key for s in before.sections if s is not lower]
+    joined = after.section(upper.key)
+    assert joined.heading == upper.heading and joined.facts == upper.facts + lower.facts
+    assert joined.text == f"{upper.text}\n{lower.text.replace('23户', '25户')}"
+    assert joined.previous_versions == [f"{upper.text}\n\n{lower.text}"]
+    assert joined.flags == ["25户"] and joined.missing_facts == [lower.facts[0]]  # 23户 no longer written
+    assert after.numbered_headings()[headed[2].key].startswith("二、")
+    assert after.plain_text().count(lower.text[:30]) == 1
+    assert result.notices == [
+        f"修改稿删掉了“{lower.heading}”的标题，它的文字接在“{upper.heading}”之后：已按修改稿把它并入“{upper.heading}”，"
+        f"成为一部分（一、二、三……随之重新编号），“{lower.heading}”的要点也归入这一部分；合并前的文字保留为这一部分的历史版本。"
+        "如要分开，在 Word 里把标题加回原处后重新导入。"
+    ]
+    assert service.reimport("原样.docx", service.export_docx(draft.id)).changed_sections == []
 
 
-def test_two_headings_deleted_in_word_leave_both_merges_alone(service, draft):
+def test_a_heading_deleted_over_words_rewritten_past_knowing_leaves_both_sections_alone(service, draft):
+    """Nothing tells the rewritten words as the lower section's: saved in the upper one, they would stand
+    there and (as they were) in the lower one too."""
+    before = service.get(draft.id)
+    headed = [s for s in before.sections if s.heading]
+    upper, lower = headed[0], headed[1]
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.remove_paragraph(lower.heading)
+    edit.paragraph_text(lower.text[:12], "全年慰问困难职工，把组织的关怀送到每一位职工身边。")
+    result = service.reimport("修改稿.docx", edit.save())
+    assert result.changed_sections == [] and service.get(draft.id) == before
+    assert result.notices == [
+        f"修改稿里找不到这些部分的位置（标题或书签被删改），它们保持原样：{upper.heading}、{lower.heading}。"
+    ]
+
+
+def test_two_headings_deleted_in_word_make_each_pair_one(service, draft):
     """Two headings deleted (two pairs merged): the second pass looked up a section the first had already
     left alone, and the import ended in a KeyError traceback."""
     before = service.get(draft.id)
@@ -397,8 +428,29 @@ def test_two_headings_deleted_in_word_leave_both_merges_alone(service, draft):
     edit.remove_paragraph(headed[1].heading)
     edit.remove_paragraph(headed[3].heading)
     result = service.reimport("修改稿.docx", edit.save())
-    assert result.changed_sections == [] and service.get(draft.id) == before
+    after = service.get(draft.id)
+    assert result.changed_sections == [headed[0].key, headed[2].key]
+    assert [s.key for s in after.sections] == [
+        s.key for s in before.sections if s not in (headed[1], headed[3])
+    ]
+    for upper, lower in ((headed[0], headed[1]), (headed[2], headed[3])):
+        assert after.section(upper.key).text == f"{upper.text}\n{lower.text}"
     assert all(s.heading in "".join(result.notices) for s in headed[:4])
+
+
+def test_a_heading_deleted_where_either_part_was_changed_since_the_export_merges_nothing(service, draft):
+    exported = service.export_docx(draft.id)
+    headed = [s for s in draft.sections if s.heading]
+    upper, lower = headed[0], headed[1]
+    changed_here = lower.text.replace("23户", "23户（含退休职工）")
+    service.edit(draft.id, lower.key, changed_here)
+    before = service.get(draft.id)
+    edit = WordEdit(exported)
+    edit.remove_paragraph(lower.heading)
+    result = service.reimport("修改稿.docx", edit.save())
+    assert result.changed_sections == [] and service.get(draft.id) == before
+    assert [c.section for c in result.conflicts] == [upper.key]
+    assert "没有合并" in result.conflicts[0].message and lower.heading in result.conflicts[0].message
 
 
 def test_a_heading_joined_with_its_first_paragraph_is_still_a_heading_and_its_text(service, draft):
@@ -424,17 +476,132 @@ def test_a_heading_extended_in_word_is_the_new_heading(service, draft):
     assert (saved.heading, saved.text) == (section.heading + "和厂务公开", section.text)
 
 
-def test_a_heading_added_in_word_is_imported_as_text_and_said_so(service, draft):
-    """九、其他工作 typed in Word becomes words of the section it stands in (an import adds no section);
-    the notice says so, instead of the plan silently holding a finished activity."""
+def test_a_heading_added_in_word_starts_a_new_work_section_there(service, draft):
+    """九、其他工作 typed in Word was imported as words of the section it stood in (and the plan could hold a
+    finished activity); it is a work section of its own now, placed where the reviewer put it."""
     before = service.get(draft.id)
-    section = next(s for s in before.sections if s.kind == "work" and s.text)
-    last = section.text.strip().split("\n")[-1]
+    section = before.section("work-democracy")
     edit = WordEdit(service.export_docx(draft.id))
-    edit.paragraph_after(last[:12], "全年开展其他活动5次。")
-    edit.paragraph_after(last[:12], "九、其他工作")
+    edit.paragraph_after(section.text[:12], "全年开展其他活动5次。")
+    edit.paragraph_after(section.text[:12], "九、其他工作")
     result = service.reimport("修改稿.docx", edit.save())
-    assert result.changed_sections == [section.key]
-    assert any(
-        "新加的标题“九、其他工作”" in notice and section.heading in notice for notice in result.notices
+
+    after = service.get(draft.id)
+    assert result.changed_sections == ["work-added-1"] and result.changed_names == ["其他工作"]
+    added = after.section("work-added-1")
+    assert (added.kind, added.heading, added.text, added.facts) == (
+        "work",
+        "其他工作",
+        "全年开展其他活动5次。",
+        [],
     )
+    assert [s.key for s in after.sections][1:3] == ["work-democracy", "work-added-1"]
+    assert after.section("work-democracy") == section
+    assert after.numbered_headings()["work-added-1"] == "二、其他工作"
+    assert added.flags == ["5次"] and [f.anchor for f in result.findings] == ["5次"]
+    assert result.notices == [
+        f"修改稿新加了标题“其他工作”，已作为新的一部分导入，排在“{section.heading}”之后（一、二、三……随之重新编号）。"
+    ]
+    texts = [p.text for p in Document(io.BytesIO(service.export_docx(draft.id))).paragraphs]
+    assert texts[texts.index("二、其他工作") + 1] == "全年开展其他活动5次。"
+    assert service.reimport("原样.docx", service.export_docx(draft.id)).changed_sections == []
+
+
+def test_a_section_split_under_a_new_heading_takes_the_facts_it_now_tells(service, draft):
+    care = draft.section("work-care")
+    told = "春节走访慰问困难职工23户，发放慰问金4.6万元，把组织的温暖送到了职工心坎上。"
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.paragraph_text(care.text[:12], "工会始终把职工的冷暖放在心上，坚持做职工群众的贴心人。")
+    edit.paragraph_after(care.text[:12], told)
+    edit.paragraph_after(care.text[:12], "三、做好困难职工帮扶")
+    edit.replace("三、以竞赛为平台", "四、以竞赛为平台")  # the reviewer numbers the rest anew
+    result = service.reimport("修改稿.docx", edit.save())
+
+    after = service.get(draft.id)
+    assert result.changed_sections == ["work-care", "work-added-1"]
+    assert after.section("work-care").facts == [] and not after.section("work-care").missing_facts
+    added = after.section("work-added-1")
+    assert (added.heading, added.text, added.facts) == ("做好困难职工帮扶", told, care.facts)
+    assert not added.has_findings and added.theme == "care"
+    assert result.notices == [
+        "修改稿新加了标题“做好困难职工帮扶”，已作为新的一部分导入，排在“关爱医务人员，切实维护职工合法权益”之后"
+        "（一、二、三……随之重新编号），“春节走访慰问困难职工23户，发放慰问金4.6万元”这条要点随之归入这一部分。"
+    ]
+    assert after.numbered_headings()["work-competition"] == "四、以竞赛为平台，提升医务人员业务技能"
+
+
+def test_a_heading_added_with_nothing_under_it_asks_for_its_words_and_can_be_written(service, draft):
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.paragraph_after(draft.section("work-self").text[:12], "七、加强安全生产")
+    result = service.reimport("修改稿.docx", edit.save())
+    added = service.get(draft.id).section("work-added-1")
+    assert (added.heading, added.theme) == ("加强安全生产", "safety")
+    assert added.text == "【待补充：请填写这部分的工作情况】" and added.has_findings and not added.flags
+    assert result.findings == []  # a marked gap to write, no figure to check
+    assert "它下面没有文字，已放上【待补充】，请补写或重新生成" in result.notices[0]
+    rewritten = service.regenerate(draft.id, "work-added-1", offline=True)  # no facts: no traceback
+    assert "【待补充" in rewritten.section("work-added-1").text
+
+
+def test_a_heading_added_in_the_plan_stays_its_text_and_says_why(service, draft):
+    """The plan's and the problems' 一、二、 are often items: a heading there starts no section."""
+    plan = draft.section("plan")
+    last = plan.text.strip().split("\n")[-1]
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.paragraph_after(last[:12], "召开职工代表大会。")
+    edit.paragraph_after(last[:12], "三、加强民主管理")
+    result = service.reimport("修改稿.docx", edit.save())
+    after = service.get(draft.id)
+    assert result.changed_sections == ["plan"] and [s.key for s in after.sections] == [
+        s.key for s in draft.sections
+    ]
+    assert after.section("plan").text.endswith("\n三、加强民主管理\n召开职工代表大会。")
+    assert any(
+        "新加的“三、加强民主管理”连同其下文字作为这一部分的正文导入" in notice and "多是条目" in notice
+        for notice in result.notices
+    )
+
+
+def test_without_bookmarks_a_retyped_heading_is_the_sections_new_heading(service, draft):
+    """The bookmark lost and the heading retyped: the section was not found, and the one above it, holding
+    its words, was left alone too. The new heading over its words is its heading now."""
+    competition = draft.section("work-competition")
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.without_bookmarks()
+    edit.paragraph_text("三、以竞赛为平台", "三、开展劳动和技能竞赛")
+    result = service.reimport("修改稿.docx", edit.save())
+    after = service.get(draft.id)
+    assert result.changed_sections == ["work-competition"] and not result.notices
+    assert (after.section("work-competition").heading, after.section("work-competition").text) == (
+        "开展劳动和技能竞赛",
+        competition.text,
+    )
+    assert [s.key for s in after.sections] == [s.key for s in draft.sections]
+
+
+def test_an_older_file_brings_back_no_section_made_one_or_added_since(service, draft):
+    """A copy exported before two sections were made one (and a third added) still has the old heading and
+    lacks the new one: its 二、 reads as a new heading over words the draft already has, and is not added
+    again; the section added since keeps its place."""
+    older = service.export_docx(draft.id)
+    headed = [s for s in draft.sections if s.heading]
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.remove_paragraph(headed[1].heading)
+    edit.paragraph_after(draft.section("work-self").text[:12], "全年开展安全生产检查。")
+    edit.paragraph_after(draft.section("work-self").text[:12], "七、加强安全生产")
+    service.reimport("甲.docx", edit.save())
+    merged = service.get(draft.id)
+    assert headed[1].key not in [s.key for s in merged.sections] and merged.section("work-added-1")
+
+    edit = WordEdit(older)
+    edit.replace("138人次参赛", "138人次参加")
+    result = service.reimport("乙.docx", edit.save())
+    after = service.get(draft.id)
+    assert (
+        result.changed_sections == ["work-competition"]
+        and "138人次参加" in after.section("work-competition").text
+    )
+    assert [s.key for s in after.sections] == [s.key for s in merged.sections]
+    assert [c.section for c in result.conflicts] == ["work-added-2"]
+    assert "为免重复，没有把它作为新的一部分导入" in result.conflicts[0].message
+    assert after.plain_text().count(headed[1].text) == 1

@@ -79,3 +79,26 @@ def test_a_deleted_and_a_joint_signature_come_back_from_libreoffice(service, dra
     assert result.changed_sections == ["signature"] and after.unsigned and after.sections == draft.sections
     assert "修改稿删去了落款" in result.notices[-1]
     assert not any(line in COLOPHON for line in after.plain_text().splitlines())
+
+
+def test_a_heading_deleted_and_one_added_come_back_from_libreoffice(service, draft, soffice, tmp_path):
+    """Two sections made one and a new one added, in a file LibreOffice saved: its bookmarks and
+    paragraphs read as Word's do."""
+    from tests.word_edits import WordEdit
+
+    headed = [s for s in draft.sections if s.heading]
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.remove_paragraph(headed[1].heading)
+    edit.paragraph_after(draft.section("work-self").text[:12], "全年开展安全生产检查。")
+    edit.paragraph_after(draft.section("work-self").text[:12], "七、加强安全生产")
+    back = through_libreoffice(soffice, edit.save(), tmp_path / "结构.docx")
+    result = service.reimport("结构.docx", back)
+
+    after = service.get(draft.id)
+    assert result.changed_sections == [headed[0].key, "work-added-1"]
+    assert after.section(headed[0].key).text == f"{headed[0].text}\n{headed[1].text}"
+    assert (after.section("work-added-1").heading, after.section("work-added-1").text) == (
+        "加强安全生产",
+        "全年开展安全生产检查。",
+    )
+    assert after.numbered_headings()["work-added-1"] == "六、加强安全生产"

@@ -76,15 +76,61 @@ def test_without_bookmarks_a_moved_section_is_found_by_its_heading_and_its_edit_
     assert after.section("work-women").text == draft.section("work-women").text
 
 
-def test_a_moved_file_with_a_section_that_cannot_be_found_keeps_the_order_and_says_why(service, draft):
+def test_a_moved_file_with_a_closing_that_cannot_be_found_is_reordered_and_the_closing_stays_last(
+    service, draft
+):
+    """Any part not found used to keep the whole order as it was (the reviewer's moves not taken). The
+    closing's place needs no finding: it is always last."""
     closing = draft.sections[-1]
     edit = moved_women_before_care(service.export_docx(draft.id), bookmarks=False)
     edit.paragraph_text(closing.text[:20], "新的结尾。")  # now nothing tells the closing from the plan
     result = service.reimport("修改稿.docx", edit.save())
     after = service.get(draft.id)
-    assert keys(after) == keys(draft) and "order" not in result.changed_sections
-    assert any("没有调整顺序" in notice and "有部分找不到位置" in notice for notice in result.notices)
-    assert after.sections[-1].text == closing.text
+    assert result.changed_sections == ["order"] and keys(after)[1:4] == [
+        "work-democracy",
+        "work-women",
+        "work-care",
+    ]
+    assert keys(after)[-1] == "closing" and after.sections[-1] == closing
+    assert after.section("plan") == draft.section("plan")  # it may hold the closing's new words: left alone
+    assert result.notices == [
+        "修改稿里找不到这些部分的位置（标题或书签被删改），它们保持原样：2026年工作计划、结尾。",
+        "修改稿调整了各部分的顺序，草稿已照此重排（一、二、三……随之重新编号），"
+        "移动的部分：“做好女职工工作，维护女职工特殊权益”。",
+    ]
+
+
+def test_a_section_deleted_in_a_reordered_file_stays_after_its_neighbour_and_the_rest_are_reordered(
+    service, draft
+):
+    """六 deleted whole (heading and text), 四 moved up, 五 edited: the move and the edit are taken, and 六,
+    found nowhere, keeps its text and its place after 五, with a notice naming both."""
+    self_work = draft.section("work-self")
+    edit = moved_women_before_care(service.export_docx(draft.id))
+    edit.remove_paragraphs("六、", "七、")
+    edit.replace("健步走活动", "健步走和登山活动")
+    result = service.reimport("修改稿.docx", edit.save())
+    after = service.get(draft.id)
+    assert result.changed_sections == ["order", "work-culture"] and after.section("work-self") == self_work
+    assert "健步走和登山活动" in after.section("work-culture").text
+    assert keys(after)[1:] == [
+        "work-democracy",
+        "work-women",
+        "work-care",
+        "work-competition",
+        "work-culture",
+        "work-self",
+        "problems",
+        "plan",
+        "closing",
+    ]
+    assert result.notices == [
+        "修改稿里找不到这些部分的位置（标题或书签被删改），它们保持原样：加强工会自身建设，提升服务职工能力。",
+        "修改稿调整了各部分的顺序，草稿已照此重排（一、二、三……随之重新编号），"
+        "移动的部分：“做好女职工工作，维护女职工特殊权益”。",
+        "“加强工会自身建设，提升服务职工能力”在修改稿里找不到位置，排在“开展丰富多彩的文体活动，建设温馨职工之家”之后"
+        "（草稿里它原来就在这一部分之后），请核对。",
+    ]
 
 
 def test_a_section_moved_above_the_opening_goes_after_it_and_the_notice_says_so(service, draft):
@@ -106,7 +152,7 @@ def test_a_section_moved_above_the_opening_goes_after_it_and_the_notice_says_so(
 
 def test_an_edited_opening_under_a_moved_section_is_left_alone_with_that_section(service, draft):
     """Nothing then tells where the opening's words are: neither it nor the section standing in its place
-    takes the file's words, and the order stays."""
+    takes the file's words. The move is taken: the opening stays first, 四 comes next."""
     opening = draft.section("opening").text
     edit = WordEdit(service.export_docx(draft.id))
     edit.without_bookmarks()
@@ -114,20 +160,30 @@ def test_an_edited_opening_under_a_moved_section_is_left_alone_with_that_section
     edit.paragraph_text(opening[:15], "改写过的开头。")
     result = service.reimport("修改稿.docx", edit.save())
     after = service.get(draft.id)
-    assert keys(after) == keys(draft) and after.section("opening") == draft.section("opening")
+    assert result.changed_sections == ["order"] and keys(after)[:3] == [
+        "opening",
+        "work-women",
+        "work-democracy",
+    ]
+    assert after.section("opening") == draft.section("opening")
     assert after.section("work-women") == draft.section("work-women")
     assert "开头" in result.notices[0] and "做好女职工工作" in result.notices[0]
-    assert "没有调整顺序" in result.notices[1]
+    assert "草稿已照此重排" in result.notices[1]
 
 
-def test_a_heading_deleted_in_a_reordered_file_saves_no_paragraph_twice(service, draft):
+def test_a_heading_deleted_in_a_reordered_file_joins_the_part_above_it_in_the_file(service, draft):
     """五's words, its heading deleted, run on from 三 (above it in the file), not from 四 (above it in the
-    draft, but moved away): 三 is the one left alone."""
+    draft, but moved away): 三 takes them, and the move is taken too."""
+    competition, culture = draft.section("work-competition"), draft.section("work-culture")
     edit = moved_women_before_care(service.export_docx(draft.id))
     edit.remove_paragraph("五、")
     result = service.reimport("修改稿.docx", edit.save())
-    assert result.changed_sections == [] and service.get(draft.id) == draft
-    assert "以竞赛为平台" in result.notices[0] and "开展丰富多彩的文体活动" in result.notices[0]
+    after = service.get(draft.id)
+    assert result.changed_sections == ["order", "work-competition"]
+    assert keys(after)[1:6] == ["work-democracy", "work-women", "work-care", "work-competition", "work-self"]
+    assert after.section("work-competition").text == f"{competition.text}\n{culture.text}"
+    assert after.plain_text().count(culture.text) == 1
+    assert "开展丰富多彩的文体活动" in result.notices[0] and "以竞赛为平台" in result.notices[0]
 
 
 def test_an_older_file_does_not_undo_an_order_taken_since_and_two_new_orders_are_a_conflict(service, draft):
@@ -147,6 +203,26 @@ def test_an_older_file_does_not_undo_an_order_taken_since_and_two_new_orders_are
         0
     ].message
     assert result.changed_sections == [] and keys(service.get(draft.id)) == reordered
+
+
+def test_an_older_file_does_not_undo_an_order_taken_since_a_section_was_added(service, draft):
+    """The older file lacks the section added since: its order is still told from the one it left with."""
+    older = service.export_docx(draft.id)
+    edit = moved_women_before_care(service.export_docx(draft.id))
+    edit.paragraph_after(draft.section("work-self").text[:12], "全年开展安全生产检查。")
+    edit.paragraph_after(draft.section("work-self").text[:12], "七、加强安全生产")
+    assert service.reimport("甲.docx", edit.save()).changed_sections == ["order", "work-added-1"]
+    reordered = keys(service.get(draft.id))
+
+    edit = WordEdit(older)
+    edit.move_paragraphs("六、", "七、", CARE)
+    result = service.reimport("乙.docx", edit.save())
+    assert [c.section for c in result.conflicts] == ["order"] and keys(service.get(draft.id)) == reordered
+
+    edit = WordEdit(older)
+    edit.replace("23户", "25户")  # the order it left with: nothing to undo
+    assert service.reimport("丙.docx", edit.save()).changed_sections == ["work-care"]
+    assert keys(service.get(draft.id)) == reordered
 
 
 def test_the_cli_names_the_changes_as_a_user_calls_them(service, draft, tmp_path, capsys):

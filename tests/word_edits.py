@@ -229,6 +229,15 @@ class WordEdit:
         paragraph = self._run_with(words).getparent()
         paragraph.getparent().remove(paragraph)
 
+    def remove_paragraphs(self, first: str, stop: str) -> None:
+        """Delete the paragraphs from the one holding `first` up to the one holding `stop` (not included),
+        bookmarks and all (an untracked edit)."""
+        paragraph, end = self._run_with(first).getparent(), self._run_with(stop).getparent()
+        while paragraph is not end:
+            following = paragraph.getnext()
+            paragraph.getparent().remove(paragraph)
+            paragraph = following
+
     def move_paragraphs(self, first: str, stop: str, before: str = "", after: str = "") -> None:
         """Cut the paragraphs from the one holding `first` up to the one holding `stop` (not included) and
         paste them before the one holding `before` (or after the one holding `after`), as Word's cut and

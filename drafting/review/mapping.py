@@ -2,9 +2,16 @@
 
 A section starts at the paragraph carrying its hidden bookmark (set by the export); when an editor
 dropped the bookmark, a headed section is found by its heading (“三、……”), the opening is whatever
-follows the title, and a closing is found by its own words. A section that cannot be told apart from
-its neighbour is left out (and so left untouched) rather than guessed. Sections are found wherever
-they stand, so a reviewer who moved one shows up in `Mapping.order`.
+follows the title, and a closing is found by its own words. Sections are found wherever they stand, so
+a reviewer who moved one shows up in `Mapping.order`.
+
+The reviewer may also have changed which sections there are. A heading typed among the work sections
+(五、加强安全生产) starts a new part (`Mapping.new`), unless the words under it are a section's whose
+heading was retyped (its bookmark lost): then it is that section's new heading. A section found nowhere
+whose paragraphs (as they were, or edited) all run on in one part had its heading deleted: it is made
+part of that one (`Mapping.joined`). A section whose words cannot be told apart from its neighbour's
+(in two parts, or rewritten past knowing) is left out, with that neighbour (both left untouched),
+rather than guessed.
 
 The text ends where the 落款 (the unit's name, then the date; a joint 落款 names several units, one to a
 line) begins: the export writes it after the draft's last paragraph (END_BOOKMARK), and a unit template's
@@ -14,6 +21,7 @@ deleted the 落款.
 
 import re
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
 from drafting.output.docx import AFTER_BOOKMARK, END_BOOKMARK, TITLE_BOOKMARK, bookmark_name
 from drafting.output.identity import exported_lines, exported_text, normal_text
@@ -26,6 +34,8 @@ _HEADING = re.compile(r"^[一二三四五六七八九十]+[、.．]\s*(.+)$")
 MAX_NAME_CHARS = MAX_ORGANIZATION_CHARS + 20  # the unit's name as typed, or the full name a reviewer wrote
 _SENTENCE_END = ("。", "！", "？", "；", "…", "：", "，", "、", ".", "!", "?", ";", ":", ",")
 MAX_SIGNERS = 5  # the units of a joint 落款
+NEW_HEADING_CHARS = 40  # a heading a reviewer adds; a longer 一、 line is an item of text
+SIMILAR, SIMILAR_MIN_CHARS = 0.6, 10  # a paragraph edited, still the same one (different ones: under 0.3)
 # how a unit's name ends (工会, 委员会, 医院, 公司, 中学, 局, 政府, 办公室, 车间, 中心 …): a line above the
 # name over the date is one more unit of a joint 落款 only when it reads as one, not as words added below
 # the text (“特此报告”)
@@ -38,17 +48,33 @@ class FileSection:
     text: str
 
 
+@dataclass(frozen=True)
+class NewSection:
+    """A part the reviewer added under a new heading of its own."""
+
+    key: str
+    heading: str
+    text: str
+    host: str  # the draft's section it was typed in (or after): its facts may go with it ("": none)
+
+
 @dataclass
 class Mapping:
-    sections: dict[str, FileSection]
-    unplaced: list[str]  # keys of sections the file holds no recognisable place for
+    sections: dict[str, FileSection]  # the draft's sections whose text the file gives
+    unplaced: list[str]  # keys of sections whose text cannot be told apart in the file: left alone
     title: str | None = None  # the title paragraph's text, when its bookmark survived the editor
     added: dict[str, list[str]] = field(default_factory=dict)  # key → headings (九、其他工作) typed inside it
-    order: list[str] = field(default_factory=list)  # keys of the sections found, in the file's order
+    order: list[str] = field(
+        default_factory=list
+    )  # keys of the parts found (new ones too), in the file's order
     signature: tuple[str, str] | None = None  # the 落款 found: the units' names (one a line), the date
     signature_unread: bool = False  # the text's end was marked, but what follows it is no 落款
     signature_deleted: bool = False  # the text's end was marked, and nothing stands between it and the 版记
     signature_unmarked: bool = False  # no 落款 found, and no bookmark tells whether it was deleted
+    joined: dict[str, str] = field(default_factory=dict)  # key of a section whose heading was deleted → the
+    # section its words now run on in (`sections` holds that one's text with them)
+    new: list[NewSection] = field(default_factory=list)  # parts under headings the reviewer added
+    dropped: list[str] = field(default_factory=list)  # headings added over words that cannot be told apart
 
 
 Signing = tuple[list[int], int]  # where a 落款 stands: its names' lines, its date's line
@@ -161,42 +187,72 @@ def map_sections(paragraphs: list[EditedParagraph], draft: Draft) -> Mapping:
                 at = title + 1
         if at is not None and at < len(texts):  # a bookmark after the text's end: moved past it, not found
             starts[section.key] = at
-    order = sorted(starts.items(), key=lambda item: item[1])
-    mapped: dict[str, FileSection] = {}
-    for (key, start), following in zip(order, [*order[1:], (None, len(texts))], strict=True):
-        section = draft.section(key)
+    new = _new_sections(texts, title, starts, draft)
+    regions = sorted([*starts.items(), *((key, at) for at, key in new.items())], key=lambda item: item[1])
+    found: dict[str, FileSection] = {}  # what each part of the file holds
+    for (key, start), following in zip(regions, [*regions[1:], ("", len(texts))], strict=True):
         lines = [t for t in texts[start : following[1]] if t]
-        heading = section.heading
-        if section.heading and lines and (found := _heading_of(lines[0])) is not None:
-            heading, lines = found, lines[1:]
-            if _joined_to_text(heading, section):
-                # the break after the heading was deleted: 四、标题正文…… is the heading, then its text
-                heading, lines = section.heading, [heading[len(section.heading) :].lstrip("。，,. "), *lines]
-        mapped[key] = FileSection(heading, "\n".join(lines))
-    located = [key for key, _ in order]
-    found = dict(mapped)  # what each located section holds, before any is left alone below
-    for index, section in enumerate(draft.sections):
-        if section.key in starts or not located or not (section.heading or exported_lines(section)):
-            continue  # placed, or nothing was written for it (no words to have gone anywhere)
-        # its words went into a section found: the one holding any of its paragraphs (a heading deleted
-        # merges them into the section above, wherever the reviewer put it); a headless one's, edited,
-        # stand under the title (the opening) or at the end (the closing). Those are left alone too, so
-        # no paragraph is saved twice.
+        found[key] = (
+            FileSection(_heading_of(lines[0]) or "", "\n".join(lines[1:]))
+            if key in new.values()
+            else _section_part(draft.section(key), lines)
+        )
+    located = [key for key, _ in regions]
+    unstarted = [
+        (index, section)
+        for index, section in enumerate(draft.sections)
+        if section.key not in starts and located and (section.heading or exported_lines(section))
+    ]  # not found by bookmark, heading or words, though something was written for it
+    # a section whose heading the reviewer retyped (its bookmark lost too) is the new heading holding its words
+    renamed: dict[str, str] = {}
+    for _, section in unstarted:
         holding = [key for key in located if _holds_words_of(found[key], section)]
+        if section.heading and len(holding) == 1 and holding[0] in new.values() and holding[0] not in renamed:
+            renamed[holding[0]] = section.key
+    located = [renamed.get(key, key) for key in located]
+    found = {renamed.get(key, key): part for key, part in found.items()}
+    mapped = dict(found)
+    joined: dict[str, str] = {}
+    for index, section in unstarted:
+        if section.key in renamed.values():
+            continue
+        # its words went into a part found: a heading deleted runs them on in the part above, wherever
+        # the reviewer put it, and they are that part's now (two parts made one); a headless one's,
+        # edited, stand under the title (the opening) or at the end (the closing). Words in more than
+        # one part, or in one that cannot be told apart, leave those parts alone: no paragraph is saved
+        # twice.
+        holding = [key for key in located if _holds_words_of(found[key], section)]
+        if section.heading and len(holding) == 1 and holding[0] not in new.values():
+            joined[section.key] = holding[0]
+            continue
+        before = draft.sections[index - 1] if index else None
+        if section.heading and not holding and before is not None and before.key in found:
+            # deleted whole, or its heading deleted and its words rewritten past knowing: those would run
+            # on in the section above, as paragraphs that are none of that one's, and it is left alone
+            # (else they would be saved there and stand here too)
+            holding = [before.key] if _gained(found[before.key], before) else []
         if not section.heading:
-            before = draft.sections[index - 1] if index else None
             holding += [located[0] if index == 0 else located[-1], *([before.key] if before else [])]
         for key in holding:
             mapped.pop(key, None)
-    unplaced = [s.key for s in draft.sections if s.key not in mapped]
+    joined = {key: into for key, into in joined.items() if into in mapped}
+    unplaced = [s.key for s in draft.sections if s.key not in mapped and s.key not in joined]
+    exported = {line for section in draft.sections for line in exported_lines(section)}
     added = {
         key: headings
         for key, placed in mapped.items()
-        if (headings := _added_headings(placed, draft.section(key)))
+        if key not in new.values() and (headings := _added_headings(placed, exported))
     }
+    new_parts = []
+    for n, key in enumerate(located):
+        if key in new.values():
+            host = next((k for k in reversed(located[:n]) if k not in new.values()), "")
+            if key in mapped:
+                new_parts.append(NewSection(key, found[key].heading, found[key].text, host))
+    dropped = [found[key].heading for key in new.values() if key in found and key not in mapped]
     title_text = None if titled is None else paragraphs[titled].text.strip() or None
     return Mapping(
-        mapped,
+        {key: part for key, part in mapped.items() if key not in new.values()},
         unplaced,
         title_text,
         added,
@@ -205,7 +261,47 @@ def map_sections(paragraphs: list[EditedParagraph], draft: Draft) -> Mapping:
         signature_unread=left and not draft.unsigned,
         signature_deleted=end is not None and signed is None and not left,
         signature_unmarked=end is None and signed is None and not draft.unsigned,
+        joined=joined,
+        new=new_parts,
+        dropped=dropped,
     )
+
+
+def _section_part(section: DraftSection, lines: list[str]) -> FileSection:
+    """A section's heading and text, from the file's lines of it."""
+    heading = section.heading
+    if section.heading and lines and (found := _heading_of(lines[0])) is not None:
+        heading, lines = found, lines[1:]
+        if _joined_to_text(heading, section):
+            # the break after the heading was deleted: 四、标题正文…… is the heading, then its text
+            heading, lines = section.heading, [heading[len(section.heading) :].lstrip("。，,. "), *lines]
+    return FileSection(heading, "\n".join(lines))
+
+
+def _new_sections(texts: list[str], title: int, starts: dict[str, int], draft: Draft) -> dict[int, str]:
+    """Where a reviewer typed a new top-level heading (五、加强安全生产) among the work sections (or in the
+    opening), each with the key its section will have. A line of the export, a heading too long or ending
+    as a sentence does, or one in the problems, the plan or the closing (whose 一、二、 are often items)
+    starts no section: it stays a line of the text."""
+    known = {s.heading.strip() for s in draft.sections if s.heading}
+    exported = {line for section in draft.sections for line in exported_lines(section)}
+    hosts = sorted(starts.items(), key=lambda item: item[1])
+    keys = {s.key for s in draft.sections}
+    found: dict[int, str] = {}
+    for i in range(title + 1, len(texts)):
+        heading = _heading_of(texts[i])
+        if heading is None or i in starts.values() or heading in known or texts[i] in exported:
+            continue
+        if len(heading) > NEW_HEADING_CHARS or heading.endswith(_SENTENCE_END):
+            continue
+        host = next((key for key, at in reversed(hosts) if at < i), None)
+        if host is not None and draft.section(host).kind not in ("opening", "work"):
+            continue
+        number = len(found) + 1
+        while f"work-added-{number}" in keys or f"work-added-{number}" in found.values():
+            number += 1
+        found[i] = f"work-added-{number}"
+    return found
 
 
 def _joined_to_text(found: str, section: DraftSection) -> bool:
@@ -218,17 +314,37 @@ def _joined_to_text(found: str, section: DraftSection) -> bool:
     return first.startswith(rest[:8]) or rest.endswith(("。", "！", "？", "；"))
 
 
-def _added_headings(placed: FileSection, section: DraftSection) -> list[str]:
+def _added_headings(placed: FileSection, exported: set[str]) -> list[str]:
     """Lines shaped like a top-level heading (九、其他工作) that the export did not hold."""
-    exported = set(exported_lines(section))
     return [
         line for line in placed.text.split("\n") if _heading_of(line) is not None and line not in exported
     ]
 
 
 def _holds_words_of(placed: FileSection, section: DraftSection) -> bool:
-    lines = set(placed.text.split("\n"))
-    return any(line in lines for line in exported_lines(section))
+    """Whether a part of the file holds one of the section's paragraphs, as it was or edited (most of its
+    characters still in place)."""
+    lines = [line for line in placed.text.split("\n") if line]
+    own = exported_lines(section)
+    return any(line in lines for line in own) or any(similar(line, other) for line in lines for other in own)
+
+
+def _gained(placed: FileSection, section: DraftSection) -> bool:
+    """Whether a part of the file holds a paragraph that is none of the section's, as it was or edited."""
+    own = exported_lines(section)
+    return any(
+        line not in own and not any(similar(line, other) for other in own)
+        for line in placed.text.split("\n")
+        if line
+    )
+
+
+def similar(line: str, other: str) -> bool:
+    """The same paragraph, edited: most of its characters still there, in order."""
+    if min(len(line), len(other)) < SIMILAR_MIN_CHARS:
+        return False
+    matcher = SequenceMatcher(None, line, other, autojunk=False)
+    return matcher.quick_ratio() >= SIMILAR and matcher.ratio() >= SIMILAR
 
 
 def _bookmarked(paragraphs: list[EditedParagraph], name: str) -> int | None:

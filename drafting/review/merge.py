@@ -7,6 +7,12 @@ Each section is judged against the fingerprint it had when the file was exported
   and left untouched — unless both sides now say the same thing.
 A file with no identity (matched by title and content) is taken as exported from the current version.
 The title, the order of the sections and the 落款 are judged the same way against what the file left with.
+
+The file may also change which sections there are. A section whose heading the reviewer deleted runs on
+in the one above it: the two become one (its facts, its history and its words go with it), when neither
+was changed here since the export. A heading the reviewer added among the work sections starts a new
+work section there, taking the facts it now tells; unless its paragraphs are still some section's here
+(an older file, whose change was taken since), which would print them twice.
 """
 
 from dataclasses import dataclass, field
@@ -14,15 +20,21 @@ from dataclasses import dataclass, field
 from drafting.checks.guard import FACT_GUARD
 from drafting.output.identity import (
     ExportIdentity,
+    exported_lines,
     exported_text,
     normal_text,
     section_fingerprint,
     signature_fingerprint,
 )
-from drafting.review.mapping import FileSection
+from drafting.review.mapping import Mapping, NewSection, similar
 from drafting.text.dates import compact_date
-from drafting.writing.draft import Draft
+from drafting.writing.draft import Draft, DraftSection, section_body, section_name
 from drafting.writing.pipeline import edit_section
+from drafting.writing.themes import keyword_theme
+
+NEW_SECTION_GAP = (
+    "【待补充：请填写这部分的工作情况】"  # under a heading added with no words (no figure in it)
+)
 
 
 @dataclass(frozen=True)
@@ -43,30 +55,23 @@ class Merged:
     kept_in_place: list[str] = field(default_factory=list)  # the opening or closing a reviewer moved
     signature_changed: bool = False
     signature_deleted: bool = False  # the reviewers deleted the 落款: the draft now has none
+    joined: dict[str, list[str]] = field(default_factory=dict)  # key → names of the sections made part of it
+    added: list[str] = field(default_factory=list)  # keys of the sections the file added
+    anchored: dict[str, str] = field(default_factory=dict)  # a section not found → the one it stays after
 
 
-def merge(
-    draft: Draft,
-    sections: dict[str, FileSection],
-    identity: ExportIdentity | None,
-    title: str | None = None,
-    order: list[str] | None = None,
-    signature: tuple[str, str] | None = None,
-    unsigned: bool = False,
-) -> Merged:
-    """`order`: the keys in the file's order, given only when every section was found in the file;
-    `signature`: the 落款 found in it (the units' names, the date); `unsigned`: the reviewers deleted it."""
+def merge(draft: Draft, mapping: Mapping, identity: ExportIdentity | None) -> Merged:
     merged = Merged(draft.model_copy(deep=True))
-    _merge_title(merged, title, identity)
-    _merge_signature(merged, ("", "") if unsigned else signature, identity)
-    if order is not None:
-        _merge_order(merged, order, identity)
+    _merge_title(merged, mapping.title, identity)
+    _merge_signature(merged, ("", "") if mapping.signature_deleted else mapping.signature, identity)
+    done = _merge_joined(merged, mapping, identity)
+    _merge_order(merged, mapping.order, identity)
     for section in merged.draft.sections:
-        edited = sections.get(section.key)
-        if edited is None:
+        edited = mapping.sections.get(section.key)
+        if edited is None or section.key in done:
             continue
         current = section_fingerprint(section.heading, exported_text(section))
-        base = identity.fingerprints.get(section.key, current) if identity else current
+        base = _base(section, identity)
         theirs = section_fingerprint(edited.heading, edited.text)
         if theirs in (base, current):
             continue
@@ -84,7 +89,141 @@ def merge(
         if normal_text(edited.text) != normal_text(exported_text(section)):
             edit_section(merged.draft, section.key, edited.text, FACT_GUARD)
         merged.changed.append(section.key)
+    for new in mapping.new:
+        _add_section(merged, new, mapping.order)
+    keys = [s.key for s in merged.draft.sections]
+    merged.changed.sort(key=keys.index)
     return merged
+
+
+def _base(section: DraftSection, identity: ExportIdentity | None) -> str:
+    """The section's fingerprint when the file was exported (a file without identity: as it is now)."""
+    current = section_fingerprint(section.heading, exported_text(section))
+    return identity.fingerprints.get(section.key, current) if identity else current
+
+
+def _merge_joined(merged: Merged, mapping: Mapping, identity: ExportIdentity | None) -> set[str]:
+    """Sections whose heading the reviewer deleted become part of the one their words now run on in: its
+    text is the file's (both parts' words), their facts and histories are its, and their text as it was,
+    joined, is its previous version. Not when any of them was changed here since the export: nothing is
+    merged then, and the surviving section's text is not imported (it holds the others' words). Returns
+    the keys of the surviving sections (their text is settled here)."""
+    draft = merged.draft
+    groups: dict[str, list[str]] = {}
+    for key, into in mapping.joined.items():
+        groups.setdefault(into, []).append(key)
+    for into, keys in groups.items():
+        parts = [draft.section(into), *(s for s in draft.sections if s.key in keys)]
+        names = [section_name(s.kind, s.heading) for s in parts]
+        changed_here = [
+            name for s, name in zip(parts, names, strict=True) if _base(s, identity) != _fingerprint(s)
+        ]
+        if changed_here:
+            merged.conflicts.append(
+                Conflict(
+                    into,
+                    parts[0].heading,
+                    f"修改稿删掉了“{'”“'.join(names[1:])}”的标题，把它并进了“{names[0]}”；"
+                    f"但“{'”“'.join(changed_here)}”在导出之后已在本系统中修改过，为免覆盖，没有合并，"
+                    f"也没有导入“{names[0]}”这一部分。请对照修改稿手工合并。",
+                )
+            )
+            continue
+        survivor, gone = parts[0], parts[1:]
+        notes = {section_body(s) for s in parts if s.status in ("failed", "pending")}
+        text = "\n".join(line for line in mapping.sections[into].text.split("\n") if line not in notes)
+        survivor.facts = list(dict.fromkeys([*survivor.facts, *(f for s in gone for f in s.facts)]))
+        survivor.sources = [
+            *survivor.sources,
+            *(h for s in gone for h in s.sources if h not in survivor.sources),
+        ]
+        survivor.budget_chars = sum(s.budget_chars for s in parts)
+        survivor.previous_versions = [
+            *survivor.previous_versions,
+            *(v for s in gone for v in s.previous_versions),
+        ]
+        survivor.text = "\n\n".join(
+            s.text.strip() for s in parts if s.status in ("ok", "flagged") and s.text.strip()
+        )
+        survivor.status = "ok"
+        survivor.heading = mapping.sections[into].heading
+        draft.sections = [s for s in draft.sections if s not in gone]
+        edit_section(draft, into, text, FACT_GUARD)
+        _recheck(survivor, draft)
+        merged.changed.append(into)
+        merged.joined[into] = names[1:]
+    return set(groups)
+
+
+def _fingerprint(section: DraftSection) -> str:
+    return section_fingerprint(section.heading, exported_text(section))
+
+
+def _recheck(section: DraftSection, draft: Draft) -> None:
+    """The fact guard's verdict on a section whose facts changed (its text may not have)."""
+    if section.status not in ("ok", "flagged"):
+        return
+    verdict = FACT_GUARD.check_section(section.text, section.facts, draft.facts)
+    section.flags, section.missing_facts = verdict.flags, verdict.missing_facts
+    section.status = "flagged" if section.has_findings else "ok"
+
+
+def _add_section(merged: Merged, new: NewSection, order: list[str]) -> None:
+    """A work section under a heading the reviewer added, placed where the file has it (after the part
+    before it), with the facts of the section it was typed in that its text now tells and that one's no
+    longer does. With no text under the heading, a 【待补充】 stands there to be written."""
+    draft = merged.draft
+    lines = [line for line in normal_text(new.text).split("\n") if line]
+    holding = next(
+        (
+            s
+            for s in draft.sections
+            if any(line == o or similar(line, o) for line in lines for o in exported_lines(s))
+        ),
+        None,
+    )
+    if holding is not None:
+        merged.conflicts.append(
+            Conflict(
+                new.key,
+                new.heading,
+                f"修改稿里新加的“{new.heading}”下的段落，草稿里已有（在“{section_name(holding.kind, holding.heading)}”中，"
+                "可能是本系统里在导出之后已改过），为免重复，没有把它作为新的一部分导入。请对照修改稿核对。",
+            )
+        )
+        return
+    host = next((s for s in draft.sections if s.key == new.host), None)
+    facts: list[str] = []
+    if host is not None and host.status in ("ok", "flagged"):
+        told = set(host.facts) - set(
+            FACT_GUARD.check_section(new.text, host.facts, draft.facts).missing_facts
+        )
+        untold = set(FACT_GUARD.check_section(host.text, host.facts, draft.facts).missing_facts)
+        facts = [fact for fact in host.facts if fact in told and fact in untold]
+        host.facts = [fact for fact in host.facts if fact not in facts]
+        _recheck(host, draft)
+    section = DraftSection(
+        key=new.key,
+        kind="work",
+        heading=new.heading,
+        text=new.text or NEW_SECTION_GAP,
+        facts=facts,
+        theme=keyword_theme(new.heading) or "other",
+    )
+    _recheck(section, draft)
+    keys = [s.key for s in draft.sections]
+    before = order[: order.index(new.key)] if new.key in order else []
+    after = next((key for key in reversed(before) if key in keys), None)
+    at = (
+        keys.index(after) + 1
+        if after is not None
+        else int(bool(keys) and draft.sections[0].kind == "opening")
+    )
+    if at == len(keys) and keys and draft.sections[-1].kind == "closing":
+        at -= 1  # the closing stays last
+    draft.sections.insert(at, section)
+    merged.changed.append(new.key)
+    merged.added.append(new.key)
 
 
 def _merge_title(merged: Merged, title: str | None, identity: ExportIdentity | None) -> None:
@@ -150,18 +289,28 @@ def _merge_signature(
 
 def _merge_order(merged: Merged, order: list[str], identity: ExportIdentity | None) -> None:
     """Sections a reviewer moved take their new places (一、二、三 are numbered by place), unless the order
-    was also changed here since the export. The opening stays first and the closing last: a report
-    does not open with a work section, and Word's own cut and paste misplaces them easily."""
+    was also changed here since the export. A section the file gives no place (deleted, or its heading
+    and bookmark lost) keeps its place after the section before it in the draft. The opening stays first
+    and the closing last: a report does not open with a work section, and Word's own cut and paste
+    misplaces them easily."""
     draft = merged.draft
     current = [s.key for s in draft.sections]
-    if not current or sorted(order) != sorted(current):
-        return  # not every section was found once: nothing to go by
-    wanted = _framed(order, draft)
+    found = [key for key in order if key in current]
+    if not found:
+        return  # nothing to go by
+    placed = _anchored(found, current)
     head, tail = _frame(draft)
-    merged.kept_in_place = [key for key in head if order[0] != key] + [
-        key for key in tail if order[-1] != key
+    merged.kept_in_place = [key for key in head if placed[0] != key] + [
+        key for key in tail if placed[-1] != key
     ]
-    exported = list(identity.order) if identity and sorted(identity.order) == sorted(current) else current
+    wanted = _framed(placed, draft)
+    # the order the file left with (a section made part of another since is gone from it, one added
+    # since stands after the one before it)
+    exported = (
+        _anchored([key for key in identity.order if key in current], current)
+        if identity and identity.order
+        else current
+    )
     if wanted in (current, _framed(exported, draft)):
         return  # the same order, or the one the file left with: the change (if any) is this side's
     if current != exported:
@@ -175,8 +324,25 @@ def _merge_order(merged: Merged, order: list[str], identity: ExportIdentity | No
         return
     by_key = {s.key: s for s in draft.sections}
     merged.moved = _moved(current, wanted)
+    merged.anchored = {
+        key: wanted[wanted.index(key) - 1]
+        for key in current
+        if key not in found and key not in head + tail and wanted.index(key)
+    }
     draft.sections = [by_key[key] for key in wanted]
     merged.order_changed = True
+
+
+def _anchored(found: list[str], current: list[str]) -> list[str]:
+    """`found` (keys in the file's order) with each key of `current` it lacks put after the key before it
+    in `current` (first, when none is)."""
+    placed = list(found)
+    for index, key in enumerate(current):
+        if key in placed:
+            continue
+        before = next((k for k in reversed(current[:index]) if k in placed), None)
+        placed.insert(placed.index(before) + 1 if before is not None else 0, key)
+    return placed
 
 
 def _frame(draft: Draft) -> tuple[list[str], list[str]]:

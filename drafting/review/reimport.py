@@ -3,9 +3,11 @@
 The file is matched to its draft by the identity in its custom properties, else by title and content
 among the drafts this user may change; then its tracked changes are taken, its sections mapped back
 and merged (see merge.py), each changed section saved as a new version, and the fact guard and the
-proofreader run again on what changed. Sections the reviewer moved take their new places when every
-section was found, and a corrected 落款 (the unit's name, the date) is kept for later exports. A file
-that is not this user's to change is refused whole.
+proofreader run again on what changed. Sections the reviewer moved take their new places (one the file
+gives no place stays after the section before it), two sections whose heading between them was deleted
+become one, a heading added among the work sections starts a new one, and a corrected or deleted 落款
+(the units' names, the date) is kept for later exports. A file that is not this user's to change is
+refused whole.
 """
 
 from collections.abc import Callable
@@ -26,6 +28,7 @@ from drafting.writing.draft import Draft
 MIN_CONTENT_MATCH = 0.5  # of the file's paragraphs found in a draft, for a file without identity
 CLEAR_LEAD = 0.1  # how far the best draft must lead the next for a file without identity to go into it
 MANY_COMMENTS = 200
+QUOTED_FACT_CHARS = 30
 CHANGE_NAMES = {"title": "标题", "order": "顺序", "signature": "落款"}  # changes that are no section's
 
 
@@ -79,16 +82,7 @@ def reimport(
     stored = _matching_draft(name, identity, edited, drafts, actor)
     drafts.require_editable(stored.draft.id, actor)  # a colleague's shared draft: refused, not theirs
     mapping = map_sections(edited.paragraphs, stored.draft)
-    order = None if mapping.unplaced else mapping.order
-    merged = merge(
-        stored.draft,
-        mapping.sections,
-        identity,
-        mapping.title,
-        order,
-        mapping.signature,
-        unsigned=mapping.signature_deleted,
-    )
+    merged = merge(stored.draft, mapping, identity)
     changed = (
         (["title"] if merged.title_changed else [])
         + (["order"] if merged.order_changed else [])
@@ -180,15 +174,22 @@ def _notices(edited: EditedDocument, mapping: Mapping, draft: Draft, matched: bo
     if mapping.unplaced:
         names = "、".join(_label(draft, key) for key in mapping.unplaced)
         notices.append(f"修改稿里找不到这些部分的位置（标题或书签被删改），它们保持原样：{names}。")
-        if mapping.order != [s.key for s in draft.sections if s.key in mapping.order]:
-            notices.append(
-                "修改稿调整了各部分的顺序，但有部分找不到位置，为免放错，没有调整顺序（仍是草稿原来的顺序）。"
-                "请在 Word 里恢复被删改的标题后重新导入。"
-            )
-    for key, headings in mapping.added.items():
+    if mapping.dropped:
         notices.append(
-            f"修改稿里新加的标题“{'”“'.join(headings)}”连同其下文字作为“{_label(draft, key)}”的正文导入"
-            "（导入不会新增部分）。如需单独成为一部分，请在起草页的提纲中添加后重新生成。"
+            f"修改稿里新加的标题“{'”“'.join(mapping.dropped)}”下的文字分不清属于哪一部分，"
+            "这个标题和其下文字都没有导入，请对照修改稿核对。"
+        )
+    for key, headings in mapping.added.items():
+        section = draft.section(key)
+        reason = (
+            "它不像新的一部分的标题（超过 40 字、以句末标点结尾，或与已有的标题相同）。"
+            "如是新的一部分，请把标题改短、去掉句末标点后重新导入。"
+            if section.kind in ("opening", "work")
+            else "存在的问题、工作计划和结尾里的“一、”“二、”多是条目，不单独成为一部分。"
+            "如需单独成为一部分，请把它连同其下文字移到各项工作之间后重新导入。"
+        )
+        notices.append(
+            f"修改稿里在“{_label(draft, key)}”中新加的“{'”“'.join(headings)}”连同其下文字作为这一部分的正文导入：{reason}"
         )
     if mapping.signature_unread:
         notices.append(
@@ -210,14 +211,40 @@ def _notices(edited: EditedDocument, mapping: Mapping, draft: Draft, matched: bo
 
 
 def _merged_notices(merged: Merged) -> list[str]:
-    """What a new order did (the sections moved, an opening or closing kept where it was), and the 落款
-    as it now stands."""
+    """What the file did to the sections (two made one, one added, the order: the sections moved, one
+    not found kept after its neighbour, an opening or closing kept where it was), and the 落款 as it now
+    stands."""
     draft, notices = merged.draft, []
+    for key, names in merged.joined.items():
+        gone = "”“".join(names)
+        notices.append(
+            f"修改稿删掉了“{gone}”的标题，它的文字接在“{_label(draft, key)}”之后：已按修改稿把它并入“{_label(draft, key)}”，"
+            f"成为一部分（一、二、三……随之重新编号），“{gone}”的要点也归入这一部分；合并前的文字保留为这一部分的历史版本。"
+            "如要分开，在 Word 里把标题加回原处后重新导入。"
+        )
+    for key in merged.added:
+        section = draft.section(key)
+        index = draft.sections.index(section)
+        place = f"排在“{_label(draft, draft.sections[index - 1].key)}”之后" if index else "排在最前"
+        moved = _facts_moved(section.facts)
+        empty = (
+            "；它下面没有文字，已放上【待补充】，请补写或重新生成"
+            if section.text.startswith("【待补充")
+            else ""
+        )
+        notices.append(
+            f"修改稿新加了标题“{section.heading}”，已作为新的一部分导入，{place}（一、二、三……随之重新编号）{moved}{empty}。"
+        )
     if merged.order_changed:
         moved = "、".join(f"“{_label(draft, key)}”" for key in merged.moved)
         notices.append(
             f"修改稿调整了各部分的顺序，草稿已照此重排（一、二、三……随之重新编号），移动的部分：{moved}。"
         )
+        for key, before in merged.anchored.items():
+            notices.append(
+                f"“{_label(draft, key)}”在修改稿里找不到位置，排在“{_label(draft, before)}”之后"
+                "（草稿里它原来就在这一部分之后），请核对。"
+            )
     if merged.kept_in_place:
         out_of_place = "、".join(
             "开头不在最前" if draft.section(key).kind == "opening" else "结尾不在最后"
@@ -234,3 +261,12 @@ def _merged_notices(merged: Merged) -> list[str]:
         lines = "”“".join([*names.split("\n"), date])
         notices.append(f"落款按修改稿改为“{lines}”，以后导出的 Word 文件都用它。")
     return notices
+
+
+def _facts_moved(facts: list[str]) -> str:
+    """“…” 等 N 条要点 that went with a new section ("" for none)."""
+    if not facts:
+        return ""
+    first = facts[0] if len(facts[0]) <= QUOTED_FACT_CHARS else f"{facts[0][:QUOTED_FACT_CHARS]}……"
+    many = f"等 {len(facts)} 条要点" if len(facts) > 1 else "这条要点"
+    return f"，“{first}”{many}随之归入这一部分"

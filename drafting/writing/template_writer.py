@@ -84,6 +84,8 @@ def write_section(
         return lead + "\n\n".join(enumerate_facts(planned.facts))
     if planned.kind == "plan":
         return _plan(planned, facts, outline, t, concise)
+    if not planned.facts:  # a work section a reviewer added in Word, with no facts of its own
+        return t("【待补充：请填写这部分的工作情况】")
     theme = theme_by_key(planned.theme)
     body = enumerate_facts(planned.facts)
     tally = [opening_tally(planned, facts, outline)]
