@@ -62,6 +62,24 @@ def _run(argv: list[str] | None) -> int:
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         return 130
+    except Exception as error:  # noqa: BLE001 - a bug here or in a library: one Chinese line, the details in a file
+        print(f"错误：{internal_failure(error)}", file=sys.stderr)
+        return 1
+
+
+def internal_failure(error: Exception) -> str:
+    """What to tell a user about an error the program did not expect, with its traceback kept in a file
+    they can send on (the traceback itself is no use to them and may quote their data)."""
+    import tempfile
+    import traceback
+
+    try:
+        handle, name = tempfile.mkstemp(prefix="drafting-error-", suffix=".txt")  # only this user may read it
+        with os.fdopen(handle, "w", encoding="utf-8") as record:
+            record.write("".join(traceback.format_exception(error)))
+    except OSError:
+        return f"程序内部出错（{type(error).__name__}），命令没有完成。"
+    return f"程序内部出错（{type(error).__name__}），命令没有完成。详细记录已写入 {name}，请发给管理员。"
 
 
 def _service(settings: Settings) -> "DraftingService":

@@ -4,6 +4,7 @@ one Chinese line naming the endpoint; the draft goes on and is saved, the CLI ex
 import functools
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from langchain_core.messages import AIMessageChunk
@@ -134,3 +135,23 @@ def test_a_library_error_never_quotes_the_credentials_written_into_the_address()
     message = str(library_failure(endpoint, TypeError(f"bad request to {endpoint}")))
     assert message.startswith("调用模型接口 http://127.0.0.1:9/v1 时客户端库出错：TypeError: bad request to ")
     assert "s3cret" not in message and "sk-abc123" not in message and "admin" not in message
+
+
+def test_an_error_the_command_line_does_not_expect_is_one_line_with_the_details_in_a_file(
+    tmp_path, monkeypatch, capsys
+):
+    """Any other exception (a bug here, or a library's) ends the command with one Chinese line; the traceback,
+    which may quote the user's data, goes to a file only this user can read, to send to an administrator."""
+    monkeypatch.setenv("DRAFTING_DATA_DIR", str(tmp_path / "data"))
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("某厂工会的内部数据")
+
+    monkeypatch.setattr(DraftingService, "list_drafts", broken)
+    assert cli.main(["list"]) == 1
+    printed = capsys.readouterr().err
+    assert printed.startswith("错误：程序内部出错（RuntimeError），命令没有完成。详细记录已写入 ")
+    assert "Traceback" not in printed and "某厂工会" not in printed
+    record = Path(re.search(r"写入 (\S+)，", printed).group(1))
+    assert "某厂工会的内部数据" in record.read_text(encoding="utf-8") and record.stat().st_mode & 0o077 == 0
+    record.unlink()
