@@ -403,6 +403,20 @@ def test_a_heading_deleted_in_word_makes_two_sections_one_and_loses_no_word(serv
     assert service.reimport("原样.docx", service.export_docx(draft.id)).changed_sections == []
 
 
+def test_a_heading_deleted_with_track_changes_makes_two_sections_one_too(service, draft):
+    """A tracked deletion leaves the heading's paragraph in the file, emptied, with its bookmark: the
+    section was still found there, and the deletion was not taken."""
+    headed = [s for s in draft.sections if s.heading]
+    upper, lower = headed[0], headed[1]
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.delete_last_paragraph(draft.numbered_headings()[lower.key])
+    result = service.reimport("修改稿.docx", edit.save())
+    after = service.get(draft.id)
+    assert result.changed_sections == [upper.key] and result.deleted == 1
+    assert lower.key not in [s.key for s in after.sections]
+    assert after.section(upper.key).text == f"{upper.text}\n{lower.text}"
+
+
 def test_a_heading_deleted_over_words_rewritten_past_knowing_leaves_both_sections_alone(service, draft):
     """Nothing tells the rewritten words as the lower section's: saved in the upper one, they would stand
     there and (as they were) in the lower one too."""

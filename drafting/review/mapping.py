@@ -170,6 +170,8 @@ def map_sections(paragraphs: list[EditedParagraph], draft: Draft) -> Mapping:
     starts: dict[str, int] = {}
     for section in draft.sections:
         at = _bookmarked(paragraphs, bookmark_name(section.key))
+        if at is not None and section.heading and not texts[at]:
+            at = None  # its heading deleted (with track changes on, the emptied paragraph keeps the bookmark)
         if at is None and section.heading:
             at = next(
                 (
