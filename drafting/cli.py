@@ -40,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
         # /dev/null so the interpreter's final flush does not raise it again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141  # as a shell reports a command ended by SIGPIPE
+    except Exception as error:  # noqa: BLE001 - a bug here or in a library: one Chinese line, the details in a file
+        print(f"错误：{internal_failure(error)}", file=sys.stderr)
+        return 1
 
 
 def _run(argv: list[str] | None) -> int:
@@ -62,9 +65,6 @@ def _run(argv: list[str] | None) -> int:
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         return 130
-    except Exception as error:  # noqa: BLE001 - a bug here or in a library: one Chinese line, the details in a file
-        print(f"错误：{internal_failure(error)}", file=sys.stderr)
-        return 1
 
 
 def internal_failure(error: Exception) -> str:
