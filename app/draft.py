@@ -345,7 +345,8 @@ class _LiveView:
 def show_draft(service: DraftingService, draft: Draft, revision: int) -> None:
     st.subheader(escape_markdown(draft.title))
     st.caption(f"草稿编号 {draft.id} · 引擎：{escape_markdown(engine_name(draft.engine))}")
-    writing = service.is_being_written(draft.id)
+    # a draft with every part written is not being drafted: no query on each of its page's runs
+    writing = bool(draft.unwritten()) and service.is_being_written(draft.id)
     for notice in draft.notices():
         if not (writing and notice.startswith(PENDING_NOTICE)):
             st.warning(escape_markdown(notice))
