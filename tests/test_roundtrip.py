@@ -433,6 +433,37 @@ def test_a_heading_deleted_over_words_rewritten_past_knowing_leaves_both_section
     ]
 
 
+def test_a_paragraph_moved_out_of_a_section_changed_here_since_is_not_saved_twice(service, draft):
+    """That section is a conflict and keeps the paragraph; the one it moved to would have it too."""
+    exported = service.export_docx(draft.id)
+    care, competition = draft.section("work-care"), draft.section("work-competition")
+    service.edit(draft.id, "work-care", care.text.replace("23户", "23户（含退休职工）"))
+    before = service.get(draft.id)
+    edit = WordEdit(exported)
+    edit.move_paragraphs(care.text[:12], "三、", after=competition.text[:12])
+    result = service.reimport("修改稿.docx", edit.save())
+    assert result.changed_sections == [] and service.get(draft.id) == before
+    assert [c.section for c in result.conflicts] == ["work-care", "work-competition"]
+    assert "为免同一段出现两次" in result.conflicts[1].message
+
+
+def test_a_heading_moved_off_its_words_leaves_the_part_holding_them_alone(service, draft):
+    """一's heading moved below the plan (its words stay under the opening) and the closing deleted:
+    一 cannot be told from the end of the text and is left alone, so the opening, holding its words,
+    is too (it was saved with them, and they stood twice)."""
+    before = service.get(draft.id)
+    democracy = draft.section("work-democracy")
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.remove_paragraph(draft.sections[-1].text[:12])
+    edit.move_paragraphs("一、", democracy.text[:12], after="（二）拟于10月")
+    result = service.reimport("修改稿.docx", edit.save())
+    after = service.get(draft.id)
+    assert after.section("opening") == before.section("opening")
+    assert after.section("work-democracy") == democracy
+    assert after.plain_text().count(democracy.text) == 1
+    assert "开头" in result.notices[0] and democracy.heading in result.notices[0]
+
+
 def test_two_headings_deleted_in_word_make_each_pair_one(service, draft):
     """Two headings deleted (two pairs merged): the second pass looked up a section the first had already
     left alone, and the import ended in a KeyError traceback."""

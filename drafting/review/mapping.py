@@ -75,6 +75,7 @@ class Mapping:
     # section its words now run on in (`sections` holds that one's text with them)
     new: list[NewSection] = field(default_factory=list)  # parts under headings the reviewer added
     dropped: list[str] = field(default_factory=list)  # headings added over words that cannot be told apart
+    lines: list[str] = field(default_factory=list)  # the file's paragraphs from the title to the 落款
 
 
 Signing = tuple[list[int], int]  # where a 落款 stands: its names' lines, its date's line
@@ -170,7 +171,7 @@ def map_sections(paragraphs: list[EditedParagraph], draft: Draft) -> Mapping:
     starts: dict[str, int] = {}
     for section in draft.sections:
         at = _bookmarked(paragraphs, bookmark_name(section.key))
-        if at is not None and section.heading and not texts[at]:
+        if at is not None and section.heading and at < len(texts) and not texts[at]:
             at = None  # its heading deleted (with track changes on, the emptied paragraph keeps the bookmark)
         if at is None and section.heading:
             at = next(
@@ -237,7 +238,7 @@ def map_sections(paragraphs: list[EditedParagraph], draft: Draft) -> Mapping:
             holding += [located[0] if index == 0 else located[-1], *([before.key] if before else [])]
         for key in holding:
             mapped.pop(key, None)
-    joined = {key: into for key, into in joined.items() if into in mapped}
+    joined = _kept_apart(draft, found, mapped, joined)
     unplaced = [s.key for s in draft.sections if s.key not in mapped and s.key not in joined]
     exported = {line for section in draft.sections for line in exported_lines(section)}
     added = {
@@ -266,7 +267,25 @@ def map_sections(paragraphs: list[EditedParagraph], draft: Draft) -> Mapping:
         joined=joined,
         new=new_parts,
         dropped=dropped,
+        lines=[text for text in texts[title + 1 :] if text],
     )
+
+
+def _kept_apart(
+    draft: Draft, found: dict[str, FileSection], mapped: dict[str, FileSection], joined: dict[str, str]
+) -> dict[str, str]:
+    """Leave alone every part holding words of a section left as it is (a heading moved away from its
+    text, say): saved there, they would stand twice. Returns the joins still standing."""
+    while True:
+        joined = {key: into for key, into in joined.items() if into in mapped}
+        kept = [s for s in draft.sections if s.key not in mapped and s.key not in joined]
+        holding = [
+            key for key in mapped if any(s.key != key and _holds_words_of(found[key], s) for s in kept)
+        ]
+        if not holding:
+            return joined
+        for key in holding:
+            mapped.pop(key)
 
 
 def _section_part(section: DraftSection, lines: list[str]) -> FileSection:

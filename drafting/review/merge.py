@@ -66,6 +66,7 @@ def merge(draft: Draft, mapping: Mapping, identity: ExportIdentity | None) -> Me
     _merge_signature(merged, ("", "") if mapping.signature_deleted else mapping.signature, identity)
     done = _merge_joined(merged, mapping, identity)
     _merge_order(merged, mapping.order, identity)
+    before = {s.key: s.model_copy(deep=True) for s in merged.draft.sections}
     for section in merged.draft.sections:
         edited = mapping.sections.get(section.key)
         if edited is None or section.key in done:
@@ -89,11 +90,57 @@ def merge(draft: Draft, mapping: Mapping, identity: ExportIdentity | None) -> Me
         if normal_text(edited.text) != normal_text(exported_text(section)):
             edit_section(merged.draft, section.key, edited.text, FACT_GUARD)
         merged.changed.append(section.key)
+    _undo_doubled(merged, {key: part for key, part in before.items() if key not in done}, mapping.lines)
     for new in mapping.new:
         _add_section(merged, new, mapping.order)
     keys = [s.key for s in merged.draft.sections]
     merged.changed.sort(key=keys.index)
     return merged
+
+
+def _undo_doubled(merged: Merged, before: dict[str, DraftSection], in_file: list[str]) -> None:
+    """A paragraph the file moved into a section from one that was changed here too (and so kept as it
+    was) would stand in both: the section it moved to is not imported either, and that is said."""
+    draft = merged.draft
+    while True:
+        lines = [(s, line) for s in draft.sections for line in exported_lines(s)]
+        doubled = next(
+            (
+                (section, other)
+                for section in draft.sections
+                if section.key in merged.changed and section.key in before
+                for line in exported_lines(section)
+                if not _among(line, exported_lines(before[section.key]))
+                for other, kept in lines
+                if other is not section
+                and _alike(line, kept)
+                and sum(_alike(line, theirs) for theirs in in_file)
+                < sum(_alike(line, ours) for _, ours in lines)
+            ),
+            None,
+        )
+        if doubled is None:
+            return
+        section, other = doubled
+        draft.sections[draft.sections.index(section)] = before[section.key]
+        merged.changed.remove(section.key)
+        merged.conflicts.append(
+            Conflict(
+                section.key,
+                section.heading,
+                f"修改稿把“{section_name(other.kind, other.heading)}”里的段落移进了"
+                f"“{section_name(section.kind, section.heading)}”，而前者在导出之后已在本系统中修改过、没有导入；"
+                "为免同一段出现两次，后者也没有导入。请对照修改稿手工合并。",
+            )
+        )
+
+
+def _alike(line: str, other: str) -> bool:
+    return line == other or similar(line, other)
+
+
+def _among(line: str, lines: list[str]) -> bool:
+    return any(_alike(line, other) for other in lines)
 
 
 def _base(section: DraftSection, identity: ExportIdentity | None) -> str:
