@@ -11,6 +11,7 @@ from docx import Document
 from drafting.cli import main
 from drafting.documents.docx import read_docx
 from drafting.errors import UserError
+from drafting.output.identity import normal_text
 from drafting.service import DraftingService
 from drafting.settings import load_settings
 from tests.roundtrip_fixtures import FACTS, PLAN, example_facts, offline_draft, offline_service  # noqa: F401
@@ -462,6 +463,18 @@ def test_a_heading_moved_off_its_words_leaves_the_part_holding_them_alone(servic
     assert after.section("work-democracy") == democracy
     assert after.plain_text().count(democracy.text) == 1
     assert "开头" in result.notices[0] and democracy.heading in result.notices[0]
+
+
+def test_a_heading_moved_below_the_signature_is_no_traceback(service, draft):
+    """Its bookmark stands past the text's end (the import stopped there with an IndexError): the words
+    it left run on in the part above, as when the heading is deleted."""
+    problems, plan = draft.section("problems"), draft.section("plan")
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.move_paragraphs("八、", "围绕上述工作", after=draft.default_signature()[1])
+    result = service.reimport("修改稿.docx", edit.save())
+    after = service.get(draft.id)
+    assert result.changed_sections == ["problems"] and "plan" not in [s.key for s in after.sections]
+    assert normal_text(after.section("problems").text) == normal_text(f"{problems.text}\n{plan.text}")
 
 
 def test_two_headings_deleted_in_word_make_each_pair_one(service, draft):
