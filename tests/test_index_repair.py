@@ -5,6 +5,7 @@ shows the first batch stored, so the index is left partial exactly as a crash wo
 """
 
 import errno
+import fcntl
 import os
 import signal
 import subprocess
@@ -21,7 +22,13 @@ from drafting.corpus.reports import describe
 from drafting.errors import UserError
 from drafting.maintenance.cli import complete_index_first
 from drafting.retrieval.chunking import chunk_report
-from drafting.retrieval.index import EMBED_BATCH, IndexDamaged, chroma_path, index_errors
+from drafting.retrieval.index import (
+    EMBED_BATCH,
+    IndexDamaged,
+    chroma_path,
+    index_errors,
+    refuse_damaged_store,
+)
 from drafting.retrieval.library import Library, open_library_safely
 from drafting.settings import Settings, load_settings
 
@@ -674,3 +681,26 @@ def test_a_process_that_has_not_searched_leaves_the_searcher_to_its_first_search
     assert opened.threads == []  # `drafting corpus add` does not rebuild the keyword index for nothing
     assert added.meta.id in [hit.report for hit in library.search(SCHOOL_QUERY, k=3)]
     assert opened.threads == [threading.current_thread().name]
+
+
+def _locked_here(path: Path) -> bool:
+    """Whether this process holds a POSIX lock on the file (/proc/locks: kind, pid, device:inode, range)."""
+    inode = path.stat().st_ino
+    return any(
+        fields[1] == "POSIX" and fields[4] == str(os.getpid()) and fields[5].endswith(f":{inode}")
+        for fields in (line.split() for line in Path("/proc/locks").read_text().splitlines())
+    )
+
+
+def test_checking_chroma_s_file_keeps_the_locks_chroma_holds_on_it_in_this_process(tmp_path):
+    """Chroma's SQLite is its own copy, built into its extension: a check that opened and closed the file with
+    Python's would drop every POSIX lock this process holds on it, chroma's too, mid-transaction."""
+    settings = settings_for(tmp_path, bundled_corpus(tmp_path / "bundled", sections=3))
+    Library(settings).build()
+    store = chroma_path(settings) / "chroma.sqlite3"
+    with store.open("rb") as held:  # as chroma's copy of SQLite holds it during a write
+        fcntl.lockf(held, fcntl.LOCK_SH, 1, 1 << 30)
+        assert _locked_here(store)
+        refuse_damaged_store(settings)
+        assert _locked_here(store)
+        fcntl.lockf(held, fcntl.LOCK_UN, 1, 1 << 30)

@@ -39,7 +39,7 @@ from drafting.retrieval.chunking import Chunk, chunk_report
 from drafting.settings import Settings
 from drafting.storage.disk import disk_full
 from drafting.storage.errors import DiskFull
-from drafting.storage.sqlite_files import retry_while_locked, sqlite_problem
+from drafting.storage.sqlite_files import retry_while_locked, sqlite_problem_beside_another_sqlite
 from drafting.text.lexicon import tokenize
 
 EMBED_BATCH = 32
@@ -342,7 +342,7 @@ class SectionIndex:
 def refuse_damaged_store(settings: Settings) -> None:
     """Raise IndexDamaged when chroma's SQLite file fails its quick check."""
     database = chroma_path(settings) / CHROMA_FILE
-    if database.exists() and (problem := sqlite_problem(database)):
+    if database.exists() and (problem := sqlite_problem_beside_another_sqlite(database)):
         raise IndexDamaged(chroma_path(settings), problem)
 
 

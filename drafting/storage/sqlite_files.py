@@ -4,7 +4,11 @@ Used for the drafts database and chroma's own `chroma.sqlite3`; nothing here imp
 the program, so the index can check its file before chroma opens (and panics on) a damaged one.
 """
 
+import contextlib
+import os
 import sqlite3
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from contextlib import closing
@@ -47,6 +51,32 @@ def sqlite_problem(path: Path, thorough: bool = False) -> str | None:
         message = str(error).lower()
         return "文件已损坏或不是数据库文件" if "not a database" in message or "malformed" in message else None
     return None if rows == [("ok",)] else "文件已损坏（完整性检查发现错误）"
+
+
+def sqlite_problem_beside_another_sqlite(path: Path) -> str | None:
+    """`sqlite_problem` for a file another copy of SQLite may hold open in this process (chroma's, built into
+    its Rust extension): POSIX locks belong to the process, so closing our own descriptor of the file would
+    drop that copy's locks, and another process could then write over its transaction. When the file is
+    open here the check runs in a child process."""
+    if not _open_in_this_process(path):
+        return sqlite_problem(path)
+    check = (
+        "import sys; from pathlib import Path; from drafting.storage.sqlite_files import sqlite_problem; "
+        "print(sqlite_problem(Path(sys.argv[1])) or '')"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", check, str(path)], capture_output=True, text=True, timeout=120
+    )
+    return done.stdout.strip() or None
+
+
+def _open_in_this_process(path: Path) -> bool:
+    target = path.resolve()
+    for descriptor in Path("/proc/self/fd").glob("*"):
+        with contextlib.suppress(OSError):
+            if Path(os.readlink(descriptor)) == target:
+                return True
+    return False
 
 
 def count_drafts(path: Path) -> int:
