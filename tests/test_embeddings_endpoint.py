@@ -47,20 +47,24 @@ def test_index_and_search_with_an_embeddings_endpoint(tmp_path, allow_model_requ
 
 
 def test_the_embeddings_timeout_is_a_setting(tmp_path, monkeypatch):
-    """A batch that a slow CPU-only server takes longer over than the client waits fails the whole index."""
+    """A CPU-only server on a busy machine needs longer than a fixed client timeout; the setting reaches the
+    client, which does not retry on its own (a stalled batch waits EMBEDDING_TIMEOUT once, as the message says)."""
     from drafting.models.factory import build_embedder
 
     monkeypatch.setenv("EMBEDDER", "openai")
     monkeypatch.setenv("EMBEDDING_TIMEOUT", "240")
     embedder = build_embedder(load_settings(data_dir=tmp_path / "data"))
-    assert embedder._client.timeout == 240
+    assert embedder._client.timeout == 240 and embedder._client.max_retries == 0
 
 
 class _Embeddings(BaseHTTPRequestHandler):
     """An embeddings endpoint that wants the key "right", knows the model "known" and stalls on "slow"."""
 
+    requests: list[str] = []  # the model each request asked for
+
     def do_POST(self) -> None:  # noqa: N802 - http.server's naming
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+        self.requests.append(body.get("model", ""))
         if self.headers.get("Authorization") != "Bearer right":
             return self.reply(401, {"error": {"message": "Incorrect API key provided"}})
         if body.get("model") == "slow":
@@ -106,12 +110,28 @@ def test_an_embeddings_endpoint_that_refuses_says_which_setting_to_check(
         monkeypatch.setenv("EMBEDDING_MODEL", model)
         return build_embedder(load_settings(data_dir=tmp_path / "data"))
 
+    _Embeddings.requests.clear()
     try:
         with pytest.raises(EmbeddingEndpointFailed, match=expected):
             embedder_with(key, model)(["职代会"])
+        assert _Embeddings.requests == [model]  # asked once: the client does not retry behind the timeout
         assert len(embedder_with("right", "known")(["职代会"])[0]) == 2  # the right settings are answered
     finally:
         server.shutdown()
+
+
+def test_the_message_names_the_address_the_client_really_used(tmp_path, monkeypatch, allow_model_requests):
+    """With EMBEDDING_BASE_URL left empty the client uses OpenAI's address (or OPENAI_BASE_URL): the message
+    names it, not the empty setting as a malformed address."""
+    from drafting.models.embedders import EmbeddingEndpointFailed
+    from drafting.models.factory import build_embedder
+
+    closed = f"http://127.0.0.1:{free_port()}/v1"
+    monkeypatch.setenv("EMBEDDER", "openai")
+    monkeypatch.delenv("EMBEDDING_BASE_URL", raising=False)
+    monkeypatch.setenv("OPENAI_BASE_URL", closed)  # read by the client itself; keeps the test on this machine
+    with pytest.raises(EmbeddingEndpointFailed, match=f"^连不上向量接口 {closed}"):
+        build_embedder(load_settings(data_dir=tmp_path / "data"))(["职代会"])
 
 
 def test_an_unreachable_embeddings_endpoint_is_one_chinese_line_in_the_command_line(

@@ -50,7 +50,11 @@ class OpenAICompatibleEmbeddingFunction(EmbeddingFunction[Documents]):
         from openai import OpenAI
 
         self._config = {"base_url": base_url, "model": model}
-        self._client = OpenAI(base_url=base_url or None, api_key=api_key or "not-needed", timeout=timeout)
+        # no retries of its own: a batch waits `timeout` once, as EMBEDDING_TIMEOUT says, and a stalled server
+        # is not asked twice more; an index left unfinished is completed by the next build or repair
+        self._client = OpenAI(
+            base_url=base_url or None, api_key=api_key or "not-needed", timeout=timeout, max_retries=0
+        )
         self._model = model
 
     def __call__(self, input: Documents) -> Embeddings:
@@ -66,7 +70,7 @@ class OpenAICompatibleEmbeddingFunction(EmbeddingFunction[Documents]):
     def _failure(self, error: Exception) -> EmbeddingEndpointFailed:
         from openai import APIConnectionError, APIStatusError, APITimeoutError
 
-        endpoint = f"向量接口 {shown_url(self._config['base_url'])}"
+        endpoint = f"向量接口 {shown_url(str(self._client.base_url))}"  # OpenAI's own when none is set
         if isinstance(error, APITimeoutError):
             reason = (
                 f"{endpoint} 在 {self._client.timeout:g} 秒内没有答复：接口可能过忙，可调大 EMBEDDING_TIMEOUT"
