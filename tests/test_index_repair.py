@@ -704,3 +704,15 @@ def test_checking_chroma_s_file_keeps_the_locks_chroma_holds_on_it_in_this_proce
         refuse_damaged_store(settings)
         assert _locked_here(store)
         fcntl.lockf(held, fcntl.LOCK_UN, 1, 1 << 30)
+
+
+@pytest.mark.parametrize("interpreter", ["/bin/false", "/nonexistent/python"])
+def test_a_check_of_chroma_s_open_file_that_cannot_run_is_logged_and_passes(
+    tmp_path, monkeypatch, caplog, interpreter
+):
+    """Chroma opened the file here already; a child that fails or cannot start must not stop the app."""
+    settings = settings_for(tmp_path, bundled_corpus(tmp_path / "bundled", sections=3))
+    Library(settings).build()
+    monkeypatch.setattr("sys.executable", interpreter)
+    refuse_damaged_store(settings)
+    assert "could not check" in caplog.text

@@ -5,6 +5,7 @@ the program, so the index can check its file before chroma opens (and panics on)
 """
 
 import contextlib
+import logging
 import os
 import sqlite3
 import subprocess
@@ -16,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
+logger = logging.getLogger(__name__)
 SIDECARS = ("-wal", "-shm")  # SQLite finds these next to the database by name
 R = TypeVar("R")
 
@@ -57,22 +59,34 @@ def sqlite_problem_beside_another_sqlite(path: Path) -> str | None:
     """`sqlite_problem` for a file another copy of SQLite may hold open in this process (chroma's, built into
     its Rust extension): POSIX locks belong to the process, so closing our own descriptor of the file would
     drop that copy's locks, and another process could then write over its transaction. When the file is
-    open here the check runs in a child process."""
-    if not _open_in_this_process(path):
+    open here (so that copy opened it once already) the check runs in a child process; a check that cannot
+    run there is logged and passes, leaving the file to that copy's own errors."""
+    if not _maybe_open_in_this_process(path):
         return sqlite_problem(path)
     check = (
         "import sys; from pathlib import Path; from drafting.storage.sqlite_files import sqlite_problem; "
         "print(sqlite_problem(Path(sys.argv[1])) or '')"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", check, str(path)], capture_output=True, text=True, timeout=120
-    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", check, str(path)], capture_output=True, text=True, timeout=120
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        logger.warning("could not check %s in a child process: %s", path, error)
+        return None
+    if done.returncode != 0:
+        logger.warning("could not check %s in a child process: %s", path, done.stderr[-2000:])
+        return None
     return done.stdout.strip() or None
 
 
-def _open_in_this_process(path: Path) -> bool:
+def _maybe_open_in_this_process(path: Path) -> bool:
+    """Whether a descriptor of this process points at the file; True where /proc cannot tell."""
+    descriptors = Path("/proc/self/fd")
+    if not descriptors.is_dir():
+        return True
     target = path.resolve()
-    for descriptor in Path("/proc/self/fd").glob("*"):
+    for descriptor in descriptors.iterdir():
         with contextlib.suppress(OSError):
             if Path(os.readlink(descriptor)) == target:
                 return True
