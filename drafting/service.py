@@ -405,7 +405,9 @@ class DraftingService:
         """Write every part still unwritten (failed, or cut off when the page was left), one after another;
         `on_section(name, number, total)` as each starts. The parts that fail again are kept as they were
         and named in the returned messages. Refused (DraftBeingWritten) while another tab or process writes
-        the draft: its parts would be paid for twice."""
+        the draft: its parts would be paid for twice. Who may change it is asked first, so a draft this user
+        may not see or change is neither claimed nor said to be in writing."""
+        self.drafts.require_editable(draft_id, self.actor)
         claim = self.claims.hold(draft_id)
         try:
             unwritten = self.get(draft_id).unwritten()

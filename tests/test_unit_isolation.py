@@ -150,3 +150,21 @@ def test_remembered_checks_and_files_stay_with_their_unit(office):
         school.export_docx(draft.id)
     with pytest.raises(UserError):
         school.export_evidence(draft.id)
+
+
+def test_another_unit_pressing_write_unwritten_learns_nothing_and_claims_nothing(office):
+    """补写 on a draft of another unit that is being written: not found, as any other request for it; the
+    claim is not taken, so the owner's draft is not shown as being written by someone else."""
+    services, _, _ = office
+    hospital, school = services["hospital"], services["school"]
+    draft = hospital.draft(parse_facts(FACTS))
+    held = hospital.claims.hold(draft.id)  # the hospital is writing it now
+    try:
+        with pytest.raises(UserError, match="找不到编号为") as refused:
+            school.write_unwritten(draft.id, offline=True)
+        assert "正在起草" not in str(refused.value)
+    finally:
+        held.release()
+    with pytest.raises(UserError, match="找不到编号为"):
+        school.write_unwritten(draft.id, offline=True)
+    assert not hospital.is_being_written(draft.id)  # the refused request left no claim behind
