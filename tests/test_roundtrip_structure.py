@@ -513,6 +513,33 @@ def test_a_joint_signature_names_both_units_and_the_closing_keeps_its_words(serv
     assert service.reimport("原样.docx", service.export_docx(draft.id)).changed_sections == []
 
 
+@pytest.mark.parametrize("unit", ["江北市人民大酒店", "江北市滨江街道", "江北市体育场", "江北市国际大厦"])
+def test_with_the_end_bookmark_any_unit_above_the_signature_is_a_signer_whatever_its_name_ends_in(
+    service, draft, unit
+):
+    """联合落款 with a unit whose name ends in none of the usual characters (店, 道, 场, 厦): it was imported
+    as the closing's last line and the 落款 stayed unchanged. Between the marked end of the text and the
+    date, every short line that is no sentence names a unit; “特此报告” above them stays the closing's."""
+    name, date = draft.default_signature()
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.paragraph_before_last(name, unit)
+    result = service.reimport("修改稿.docx", edit.save())
+    after = service.get(draft.id)
+    assert result.changed_sections == ["signature"] and after.sections == draft.sections
+    assert after.signature() == (f"{unit}\n{name}", date)
+    texts = [p.text for p in Document(io.BytesIO(service.export_docx(draft.id))).paragraphs]
+    assert texts[-5:] == [closing_line(draft), "", unit, name, date]
+
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.paragraph_before_last(unit, "江北市万达广场")  # a third unit
+    edit.paragraph_before_last("江北市万达广场", "特此报告")  # words below the text, no unit
+    result = service.reimport("再改.docx", edit.save())
+    after = service.get(draft.id)
+    assert result.changed_sections == ["closing", "signature"]
+    assert after.sections[-1].text.endswith("\n特此报告")
+    assert after.signed_by == f"江北市万达广场\n{unit}\n{name}"
+
+
 def test_two_new_units_over_a_date_are_the_signature_and_a_line_that_is_no_unit_is_the_closings(
     service, draft
 ):

@@ -20,6 +20,7 @@ deleted the 落款.
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
@@ -36,10 +37,15 @@ _SENTENCE_END = ("。", "！", "？", "；", "…", "：", "，", "、", ".", "!
 MAX_SIGNERS = 5  # the units of a joint 落款
 NEW_HEADING_CHARS = 40  # a heading a reviewer adds; a longer 一、 line is an item of text
 SIMILAR, SIMILAR_MIN_CHARS = 0.6, 10  # a paragraph edited, still the same one (different ones: under 0.3)
-# how a unit's name ends (工会, 委员会, 医院, 公司, 中学, 局, 政府, 办公室, 车间, 中心 …): a line above the
-# name over the date is one more unit of a joint 落款 only when it reads as one, not as words added below
-# the text (“特此报告”)
+# how a unit's name ends (工会, 委员会, 医院, 公司, 中学, 局, 政府, 办公室, 车间, 中心 …): with the end
+# bookmark lost, a line above the name over the date is one more unit of a joint 落款 only when it reads as
+# one, not as words added below the text (“特此报告”)
 _UNIT_ENDINGS = tuple("会委院校学园局厅部处科室站所队厂矿司府办组馆行社团支间心镇乡村区县市省")
+# the set phrases that close a text (特此报告, 此致, 敬礼, 妥否，请批示, 以上报告 …): sentences, though
+# short and unpunctuated, never a unit's name
+_CLOSING_STARTS = tuple("特此 此致 敬礼 以上 妥否 当否 请予 请批 请审 请示".split())
+_CLOSING_ENDS = tuple("报告 请示 通知 函告 函复 批复 为盼 为荷 为要 批示 审阅 敬礼".split())
+_SENTENCE_MARKS = "。！？；…：，、!?;:,"
 
 
 @dataclass(frozen=True)
@@ -81,13 +87,14 @@ class Mapping:
 Signing = tuple[list[int], int]  # where a 落款 stands: its names' lines, its date's line
 
 
-def _signature_after(texts: list[str], end: int, current: tuple[str, str]) -> Signing | None:
-    """Where the 落款 stands after the draft's last paragraph: right after it, when its first lines are
-    names over a date. Further down (under lines a reviewer added below the last paragraph, or a section
-    moved there) only one still sharing a line with the draft's 落款 is taken: a template's 版记 or the
-    附件 is never read as one."""
+def _signature_after(texts: list[str], end: int, closes: int, current: tuple[str, str]) -> Signing | None:
+    """Where the 落款 stands after the draft's last paragraph (END_BOOKMARK): right after it, when its
+    first lines are names over a date; every short line there that is no sentence names a unit (a joint
+    落款), whatever its name ends in, up to MAX_SIGNERS of them and not past `closes` (the 版记). Further
+    down (under lines a reviewer added below the last paragraph, or a section moved there) only one still
+    sharing a line with the draft's 落款 is taken: a template's 版记 or the 附件 is never read as one."""
     filled = [i for i in range(end + 1, len(texts)) if texts[i]]
-    for names, date in _signings(texts, filled):
+    for names, date in _signings(texts, filled, lambda i: i < closes and _signer_line(texts[i])):
         if names[0] == filled[0] or _shares(texts, names, date, current):
             return names, date
     return None
@@ -98,23 +105,23 @@ def _without_signature(texts: list[str], title: int, current: tuple[str, str]) -
     section): the last lines, when they are names over a date, even names the reviewer changed; or,
     before a template's 版记, the last such 落款 still sharing a line with the draft's."""
     filled = [i for i in range(title + 1, len(texts)) if texts[i]]
-    found = _signings(texts, filled)
+    found = _signings(texts, filled, lambda i: _unit_line(texts[i]))
     if found and found[-1][1] == filled[-1]:
         return found[-1]
     shared = [(names, date) for names, date in found if _shares(texts, names, date, current)]
     return shared[-1] if shared else None
 
 
-def _signings(texts: list[str], filled: list[int]) -> list[Signing]:
+def _signings(texts: list[str], filled: list[int], signer: Callable[[int], bool]) -> list[Signing]:
     """Every 落款 among the lines `filled`: a date under a unit's name, and under the names of up to
-    MAX_SIGNERS units when the lines above that name read as units' names too (a joint 落款)."""
+    MAX_SIGNERS units when the lines above that name are `signer`s too (a joint 落款)."""
     found = []
     for n in range(1, len(filled)):
         date = filled[n]
         if not (is_date_line(texts[date]) and _name_line(texts[filled[n - 1]])):
             continue
         first = n - 1
-        while first and n - first < MAX_SIGNERS and _unit_line(texts[filled[first - 1]]):
+        while first and n - first < MAX_SIGNERS and signer(filled[first - 1]):
             first -= 1
         found.append((filled[first:n], date))
     return found
@@ -131,9 +138,22 @@ def _name_line(text: str) -> bool:
     )
 
 
+def _signer_line(text: str) -> bool:
+    """One more unit of a joint 落款 between the text's marked end and the date: a name line with no
+    sentence in it (no “，”, no “附件：”, no set closing phrase such as “特此报告”)."""
+    words = text.strip()
+    return (
+        _name_line(text)
+        and not any(mark in words for mark in _SENTENCE_MARKS)
+        and not words.startswith(_CLOSING_STARTS)
+        and not words.endswith(_CLOSING_ENDS)
+    )
+
+
 def _unit_line(text: str) -> bool:
-    """One more unit of a joint 落款: a name line ending as units' names do, with no “附件：” in it."""
-    return _name_line(text) and not any(mark in text for mark in "：:") and text.endswith(_UNIT_ENDINGS)
+    """One more unit of a joint 落款 when the text's end is not marked: a signer's line that also ends as
+    units' names do (no telling it from words added below the text otherwise)."""
+    return _signer_line(text) and text.endswith(_UNIT_ENDINGS)
 
 
 def _shares(texts: list[str], names: list[int], date: int, current: tuple[str, str]) -> bool:
@@ -156,12 +176,14 @@ def map_sections(paragraphs: list[EditedParagraph], draft: Draft) -> Mapping:
     end = _bookmarked(paragraphs, END_BOOKMARK)
     texts = [p.text for p in paragraphs]
     current = draft.written_signature()
-    signed = (
-        _without_signature(texts, title, current) if end is None else _signature_after(texts, end, current)
-    )
-    signature = None if signed is None else _signature_text(texts, signed)
     after = _bookmarked(paragraphs, AFTER_BOOKMARK)
     closes = after if end is not None and after is not None and after > end else len(texts)
+    signed = (
+        _without_signature(texts, title, current)
+        if end is None
+        else _signature_after(texts, end, closes, current)
+    )
+    signature = None if signed is None else _signature_text(texts, signed)
     left = end is not None and signed is None and any(texts[end + 1 : closes])
     if signed is not None:
         texts = texts[: signed[0][0]]  # lines added below the last paragraph are the text's too
