@@ -169,15 +169,38 @@ def test_of_writers_asking_at_once_one_gets_the_draft(db: Database) -> None:
 
 
 def test_a_held_claim_is_renewed_until_released(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(claims_module, "CLAIM_SECONDS", 0.6)
+    monkeypatch.setattr(claims_module, "CLAIM_SECONDS", 2.0)  # long beside RENEW_SECONDS, for a busy machine
     monkeypatch.setattr(claims_module, "RENEW_SECONDS", 0.1)
     claims = Claims(db)
     claim = claims.hold("d1")
     with pytest.raises(DraftBeingWritten, match="约一分钟后"):
         claims.hold("d1")
-    time.sleep(1)
+    time.sleep(4.5)  # over two claim lifetimes: only renewals keep it
     assert claims.is_held("d1")
     claim.release()
     assert not claims.is_held("d1")
     time.sleep(0.3)  # a renewal under way does not bring it back
+    assert not claims.is_held("d1")
+
+
+def test_a_renewal_that_fails_in_any_way_is_tried_again(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One failed renewal (any error, not only the database being away) must not end the renewals: the
+    claim would run out in the middle of the draft."""
+    monkeypatch.setattr(claims_module, "CLAIM_SECONDS", 2.0)  # long beside RENEW_SECONDS, for a busy machine
+    monkeypatch.setattr(claims_module, "RENEW_SECONDS", 0.1)
+    claims = Claims(db)
+    claim = claims.hold("d1")
+    take, failures = Claims.take, iter([RuntimeError("a bug in one renewal")])
+
+    def failing_once(self: Claims, draft_id: str, holder: str) -> bool:
+        if (failure := next(failures, None)) is not None:
+            raise failure
+        return take(self, draft_id, holder)
+
+    monkeypatch.setattr(Claims, "take", failing_once)
+    time.sleep(4.5)  # over two claim lifetimes: only the renewals after the failure keep it
+    assert claims.is_held("d1")
+    claim.release()
     assert not claims.is_held("d1")

@@ -108,13 +108,13 @@ class Claim:
                         logger.warning(
                             "draft %s: the claim ran out and another writer holds it", self.draft_id
                         )
-                except StorageUnavailable as error:  # the next renewal tries again
+                except Exception as error:  # noqa: BLE001 - whatever failed, the next renewal tries again
                     logger.warning("draft %s: the claim was not renewed: %s", self.draft_id, error)
 
     def release(self) -> None:
         """Give the draft up (written, failed or stopped); with the database away it runs out by itself."""
-        with self._lock:
-            self._released.set()
+        self._released.set()  # first: a renewal not yet started does not start
+        with self._lock:  # then wait out one under way, so it cannot bring the claim back after the delete
             _HELD.discard(self)
             try:
                 self.claims.release(self.draft_id, self.holder)
