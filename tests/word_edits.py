@@ -176,13 +176,7 @@ class WordEdit:
         """A new paragraph `new`, formatted alike, before the last paragraph that reads exactly `text` (a
         second unit's name above the 落款's), typed without tracking."""
         paragraph = self._last_reading(text)
-        added = copy.deepcopy(paragraph)
-        for bookmark in [*added.iter(f"{W}bookmarkStart"), *added.iter(f"{W}bookmarkEnd")]:
-            bookmark.getparent().remove(bookmark)
-        for run in added.findall(f"{W}r")[1:]:
-            added.remove(run)
-        added.find(f"{W}r/{W}t").text = new
-        paragraph.addprevious(added)
+        paragraph.addprevious(_retyped_copy(paragraph, new))
 
     def _last_reading(self, text: str) -> etree._Element:
         paragraphs = [
@@ -206,13 +200,7 @@ class WordEdit:
     def paragraph_after(self, words: str, new: str) -> None:
         """A new paragraph `new` after the one holding `words`, typed without tracking."""
         paragraph = self._run_with(words).getparent()
-        added = copy.deepcopy(paragraph)
-        for bookmark in [*added.iter(f"{W}bookmarkStart"), *added.iter(f"{W}bookmarkEnd")]:
-            bookmark.getparent().remove(bookmark)
-        for run in added.findall(f"{W}r")[1:]:
-            added.remove(run)
-        added.find(f"{W}r/{W}t").text = new
-        paragraph.addnext(added)
+        paragraph.addnext(_retyped_copy(paragraph, new))
 
     def join_with_next(self, words: str) -> None:
         """Delete the paragraph break after the paragraph holding `words`: the next one's runs join it."""
@@ -303,6 +291,18 @@ class WordEdit:
             parts["[Content_Types].xml"] = etree.tostring(types, xml_declaration=True, encoding="UTF-8")
         root.extend(self._comments)
         parts["word/comments.xml"] = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def _retyped_copy(paragraph: etree._Element, text: str) -> etree._Element:
+    """A new paragraph formatted as `paragraph` (its first run's formatting too), reading `text`: a copy
+    without its hidden bookmarks and with one run."""
+    added = copy.deepcopy(paragraph)
+    for bookmark in [*added.iter(f"{W}bookmarkStart"), *added.iter(f"{W}bookmarkEnd")]:
+        bookmark.getparent().remove(bookmark)
+    for run in added.findall(f"{W}r")[1:]:
+        added.remove(run)
+    added.find(f"{W}r/{W}t").text = text
+    return added
 
 
 def _comment(key: str, text: str, author: str) -> etree._Element:

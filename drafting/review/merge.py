@@ -30,11 +30,8 @@ from drafting.review.mapping import Mapping, NewSection, similar
 from drafting.text.dates import compact_date
 from drafting.writing.draft import Draft, DraftSection, section_body, section_name
 from drafting.writing.pipeline import edit_section
+from drafting.writing.template_writer import WORK_GAP
 from drafting.writing.themes import keyword_theme
-
-NEW_SECTION_GAP = (
-    "【待补充：请填写这部分的工作情况】"  # under a heading added with no words (no figure in it)
-)
 
 
 @dataclass(frozen=True)
@@ -253,7 +250,7 @@ def _add_section(merged: Merged, new: NewSection, order: list[str]) -> None:
         key=new.key,
         kind="work",
         heading=new.heading,
-        text=new.text or NEW_SECTION_GAP,
+        text=new.text or WORK_GAP,  # under a heading added with no words (no figure in it)
         facts=facts,
         theme=keyword_theme(new.heading) or "other",
     )

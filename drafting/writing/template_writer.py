@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from drafting.writing.pipeline import SectionJob
 
 ITEMS_PER_PARAGRAPH = 4
+# a work section with no facts of its own (a heading a reviewer added in Word, with no words under it)
+WORK_GAP = "【待补充：请填写这部分的工作情况】"
 MAX_NUMBERED_ITEMS = 10
 _UNIT_WORDS = {
     "学校": ("教育教学中心工作", "教职工", "学校高质量发展", "上级工会和单位党组织"),
@@ -85,7 +87,7 @@ def write_section(
     if planned.kind == "plan":
         return _plan(planned, facts, outline, t, concise)
     if not planned.facts:  # a work section a reviewer added in Word, with no facts of its own
-        return t("【待补充：请填写这部分的工作情况】")
+        return t(WORK_GAP)
     theme = theme_by_key(planned.theme)
     body = enumerate_facts(planned.facts)
     tally = [opening_tally(planned, facts, outline)]
