@@ -1,13 +1,12 @@
 import os
 import shutil
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -84,35 +83,44 @@ def built_library(tmp_path_factory: pytest.TempPathFactory) -> "Library":
     return library
 
 
-LIVE_DATABASE = (
-    "drafting.sqlite3",
-    "drafting.sqlite3-wal",
-    "drafting.sqlite3-shm",
-    "drafting.sqlite3-journal",
-)
+# Run in a child process: see copy_data_folder.
+_COPY_DATA_FOLDER = """
+import shutil, sqlite3, sys
+from contextlib import closing
+from pathlib import Path
+
+source, target = Path(sys.argv[1]), Path(sys.argv[2])
+live = ("drafting.sqlite3", "drafting.sqlite3-wal", "drafting.sqlite3-shm", "drafting.sqlite3-journal")
+
+
+def left_out(folder, names):
+    # the live database (copied below), and backup copies still being written (they vanish mid-copy)
+    return [n for n in names if (Path(folder) == source and n in live) or n.endswith(".part")]
+
+
+shutil.copytree(source, target, ignore=left_out)
+database = source / "drafting.sqlite3"
+if database.exists():
+    with (
+        closing(sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)) as origin,
+        closing(sqlite3.connect(target / "drafting.sqlite3")) as copy,
+    ):
+        origin.backup(copy)
+"""
 
 
 def copy_data_folder(source: Path, target: Path) -> None:
-    """A copy of a data folder whose drafts database this process may have open (the session's built_library).
+    """A copy of a data folder whose databases this process may have open (the session's built_library).
 
-    Not shutil.copytree alone: it opens and closes drafting.sqlite3 and its -wal/-shm outside SQLite, and closing
-    any descriptor of a file drops every POSIX lock the process holds on it, SQLite's too. A child `drafting`
-    on the folder then took itself for the database's last user, checkpointed and deleted -wal/-shm as it
-    exited, and this process's next connection failed with "disk I/O error" (SQLITE_IOERR_SHORT_READ; CI, twice).
-    The database is copied with SQLite's backup API, which keeps to SQLite's own files."""
-
-    def left_out(folder: str, names: list[str]) -> list[str]:
-        """The live database, and backup copies still being written (they vanish mid-copy)."""
-        return [n for n in names if (Path(folder) == source and n in LIVE_DATABASE) or n.endswith(".part")]
-
-    shutil.copytree(source, target, ignore=left_out)
-    database = source / "drafting.sqlite3"
-    if database.exists():
-        with (
-            closing(sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)) as origin,
-            closing(sqlite3.connect(target / "drafting.sqlite3")) as copy,
-        ):
-            origin.backup(copy)
+    Not shutil.copytree here: it opens and closes drafting.sqlite3, its -wal/-shm and chroma's file, and
+    closing any descriptor of a file drops every POSIX lock this process holds on it, SQLite's and chroma's
+    too. A child `drafting` on the folder then took itself for the database's last user, checkpointed and
+    deleted -wal/-shm as it exited, and this process's next connection failed with "disk I/O error"
+    (SQLITE_IOERR_SHORT_READ; CI, twice). A child process copies instead, the drafts database through
+    SQLite's backup API (a consistent snapshot)."""
+    subprocess.run(
+        [sys.executable, "-c", _COPY_DATA_FOLDER, str(source), str(target)], check=True, timeout=600
+    )
 
 
 # serve.py answers its health check only after the process's warm-up (imports, the database and the index
