@@ -391,7 +391,7 @@ def test_a_heading_deleted_in_word_makes_two_sections_one_and_loses_no_word(serv
     assert [s.key for s in after.sections] == [s.key for s in before.sections if s is not lower]
     joined = after.section(upper.key)
     assert joined.heading == upper.heading and joined.facts == upper.facts + lower.facts
-    assert joined.text == f"{upper.text}\n{lower.text.replace('23户', '25户')}"
+    assert joined.text == f"{upper.text}\n\n{lower.text.replace('23户', '25户')}"
     assert joined.previous_versions == [f"{upper.text}\n\n{lower.text}"]
     assert joined.flags == ["25户"] and joined.missing_facts == [lower.facts[0]]  # 23户 no longer written
     assert after.numbered_headings()[headed[2].key].startswith("二、")
@@ -415,7 +415,7 @@ def test_a_heading_deleted_with_track_changes_makes_two_sections_one_too(service
     after = service.get(draft.id)
     assert result.changed_sections == [upper.key] and result.deleted == 1
     assert lower.key not in [s.key for s in after.sections]
-    assert after.section(upper.key).text == f"{upper.text}\n{lower.text}"
+    assert after.section(upper.key).text == f"{upper.text}\n\n{lower.text}"
 
 
 def test_a_heading_deleted_over_words_rewritten_past_knowing_leaves_both_sections_alone(service, draft):
@@ -492,7 +492,7 @@ def test_two_headings_deleted_in_word_make_each_pair_one(service, draft):
         s.key for s in before.sections if s not in (headed[1], headed[3])
     ]
     for upper, lower in ((headed[0], headed[1]), (headed[2], headed[3])):
-        assert after.section(upper.key).text == f"{upper.text}\n{lower.text}"
+        assert after.section(upper.key).text == f"{upper.text}\n\n{lower.text}"
     assert all(s.heading in "".join(result.notices) for s in headed[:4])
 
 
@@ -613,7 +613,7 @@ def test_a_heading_added_in_the_plan_stays_its_text_and_says_why(service, draft)
     assert result.changed_sections == ["plan"] and [s.key for s in after.sections] == [
         s.key for s in draft.sections
     ]
-    assert after.section("plan").text.endswith("\n三、加强民主管理\n召开职工代表大会。")
+    assert after.section("plan").text.endswith("\n\n三、加强民主管理\n\n召开职工代表大会。")
     assert any(
         "新加的“三、加强民主管理”连同其下文字作为这一部分的正文导入" in notice and "多是条目" in notice
         for notice in result.notices
@@ -663,3 +663,26 @@ def test_an_older_file_brings_back_no_section_made_one_or_added_since(service, d
     assert [c.section for c in result.conflicts] == ["work-added-2"]
     assert "为免重复，没有把它作为新的一部分导入" in result.conflicts[0].message
     assert after.plain_text().count(headed[1].text) == 1
+
+
+def test_imported_paragraphs_stand_apart_as_the_drafted_ones_do(service, draft):
+    """A paragraph split in Word, a new heading's two paragraphs: stored joined by one newline, they ran
+    together in `drafting show`'s Markdown; they are kept a blank line apart, as the drafting writes them."""
+    before = service.get(draft.id)
+    care = next(line for line in before.section("work-care").text.split("\n") if CARE in line)
+    first, rest = care.split("。", 1)
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.retype_paragraph(care, first + "。")
+    edit.paragraph_after(first, rest)
+    section = before.section("work-democracy")
+    edit.paragraph_after(section.text[:12], "全年开展其他活动5次。")
+    edit.paragraph_after(section.text[:12], "参与职工300人次。")
+    edit.paragraph_after(section.text[:12], "九、其他工作")
+    service.reimport("修改稿.docx", edit.save())
+
+    after = service.get(draft.id)
+    assert after.section("work-added-1").text == "参与职工300人次。\n\n全年开展其他活动5次。"
+    assert f"{first}。\n\n{rest}" in after.section("work-care").text
+    assert "\n" not in after.section("work-care").text.replace("\n\n", "")
+    shown = after.markdown()
+    assert f"{first}。\n\n{rest}" in shown and "参与职工300人次。\n\n全年开展其他活动5次。" in shown

@@ -96,7 +96,7 @@ def test_a_heading_deleted_and_one_added_come_back_from_libreoffice(service, dra
 
     after = service.get(draft.id)
     assert result.changed_sections == [headed[0].key, "work-added-1"]
-    assert after.section(headed[0].key).text == f"{headed[0].text}\n{headed[1].text}"
+    assert after.section(headed[0].key).text == f"{headed[0].text}\n\n{headed[1].text}"
     assert (after.section("work-added-1").heading, after.section("work-added-1").text) == (
         "加强安全生产",
         "全年开展安全生产检查。",

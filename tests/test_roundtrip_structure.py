@@ -172,7 +172,7 @@ def test_a_heading_deleted_in_a_reordered_file_joins_the_part_above_it_in_the_fi
     after = service.get(draft.id)
     assert result.changed_sections == ["order", "work-competition"]
     assert keys(after)[1:6] == ["work-democracy", "work-women", "work-care", "work-competition", "work-self"]
-    assert after.section("work-competition").text == f"{competition.text}\n{culture.text}"
+    assert after.section("work-competition").text == f"{competition.text}\n\n{culture.text}"
     assert after.plain_text().count(culture.text) == 1
     assert "开展丰富多彩的文体活动" in result.notices[0] and "以竞赛为平台" in result.notices[0]
 

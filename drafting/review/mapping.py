@@ -46,6 +46,7 @@ _UNIT_ENDINGS = tuple("会委院校学园局厅部处科室站所队厂矿司府
 _CLOSING_STARTS = tuple("特此 此致 敬礼 以上 妥否 当否 请予 请批 请审 请示".split())
 _CLOSING_ENDS = tuple("报告 请示 通知 函告 函复 批复 为盼 为荷 为要 批示 审阅 敬礼".split())
 _SENTENCE_MARKS = "。！？；…：，、!?;:,"
+PARAGRAPHS = "\n\n"  # between a section's paragraphs, as the drafting writes them (Markdown shows each apart)
 
 
 @dataclass(frozen=True)
@@ -218,7 +219,7 @@ def map_sections(paragraphs: list[EditedParagraph], draft: Draft) -> Mapping:
     for (key, start), following in zip(regions, [*regions[1:], ("", len(texts))], strict=True):
         lines = [t for t in texts[start : following[1]] if t]
         found[key] = (
-            FileSection(_heading_of(lines[0]) or "", "\n".join(lines[1:]))
+            FileSection(_heading_of(lines[0]) or "", PARAGRAPHS.join(lines[1:]))
             if key in new.values()
             else _section_part(draft.section(key), lines)
         )
@@ -318,7 +319,7 @@ def _section_part(section: DraftSection, lines: list[str]) -> FileSection:
         if _joined_to_text(heading, section):
             # the break after the heading was deleted: 四、标题正文…… is the heading, then its text
             heading, lines = section.heading, [heading[len(section.heading) :].lstrip("。，,. "), *lines]
-    return FileSection(heading, "\n".join(lines))
+    return FileSection(heading, PARAGRAPHS.join(lines))
 
 
 def _new_sections(texts: list[str], title: int, starts: dict[str, int], draft: Draft) -> dict[int, str]:

@@ -26,7 +26,7 @@ from drafting.output.identity import (
     section_fingerprint,
     signature_fingerprint,
 )
-from drafting.review.mapping import Mapping, NewSection, similar
+from drafting.review.mapping import PARAGRAPHS, Mapping, NewSection, similar
 from drafting.text.dates import compact_date
 from drafting.writing.draft import Draft, DraftSection, section_body, section_name
 from drafting.writing.pipeline import edit_section
@@ -175,7 +175,9 @@ def _merge_joined(merged: Merged, mapping: Mapping, identity: ExportIdentity | N
             continue
         survivor, gone = parts[0], parts[1:]
         notes = {section_body(s) for s in parts if s.status in ("failed", "pending")}
-        text = "\n".join(line for line in mapping.sections[into].text.split("\n") if line not in notes)
+        text = PARAGRAPHS.join(
+            line for line in mapping.sections[into].text.split("\n") if line.strip() and line not in notes
+        )
         survivor.facts = list(dict.fromkeys([*survivor.facts, *(f for s in gone for f in s.facts)]))
         survivor.sources = [
             *survivor.sources,
