@@ -197,7 +197,7 @@ def test_without_bookmarks_sections_are_found_by_heading_and_an_unplaceable_one_
     before = service.get(draft.id)
     result = service.reimport("修改稿.docx", edit.save())
     assert result.changed_sections == []
-    assert "2026年工作计划、结尾" in result.notices[0]
+    assert "“2026年工作计划”“结尾”" in result.notices[0]
     assert service.get(draft.id) == before
 
 
@@ -430,7 +430,8 @@ def test_a_heading_deleted_over_words_rewritten_past_knowing_leaves_both_section
     result = service.reimport("修改稿.docx", edit.save())
     assert result.changed_sections == [] and service.get(draft.id) == before
     assert result.notices == [
-        f"修改稿里找不到这些部分的位置（标题或书签被删改），它们保持原样：{upper.heading}、{lower.heading}。"
+        f"修改稿里分不清“{upper.heading}”“{lower.heading}”的文字在哪里（标题被删改，或文字被挪动、改写得认不出了），"
+        "修改稿里对它们的改动没有导入，草稿里它们保持原样，请对照修改稿核对。"
     ]
 
 
@@ -686,3 +687,32 @@ def test_imported_paragraphs_stand_apart_as_the_drafted_ones_do(service, draft):
     assert "\n" not in after.section("work-care").text.replace("\n\n", "")
     shown = after.markdown()
     assert f"{first}。\n\n{rest}" in shown and "参与职工300人次。\n\n全年开展其他活动5次。" in shown
+
+
+def test_a_section_deleted_whole_is_kept_and_said_plainly_and_the_cli_claims_no_clean_import(
+    service, draft, tmp_path, capsys
+):
+    """五 deleted with its text, the headings after it renumbered: the part stays (a deletion may be an
+    accident), and the notice said only “找不到这些部分的位置（标题或书签被删改）” while stdout said “没有改动”."""
+    before = service.get(draft.id)
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.remove_paragraphs("五、", "六、")
+    for old, new in (("六、", "五、"), ("七、", "六、"), ("八、", "七、")):
+        edit.replace(old, new)
+    path = tmp_path / "修改稿.docx"
+    path.write_bytes(edit.save())
+    assert main(["reimport", str(path)]) == 0
+    printed = capsys.readouterr()
+    assert service.get(draft.id) == before
+    heading = before.numbered_headings()["work-culture"]
+    notice = (
+        f"修改稿里没有“{heading}”这一部分（整部分被删去了？）。为免误删，导入不会删去整个部分，草稿仍保留它，"
+        "以后导出的 Word 文件里也还有它；如确实不要这一部分，请在最后定稿的 Word 文件里删去。"
+    )
+    assert heading.startswith("五、") and f"提示：{notice}" in printed.out
+    assert "没有改动" not in printed.out and "书签" not in printed.out + printed.err
+    assert f"草稿 {draft.id} 没有保存新版本，修改稿里有没有导入的内容" in printed.out
+
+    path.write_bytes(service.export_docx(draft.id))
+    assert main(["reimport", str(path)]) == 0
+    assert f"修改稿里没有改动，草稿 {draft.id} 保持原样。" in capsys.readouterr().out

@@ -95,7 +95,8 @@ def test_a_moved_file_with_a_closing_that_cannot_be_found_is_reordered_and_the_c
     assert keys(after)[-1] == "closing" and after.sections[-1] == closing
     assert after.section("plan") == draft.section("plan")  # it may hold the closing's new words: left alone
     assert result.notices == [
-        "修改稿里找不到这些部分的位置（标题或书签被删改），它们保持原样：2026年工作计划、结尾。",
+        "修改稿里分不清“2026年工作计划”“结尾”的文字在哪里（标题被删改，或文字被挪动、改写得认不出了），"
+        "修改稿里对它们的改动没有导入，草稿里它们保持原样，请对照修改稿核对。",
         "修改稿调整了各部分的顺序，草稿已照此重排（一、二、三……随之重新编号），"
         "移动的部分：“做好女职工工作，维护女职工特殊权益”。",
     ]
@@ -116,7 +117,9 @@ def test_a_section_deleted_in_a_reordered_file_stays_after_its_neighbour_and_the
     assert "健步走和登山活动" in after.section("work-culture").text
     assert keys(after) == MOVED_ORDER
     assert result.notices == [
-        "修改稿里找不到这些部分的位置（标题或书签被删改），它们保持原样：加强工会自身建设，提升服务职工能力。",
+        "修改稿里没有“六、加强工会自身建设，提升服务职工能力”这一部分（整部分被删去了？）。"
+        "为免误删，导入不会删去整个部分，草稿仍保留它，以后导出的 Word 文件里也还有它；"
+        "如确实不要这一部分，请在最后定稿的 Word 文件里删去。",
         "修改稿调整了各部分的顺序，草稿已照此重排（一、二、三……随之重新编号），"
         "移动的部分：“做好女职工工作，维护女职工特殊权益”。",
         "“加强工会自身建设，提升服务职工能力”在修改稿里找不到位置，排在“开展丰富多彩的文体活动，建设温馨职工之家”之后"

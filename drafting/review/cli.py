@@ -57,16 +57,21 @@ def _print_result(result: "ReimportResult") -> None:
     print(f"接受修订：插入 {result.inserted} 处，删除 {result.deleted} 处。")
     if result.changed_sections:
         print(f"已保存，修改的部分：{'、'.join(result.changed_names)}（旧文保留为各部分的历史版本）")
+    elif result.notices or result.conflicts:  # something in the file was not taken: said here, not hidden
+        print(f"草稿 {result.draft_id} 没有保存新版本，修改稿里有没有导入的内容，请看下面的说明：")
+        for notice in result.notices:
+            print(f"提示：{notice}")
     else:
-        print(f"没有部分需要更新，草稿 {result.draft_id} 没有改动。")
+        print(f"修改稿里没有改动，草稿 {result.draft_id} 保持原样。")
     for conflict in result.conflicts:
         print(f"冲突：{conflict.message}")
     for comment in result.comments[:LISTED_COMMENTS]:
         print(f"批注（{comment.author}）：{comment.text}  ——“{comment.anchor}”")
     for finding in result.findings:
         print(f"[{finding.section}] {finding.message}  ——“{finding.anchor}”")
-    for notice in result.notices:
-        print(f"提示：{notice}", file=sys.stderr)
+    if result.changed_sections:
+        for notice in result.notices:
+            print(f"提示：{notice}", file=sys.stderr)
 
 
 def _set_template(args: argparse.Namespace, service: "DraftingService") -> int:

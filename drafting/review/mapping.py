@@ -82,6 +82,8 @@ class Mapping:
     # section its words now run on in (`sections` holds that one's text with them)
     new: list[NewSection] = field(default_factory=list)  # parts under headings the reviewer added
     dropped: list[str] = field(default_factory=list)  # headings added over words that cannot be told apart
+    missing: list[str] = field(default_factory=list)  # of `unplaced`: the sections the file holds no
+    # heading and no words of (the reviewer deleted the whole part, or all of it was retyped past knowing)
     lines: list[str] = field(default_factory=list)  # the file's paragraphs from the title to the 落款
 
 
@@ -239,6 +241,7 @@ def map_sections(paragraphs: list[EditedParagraph], draft: Draft) -> Mapping:
     found = {renamed.get(key, key): part for key, part in found.items()}
     mapped = dict(found)
     joined: dict[str, str] = {}
+    missing: list[str] = []
     for index, section in unstarted:
         if section.key in renamed.values():
             continue
@@ -257,6 +260,8 @@ def map_sections(paragraphs: list[EditedParagraph], draft: Draft) -> Mapping:
             # on in the section above, as paragraphs that are none of that one's, and it is left alone
             # (else they would be saved there and stand here too)
             holding = [before.key] if _gained(found[before.key], before) else []
+        if section.heading and not holding:
+            missing.append(section.key)  # neither its heading nor its words anywhere: deleted whole
         if not section.heading:
             holding += [located[0] if index == 0 else located[-1], *([before.key] if before else [])]
         for key in holding:
@@ -290,6 +295,7 @@ def map_sections(paragraphs: list[EditedParagraph], draft: Draft) -> Mapping:
         joined=joined,
         new=new_parts,
         dropped=dropped,
+        missing=[key for key in missing if key in unplaced],
         lines=[text for text in texts[title + 1 :] if text],
     )
 

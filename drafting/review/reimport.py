@@ -171,9 +171,19 @@ def _notices(edited: EditedDocument, mapping: Mapping, draft: Draft, matched: bo
         notices.append(
             f"修改稿里没有草稿编号（文件属性被删除），按标题和内容认定为草稿 {draft.id}（{draft.title}），请确认。"
         )
-    if mapping.unplaced:
-        names = "、".join(_label(draft, key) for key in mapping.unplaced)
-        notices.append(f"修改稿里找不到这些部分的位置（标题或书签被删改），它们保持原样：{names}。")
+    numbered = draft.numbered_headings()
+    for key in mapping.missing:
+        notices.append(
+            f"修改稿里没有“{numbered.get(key) or _label(draft, key)}”这一部分（整部分被删去了？）。"
+            "为免误删，导入不会删去整个部分，草稿仍保留它，以后导出的 Word 文件里也还有它；"
+            "如确实不要这一部分，请在最后定稿的 Word 文件里删去。"
+        )
+    if unplaced := [key for key in mapping.unplaced if key not in mapping.missing]:
+        names = "”“".join(_label(draft, key) for key in unplaced)
+        notices.append(
+            f"修改稿里分不清“{names}”的文字在哪里（标题被删改，或文字被挪动、改写得认不出了），"
+            "修改稿里对它们的改动没有导入，草稿里它们保持原样，请对照修改稿核对。"
+        )
     if mapping.dropped:
         notices.append(
             f"修改稿里新加的标题“{'”“'.join(mapping.dropped)}”下的文字分不清属于哪一部分，"
