@@ -55,11 +55,17 @@ def import_edited(service: DraftingService) -> None:
 def _imported(result: dict) -> None:
     revisions = result["revisions"]
     changed = result["changed_sections"]
-    st.success(
-        f"已导入到草稿 {result['draft_id']}：改动 {len(changed)} 处；"
-        f"接受修订：插入 {revisions['inserted']} 处，删除 {revisions['deleted']} 处；"
-        f"审阅批注 {len(result['comments'])} 条。"
-    )
+    if result.get("already_imported"):  # the same file again: no news, and no success to show
+        st.info(
+            f"这份修改稿已经导入过，没有新的改动，草稿 {result['draft_id']} 保持原样；"
+            f"审阅批注 {len(result['comments'])} 条。"
+        )
+    else:
+        st.success(
+            f"已导入到草稿 {result['draft_id']}：改动 {len(changed)} 处；"
+            f"接受修订：插入 {revisions['inserted']} 处，删除 {revisions['deleted']} 处；"
+            f"审阅批注 {len(result['comments'])} 条。"
+        )
     for notice in result["notices"]:
         st.info(escape_markdown(notice))
     for conflict in result["conflicts"]:

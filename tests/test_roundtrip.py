@@ -716,3 +716,49 @@ def test_a_section_deleted_whole_is_kept_and_said_plainly_and_the_cli_claims_no_
     path.write_bytes(service.export_docx(draft.id))
     assert main(["reimport", str(path)]) == 0
     assert f"修改稿里没有改动，草稿 {draft.id} 保持原样。" in capsys.readouterr().out
+
+
+def test_the_same_file_imported_twice_says_it_was_imported_before(service, draft, tmp_path, capsys):
+    """The second import of one file looked like a new one: “又保存过 1 次：已逐部分合并” on the command
+    line (that save was its own first import), a green “已导入到草稿” in the app."""
+    from streamlit.testing.v1 import AppTest
+
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.replace("23户", "25户")
+    edit.comment("4.6万元", "金额请与财务核对")
+    path = tmp_path / "修改稿.docx"
+    path.write_bytes(edit.save())
+    assert main(["reimport", str(path)]) == 0
+    first = capsys.readouterr().out
+    assert "已保存" in first and "已经导入过" not in first
+    revision = service.revision(draft.id)
+
+    assert main(["reimport", str(path)]) == 0
+    again = capsys.readouterr().out
+    assert again.startswith(f"这份修改稿已经导入过，没有新的改动，草稿 {draft.id} 保持原样。\n")
+    assert (
+        "又保存过" not in again
+        and "已逐部分合并" not in again
+        and "批注（李主任）：金额请与财务核对" in again
+    )
+    assert service.revision(draft.id) == revision
+    result = service.reimport("修改稿.docx", path.read_bytes())
+    assert result.already_imported and result.to_json()["already_imported"] is True
+
+    untouched = service.reimport("原样.docx", service.export_docx(draft.id))  # nothing in it to import
+    assert not untouched.already_imported and untouched.changed_sections == []
+
+    def page() -> None:
+        import streamlit as st
+
+        from app.word_panel import _imported
+
+        _imported(st.session_state["result"])
+
+    app = AppTest.from_function(page)
+    app.session_state["result"] = result.to_json()
+    app.run()
+    assert not app.exception and not app.success
+    assert (
+        app.info[0].value == f"这份修改稿已经导入过，没有新的改动，草稿 {draft.id} 保持原样；审阅批注 1 条。"
+    )

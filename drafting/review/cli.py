@@ -49,6 +49,13 @@ def _reimport(args: argparse.Namespace, service: "DraftingService") -> int:
 
 
 def _print_result(result: "ReimportResult") -> None:
+    if result.already_imported:
+        print(f"这份修改稿已经导入过，没有新的改动，草稿 {result.draft_id} 保持原样。")
+        for comment in result.comments[:LISTED_COMMENTS]:
+            print(f"批注（{comment.author}）：{comment.text}  ——“{comment.anchor}”")
+        for notice in result.notices:
+            print(f"提示：{notice}", file=sys.stderr)
+        return
     if result.from_version is not None and result.from_version != result.found_version:
         print(
             f"修改稿导出之后，草稿 {result.draft_id} 在本系统里又保存过 {result.found_version - result.from_version} 次："

@@ -18,7 +18,12 @@ from drafting.access import Actor
 from drafting.checks.findings import OpenFinding, section_findings
 from drafting.documents.wordpackage import WordPackage
 from drafting.errors import UserError
-from drafting.output.identity import ExportIdentity, exported_lines
+from drafting.output.identity import (
+    ExportIdentity,
+    exported_lines,
+    section_fingerprint,
+    signature_fingerprint,
+)
 from drafting.review.edited import EditedDocument, ReviewerComment, read_edited
 from drafting.review.mapping import Mapping, map_sections
 from drafting.review.merge import Conflict, Merged, merge
@@ -50,6 +55,7 @@ class ReimportResult:
     conflicts: list[Conflict] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     changed_names: list[str] = field(default_factory=list)  # changed_sections as a user calls them
+    already_imported: bool = False  # the file's changes are all in the draft already: imported before
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -65,6 +71,7 @@ class ReimportResult:
                 {"section": c.section, "heading": c.heading, "message": c.message} for c in self.conflicts
             ],
             "notices": self.notices,
+            "already_imported": self.already_imported,
         }
 
 
@@ -108,6 +115,31 @@ def reimport(
         conflicts=merged.conflicts,
         notices=_notices(edited, mapping, stored.draft, matched=identity is None) + _merged_notices(merged),
         changed_names=[CHANGE_NAMES.get(key) or _label(merged.draft, key) for key in changed],
+        already_imported=not changed
+        and not merged.conflicts
+        and identity is not None
+        and identity.version != stored.revision
+        and _differs(mapping, identity),
+    )
+
+
+def _differs(mapping: Mapping, identity: ExportIdentity) -> bool:
+    """Whether the file says anything other than what it left with (then, with nothing to change in the
+    draft, the draft holds it already: the file was imported before)."""
+    return bool(
+        mapping.joined
+        or mapping.new
+        or any(
+            key in identity.fingerprints
+            and section_fingerprint(part.heading, part.text) != identity.fingerprints[key]
+            for key, part in mapping.sections.items()
+        )
+        or (identity.title and mapping.title and section_fingerprint("", mapping.title) != identity.title)
+        or (
+            identity.signature
+            and mapping.signature
+            and signature_fingerprint(mapping.signature) != identity.signature
+        )
     )
 
 
