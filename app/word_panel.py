@@ -62,7 +62,7 @@ def _imported(result: dict) -> None:
         )
     else:
         st.success(
-            f"已导入到草稿 {result['draft_id']}：改动 {len(changed)} 处；"
+            f"已导入到草稿 {result['draft_id']}：改动 {len(changed)} 个部分；"
             f"接受修订：插入 {revisions['inserted']} 处，删除 {revisions['deleted']} 处；"
             f"审阅批注 {len(result['comments'])} 条。"
         )

@@ -589,7 +589,7 @@ def test_the_app_names_the_order_and_the_signature_among_the_changes():
     }
     app.run()
     assert not app.exception
-    assert "改动 3 处" in app.success[0].value and "版" not in app.success[0].value
+    assert "改动 3 个部分" in app.success[0].value and "版" not in app.success[0].value
     assert [m.value for m in app.markdown if m.value.startswith("改动的部分")] == [
         "改动的部分：顺序、关爱医务人员，切实维护职工合法权益、落款"
     ]
