@@ -594,3 +594,31 @@ def test_the_app_names_the_order_and_the_signature_among_the_changes():
         "改动的部分：顺序、关爱医务人员，切实维护职工合法权益、落款"
     ]
     assert "落款按修改稿改为" in app.info[0].value
+
+
+def test_lines_written_below_the_signature_are_quoted_as_not_imported_and_the_colophon_never_is(
+    service, draft, tmp_path, capsys
+):
+    """附件：… and （此件公开发布） typed under the date vanished: “没有改动”, no notice, gone from the next
+    export (also when the same file corrected the unit's name)."""
+    from tests.test_unit_template import COLOPHON, unit_template
+
+    name, date = draft.default_signature()
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.paragraph_after(date, "附件：2025年工会经费收支情况表")
+    path = tmp_path / "修改稿.docx"
+    path.write_bytes(edit.save())
+    assert main(["reimport", str(path)]) == 0
+    printed = capsys.readouterr().out
+    assert "没有改动" not in printed and "没有导入" in printed
+    assert "“附件：2025年工会经费收支情况表”" in printed
+
+    service.set_unit_template("本院模板.docx", unit_template())
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.retype_paragraph(name, "江北市第一人民医院工会委员会")
+    edit.paragraph_after(date, "（此件公开发布）")
+    result = service.reimport("修改稿.docx", edit.save())
+    assert result.changed_sections == ["signature"]
+    quoted = [notice for notice in result.notices if "落款之后" in notice]
+    assert len(quoted) == 1 and quoted[0].startswith("修改稿在落款之后加了“（此件公开发布）”：")
+    assert not any(line in notice for line in COLOPHON for notice in result.notices)

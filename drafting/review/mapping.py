@@ -82,6 +82,8 @@ class Mapping:
     # section its words now run on in (`sections` holds that one's text with them)
     new: list[NewSection] = field(default_factory=list)  # parts under headings the reviewer added
     dropped: list[str] = field(default_factory=list)  # headings added over words that cannot be told apart
+    after_signature: list[str] = field(default_factory=list)  # lines a reviewer wrote below the 落款
+    # (附件：…, （此件公开发布）), before a template's 版记: the draft has no place for them
     missing: list[str] = field(default_factory=list)  # of `unplaced`: the sections the file holds no
     # heading and no words of (the reviewer deleted the whole part, or all of it was retyped past knowing)
     lines: list[str] = field(default_factory=list)  # the file's paragraphs from the title to the 落款
@@ -188,6 +190,9 @@ def map_sections(paragraphs: list[EditedParagraph], draft: Draft) -> Mapping:
     )
     signature = None if signed is None else _signature_text(texts, signed)
     left = end is not None and signed is None and any(texts[end + 1 : closes])
+    below = [] if signed is None else [t for t in texts[signed[1] + 1 : closes] if t]
+    if signed is not None and end is None and after is None:
+        below = []  # nothing marks where a template's 版记 begins: the lines below may be its
     if signed is not None:
         texts = texts[: signed[0][0]]  # lines added below the last paragraph are the text's too
     elif end is not None:
@@ -296,6 +301,7 @@ def map_sections(paragraphs: list[EditedParagraph], draft: Draft) -> Mapping:
         new=new_parts,
         dropped=dropped,
         missing=[key for key in missing if key in unplaced],
+        after_signature=below,
         lines=[text for text in texts[title + 1 :] if text],
     )
 

@@ -238,6 +238,12 @@ def _notices(edited: EditedDocument, mapping: Mapping, draft: Draft, matched: bo
             "修改稿正文之后没有认出落款（单位名称一行、成文日期一行，如“2026年1月10日”），落款保持原样；"
             "正文最后一段之后如有新加的文字，也没有导入，请核对。"
         )
+    if mapping.after_signature:
+        notices.append(
+            f"修改稿在落款之后加了“{'”“'.join(mapping.after_signature)}”：草稿里没有存放落款之后文字的地方，"
+            "这些文字没有导入，以后导出的 Word 文件里也没有它们。请在最后定稿的 Word 文件里加上；"
+            "如要留在草稿里，请把它们移到落款之前（正文最后一段之后）后重新导入。"
+        )
     if mapping.signature_unmarked:
         notices.append(
             "修改稿里没有认出落款，标记正文结尾的隐藏书签也不在了（可能是复制到了新文件里），"
