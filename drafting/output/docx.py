@@ -23,7 +23,7 @@ from drafting.output.comments import comment_on_paragraph
 from drafting.output.identity import ExportIdentity, add_identity
 from drafting.output.template import open_template, template_style
 from drafting.text.control import strip_control
-from drafting.writing.draft import Draft, section_body
+from drafting.writing.draft import Draft, section_body, signers
 
 TITLE_FONT, BODY_FONT, HEADING1_FONT, HEADING2_FONT, PAGE_FONT = (
     "方正小标宋简体",
@@ -149,7 +149,7 @@ def _signature(writer: _Writer, draft: Draft) -> Paragraph:
     reviewer deleted them, writes no 落款 again (Draft.unsigned). Returns the date's paragraph."""
     organization, date = draft.signature()
     writer.paragraph("", "signature")
-    names = [line.strip() for line in organization.split("\n") if line.strip()]
+    names = signers(organization)
     lines = [(writer.paragraph(name, "signature"), name) for name in names]
     dated = writer.paragraph(date, "signature")
     date_width = _width(date)

@@ -97,6 +97,11 @@ def section_body(section: DraftSection) -> str:
     return section.text
 
 
+def signers(names: str) -> list[str]:
+    """The units a 落款 names, one to a line as a joint 落款 stores them (blank lines dropped)."""
+    return [line.strip() for line in names.split("\n") if line.strip()]
+
+
 class Draft(BaseModel):
     id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
     title: str
