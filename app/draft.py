@@ -360,9 +360,21 @@ def show_draft(service: DraftingService, draft: Draft, revision: int) -> None:
     numbered = draft.numbered_headings()
     for section in draft.sections:
         _section(service, draft, section.key, reviews[section.key], numbered.get(section.key, ""))
+    _signature(draft)
     materials_panel.correct_fact(service, draft)
     _exports(service, draft, revision, sum(r.open_findings for r in reviews.values()))
     st.code(draft.plain_text(), language=None)  # has a copy button
+
+
+def _signature(draft: Draft) -> None:
+    """The 落款 under the text, as the Word file writes it: what a reviewer's file changed it to on
+    re-import can be seen here."""
+    lines = draft.signature_lines()
+    if not lines:
+        st.caption("落款：已在修改稿中删去，导出的 Word 不写落款")
+        return
+    st.caption("落款（导出的 Word 写在正文之后，居右）")
+    st.text("\n".join(lines))  # st.text: a unit's name is never read as Markdown
 
 
 def _write_unwritten(service: DraftingService, draft: Draft) -> None:

@@ -15,7 +15,7 @@ from drafting.writing.draft import Draft, section_name
 def page_tone(service: DraftingService) -> None:
     st.header("语气对比")
     draft = _current_draft(service)
-    current = draft.plain_text() if draft else ""
+    current = draft.plain_text(signature=False) if draft else ""  # the text: a 落款 has no tone
     text = st.text_area(
         "要对比的文字（默认是当前草稿，也可粘贴任意文字）", value=current, height=200, key="tone_text"
     )

@@ -248,7 +248,7 @@ def run_llm_benchmark(settings: Settings) -> None:
 
     example = parse_facts(load_data("example_facts.yaml"))
     service = DraftingService(settings, library=library)
-    figures = measure_guard(service.draft(example, offline=True).markdown(), example)
+    figures = measure_guard(service.draft(example, offline=True).markdown(signature=False), example)
     print(
         f"fact guard on {figures['cases']:.0f} planted errors: precision {figures['precision']:.2f}, recall {figures['recall']:.2f}"
     )

@@ -651,7 +651,7 @@ class DraftingService:
                 "（.odt 等请在原软件中另存为 .docx），或已保存的草稿编号。"
             )
         if DRAFT_ID.fullmatch(value):
-            return self.get(value).markdown()
+            return self.get(value).markdown(signature=False)  # the text: its 落款 is not a claim to check
         if not count_chinese(value):  # a mistyped draft number or file name, not a text to check
             raise UserError(
                 f"“{value[:40]}”既不是找得到的文件，也不是已保存的草稿编号（12 位，可用 drafting list 查看）；"

@@ -39,7 +39,7 @@ def from_upload(name: str, data: bytes) -> PreviousPlan:
 
 
 def from_draft(draft: "Draft") -> PreviousPlan:
-    return find_plan(strip_markdown(draft.markdown()), draft.title, draft.facts.period)
+    return find_plan(strip_markdown(draft.markdown(signature=False)), draft.title, draft.facts.period)
 
 
 def from_report(report: "Report") -> PreviousPlan:

@@ -51,7 +51,7 @@ def written_text(draft: "Draft") -> str:
     Sections the guard flagged are kept: their findings are what is being measured.
     """
     written = [s for s in draft.sections if s.status not in NOT_WRITTEN]
-    return draft.model_copy(update={"sections": written}).markdown()
+    return draft.model_copy(update={"sections": written}).markdown(signature=False)
 
 
 def text_length(markdown: str) -> int:

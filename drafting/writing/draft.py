@@ -145,6 +145,14 @@ class Draft(BaseModel):
         """The 落款 as the Word file shows it: ("", "") when the reviewers deleted it."""
         return ("", "") if self.unsigned else self.signature()
 
+    def signature_lines(self) -> list[str]:
+        """The 落款 as the Word file writes it under the text, a line each: every unit's name, then the date;
+        none when the reviewers deleted it."""
+        if self.unsigned:
+            return []
+        names, date = self.signature()
+        return [*signers(names), date]
+
     def unwritten(self) -> list[DraftSection]:
         """Sections with no text yet: failed, or never reached (the drafting was cut off)."""
         return [s for s in self.sections if s.status in ("failed", "pending")]
@@ -166,18 +174,22 @@ class Draft(BaseModel):
         headed = [s for s in self.sections if s.heading]
         return {s.key: f"{chinese_numeral(i + 1)}、{s.heading}" for i, s in enumerate(headed)}
 
-    def markdown(self) -> str:
+    def markdown(self, signature: bool = True) -> str:
+        """The draft as the Word file has it: the title, the sections, then the 落款 (without it when
+        `signature` is False: the text alone, as the checks and measures read it)."""
         numbered = self.numbered_headings()
         parts = [f"# {self.title}"]
         for section in self.sections:
             if section.key in numbered:
                 parts.append(f"## {numbered[section.key]}")
             parts.append(section_body(section))
+        if signature and (lines := self.signature_lines()):
+            parts.append("\n".join(lines))
         return "\n\n".join(parts) + "\n"
 
     @property
     def has_findings(self) -> bool:
         return any(s.has_findings for s in self.sections)
 
-    def plain_text(self) -> str:
-        return self.markdown().replace("# ", "").replace("#", "")
+    def plain_text(self, signature: bool = True) -> str:
+        return self.markdown(signature).replace("# ", "").replace("#", "")
