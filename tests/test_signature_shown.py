@@ -44,10 +44,10 @@ def test_show_ends_with_the_joint_signature_a_reimport_kept_as_the_word_file_wri
     assert last_paragraphs(service.export_docx(draft.id), 4) == ["", *UNITS, DATE]
 
     text = shown(draft.id, capsys)
-    assert text.rstrip("\n").endswith(f"{closing}\n\n{UNITS[0]}\n{UNITS[1]}\n{DATE}")
+    assert text.rstrip("\n").endswith(f"{closing}\n\n{UNITS[0]}  \n{UNITS[1]}  \n{DATE}")
     assert all(text.count(line) == 1 for line in [*UNITS, DATE])  # written once
     markdown = json.loads(shown(draft.id, capsys, "--format", "json"))["markdown"]
-    assert markdown == service.get(draft.id).markdown() and markdown.endswith(f"{UNITS[1]}\n{DATE}\n")
+    assert markdown == service.get(draft.id).markdown() and markdown.endswith(f"{UNITS[1]}  \n{DATE}\n")
     assert service.get(draft.id).plain_text().endswith(f"\n\n{UNITS[0]}\n{UNITS[1]}\n{DATE}\n")
     # the text alone, as the checks of a saved draft read it: the 落款 is no claim and no finding
     assert DATE not in service.get(draft.id).markdown(signature=False)
@@ -64,7 +64,7 @@ def test_show_ends_with_the_unit_and_drafting_day_the_export_writes_until_someon
 ):
     name, date = draft.default_signature()
     assert last_paragraphs(service.export_docx(draft.id), 2) == [name, date]
-    assert shown(draft.id, capsys).rstrip("\n").endswith(f"\n\n{name}\n{date}")
+    assert shown(draft.id, capsys).rstrip("\n").endswith(f"\n\n{name}  \n{date}")
 
 
 def test_a_signature_deleted_in_word_is_shown_nowhere(service, draft, capsys):

@@ -17,6 +17,8 @@ from drafting.writing.facts import Facts
 SectionKind = Literal["opening", "work", "experience", "problems", "plan", "closing"]
 SectionStatus = Literal["pending", "ok", "flagged", "failed"]
 
+MARKDOWN_LINE_BREAK = "  \n"  # two spaces end a line without ending the paragraph
+
 
 class DraftSection(BaseModel):
     key: str = Field(description="stable across regenerations, e.g. 'work-care', 'plan'")
@@ -184,7 +186,9 @@ class Draft(BaseModel):
                 parts.append(f"## {numbered[section.key]}")
             parts.append(section_body(section))
         if signature and (lines := self.signature_lines()):
-            parts.append("\n".join(lines))
+            parts.append(
+                MARKDOWN_LINE_BREAK.join(lines)
+            )  # one block, a line each, as Markdown viewers show it
         return "\n\n".join(parts) + "\n"
 
     @property
@@ -192,4 +196,4 @@ class Draft(BaseModel):
         return any(s.has_findings for s in self.sections)
 
     def plain_text(self, signature: bool = True) -> str:
-        return self.markdown(signature).replace("# ", "").replace("#", "")
+        return self.markdown(signature).replace("# ", "").replace("#", "").replace(MARKDOWN_LINE_BREAK, "\n")
