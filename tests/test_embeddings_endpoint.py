@@ -69,6 +69,8 @@ class _Embeddings(BaseHTTPRequestHandler):
             return self.reply(401, {"error": {"message": "Incorrect API key provided"}})
         if body.get("model") == "slow":
             time.sleep(3)
+        if body.get("model") == "busy":
+            return self.reply(429, {"error": {"message": "Rate limit reached"}})
         if body.get("model") != "known":
             return self.reply(404, {"error": {"message": "model not found"}})
         return self.reply(200, {"data": [{"embedding": [0.1, 0.2], "index": 0}], "model": "known"})
@@ -91,6 +93,7 @@ class _Embeddings(BaseHTTPRequestHandler):
         ("wrong", "known", "拒绝访问（401）：请检查 EMBEDDING_API_KEY"),
         ("right", "unknown", "找不到模型或路径（404）：请核对 EMBEDDING_MODEL"),
         ("right", "slow", "在 1 秒内没有答复：接口可能过忙，可调大 EMBEDDING_TIMEOUT"),
+        ("right", "busy", "限流（429）：请过一会儿再试"),
     ],
 )
 def test_an_embeddings_endpoint_that_refuses_says_which_setting_to_check(

@@ -81,6 +81,8 @@ class OpenAICompatibleEmbeddingFunction(EmbeddingFunction[Documents]):
             )
         elif isinstance(error, APIStatusError) and error.status_code in (401, 403):
             reason = f"{endpoint} 拒绝访问（{error.status_code}）：请检查 EMBEDDING_API_KEY"
+        elif isinstance(error, APIStatusError) and error.status_code == 429:
+            reason = f"{endpoint} 限流（429）：请过一会儿再试"
         elif isinstance(error, APIStatusError) and error.status_code == 404:
             reason = f"{endpoint} 找不到模型或路径（404）：请核对 EMBEDDING_MODEL，以及地址的路径（一般以 /v1 结尾）"
         elif isinstance(error, APIStatusError):
