@@ -623,3 +623,28 @@ def test_lines_written_below_the_signature_are_quoted_as_not_imported_and_the_co
     quoted = [notice for notice in result.notices if "落款之后" in notice]
     assert len(quoted) == 1 and quoted[0].startswith("修改稿在落款之后加了“（此件公开发布）”：")
     assert not any(line in notice for line in COLOPHON for notice in result.notices)
+
+
+def test_without_the_end_bookmark_the_templates_colophon_is_never_quoted_as_words_below_the_signature(
+    service, draft
+):
+    """With a unit template, a file whose end bookmark was lost (the last paragraph of 结尾 deleted with it)
+    quoted the 版记 as the reviewer's own words: “修改稿在落款之后加了“抄送：院党委办公室。”…没有导入”."""
+    from tests.test_unit_template import COLOPHON, unit_template
+
+    service.set_unit_template("本院模板.docx", unit_template())
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.without_bookmark("_drafting_end")
+    edit.replace("23户", "25户")
+    result = service.reimport("修改稿.docx", edit.save())
+    after = service.get(draft.id)
+    assert result.changed_sections == ["work-care"] and "25户" in after.section("work-care").text
+    assert not any(line in notice for line in COLOPHON for notice in result.notices), result.notices
+    assert not any(line in after.plain_text() for line in COLOPHON)
+
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.remove_paragraph(closing_line(draft)[:12])  # the end bookmark goes with it
+    result = service.reimport("删去末段.docx", edit.save())
+    assert not any("落款之后" in notice for notice in result.notices), result.notices
+    assert not any(line in notice for line in COLOPHON for notice in result.notices)
+    assert not any(line in service.get(draft.id).plain_text() for line in COLOPHON)

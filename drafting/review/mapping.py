@@ -182,9 +182,11 @@ def map_sections(paragraphs: list[EditedParagraph], draft: Draft) -> Mapping:
     texts = [p.text for p in paragraphs]
     current = draft.written_signature()
     after = _bookmarked(paragraphs, AFTER_BOOKMARK)
-    closes = after if end is not None and after is not None and after > end else len(texts)
+    # the template's 版记 (AFTER_BOOKMARK) closes what is read, also when the end bookmark went with the
+    # last paragraph: nothing at or past it is the text, the 落款 or a reviewer's words below the 落款
+    closes = after if after is not None and (end is None or after > end) else len(texts)
     signed = (
-        _without_signature(texts, title, current)
+        _without_signature(texts[:closes], title, current)
         if end is None
         else _signature_after(texts, end, closes, current)
     )
@@ -198,6 +200,8 @@ def map_sections(paragraphs: list[EditedParagraph], draft: Draft) -> Mapping:
     elif end is not None:
         # a draft without a 落款: what the reviewer wrote below the text is the text's too
         texts = texts[: closes if draft.unsigned else end + 1]
+    else:
+        texts = texts[:closes]  # no 落款 found, no end marked: the text still ends before the 版记
     starts: dict[str, int] = {}
     for section in draft.sections:
         at = _bookmarked(paragraphs, bookmark_name(section.key))
