@@ -648,3 +648,30 @@ def test_without_the_end_bookmark_the_templates_colophon_is_never_quoted_as_word
     assert not any("落款之后" in notice for notice in result.notices), result.notices
     assert not any(line in notice for line in COLOPHON for notice in result.notices)
     assert not any(line in service.get(draft.id).plain_text() for line in COLOPHON)
+
+
+@pytest.mark.parametrize("bookmarks", [True, False], ids=["bookmarks", "no-bookmarks"])
+def test_a_numbered_attachment_line_above_the_signature_is_never_a_unit_of_a_joint_signature(
+    service, draft, bookmarks
+):
+    """附件：1．… then 2．… typed below the text: the second item became the first unit of a joint 落款
+    (“2．江北市职工疗休养工作委员会\\n江北市第一人民医院工会”). The 附件 note is the closing's last lines."""
+    name, date = draft.default_signature()
+    edit = WordEdit(service.export_docx(draft.id))
+    if not bookmarks:
+        edit.without_bookmarks()
+    edit.paragraph_after(closing_line(draft)[:10], "2．江北市职工疗休养工作委员会")
+    edit.paragraph_after(closing_line(draft)[:10], "附件：1．2025年工会经费收支情况表")
+    result = service.reimport("修改稿.docx", edit.save())
+    after = service.get(draft.id)
+    assert result.changed_sections == ["closing"], result.notices
+    assert after.signature() == (name, date) and "疗休养" not in after.signed_by
+    assert after.sections[-1].text.endswith(
+        "附件：1．2025年工会经费收支情况表\n\n2．江北市职工疗休养工作委员会"
+    )
+
+    edit = WordEdit(service.export_docx(draft.id))  # a 附件 line with no “：” is no unit either
+    edit.paragraph_before_last(name, "附件 江北市职工疗休养实施方案")
+    result = service.reimport("再改.docx", edit.save())
+    assert result.changed_sections == ["closing"] and service.get(draft.id).signature() == (name, date)
+    assert service.get(draft.id).sections[-1].text.endswith("\n\n附件 江北市职工疗休养实施方案")

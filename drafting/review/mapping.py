@@ -46,6 +46,9 @@ _UNIT_ENDINGS = tuple("会委院校学园局厅部处科室站所队厂矿司府
 _CLOSING_STARTS = tuple("特此 此致 敬礼 以上 妥否 当否 请予 请批 请审 请示".split())
 _CLOSING_ENDS = tuple("报告 请示 通知 函告 函复 批复 为盼 为荷 为要 批示 审阅 敬礼".split())
 _SENTENCE_MARKS = "。！？；…：，、!?;:,"
+# an item of a list (the 附件's “2．……”, “（2）……”, “二、……”): never a unit's name
+_NUMBERED_ITEM = re.compile(r"^(\d+\s*[．.、](?!\d)|[（(]\s*\d+\s*[）)]|[一二三四五六七八九十]+、)")
+_ATTACHMENTS = "附件"  # the 附件 note above the 落款: the names of a joint 落款 never reach past it
 PARAGRAPHS = "\n\n"  # between a section's paragraphs, as the drafting writes them (Markdown shows each apart)
 
 
@@ -133,9 +136,11 @@ def _signings(texts: list[str], filled: list[int], signer: Callable[[int], bool]
 
 
 def _name_line(text: str) -> bool:
-    """A unit's name as a reviewer may type it: a short line that is no sentence, heading, table row or date."""
+    """A unit's name as a reviewer may type it: a short line that is no sentence, heading, numbered item,
+    table row or date."""
     return (
         len(text) <= MAX_NAME_CHARS
+        and not _NUMBERED_ITEM.match(text.strip())
         and not text.endswith(_SENTENCE_END)
         and CELL_SEPARATOR not in text
         and _heading_of(text) is None
@@ -145,10 +150,12 @@ def _name_line(text: str) -> bool:
 
 def _signer_line(text: str) -> bool:
     """One more unit of a joint 落款 between the text's marked end and the date: a name line with no
-    sentence in it (no “，”, no “附件：”, no set closing phrase such as “特此报告”)."""
+    sentence in it (no “，”, no “附件：”, no set closing phrase such as “特此报告”), and no 附件 line (the
+    walk up from the date stops there: the 附件's items above it are no units)."""
     words = text.strip()
     return (
         _name_line(text)
+        and not words.startswith(_ATTACHMENTS)
         and not any(mark in words for mark in _SENTENCE_MARKS)
         and not words.startswith(_CLOSING_STARTS)
         and not words.endswith(_CLOSING_ENDS)
