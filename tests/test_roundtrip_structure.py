@@ -675,3 +675,33 @@ def test_a_numbered_attachment_line_above_the_signature_is_never_a_unit_of_a_joi
     result = service.reimport("再改.docx", edit.save())
     assert result.changed_sections == ["closing"] and service.get(draft.id).signature() == (name, date)
     assert service.get(draft.id).sections[-1].text.endswith("\n\n附件 江北市职工疗休养实施方案")
+
+
+def test_a_file_that_only_moved_sections_imported_twice_says_it_was_imported_before(
+    service, draft, tmp_path, capsys
+):
+    """The second import of a file that only moved a section said “修改稿里没有改动” (and, made after a
+    save, “又保存过 1 次：已逐部分合并”) as if the file held nothing: its order was not compared."""
+    path = tmp_path / "修改稿.docx"
+    path.write_bytes(moved_women_before_care(service.export_docx(draft.id)).save())
+    assert main(["reimport", str(path)]) == 0
+    assert "已保存，修改的部分：顺序" in capsys.readouterr().out
+    revision = service.revision(draft.id)
+
+    assert main(["reimport", str(path)]) == 0
+    again = capsys.readouterr().out
+    assert again.startswith(f"这份修改稿已经导入过，没有新的改动，草稿 {draft.id} 保持原样。\n"), again
+    assert "没有改动，草稿" not in again and "又保存过" not in again
+    result = service.reimport("修改稿.docx", path.read_bytes())
+    assert result.already_imported and result.to_json()["already_imported"] is True
+    assert service.revision(draft.id) == revision and keys(service.get(draft.id)) == MOVED_ORDER
+
+    # a section moved above the opening: the opening is kept first, so the file's order, framed, is the
+    # draft's and a file that did nothing else was not imported before (only the notice on the opening)
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.move_paragraphs("一、", "二、", draft.section("opening").text[:15])
+    result = service.reimport("开头.docx", edit.save())
+    assert result.changed_sections == [] and not result.already_imported
+    assert result.notices == [
+        "修改稿里开头不在最前：草稿的开头总在最前、结尾总在最后，没有照修改稿移动它们。"
+    ]

@@ -379,6 +379,17 @@ def _merge_order(merged: Merged, order: list[str], identity: ExportIdentity | No
     merged.order_changed = True
 
 
+def order_differs(draft: Draft, order: list[str], identity: ExportIdentity) -> bool:
+    """Whether the file's order of the sections is other than the one it left with, as a merge takes it
+    (the opening first, the closing last, a section the file gives no place after the one before it)."""
+    current = [s.key for s in draft.sections]
+    found = [key for key in order if key in current]
+    if not found or not identity.order:
+        return False  # nothing to go by
+    exported = _anchored([key for key in identity.order if key in current], current)
+    return _framed(_anchored(found, current), draft) != _framed(exported, draft)
+
+
 def _anchored(found: list[str], current: list[str]) -> list[str]:
     """`found` (keys in the file's order) with each key of `current` it lacks put after the key before it
     in `current` (first, when none is)."""

@@ -26,7 +26,7 @@ from drafting.output.identity import (
 )
 from drafting.review.edited import EditedDocument, ReviewerComment, read_edited
 from drafting.review.mapping import Mapping, map_sections
-from drafting.review.merge import Conflict, Merged, merge
+from drafting.review.merge import Conflict, Merged, merge, order_differs
 from drafting.storage.drafts import DraftRepository, StoredDraft
 from drafting.writing.draft import Draft
 
@@ -119,16 +119,18 @@ def reimport(
         and not merged.conflicts
         and identity is not None
         and identity.version != stored.revision
-        and _differs(mapping, identity),
+        and _differs(mapping, identity, stored.draft),
     )
 
 
-def _differs(mapping: Mapping, identity: ExportIdentity) -> bool:
+def _differs(mapping: Mapping, identity: ExportIdentity, draft: Draft) -> bool:
     """Whether the file says anything other than what it left with (then, with nothing to change in the
-    draft, the draft holds it already: the file was imported before)."""
+    draft, the draft holds it already: the file was imported before). Its order counts too: a file that
+    only moved sections says so."""
     return bool(
         mapping.joined
         or mapping.new
+        or order_differs(draft, mapping.order, identity)
         or any(
             key in identity.fingerprints
             and section_fingerprint(part.heading, part.text) != identity.fingerprints[key]
