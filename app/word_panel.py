@@ -66,8 +66,9 @@ def _imported(result: dict) -> None:
             f"接受修订：插入 {revisions['inserted']} 处，删除 {revisions['deleted']} 处；"
             f"审阅批注 {len(result['comments'])} 条。"
         )
+    lost = result.get("not_imported", [])  # content of the file the draft did not take: no mere note
     for notice in result["notices"]:
-        st.info(escape_markdown(notice))
+        (st.warning if notice in lost else st.info)(escape_markdown(notice))
     for conflict in result["conflicts"]:
         st.warning(escape_markdown(f"冲突（未覆盖）：{conflict['heading']}：{conflict['message']}"))
     if changed:  # named by the import itself: 标题, 顺序 and the sections' headings

@@ -762,3 +762,64 @@ def test_the_same_file_imported_twice_says_it_was_imported_before(service, draft
     assert (
         app.info[0].value == f"这份修改稿已经导入过，没有新的改动，草稿 {draft.id} 保持原样；审阅批注 1 条。"
     )
+
+
+def test_the_cli_says_not_imported_only_for_content_not_imported_and_prints_it_under_a_save_too(
+    service, draft, tmp_path, capsys
+):
+    """Any notice made the command line say “没有保存新版本，修改稿里有没有导入的内容”: also an unchanged file
+    whose properties were lost (only “按标题和内容认定为草稿…请确认”) and one with only many comments. And
+    with a save, the words below the 落款 that were not imported went to stderr only."""
+    from drafting.review.reimport import MANY_COMMENTS as MANY
+
+    path = tmp_path / "修改稿.docx"
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.without_custom_properties()
+    path.write_bytes(edit.save())
+    assert main(["reimport", str(path)]) == 0
+    printed = capsys.readouterr()
+    assert f"修改稿里没有改动，草稿 {draft.id} 保持原样。" in printed.out and "没有导入" not in printed.out
+    assert "按标题和内容认定为草稿" in printed.err and "按标题和内容认定为草稿" not in printed.out
+
+    edit = WordEdit(service.export_docx(draft.id))
+    for n in range(MANY + 1):
+        edit.comment("23户", f"第{n}条")
+    path.write_bytes(edit.save())
+    assert main(["reimport", str(path)]) == 0
+    printed = capsys.readouterr()
+    assert f"修改稿里没有改动，草稿 {draft.id} 保持原样。" in printed.out and "没有导入" not in printed.out
+    assert f"修改稿里有 {MANY + 1} 条批注，已全部收录" in printed.err
+    assert main(["reimport", str(path), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["not_imported"] == [] and len(shown["notices"]) == 1
+
+    name, date = draft.default_signature()
+    edit = WordEdit(service.export_docx(draft.id))
+    edit.replace("23户", "25户")
+    edit.paragraph_after(date, "附件：2025年工会经费收支情况表")
+    path.write_bytes(edit.save())
+    assert main(["reimport", str(path)]) == 0
+    printed = capsys.readouterr()
+    assert "已保存，修改的部分：" in printed.out and "修改稿里还有没有导入的内容" in printed.out
+    assert "提示：修改稿在落款之后加了“附件：2025年工会经费收支情况表”" in printed.out
+    assert "落款之后" not in printed.err
+    result = service.reimport("修改稿.docx", path.read_bytes())
+    assert (
+        result.not_imported == [n for n in result.notices if "落款之后" in n]
+        and len(result.not_imported) == 1
+    )
+    assert result.to_json()["not_imported"] == result.not_imported
+
+    from streamlit.testing.v1 import AppTest
+
+    def page() -> None:
+        import streamlit as st
+
+        from app.word_panel import _imported
+
+        _imported(st.session_state["result"])
+
+    app = AppTest.from_function(page)
+    app.session_state["result"] = result.to_json()
+    app.run()
+    assert not app.exception and [w.value for w in app.warning] == result.not_imported  # no mere 提示

@@ -49,11 +49,16 @@ def _reimport(args: argparse.Namespace, service: "DraftingService") -> int:
 
 
 def _print_result(result: "ReimportResult") -> None:
+    """The outcome on stdout; the notices on content the file holds and the draft did not take there too
+    (never hidden behind a success), the others (a file matched by content, many comments) on stderr."""
+    informing = [notice for notice in result.notices if notice not in result.not_imported]
     if result.already_imported:
         print(f"这份修改稿已经导入过，没有新的改动，草稿 {result.draft_id} 保持原样。")
         for comment in result.comments[:LISTED_COMMENTS]:
             print(f"批注（{comment.author}）：{comment.text}  ——“{comment.anchor}”")
-        for notice in result.notices:
+        for notice in result.not_imported:
+            print(f"提示：{notice}")
+        for notice in informing:
             print(f"提示：{notice}", file=sys.stderr)
         return
     if result.from_version is not None and result.from_version != result.found_version:
@@ -64,21 +69,24 @@ def _print_result(result: "ReimportResult") -> None:
     print(f"接受修订：插入 {result.inserted} 处，删除 {result.deleted} 处。")
     if result.changed_sections:
         print(f"已保存，修改的部分：{'、'.join(result.changed_names)}（旧文保留为各部分的历史版本）")
-    elif result.notices or result.conflicts:  # something in the file was not taken: said here, not hidden
+        if result.not_imported or result.conflicts:
+            print("修改稿里还有没有导入的内容，请看下面的说明：")
+    elif (
+        result.not_imported or result.conflicts
+    ):  # something in the file was not taken: said here, not hidden
         print(f"草稿 {result.draft_id} 没有保存新版本，修改稿里有没有导入的内容，请看下面的说明：")
-        for notice in result.notices:
-            print(f"提示：{notice}")
     else:
         print(f"修改稿里没有改动，草稿 {result.draft_id} 保持原样。")
+    for notice in result.not_imported:
+        print(f"提示：{notice}")
     for conflict in result.conflicts:
         print(f"冲突：{conflict.message}")
     for comment in result.comments[:LISTED_COMMENTS]:
         print(f"批注（{comment.author}）：{comment.text}  ——“{comment.anchor}”")
     for finding in result.findings:
         print(f"[{finding.section}] {finding.message}  ——“{finding.anchor}”")
-    if result.changed_sections:
-        for notice in result.notices:
-            print(f"提示：{notice}", file=sys.stderr)
+    for notice in informing:
+        print(f"提示：{notice}", file=sys.stderr)
 
 
 def _set_template(args: argparse.Namespace, service: "DraftingService") -> int:

@@ -54,6 +54,9 @@ class ReimportResult:
     findings: list[OpenFinding]
     conflicts: list[Conflict] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    not_imported: list[str] = field(default_factory=list)  # of `notices`: those on what the file holds and
+    # the draft did not take (parts missing or not told apart, headings dropped, a 落款 not read, words
+    # below the 落款); the others only inform (a file matched by content, many comments, nested tables)
     changed_names: list[str] = field(default_factory=list)  # changed_sections as a user calls them
     already_imported: bool = False  # the file's changes are all in the draft already: imported before
 
@@ -71,6 +74,7 @@ class ReimportResult:
                 {"section": c.section, "heading": c.heading, "message": c.message} for c in self.conflicts
             ],
             "notices": self.notices,
+            "not_imported": self.not_imported,
             "already_imported": self.already_imported,
         }
 
@@ -97,6 +101,7 @@ def reimport(
         + (["signature"] if merged.signature_changed else [])
     )
     version = save(merged.draft, stored.revision) if changed else stored.revision
+    notices, not_imported = _notices(edited, mapping, stored.draft, matched=identity is None)
     findings = [
         finding
         for key in merged.changed
@@ -113,7 +118,8 @@ def reimport(
         comments=edited.comments,
         findings=findings,
         conflicts=merged.conflicts,
-        notices=_notices(edited, mapping, stored.draft, matched=identity is None) + _merged_notices(merged),
+        notices=notices + _merged_notices(merged),
+        not_imported=not_imported,
         changed_names=[CHANGE_NAMES.get(key) or _label(merged.draft, key) for key in changed],
         already_imported=not changed
         and not merged.conflicts
@@ -199,27 +205,36 @@ def _label(draft: Draft, key: str) -> str:
     return section.heading or {"opening": "开头", "closing": "结尾"}.get(section.kind, key)
 
 
-def _notices(edited: EditedDocument, mapping: Mapping, draft: Draft, matched: bool) -> list[str]:
-    notices = []
+def _notices(
+    edited: EditedDocument, mapping: Mapping, draft: Draft, matched: bool
+) -> tuple[list[str], list[str]]:
+    """What the reader says of the file: all its notices, and those of them on content not imported."""
+    notices: list[str] = []
+    not_imported: list[str] = []
+
+    def not_taken(notice: str) -> None:  # a notice on content of the file the draft did not take
+        notices.append(notice)
+        not_imported.append(notice)
+
     if matched:
         notices.append(
             f"修改稿里没有草稿编号（文件属性被删除），按标题和内容认定为草稿 {draft.id}（{draft.title}），请确认。"
         )
     numbered = draft.numbered_headings()
     for key in mapping.missing:
-        notices.append(
+        not_taken(
             f"修改稿里没有“{numbered.get(key) or _label(draft, key)}”这一部分（整部分被删去了？）。"
             "为免误删，导入不会删去整个部分，草稿仍保留它，以后导出的 Word 文件里也还有它；"
             "如确实不要这一部分，请在最后定稿的 Word 文件里删去。"
         )
     if unplaced := [key for key in mapping.unplaced if key not in mapping.missing]:
         names = "”“".join(_label(draft, key) for key in unplaced)
-        notices.append(
+        not_taken(
             f"修改稿里分不清“{names}”的文字在哪里（标题被删改，或文字被挪动、改写得认不出了），"
             "修改稿里对它们的改动没有导入，草稿里它们保持原样，请对照修改稿核对。"
         )
     if mapping.dropped:
-        notices.append(
+        not_taken(
             f"修改稿里新加的标题“{'”“'.join(mapping.dropped)}”下的文字分不清属于哪一部分，"
             "这个标题和其下文字都没有导入，请对照修改稿核对。"
         )
@@ -236,18 +251,18 @@ def _notices(edited: EditedDocument, mapping: Mapping, draft: Draft, matched: bo
             f"修改稿里在“{_label(draft, key)}”中新加的“{'”“'.join(headings)}”连同其下文字作为这一部分的正文导入：{reason}"
         )
     if mapping.signature_unread:
-        notices.append(
+        not_taken(
             "修改稿正文之后没有认出落款（单位名称一行、成文日期一行，如“2026年1月10日”），落款保持原样；"
             "正文最后一段之后如有新加的文字，也没有导入，请核对。"
         )
     if mapping.after_signature:
-        notices.append(
+        not_taken(
             f"修改稿在落款之后加了“{'”“'.join(mapping.after_signature)}”：草稿里没有存放落款之后文字的地方，"
             "这些文字没有导入，以后导出的 Word 文件里也没有它们。请在最后定稿的 Word 文件里加上；"
             "如要留在草稿里，请把它们移到落款之前（正文最后一段之后）后重新导入。"
         )
     if mapping.signature_unmarked:
-        notices.append(
+        not_taken(
             "修改稿里没有认出落款，标记正文结尾的隐藏书签也不在了（可能是复制到了新文件里），"
             "无法确定落款是否被删去，落款保持原样。如要改动或删去落款，请在从本系统下载的 Word 文件里改好后再导入。"
         )
@@ -257,7 +272,7 @@ def _notices(edited: EditedDocument, mapping: Mapping, draft: Draft, matched: bo
         )
     if len(edited.comments) > MANY_COMMENTS:
         notices.append(f"修改稿里有 {len(edited.comments)} 条批注，已全部收录；逐条查看请用 --json。")
-    return notices
+    return notices, not_imported
 
 
 def _merged_notices(merged: Merged) -> list[str]:
