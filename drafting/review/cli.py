@@ -51,16 +51,25 @@ def _reimport(args: argparse.Namespace, service: "DraftingService") -> int:
 def _print_result(result: "ReimportResult") -> None:
     """The outcome on stdout; the notices on content the file holds and the draft did not take there too
     (never hidden behind a success), the others (a file matched by content, many comments) on stderr."""
-    informing = [notice for notice in result.notices if notice not in result.not_imported]
     if result.already_imported:
         print(f"这份修改稿已经导入过，没有新的改动，草稿 {result.draft_id} 保持原样。")
-        for comment in result.comments[:LISTED_COMMENTS]:
-            print(f"批注（{comment.author}）：{comment.text}  ——“{comment.anchor}”")
-        for notice in result.not_imported:
-            print(f"提示：{notice}")
-        for notice in informing:
+    else:
+        _print_outcome(result)
+    for notice in result.not_imported:
+        print(f"提示：{notice}")
+    for conflict in result.conflicts:
+        print(f"冲突：{conflict.message}")
+    for comment in result.comments[:LISTED_COMMENTS]:
+        print(f"批注（{comment.author}）：{comment.text}  ——“{comment.anchor}”")
+    for finding in result.findings:
+        print(f"[{finding.section}] {finding.message}  ——“{finding.anchor}”")
+    for notice in result.notices:
+        if notice not in result.not_imported:
             print(f"提示：{notice}", file=sys.stderr)
-        return
+
+
+def _print_outcome(result: "ReimportResult") -> None:
+    """What the import did to the draft: merged with later saves, the tracked changes, what was saved."""
     if result.from_version is not None and result.from_version != result.found_version:
         print(
             f"修改稿导出之后，草稿 {result.draft_id} 在本系统里又保存过 {result.found_version - result.from_version} 次："
@@ -77,16 +86,6 @@ def _print_result(result: "ReimportResult") -> None:
         print(f"草稿 {result.draft_id} 没有保存新版本，修改稿里有没有导入的内容，请看下面的说明：")
     else:
         print(f"修改稿里没有改动，草稿 {result.draft_id} 保持原样。")
-    for notice in result.not_imported:
-        print(f"提示：{notice}")
-    for conflict in result.conflicts:
-        print(f"冲突：{conflict.message}")
-    for comment in result.comments[:LISTED_COMMENTS]:
-        print(f"批注（{comment.author}）：{comment.text}  ——“{comment.anchor}”")
-    for finding in result.findings:
-        print(f"[{finding.section}] {finding.message}  ——“{finding.anchor}”")
-    for notice in informing:
-        print(f"提示：{notice}", file=sys.stderr)
 
 
 def _set_template(args: argparse.Namespace, service: "DraftingService") -> int:
