@@ -33,7 +33,9 @@ from drafting.writing.facts import MAX_ORGANIZATION_CHARS
 
 _HEADING = re.compile(r"^[一二三四五六七八九十]+[、.．]\s*(.+)$")
 MAX_NAME_CHARS = MAX_ORGANIZATION_CHARS + 20  # the unit's name as typed, or the full name a reviewer wrote
-_SENTENCE_END = ("。", "！", "？", "；", "…", "：", "，", "、", ".", "!", "?", ";", ":", ",")
+# punctuation that makes a line a sentence wherever it stands; a "." only at the end (1.5, 2.0 版 are no sentences)
+_SENTENCE_MARKS = "。！？；…：，、!?;:,"
+_SENTENCE_END = (*_SENTENCE_MARKS, ".")
 MAX_SIGNERS = 5  # the units of a joint 落款
 NEW_HEADING_CHARS = 40  # a heading a reviewer adds; a longer 一、 line is an item of text
 SIMILAR, SIMILAR_MIN_CHARS = 0.6, 10  # a paragraph edited, still the same one (different ones: under 0.3)
@@ -45,7 +47,6 @@ _UNIT_ENDINGS = tuple("会委院校学园局厅部处科室站所队厂矿司府
 # short and unpunctuated, never a unit's name
 _CLOSING_STARTS = tuple("特此 此致 敬礼 以上 妥否 当否 请予 请批 请审 请示".split())
 _CLOSING_ENDS = tuple("报告 请示 通知 函告 函复 批复 为盼 为荷 为要 批示 审阅 敬礼".split())
-_SENTENCE_MARKS = "。！？；…：，、!?;:,"
 # an item of a list (the 附件's “2．……”, “（2）……”, “二、……”): never a unit's name
 _NUMBERED_ITEM = re.compile(r"^(\d+\s*[．.、](?!\d)|[（(]\s*\d+\s*[）)]|[一二三四五六七八九十]+、)")
 _ATTACHMENTS = "附件"  # the 附件 note above the 落款: the names of a joint 落款 never reach past it

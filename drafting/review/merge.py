@@ -68,7 +68,7 @@ def merge(draft: Draft, mapping: Mapping, identity: ExportIdentity | None) -> Me
         edited = mapping.sections.get(section.key)
         if edited is None or section.key in done:
             continue
-        current = section_fingerprint(section.heading, exported_text(section))
+        current = _fingerprint(section)
         base = _base(section, identity)
         theirs = section_fingerprint(edited.heading, edited.text)
         if theirs in (base, current):
@@ -142,7 +142,7 @@ def _among(line: str, lines: list[str]) -> bool:
 
 def _base(section: DraftSection, identity: ExportIdentity | None) -> str:
     """The section's fingerprint when the file was exported (a file without identity: as it is now)."""
-    current = section_fingerprint(section.heading, exported_text(section))
+    current = _fingerprint(section)
     return identity.fingerprints.get(section.key, current) if identity else current
 
 
@@ -188,7 +188,7 @@ def _merge_joined(merged: Merged, mapping: Mapping, identity: ExportIdentity | N
             *survivor.previous_versions,
             *(v for s in gone for v in s.previous_versions),
         ]
-        survivor.text = "\n\n".join(
+        survivor.text = PARAGRAPHS.join(
             s.text.strip() for s in parts if s.status in ("ok", "flagged") and s.text.strip()
         )
         survivor.status = "ok"
@@ -221,11 +221,7 @@ def _add_section(merged: Merged, new: NewSection, order: list[str]) -> None:
     draft = merged.draft
     lines = [line for line in normal_text(new.text).split("\n") if line]
     holding = next(
-        (
-            s
-            for s in draft.sections
-            if any(line == o or similar(line, o) for line in lines for o in exported_lines(s))
-        ),
+        (s for s in draft.sections if any(_alike(line, o) for line in lines for o in exported_lines(s))),
         None,
     )
     if holding is not None:
