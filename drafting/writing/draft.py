@@ -186,9 +186,7 @@ class Draft(BaseModel):
                 parts.append(f"## {numbered[section.key]}")
             parts.append(section_body(section))
         if signature and (lines := self.signature_lines()):
-            parts.append(
-                MARKDOWN_LINE_BREAK.join(lines)
-            )  # one block, a line each, as Markdown viewers show it
+            parts.append(MARKDOWN_LINE_BREAK.join(lines))  # one block, a line each, as viewers show it
         return "\n\n".join(parts) + "\n"
 
     @property
