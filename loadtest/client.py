@@ -310,10 +310,11 @@ class AppClient:
         return self._change(element, encode(element, value))
 
     def click(self, label: str | None = None, *, key: str | None = None) -> Page:
-        """Press a button; a form's submit button sends the form's values with it."""
+        """Press a button; a form's submit button sends the form's values with it, and the form keeps
+        showing them, as in a browser, for the next submit."""
         element = self.page.widget(label, key=key, kind="button")
         if element.button.is_form_submitter:
-            self._states.update(self._unsubmitted.pop(element.button.form_id, {}))
+            self._states.update(self._unsubmitted.get(element.button.form_id, {}))
         return self._run(WidgetState(id=element.button.id, trigger_value=True), self._fragment_of(element))
 
     def download(self, label: str | None = None, *, key: str | None = None) -> bytes:

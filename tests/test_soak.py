@@ -132,6 +132,29 @@ def test_client_reruns_a_fragment_alone_as_a_browser_does(tmp_path):
         assert client.set("note", value="once").text().splitlines() == ["full runs 1", "fragment sees once"]
 
 
+FORM_APP = """
+import streamlit as st
+
+with st.form("facts"):
+    name = st.text_input("name", key="name")
+    st.form_submit_button("go")
+st.text(f"submitted {name}")
+"""
+
+
+def test_client_submits_a_form_twice_with_the_values_it_shows(tmp_path):
+    """A browser's form keeps what was typed after a submit: pressing 生成草稿 again drafts the same facts.
+    The client sent the fields' defaults the second time, which the app refused as empty."""
+    app = tmp_path / "form.py"
+    app.write_text(FORM_APP)
+    with serve_app(app, tmp_path / "data", tmp_path) as server, AppClient(server.url) as client:
+        client.set("name", value="青溪县第一中学工会")
+        assert client.click("go").text() == "submitted 青溪县第一中学工会"
+        assert client.click("go").text() == "submitted 青溪县第一中学工会"
+        client.set("name", value="白石县人民医院工会")
+        assert client.click("go").text() == "submitted 白石县人民医院工会"
+
+
 def test_an_attackers_oversized_and_forged_inputs_are_refused_while_the_others_work(built_library, tmp_path):
     """A hostile member of another unit, signed in, sends a 100,000-character search, 26,600 characters of
     facts, forged widget ids and a numbering-bomb .docx the whole time: each is answered with a message or
