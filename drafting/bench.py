@@ -7,7 +7,6 @@ sentences, so 10,000 sections can be indexed in seconds; it measures search spee
 import random
 import re
 import resource
-import shutil
 import sys
 import tempfile
 import time
@@ -23,7 +22,6 @@ from drafting.retrieval.index import SectionIndex
 from drafting.retrieval.library import Library
 from drafting.retrieval.search import Hit, Searcher, keyword_dir
 from drafting.settings import Settings
-from drafting.storage.backup import AFTER_SAVE, EXIT_WAIT_SECONDS
 from drafting.text.lexicon import tokenize
 from drafting.text.script import to_simplified
 from drafting.writing.draft import Draft
@@ -330,7 +328,10 @@ def run_soak_benchmark(
         ) from error
     if not APP.exists():
         raise UserError(f"找不到 {APP}：压力测试要驱动源码目录中的应用，请在源码目录中安装后再运行。")
-    pipeline = pipeline_cpu_per_draft()
+    from loadtest.work import service_cpu_per_action, weighted
+
+    work = service_cpu_per_action()
+    pipeline = work["draft offline"]
     results = [soak(SERVER, minutes * 60, users, with_accounts=accounts)]
     if attacker:
         print("\n".join(results[0].lines()))
@@ -341,6 +342,13 @@ def run_soak_benchmark(
     per_action = result.server_cpu_per_action
     print(
         f"server CPU per action: {per_action:.2f} s; pipeline alone {pipeline:.2f} s ({per_action / pipeline:.1f} x)"
+    )
+    done = {name: len(result.tally.timings.get(name, [])) for name in result.action_names}
+    own = weighted(work, done)
+    print(
+        f"each action's own work through the service alone, weighted as the soak did them: {own:.3f} s "
+        f"({per_action / own:.1f} x); per action: "
+        + ", ".join(f"{name} {work[name]:.3f} s" for name in result.action_names)
     )
     if attacker:
         calm, attacked = results[0].p95(), results[1].p95()
@@ -356,26 +364,3 @@ def run_soak_benchmark(
             )
         print(f"  actions done: {results[1].actions} with, {results[0].actions} without")
     return 1 if any(r.problems for r in results) else 0
-
-
-def pipeline_cpu_per_draft(drafts: int = 5) -> float:
-    """CPU seconds of one offline draft in a warm process (index loaded, draft saved): the work a soak
-    action costs at least, against which the server's CPU per action is weighed."""
-    data_dir = Path(tempfile.mkdtemp(prefix="drafting-bench-pipeline-"))
-    settings = Settings(_env_file=None, data_dir=data_dir, database_url="", llm_base_url="")  # type: ignore[call-arg]
-    from drafting.service import DraftingService
-    from drafting.writing.facts import parse_facts
-
-    library = Library(settings)
-    library.ensure_built()
-    service = DraftingService(settings, library=library)
-    facts = parse_facts(load_data("example_facts.yaml"))
-    service.draft(facts, offline=True)  # the first one loads the searcher and the models
-    started = time.process_time()
-    for _ in range(drafts):
-        service.draft(facts, offline=True)
-    seconds = (time.process_time() - started) / drafts
-    AFTER_SAVE.wait(EXIT_WAIT_SECONDS, under=data_dir)
-    library.close()
-    shutil.rmtree(data_dir, ignore_errors=True)
-    return seconds

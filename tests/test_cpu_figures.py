@@ -1,4 +1,4 @@
-"""The CPU figures `drafting bench --soak` weighs: the server's process tree against the pipeline alone."""
+"""The CPU figures `drafting bench --soak` weighs: the server's process tree against each action's own work."""
 
 import os
 import signal
@@ -7,8 +7,8 @@ import sys
 import time
 from pathlib import Path
 
-from drafting.bench import pipeline_cpu_per_draft
-from loadtest.soak import tree_cpu_seconds
+from loadtest.soak import ACTIONS, HISTORY, tree_cpu_seconds
+from loadtest.work import service_cpu_per_action, weighted
 
 SPIN = "import time\nwhile time.process_time() < 1: pass\ntime.sleep(60)"
 PARENT = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {SPIN!r}])"
@@ -28,5 +28,14 @@ def test_the_cpu_of_a_process_tree_counts_its_descendants():
         parent.wait()
 
 
-def test_the_pipeline_alone_costs_some_cpu_per_offline_draft():
-    assert 0 < pipeline_cpu_per_draft(drafts=1) < 60
+def test_each_soak_action_is_done_through_the_service_and_costs_some_cpu():
+    work = service_cpu_per_action(repeats=1)
+    assert set(work) == {*ACTIONS, HISTORY}
+    assert all(0 <= seconds < 60 for seconds in work.values())
+    assert work["import report"] > work["export Word"]  # an import embeds and indexes a new report
+
+
+def test_the_work_per_action_is_weighted_by_how_often_each_was_done():
+    work = {"draft offline": 0.04, "import report": 0.3, "search": 0.02}
+    assert weighted(work, {"draft offline": 3, "import report": 1}) == (3 * 0.04 + 0.3) / 4
+    assert weighted(work, {}) == 0
