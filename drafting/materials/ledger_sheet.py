@@ -15,16 +15,16 @@ from decimal import Decimal
 from pathlib import Path
 
 from drafting.materials.model import Candidate, Computed, Skipped, Source
-from drafting.materials.values import Amount, cell_amount, plain_number, yuan
+from drafting.materials.values import MEASURES, Amount, cell_amount, plain_number, yuan
 from drafting.writing.themes import keyword_theme
 
 _TOTAL = re.compile(r"^\s*(合\s*计|总\s*计|小\s*计|共\s*计|累\s*计|总\s*数)")
 _AGGREGATE = re.compile(r"\b(SUM|SUBTOTAL|SUMIF|COUNTA?|AVERAGE)\(", re.I)  # a total row without a 合计 label
 _RANGE = re.compile(r"\$?[A-Z]{1,3}\$?(\d+):\$?[A-Z]{1,3}\$?(\d+)", re.I)
-# Columns whose sum means nothing: identifiers, ages, rates, prices per unit, scores
+# Columns whose sum means nothing: identifiers, ages, rates, prices per unit, averages, scores
 _NOT_SUMMED = re.compile(
-    r"序号|编号|工号|学号|电话|手机|身份证|卡号|账号|年龄|年份|邮编|代码|率|比例|占比|满意度|百分比|单价|价格|"
-    r"标准|平均|均值|排名|名次|得分|分数|评分|等级|级别"
+    r"序号|编号|工号|学号|电话|手机|身份证|卡号|账号|年龄|年份|邮编|代码|率|比例|占比|满意度|百分比|%|％|单价|价格|"
+    r"标准|平均|均值|[人户次月日]均|排名|名次|得分|分数|评分|等级|级别"
 )
 _MONEY = re.compile(r"元|金|费|款|资金|补助|补贴|奖励")
 _DATE_HEADER = re.compile(r"日期|时间")
@@ -44,6 +44,11 @@ _HEADER_UNITS = (
     ("场次", "场"),
     ("次数", "次"),
 )
+_BRACKET_UNIT = re.compile(rf"[（(]\s*(?:单位[:：]\s*)?({MEASURES})\s*[）)]")  # 物品（件）, 出勤（%）
+_COUNT_WORDS = re.compile("数量|个数|件数|项数|名额")
+_MONEY_UNITS = {"亿元": Decimal(100_000_000), "万元": Decimal(10_000), "元": Decimal(1)}
+# A copy's mark on a file name: 台账(1) (a second download), 台账 - 副本 (a copy in Windows)
+_COPY_MARK = re.compile(r"\s*(?:[(（]\d{1,3}[)）]|[-－_]?\s*副本(?:\s*[(（]\d{1,3}[)）])?)$")
 _UNNAMED_SHEET = re.compile(r"(sheet|工作表)\s*\d*", re.I)
 _FORM_LINE = re.compile(r"[^：:（(]{1,8}[：:]\s*\S")  # 填报单位：第一中学工会
 _ATTACHMENT = re.compile(r"(附件|附表|表)[\d一二三四五六七八九十]*")
@@ -51,11 +56,19 @@ _EXCEL_EPOCH = date(1899, 12, 30)
 _SHOWN_CELLS = 5  # cells named in a note; the rest are counted
 
 
+class Month(date):
+    """A date whose cell shows no day (yyyy"年"m"月"): the day Excel holds is no fact."""
+
+
+class Year(date):
+    """A date whose cell shows its year only (yyyy"年")."""
+
+
 @dataclass
 class _Column:
     header: str
     letter: str
-    scale: Decimal  # bare numbers under a 万元 header are 万元
+    money_unit: str  # 元, 万元 or 亿元 its bare numbers are in, from its header or the sheet's 单位; else ''
     numbers: int = 0
     total: Decimal = Decimal(0)
     units: Counter[str] = field(default_factory=Counter)
@@ -64,9 +77,15 @@ class _Column:
     uncalculated: int = 0
 
     @property
+    def scale(self) -> Decimal:
+        """What a bare number in the column is worth in 元."""
+        return _MONEY_UNITS.get(self.money_unit, Decimal(1))
+
+    @property
     def money(self) -> bool:
-        """元 in the header or a cell; else a money word (助学金, 费用) unless it counts (补助人数)."""
-        return "元" in self.header or "元" in self.units or _money_words(self.header)
+        """A money unit for it (its header's or the sheet's) or 元 in a cell; else a money word (助学金,
+        费用) unless it counts (补助人数)."""
+        return bool(self.money_unit) or "元" in self.units or _money_words(self.header)
 
     def unit(self) -> str | None:
         """The one unit of the column's numbers ('' for none); None when its cells disagree."""
@@ -77,7 +96,7 @@ class _Column:
             return "元"
         if units:
             return units.pop()
-        return next((unit for word, unit in _HEADER_UNITS if word in self.header), "")
+        return _header_unit(self.header)
 
 
 @dataclass
@@ -247,7 +266,7 @@ def _sums_a_column(formula: str) -> bool:
 def _columns(header: list[str], sheet_unit: str = "") -> tuple[list[_Column], int]:
     """The columns, and which one names a record: the person's or household's name, else the first.
     `sheet_unit` is the 单位：万元 written above the table, for money columns whose header names none."""
-    columns = [_Column(h, _letter(i), _scale(h, sheet_unit)) for i, h in enumerate(header)]
+    columns = [_Column(h, _letter(i), _money_unit(h, sheet_unit)) for i, h in enumerate(header)]
     named = [
         i for i, h in enumerate(header) if h != _letter(i)
     ]  # a column the header left blank names nothing
@@ -257,14 +276,23 @@ def _columns(header: list[str], sheet_unit: str = "") -> tuple[list[_Column], in
 
 def _money_words(header: str) -> bool:
     """A money word (助学金, 费用) in a header that does not count something (补助人数)."""
-    return bool(_MONEY.search(header)) and not any(word in header for word, _ in _HEADER_UNITS)
+    return bool(_MONEY.search(header)) and not _header_unit(header)
 
 
-def _scale(header: str, sheet_unit: str) -> Decimal:
-    """What a bare number in the column is worth in 元: its header's unit, else the sheet's for money."""
-    if "元" not in header and _money_words(header):
-        header += sheet_unit
-    return Decimal(100_000_000) if "亿元" in header else Decimal(10_000) if "万元" in header else Decimal(1)
+def _money_unit(header: str, sheet_unit: str) -> str:
+    """The money unit a header names; else the sheet's 单位：万元 for any column of amounts (预算数,
+    实际支出), not one that counts or measures something else (人数, 数量（件）, 执行率)."""
+    if own := next((unit for unit in _MONEY_UNITS if unit in header), ""):
+        return own
+    counts = _header_unit(header) or _COUNT_WORDS.search(header) or _NOT_SUMMED.search(header)
+    return "" if counts else sheet_unit
+
+
+def _header_unit(header: str) -> str:
+    """The unit a header names for what it counts: 参加人数 → 人, 物品（件） → 件; '' for none."""
+    if word := next((unit for word, unit in _HEADER_UNITS if word in header), ""):
+        return word
+    return found.group(1) if (found := _BRACKET_UNIT.search(header)) else ""
 
 
 def _filled_header(texts: list[str]) -> list[str]:
@@ -306,8 +334,11 @@ def _computed_facts(
     first, last, rows = records.first, records.last, records.count
     # named by the sheet's name; a sheet named just 台账, or left as Excel named it (Sheet1), by its title
     # row, else by the file: 慰问台账.xlsx → 慰问台账共17户, not 台账台账共17户 or Sheet1台账共17户
-    own = "" if _UNNAMED_SHEET.fullmatch(title) else _without_kind(title)
-    label = own or _without_kind(heading) or _without_kind(Path(name).stem) or title
+    # A CSV's one sheet is its file: 慰问台账(1).csv, as a browser saves a second download, is 慰问台账
+    stem = Path(name).stem
+    file_label = _without_kind(_COPY_MARK.sub("", stem))
+    own = "" if _UNNAMED_SHEET.fullmatch(title) else file_label if title == stem else _without_kind(title)
+    label = own or _without_kind(heading) or file_label or title
     named = label + title  # what the sheet is about, by either name
     theme = keyword_theme(named + "".join(c.header for c in columns)) or "other"
     counted = columns[key]
@@ -429,6 +460,11 @@ def _date(year: int, month: int, day: int) -> date | None:
 
 
 def _day(day: date) -> str:
+    """As the cell shows it: 2025年1月 for a month (yyyy"年"m"月"), no made-up day."""
+    if isinstance(day, Year):
+        return f"{day.year}年"
+    if isinstance(day, Month):
+        return f"{day.year}年{day.month}月"
     return f"{day.year}年{day.month}月{day.day}日"
 
 
