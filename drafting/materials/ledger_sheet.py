@@ -265,7 +265,7 @@ def _sums_a_column(formula: str) -> bool:
 
 def _columns(header: list[str], sheet_unit: str = "") -> tuple[list[_Column], int]:
     """The columns, and which one names a record: the person's or household's name, else the first.
-    `sheet_unit` is the 单位：万元 written above the table, for money columns whose header names none."""
+    `sheet_unit` is the 单位：万元 written above the table, for amount columns whose header names no unit."""
     columns = [_Column(h, _letter(i), _money_unit(h, sheet_unit)) for i, h in enumerate(header)]
     named = [
         i for i, h in enumerate(header) if h != _letter(i)
