@@ -75,7 +75,7 @@ def _review(extraction: Extraction) -> None:
                 "采用": not extraction.unsettled(fact),
                 "要点": fact.text,
                 "出处": "；".join(f"{s.file} {s.location}" for s in fact.sources) or "用户填写",
-                "状态": "数值待选定" if extraction.unsettled(fact) else ("台账计算" if fact.computed else ""),
+                "状态": extraction.status(fact),
             }
             for fact in extraction.facts
         ],

@@ -59,12 +59,12 @@ def run_extract(args: argparse.Namespace, settings: "Settings") -> int:
     )
     if notice := extraction.offline_notice():
         print(f"提示：{notice}如不需要大模型，可加 --offline 直接按规则提取。", file=sys.stderr)
-    if args.output:
-        _write_facts(extraction, args.output, args.organization, args.period)
     if args.json:
         print(json.dumps(extraction.model_dump(), ensure_ascii=False, indent=2))
     else:
-        print(_summary(extraction))
+        print(_summary(extraction))  # first: why a file was not read is why there may be nothing to write
+    if args.output:
+        _write_facts(extraction, args.output, args.organization, args.period)
     return 0
 
 
@@ -103,6 +103,14 @@ def _write_facts(extraction: "Extraction", target: Path, organization: str, peri
     from drafting.writing.facts import parse_facts
 
     data = extraction.facts_file(organization, period)
+    if not extraction.facts:
+        why = "（未读取的文件及原因见上）" if extraction.skipped else ""
+        raise UserError(f"没有从素材中提取到任何要点{why}，没有写入 {target}。")
+    if not data["facts"]:
+        raise UserError(
+            f"提取到的 {len(extraction.facts)} 条要点都有数字不一致，尚待核对，没有写入 {target}。"
+            "请核对上面列出的数字不一致，把正确的写法写入要点文件。"
+        )
     parse_facts(data)  # the file must be one `drafting draft` accepts: refuse now, not at drafting time
     write_file(target, yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
     print(f"已写入 {target}（{len(data['facts'])} 条要点，出处一并保存）", file=sys.stderr)
@@ -135,7 +143,7 @@ def _attributed(conflict: "Conflict") -> list[str]:
 
 
 def _summary(extraction: "Extraction") -> str:
-    lines = [f"候选要点 {len(extraction.facts)} 条："]
+    lines = [f"候选要点 {len(extraction.facts)} 条：" if extraction.facts else "没有提取到候选要点。"]
     for fact in extraction.facts:
         where = "；".join(f"{s.file} {s.location}" for s in fact.sources)
         lines.append(f"- {fact.text}（出处：{where}）")

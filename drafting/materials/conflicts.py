@@ -3,20 +3,31 @@
 Two candidates tell of the same event when their wording (numbers taken out) mostly overlaps and they
 count something in the same unit. If every shared unit has the same amount, they become one fact with
 both sources; if not (17户 in one briefing, 18户 in the half-year report), the disagreement is listed as
-a conflict and neither value is chosen. Ledger figures are checked against the prose the same way.
+a conflict and neither value is chosen.
+
+A ledger figure is checked only against prose that plainly tells of the same measure of the same work:
+the same unit (people against people, never against households or 人次), a specific word of the ledger's
+own name (春节送温暖, not just 慰问 or 经费), and, for a column's sum, the column's own measure (家庭人口 is
+not the number of staff visited). When in doubt there is no conflict: a false one keeps a correct fact out
+of the draft until the user settles a disagreement that never was.
 """
 
 import re
 from difflib import SequenceMatcher
 
 from drafting.materials.model import COMPUTED, Candidate, Conflict
-from drafting.materials.values import COUNT_UNITS, Amount, amounts, without_values
+from drafting.materials.values import Amount, amounts, without_values
 
 SAME_EVENT = 0.7  # share of the shorter wording's character pairs the longer one also has
 _PUNCTUATION = re.compile(r"[\d.,，。、；：:（）()《》“”\s]")
 # Words nearly every union fact has: sharing one of them does not make a ledger and a sentence one work
-# (a 困难帮扶 ledger and 春节走访慰问困难职工 share only 困难)
-_COMMON_WORDS = frozenset("职工 工会 困难 难职 会员 全年 开展 活动 组织 发放 金额 人数 户数".split())
+# (a 困难帮扶 ledger and 春节走访慰问困难职工 share only 困难; a 慰问 ledger and 中秋节日慰问品 only 慰问)
+_COMMON_WORDS = frozenset(
+    "职工 工会 困难 难职 会员 全年 开展 活动 组织 发放 金额 人数 户数 慰问 经费 工作 情况 统计 汇总 登记".split()
+)
+# A column header's words that only restate its unit: 帮扶金额 is measured by 元 alone
+_UNIT_WORDS = frozenset("金额 总额 人数 户数 人次 户次 数量 次数 总数".split())
+_PEOPLE = frozenset(("人", "名"))  # 20人 and 20名 count the same; 人次, 户 and 户次 count other things
 
 
 def settle(candidates: list[Candidate]) -> tuple[list[Candidate], list[Conflict]]:
@@ -29,8 +40,9 @@ def settle(candidates: list[Candidate]) -> tuple[list[Candidate], list[Conflict]
         merged = _merge_identical(group)
         facts += merged
         conflicts += _disagreements(merged)
+    subjects = _subjects(computed)
     for ledger_fact in computed:
-        conflicts += _cross_check(ledger_fact, facts)
+        conflicts += _cross_check(ledger_fact, subjects, facts)
     return facts + computed, conflicts
 
 
@@ -87,21 +99,37 @@ def _disagreements(group: list[Candidate]) -> list[Conflict]:
     return conflicts
 
 
-def _cross_check(ledger_fact: Candidate, prose: list[Candidate]) -> list[Conflict]:
-    """A ledger figure against each prose fact about the same work (of its theme, sharing a word of the
-    ledger's name beyond the words every fact has): agreeing prose joins its sources."""
+def _subjects(computed: list[Candidate]) -> dict[tuple[str, str], str]:
+    """Each ledger sheet's own name, as its count fact states it (慰问台账共5户 → 慰问), by file and sheet:
+    a column's sum names the sheet and the column together (慰问金合计…) and is told apart by it."""
+    return {
+        _sheet(fact): found.group(1) for fact in computed if (found := re.match(r"(.+?)台账共", fact.text))
+    }
+
+
+def _sheet(fact: Candidate) -> tuple[str, str]:
+    return fact.sources[0].file, fact.sources[0].location.split("!")[0]
+
+
+def _cross_check(
+    ledger_fact: Candidate, subjects: dict[tuple[str, str], str], prose: list[Candidate]
+) -> list[Conflict]:
+    """A ledger figure against each prose fact about the same measure of the same work: prose stating the
+    figure joins its sources; prose stating one other figure of that kind is a conflict; prose stating
+    several others (收入320万元，支出298.75万元) is no conflict, for it is not known which one is meant."""
     computed = _amount(ledger_fact.values[0])
     label = re.sub(r"台账.*$|合计.*$", "", ledger_fact.text)
+    subject = subjects.get(_sheet(ledger_fact), label)
+    measure = label.removeprefix(subject)
     conflicts = []
     for fact in prose if computed else []:
-        if fact.theme != ledger_fact.theme or not (_bigrams(label) - _COMMON_WORDS) & _bigrams(fact.text):
+        if fact.theme != ledger_fact.theme or not _tells_of(fact.text, subject, measure):
             continue
         stated = [v for v in fact.values if (a := _amount(v)) and _same_kind(a, computed)]
-        if not stated:
-            continue
-        if all(_amount(v).number == computed.number for v in stated):
+        figures = {_amount(v).number for v in stated}
+        if computed.number in figures:
             ledger_fact.sources += [s for s in fact.sources if s not in ledger_fact.sources]
-        else:
+        elif len(figures) == 1:
             conflicts.append(
                 Conflict(
                     about=f"{label}（台账计算与材料所写不一致）",
@@ -112,8 +140,17 @@ def _cross_check(ledger_fact: Candidate, prose: list[Candidate]) -> list[Conflic
     return conflicts
 
 
+def _tells_of(text: str, subject: str, measure: str) -> bool:
+    """The sentence shares a specific word of the ledger's name and, if its column names a measure
+    beyond the unit, a word of that measure too."""
+    said = _bigrams(text)
+    named = _bigrams(subject) - _COMMON_WORDS
+    measured = _bigrams(measure) - _UNIT_WORDS
+    return bool(named & said) and (not measured or bool(measured & said))
+
+
 def _same_kind(a: Amount, b: Amount) -> bool:
-    return a.unit == b.unit or (a.unit in COUNT_UNITS and b.unit in COUNT_UNITS)
+    return a.unit == b.unit or {a.unit, b.unit} <= _PEOPLE
 
 
 def _written(fact: Candidate, unit: str) -> list[str]:

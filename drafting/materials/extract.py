@@ -7,6 +7,8 @@ The same document uploaded twice (the same bytes, or the same text as .docx and 
 """
 
 import hashlib
+import io
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +23,15 @@ from drafting.materials.prose import Passage, extract_offline, read_passages
 from drafting.models.protocol import ChatModel, ModelCallError, TokenUsage
 
 MATERIAL_SUFFIXES = (*SUPPORTED_SUFFIXES, *LEDGER_SUFFIXES)
+# Workbooks in a format the ledger reader does not take: each is one 另存为 away from .xlsx
+_OTHER_WORKBOOKS = {
+    ".xls": "旧版 Excel 工作簿（.xls）",
+    ".xlsm": "启用宏的 Excel 工作簿（.xlsm）",
+    ".xlsb": "Excel 二进制工作簿（.xlsb）",
+    ".et": "WPS 表格文件（.et）",
+    ".ods": "OpenDocument 表格（.ods，LibreOffice 或 WPS 的格式）",
+    ".numbers": "苹果 Numbers 表格（.numbers）",
+}
 Progress = Callable[[int, int, str], None]  # files done, files in all, the file being read
 
 
@@ -60,11 +71,7 @@ async def extract(
             continue
         seen[_digest(material.data)] = material.name
         try:
-            suffix = Path(material.name).suffix.lower()
-            if suffix not in MATERIAL_SUFFIXES:
-                raise UserError(
-                    f"“{material.name}”的格式不支持：素材可以是 .docx、.pdf、.doc、.wps、.txt、.md、.xlsx、.csv 文件。"
-                )
+            suffix = _checked_suffix(material)
             if suffix in LEDGER_SUFFIXES:
                 ledger = read_ledger(material.name, material.data)
                 candidates += ledger.facts
@@ -75,11 +82,13 @@ async def extract(
         except UserError as error:
             skipped.append(Skipped(file=material.name, reason=str(error)))
             continue
-        same_text = seen.get(_digest("\n".join(p.text for p in passages).encode()))
+        # text digests apart from the files': a one-paragraph .txt is its own text, not a copy of itself
+        said = "text:" + _digest("\n".join(p.text for p in passages).encode())
+        same_text = seen.get(said)
         if same_text:
             skipped.append(Skipped(file=material.name, reason=f"与“{same_text}”内容相同，只读取一次"))
             continue
-        seen[_digest("\n".join(p.text for p in passages).encode())] = material.name
+        seen[said] = material.name
         if model is None:
             found, aside = extract_offline(passages)
         elif without_model is not None:
@@ -114,6 +123,41 @@ async def _with_model(
         return *extract_offline(passages), "模型返回的内容格式不对。"
     usage.add(used)
     return found, aside, ""
+
+
+def _checked_suffix(material: Material) -> str:
+    """The material's suffix once it is one read here and its content is of that kind: a workbook in
+    another format, or a workbook and a Word file swapped by renaming, is named as such with what to do."""
+    name = material.name
+    suffix = Path(name).suffix.lower()
+    if kind := _OTHER_WORKBOOKS.get(suffix):
+        raise UserError(
+            f"“{name}”是{kind}，台账需要 .xlsx 或 .csv：请在做这份表格的软件（Excel、WPS 等）中打开，另存为 .xlsx 后再提取。"
+        )
+    if suffix not in MATERIAL_SUFFIXES:
+        raise UserError(
+            f"“{name}”的格式不支持：素材可以是 .docx、.pdf、.doc、.wps、.txt、.md、.xlsx、.csv 文件。"
+        )
+    package = _office_package(material.data)
+    if package == "xlsx" and suffix != ".xlsx" or package == "docx" and suffix in LEDGER_SUFFIXES:
+        kind = "Excel 表格" if package == "xlsx" else "Word 文件"
+        raise UserError(
+            f"“{name}”其实是 {kind}（.{package}），只是扩展名为 {suffix}：请把扩展名改为 .{package} 后再提取。"
+        )
+    return suffix
+
+
+def _office_package(data: bytes) -> str:
+    """'xlsx' or 'docx' for an Office Open XML package of that kind, by its main part; '' for anything
+    else (a damaged zip is for the reader of its suffix to explain)."""
+    if not data.startswith(b"PK\x03\x04"):
+        return ""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return ""
+    return "xlsx" if "xl/workbook.xml" in names else "docx" if "word/document.xml" in names else ""
 
 
 def _digest(data: bytes) -> str:

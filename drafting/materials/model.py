@@ -4,11 +4,28 @@ These shapes are the `drafting extract --json` output and what the app's review 
 field names are the issue's, kept exactly.
 """
 
-from typing import Any
+import re
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, SerializerFunctionWrapHandler, model_serializer
 
 from drafting.errors import UserError
+from drafting.materials.values import Amount, amount_of, amounts, stated_values
+
+
+class _Sparse(BaseModel):
+    """A model whose `_left_out` fields appear only when set, so that `extract --json` readers that know
+    the issue's keys see the same output as before whenever there is nothing new to tell."""
+
+    _left_out: ClassVar[tuple[str, ...]] = ()
+
+    @model_serializer(mode="wrap")
+    def _leave_out_unused(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data = handler(self)
+        for name in self._left_out:
+            if not getattr(self, name):
+                data.pop(name, None)
+        return data
 
 
 class Source(BaseModel):
@@ -21,12 +38,21 @@ class Computed(BaseModel):
     formula: str  # 春节送温暖!E2:E18 求和 = 34000 元（3.4万元）
 
 
-class Candidate(BaseModel):
+class Candidate(_Sparse):
     text: str
     theme: str
     values: list[str]
     sources: list[Source]
     computed: Computed | None = None
+    # figures the user chose against when settling a conflict (17户, 18户 chosen): a fact whose text
+    # still states one waits for the user to correct it
+    rejected: list[str] = []
+
+    _left_out = ("rejected",)
+
+    def still_states_rejected(self) -> list[str]:
+        stated = set(amounts(self.text))
+        return [value for value in self.rejected if set(amounts(value)) & stated]
 
 
 COMPUTED = "（台账计算）"  # marks the ledger's own figure among a conflict's values
@@ -57,21 +83,14 @@ class WithoutModel(BaseModel):
     reason: str  # the model's failure, in Chinese
 
 
-class Extraction(BaseModel):
+class Extraction(_Sparse):
     facts: list[Candidate] = []
     conflicts: list[Conflict] = []
     set_aside: list[SetAside] = []
     skipped: list[Skipped] = []
-    without_model: WithoutModel | None = None
+    without_model: WithoutModel | None = None  # only when the model failed
 
-    @model_serializer(mode="wrap")
-    def _leave_out_unused(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        """`without_model` appears only when the model failed, so `extract --json` readers that know the
-        four keys see the same output as before whenever there is nothing new to tell."""
-        data = handler(self)
-        if self.without_model is None:
-            data.pop("without_model", None)
-        return data
+    _left_out = ("without_model",)
 
     def offline_notice(self) -> str:
         """One Chinese notice naming the materials the model did not read and why ("" when it read all)."""
@@ -89,7 +108,22 @@ class Extraction(BaseModel):
         return f"大模型没能读取“{first}”：{reason}{which}，数字和出处都取自原文，请逐条核对。"
 
     def unsettled(self, fact: Candidate) -> bool:
-        """A fact whose own source is part of a conflict waits for the user to choose its value."""
+        """A fact whose own source is part of a conflict waits for the user to choose its value; one
+        that still states a figure the user chose against waits for the user to correct it."""
+        return self._in_conflict(fact) or bool(fact.still_states_rejected())
+
+    def status(self, fact: Candidate) -> str:
+        """What the review table says of a fact: why it cannot be taken yet, what settling took out of
+        it, or that the ledger computed it."""
+        if self._in_conflict(fact):
+            return "数值待选定"
+        if still := fact.still_states_rejected():
+            return f"仍写着未选定的{'、'.join(still)}，请改正"
+        if fact.rejected:
+            return f"已删去未选定的{'、'.join(fact.rejected)}，请核对"
+        return "台账计算" if fact.computed else ""
+
+    def _in_conflict(self, fact: Candidate) -> bool:
         return bool(fact.sources) and any(fact.sources[0] in c.sources for c in self.conflicts)
 
     def facts_file(self, organization: str, period: str) -> dict:
@@ -107,8 +141,6 @@ class Extraction(BaseModel):
     def edit(self, index: int, text: str) -> "Extraction":
         """The user reworded a candidate. Its sources stay only while they still state every value in it;
         a value the user typed that no excerpt states makes the fact 用户填写 (no sources)."""
-        from drafting.materials.values import stated_values
-
         fact = self.facts[index]
         excerpts = "".join(s.excerpt for s in fact.sources) + "".join(fact.values if fact.computed else [])
         values = stated_values(text)
@@ -129,17 +161,45 @@ class Extraction(BaseModel):
         return self.model_copy(update={"facts": [f for i, f in enumerate(self.facts) if i != index]})
 
     def choose(self, conflict: int, value: str) -> "Extraction":
-        """The user settled a conflict: facts stating another value for it leave; the conflict is closed."""
+        """The user settled a conflict, which closes. The facts of the conflict stating another figure
+        lose only that statement: its clauses go (…开展春节送温暖活动，走访慰问困难职工17户，发放慰问金3.4万元
+        keeps its activity and money), noted for the reviewer; a fact that said nothing else (台账共17户,
+        走访慰问困难职工17户) leaves. Where a clause also says other things, the fact stays whole and waits
+        for the user to correct it, never dropping what else it says."""
         settled = self.conflicts[conflict]
         if value not in settled.values:
             raise UserError(f"“{value}”不是这处不一致的候选值，可选：{'、'.join(settled.values)}")
-        losing = {v for v in settled.values if v != value}
-        kept = [
-            fact
+        chosen = amount_of(value.removesuffix(COMPUTED))
+        losing = [
+            v.removesuffix(COMPUTED) for v in settled.values if amount_of(v.removesuffix(COMPUTED)) != chosen
+        ]
+        facts = [
+            _without(fact, losing) if fact.sources and fact.sources[0] in settled.sources else fact
             for fact in self.facts
-            if not (
-                fact.sources[0] in settled.sources and losing & {*fact.values, f"{fact.values[0]}{COMPUTED}"}
-            )
         ]
         others = [c for i, c in enumerate(self.conflicts) if i != conflict]
-        return self.model_copy(update={"facts": kept, "conflicts": others})
+        return self.model_copy(update={"facts": [f for f in facts if f], "conflicts": others})
+
+
+def _without(fact: Candidate, losing: list[str]) -> Candidate | None:
+    """The fact without its clauses stating a losing figure; None when nothing else would be left."""
+    lost = {a for value in losing for a in amounts(value)}
+    clauses = re.split(r"[，；]", fact.text)
+    kept = [clause for clause in clauses if not lost & set(amounts(clause))]
+    if len(kept) == len(clauses):
+        return fact  # it does not state a losing figure
+    rejected = [*fact.rejected, *(v for v in losing if v not in fact.rejected)]
+    text = "，".join(kept)
+    if _says_more(text, lost):
+        return fact.model_copy(
+            update={"text": text, "values": [v for v in fact.values if v in text], "rejected": rejected}
+        )
+    if _says_more("，".join(c for c in clauses if c not in kept), lost):
+        return fact.model_copy(update={"rejected": rejected})  # 走访17户发放3.4万元: the user corrects it
+    return None
+
+
+def _says_more(text: str, lost: set[Amount]) -> bool:
+    """The text states a value beyond the lost figures and its dates (1月20日 alone is no fact)."""
+    values = [v for v in stated_values(text) if not re.fullmatch(r"[\d年月日]+", v)]
+    return any(not amounts(v) or set(amounts(v)) - lost for v in values)
