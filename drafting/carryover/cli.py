@@ -17,8 +17,6 @@ if TYPE_CHECKING:
     from drafting.settings import Settings
     from drafting.writing.facts import Facts
 
-STATUS_LABELS = {"done": "已完成", "partial": "部分完成", "not_mentioned": "未提及"}
-
 
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     carryover = commands.add_parser(
@@ -31,7 +29,8 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     carryover.add_argument(
         "--decisions",
         type=Path,
-        help="对未完成各项的处理（YAML 列表：plan、choice 为 add_fact/problem/carry、text），与 -o 一起用",
+        help="对各项的处理（YAML 列表：plan、choice 为 add_fact/problem/carry、text），与 -o 一起用；"
+        "没有完成的每一项都要写，对照为已完成的也可改写为 problem 或 carry",
     )
     carryover.add_argument(
         "-o",
@@ -68,10 +67,19 @@ def run_carryover_command(args: argparse.Namespace, settings: "Settings") -> int
 def _write_confirmed(
     service: "DraftingService", facts: "Facts", result: "Carryover", decisions: Path | None, output: Path
 ) -> None:
-    """The confirmed facts file: what the user saw above, their choices applied, ready for `drafting draft`."""
-    from drafting.carryover.decisions import load_decisions
+    """The confirmed facts file: what the user saw above, their choices applied, ready for `drafting draft`.
+    Nothing is written while an item not done has no choice: the message shows the decisions file to write."""
+    from drafting.carryover.decisions import Undecided, decisions_template, load_decisions
 
-    confirmed = service.confirm_carryover(facts, result, load_decisions(decisions) if decisions else [])
+    try:
+        confirmed = service.confirm_carryover(facts, result, load_decisions(decisions) if decisions else [])
+    except Undecided as error:
+        raise UserError(
+            f"{error}\n没有写出 {output}。请把这些项的处理写进 --decisions 指定的 YAML 文件，例如：\n\n"
+            f"{decisions_template(error.items)}\n"
+            "choice 可选：add_fact（其实做了，text 写要补充的事实）、problem（写入存在的问题，text 写原因）、"
+            "carry（列入明年计划，text 可不写）。"
+        ) from error
     data = confirmed.model_dump(exclude={"flagged"}, exclude_defaults=True)
     write_file(output, yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
     print(
@@ -82,6 +90,8 @@ def _write_confirmed(
 
 def format_table(result: "Carryover") -> str:
     """The comparison as text: a heading line, the counts, then each item with its facts and targets."""
+    from drafting.carryover.decisions import STATUS_LABELS
+
     counts = result.counts()
     lines = [
         f"上年报告：《{result.title}》" + (f"（{result.period}）" if result.period else ""),
