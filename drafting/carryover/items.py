@@ -4,16 +4,25 @@ In order: a 计划/要点/打算 section (its sub-headings, its 一是……二�
 or its sentences); a whole
 report that is a plan (《2025年工会工作要点》); a paragraph announcing next year's work with an
 enumeration (明年，我们将：一是……二是……). A report with none of these has no plan to check against,
-and says so instead of inventing items.
+and says so instead of inventing items. Its closing words, its 落款 and a draft's 【待补充】 placeholders
+are never items; a year is read in digits or in 汉字 (二〇二四年).
 """
 
 import re
 
 from pydantic import BaseModel
 
-from drafting.corpus.parser import ParsedReport, Section, enumeration_items, parse_report
+from drafting.corpus.parser import (
+    ParsedReport,
+    Section,
+    enumeration_items,
+    is_closing_words,
+    parse_report,
+    without_marker,
+)
 from drafting.documents.docx import CELL_SEPARATOR
 from drafting.errors import UserError
+from drafting.text.numerals import years_in_digits
 from drafting.text.script import to_simplified
 
 _PERIOD = re.compile(r"(19|20)\d{2}\s*年\s*(上半年|下半年|度)?")
@@ -29,7 +38,10 @@ _PLAN_TITLE = re.compile(r"(计划|要点|打算|安排|任务(分解)?表|任�
 _NEXT_YEAR_LEAD = re.compile(
     r"(明年|新的一年|下一步|下一年|今后|(19|20)\d{2}年).{0,30}(将|要|计划|打算|重点)"
 )
-_ENUM_WORD = re.compile(r"^[一二三四五六七八九十]是")
+# an enumeration's word that leads an item: 一是 一要 首先， (a heading's marker is the parser's)
+_ENUM_WORD = re.compile(r"^([一二三四五六七八九十][是要]|(首先|其次|再次|最后)[，,、：:])")
+PLACEHOLDER = re.compile(r"【待补充[^】]*】")  # what a draft leaves to be written (template_writer)
+_END_MARKS = "。；;，,：: "
 _SENTENCE = re.compile(r"(?<=[。；;！!])")
 # a plan table's columns: the one that names the work, and the row numbers that name nothing
 _WORK_COLUMN = re.compile(r"内容|事项|任务|项目|工作|措施|目标")
@@ -40,7 +52,7 @@ _COLUMN_NAME = re.compile(  # a header row's cells: 序号, 工作内容, 完成
 )
 MIN_ITEM_CHARS = 6
 MIN_CELL_CHARS = 2  # a table's 工作内容 cell is an item however short (职代会)
-MAX_SHOWN_CHARS = 60  # a longer item is shown (and matched) by its heading; its figures come from the whole
+MAX_SHOWN_CHARS = 100  # an item longer than this is shown (and matched) by its first clauses
 
 
 class NoPlanFound(UserError):
@@ -67,7 +79,7 @@ def year_warning(previous_title: str, plan_year: str, period: str) -> str:
     """A warning when last year's plan was for another year than the one being summed up (a report two
     years old, or this year's own summary picked by mistake); empty when they agree or either is unknown.
     A 学年 period names two years: either will do."""
-    years = YEAR.findall(to_simplified(period))
+    years = YEAR.findall(in_digits(period))
     if not plan_year or not years or plan_year in years:
         return ""
     return (
@@ -78,11 +90,16 @@ def year_warning(previous_title: str, plan_year: str, period: str) -> str:
 
 def find_plan(text: str, title: str = "", period: str = "") -> PreviousPlan:
     """The plan items of a report's text; NoPlanFound (in Chinese) when it has none."""
-    parsed = parse_report(text)
-    title = title or parsed.title or next(iter(text.strip().splitlines()), "").strip()
     period = period or _period_of(title) or _period_of(text[:400])
+    parsed = parse_report(text, period)
+    title = title or parsed.title or next(iter(text.strip().splitlines()), "").strip()
     document = _from_plan_document(parsed, title)
     items = _from_plan_sections(parsed) or document or _from_next_year_paragraphs(parsed)
+    if not items and any(PLACEHOLDER.search(root.text()) for root in _plan_roots(parsed.sections)):
+        raise NoPlanFound(
+            f"上年报告《{title or '未命名'}》的计划部分只有待补充的占位（【待补充……】），没有写出具体计划，"
+            "无法逐项对照。请先在该草稿中补写计划，或选择含有计划的报告、上年单独印发的工作要点。"
+        )
     if not items:
         raise NoPlanFound(
             f"上年报告《{title or '未命名'}》中没有找到工作计划（没有“计划”“要点”“打算”部分，"
@@ -99,17 +116,22 @@ def _plan_year(title: str, period: str, headings: list[str], plan_document: bool
     """The year the plan was for: as its own heading or the title names it; else the report's year for a
     plan document or a 上半年 report (its 下半年安排), the year after for a year's summary."""
     for text in (*headings, title):
-        if named := _PLAN_YEAR.search(to_simplified(text)):
+        if named := _PLAN_YEAR.search(in_digits(text)):
             return named.group(1)
-    year = YEAR.match(period)
+    year = YEAR.match(in_digits(period))
     if year is None:
         return ""
     same_year = (plan_document and not _NEXT_YEAR.search(to_simplified(title))) or "上半年" in period
     return year.group() if same_year else str(int(year.group()) + 1)
 
 
+def in_digits(text: str) -> str:
+    """Simplified, its years in digits (二〇二〇年 → 2020年), as the year patterns read it."""
+    return years_in_digits(to_simplified(text))
+
+
 def _period_of(text: str) -> str:
-    m = _PERIOD.search(to_simplified(text))
+    m = _PERIOD.search(in_digits(text))
     return re.sub(r"\s+", "", m.group(0)) if m else ""
 
 
@@ -134,7 +156,7 @@ def _from_plan_document(parsed: ParsedReport, title: str) -> list[PlanItem]:
     title = to_simplified(title)
     if not _PLAN_TITLE.search(title) or "总结" in title:  # …总结及2025年工作计划 is a summary first
         return []
-    if items := [_whole(section) for section in parsed.top_level if section.title]:
+    if items := [item for section in parsed.top_level if section.title for item in _items_under(section)]:
         return items
     rows = [line for _, section in parsed.walk() for line in section.paragraphs if CELL_SEPARATOR in line]
     return items_of(Section(heading="", title="", style="opening", part="plan", paragraphs=rows))
@@ -142,21 +164,22 @@ def _from_plan_document(parsed: ParsedReport, title: str) -> list[PlanItem]:
 
 def _from_next_year_paragraphs(parsed: ParsedReport) -> list[PlanItem]:
     return [
-        _plain(item)
+        item
         for _, section in parsed.walk()
         for paragraph in section.paragraphs
-        if _NEXT_YEAR_LEAD.search(to_simplified(paragraph.split("一是")[0]))
-        for item in enumeration_items(paragraph)
+        if (run := enumeration_items(paragraph))
+        and _NEXT_YEAR_LEAD.search(in_digits(paragraph[: paragraph.index(run[0])]))
+        for item in _plain_items(run)
     ]
 
 
 def items_of(section: Section) -> list[PlanItem]:
-    """A plan section's items: its sub-sections, else its 一是…… run, else the rows of its tables and
-    its sentences."""
+    """A plan section's items: its sub-sections (or theirs, when those are the tasks), else its 一是……
+    run, else the rows of its tables and its sentences."""
     if section.children:
-        return [_whole(child) for child in section.children if child.title]
+        return [item for child in section.children if child.title for item in _items_under(child)]
     if section.items:
-        return [_plain(item) for item in section.items]
+        return _plain_items(section.items)
     items: list[PlanItem] = []
     header: list[str] | None = None
     for paragraph in section.paragraphs:
@@ -170,9 +193,23 @@ def items_of(section: Section) -> list[PlanItem]:
         header = None  # the table has ended
         if paragraph.rstrip().endswith(("：", ":")):
             continue
-        sentences = (_clean(sentence) for sentence in _SENTENCE.split(paragraph))
-        items += [_plain(s) for s in sentences if len(s) >= MIN_ITEM_CHARS]
+        items += _plain_items(_SENTENCE.split(paragraph))
     return items
+
+
+def _items_under(section: Section) -> list[PlanItem]:
+    """（一）加强思想引领 over 1.举办宣讲5场 2.开展读书活动: each task under the heading is an item of its
+    own (one the whole heading stood for hid the one not done); a heading over 时间：3月 and the like, or
+    with nothing under it, is one item."""
+    tasks = [child for child in section.children if child.title]
+    if tasks and all(_is_task(child.title) for child in tasks):
+        return [item for child in tasks for item in _items_under(child)]
+    return [item] if (item := _whole(section)) else []
+
+
+def _is_task(title: str) -> bool:
+    """A sub-heading that names work to do, not a label (时间：3月, 目标：……) nor a word or two."""
+    return len(title) >= MIN_ITEM_CHARS and not re.match(r"^.{1,6}[：:]", title)
 
 
 def _table_row(cells: list[str], header: list[str]) -> PlanItem | None:
@@ -206,17 +243,48 @@ def _with_units(cells: list[str], columns: list[str]) -> list[str]:
     return joined
 
 
-def _whole(section: Section) -> PlanItem:
-    """A numbered item with what stands under it, its marker dropped: the target is often in the body."""
-    parts = [section.title, *section.paragraphs, *(_whole(child).detail for child in section.children)]
-    detail = _clean("；".join(p.rstrip("。；;，, ") for p in parts if p))
-    return PlanItem(text=detail if len(detail) <= MAX_SHOWN_CHARS else _clean(section.title), detail=detail)
+def _whole(section: Section) -> PlanItem | None:
+    """A numbered item with what stands under it, its marker dropped and its punctuation as written
+    (时间：3月): it is matched by its body's words too (举办劳模工匠宣讲5场 under 坚持政治引领), and its
+    target is often in the body. None for a heading that is only a placeholder."""
+    lines = [section.heading, *(p for p in section.paragraphs if not is_closing_words(p))]
+    parts = [_written(line) for line in lines]
+    if not parts[0].strip(_END_MARKS):
+        return None
+    parts += [item.detail for child in section.children if (item := _whole(child))]
+    detail = ""
+    for part in filter(None, parts):  # lines that end unpunctuated are joined by "；"
+        detail += ("" if not detail or detail.endswith(tuple(_END_MARKS)) else "；") + part
+    detail = detail.strip(_END_MARKS)
+    return PlanItem(text=_shown(detail), detail=detail)
 
 
-def _plain(text: str) -> PlanItem:
-    cleaned = _clean(text)
-    return PlanItem(text=cleaned, detail=cleaned)
+def _shown(detail: str) -> str:
+    """A long item up to the last clause that fits in the table, its figures still read from the whole."""
+    if len(detail) <= MAX_SHOWN_CHARS:
+        return detail
+    cut = max(detail.rfind(mark, 0, MAX_SHOWN_CHARS) for mark in "，,；;。")
+    return detail[: cut if cut > 0 else MAX_SHOWN_CHARS] + "…"
+
+
+def _plain_items(texts: list[str]) -> list[PlanItem]:
+    """Items of a run or of sentences: neither a closing's words nor a date, nor a placeholder."""
+    cleaned = (_clean(text) for text in texts if not is_closing_words(text))
+    return [PlanItem(text=item, detail=item) for item in cleaned if len(item) >= MIN_ITEM_CHARS]
 
 
 def _clean(item: str) -> str:
-    return _ENUM_WORD.sub("", re.sub(r"\s+", "", item)).strip("。；;，,：: ")
+    return _written(item).strip(_END_MARKS)
+
+
+def _written(line: str) -> str:
+    """A line's words as written, its end mark kept, without its marker or placeholders; "" when a
+    【待补充】 placeholder stands where its work should be (针对“……”的问题，【待补充：具体改进措施】), not
+    when it only adds to it (建成职工书屋1个【待补充：地点】)."""
+    words = without_marker(re.sub(r"\s+", "", line).lstrip(_END_MARKS))
+    words = _ENUM_WORD.sub("", words).lstrip(_END_MARKS)
+    bare = words.rstrip(_END_MARKS)
+    start = bare.rfind("【")
+    if PLACEHOLDER.fullmatch(bare[start:]) and (start == 0 or bare[start - 1] in _END_MARKS + "、"):
+        return ""
+    return PLACEHOLDER.sub("", words)

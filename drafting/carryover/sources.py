@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from drafting.carryover.items import YEAR, PreviousPlan, find_plan
+from drafting.carryover.items import YEAR, PreviousPlan, find_plan, in_digits
 from drafting.documents import read_document, read_document_bytes
 from drafting.documents.text import strip_markdown
 
@@ -65,5 +65,5 @@ def previous_choices(
 
 
 def _year_of(text: str) -> str:
-    m = YEAR.search(text)  # digits read the same in either script
+    m = YEAR.search(in_digits(text))  # 二〇二四年 too; digits read the same in either script
     return m.group(0) if m else ""

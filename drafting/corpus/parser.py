@@ -3,7 +3,8 @@
 Heading styles are recognised by their marker (一、 （一） 第一， 1、 （1） ①) and nested in the order
 they first appear, so a report that starts at 1. works as well as one that starts at 一、. Short
 unnumbered lines such as "2016年工作总结" are bare headings; they reset the numbering below them.
-Enumerations like "一是……二是……" inside a paragraph are kept as items of the section.
+Enumerations like "一是……二是……" (or 1.……2.…… run on) inside a paragraph are kept as items of the
+section. A heading that names a year is a plan's when the year is after the report's own.
 """
 
 import re
@@ -11,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from drafting.text.dates import is_date_line
+from drafting.text.numerals import years_in_digits
 from drafting.text.script import to_simplified
 
 Part = Literal["opening", "work", "experience", "problems", "plan", "closing"]
@@ -33,8 +36,15 @@ _TITLE_END = re.compile(r"(总结|计划|要点|安排|报告|汇报)$")
 _OPENING_FORMULA = re.compile(r"(总结|汇报|报告)如下|总结汇报如下")
 _PLAN_HEADING = re.compile(
     r"(计划|要点|安排|打算|设想|工作思路|努力方向)$|((19|20)\d\d年|明年|新的一年|下一年).{0,4}(主要|重点)任务$|"
-    r"工作思路(和|及|与)重点$|意见和建议|下一步|今后(的)?工作|新的一年|明年|立足明天"
+    r"工作思路(和|及|与)重点$|意见和建议|下一步|今后(的)?工作|新的一年|明年|立足明天|^工作展望$"
 )
+# 2025年重点工作, 2025年工作目标, 关于2025年的工作: a plan only when the year is after the report's own (in a
+# 2025 summary, 2025年重点工作 looks back on the year); 下半年工作重点 always
+_AHEAD_HEADING = re.compile(
+    r"(关于)?((?P<year>(19|20)\d\d)年度?|下半年)的?(工会)?(工作)?"
+    r"(重点工作|工作重点|重点|展望|谋划|目标|目标任务|主要工作|工作)"
+)
+_YEAR = re.compile(r"(19|20)\d\d(?=\s*年)")
 _PROBLEM_HEADING = re.compile(r"存在.{0,4}问题|问题(及|和|与)?(不足|差距)|不足|差距|薄弱环节|短板|^问题")
 _EXPERIENCE_HEADING = re.compile(r"经验|体会|感悟|启示|收获")
 _CLOSING_START = re.compile(
@@ -45,8 +55,18 @@ _CLOSING_PHRASE = re.compile(
     r"新局面|新的更大|新的贡献|应有的贡献|再创|新台阶|新水平|新的成绩|辉煌|新篇章|新业绩"
 )
 _RUN_IN_END = re.compile(r"[。；;：:]|(?<=\D)[.．](?!\d)")
-_ENUM = re.compile(rf"(?<![{_CN}])([{_CN}])是")
-_NUMERAL_VALUE = {ch: i + 1 for i, ch in enumerate(_CN)}
+_BRACKETS = {"【": "】", "“": "”", "（": "）", "(": ")", "《": "》", "〔": "〕"}
+# the markers of an enumeration run inside a paragraph, each kind with the number it gives: 一是/一要……,
+# and after a colon or a sentence's end 1.…… （1）…… ①……
+_ENUM_KINDS = [
+    re.compile(rf"(?<![{_CN}])(?P<n>[{_CN}])是"),
+    re.compile(rf"(?:^|(?<=[：:；;。，,、\s]))(?P<n>[{_CN}])要"),
+    re.compile(r"(?:^|(?<=[：:；;。\s]))(?P<n>\d{1,2})\s*[.．、](?!\d)"),
+    re.compile(r"(?:^|(?<=[：:；;。\s]))[（(](?P<n>\d{1,2})[）)]"),
+    re.compile(r"(?:^|(?<=[：:；;。\s]))(?P<n>[①②③④⑤⑥⑦⑧⑨⑩])"),
+]
+_NUMERAL_VALUE = {ch: i + 1 for i, ch in enumerate(_CN)} | {ch: i + 1 for i, ch in enumerate("①②③④⑤⑥⑦⑧⑨⑩")}
+MAX_SIGNATURE_CHARS = 40  # a 落款's unit line
 
 
 class Section(BaseModel):
@@ -111,20 +131,23 @@ def split_paragraphs(text: str) -> list[str]:
     return [p.strip() for p in re.split(r"\n\s*\n|\n", text) if p.strip()]
 
 
-def parse_report(text: str) -> ParsedReport:
-    """Turn report text (simplified or traditional) into a section tree."""
+def parse_report(text: str, period: str = "") -> ParsedReport:
+    """Turn report text (simplified or traditional) into a section tree. `period` is the report's own
+    (2024年) when known; else the first year its text names is taken for it."""
     paragraphs = split_paragraphs(text)
     simplified = [to_simplified(p) for p in paragraphs]  # once: every rule reads these, and OpenCC is slow
     title = _document_title(paragraphs, simplified)
     if title:
         paragraphs.pop(0)
         simplified.pop(0)
+    own_year = _first_year(period) or _first_year(to_simplified(title))
     roots: list[Section] = []
     stack: list[Section] = []
     opening = Section(heading="", title="", style="opening", part="opening")
     for index, paragraph in enumerate(paragraphs):
         following = simplified[index + 1] if index + 1 < len(paragraphs) else None
         style, heading, body = _classify(paragraph, simplified[index], following)
+        year, own_year = own_year, own_year or _first_year(simplified[index])  # the year before this line
         if style is None:
             target = stack[-1] if stack else (roots[-1] if roots else opening)
             target.paragraphs.append(paragraph)
@@ -142,7 +165,7 @@ def parse_report(text: str) -> ParsedReport:
             heading=heading,
             title=words,
             style=style,
-            part=_heading_part(words, simplified[index], parent_part),
+            part=_heading_part(words, simplified[index], parent_part, year),
             paragraphs=[body] if body else [],
         )
         (stack[-1].children if stack else roots).append(node)
@@ -186,16 +209,46 @@ def _document_title(paragraphs: list[str], simplified_paragraphs: list[str]) -> 
 
 
 def enumeration_items(paragraph: str) -> list[str]:
-    """The items of a '一是……二是……' enumeration, if the paragraph holds a run starting at 一是."""
-    matches = [m for m in _ENUM.finditer(paragraph)]
-    run: list[re.Match[str]] = []
-    for m in matches:
-        if _NUMERAL_VALUE[m.group(1)] == len(run) + 1:
-            run.append(m)
-    if len(run) < 2:
-        return []
-    ends = [m.start() for m in run[1:]] + [len(paragraph)]
-    return [paragraph[m.start() : end].rstrip("；;，, ") for m, end in zip(run, ends, strict=True)]
+    """The items of an enumeration run inside a paragraph (一是……二是……, 一要……二要……,
+    ：1.……；2.……, （1）……（2）……, ①……②……), markers kept, when it holds one starting at its first."""
+    for kind in _ENUM_KINDS:
+        run: list[re.Match[str]] = []
+        for m in kind.finditer(paragraph):
+            if _number(m.group("n")) == len(run) + 1:
+                run.append(m)
+        if len(run) >= 2:
+            ends = [m.start() for m in run[1:]] + [len(paragraph)]
+            return [paragraph[m.start() : end].rstrip("；;，, ") for m, end in zip(run, ends, strict=True)]
+    return []
+
+
+def without_marker(line: str) -> str:
+    """The line without its heading marker (一、 （一） 第一， 1. （1） ①)."""
+    simplified = to_simplified(line)
+    marker = next((m for _, pattern in _MARKERS if (m := pattern.match(simplified))), None)
+    return line[marker.end() :] if marker else line
+
+
+def is_closing_words(paragraph: str) -> bool:
+    """A closing's set words (新的一年，……作出新的更大贡献。 让我们……), or a 落款's date: no plan item. A
+    paragraph that goes on after such words is more than a closing."""
+    simplified = to_simplified(paragraph).strip()
+    one_sentence = not any(mark in simplified.rstrip(_SENTENCE_END) for mark in "。！？!?")
+    return (
+        simplified.startswith("让我们")
+        or (one_sentence and bool(_CLOSING_PHRASE.search(simplified)))
+        or is_date_line(simplified)
+    )
+
+
+def _number(marker: str) -> int:
+    return int(marker) if marker.isdecimal() else _NUMERAL_VALUE.get(marker, 0)  # １ too, not ①
+
+
+def _first_year(text: str) -> int | None:
+    """The first year a text names, in digits or 汉字 (二〇二四年)."""
+    m = _YEAR.search(years_in_digits(text))
+    return int(m.group()) if m else None
 
 
 def _classify(paragraph: str, simplified: str, following: str | None) -> tuple[HeadingStyle | None, str, str]:
@@ -219,31 +272,34 @@ def _classify(paragraph: str, simplified: str, following: str | None) -> tuple[H
 
 
 def _split_run_in(paragraph: str, marker_end: int) -> tuple[str, str]:
-    """A numbered line may carry its body ("第一，加强引领。组织学习12次。"): the first sentence is the heading."""
-    m = _RUN_IN_END.search(paragraph, marker_end)
-    if m and m.end() <= 60 and paragraph[m.end() :].strip():
-        return paragraph[: m.end()], paragraph[m.end() :].strip()
+    """A numbered line may carry its body ("第一，加强引领。组织学习12次。"): the first sentence is the heading.
+    A colon inside brackets or quotes (【待补充：……】, “……：……”) ends no sentence."""
+    end = next(
+        (m.end() for m in _RUN_IN_END.finditer(paragraph, marker_end) if not _enclosed(paragraph, m)), 0
+    )
+    if end and end <= 60 and paragraph[end:].strip():
+        return paragraph[:end], paragraph[end:].strip()
     return paragraph, ""
+
+
+def _enclosed(paragraph: str, mark: re.Match[str]) -> bool:
+    before = paragraph[: mark.start()]
+    return any(before.count(opening) > before.count(closing) for opening, closing in _BRACKETS.items())
 
 
 def _title(heading: str) -> str:
     """The heading's words; a numbered paragraph with no early sentence end is titled by its first clause."""
-    simplified = to_simplified(heading)
-    for _, pattern in _MARKERS:
-        if m := pattern.match(simplified):
-            heading = heading[m.end() :]
-            break
-    title = re.sub(r"\s+", " ", heading).strip().rstrip("。.：:；;，,、")
+    title = re.sub(r"\s+", " ", without_marker(heading)).strip().rstrip("。.：:；;，,、")
     if len(title) > 60:
         title = re.split(r"[，,。；;：:]", title, maxsplit=1)[0][:30] + "…"
     return title
 
 
-def _heading_part(title: str, simplified_paragraph: str, parent_part: Part) -> Part:
-    simplified = to_simplified(title).replace(" ", "")[:40]
+def _heading_part(title: str, simplified_paragraph: str, parent_part: Part, own_year: int | None) -> Part:
+    simplified = years_in_digits(to_simplified(title).replace(" ", "")[:40])
     if _PROBLEM_HEADING.search(simplified):
         return "problems"
-    if _PLAN_HEADING.search(simplified):
+    if _PLAN_HEADING.search(simplified) or _is_ahead(simplified, own_year):
         return "plan"
     if _EXPERIENCE_HEADING.search(simplified) and parent_part == "work":
         return "experience"
@@ -252,6 +308,14 @@ def _heading_part(title: str, simplified_paragraph: str, parent_part: Part) -> P
     if _is_plan_intro(simplified_paragraph):
         return "plan"
     return "work"
+
+
+def _is_ahead(simplified_title: str, own_year: int | None) -> bool:
+    """2025年重点工作 after a 2024 report's own year; 下半年工作重点."""
+    m = _AHEAD_HEADING.fullmatch(simplified_title)
+    if m is None:
+        return False
+    return m.group("year") is None or (own_year is not None and int(m.group("year")) > own_year)
 
 
 def _is_plan_intro(simplified: str) -> bool:
@@ -271,10 +335,10 @@ def _split_closing(roots: list[Section]) -> Section | None:
     while last.children:
         last = last.children[-1]
     paragraphs = last.paragraphs
-    keep = len(paragraphs)
+    keep = end = len(paragraphs) - _signature_lines(paragraphs)
     while keep > 0:
         candidate = to_simplified(paragraphs[keep - 1])
-        is_last = keep == len(paragraphs)
+        is_last = keep == end
         if _CLOSING_START.match(candidate) or (is_last and _CLOSING_PHRASE.search(candidate) and keep > 1):
             keep -= 1
             continue
@@ -284,3 +348,21 @@ def _split_closing(roots: list[Section]) -> Section | None:
     closing = Section(heading="", title="", style="closing", part="closing", paragraphs=paragraphs[keep:])
     del paragraphs[keep:]
     return closing
+
+
+def _signature_lines(paragraphs: list[str]) -> int:
+    """How many of the last paragraphs are a 落款: the date alone on the last line and the unit's name
+    above it (a line more would as often be the last of an unpunctuated list). None without the date."""
+    if not paragraphs or not is_date_line(paragraphs[-1]):
+        return 0
+    return 2 if len(paragraphs) > 1 and _unit_line(paragraphs[-2]) else 1
+
+
+def _unit_line(paragraph: str) -> bool:
+    """A short line that is no sentence, table row or numbered item: the name of a unit."""
+    text = paragraph.strip()
+    return (
+        len(text) <= MAX_SIGNATURE_CHARS
+        and not any(mark in text for mark in "。！？；，：,;:!?｜|")
+        and not any(pattern.match(to_simplified(text)) for _, pattern in _MARKERS)
+    )
