@@ -63,10 +63,12 @@ def test_choices_go_to_problems_and_plan_and_the_draft_counts_from_the_table(app
     at, service, last_year, _ = app
     at.selectbox(key="f_previous").set_value(last_year.id)
     at.button(key="FormSubmitter:facts-对照上年计划").click().run()
+    at.selectbox(key="carryover_choice_0").set_value("problem")  # 新发展会员60人
+    at.text_input(key="carryover_text_0").input("新入职员工较少")
     at.selectbox(key="carryover_choice_1").set_value("problem")  # 建设职工书屋
     at.text_input(key="carryover_text_1").input("选址未落实")
     at.selectbox(key="carryover_choice_2").set_value("carry")  # 举办职工乒乓球比赛
-    at.button(key="FormSubmitter:carryover_decisions-确认对照表").click().run()
+    at.button(key="carryover_confirm").click().run()
     assert not at.exception and not at.error
     assert "建设职工书屋" in at.text_area(key="f_problems").value
     assert "选址未落实" in at.text_area(key="f_problems").value

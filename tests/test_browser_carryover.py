@@ -70,6 +70,8 @@ def test_pick_last_year_decide_and_find_both_in_the_draft(browser, app, service)
         expect(table).to_be_visible(timeout=WAIT_MS)
         settled(page)
         screenshot(page, "carryover-1-table")
+        choose(page, "carryover_choice_0", "写入存在的问题")  # 新发展会员60人, partly done
+        page.locator(".st-key-carryover_text_0 input").fill("新入职员工较少")
         choose(page, "carryover_choice_1", "写入存在的问题")  # 建设职工书屋
         page.locator(".st-key-carryover_text_1 input").fill("选址尚未落实")
         choose(page, "carryover_choice_2", "列入明年计划")  # 举办职工乒乓球比赛
