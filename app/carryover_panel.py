@@ -159,6 +159,7 @@ def _table_and_choices() -> None:
                 "情况": STATUS_LABELS[item.status],
                 "完成数字": "；".join(target.describe() for target in item.targets),
                 "今年对应的要点": "；".join(item.facts),
+                "说明": item.note,  # 要点中未见：…, or why a model settled it
             }
             for item in carryover.items
         ],

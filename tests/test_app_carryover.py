@@ -59,6 +59,20 @@ def test_a_report_whose_plan_was_for_another_year_is_warned_about(app):
     assert "里是2024年的计划，而这次总结的是2025年的工作" in warning
 
 
+def test_the_table_says_which_part_of_an_item_the_facts_do_not_tell_of(app):
+    """组织护理技能大赛 is in this year's facts, 开展职工书画展 is not: partly done, and the table says why."""
+    at, service, _, _ = app
+    plans = ["组织护理技能大赛，开展职工书画展"]
+    contest = service.draft(parse_facts({**LAST_YEAR, "plans": plans}), offline=True)
+    at.run()  # the list offers it from the next run
+    at.selectbox(key="f_previous").set_value(contest.id)
+    at.button(key="FormSubmitter:facts-对照上年计划").click().run()
+    assert not at.exception and not at.error
+    table = at.dataframe[0].value
+    assert list(table["情况"]) == ["部分完成"]
+    assert list(table["说明"]) == ["要点中未见：开展职工书画展"]
+
+
 def test_choices_go_to_problems_and_plan_and_the_draft_counts_from_the_table(app):
     at, service, last_year, _ = app
     at.selectbox(key="f_previous").set_value(last_year.id)
