@@ -6,7 +6,8 @@ import pytest
 from drafting.carryover.accuracy import load_cases
 from drafting.carryover.items import NoPlanFound, PlanItem, PreviousPlan, find_plan
 from drafting.carryover.match import compare, reports
-from drafting.carryover.targets import Subject, align, quantities
+from drafting.carryover.subject import Subject
+from drafting.carryover.targets import align, quantities
 from drafting.models.embedders import E5EmbeddingFunction
 
 

@@ -1,6 +1,6 @@
 """Offline matching of plan items to this year's facts: subject words, e5 similarity, numbers and units.
 
-A fact reports an item only when it names the item's subject (targets.Subject): the head of one of its
+A fact reports an item only when it names the item's subject (subject.Subject): the head of one of its
 runs of subject words (书屋, 篮球赛, 金秋助学, 疗休养, 送清凉, 体检…), with no other modifier before that
 head (青年 vs 退休 联谊会) and no other session (五届二次 vs 五届三次). Words every 工会 sentence has (职工,
 组织, 举办, 参加, 市总工会), numbers and units never make a match. Naming the subject, the fact must also
@@ -21,7 +21,8 @@ import numpy as np
 from pydantic import BaseModel
 
 from drafting.carryover.items import PlanItem, PreviousPlan, year_warning
-from drafting.carryover.targets import PART, Subject, Target, align
+from drafting.carryover.subject import PART, Subject
+from drafting.carryover.targets import Target, align
 from drafting.text.script import to_simplified
 from drafting.writing.facts import CarryoverStatus
 
