@@ -150,6 +150,36 @@ def test_choosing_a_value_takes_out_only_the_other_value_and_says_so():
     assert [f.text for f in by_prose.facts] == [f.text for f in extraction.facts[1:]]
 
 
+def test_what_a_losing_sentence_has_left_that_the_chosen_one_says_too_leaves_with_it():
+    """Choosing 18户: the 17户 sentence, without its 17户, told only the 3.4万元 the 18户 sentence gives as
+    well, and the draft told that money twice (三次 with the ledger's sum). It leaves; a figure of its own
+    would have kept it."""
+    prose = Source(
+        file="简报.txt", location="第1段", excerpt="春节期间，走访慰问困难职工18户，发放慰问金3.4万元。"
+    )
+    other = Source(
+        file="半年报.txt", location="第2段", excerpt="1月20日，走访慰问困难职工17户，发放慰问金3.4万元。"
+    )
+    third = Source(file="月报.txt", location="第1段", excerpt="走访慰问困难职工17户，发放米面油200份。")
+    facts = [
+        Candidate(
+            text="春节期间，走访慰问困难职工18户，发放慰问金3.4万元", theme="care", values=[], sources=[prose]
+        ),
+        Candidate(
+            text="1月20日，走访慰问困难职工17户，发放慰问金3.4万元", theme="care", values=[], sources=[other]
+        ),
+        Candidate(text="走访慰问困难职工17户，发放米面油200份", theme="care", values=[], sources=[third]),
+    ]
+    conflict = Conflict(
+        about="走访慰问困难职工（户）", values=["18户", "17户"], sources=[prose, other, third]
+    )
+    settled = Extraction(facts=facts, conflicts=[conflict]).choose(0, "18户")
+    assert [f.text for f in settled.facts] == [
+        "春节期间，走访慰问困难职工18户，发放慰问金3.4万元",
+        "发放米面油200份",
+    ]
+
+
 def test_choosing_one_writing_of_a_figure_keeps_its_other_writings():
     """3.4万元 and 34000元 are one amount: choosing the first is no vote against the second."""
     source = Source(file="简报.txt", location="第1段", excerpt="发放慰问金34000元。")

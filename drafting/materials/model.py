@@ -163,9 +163,11 @@ class Extraction(_Sparse):
     def choose(self, conflict: int, value: str) -> "Extraction":
         """The user settled a conflict, which closes. The facts of the conflict stating another figure
         lose only that statement: its clauses go (…开展春节送温暖活动，走访慰问困难职工17户，发放慰问金3.4万元
-        keeps its activity and money), noted for the reviewer; a fact that said nothing else (台账共17户,
+        keeps its activity and money unless the chosen fact gives them), noted for the reviewer; a fact that said nothing else (台账共17户,
         走访慰问困难职工17户) leaves. Where a clause also says other things, the fact stays whole and waits
-        for the user to correct it, never dropping what else it says."""
+        for the user to correct it, never dropping what else it says. What is left that the facts stating the
+        chosen figure say as well (发放慰问金3.4万元 beside 走访慰问困难职工18户，发放慰问金3.4万元) is a second
+        account of the same work, and leaves with it, so the draft does not tell it twice."""
         settled = self.conflicts[conflict]
         if value not in settled.values:
             raise UserError(f"“{value}”不是这处不一致的候选值，可选：{'、'.join(settled.values)}")
@@ -173,16 +175,16 @@ class Extraction(_Sparse):
         losing = [
             v.removesuffix(COMPUTED) for v in settled.values if amount_of(v.removesuffix(COMPUTED)) != chosen
         ]
-        facts = [
-            _without(fact, losing) if fact.sources and fact.sources[0] in settled.sources else fact
-            for fact in self.facts
-        ]
+        involved = [fact for fact in self.facts if fact.sources and fact.sources[0] in settled.sources]
+        said = {a for fact in involved if chosen in amounts(fact.text) for a in amounts(fact.text)}
+        facts = [_without(fact, losing, said) if fact in involved else fact for fact in self.facts]
         others = [c for i, c in enumerate(self.conflicts) if i != conflict]
         return self.model_copy(update={"facts": [f for f in facts if f], "conflicts": others})
 
 
-def _without(fact: Candidate, losing: list[str]) -> Candidate | None:
-    """The fact without its clauses stating a losing figure; None when nothing else would be left."""
+def _without(fact: Candidate, losing: list[str], said: set[Amount]) -> Candidate | None:
+    """The fact without its clauses stating a losing figure; None when nothing else would be left that the
+    facts stating the chosen figure do not `said` already."""
     lost = {a for value in losing for a in amounts(value)}
     clauses = re.split(r"[，；]", fact.text)
     kept = [clause for clause in clauses if not lost & set(amounts(clause))]
@@ -190,16 +192,16 @@ def _without(fact: Candidate, losing: list[str]) -> Candidate | None:
         return fact  # it does not state a losing figure
     rejected = [*fact.rejected, *(v for v in losing if v not in fact.rejected)]
     text = "，".join(kept)
-    if _says_more(text, lost):
+    if _says_more(text, lost | said):
         return fact.model_copy(
             update={"text": text, "values": [v for v in fact.values if v in text], "rejected": rejected}
         )
-    if _says_more("，".join(c for c in clauses if c not in kept), lost):
+    if _says_more("，".join(c for c in clauses if c not in kept), lost | said):
         return fact.model_copy(update={"rejected": rejected})  # 走访17户发放3.4万元: the user corrects it
     return None
 
 
-def _says_more(text: str, lost: set[Amount]) -> bool:
-    """The text states a value beyond the lost figures and its dates (1月20日 alone is no fact)."""
+def _says_more(text: str, told: set[Amount]) -> bool:
+    """The text states a value beyond the figures `told` and its dates (1月20日 alone is no fact)."""
     values = [v for v in stated_values(text) if not re.fullmatch(r"[\d年月日]+", v)]
-    return any(not amounts(v) or set(amounts(v)) - lost for v in values)
+    return any(not amounts(v) or set(amounts(v)) - told for v in values)
