@@ -3,7 +3,8 @@
 The offline extractor is rules only: sentences that state a value and name an activity become candidate
 facts, with the sentence itself as the excerpt, so every value is in its excerpt by construction.
 Sentences that read as instructions to the writer are set aside, never made facts; so is a sentence that
-states a figure but names no activity, shown to the user rather than dropped.
+states a figure but names no activity, shown to the user rather than dropped, and so is one with a number
+that is read as no value (no unit the reader knows): no sentence with a figure vanishes in silence.
 """
 
 import re
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from drafting.documents.docx import CELL_SEPARATOR
 from drafting.documents.reader import read_pages_bytes
 from drafting.materials.model import Candidate, SetAside, Source
-from drafting.materials.values import amounts, stated_values
+from drafting.materials.values import stated_values, states_a_figure
 from drafting.text import instructions
 from drafting.text.script import to_simplified
 from drafting.writing.themes import keyword_theme
@@ -34,6 +35,11 @@ _TO_THE_WRITER = re.compile(
 
 _TO_THE_DRAFTER = "像是写给起草者的指令，不是事实"
 _NO_ACTIVITY = "有数字，但看不出是哪项工作，没有列为候选要点；如果有用，请手工加入要点"
+_NO_VALUE = "有数字，但没有读出带单位的数值（如“人”“户”“元”“%”），没有列为候选要点；如果有用，请手工加入要点"
+# a list number in front: 1、 1． 1. (not the 1. of 1.5万元, nor the 3. of 3.8妇女节), 一、 （一） (1)
+_LIST_NUMBER = re.compile(
+    r"^([一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+(?:、|[.．](?!\d)))"
+)
 
 
 @dataclass(frozen=True)
@@ -99,9 +105,11 @@ def extract_offline(passages: list[Passage]) -> tuple[list[Candidate], list[SetA
                 continue
             values = stated_values(sentence)
             if not values:
+                if states_a_figure(sentence):  # 十几人, 12 of a unit nobody listed: shown, not lost
+                    set_aside.append(SetAside(file=passage.file, excerpt=sentence, reason=_NO_VALUE))
                 continue
             if not _ACTIVITY.search(to_simplified(sentence)):  # a 繁體 月報's 舉辦 is 举办
-                if amounts(sentence):  # a figure nobody should lose in silence
+                if states_a_figure(sentence):  # a figure nobody should lose in silence
                     set_aside.append(SetAside(file=passage.file, excerpt=sentence, reason=_NO_ACTIVITY))
                 continue
             facts.append(
@@ -138,12 +146,12 @@ def _table_row(passage: Passage, header: list[str]) -> Candidate | None:
 
 
 def sentences(paragraph: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE.findall(paragraph) if len(s.strip()) >= 6]
+    """The paragraph's sentences; a fragment under 6 characters only when it states a figure (共36户)."""
+    found = [s.strip() for s in _SENTENCE.findall(paragraph)]
+    return [s for s in found if len(s) >= 6 or (s and states_a_figure(s))]
 
 
 def fact_text(sentence: str) -> str:
     """A sentence as a bullet: no list numbering in front, no closing punctuation."""
-    text = re.sub(
-        r"^([一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．])", "", sentence
-    )
+    text = _LIST_NUMBER.sub("", sentence)
     return text.strip().rstrip("。；;！!？?，, ")

@@ -1,7 +1,11 @@
 """The values a sentence states (numbers with their units, dates, levels, titles), as written and as numbers.
 
-Values are kept as written ("3.4万元", "17户") so that a reviewer can find them in the excerpt, and
-compared as (number, unit) so that "3.4万元" in a briefing and 34000 in a ledger are the same amount.
+Values are kept as written ("3.4万元", "17户", "300余人") so that a reviewer can find them in the excerpt,
+and compared as (number, unit) so that "3.4万元" in a briefing and 34000 in a ledger are the same amount.
+Numbers are read as people write them: 1,050, 1.2万, 一万二千, 十二万, 两千, 3百, 百分之九十五, ￥150,
+"36 户" with a space. An approximate amount (300余人, 400多人, 20余万元, 约300人) is a value too, kept as
+written, but never taken as exact: `amounts` leaves it out unless asked, so 300余人 and 320人 are no
+disagreement and no ledger total is checked against it.
 """
 
 import math
@@ -9,78 +13,201 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from drafting.checks.factguard import CN_NUMBER as _CN  # the fact guard's reading of levels and numerals
 from drafting.checks.factguard import LEVEL, chinese_to_int
 from drafting.text.numerals import DIGIT_BY_DIGIT
+from drafting.text.script import to_simplified
 
-COUNT_UNITS = ("人次", "户次", "户", "人", "名")
-MEASURES = "人次|户次|万元|亿元|元|户|人|名|场|次|项|个|件|篇|期|条|份|家|所|支|队|届|天|小时|%|％|台|本|册|批|处|位|组|班"
+# longer first: the first alternative that fits is taken (人次 before 人, 万元 before 元, 平方米 before 米)
+MEASURES = (
+    "人次|户次|万元|亿元|元|户|人|名|场次|场|课时|学时|次|项|个|件|篇|期|条|份|家|所|支|队|届|天|小时|%|％|"
+    "台|本|册|批|处|位|组|班|张|套|辆|盒|箱|袋|桶|块|棵|株|间|座|节|首|幅|部|岁|"
+    "平方米|平米|㎡|公里|千米|米|吨|公斤|千克|斤"
+)
+# counted by a lone 一 or 两 these say no number: 一块 (together), 一间 (a moment), 两套 (two ways)
+_ONLY_WITH_A_NUMBER = frozenset("张 套 辆 盒 箱 袋 桶 块 棵 株 间 座 节 首 幅 部 岁".split())
+_CN_DIGITS = "零〇一二两三四五六七八九"
+_CN_ALL = _CN_DIGITS + "十百千万亿"
+_ARABIC = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+# a numeral in digits, in Chinese or both (1,050 / 1.2万 / 一万二千 / 3百 / 1万2千 / 九十五点五), read by _numeral
+_NUMERAL_REST = rf"(?:[{_CN_ALL}]|点(?=[{_CN_DIGITS}])|(?<=[{_CN_ALL}])(?:{_ARABIC}))*"
+_NUMERAL = (
+    rf"(?:(?<![\d.,第])(?<!第 )(?:{_ARABIC})|(?<![\d.第几数{_CN_ALL}点])[{_CN_DIGITS}十]){_NUMERAL_REST}"
+)
+_SPACE = "[ \u3000\u00a0]?"  # "36 户": a space some typists put between a number and its unit
+# 约300人, 近300人, 超过300人: approximate (签约3家, 最近3个月 are not)
+_ABOUT = r"大约|(?<![签预节特制公合条契邀践失守违履立相])约|将近|(?<![最接附临将])近|逾|超过|不足|不到"
 _NUMBER = re.compile(
-    rf"(?P<num>(?<![\d.,第])\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|(?<![\d.,第])\d+(?:\.\d+)?|(?<![\d.第])[{_CN}]{{2,}}|(?<![{_CN}\d.第])[{_CN}])"
-    rf"(?P<mult>[万亿千])?(?P<unit>{MEASURES})"
+    rf"(?P<about>{_ABOUT})?(?:"
+    rf"百分之(?P<percent>百|{_NUMERAL}|{_ARABIC})"  # 百分之九十五 is 95%
+    rf"|(?P<yuan>[￥¥]){_SPACE}(?P<price>{_NUMERAL})(?:元)?"  # ￥150 is 150 元
+    rf"|(?P<num>{_NUMERAL})(?P<approx>余|多|来)?{_SPACE}(?P<unit>{MEASURES})(?P<around>左右)?"
+    r")"
 )
 _DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日|\d{4}年\d{1,2}月|\d{1,2}月\d{1,2}日")
 _TITLE = re.compile(r"《[^》]{1,40}》")
 _MULTIPLIER = {"千": Decimal(1_000), "万": Decimal(10_000), "亿": Decimal(100_000_000)}  # 1.2千人
+_SMALL_UNITS = {"十": Decimal(10), "百": Decimal(100), "千": Decimal(1_000)}
+_NUMERAL_TOKEN = re.compile(rf"{_ARABIC}|点[{_CN_DIGITS}]+|[{_CN_DIGITS}]|[十百千]|[万亿]")
+_CN_DIGIT_VALUE = dict(zip(_CN_DIGITS, (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9), strict=True))
+
+# What is no figure although it has digits or numerals: list numbers ([2] and （1） mid-text too), ordinals,
+# years (20xx年 in a template), months and days, durations (90周年, 3年), enumeration (一是), a day named
+# by its date (3.8妇女节, “3.12”植树), the 十四五 plan, the 二十大
+_NO_FIGURE = re.compile(
+    r"[一二三四五六七八九十]{1,3}、|[（(\[［【]\s?(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s?[）)\]］】]?|\d{1,2}(?:、|[.．](?!\d))"
+    rf"|[一二三四五六七八九十]+是|第\s?[\d{_CN_ALL}]+"
+    r"|\d{4}\s?[-－—~～至到]\s?\d{4}\s?学?年度?|\d{2}[xX×ｘ]{2}\s?年|\d+\s?(?:周年|学?年度?)"
+    rf"|[〇○零{_CN_ALL}]+(?:周年|学?年度?)"
+    r"|\d{1,2}(?:\s?[-－—~～至到、]\s?\d{1,2})?\s?月份?|\d{1,2}\s?[日号]"
+    r"|\d{1,2}[.．·]\d{1,2}(?=\s*[”\"」』]|[^，。；\d]{0,4}节)"
+    r"|十[一二三四五]五|[一二三四五六七八九十]+大"
+)
+_CN_FIGURE = re.compile(rf"百分之|[{_CN_DIGITS}十][{_CN_ALL}]*[十百千万亿][{_CN_ALL}]*")
 
 
 @dataclass(frozen=True)
 class Amount:
-    """A number with its unit, normalised: 万元 becomes 元, 户次 stays itself."""
+    """A number with its unit, normalised: 万元 becomes 元, 户次 stays itself. An approximate amount
+    (300余人, 约300人) is a lower bound or an estimate, never equal to an exact one."""
 
     number: Decimal
     unit: str
+    approximate: bool = False
 
     def written(self) -> str:
-        return f"{plain_number(self.number)}{self.unit}"
+        return f"{'约' if self.approximate else ''}{plain_number(self.number)}{self.unit}"
 
 
 def stated_values(text: str) -> list[str]:
-    """Every value the text states, as written, in order, each once."""
-    found = [m.group(0) for m in _NUMBER.finditer(text) if amount_of(m.group(0)) is not None]
-    found += _DATE.findall(text) + LEVEL.findall(text) + _TITLE.findall(text)
+    """Every value the text states, as written, in order, each once (in a 繁體 text too: 30餘萬元)."""
+    found = [w for w in _found(_NUMBER, text) if amount_of(w) is not None]
+    found += _found(_DATE, text) + _found(LEVEL, text) + _found(_TITLE, text)
     return list(dict.fromkeys(found))
 
 
 def without_values(text: str) -> str:
     """The wording around the values: what a sentence is about, whatever it counted."""
-    return _DATE.sub("", _NUMBER.sub("", text))
+    for pattern in (_NUMBER, _DATE):
+        for start, end in reversed(_spans(pattern, text)):
+            text = text[:start] + text[end:]
+    return text
 
 
-def amounts(text: str) -> list[Amount]:
-    return [a for m in _NUMBER.finditer(text) if (a := amount_of(m.group(0))) is not None]
+def _found(pattern: re.Pattern[str], text: str) -> list[str]:
+    return [text[start:end] for start, end in _spans(pattern, text)]
+
+
+def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    """Where the pattern finds something: a 繁體 text is searched in simplified characters (萬元, 餘, 戶
+    are 万元, 余, 户) when that changes no character's place, so that what is found is as written."""
+    simplified = to_simplified(text)
+    return [m.span() for m in pattern.finditer(simplified if len(simplified) == len(text) else text)]
+
+
+def amounts(text: str, *, approximate: bool = False) -> list[Amount]:
+    """The exact amounts the text states; with approximate=True the approximate ones (300余人) too."""
+    found = [a for w in _found(_NUMBER, text) if (a := amount_of(w)) is not None]
+    return found if approximate else [a for a in found if not a.approximate]
+
+
+def states_a_figure(text: str) -> bool:
+    """The text states a count, an amount or a share, exact or approximate, or has a number this module
+    cannot read; dates, years, ordinals, list numbers and the like are no figure."""
+    if amounts(text, approximate=True):
+        return True
+    rest = _NO_FIGURE.sub(" ", to_simplified(text))
+    return bool(re.search(r"\d", rest) or _CN_FIGURE.search(rest))
 
 
 def amount_of(written: str) -> Amount | None:
-    """'3.4万元' → 34000 元; '2,000元' → 2000 元; '十七户' → 17 户; None for anything else."""
-    match = _NUMBER.fullmatch(written.strip())
+    """'3.4万元' → 34000 元; '2,000元' → 2000 元; '十七户' → 17 户; '一万二千元' → 12000 元; '百分之九十五'
+    → 95 %; '￥150' → 150 元; '300余人' → 300 人, approximate; None for anything else."""
+    match = _NUMBER.fullmatch(to_simplified(written.strip()))
     if not match:
         return None
-    raw = match.group("num").replace(",", "")
-    try:
-        number = Decimal(raw) if raw[0].isdigit() else Decimal(chinese_to_int(raw) or "NaN")
-    except InvalidOperation:
+    if (
+        match.group("unit") in _ONLY_WITH_A_NUMBER
+        and len(match.group("num")) == 1
+        and match.group("num") in "一两"
+    ):
         return None
-    if number.is_nan():
+    if match.group("percent"):
+        raw, unit = match.group("percent"), "%"
+        number = Decimal(100) if raw == "百" else _numeral(raw)
+    elif match.group("yuan"):
+        number, unit = _numeral(match.group("price")), "元"
+    else:
+        number, unit = _numeral(match.group("num")), match.group("unit").replace("％", "%")
+    if number is None:
         return None
-    unit = match.group("unit").replace("％", "%")
     if unit in ("万元", "亿元"):
         number, unit = number * _MULTIPLIER[unit[0]], "元"
-    if match.group("mult"):
-        number *= _MULTIPLIER[match.group("mult")]
-    return Amount(number.normalize(), unit)
+    approximate = any(match.group(name) for name in ("about", "approx", "around"))
+    return Amount(number.normalize(), unit, approximate)
+
+
+def _numeral(text: str) -> Decimal | None:
+    """'1,050' → 1050, '1.2万' → 12000, '一万二千' → 12000, '十二万' → 120000, '两千' → 2000, '3百' → 300,
+    '一百零五' → 105, '一万二' → 12000, '九十五点五' → 95.5; None when it is no one number (三五)."""
+    tokens = _NUMERAL_TOKEN.findall(text)
+    if "".join(tokens) != text or not tokens:
+        return None
+    try:
+        if len(tokens) == 1 and tokens[0][0].isdigit():
+            return Decimal(tokens[0].replace(",", ""))
+        total = section = Decimal(0)
+        digit: Decimal | None = None
+        previous = ""  # the token before: a unit's name, or "" after a digit
+        last_small = Decimal(10_000)
+        for token in tokens:
+            if token[0].isdigit() or token in _CN_DIGIT_VALUE:
+                value = (
+                    Decimal(token.replace(",", "")) if token[0].isdigit() else Decimal(_CN_DIGIT_VALUE[token])
+                )
+                if digit is not None and digit != 0:  # 三五: two digits in a row
+                    return None
+                digit, previous = value, ""
+            elif token.startswith("点"):
+                fraction = Decimal("0." + token[1:].translate(DIGIT_BY_DIGIT).replace("两", "2"))
+                digit, previous = (digit or Decimal(0)) + fraction, "点"
+            elif token in _SMALL_UNITS:
+                unit = _SMALL_UNITS[token]
+                if unit >= last_small or (digit is None and token != "十"):
+                    return None
+                section += (digit if digit is not None else Decimal(1)) * unit
+                digit, previous, last_small = None, token, unit
+            else:  # 万, 亿
+                part = section + (digit or 0)
+                if token == "亿" and part == 0 and total:  # 一万亿
+                    total *= _MULTIPLIER["亿"]
+                elif part == 0:
+                    return None
+                elif token == "亿":
+                    total = (total + part) * _MULTIPLIER["亿"]
+                else:
+                    total += part * _MULTIPLIER["万"]
+                section, digit, previous, last_small = Decimal(0), None, token, Decimal(10_000)
+        if digit is not None and previous == "" and len(tokens) > 1 and tokens[-2] in "百千万亿":
+            digit *= {"百": 10, "千": 100, "万": 1_000, "亿": 10_000_000}[tokens[-2]]  # 一万二 is 12000
+        return total + section + (digit or 0)
+    except InvalidOperation:
+        return None
 
 
 def cell_amount(value: object) -> Amount | None:
     """A ledger cell as an exact amount, as people type them: 2000 and '2,000' (no unit), '2,000元',
-    '0.2万元' and '￥2,000.00' (2000 元), '12.5万' (125000, no unit), '38人', '96%', '六'; None if it is no
-    number."""
+    '0.2万元' and '￥2,000.00' (2000 元), '12.5万' (125000, no unit), '38人', '96%', '六', '一万二千'; None
+    if it is no number, or no exact one ('约200元', '300余人'). A number the spreadsheet stored as a float
+    is the one it shows: 59.699999999999996 (a formula's cached 0.1 + …) is 59.7, as Excel, which keeps
+    15 significant digits, displays it."""
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, float) and not math.isfinite(value):  # "1e999" cached: Excel cannot hold it
         return None
-    if isinstance(value, int | float):
-        return Amount(Decimal(str(value)), "")
+    if isinstance(value, int):
+        return Amount(Decimal(value), "")
+    if isinstance(value, float):
+        return Amount(Decimal(repr(float(f"{value:.15g}"))), "")
     text = re.sub(r"\s+", "", str(value))
     negative = text.startswith(("-", "－"))
     text = text.lstrip("-－")
@@ -93,9 +220,13 @@ def cell_amount(value: object) -> Amount | None:
         amount = Amount(Decimal(text.translate(DIGIT_BY_DIGIT)), "")
     elif (numeral := chinese_to_int(text)) is not None:
         amount = Amount(Decimal(numeral), "")
+    elif re.fullmatch(f"[{_CN_ALL}点]+", text) and (number := _numeral(text)) is not None:  # 一万二千
+        amount = Amount(number.normalize(), "")
     else:
         amount = amount_of(text)
-    if amount is None or not negative:
+    if amount is None or amount.approximate:
+        return None
+    if not negative:
         return amount
     return Amount(-amount.number, amount.unit)
 
