@@ -306,3 +306,19 @@ def test_a_year_written_digit_by_digit_is_that_year():
     facts = parse_facts({"organization": "某工会", "period": "2025年", "facts": ["召开职代会"]})
     assert check_draft("二〇二五年，工会扎实开展工作；二○二六年继续努力。", facts).unsupported == []
     assert [f.value for f in check_draft("二〇一九年曾获评先进。", facts).unsupported] == ["2019年"]
+
+
+def test_numerals_with_wan_and_decimals_at_a_line_start_are_read_whole():
+    """一万二千元 was read as 二千元, so a draft's 两万二千元 passed for the facts' 一万二千元; and a line
+    starting 1.5万元 lost its 1. as a list number, so a true 1.5万元 was flagged as an unsupported 5万元."""
+    facts = parse_facts(
+        {
+            "organization": "某某公司工会",
+            "period": "2025年",
+            "facts": ["春节发放慰问金一万二千元", "1.5万元专项资金已全部用于职工书屋建设"],
+        }
+    )
+    true = "一是春节发放慰问金一万二千元。\n1.5万元专项资金已全部用于职工书屋建设。\n2. 发放慰问金12,000元。"
+    assert check_draft(true, facts).unsupported == []
+    changed = check_draft("一是春节发放慰问金两万二千元。\n2.5万元专项资金已全部用于职工书屋建设。", facts)
+    assert [f.value for f in changed.unsupported] == ["两万二千元", "2.5万元"]

@@ -17,7 +17,7 @@ from drafting.memo import Memo
 from drafting.resources import load_data
 from drafting.text.dates import is_date_line
 from drafting.text.lexicon import shares_content_words
-from drafting.text.numerals import years_in_digits
+from drafting.text.numerals import read_numeral, years_in_digits
 from drafting.text.script import to_simplified
 from drafting.writing.facts import Facts
 
@@ -40,7 +40,10 @@ _MULTIPLIERS = {"万": 10_000, "亿": 100_000_000}
 CN_NUMBER = "零〇一二两三四五六七八九十百千"
 _MEASURE = r"人次|户次|万元|亿元|元|户|人|名|场|次|项|个|件|篇|期|条|份|家|所|支|队|届|岁|天|小时|%|％|台|本|册|幅|部|批|处|首|位|组|班"
 _NUMBER = re.compile(
-    rf"(?P<num>(?<![\d.,])\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?|[{CN_NUMBER}]{{2,}}|(?<![{CN_NUMBER}第])[{CN_NUMBER}](?=[万亿]?(?:{_MEASURE})))"
+    rf"(?P<num>(?<![\d.,])\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?"
+    # 一万二千元, 十二万人: 万 and 亿 inside a numeral, before a measure (一万二千 is no 二千)
+    rf"|(?<![{CN_NUMBER}第])[{CN_NUMBER}][{CN_NUMBER}万亿]*[万亿][{CN_NUMBER}]*(?=(?:{_MEASURE}))"
+    rf"|[{CN_NUMBER}]{{2,}}|(?<![{CN_NUMBER}第])[{CN_NUMBER}](?=[万亿]?(?:{_MEASURE})))"
     rf"(?P<mult>[万亿])?(?P<unit>{_MEASURE})?"
 )
 _DATE = re.compile(r"\d{1,2}月\d{1,2}日|\d{1,2}月份?|\d{4}年")
@@ -56,7 +59,7 @@ _HONOUR = re.compile(
 )
 _QUOTES = str.maketrans("", "", "‘’“”「」『』\"'《》")
 _STRUCTURE = re.compile(
-    r"^[一二三四五六七八九十]+、|^[（(][一二三四五六七八九十\d]+[）)]|^\d+[、.．]|[一二三四五六七八九十]+是|第[一二三四五六七八九十]+(?=[，,、是])"
+    r"^[一二三四五六七八九十]+、|^[（(][一二三四五六七八九十\d]+[）)]|^\d+(?:、|[.．](?!\d))|[一二三四五六七八九十]+是|第[一二三四五六七八九十]+(?=[，,、是])"
 )
 
 
@@ -91,7 +94,12 @@ def chinese_to_int(text: str) -> int | None:
 
 def _value(match: re.Match[str]) -> tuple[float, str] | None:
     raw = match.group("num").replace(",", "")  # 1,200人 is 1200 人
-    number: float | None = float(raw) if raw[0].isdigit() else chinese_to_int(raw)
+    if raw[0].isdigit():
+        number: float | None = float(raw)
+    elif "万" in raw or "亿" in raw:
+        number = float(read) if (read := read_numeral(raw)) is not None else None
+    else:
+        number = chinese_to_int(raw)
     if number is None:
         return None
     unit = match.group("unit") or ""

@@ -11,10 +11,10 @@ disagreement and no ledger total is checked against it.
 import math
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from drafting.checks.factguard import LEVEL, chinese_to_int
-from drafting.text.numerals import DIGIT_BY_DIGIT
+from drafting.text.numerals import ARABIC, CN_DIGITS, DIGIT_BY_DIGIT, read_numeral
 from drafting.text.script import to_simplified
 
 # longer first: the first alternative that fits is taken (人次 before 人, 万元 before 元, 平方米 before 米)
@@ -25,20 +25,16 @@ MEASURES = (
 )
 # counted by a lone 一 or 两 these say no number: 一块 (together), 一间 (a moment), 两套 (two ways)
 _ONLY_WITH_A_NUMBER = frozenset("张 套 辆 盒 箱 袋 桶 块 棵 株 间 座 节 首 幅 部 岁".split())
-_CN_DIGITS = "零〇一二两三四五六七八九"
-_CN_ALL = _CN_DIGITS + "十百千万亿"
-_ARABIC = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_CN_ALL = CN_DIGITS + "十百千万亿"
 # a numeral in digits, in Chinese or both (1,050 / 1.2万 / 一万二千 / 3百 / 1万2千 / 九十五点五), read by _numeral
-_NUMERAL_REST = rf"(?:[{_CN_ALL}]|点(?=[{_CN_DIGITS}])|(?<=[{_CN_ALL}])(?:{_ARABIC}))*"
-_NUMERAL = (
-    rf"(?:(?<![\d.,第])(?<!第 )(?:{_ARABIC})|(?<![\d.第几数{_CN_ALL}点])[{_CN_DIGITS}十]){_NUMERAL_REST}"
-)
+_NUMERAL_REST = rf"(?:[{_CN_ALL}]|点(?=[{CN_DIGITS}])|(?<=[{_CN_ALL}])(?:{ARABIC}))*"
+_NUMERAL = rf"(?:(?<![\d.,第])(?<!第 )(?:{ARABIC})|(?<![\d.第几数{_CN_ALL}点])[{CN_DIGITS}十]){_NUMERAL_REST}"
 _SPACE = "[ \u3000\u00a0]?"  # "36 户": a space some typists put between a number and its unit
 # 约300人, 近300人, 超过300人: approximate (签约3家, 最近3个月 are not)
 _ABOUT = r"大约|(?<![签预节特制公合条契邀践失守违履立相])约|将近|(?<![最接附临将])近|逾|超过|不足|不到"
 _NUMBER = re.compile(
     rf"(?P<about>{_ABOUT})?(?:"
-    rf"百分之(?P<percent>百|{_NUMERAL}|{_ARABIC})"  # 百分之九十五 is 95%
+    rf"百分之(?P<percent>百|{_NUMERAL}|{ARABIC})"  # 百分之九十五 is 95%
     rf"|(?P<yuan>[￥¥]){_SPACE}(?P<price>{_NUMERAL})(?:元)?"  # ￥150 is 150 元
     rf"|(?P<num>{_NUMERAL})(?P<approx>余|多|来)?{_SPACE}(?P<unit>{MEASURES})(?P<around>左右)?"
     r")"
@@ -46,9 +42,6 @@ _NUMBER = re.compile(
 _DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日|\d{4}年\d{1,2}月|\d{1,2}月\d{1,2}日")
 _TITLE = re.compile(r"《[^》]{1,40}》")
 _MULTIPLIER = {"千": Decimal(1_000), "万": Decimal(10_000), "亿": Decimal(100_000_000)}  # 1.2千人
-_SMALL_UNITS = {"十": Decimal(10), "百": Decimal(100), "千": Decimal(1_000)}
-_NUMERAL_TOKEN = re.compile(rf"{_ARABIC}|点[{_CN_DIGITS}]+|[{_CN_DIGITS}]|[十百千]|[万亿]")
-_CN_DIGIT_VALUE = dict(zip(_CN_DIGITS, (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9), strict=True))
 
 # What is no figure although it has digits or numerals: list numbers ([2] and （1） mid-text too), ordinals,
 # years (20xx年 in a template), months and days, durations (90周年, 3年), enumeration (一是), a day named
@@ -62,7 +55,7 @@ _NO_FIGURE = re.compile(
     r"|\d{1,2}[.．·]\d{1,2}(?=\s*[”\"」』]|[^，。；\d]{0,4}节)"
     r"|十[一二三四五]五|[一二三四五六七八九十]+大"
 )
-_CN_FIGURE = re.compile(rf"百分之|[{_CN_DIGITS}十][{_CN_ALL}]*[十百千万亿][{_CN_ALL}]*")
+_CN_FIGURE = re.compile(rf"百分之|[{CN_DIGITS}十][{_CN_ALL}]*[十百千万亿][{_CN_ALL}]*")
 
 
 @dataclass(frozen=True)
@@ -133,65 +126,17 @@ def amount_of(written: str) -> Amount | None:
         return None
     if match.group("percent"):
         raw, unit = match.group("percent"), "%"
-        number = Decimal(100) if raw == "百" else _numeral(raw)
+        number = Decimal(100) if raw == "百" else read_numeral(raw)
     elif match.group("yuan"):
-        number, unit = _numeral(match.group("price")), "元"
+        number, unit = read_numeral(match.group("price")), "元"
     else:
-        number, unit = _numeral(match.group("num")), match.group("unit").replace("％", "%")
+        number, unit = read_numeral(match.group("num")), match.group("unit").replace("％", "%")
     if number is None:
         return None
     if unit in ("万元", "亿元"):
         number, unit = number * _MULTIPLIER[unit[0]], "元"
     approximate = any(match.group(name) for name in ("about", "approx", "around"))
     return Amount(number.normalize(), unit, approximate)
-
-
-def _numeral(text: str) -> Decimal | None:
-    """'1,050' → 1050, '1.2万' → 12000, '一万二千' → 12000, '十二万' → 120000, '两千' → 2000, '3百' → 300,
-    '一百零五' → 105, '一万二' → 12000, '九十五点五' → 95.5; None when it is no one number (三五)."""
-    tokens = _NUMERAL_TOKEN.findall(text)
-    if "".join(tokens) != text or not tokens:
-        return None
-    try:
-        if len(tokens) == 1 and tokens[0][0].isdigit():
-            return Decimal(tokens[0].replace(",", ""))
-        total = section = Decimal(0)
-        digit: Decimal | None = None
-        previous = ""  # the token before: a unit's name, or "" after a digit
-        last_small = Decimal(10_000)
-        for token in tokens:
-            if token[0].isdigit() or token in _CN_DIGIT_VALUE:
-                value = (
-                    Decimal(token.replace(",", "")) if token[0].isdigit() else Decimal(_CN_DIGIT_VALUE[token])
-                )
-                if digit is not None and digit != 0:  # 三五: two digits in a row
-                    return None
-                digit, previous = value, ""
-            elif token.startswith("点"):
-                fraction = Decimal("0." + token[1:].translate(DIGIT_BY_DIGIT).replace("两", "2"))
-                digit, previous = (digit or Decimal(0)) + fraction, "点"
-            elif token in _SMALL_UNITS:
-                unit = _SMALL_UNITS[token]
-                if unit >= last_small or (digit is None and token != "十"):
-                    return None
-                section += (digit if digit is not None else Decimal(1)) * unit
-                digit, previous, last_small = None, token, unit
-            else:  # 万, 亿
-                part = section + (digit or 0)
-                if token == "亿" and part == 0 and total:  # 一万亿
-                    total *= _MULTIPLIER["亿"]
-                elif part == 0:
-                    return None
-                elif token == "亿":
-                    total = (total + part) * _MULTIPLIER["亿"]
-                else:
-                    total += part * _MULTIPLIER["万"]
-                section, digit, previous, last_small = Decimal(0), None, token, Decimal(10_000)
-        if digit is not None and previous == "" and len(tokens) > 1 and tokens[-2] in "百千万亿":
-            digit *= {"百": 10, "千": 100, "万": 1_000, "亿": 10_000_000}[tokens[-2]]  # 一万二 is 12000
-        return total + section + (digit or 0)
-    except InvalidOperation:
-        return None
 
 
 def cell_amount(value: object) -> Amount | None:
@@ -220,7 +165,7 @@ def cell_amount(value: object) -> Amount | None:
         amount = Amount(Decimal(text.translate(DIGIT_BY_DIGIT)), "")
     elif (numeral := chinese_to_int(text)) is not None:
         amount = Amount(Decimal(numeral), "")
-    elif re.fullmatch(f"[{_CN_ALL}点]+", text) and (number := _numeral(text)) is not None:  # 一万二千
+    elif re.fullmatch(f"[{_CN_ALL}点]+", text) and (number := read_numeral(text)) is not None:  # 一万二千
         amount = Amount(number.normalize(), "")
     else:
         amount = amount_of(text)
