@@ -131,10 +131,12 @@ def test_unreadable_legacy_files_get_a_chinese_message(data, message):
 
 
 def test_a_doc_whose_text_antiword_cannot_find_says_how_to_read_it():
-    """A LibreOffice .doc holding only a table: antiword finds no text stream; the message was 没有正文内容."""
+    """A LibreOffice .doc holding only a table, or a short text: antiword finds no text stream; the message
+    was 没有正文内容, then blamed an empty file or a table for a short 简报 that had text."""
     stderr = "I'm afraid the text stream of this file is too small to handle."
     assert legacy_doc._explain_failure("表格月报.doc", stderr) == (
-        "“表格月报.doc”里读不出正文（文件是空的，或正文只在表格里），请在 Word 或 WPS 中打开后另存为 .docx 再导入。"
+        "“表格月报.doc”里读不出正文：读取 .doc 的程序（antiword）读不了空的、正文很短（一两百字）或只有表格的文件，"
+        "请在 Word 或 WPS 中打开后另存为 .docx 再导入。"
     )
 
 

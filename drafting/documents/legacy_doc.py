@@ -55,8 +55,13 @@ def _explain_failure(name: str, stderr: str) -> str:
         )
     if "before Word 6" in stderr:
         return f"“{name}”是 Word 6 以前的旧版本文件，无法读取，{_SAVE_AS_DOCX}。"
-    if "too small" in stderr:  # empty, or a file whose text antiword cannot find (a table alone, often)
-        return f"“{name}”里读不出正文（文件是空的，或正文只在表格里），{_SAVE_AS_DOCX}。"
+    if (
+        "too small" in stderr
+    ):  # empty, a table alone, or a short text (under 20 lines or so, as LibreOffice saves it)
+        return (
+            f"“{name}”里读不出正文：读取 .doc 的程序（antiword）读不了空的、正文很短（一两百字）或只有表格的文件，"
+            f"{_SAVE_AS_DOCX}。"
+        )
     return f"“{name}”无法读取（文件可能已损坏），{_SAVE_AS_DOCX}。"
 
 
