@@ -103,5 +103,7 @@ def format_table(result: "Carryover") -> str:
         lines.append(f"{number}. [{STATUS_LABELS[item.status]}] {item.plan}{judged}")
         lines += [f"     {target.describe()}" for target in item.targets]
         lines += [f"     · {fact}" for fact in item.facts]
-    lines.append("以上为自动对照结果，请核对；只有在“起草”页确认过的对照表才会写进草稿。")
+    lines.append(
+        "以上为自动对照结果，请核对；只有确认过的对照表（“起草”页的“确认对照表”，或这里的 --decisions 加 -o）才会写进草稿。"
+    )
     return "\n".join(lines)
