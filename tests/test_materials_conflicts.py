@@ -246,3 +246,13 @@ def test_other_workbooks_and_renamed_files_say_what_they_are_and_what_to_do():
         reasons["简报.xlsx"]
         == "“简报.xlsx”其实是 Word 文件（.docx），只是扩展名为 .xlsx：请把扩展名改为 .docx 后再提取。"
     )
+
+
+def test_the_same_approximate_figure_in_two_materials_is_one_fact_with_both_sources():
+    """资助困难职工子女300余人 in the 简报 and the 半年报 came out as two identical facts: approximate amounts
+    were left out of grouping, so the two were never seen as one event."""
+    sentence = "开展金秋助学活动，资助困难职工子女300余人。"
+    result = run(Material("简报.txt", text(sentence)), Material("半年报.txt", text("上半年，" + sentence)))
+    assert [f.text for f in result.facts] == ["开展金秋助学活动，资助困难职工子女300余人"]
+    assert [s.file for s in result.facts[0].sources] == ["简报.txt", "半年报.txt"]
+    assert result.conflicts == []

@@ -57,7 +57,8 @@ def _events(facts: list[Candidate]) -> list[list[Candidate]]:
         return i
 
     pairs = [_bigrams(f.text) for f in facts]
-    units = [{a.unit for a in amounts(" ".join(f.values))} for f in facts]
+    # approximate amounts too: 资助困难职工子女300余人 in two materials is one event (never a disagreement)
+    units = [{a.unit for a in amounts(" ".join(f.values), approximate=True)} for f in facts]
     for i in range(len(facts)):
         for j in range(i):
             if units[i] & units[j] and _overlap(pairs[i], pairs[j]) >= SAME_EVENT:
@@ -72,7 +73,7 @@ def _merge_identical(group: list[Candidate]) -> list[Candidate]:
     """Candidates stating the same amounts become one, with every source (first wording kept)."""
     merged: dict[frozenset[Amount], Candidate] = {}
     for fact in group:
-        key = frozenset(amounts(" ".join(fact.values)))
+        key = frozenset(amounts(" ".join(fact.values), approximate=True))
         if key in merged:
             kept = merged[key]
             kept.sources += [s for s in fact.sources if s not in kept.sources]
