@@ -345,10 +345,10 @@ def run_soak_benchmark(
     )
     done = {name: len(result.tally.timings.get(name, [])) for name in result.action_names}
     own = weighted(work, done)
+    ratio = f"{per_action / own:.1f} x" if own else "no action done"
     print(
         f"each action's own work through the service alone, weighted as the soak did them: {own:.3f} s "
-        f"({per_action / own:.1f} x); per action: "
-        + ", ".join(f"{name} {work[name]:.3f} s" for name in result.action_names)
+        f"({ratio}); per action: " + ", ".join(f"{name} {work[name]:.3f} s" for name in result.action_names)
     )
     if attacker:
         calm, attacked = results[0].p95(), results[1].p95()
