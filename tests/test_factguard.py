@@ -322,3 +322,13 @@ def test_numerals_with_wan_and_decimals_at_a_line_start_are_read_whole():
     assert check_draft(true, facts).unsupported == []
     changed = check_draft("一是春节发放慰问金两万二千元。\n2.5万元专项资金已全部用于职工书屋建设。", facts)
     assert [f.value for f in changed.unsupported] == ["两万二千元", "2.5万元"]
+
+
+def test_a_numeral_with_wan_before_yu_is_read_whole():
+    """一万二千余元 was read as 二千, so 两万二千余元 passed for it, and 一万二千余元 was flagged against 1.2万余元."""
+    facts = parse_facts(
+        {"organization": "某某公司工会", "period": "2025年", "facts": ["春节发放慰问金1.2万余元"]}
+    )
+    assert check_draft("一是春节发放慰问金一万二千余元。", facts).unsupported == []
+    changed = check_draft("一是春节发放慰问金两万二千余元。", facts)
+    assert [f.value for f in changed.unsupported] == ["两万二千"]

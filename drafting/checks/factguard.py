@@ -41,8 +41,8 @@ CN_NUMBER = "零〇一二两三四五六七八九十百千"
 _MEASURE = r"人次|户次|万元|亿元|元|户|人|名|场|次|项|个|件|篇|期|条|份|家|所|支|队|届|岁|天|小时|%|％|台|本|册|幅|部|批|处|首|位|组|班"
 _NUMBER = re.compile(
     rf"(?P<num>(?<![\d.,])\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?"
-    # 一万二千元, 十二万人: 万 and 亿 inside a numeral, before a measure (一万二千 is no 二千)
-    rf"|(?<![{CN_NUMBER}第])[{CN_NUMBER}][{CN_NUMBER}万亿]*[万亿][{CN_NUMBER}]*(?=(?:{_MEASURE}))"
+    # 一万二千元, 十二万人, 一万二千余元: 万 and 亿 inside a numeral, before a measure (一万二千 is no 二千)
+    rf"|(?<![{CN_NUMBER}第])[{CN_NUMBER}][{CN_NUMBER}万亿]*[万亿][{CN_NUMBER}]*(?=[余多来]?(?:{_MEASURE}))"
     rf"|[{CN_NUMBER}]{{2,}}|(?<![{CN_NUMBER}第])[{CN_NUMBER}](?=[万亿]?(?:{_MEASURE})))"
     rf"(?P<mult>[万亿])?(?P<unit>{_MEASURE})?"
 )
