@@ -175,3 +175,20 @@ def test_tasks_under_a_sub_heading_are_items_of_their_own():
         "开展职工技能大赛",
         "召开职工代表大会；时间：3月；参加：代表120人",
     ]
+
+
+@pytest.mark.parametrize(
+    "plan",
+    [
+        "2025年，我们将重点做好以下工作：一是召开职代会，二是新发展会员50人，三是组织春秋游。",
+        "二、2025年工作计划\n一是召开职代会；二是新发展会员50人；三是组织春秋游。",
+        "二、2025年工作计划\n2025年，工会将做好以下工作：1.召开职代会；2.新发展会员50人；3.组织春秋游。",
+        "二、2025年工作计划\n工会将做好以下工作：①召开职代会；②新发展会员50人；③组织春秋游。",
+    ],
+    ids=["next_year_paragraph", "plan_section", "numbers", "circled"],
+)
+def test_a_short_enumerated_item_is_an_item(plan):
+    """召开职代会 (5 characters) was dropped from a 一是……二是…… run as too short for a sentence, so the
+    tally counted 1 item of 3 and never raised the two not done: an enumerated item counts however short."""
+    report = "某县总工会2024年工作总结\n一、2024年工作回顾\n全年新建基层工会12家，发展会员860人。\n"
+    assert _texts(report + plan + "\n") == ["召开职代会", "新发展会员50人", "组织春秋游"]

@@ -50,8 +50,8 @@ _UNIT_COLUMN = re.compile(r"(计量)?单位")
 _COLUMN_NAME = re.compile(  # a header row's cells: 序号, 工作内容, 完成时限, 责任部门, 目标值…
     r"序号|编号|.{0,4}(内容|事项|任务|项目|工作|措施|目标值?|指标|时限|时间|部门|单位|责任人?|牵头|备注|人数|数量)"
 )
-MIN_ITEM_CHARS = 6
-MIN_CELL_CHARS = 2  # a table's 工作内容 cell is an item however short (职代会)
+MIN_ITEM_CHARS = 6  # a loose sentence shorter than this is no item (a lead-in's 为此：)
+MIN_CELL_CHARS = 2  # a table's 工作内容 cell, or an enumerated 一是召开职代会, is an item however short
 MAX_SHOWN_CHARS = 100  # an item longer than this is shown (and matched) by its first clauses
 
 
@@ -169,7 +169,7 @@ def _from_next_year_paragraphs(parsed: ParsedReport) -> list[PlanItem]:
         for paragraph in section.paragraphs
         if (run := enumeration_items(paragraph))
         and _NEXT_YEAR_LEAD.search(in_digits(paragraph[: paragraph.index(run[0])]))
-        for item in _plain_items(run)
+        for item in _plain_items(run, MIN_CELL_CHARS)
     ]
 
 
@@ -179,7 +179,7 @@ def items_of(section: Section) -> list[PlanItem]:
     if section.children:
         return [item for child in section.children if child.title for item in _items_under(child)]
     if section.items:
-        return _plain_items(section.items)
+        return _plain_items(section.items, MIN_CELL_CHARS)
     items: list[PlanItem] = []
     header: list[str] | None = None
     for paragraph in section.paragraphs:
@@ -267,10 +267,12 @@ def _shown(detail: str) -> str:
     return detail[: cut if cut > 0 else MAX_SHOWN_CHARS] + "…"
 
 
-def _plain_items(texts: list[str]) -> list[PlanItem]:
-    """Items of a run or of sentences: neither a closing's words nor a date, nor a placeholder."""
+def _plain_items(texts: list[str], min_chars: int = MIN_ITEM_CHARS) -> list[PlanItem]:
+    """Items of a run or of sentences: neither a closing's words nor a date, nor a placeholder. An
+    enumerated item (一是召开职代会) is one however short (`MIN_CELL_CHARS`); a loose sentence only from
+    `MIN_ITEM_CHARS`."""
     cleaned = (_clean(text) for text in texts if not is_closing_words(text))
-    return [PlanItem(text=item, detail=item) for item in cleaned if len(item) >= MIN_ITEM_CHARS]
+    return [PlanItem(text=item, detail=item) for item in cleaned if len(item) >= min_chars]
 
 
 def _clean(item: str) -> str:
