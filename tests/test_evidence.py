@@ -121,3 +121,22 @@ def test_checking_a_word_export_reads_neither_its_date_nor_its_appendix(
     main(["check", str(word), "--facts", str(facts_file), "--json"])
     checked = json.loads(capsys.readouterr().out)
     assert checked["unsupported"] == [], checked["unsupported"]
+
+
+def test_an_approximate_figure_changed_by_hand_is_not_vouched_for(service):
+    """300余人 changed to 500余人 in the text: approximate amounts were left out of the comparison, so the
+    row still said 用户填写 beside the old fact."""
+    facts = parse_facts(
+        {
+            "organization": "江北区总工会",
+            "period": "2025年",
+            "facts": ["走访慰问困难职工300余人，发放慰问金2万元"],
+        }
+    )
+    draft = service.draft(facts, offline=True)
+    before = next(r for r in service.evidence(draft.id) if "300余人" in r.sentence)
+    assert before.basis == TYPED  # as typed, the figure is vouched for by its fact
+    section = next(s for s in draft.sections if "300余人" in s.text)
+    service.edit(draft.id, section.key, section.text.replace("300余人", "500余人"))
+    row = next(r for r in service.evidence(draft.id) if "500余人" in r.sentence)
+    assert row.basis == CHANGED and "300余人" in row.fact

@@ -42,7 +42,7 @@ def evidence_rows(draft: Draft) -> list[EvidenceRow]:
         if section.status in ("pending", "failed"):
             continue
         candidates = list(dict.fromkeys([*section.facts, *draft.facts.facts]))
-        stated = {amount for fact in candidates for amount in amounts(fact)}
+        stated = {amount for fact in candidates for amount in amounts(fact, approximate=True)}
         for sentence in (s.strip() for s in _SENTENCE.findall(section.text)):
             if len(sentence) < 2:
                 continue
@@ -62,7 +62,7 @@ def _row(
     fact = _best_fact(sentence, values, facts) if values else None
     if fact is None:
         return EvidenceRow(section=section, sentence=sentence, basis=UNMATCHED if values else GENERAL)
-    if any(amount not in stated for amount in amounts(sentence)):
+    if any(amount not in stated for amount in amounts(sentence, approximate=True)):  # 500余人 for 300余人 too
         return EvidenceRow(section=section, sentence=sentence, basis=CHANGED, fact=fact)
     found = [EvidenceSource(**s) for s in sources.get(fact, [])]
     return EvidenceRow(
@@ -72,9 +72,13 @@ def _row(
 
 def _best_fact(sentence: str, values: list[str], facts: list[str]) -> str | None:
     """The fact sharing most of the sentence's values (as written, or as amounts: 3.4万元 = 34000元)."""
-    stated = set(amounts(sentence))
+    stated = set(amounts(sentence, approximate=True))
     scored = [
-        (len(set(values) & set(stated_values(fact))) + len(stated & set(amounts(fact))), -i, fact)
+        (
+            len(set(values) & set(stated_values(fact))) + len(stated & set(amounts(fact, approximate=True))),
+            -i,
+            fact,
+        )
         for i, fact in enumerate(facts)
     ]
     best = max(scored, default=(0, 0, None))
