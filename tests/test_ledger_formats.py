@@ -99,3 +99,25 @@ def test_a_copy_mark_on_a_file_name_is_no_part_of_the_ledgers_name():
     data = "序号,姓名,慰问金额（元）\n1,张三,1000\n2,李四,2000\n".encode()
     for name in ("2025年慰问台账(1).csv", "2025年慰问台账（2）.csv", "2025年慰问台账 - 副本.csv"):
         assert _texts(read_ledger(name, data))[0] == "2025年慰问台账共2户", name
+
+
+def test_a_sheets_unit_is_no_unit_for_a_column_that_counts_people_or_years():
+    """困难职工帮扶台账（单位：万元）: 帮扶金 is 万元; 家庭人口 and 工龄 are no money, whatever the sheet's unit."""
+    rows = [
+        ["困难职工帮扶台账（单位：万元）"],
+        ["姓名", "家庭人口", "帮扶金"],
+        ["张三", 3, 0.2],
+        ["李四", 4, 0.3],
+        ["王五", 5, 0.5],
+    ]
+    assert _texts(_ledger(rows))[1:] == [
+        "月度活动家庭人口合计12",
+        "月度活动帮扶金合计10000元（1万元）",
+    ]
+    rows[1][1:1] = ["工龄"]
+    for row, years in zip(rows[2:], (20, 12, 18), strict=True):
+        row[1:1] = [years]
+    texts = _texts(_ledger(rows))
+    assert "月度活动工龄合计50" in texts
+    assert "月度活动家庭人口合计12" in texts
+    assert not any("工龄" in text and "元" in text for text in texts)
