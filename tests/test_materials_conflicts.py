@@ -4,6 +4,7 @@ else the losing material says; bad inputs to `drafting extract` are named with w
 import asyncio
 import io
 
+import pytest
 from docx import Document
 from openpyxl import Workbook
 
@@ -256,3 +257,24 @@ def test_the_same_approximate_figure_in_two_materials_is_one_fact_with_both_sour
     assert [f.text for f in result.facts] == ["开展金秋助学活动，资助困难职工子女300余人"]
     assert [s.file for s in result.facts[0].sources] == ["简报.txt", "半年报.txt"]
     assert result.conflicts == []
+
+
+@pytest.mark.parametrize(
+    ("one", "other", "conflict"),
+    [
+        ("约300人", "30人", True),
+        ("300余人", "500余人", True),
+        ("300余人", "320人", False),
+        ("约300人", "300人", False),
+    ],
+)
+def test_an_approximate_figure_agrees_only_with_one_near_it(one, other, conflict):
+    """约300人 against 30人 for one event was a conflict until approximate amounts were left out of the
+    comparison; then neither it nor 300余人 against 500余人 was, and the draft got both figures."""
+    result = run(
+        Material("简报.txt", text(f"开展金秋助学活动，资助困难职工子女{one}。")),
+        Material("半年报.txt", text(f"开展金秋助学活动，资助困难职工子女{other}。")),
+    )
+    assert bool(result.conflicts) == conflict
+    if conflict:
+        assert result.conflicts[0].values == [one, other]

@@ -13,12 +13,15 @@ of the draft until the user settles a disagreement that never was.
 """
 
 import re
+from decimal import Decimal
 from difflib import SequenceMatcher
+from itertools import combinations
 
 from drafting.materials.model import COMPUTED, Candidate, Conflict
 from drafting.materials.values import Amount, amounts, without_values
 
 SAME_EVENT = 0.7  # share of the shorter wording's character pairs the longer one also has
+APPROXIMATE_SHARE = Decimal("0.8")  # of the larger figure the smaller must be, when one is approximate
 _PUNCTUATION = re.compile(r"[\d.,，。、；：:（）()《》“”\s]")
 # Words nearly every union fact has: sharing one of them does not make a ledger and a sentence one work
 # (a 困难帮扶 ledger and 春节走访慰问困难职工 share only 困难; a 慰问 ledger and 中秋节日慰问品 only 慰问)
@@ -87,9 +90,10 @@ def _disagreements(group: list[Candidate]) -> list[Conflict]:
     if len(group) < 2:
         return []
     conflicts = []
-    for unit in sorted({a.unit for fact in group for a in amounts(" ".join(fact.values))}):
+    for unit in sorted({a.unit for fact in group for a in amounts(" ".join(fact.values), approximate=True)}):
         stating = [(fact, _written(fact, unit)) for fact in group if _written(fact, unit)]
-        if len({a for _, written in stating for a in map(_amount, written)}) > 1:
+        stated = [a for _, written in stating for v in written if (a := _amount(v, approximate=True))]
+        if any(not _agree(a, b) for a, b in combinations(stated, 2)):
             conflicts.append(
                 Conflict(
                     about=f"{_common_wording([f.text for f, _ in stating])}（{unit}）",
@@ -155,12 +159,22 @@ def _same_kind(a: Amount, b: Amount) -> bool:
 
 
 def _written(fact: Candidate, unit: str) -> list[str]:
-    return [v for v in fact.values if (a := _amount(v)) and a.unit == unit]
+    """The fact's values in `unit`, approximate ones (300余人) too."""
+    return [v for v in fact.values if (a := _amount(v, approximate=True)) and a.unit == unit]
 
 
-def _amount(written: str) -> Amount | None:
-    found = amounts(written)
+def _amount(written: str, approximate: bool = False) -> Amount | None:
+    found = amounts(written, approximate=approximate)
     return found[0] if found else None
+
+
+def _agree(a: Amount, b: Amount) -> bool:
+    """Two statements of one figure agree when equal; an approximate one (300余人, 约300人) agrees with any
+    within a fifth of it (320人), not with 30人 nor with 500余人."""
+    if not (a.approximate or b.approximate):
+        return a == b
+    low, high = sorted((a.number, b.number))
+    return high > 0 and low / high >= APPROXIMATE_SHARE
 
 
 def _bigrams(text: str) -> set[str]:
