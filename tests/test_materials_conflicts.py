@@ -278,3 +278,17 @@ def test_an_approximate_figure_agrees_only_with_one_near_it(one, other, conflict
     assert bool(result.conflicts) == conflict
     if conflict:
         assert result.conflicts[0].values == [one, other]
+
+
+def test_what_the_chosen_passage_says_in_another_fact_leaves_with_the_losing_remainder():
+    """The 半年报's 18户；发放慰问金3.4万元 is two facts (split at ；): choosing 18户 kept the 简报's remainder
+    春节期间开展送温暖活动，发放慰问金3.4万元 beside the 半年报's 发放慰问金3.4万元, the money twice."""
+    result = run(
+        Material("简报.txt", text("春节期间开展送温暖活动，走访慰问困难职工17户，发放慰问金3.4万元。")),
+        Material("半年报.txt", text("春节期间开展送温暖活动，走访慰问困难职工18户；发放慰问金3.4万元。")),
+    )
+    households = next(i for i, c in enumerate(result.conflicts) if "18户" in c.values)
+    settled = result.choose(households, "18户")
+    texts = [f.text for f in settled.facts]
+    assert sum("3.4万元" in t for t in texts) == 1, texts
+    assert any("18户" in t for t in texts) and not any("17户" in t for t in texts)

@@ -162,12 +162,13 @@ class Extraction(_Sparse):
 
     def choose(self, conflict: int, value: str) -> "Extraction":
         """The user settled a conflict, which closes. The facts of the conflict stating another figure
-        lose only that statement: its clauses go (…开展春节送温暖活动，走访慰问困难职工17户，发放慰问金3.4万元
-        keeps its activity and money unless the chosen fact gives them), noted for the reviewer; a fact that said nothing else (台账共17户,
+        lose only that statement: its clauses go, noted for the reviewer (…开展春节送温暖活动，走访慰问困难
+        职工17户，发放慰问金3.4万元 keeps its activity and money); a fact that said nothing else (台账共17户,
         走访慰问困难职工17户) leaves. Where a clause also says other things, the fact stays whole and waits
-        for the user to correct it, never dropping what else it says. What is left that the facts stating the
-        chosen figure say as well (发放慰问金3.4万元 beside 走访慰问困难职工18户，发放慰问金3.4万元) is a second
-        account of the same work, and leaves with it, so the draft does not tell it twice."""
+        for the user to correct it, never dropping what else it says. What is left that the chosen figure's
+        facts, or other facts from the same passages, say as well (发放慰问金3.4万元 beside 走访慰问困难职工
+        18户；发放慰问金3.4万元) is a second account of the same work, and leaves too: the draft would tell it
+        twice."""
         settled = self.conflicts[conflict]
         if value not in settled.values:
             raise UserError(f"“{value}”不是这处不一致的候选值，可选：{'、'.join(settled.values)}")
@@ -176,15 +177,24 @@ class Extraction(_Sparse):
             v.removesuffix(COMPUTED) for v in settled.values if amount_of(v.removesuffix(COMPUTED)) != chosen
         ]
         involved = [fact for fact in self.facts if fact.sources and fact.sources[0] in settled.sources]
-        said = {a for fact in involved if chosen in amounts(fact.text) for a in amounts(fact.text)}
+        lost = {a for written in losing for a in amounts(written)}
+        passages = {(source.file, source.location) for source in settled.sources}
+        # what the chosen figure's facts say, and the other facts from the same passages (a ； splits one)
+        said = {
+            a
+            for fact in self.facts
+            if fact.sources and (fact.sources[0].file, fact.sources[0].location) in passages
+            if not lost & set(amounts(fact.text))
+            for a in amounts(fact.text)
+        }
         facts = [_without(fact, losing, said) if fact in involved else fact for fact in self.facts]
         others = [c for i, c in enumerate(self.conflicts) if i != conflict]
         return self.model_copy(update={"facts": [f for f in facts if f], "conflicts": others})
 
 
 def _without(fact: Candidate, losing: list[str], said: set[Amount]) -> Candidate | None:
-    """The fact without its clauses stating a losing figure; None when nothing else would be left that the
-    facts stating the chosen figure do not `said` already."""
+    """The fact without its clauses stating a losing figure; None when nothing else would be left that is
+    not `said` elsewhere already."""
     lost = {a for value in losing for a in amounts(value)}
     clauses = re.split(r"[，；]", fact.text)
     kept = [clause for clause in clauses if not lost & set(amounts(clause))]
