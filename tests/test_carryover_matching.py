@@ -194,3 +194,42 @@ def test_no_item_of_the_accuracy_pairs_is_done_when_it_was_not(e5):
                 if got == "done" and want != "done"
             ]
             assert wrongly_done == [], case["name"]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("春节发放慰问金一万二千元", [(12000, "元", "")]),  # it was 二千元
+        ("资助困难职工十二万元", [(120000, "元", "")]),  # read right before too: kept so
+        ("发放助学金两万元", [(20000, "元", "")]),
+        ("资助困难职工子女300余人", [(300, "人", "余")]),  # it was no figure at all
+        ("参加活动3000多人次", [(3000, "人次", "多")]),  # each of these was no figure either
+        ("发放慰问金300多万元", [(3_000_000, "元", "多")]),
+        ("发放慰问金1万余元", [(10000, "元", "余")]),
+        ("慰问一线职工二十多人", [(20, "人", "多")]),
+    ],
+)
+def test_numerals_with_wan_inside_and_figures_written_as_at_least(text, found):
+    """万 inside a numeral, read as the fact guard reads it (read_numeral); 余/多 after a figure make it
+    at least that figure, kept so it can be written as it was."""
+    assert [(q.value, q.unit, q.approx) for q in quantities(text)] == found
+
+
+def test_a_plan_in_hanzi_and_a_fact_in_figures_are_the_same_sum():
+    """一万二千元 planned, 1.2万元 reported: it was read as 2000元 planned, so 完成600%."""
+    (target,) = align("春节发放慰问金一万二千元", ["春节发放慰问金1.2万元"])
+    assert (target.describe(), target.met) == ("计划1.2万元、实际1.2万元、完成100%", True)
+
+
+def test_an_achieved_figure_written_with_yu_is_shown_as_written():
+    """300余人 is at least 300: the target is met and the table says 300余人, not 300人 (nor, as it did,
+    实际数字未见于要点); a sum with such a figure in it is more than the sum."""
+    (target,) = align("开展金秋助学，资助困难职工子女300人", ["开展金秋助学，资助困难职工子女300余人"])
+    assert (target.achieved, target.met) == (300, True)
+    assert target.describe() == "计划300人、实际300余人、完成100%以上"
+    (short,) = align("资助困难职工子女500人", ["资助困难职工子女300余人"])
+    assert (short.describe(), short.met) == ("计划500人、实际300余人、完成60%以上", False)
+    (money,) = align("发放慰问金10万元", ["发放慰问金12万余元"])
+    assert money.describe() == "计划10万元、实际12万余元、完成120%以上"
+    (split,) = align("资助困难职工子女300人", ["资助困难职工子女300余人", "资助困难职工子女20人"])
+    assert split.describe() == "计划300人、实际320余人、完成107%以上"

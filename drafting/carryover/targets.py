@@ -10,15 +10,22 @@ import re
 from pydantic import BaseModel, field_serializer
 
 from drafting.carryover.subject import FULL_WIDTH, Subject
-from drafting.checks.factguard import chinese_to_int
+from drafting.text.numerals import ARABIC, read_numeral
 from drafting.text.script import to_simplified
 
+_UNIT = r"人次|户次|元|人|名|场|次|项|个|家|户|期|篇|所|支|处|批|册|本|件|台|套|起|%"
+_CN_NUMBER = "零〇一二两三四五六七八九十百千"
 _QUANTITY = re.compile(
     # not after 第 (第3名) nor 届 (五届三次职代会: a session's name, not 3次)
-    r"(?<![\d第.届])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+)"
-    r"(?P<mult>万|千)?(?P<unit>人次|户次|元|人|名|场|次|项|个|家|户|期|篇|所|支|处|批|册|本|件|台|套|起|%)"
+    rf"(?<![\d第.届])(?P<num>{ARABIC}"
+    # 一万二千元, 十二万人: 万 and 亿 inside a numeral, before a unit (一万二千 is no 二千), as the fact guard
+    rf"|(?<![{_CN_NUMBER}])[{_CN_NUMBER}][{_CN_NUMBER}万亿]*[万亿][{_CN_NUMBER}]*(?=(?:余|多|来)?(?:{_UNIT}))"
+    rf"|[{_CN_NUMBER}]+)"
+    # 300余人, 3000多元, 1万余元, 300多万元: at least the figure, so written as it was
+    rf"(?P<approx>余|多|来)?(?P<mult>万|千|亿)?(?P<approx_after>余|多)?(?P<unit>{_UNIT})"
 )
-_MULTIPLIERS = {"万": 10_000, "千": 1_000}
+_MULTIPLIERS = {"万": 10_000, "千": 1_000, "亿": 100_000_000}
+_BARE = {"百": 100, "千": 1_000}  # 百人 千人: a hundred, a thousand
 # a ceiling, not a goal: 事故控制在3起以内, 结余率不超过10%
 _CEILING_BEFORE = re.compile(r"(控制在|不超过|不高于|(?<!不)低于|(?<!不)少于|不多于)\s*$")  # not 不少于
 _CEILING_AFTER = re.compile(r"^\s*(以内|以下|之内)")
@@ -31,6 +38,7 @@ class Quantity(BaseModel):
     value: float
     unit: str
     ceiling: bool = False  # at most this much (事故3起以内)
+    approx: str = ""  # 余, 多 or 来 when written so (300余人: at least 300)
 
 
 class Target(BaseModel):
@@ -40,6 +48,7 @@ class Target(BaseModel):
     achieved: float | None
     unit: str
     ceiling: bool = False  # met at or below the figure (not in the `drafting carryover --json` shape)
+    approx: str = ""  # the achieved figure was written 300余人 (more than it): 余/多/来, not in the JSON
 
     @field_serializer("planned", "achieved")
     def _whole_numbers(self, value: float | None) -> float | int | None:
@@ -50,19 +59,21 @@ class Target(BaseModel):
     def met(self) -> bool:
         if self.achieved is None:
             return False
-        return self.achieved <= self.planned if self.ceiling else self.achieved >= self.planned
+        if self.ceiling:  # 3起余 is more than 3: within a ceiling of 3 only when below it
+            return self.achieved < self.planned if self.approx else self.achieved <= self.planned
+        return self.achieved >= self.planned
 
     def describe(self) -> str:
-        """计划50人、实际28人、完成56%; 计划不超过10%、实际6%"""
+        """计划50人、实际28人、完成56%; 计划不超过10%、实际6%; 计划300人、实际300余人、完成100%以上"""
         planned = f"计划{'不超过' if self.ceiling else ''}{_figure(self.planned, self.unit)}"
         if self.achieved is None:
             return planned + "、实际数字未见于要点"
         share = (
-            f"、完成{self.achieved / self.planned:.0%}"
+            f"、完成{self.achieved / self.planned:.0%}{'以上' if self.approx else ''}"
             if self.planned and self.unit not in RATES and not self.ceiling
             else ""
         )
-        return f"{planned}、实际{_figure(self.achieved, self.unit)}{share}"
+        return f"{planned}、实际{_figure(self.achieved, self.unit, self.approx)}{share}"
 
 
 def quantities(text: str) -> list[Quantity]:
@@ -70,13 +81,15 @@ def quantities(text: str) -> list[Quantity]:
     found = []
     text = to_simplified(text).translate(FULL_WIDTH)
     for m in _QUANTITY.finditer(text):
-        raw = m.group("num").replace(",", "")
-        value = float(raw) if raw[0].isdigit() else chinese_to_int(raw)
-        if value is None or m.group(0) == "一起":  # 一起举办: together, no 1起 of anything
+        # 1,200 一万二千 二十三 (三五 is no one number); 千人 as a bare 千
+        number = read_numeral(m.group("num"))
+        number = _BARE.get(m.group("num")) if number is None else number
+        if number is None or m.group(0) == "一起":  # 一起举办: together, no 1起 of anything
             continue
-        value *= _MULTIPLIERS.get(m.group("mult") or "", 1)
+        value = float(number) * _MULTIPLIERS.get(m.group("mult") or "", 1)
         ceiling = bool(_CEILING_BEFORE.search(text[: m.start()]) or _CEILING_AFTER.match(text[m.end() :]))
-        found.append(Quantity(value=round(value, 4), unit=m.group("unit"), ceiling=ceiling))
+        approx = m.group("approx") or m.group("approx_after") or ""
+        found.append(Quantity(value=round(value, 4), unit=m.group("unit"), ceiling=ceiling, approx=approx))
     return found
 
 
@@ -96,16 +109,25 @@ def align(plan: str, facts: list[str]) -> list[Target]:
         if not telling and len(facts) == 1:  # one fact matched by meaning alone
             about, telling = Subject(""), facts
         for planned in quantities(clause):
-            reported = [_reported(fact, planned.unit, about) for fact in telling]
-            values = [v for v in reported if v is not None]
-            achieved = (max(values) if planned.unit in RATES else sum(values)) if values else None
+            reported = [q for fact in telling if (q := _reported(fact, planned.unit, about)) is not None]
+            if planned.unit in RATES and reported:
+                reported = [max(reported, key=lambda q: q.value)]
+            achieved = sum(q.value for q in reported) if reported else None
+            # 300余人 and 20人 make 320余人: more than the sum, as one of them was
+            approx = next((q.approx for q in reported if q.approx), "")
             targets.append(
-                Target(planned=planned.value, achieved=achieved, unit=planned.unit, ceiling=planned.ceiling)
+                Target(
+                    planned=planned.value,
+                    achieved=achieved,
+                    unit=planned.unit,
+                    ceiling=planned.ceiling,
+                    approx=approx,
+                )
             )
     return targets
 
 
-def _reported(fact: str, unit: str, about: Subject) -> float | None:
+def _reported(fact: str, unit: str, about: Subject) -> Quantity | None:
     """The fact's figure in `unit` for what a plan clause is about: from a clause of the fact that tells of
     it, else from the rest of that sentence (组织护理技能大赛，138人次参赛), never from another sentence."""
     if about.runs:
@@ -114,13 +136,14 @@ def _reported(fact: str, unit: str, about: Subject) -> float | None:
     else:
         sentences, told = [fact], []
     for clause in [*told, *sentences]:
-        found = next((q.value for q in quantities(clause) if q.unit == unit), None)
+        found = next((q for q in quantities(clause) if q.unit == unit), None)
         if found is not None:
             return found
     return None
 
 
-def _figure(value: float, unit: str) -> str:
+def _figure(value: float, unit: str, approx: str = "") -> str:
+    """50人, 1.2万元; 300余人, 1.2万余元 when the figure was written so."""
     if unit == "元" and value >= 10_000:
-        value, unit = value / 10_000, "万元"
-    return f"{value:g}{unit}"
+        return f"{value / 10_000:g}万{approx}元"
+    return f"{value:g}{approx}{unit}"
