@@ -233,3 +233,12 @@ def test_an_achieved_figure_written_with_yu_is_shown_as_written():
     assert money.describe() == "计划10万元、实际12万余元、完成120%以上"
     (split,) = align("资助困难职工子女300人", ["资助困难职工子女300余人", "资助困难职工子女20人"])
     assert split.describe() == "计划300人、实际320余人、完成107%以上"
+
+
+def test_a_sum_in_hanzi_is_no_subject_word():
+    """春节发放慰问金一万二千元 took 一万 for a word of its subject, so 春节发放慰问金1.2万元 among other facts
+    did not report it (未提及)."""
+    facts = ["新发展会员52人", "春节发放慰问金1.2万元", "资助困难职工子女300余人"]
+    (row,) = _rows(None, ["春节发放慰问金一万二千元"], facts)
+    assert (row.status, row.facts) == ("done", facts[1:2])
+    assert [t.describe() for t in row.targets] == ["计划1.2万元、实际1.2万元、完成100%"]

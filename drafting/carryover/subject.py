@@ -47,7 +47,8 @@ _WORKERS = re.compile(r"^(?:干部职工|教职工|职工|教工)|(?:干部职�
 _WHOLE = frozenset({"女职工", "女教职工", "职工之家", "农民工"})
 # numbers with their units, ordinals and dates: no subject words, and a run ends at them
 _NO_WORD = re.compile(
-    r"第?(?:\d[\d,.]*|[零〇一二两三四五六七八九十百千]+)(?:余|多)?(?:万|千)?"
+    # 一万二千元 as a whole (its 一万 is no subject word), not the 万家 of 进万家
+    r"第?(?:\d[\d,.]*|[零〇一二两三四五六七八九十百千][零〇一二两三四五六七八九十百千万亿]*)(?:余|多)?(?:万|千)?"
     r"(?:人次|户次|万元|元|人|名|场|次|项|个|家|户|期|篇|所|支|处|批|册|本|件|台|套|起|间|届|年|月|日|号|%)"
     r"|\d[\d,.]*%?"
 )
