@@ -93,9 +93,24 @@ def test_common_number_forms_are_values_kept_as_written(sentence, written, amoun
     assert amounts(sentence) == ([] if amount.approximate else [amount])  # approximate is never exact
 
 
-@pytest.mark.parametrize("text", ["第 3 期", "第3期", "十九大", "二十大以来", "几十人", "3.8妇女节当天"])
-def test_ordinals_congresses_and_vague_counts_are_no_values(text):
+@pytest.mark.parametrize(
+    "text", ["第 3 期", "第3期", "十九大", "二十大以来", "3.8妇女节当天", "数十年如一日"]
+)
+def test_ordinals_and_congresses_are_no_values(text):
     assert stated_values(text) == []
+
+
+@pytest.mark.parametrize(
+    "written", ["十几人", "几十人", "数百人", "近百人", "百余人", "千余人", "上千人", "数万元"]
+)
+def test_a_vague_figure_is_a_value_as_written_but_no_amount(written):
+    """参训职工十几人 vanished: neither a fact nor set aside. It is the sentence's figure, quoted as is, with
+    nothing to compare or add up."""
+    sentence = f"组织开展职工技能培训，参训职工{written}"
+    assert stated_values(sentence) == [written]
+    assert amounts(sentence, approximate=True) == []
+    facts, set_aside = offline(sentence + "。")
+    assert [(f.text, f.values) for f in facts] == [(sentence, [written])] and set_aside == []
 
 
 def test_the_variants_month_report_loses_no_sentence():
@@ -126,14 +141,14 @@ def test_the_variants_month_report_loses_no_sentence():
 def test_a_sentence_with_a_number_read_as_no_value_is_set_aside_never_dropped():
     facts, set_aside = offline(
         "组织职工参加植树活动，共植树12。",  # a number with no unit
-        "工会会员十几人参加了座谈。",  # no exact number: nothing to set aside
+        "工会会员十几人参加了座谈。",  # a vague figure: a fact, quoted as written
         "2025年上半年，工会积极开展各项活动。",  # a year is no figure
         "3.8妇女节当天，组织女职工开展插花活动。",  # 3.8 is the day
         "一、组织建设",  # a heading's number
         "走访36户。",  # short, but a figure
         "其中女职工占比45%。",  # a figure, but no activity
     )
-    assert [f.text for f in facts] == ["走访36户"]
+    assert [f.text for f in facts] == ["工会会员十几人参加了座谈", "走访36户"]
     assert [(s.excerpt, s.reason[:12]) for s in set_aside] == [
         ("组织职工参加植树活动，共植树12。", "有数字，但没有读出带单位"),
         ("其中女职工占比45%。", "有数字，但看不出是哪项工"),

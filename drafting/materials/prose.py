@@ -105,7 +105,7 @@ def extract_offline(passages: list[Passage]) -> tuple[list[Candidate], list[SetA
                 continue
             values = stated_values(sentence)
             if not values:
-                if states_a_figure(sentence):  # 十几人, 12 of a unit nobody listed: shown, not lost
+                if states_a_figure(sentence):  # 共植树12, a unit nobody listed: shown, not lost
                     set_aside.append(SetAside(file=passage.file, excerpt=sentence, reason=_NO_VALUE))
                 continue
             if not _ACTIVITY.search(to_simplified(sentence)):  # a 繁體 月報's 舉辦 is 举办

@@ -55,6 +55,11 @@ _NO_FIGURE = re.compile(
     r"|\d{1,2}[.．·]\d{1,2}(?=\s*[”\"」』]|[^，。；\d]{0,4}节)"
     r"|十[一二三四五]五|[一二三四五六七八九十]+大"
 )
+# a figure without a number: 十几人, 几十人, 数百人, 近百人, 百余人, 上千人, 数万元. A value as written (the
+# sentence is a fact, its figure quoted as is), but no amount: nothing to compare or add up.
+_VAGUE = re.compile(
+    rf"(?<![\d.,{_CN_ALL}])(?:十几|几[十百千万]|数[十百千万]|[近上成][百千万]|[百千万][余多])(?:{MEASURES})"
+)
 _CN_FIGURE = re.compile(rf"百分之|[{CN_DIGITS}十][{_CN_ALL}]*[十百千万亿][{_CN_ALL}]*")
 
 
@@ -73,7 +78,7 @@ class Amount:
 
 def stated_values(text: str) -> list[str]:
     """Every value the text states, as written, in order, each once (in a 繁體 text too: 30餘萬元)."""
-    found = [w for w in _found(_NUMBER, text) if amount_of(w) is not None]
+    found = [w for w in _found(_NUMBER, text) if amount_of(w) is not None] + _found(_VAGUE, text)
     found += _found(_DATE, text) + _found(LEVEL, text) + _found(_TITLE, text)
     return list(dict.fromkeys(found))
 
@@ -106,7 +111,7 @@ def amounts(text: str, *, approximate: bool = False) -> list[Amount]:
 def states_a_figure(text: str) -> bool:
     """The text states a count, an amount or a share, exact or approximate, or has a number this module
     cannot read; dates, years, ordinals, list numbers and the like are no figure."""
-    if amounts(text, approximate=True):
+    if amounts(text, approximate=True) or _found(_VAGUE, text):
         return True
     rest = _NO_FIGURE.sub(" ", to_simplified(text))
     return bool(re.search(r"\d", rest) or _CN_FIGURE.search(rest))
