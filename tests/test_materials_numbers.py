@@ -101,11 +101,12 @@ def test_ordinals_and_congresses_are_no_values(text):
 
 
 @pytest.mark.parametrize(
-    "written", ["十几人", "几十人", "数百人", "近百人", "百余人", "千余人", "上千人", "数万元"]
+    "written",
+    ["十几人", "几十人", "数百人", "近百人", "百余人", "千余人", "上千人", "数万元", "5-8户", "500至800元"],
 )
 def test_a_vague_figure_is_a_value_as_written_but_no_amount(written):
-    """参训职工十几人 vanished: neither a fact nor set aside. It is the sentence's figure, quoted as is, with
-    nothing to compare or add up."""
+    """参训职工十几人 vanished: neither a fact nor set aside; 5-8户 was an exact 8户. Each is the sentence's
+    figure, quoted as is, with nothing to compare or add up."""
     sentence = f"组织开展职工技能培训，参训职工{written}"
     assert stated_values(sentence) == [written]
     assert amounts(sentence, approximate=True) == []

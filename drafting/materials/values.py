@@ -28,7 +28,8 @@ _ONLY_WITH_A_NUMBER = frozenset("张 套 辆 盒 箱 袋 桶 块 棵 株 间 座
 _CN_ALL = CN_DIGITS + "十百千万亿"
 # a numeral in digits, in Chinese or both (1,050 / 1.2万 / 一万二千 / 3百 / 1万2千 / 九十五点五), read by _numeral
 _NUMERAL_REST = rf"(?:[{_CN_ALL}]|点(?=[{CN_DIGITS}])|(?<=[{_CN_ALL}])(?:{ARABIC}))*"
-_NUMERAL = rf"(?:(?<![\d.,第])(?<!第 )(?:{ARABIC})|(?<![\d.第几数{_CN_ALL}点])[{CN_DIGITS}十]){_NUMERAL_REST}"
+_RANGE = "[-－—~～至到]"  # 5-8户, 5至8户: a range, no one figure
+_NUMERAL = rf"(?:(?<![\d.,第])(?<!第 )(?<!\d{_RANGE})(?:{ARABIC})|(?<![\d.第几数{_CN_ALL}点])[{CN_DIGITS}十]){_NUMERAL_REST}"
 _SPACE = "[ \u3000\u00a0]?"  # "36 户": a space some typists put between a number and its unit
 # 约300人, 近300人, 超过300人: approximate (签约3家, 最近3个月 are not)
 _ABOUT = r"大约|(?<![签预节特制公合条契邀践失守违履立相])约|将近|(?<![最接附临将])近|逾|超过|不足|不到"
@@ -55,10 +56,11 @@ _NO_FIGURE = re.compile(
     r"|\d{1,2}[.．·]\d{1,2}(?=\s*[”\"」』]|[^，。；\d]{0,4}节)"
     r"|十[一二三四五]五|[一二三四五六七八九十]+大"
 )
-# a figure without a number: 十几人, 几十人, 数百人, 近百人, 百余人, 上千人, 数万元. A value as written (the
+# a figure without one number: 十几人, 几十人, 数百人, 近百人, 百余人, 上千人, 数万元, 5-8户. A value as written (the
 # sentence is a fact, its figure quoted as is), but no amount: nothing to compare or add up.
 _VAGUE = re.compile(
-    rf"(?<![\d.,{_CN_ALL}])(?:十几|几[十百千万]|数[十百千万]|[近上成][百千万]|[百千万][余多])(?:{MEASURES})"
+    rf"(?<![\d.,{_CN_ALL}])(?:十几|几[十百千万]|数[十百千万]|[近上成][百千万]|[百千万][余多]|\d+\s?{_RANGE}\s?\d+)"
+    rf"(?:{MEASURES})"
 )
 _CN_FIGURE = re.compile(rf"百分之|[{CN_DIGITS}十][{_CN_ALL}]*[十百千万亿][{_CN_ALL}]*")
 
