@@ -192,3 +192,22 @@ def test_a_short_enumerated_item_is_an_item(plan):
     tally counted 1 item of 3 and never raised the two not done: an enumerated item counts however short."""
     report = "某县总工会2024年工作总结\n一、2024年工作回顾\n全年新建基层工会12家，发展会员860人。\n"
     assert _texts(report + plan + "\n") == ["召开职代会", "新发展会员50人", "组织春秋游"]
+
+
+@pytest.mark.parametrize("rest", ["……", "其他", "其它", "等等", "其余等", "...", "⋯⋯"])
+@pytest.mark.parametrize(
+    "plan",
+    [
+        "二、2025年工作计划\n一是召开职代会；二是新发展会员50人；三是{rest}。",
+        "2025年，我们将重点做好以下工作：一是召开职代会，二是新发展会员50人，三是{rest}。",
+        "二、2025年工作计划\n1.召开职代会。\n2.新发展会员50人。\n3.{rest}",
+        "二、2025年工作计划\n序号｜工作内容｜完成时限\n1｜召开职代会｜3月\n2｜新发展会员50人｜全年\n3｜{rest}｜全年",
+    ],
+    ids=["run", "next_year_paragraph", "numbered", "table"],
+)
+def test_a_placeholder_is_no_item(plan, rest):
+    """三是…… (or 其他, 等等) was kept as an item once short enumerated items were: it named no work, so it
+    stood 未提及 in the table, counted in the tally and held up confirming until the user decided on it.
+    An item names its work in two 汉字 of its own."""
+    report = "某县总工会2024年工作总结\n一、2024年工作回顾\n全年新建基层工会12家，发展会员860人。\n"
+    assert _texts(report + plan.format(rest=rest) + "\n") == ["召开职代会", "新发展会员50人"]

@@ -50,6 +50,10 @@ _UNIT_COLUMN = re.compile(r"(计量)?单位")
 _COLUMN_NAME = re.compile(  # a header row's cells: 序号, 工作内容, 完成时限, 责任部门, 目标值…
     r"序号|编号|.{0,4}(内容|事项|任务|项目|工作|措施|目标值?|指标|时限|时间|部门|单位|责任人?|牵头|备注|人数|数量)"
 )
+# what stands for work not named (三是其他, 三是等等, 三是……): never an item, nor a word of one's own
+_STAND_INS = re.compile(r"其他|其它|其余|等等|等|省略号|[…⋯]+|\.{3,}|。{3,}")
+_WORD_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+MIN_WORK_CHARS = 2  # an item names its work in at least this many 汉字 of its own (召开职代会, not ……)
 MIN_ITEM_CHARS = 6  # a loose sentence shorter than this is no item (a lead-in's 为此：)
 MIN_CELL_CHARS = 2  # a table's 工作内容 cell, or an enumerated 一是召开职代会, is an item however short
 MAX_SHOWN_CHARS = 100  # an item longer than this is shown (and matched) by its first clauses
@@ -228,7 +232,7 @@ def _table_row(cells: list[str], header: list[str]) -> PlanItem | None:
         return None
     work = next((cell for name, cell in kept if _WORK_COLUMN.search(name)), None)
     work = _clean(work or max((cell for _, cell in kept), key=len))
-    if len(work) < MIN_CELL_CHARS:
+    if len(work) < MIN_CELL_CHARS or not _names_work(work):
         return None
     rest = [f"{name}：{cell}" if name else cell for name, cell in kept if cell and _clean(cell) != work]
     return PlanItem(text=work, detail=_clean("；".join([work, *rest])))
@@ -256,7 +260,7 @@ def _whole(section: Section) -> PlanItem | None:
     for part in filter(None, parts):  # lines that end unpunctuated are joined by "；"
         detail += ("" if not detail or detail.endswith(tuple(_END_MARKS)) else "；") + part
     detail = detail.strip(_END_MARKS)
-    return PlanItem(text=_shown(detail), detail=detail)
+    return PlanItem(text=_shown(detail), detail=detail) if _names_work(detail) else None
 
 
 def _shown(detail: str) -> str:
@@ -272,7 +276,15 @@ def _plain_items(texts: list[str], min_chars: int = MIN_ITEM_CHARS) -> list[Plan
     enumerated item (一是召开职代会) is one however short (`MIN_CELL_CHARS`); a loose sentence only from
     `MIN_ITEM_CHARS`."""
     cleaned = (_clean(text) for text in texts if not is_closing_words(text))
-    return [PlanItem(text=item, detail=item) for item in cleaned if len(item) >= min_chars]
+    return [
+        PlanItem(text=item, detail=item) for item in cleaned if len(item) >= min_chars and _names_work(item)
+    ]
+
+
+def _names_work(item: str) -> bool:
+    """召开职代会 names work; 其他, 等等, …… and the like stand for work not named (三是……), so they would
+    only add an item 未提及 to the tally that nothing could report."""
+    return len(_WORD_CHAR.findall(_STAND_INS.sub("", item))) >= MIN_WORK_CHARS
 
 
 def _clean(item: str) -> str:
