@@ -292,3 +292,35 @@ def test_what_the_chosen_passage_says_in_another_fact_leaves_with_the_losing_rem
     texts = [f.text for f in settled.facts]
     assert sum("3.4万元" in t for t in texts) == 1, texts
     assert any("18户" in t for t in texts) and not any("17户" in t for t in texts)
+
+
+def test_a_remainder_about_other_work_with_the_same_amount_is_kept():
+    """The 简报's 春节…发放慰问金3万元 was dropped on choosing 18户 because its 金秋助学 sentence, about other
+    work in the same paragraph, also said 3万元."""
+    result = run(
+        Material(
+            "简报.txt",
+            text(
+                "春节期间开展送温暖活动，走访慰问困难职工17户，发放慰问金3万元。"
+                "9月开展金秋助学活动，为困难职工子女发放助学金3万元。"
+            ),
+        ),
+        Material("半年报.txt", text("春节期间开展送温暖活动，走访慰问困难职工18户。")),
+    )
+    households = next(i for i, c in enumerate(result.conflicts) if "18户" in c.values)
+    texts = [f.text for f in result.choose(households, "18户").facts]
+    assert "春节期间开展送温暖活动，发放慰问金3万元" in texts
+    assert any("助学金3万元" in t for t in texts)
+
+
+def test_choosing_against_an_approximate_figure_takes_it_out():
+    """约300人 against 30人: choosing 30人 closed the conflict but left 约300人 in the facts, unflagged."""
+    result = run(
+        Material("简报.txt", text("开展金秋助学活动，资助困难职工子女约300人，发放助学金3万元。")),
+        Material("半年报.txt", text("开展金秋助学活动，资助困难职工子女30人。")),
+    )
+    settled = result.choose(0, "30人")
+    texts = settled.facts_file("", "")["facts"]
+    assert not any("约300人" in t for t in texts), texts
+    trimmed = next(f for f in settled.facts if "助学金3万元" in f.text)
+    assert settled.status(trimmed) == "已删去未选定的约300人，请核对"

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, SerializerFunctionWrapHandler, model_serializer
 
 from drafting.errors import UserError
-from drafting.materials.values import Amount, amount_of, amounts, stated_values
+from drafting.materials.values import Amount, amount_of, amounts, stated_values, without_values
 
 
 class _Sparse(BaseModel):
@@ -51,8 +51,8 @@ class Candidate(_Sparse):
     _left_out = ("rejected",)
 
     def still_states_rejected(self) -> list[str]:
-        stated = set(amounts(self.text))
-        return [value for value in self.rejected if set(amounts(value)) & stated]
+        stated = _figures(self.text)
+        return [value for value in self.rejected if _figures(value) & stated]
 
 
 COMPUTED = "（台账计算）"  # marks the ledger's own figure among a conflict's values
@@ -166,9 +166,9 @@ class Extraction(_Sparse):
         职工17户，发放慰问金3.4万元 keeps its activity and money); a fact that said nothing else (台账共17户,
         走访慰问困难职工17户) leaves. Where a clause also says other things, the fact stays whole and waits
         for the user to correct it, never dropping what else it says. What is left that the chosen figure's
-        facts, or other facts from the same passages, say as well (发放慰问金3.4万元 beside 走访慰问困难职工
-        18户；发放慰问金3.4万元) is a second account of the same work, and leaves too: the draft would tell it
-        twice."""
+        facts say as well, or another fact from the same passage worded as it (发放慰问金3.4万元 beside 走访
+        慰问困难职工18户；发放慰问金3.4万元), is a second account of the same work, and leaves too: the draft
+        would tell it twice. Approximate figures (约300人, 300余人) are settled the same way."""
         settled = self.conflicts[conflict]
         if value not in settled.values:
             raise UserError(f"“{value}”不是这处不一致的候选值，可选：{'、'.join(settled.values)}")
@@ -177,41 +177,57 @@ class Extraction(_Sparse):
             v.removesuffix(COMPUTED) for v in settled.values if amount_of(v.removesuffix(COMPUTED)) != chosen
         ]
         involved = [fact for fact in self.facts if fact.sources and fact.sources[0] in settled.sources]
-        lost = {a for written in losing for a in amounts(written)}
+        lost = {a for written in losing for a in _figures(written)}
+        said = {a for fact in involved if chosen in _figures(fact.text) for a in _figures(fact.text)}
         passages = {(source.file, source.location) for source in settled.sources}
-        # what the chosen figure's facts say, and the other facts from the same passages (a ； splits one)
-        said = {
-            a
+        siblings = [  # a ； splits one sentence into facts: 18户；发放慰问金3.4万元
+            fact
             for fact in self.facts
             if fact.sources and (fact.sources[0].file, fact.sources[0].location) in passages
-            if not lost & set(amounts(fact.text))
-            for a in amounts(fact.text)
-        }
-        facts = [_without(fact, losing, said) if fact in involved else fact for fact in self.facts]
+            if not lost & _figures(fact.text)
+        ]
+        facts = [_without(fact, losing, said, siblings) if fact in involved else fact for fact in self.facts]
         others = [c for i, c in enumerate(self.conflicts) if i != conflict]
         return self.model_copy(update={"facts": [f for f in facts if f], "conflicts": others})
 
 
-def _without(fact: Candidate, losing: list[str], said: set[Amount]) -> Candidate | None:
+def _without(
+    fact: Candidate, losing: list[str], said: set[Amount], siblings: list[Candidate]
+) -> Candidate | None:
     """The fact without its clauses stating a losing figure; None when nothing else would be left that is
-    not `said` elsewhere already."""
-    lost = {a for value in losing for a in amounts(value)}
+    not `said` already, or told by a sibling worded as what is left (not another activity's 3万元)."""
+    lost = {a for value in losing for a in _figures(value)}
     clauses = re.split(r"[，；]", fact.text)
-    kept = [clause for clause in clauses if not lost & set(amounts(clause))]
+    kept = [clause for clause in clauses if not lost & _figures(clause)]
     if len(kept) == len(clauses):
         return fact  # it does not state a losing figure
     rejected = [*fact.rejected, *(v for v in losing if v not in fact.rejected)]
     text = "，".join(kept)
-    if _says_more(text, lost | said):
+    wording = _wording(text)
+    told = (
+        lost
+        | said
+        | {a for s in siblings if (w := _wording(s.text)) and w in wording for a in _figures(s.text)}
+    )
+    if _says_more(text, told):
         return fact.model_copy(
             update={"text": text, "values": [v for v in fact.values if v in text], "rejected": rejected}
         )
-    if _says_more("，".join(c for c in clauses if c not in kept), lost | said):
+    if _says_more("，".join(c for c in clauses if c not in kept), told):
         return fact.model_copy(update={"rejected": rejected})  # 走访17户发放3.4万元: the user corrects it
     return None
+
+
+def _figures(text: str) -> set[Amount]:
+    """The amounts the text states, approximate ones too (约300人 is settled like 300人)."""
+    return set(amounts(text, approximate=True))
+
+
+def _wording(text: str) -> str:
+    return re.sub(r"[\W_]+", "", without_values(text))
 
 
 def _says_more(text: str, told: set[Amount]) -> bool:
     """The text states a value beyond the figures `told` and its dates (1月20日 alone is no fact)."""
     values = [v for v in stated_values(text) if not re.fullmatch(r"[\d年月日]+", v)]
-    return any(not amounts(v) or set(amounts(v)) - told for v in values)
+    return any(not _figures(v) or _figures(v) - told for v in values)
