@@ -5,6 +5,7 @@ as a person reads them."""
 import io
 from datetime import date
 
+import pytest
 from openpyxl import Workbook
 
 from drafting.materials.ledger import read_ledger
@@ -121,3 +122,20 @@ def test_a_sheets_unit_is_no_unit_for_a_column_that_counts_people_or_years():
     assert "月度活动工龄合计50" in texts
     assert "月度活动家庭人口合计12" in texts
     assert not any("工龄" in text and "元" in text for text in texts)
+
+
+@pytest.mark.parametrize("header", ["资助额", "救助额", "捐赠", "物资价值", "实发", "发放", "帮扶", "一季度"])
+def test_a_sheets_unit_is_the_unit_of_a_summed_column_that_names_no_money_word(header: str):
+    """困难职工帮扶台账（单位：万元）: 0.2, 0.3 and 0.5 under 资助额 or 一季度 are 1万元, not a bare 合计1;
+    the sheet's unit is refused only for a column that counts or measures (家庭人口, 工龄, 参加人数)."""
+    rows = [
+        ["困难职工帮扶台账（单位：万元）"],
+        ["姓名", "家庭人口", header],
+        ["张三", 3, 0.2],
+        ["李四", 4, 0.3],
+        ["王五", 5, 0.5],
+    ]
+    assert _texts(_ledger(rows))[1:] == [
+        "月度活动家庭人口合计12",
+        f"月度活动{header}合计10000元（1万元）",
+    ]

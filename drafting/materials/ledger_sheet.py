@@ -46,16 +46,13 @@ _HEADER_UNITS = (
 )
 _BRACKET_UNIT = re.compile(rf"[（(]\s*(?:单位[:：]\s*)?({MEASURES})\s*[）)]")  # 物品（件）, 出勤（%）
 _COUNT_WORDS = re.compile("数量|个数|件数|项数|名额")
-# What a sheet's 单位：万元 is the unit of: amounts of money (预算数, 实际支出, 帮扶金), by a word in the header
-_AMOUNT_WORDS = re.compile(
-    r"元|金|费|款|资金|经费|补助|补贴|津贴|奖励|工资|薪|报酬|支出|开支|收入|预算|决算|结余|余额|拨款|拨付|"
-    r"投入|成本|总额|数额|收支"
-)
-# ... and never of what counts or measures something else, whatever money word comes before it
+# What a sheet's 单位：万元 is never the unit of: a column that counts or measures something other than money,
+# by the last word of its header (家庭人口, 工龄, 面积, 课时数); 工龄补贴 and 人口补助 are money all the same
 _MEASURED_WORDS = re.compile(
-    r"人口|年龄|工龄|会龄|党龄|岁|人数|户数|人次|户次|次数|场次|天数|日数|课时|学时|时长|小时|面积|亩|平方|"
-    r"长度|里程|公里|重量|体重|身高"
+    r"(?:人口|年龄|工龄|会龄|党龄|岁|人数|户数|人次|户次|次数|场次|天数|日数|课时|学时|时长|小时|面积|亩|平方|"
+    r"长度|里程|公里|重量|体重|身高|数量|件数|册数|个数|项数)(?:总?数)?$"
 )
+_TRAILING_BRACKETS = re.compile(r"(?:\s*[（(][^（()）]*[）)])+\s*$")  # 家庭人口（人）, 课时（节）
 _MONEY_UNITS = {"亿元": Decimal(100_000_000), "万元": Decimal(10_000), "元": Decimal(1)}
 # A copy's mark on a file name: 台账(1) (a second download), 台账 - 副本 (a copy in Windows)
 _COPY_MARK = re.compile(r"\s*(?:[(（]\d{1,3}[)）]|[-－_]?\s*副本(?:\s*[(（]\d{1,3}[)）])?)$")
@@ -290,20 +287,14 @@ def _money_words(header: str) -> bool:
 
 
 def _money_unit(header: str, sheet_unit: str) -> str:
-    """The money unit a header names; else the sheet's 单位：万元 for a column of money (预算数, 实际支出,
-    帮扶金), never for one that counts or measures something else (家庭人口, 工龄, 参加人数, 数量（件）,
-    执行率). A header says what it is by its last word: 工龄补贴 is money, 补助人数 is people."""
+    """The money unit a header names; else the sheet's 单位：万元, for every column it may sum (预算数, 实际支出,
+    资助额, 物资价值, 一季度), but never for one that counts or measures something else: 参加人数, 数量（件）,
+    执行率, or a header whose last word is a measure (家庭人口, 工龄). 工龄补贴 is money, 补助人数 is people."""
     if own := next((unit for unit in _MONEY_UNITS if unit in header), ""):
         return own
     counts = _header_unit(header) or _COUNT_WORDS.search(header) or _NOT_SUMMED.search(header)
-    if counts or not (money := _last(_AMOUNT_WORDS, header)):
-        return ""
-    return sheet_unit if money > _last(_MEASURED_WORDS, header) else ""
-
-
-def _last(words: re.Pattern[str], header: str) -> int:
-    """Where the last of these words in the header ends; 0 for none."""
-    return max((found.end() for found in words.finditer(header)), default=0)
+    measured = _MEASURED_WORDS.search(_TRAILING_BRACKETS.sub("", header).strip())
+    return "" if counts or measured else sheet_unit
 
 
 def _header_unit(header: str) -> str:
