@@ -21,7 +21,9 @@ from drafting.materials.model import COMPUTED, Candidate, Conflict
 from drafting.materials.values import Amount, amounts, without_values
 
 SAME_EVENT = 0.7  # share of the shorter wording's character pairs the longer one also has
-APPROXIMATE_SHARE = Decimal("0.8")  # of the larger figure the smaller must be, when one is approximate
+APPROXIMATE_SHARE = Decimal("0.8")  # how far from its number an approximate figure may be
+_AT_LEAST = re.compile(r"余|多|超过|逾")  # 300来人 is about 300
+_BELOW = re.compile(r"不足|不到")
 _PUNCTUATION = re.compile(r"[\d.,，。、；：:（）()《》“”\s]")
 # Words nearly every union fact has: sharing one of them does not make a ledger and a sentence one work
 # (a 困难帮扶 ledger and 春节走访慰问困难职工 share only 困难; a 慰问 ledger and 中秋节日慰问品 only 慰问)
@@ -92,8 +94,7 @@ def _disagreements(group: list[Candidate]) -> list[Conflict]:
     conflicts = []
     for unit in sorted({a.unit for fact in group for a in amounts(" ".join(fact.values), approximate=True)}):
         stating = [(fact, _written(fact, unit)) for fact in group if _written(fact, unit)]
-        stated = [a for _, written in stating for v in written if (a := _amount(v, approximate=True))]
-        if any(not _agree(a, b) for a, b in combinations(stated, 2)):
+        if any(_disagree(one, other) for (_, one), (_, other) in combinations(stating, 2)):
             conflicts.append(
                 Conflict(
                     about=f"{_common_wording([f.text for f, _ in stating])}（{unit}）",
@@ -168,13 +169,36 @@ def _amount(written: str, approximate: bool = False) -> Amount | None:
     return found[0] if found else None
 
 
-def _agree(a: Amount, b: Amount) -> bool:
-    """Two statements of one figure agree when equal; an approximate one (300余人, 约300人) agrees with any
-    within a fifth of it (320人), not with 30人 nor with 500余人."""
-    if not (a.approximate or b.approximate):
-        return a == b
-    low, high = sorted((a.number, b.number))
-    return high > 0 and low / high >= APPROXIMATE_SHARE
+def _disagree(one: list[str], other: list[str]) -> bool:
+    """Two facts' figures of one unit disagree when each states one the other has nothing to agree with:
+    17户 against 18户, 17户，其中特困5户 against 18户，其中特困5户; not 300余人，其中大学生120人 against
+    300余人, whose one figure the first fact states too."""
+
+    def unmatched(these: list[str], those: list[str]) -> bool:
+        return any(not any(_agree(a, b) for b in those) for a in these)
+
+    return unmatched(one, other) and unmatched(other, one)
+
+
+def _agree(one: str, other: str) -> bool:
+    """Two written figures of one thing agree when the ranges they allow meet: 300人 is 300; 300余人 and
+    超过300人 at least 300 (to a quarter more); 不足300人 below 300; 约300人, 300来人 within a fifth. So
+    300余人 agrees with 320人, not with 250人, 30人 or 500余人."""
+    low, high = _range(one)
+    other_low, other_high = _range(other)
+    return low <= other_high and other_low <= high
+
+
+def _range(written: str) -> tuple[Decimal, Decimal]:
+    amount = amounts(written, approximate=True)[0]  # one of `_written`'s values: it has one
+    number = amount.number
+    if not amount.approximate:
+        return number, number
+    if _AT_LEAST.search(written):
+        return number, number / APPROXIMATE_SHARE
+    if _BELOW.search(written):
+        return number * APPROXIMATE_SHARE, number
+    return number * APPROXIMATE_SHARE, number / APPROXIMATE_SHARE
 
 
 def _bigrams(text: str) -> set[str]:
