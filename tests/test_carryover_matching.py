@@ -242,3 +242,59 @@ def test_a_sum_in_hanzi_is_no_subject_word():
     (row,) = _rows(None, ["春节发放慰问金一万二千元"], facts)
     assert (row.status, row.facts) == ("done", facts[1:2])
     assert [t.describe() for t in row.targets] == ["计划1.2万元、实际1.2万元、完成100%"]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("发放慰问金300多万元", [(3_000_000, "元", "多", "万")]),  # 多 before 万: shown there
+        ("发放慰问金3万多元", [(30_000, "元", "多", "")]),
+        ("入户走访300来户", [(300, "户", "来", "")]),
+        ("入户走访不足300户", [(300, "户", "不足", "")]),  # each was an exact 300户
+        ("入户走访不到三百户", [(300, "户", "不到", "")]),
+        ("入户走访近300户", [(300, "户", "近", "")]),
+        ("入户走访将近300户", [(300, "户", "将近", "")]),
+        ("最近3个月入户走访300户", [(3, "个", "", ""), (300, "户", "", "")]),  # 最近 is no 近300
+        ("入户走访250-300户", []),  # each was an exact 300户 (and 250户 below)
+        ("入户走访二百至三百户", []),
+        ("入户走访250户至300户", []),
+        ("由200户增至300户", [(200, "户", "", ""), (300, "户", "", "")]),  # a change, no range
+    ],
+)
+def test_a_figure_is_read_with_the_words_that_qualify_it(text, found):
+    """300多万元 keeps its 多 before 万; 来 is about; 不足/不到/近 say less than the figure; a range is no
+    one figure."""
+    assert [(q.value, q.unit, q.approx, q.scale) for q in quantities(text)] == found
+
+
+@pytest.mark.parametrize(
+    ("plan", "fact", "described", "met"),
+    [
+        # it was 实际300万多元: 多 after 万 is another, smaller figure
+        ("发放慰问金200万元", "发放慰问金300多万元", "计划200万元、实际300多万元、完成150%以上", True),
+        ("发放慰问金2万元", "发放慰问金3万多元", "计划2万元、实际3万多元、完成150%以上", True),
+        # 来 is about 300, not at least (it was 完成100%以上)
+        ("入户走访300户", "入户走访300来户", "计划300户、实际300来户、完成100%", True),
+        ("入户走访300户", "入户走访200来户", "计划300户、实际200来户、完成67%", False),
+        # each below 300 was 实际300户、完成100%, met: an item not done shown as done
+        ("入户走访300户", "入户走访不足300户", "计划300户、实际不足300户、完成不足100%", False),
+        ("入户走访300户", "入户走访不到300户", "计划300户、实际不到300户、完成不到100%", False),
+        ("入户走访300户", "入户走访近300户", "计划300户、实际近300户、完成近100%", False),
+        ("入户走访200户", "入户走访不足300户", "计划200户、实际不足300户、完成不足150%", False),  # unsure
+        ("安全事故控制在3起以内", "发生安全事故不足3起", "计划不超过3起、实际不足3起", True),
+        # a range was an exact 300户, met
+        ("入户走访300户", "入户走访250-300户", "计划300户、实际数字未见于要点", False),
+        ("入户走访300户", "入户走访二百至三百户", "计划300户、实际数字未见于要点", False),
+    ],
+)
+def test_an_achieved_figure_is_as_much_as_its_words_say(plan, fact, described, met):
+    """A figure is shown as written and met only when its words make it so: 不足300户 is no 300户 done."""
+    (target,) = align(plan, [fact])
+    assert (target.describe(), target.met) == (described, met)
+
+
+def test_a_sum_with_a_figure_below_what_it_names_is_below_the_sum():
+    """300余户 and 不足20户: with a figure below what it names in it, the sum is never taken for a plan met
+    (it was 实际320余户、完成103%以上, met)."""
+    (target,) = align("入户走访310户", ["入户走访300余户", "入户走访不足20户"])
+    assert (target.describe(), target.met) == ("计划310户、实际不足320户、完成不足103%", False)

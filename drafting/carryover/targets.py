@@ -25,6 +25,13 @@ _QUANTITY = re.compile(
     rf"(?P<approx>余|多|来)?(?P<mult>万|千|亿)?(?P<approx_after>余|多)?(?P<unit>{_UNIT})"
 )
 _MULTIPLIERS = {"万": 10_000, "千": 1_000, "亿": 100_000_000}
+AT_LEAST = ("余", "多")  # 300余人: at least 300, so 完成100%以上
+# 不足300户, 近300户: below the figure, never a goal met (最近3个月, 附近3家 are no such figure)
+_BELOW_BEFORE = re.compile(r"(?P<below>不足|不到|将近|接近|(?<![最附])近)\s*$")
+# 250-300户, 二百至三百户, 250户至300户: a range, no one figure (由200户增至300户 is one)
+_RANGE = "[-－—–~～至到]"
+_RANGE_BEFORE = re.compile(rf"[\d{_CN_NUMBER}万千亿]\s*(?:{_UNIT})?\s*{_RANGE}\s*$")
+_RANGE_AFTER = re.compile(rf"^\s*{_RANGE}\s*[\d{_CN_NUMBER}]")
 _BARE = {"百": 100, "千": 1_000}  # 百人 千人: a hundred, a thousand
 # a ceiling, not a goal: 事故控制在3起以内, 结余率不超过10%
 _CEILING_BEFORE = re.compile(r"(控制在|不超过|不高于|(?<!不)低于|(?<!不)少于|不多于)\s*$")  # not 不少于
@@ -38,7 +45,9 @@ class Quantity(BaseModel):
     value: float
     unit: str
     ceiling: bool = False  # at most this much (事故3起以内)
-    approx: str = ""  # 余, 多 or 来 when written so (300余人: at least 300)
+    # as written: 余 or 多 (300余人: at least 300), 来 (300来户: about 300), 不足, 不到, 近… (below it)
+    approx: str = ""
+    scale: str = ""  # the 万 a marker was written before (300多万元), so it is shown there
 
 
 class Target(BaseModel):
@@ -48,7 +57,10 @@ class Target(BaseModel):
     achieved: float | None
     unit: str
     ceiling: bool = False  # met at or below the figure (not in the `drafting carryover --json` shape)
-    approx: str = ""  # the achieved figure was written 300余人 (more than it): 余/多/来, not in the JSON
+    # the achieved figure's marker as written (300余人, 300来户, 不足300户) and the 万 it stood before
+    # (300多万元): neither in the JSON
+    approx: str = ""
+    scale: str = ""
 
     @field_serializer("planned", "achieved")
     def _whole_numbers(self, value: float | None) -> float | int | None:
@@ -60,20 +72,27 @@ class Target(BaseModel):
         if self.achieved is None:
             return False
         if self.ceiling:  # 3起余 is more than 3: within a ceiling of 3 only when below it
-            return self.achieved < self.planned if self.approx else self.achieved <= self.planned
-        return self.achieved >= self.planned
+            return self.achieved < self.planned if self.approx in AT_LEAST else self.achieved <= self.planned
+        # 不足300户 is less than 300: not the plan's 300, and not surely a plan's 250 either
+        return not self._below and self.achieved >= self.planned
+
+    @property
+    def _below(self) -> bool:
+        return bool(self.approx) and self.approx not in AT_LEAST and self.approx != "来"
 
     def describe(self) -> str:
-        """计划50人、实际28人、完成56%; 计划不超过10%、实际6%; 计划300人、实际300余人、完成100%以上"""
+        """计划50人、实际28人、完成56%; 计划不超过10%、实际6%; 计划300人、实际300余人、完成100%以上;
+        计划300户、实际不足300户、完成不足100%; 计划300户、实际300来户、完成100%"""
         planned = f"计划{'不超过' if self.ceiling else ''}{_figure(self.planned, self.unit)}"
         if self.achieved is None:
             return planned + "、实际数字未见于要点"
         share = (
-            f"、完成{self.achieved / self.planned:.0%}{'以上' if self.approx else ''}"
+            f"、完成{self.approx if self._below else ''}{self.achieved / self.planned:.0%}"
+            f"{'以上' if self.approx in AT_LEAST else ''}"
             if self.planned and self.unit not in RATES and not self.ceiling
             else ""
         )
-        return f"{planned}、实际{_figure(self.achieved, self.unit, self.approx)}{share}"
+        return f"{planned}、实际{_figure(self.achieved, self.unit, self.approx, self.scale)}{share}"
 
 
 def quantities(text: str) -> list[Quantity]:
@@ -86,10 +105,16 @@ def quantities(text: str) -> list[Quantity]:
         number = _BARE.get(m.group("num")) if number is None else number
         if number is None or m.group(0) == "一起":  # 一起举办: together, no 1起 of anything
             continue
+        if _RANGE_BEFORE.search(text[: m.start()]) or _RANGE_AFTER.match(text[m.end() :]):
+            continue
         value = float(number) * _MULTIPLIERS.get(m.group("mult") or "", 1)
         ceiling = bool(_CEILING_BEFORE.search(text[: m.start()]) or _CEILING_AFTER.match(text[m.end() :]))
-        approx = m.group("approx") or m.group("approx_after") or ""
-        found.append(Quantity(value=round(value, 4), unit=m.group("unit"), ceiling=ceiling, approx=approx))
+        below = _BELOW_BEFORE.search(text[: m.start()])
+        approx = below["below"] if below else m.group("approx") or m.group("approx_after") or ""
+        scale = (m.group("mult") or "") if m.group("approx") and not below else ""
+        found.append(
+            Quantity(value=round(value, 4), unit=m.group("unit"), ceiling=ceiling, approx=approx, scale=scale)
+        )
     return found
 
 
@@ -113,8 +138,10 @@ def align(plan: str, facts: list[str]) -> list[Target]:
             if planned.unit in RATES and reported:
                 reported = [max(reported, key=lambda q: q.value)]
             achieved = sum(q.value for q in reported) if reported else None
-            # 300余人 and 20人 make 320余人: more than the sum, as one of them was
-            approx = next((q.approx for q in reported if q.approx), "")
+            # 300余人 and 20人 make 320余人: more than the sum, as one of them was; one figure below what
+            # it names (不足20人) makes the sum one too, so it is never taken for a plan met
+            marked = sorted((q for q in reported if q.approx), key=lambda q: q.approx in (*AT_LEAST, "来"))
+            approx, scale = (marked[0].approx, marked[0].scale) if marked else ("", "")
             targets.append(
                 Target(
                     planned=planned.value,
@@ -122,6 +149,7 @@ def align(plan: str, facts: list[str]) -> list[Target]:
                     unit=planned.unit,
                     ceiling=planned.ceiling,
                     approx=approx,
+                    scale=scale,
                 )
             )
     return targets
@@ -142,8 +170,12 @@ def _reported(fact: str, unit: str, about: Subject) -> Quantity | None:
     return None
 
 
-def _figure(value: float, unit: str, approx: str = "") -> str:
-    """50人, 1.2万元; 300余人, 1.2万余元 when the figure was written so."""
+def _figure(value: float, unit: str, approx: str = "", scale: str = "") -> str:
+    """50人, 1.2万元; 300余人, 1.2万余元, 300多万元, 不足300户 when the figure was written so."""
+    if approx and approx not in (*AT_LEAST, "来"):
+        return approx + _figure(value, unit)
+    if approx and scale:
+        return f"{value / _MULTIPLIERS[scale]:g}{approx}{scale}{unit}"
     if unit == "元" and value >= 10_000:
         return f"{value / 10_000:g}万{approx}元"
     return f"{value:g}{approx}{unit}"
