@@ -122,7 +122,7 @@ def test_a_rounded_or_bare_four_digit_count_is_no_year(sentence):
         {"organization": "某工会", "period": "2025年", "facts": ["技能比武参赛1,216人次", "会员总数4,032人"]}
     )
     (finding,) = check_draft(sentence, facts).unsupported
-    assert finding.value == re.search(r"\d{4}", sentence).group()
+    assert finding.value.startswith(re.search(r"\d{4}", sentence).group())  # with its 余人次, if any
 
 
 @pytest.mark.parametrize(
@@ -331,4 +331,18 @@ def test_a_numeral_with_wan_before_yu_is_read_whole():
     )
     assert check_draft("一是春节发放慰问金一万二千余元。", facts).unsupported == []
     changed = check_draft("一是春节发放慰问金两万二千余元。", facts)
-    assert [f.value for f in changed.unsupported] == ["两万二千"]
+    assert [f.value for f in changed.unsupported] == ["两万二千余元"]
+
+
+def test_a_figure_with_yu_keeps_its_unit():
+    """一万二千余元 was read with no unit, so the draft could move it to people: 慰问职工一万二千余人 passed."""
+    facts = parse_facts(
+        {
+            "organization": "某某公司工会",
+            "period": "2025年",
+            "facts": ["发放慰问金一万二千余元，慰问职工300余人"],
+        }
+    )
+    assert check_draft("一是发放慰问金一万二千余元，慰问职工300余人。", facts).unsupported == []
+    moved = check_draft("一是慰问职工一万二千余人，发放慰问金300余元。", facts)
+    assert sorted(f.value for f in moved.unsupported) == ["300余元", "一万二千余人"]

@@ -44,7 +44,8 @@ _NUMBER = re.compile(
     # 一万二千元, 十二万人, 一万二千余元: 万 and 亿 inside a numeral, before a measure (一万二千 is no 二千)
     rf"|(?<![{CN_NUMBER}第])[{CN_NUMBER}][{CN_NUMBER}万亿]*[万亿][{CN_NUMBER}]*(?=[余多来]?(?:{_MEASURE}))"
     rf"|[{CN_NUMBER}]{{2,}}|(?<![{CN_NUMBER}第])[{CN_NUMBER}](?=[万亿]?(?:{_MEASURE})))"
-    rf"(?P<mult>[万亿])?(?P<unit>{_MEASURE})?"
+    # 300余人, 1.2万余元, 3万多人: 余/多/来 between the number and its unit, which stays the figure's unit
+    rf"(?:[余多来](?=[万亿]?(?:{_MEASURE})))?(?P<mult>[万亿])?(?:[余多](?={_MEASURE}))?(?P<unit>{_MEASURE})?"
 )
 _DATE = re.compile(r"\d{1,2}月\d{1,2}日|\d{1,2}月份?|\d{4}年")
 LEVEL = re.compile(
