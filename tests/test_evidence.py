@@ -140,3 +140,24 @@ def test_an_approximate_figure_changed_by_hand_is_not_vouched_for(service):
     service.edit(draft.id, section.key, section.text.replace("300余人", "500余人"))
     row = next(r for r in service.evidence(draft.id) if "500余人" in r.sentence)
     assert row.basis == CHANGED and "300余人" in row.fact
+
+
+def test_a_vague_figure_changed_by_hand_is_not_vouched_for(service):
+    """十几人 changed to 数百人, 5-8户 to 50-80户: vague figures have no amount to compare, and the rows still
+    said 用户填写 beside the old facts."""
+    facts = parse_facts(
+        {
+            "organization": "江北区总工会",
+            "period": "2025年",
+            "facts": [
+                "组织职工技能培训，参训职工十几人，投入经费3万元",
+                "走访慰问困难职工5-8户，发放慰问品40份",
+            ],
+        }
+    )
+    draft = service.draft(facts, offline=True)
+    for old, new in (("十几人", "数百人"), ("5-8户", "50-80户")):
+        section = next(s for s in service.get(draft.id).sections if old in s.text)
+        service.edit(draft.id, section.key, section.text.replace(old, new))
+    rows = service.evidence(draft.id)
+    assert {r.basis for r in rows if "数百人" in r.sentence or "50-80户" in r.sentence} == {CHANGED}

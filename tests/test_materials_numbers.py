@@ -102,7 +102,10 @@ def test_ordinals_and_congresses_are_no_values(text):
 
 @pytest.mark.parametrize(
     "written",
-    ["十几人", "几十人", "数百人", "近百人", "百余人", "千余人", "上千人", "数万元", "5-8户", "500至800元"],
+    [
+        *("十几人", "几十人", "数百人", "近百人", "百余人", "千余人", "上千人", "数万元"),
+        *("5-8户", "500至800元", "五至八户", "二百至三百户", "5.5-8万元", "1,000-2,000元", "2—3千人"),
+    ],
 )
 def test_a_vague_figure_is_a_value_as_written_but_no_amount(written):
     """参训职工十几人 vanished: neither a fact nor set aside; 5-8户 was an exact 8户. Each is the sentence's
@@ -316,3 +319,9 @@ def test_a_template_s_years_list_markers_and_anniversaries_are_no_figures():
 def test_a_lone_one_before_a_classifier_is_no_count():
     assert stated_values("大家一块参加活动，一间办公室") == []
     assert stated_values("配发桌椅220 套，被褥两百套") == ["220 套", "两百套"]
+
+
+def test_a_date_before_a_figure_is_no_range():
+    """2024-05-01组织职工120人 gave a spurious 05-01组 (组 is a measure) once ranges were values."""
+    assert stated_values("2024-05-01组织职工120人") == ["120人"]
+    assert stated_values("2024-2025学年开展活动3次") == ["3次"]

@@ -29,7 +29,12 @@ _CN_ALL = CN_DIGITS + "十百千万亿"
 # a numeral in digits, in Chinese or both (1,050 / 1.2万 / 一万二千 / 3百 / 1万2千 / 九十五点五), read by _numeral
 _NUMERAL_REST = rf"(?:[{_CN_ALL}]|点(?=[{CN_DIGITS}])|(?<=[{_CN_ALL}])(?:{ARABIC}))*"
 _RANGE = "[-－—~～至到]"  # 5-8户, 5至8户: a range, no one figure
-_NUMERAL = rf"(?:(?<![\d.,第])(?<!第 )(?<!\d{_RANGE})(?:{ARABIC})|(?<![\d.第几数{_CN_ALL}点])[{CN_DIGITS}十]){_NUMERAL_REST}"
+_RANGE_END = rf"(?:[\d.,]+|[{CN_DIGITS}十百千]+)[万千]?"  # 5.5, 1,000, 二百, 3千 in 5.5-8万元, 2—3千人
+_AFTER_RANGE = rf"(?<![\d{_CN_ALL}]{_RANGE})"  # not the 8户 of 5-8户, nor the 八户 of 五至八户
+_NUMERAL = (
+    rf"(?:(?<![\d.,第])(?<!第 ){_AFTER_RANGE}(?:{ARABIC})"
+    rf"|(?<![\d.第几数{_CN_ALL}点]){_AFTER_RANGE}[{CN_DIGITS}十]){_NUMERAL_REST}"
+)
 _SPACE = "[ \u3000\u00a0]?"  # "36 户": a space some typists put between a number and its unit
 # 约300人, 近300人, 超过300人: approximate (签约3家, 最近3个月 are not)
 _ABOUT = r"大约|(?<![签预节特制公合条契邀践失守违履立相])约|将近|(?<![最接附临将])近|逾|超过|不足|不到"
@@ -59,8 +64,8 @@ _NO_FIGURE = re.compile(
 # a figure without one number: 十几人, 几十人, 数百人, 近百人, 百余人, 上千人, 数万元, 5-8户. A value as written (the
 # sentence is a fact, its figure quoted as is), but no amount: nothing to compare or add up.
 _VAGUE = re.compile(
-    rf"(?<![\d.,{_CN_ALL}])(?:十几|几[十百千万]|数[十百千万]|[近上成][百千万]|[百千万][余多]|\d+\s?{_RANGE}\s?\d+)"
-    rf"(?:{MEASURES})"
+    rf"(?<![\d.,\-－{_CN_ALL}])(?:十几|几[十百千万]|数[十百千万]|[近上成][百千万]|[百千万][余多]"
+    rf"|{_RANGE_END}\s?{_RANGE}\s?{_RANGE_END})(?:{MEASURES})"
 )
 _CN_FIGURE = re.compile(rf"百分之|[{CN_DIGITS}十][{_CN_ALL}]*[十百千万亿][{_CN_ALL}]*")
 
@@ -80,7 +85,7 @@ class Amount:
 
 def stated_values(text: str) -> list[str]:
     """Every value the text states, as written, in order, each once (in a 繁體 text too: 30餘萬元)."""
-    found = [w for w in _found(_NUMBER, text) if amount_of(w) is not None] + _found(_VAGUE, text)
+    found = [w for w in _found(_NUMBER, text) if amount_of(w) is not None] + vague_values(text)
     found += _found(_DATE, text) + _found(LEVEL, text) + _found(_TITLE, text)
     return list(dict.fromkeys(found))
 
@@ -110,10 +115,15 @@ def amounts(text: str, *, approximate: bool = False) -> list[Amount]:
     return found if approximate else [a for a in found if not a.approximate]
 
 
+def vague_values(text: str) -> list[str]:
+    """The figures without one number the text states, as written: 十几人, 数百人, 5-8户."""
+    return _found(_VAGUE, text)
+
+
 def states_a_figure(text: str) -> bool:
     """The text states a count, an amount or a share, exact or approximate, or has a number this module
     cannot read; dates, years, ordinals, list numbers and the like are no figure."""
-    if amounts(text, approximate=True) or _found(_VAGUE, text):
+    if amounts(text, approximate=True) or vague_values(text):
         return True
     rest = _NO_FIGURE.sub(" ", to_simplified(text))
     return bool(re.search(r"\d", rest) or _CN_FIGURE.search(rest))

@@ -11,7 +11,7 @@ import re
 
 from pydantic import BaseModel
 
-from drafting.materials.values import Amount, amounts, stated_values
+from drafting.materials.values import Amount, amounts, stated_values, vague_values
 from drafting.text.control import strip_control
 from drafting.writing.draft import Draft, section_name
 
@@ -62,7 +62,8 @@ def _row(
     fact = _best_fact(sentence, values, facts) if values else None
     if fact is None:
         return EvidenceRow(section=section, sentence=sentence, basis=UNMATCHED if values else GENERAL)
-    if any(amount not in stated for amount in amounts(sentence, approximate=True)):  # 500余人 for 300余人 too
+    changed = any(amount not in stated for amount in amounts(sentence, approximate=True))  # 500余人 too
+    if changed or any(not any(v in f for f in facts) for v in vague_values(sentence)):  # 数百人 for 十几人
         return EvidenceRow(section=section, sentence=sentence, basis=CHANGED, fact=fact)
     found = [EvidenceSource(**s) for s in sources.get(fact, [])]
     return EvidenceRow(
