@@ -2,6 +2,10 @@
 
 from streamlit.testing.v1 import AppTest
 
+from drafting.service import DraftingService
+from drafting.writing.facts import parse_facts
+from tests.conftest import ROOT
+
 PAGE_FILES = {
     "起草": "app/draft.py",
     "语气对比": "app/tone.py",
@@ -48,3 +52,19 @@ def regenerate(app: AppTest, draft_id: str, key: str) -> AppTest:
     """Click a section's 重新生成, whose key ends with the section's number of versions."""
     (button,) = [b for b in app.button if (b.key or "").startswith(f"regen_{draft_id}_{key}_")]
     return button.click().run()
+
+
+def carryover_app(built_library, monkeypatch, tmp_path, last_year: dict) -> tuple:  # noqa: ANN001 - fixtures
+    """The 起草 page on a new data folder holding last year's draft (`last_year`'s facts) and the same without
+    a plan, with the example facts (2025年) loaded: (app, service, last year's draft, the one without)."""
+    data = tmp_path / "data"
+    settings = built_library.settings.model_copy(update={"data_dir": data})
+    monkeypatch.setenv("DRAFTING_DATA_DIR", str(data))
+    service = DraftingService(settings)
+    drafted = service.draft(parse_facts(last_year), offline=True)
+    without_plan = service.draft(
+        parse_facts({**last_year, "report_type": "summary", "plans": []}), offline=True
+    )
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at.button[0].click().run()  # 载入示例要点 (2025年): 召开五届三次职代会, 新发展会员45人, no 书屋
+    return at, service, drafted, without_plan

@@ -2,12 +2,9 @@
 to do with each unfinished item, confirm, and draft from the confirmed table."""
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from drafting.service import DraftingService
 from drafting.writing.facts import parse_facts
-from tests.apppages import generate
-from tests.conftest import ROOT
+from tests.apppages import carryover_app, generate
 
 LAST_YEAR = {
     "organization": "江北市第一人民医院工会",
@@ -19,17 +16,7 @@ LAST_YEAR = {
 
 @pytest.fixture
 def app(built_library, monkeypatch, tmp_path):
-    data = tmp_path / "data"
-    settings = built_library.settings.model_copy(update={"data_dir": data})
-    monkeypatch.setenv("DRAFTING_DATA_DIR", str(data))
-    service = DraftingService(settings)
-    last_year = service.draft(parse_facts(LAST_YEAR), offline=True)
-    without_plan = service.draft(
-        parse_facts({**LAST_YEAR, "report_type": "summary", "plans": []}), offline=True
-    )
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    at.button[0].click().run()  # 载入示例要点 (2025年)
-    return at, service, last_year, without_plan
+    return carryover_app(built_library, monkeypatch, tmp_path, LAST_YEAR)
 
 
 def test_last_years_report_is_offered_first_and_compared(app):

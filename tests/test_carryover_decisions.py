@@ -16,9 +16,8 @@ from drafting.carryover.decisions import (
 from drafting.carryover.match import Carryover, ItemResult
 from drafting.carryover.targets import Target
 from drafting.cli import main
-from drafting.service import DraftingService
 from drafting.writing.facts import load_facts_file, parse_facts
-from tests.conftest import ROOT
+from tests.apppages import carryover_app
 
 THIS_YEAR = {
     "organization": "某某公司工会",
@@ -156,16 +155,7 @@ COMPARE, CONFIRM = "FormSubmitter:facts-对照上年计划", "carryover_confirm"
 
 @pytest.fixture
 def app(built_library, monkeypatch, tmp_path):
-    data = tmp_path / "data"
-    settings = built_library.settings.model_copy(update={"data_dir": data})
-    monkeypatch.setenv("DRAFTING_DATA_DIR", str(data))
-    service = DraftingService(settings)
-    last_year = service.draft(parse_facts(LAST_YEAR), offline=True)
-    without_plan = service.draft(
-        parse_facts({**LAST_YEAR, "report_type": "summary", "plans": []}), offline=True
-    )
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    at.button[0].click().run()  # 载入示例要点 (2025年): 召开五届三次职代会, 新发展会员45人, no 书屋
+    at, _, last_year, without_plan = carryover_app(built_library, monkeypatch, tmp_path, LAST_YEAR)
     at.selectbox(key="f_previous").set_value(last_year.id)
     at.button(key=COMPARE).click().run()
     assert list(at.dataframe[0].value["情况"]) == ["已完成", "部分完成", "未提及"]
