@@ -10,7 +10,7 @@ import re
 from pydantic import BaseModel, field_serializer
 
 from drafting.carryover.subject import FULL_WIDTH, Subject
-from drafting.text.numerals import ARABIC, read_numeral
+from drafting.text.numerals import ARABIC, RANGE, read_numeral
 from drafting.text.script import to_simplified
 
 _UNIT = r"人次|户次|元|人|名|场|次|项|个|家|户|期|篇|所|支|处|批|册|本|件|台|套|起|%"
@@ -29,9 +29,8 @@ AT_LEAST = ("余", "多")  # 300余人: at least 300, so 完成100%以上
 # 不足300户, 近300户: below the figure, never a goal met (最近3个月, 附近3家 are no such figure)
 _BELOW_BEFORE = re.compile(r"(?P<below>不足|不到|将近|接近|(?<![最附])近)\s*$")
 # 250-300户, 二百至三百户, 250户至300户: a range, no one figure (由200户增至300户 is one)
-_RANGE = "[-－—–~～至到]"
-_RANGE_BEFORE = re.compile(rf"[\d{_CN_NUMBER}万千亿]\s*(?:{_UNIT})?\s*{_RANGE}\s*$")
-_RANGE_AFTER = re.compile(rf"^\s*{_RANGE}\s*[\d{_CN_NUMBER}]")
+_RANGE_BEFORE = re.compile(rf"[\d{_CN_NUMBER}万千亿]\s*(?:{_UNIT})?\s*{RANGE}\s*$")
+_RANGE_AFTER = re.compile(rf"^\s*{RANGE}\s*[\d{_CN_NUMBER}]")
 _BARE = {"百": 100, "千": 1_000}  # 百人 千人: a hundred, a thousand
 # a ceiling, not a goal: 事故控制在3起以内, 结余率不超过10%
 _CEILING_BEFORE = re.compile(r"(控制在|不超过|不高于|(?<!不)低于|(?<!不)少于|不多于)\s*$")  # not 不少于

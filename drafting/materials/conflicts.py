@@ -22,8 +22,6 @@ from drafting.materials.values import Amount, amounts, without_values
 
 SAME_EVENT = 0.7  # share of the shorter wording's character pairs the longer one also has
 APPROXIMATE_SHARE = Decimal("0.8")  # how far from its number an approximate figure may be
-_AT_LEAST = re.compile(r"余|多|超过|逾")  # 300来人 is about 300
-_BELOW = re.compile(r"不足|不到")
 _PUNCTUATION = re.compile(r"[\d.,，。、；：:（）()《》“”\s]")
 # Words nearly every union fact has: sharing one of them does not make a ledger and a sentence one work
 # (a 困难帮扶 ledger and 春节走访慰问困难职工 share only 困难; a 慰问 ledger and 中秋节日慰问品 only 慰问)
@@ -192,13 +190,13 @@ def _agree(one: str, other: str) -> bool:
 def _range(written: str) -> tuple[Decimal, Decimal]:
     amount = amounts(written, approximate=True)[0]  # one of `_written`'s values: it has one
     number = amount.number
-    if not amount.approximate:
-        return number, number
-    if _AT_LEAST.search(written):
+    if amount.bound == "at_least":
         return number, number / APPROXIMATE_SHARE
-    if _BELOW.search(written):
+    if amount.bound == "below":
         return number * APPROXIMATE_SHARE, number
-    return number * APPROXIMATE_SHARE, number / APPROXIMATE_SHARE
+    if amount.bound == "about":
+        return number * APPROXIMATE_SHARE, number / APPROXIMATE_SHARE
+    return number, number
 
 
 def _bigrams(text: str) -> set[str]:

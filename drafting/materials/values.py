@@ -10,11 +10,12 @@ disagreement and no ledger total is checked against it.
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Literal
 
 from drafting.checks.factguard import LEVEL, chinese_to_int
-from drafting.text.numerals import ARABIC, CN_DIGITS, DIGIT_BY_DIGIT, read_numeral
+from drafting.text.numerals import ARABIC, CN_DIGITS, DIGIT_BY_DIGIT, RANGE, read_numeral
 from drafting.text.script import to_simplified
 
 # longer first: the first alternative that fits is taken (人次 before 人, 万元 before 元, 平方米 before 米)
@@ -28,9 +29,8 @@ _ONLY_WITH_A_NUMBER = frozenset("张 套 辆 盒 箱 袋 桶 块 棵 株 间 座
 _CN_ALL = CN_DIGITS + "十百千万亿"
 # a numeral in digits, in Chinese or both (1,050 / 1.2万 / 一万二千 / 3百 / 1万2千 / 九十五点五), read by _numeral
 _NUMERAL_REST = rf"(?:[{_CN_ALL}]|点(?=[{CN_DIGITS}])|(?<=[{_CN_ALL}])(?:{ARABIC}))*"
-_RANGE = "[-－—~～至到]"  # 5-8户, 5至8户: a range, no one figure
 _RANGE_END = rf"(?:[\d.,]+|[{CN_DIGITS}十百千]+)[万千]?"  # 5.5, 1,000, 二百, 3千 in 5.5-8万元, 2—3千人
-_AFTER_RANGE = rf"(?<![\d{_CN_ALL}]{_RANGE})"  # not the 8户 of 5-8户, nor the 八户 of 五至八户
+_AFTER_RANGE = rf"(?<![\d{_CN_ALL}]{RANGE})"  # not the 8户 of 5-8户, nor the 八户 of 五至八户
 _NUMERAL = (
     rf"(?:(?<![\d.,第])(?<!第 ){_AFTER_RANGE}(?:{ARABIC})"
     rf"|(?<![\d.第几数{_CN_ALL}点]){_AFTER_RANGE}[{CN_DIGITS}十]){_NUMERAL_REST}"
@@ -65,9 +65,12 @@ _NO_FIGURE = re.compile(
 # sentence is a fact, its figure quoted as is), but no amount: nothing to compare or add up.
 _VAGUE = re.compile(
     rf"(?<![\d.,\-－{_CN_ALL}])(?:十几|几[十百千万]|数[十百千万]|[近上成][百千万]|[百千万][余多]"
-    rf"|{_RANGE_END}\s?{_RANGE}\s?{_RANGE_END})(?:{MEASURES})"
+    rf"|{_RANGE_END}\s?{RANGE}\s?{_RANGE_END})(?:{MEASURES})"
 )
 _CN_FIGURE = re.compile(rf"百分之|[{CN_DIGITS}十][{_CN_ALL}]*[十百千万亿][{_CN_ALL}]*")
+
+
+Bound = Literal["", "at_least", "below", "about"]
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,9 @@ class Amount:
     number: Decimal
     unit: str
     approximate: bool = False
+    # which way an approximate figure leans, as its words say: 300余人 and 超过300人 at least, 不足300人
+    # below, 约300人 and 300来人 about; not part of what the amount is (300余人 equals 超过300人)
+    bound: Bound = field(default="", compare=False)
 
     def written(self) -> str:
         return f"{'约' if self.approximate else ''}{plain_number(self.number)}{self.unit}"
@@ -152,8 +158,15 @@ def amount_of(written: str) -> Amount | None:
         return None
     if unit in ("万元", "亿元"):
         number, unit = number * _MULTIPLIER[unit[0]], "元"
-    approximate = any(match.group(name) for name in ("about", "approx", "around"))
-    return Amount(number.normalize(), unit, approximate)
+    about, approx = match.group("about") or "", match.group("approx") or ""
+    approximate = bool(about or approx or match.group("around"))
+    if approx in ("余", "多") or about in ("超过", "逾"):
+        bound: Bound = "at_least"
+    elif about in ("不足", "不到"):
+        bound = "below"
+    else:
+        bound = "about" if approximate else ""
+    return Amount(number.normalize(), unit, approximate, bound)
 
 
 def cell_amount(value: object) -> Amount | None:

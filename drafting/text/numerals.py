@@ -28,6 +28,7 @@ def years_in_digits(text: str) -> str:
 
 
 CN_DIGITS = "零〇一二两三四五六七八九"
+RANGE = "[-－—–~～至到]"  # between two numbers, a range (5-8户, 五至八户, 250户至300户): no one figure
 ARABIC = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _SMALL_UNITS = {"十": Decimal(10), "百": Decimal(100), "千": Decimal(1_000)}
 _WAN, _YI = Decimal(10_000), Decimal(100_000_000)
