@@ -22,7 +22,7 @@ from pydantic import BaseModel
 
 from drafting.carryover.items import PlanItem, PreviousPlan, year_warning
 from drafting.carryover.subject import PART, Subject
-from drafting.carryover.targets import Target, align
+from drafting.carryover.targets import SENTENCE, Target, align
 from drafting.text.script import to_simplified
 from drafting.writing.facts import CarryoverStatus
 
@@ -39,7 +39,6 @@ _FRAMING = re.compile(
     r"^(加强|推进|推动|完善|深化|强化|健全|提升|提高|坚持|注重|围绕|做好|抓好|做到|确保|力争|争取|努力|不断|持续|"
     r"进一步|切实|全面|积极|着力|扎实|认真|深入|学习|贯彻|大力|聚焦|立足|着眼|突出|狠抓|抓实|全力)"
 )
-_STATEMENT = re.compile(r"[。；;！!？?\n]")
 _IN_PART = re.compile(r"部分|初步|尚未|未能|未完成|正在|推进中|已启动|启动了|筹备|一半|阶段性")
 
 
@@ -130,7 +129,7 @@ def _parts(plan: str) -> list[Subject]:
 def untold_parts(plan: str, facts: list[str]) -> list[str]:
     """The parts of an item's own statement (its first sentence: a long item's body tells how, 通过集中入会、
     网上入会等方式) that none of its facts tells of."""
-    statement = next((s for s in _STATEMENT.split(plan) if s.strip(" …")), "")
+    statement = next((s for s in SENTENCE.split(plan) if s.strip(" …")), "")
     return [part.said for part in _parts(statement) if not any(part.told_by(fact) for fact in facts)]
 
 

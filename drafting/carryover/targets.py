@@ -37,7 +37,7 @@ _CEILING_BEFORE = re.compile(r"(控制在|不超过|不高于|(?<!不)低于|(?<
 _CEILING_AFTER = re.compile(r"^\s*(以内|以下|之内)")
 RATES = ("%",)
 _CLAUSE = re.compile(r"[，；;。]|,(?!\d{3})")  # 1,500 is one number
-_SENTENCE = re.compile(r"[；;。！？!?\n]")
+SENTENCE = re.compile(r"[；;。！？!?\n]")  # where a sentence ends: a plan item's statement, a fact's sentence
 
 
 class Quantity(BaseModel):
@@ -158,7 +158,7 @@ def _reported(fact: str, unit: str, about: Subject) -> Quantity | None:
     """The fact's figure in `unit` for what a plan clause is about: from a clause of the fact that tells of
     it, else from the rest of that sentence (组织护理技能大赛，138人次参赛), never from another sentence."""
     if about.runs:
-        sentences = [s for s in _SENTENCE.split(fact) if about.told_by(s)]
+        sentences = [s for s in SENTENCE.split(fact) if about.told_by(s)]
         told = [c for s in sentences for c in _CLAUSE.split(s) if about.told_by(c)]
     else:
         sentences, told = [fact], []
