@@ -18,11 +18,10 @@ from difflib import SequenceMatcher
 from itertools import combinations
 
 from drafting.materials.model import COMPUTED, Candidate, Conflict
-from drafting.materials.values import Amount, amounts, without_values
+from drafting.materials.values import Amount, amounts, wording
 
 SAME_EVENT = 0.7  # share of the shorter wording's character pairs the longer one also has
 APPROXIMATE_SHARE = Decimal("0.8")  # how far from its number an approximate figure may be
-_PUNCTUATION = re.compile(r"[\d.,，。、；：:（）()《》“”\s]")
 # Words nearly every union fact has: sharing one of them does not make a ledger and a sentence one work
 # (a 困难帮扶 ledger and 春节走访慰问困难职工 share only 困难; a 慰问 ledger and 中秋节日慰问品 only 慰问)
 _COMMON_WORDS = frozenset(
@@ -200,12 +199,8 @@ def _range(written: str) -> tuple[Decimal, Decimal]:
 
 
 def _bigrams(text: str) -> set[str]:
-    wording = _wording(text)
-    return {wording[i : i + 2] for i in range(len(wording) - 1)}
-
-
-def _wording(text: str) -> str:
-    return _PUNCTUATION.sub("", without_values(text))
+    said = wording(text)
+    return {said[i : i + 2] for i in range(len(said) - 1)}
 
 
 def _overlap(a: set[str], b: set[str]) -> float:
@@ -214,9 +209,9 @@ def _overlap(a: set[str], b: set[str]) -> float:
 
 def _common_wording(texts: list[str]) -> str:
     """The longest wording all the texts share ('走访慰问困难职工'), to name what the conflict is about."""
-    common = _wording(texts[0])
+    common = wording(texts[0])
     for text in texts[1:]:
-        other = _wording(text)
+        other = wording(text)
         match = SequenceMatcher(None, common, other, autojunk=False).find_longest_match()
         common = common[match.a : match.a + match.size]
-    return common or _wording(texts[0])[:12]
+    return common or wording(texts[0])[:12]

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, SerializerFunctionWrapHandler, model_serializer
 
 from drafting.errors import UserError
-from drafting.materials.values import Amount, amount_of, amounts, stated_values, without_values
+from drafting.materials.values import Amount, amount_of, amounts, stated_values, wording
 
 
 class _Sparse(BaseModel):
@@ -203,11 +203,11 @@ def _without(
         return fact  # it does not state a losing figure
     rejected = [*fact.rejected, *(v for v in losing if v not in fact.rejected)]
     text = "，".join(kept)
-    wording = _wording(text)
+    said_here = wording(text)
     told = (
         lost
         | said
-        | {a for s in siblings if (w := _wording(s.text)) and w in wording for a in _figures(s.text)}
+        | {a for s in siblings if (w := wording(s.text)) and w in said_here for a in _figures(s.text)}
     )
     if _says_more(text, told):
         return fact.model_copy(
@@ -221,10 +221,6 @@ def _without(
 def _figures(text: str) -> set[Amount]:
     """The amounts the text states, approximate ones too (约300人 is settled like 300人)."""
     return set(amounts(text, approximate=True))
-
-
-def _wording(text: str) -> str:
-    return re.sub(r"[\W_]+", "", without_values(text))
 
 
 def _says_more(text: str, told: set[Amount]) -> bool:

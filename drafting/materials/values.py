@@ -104,6 +104,11 @@ def without_values(text: str) -> str:
     return text
 
 
+def wording(text: str) -> str:
+    """What a sentence says around its figures, letters alone: two tellings of one work compare by it."""
+    return re.sub(r"[\W\d_]+", "", without_values(text))
+
+
 def _found(pattern: re.Pattern[str], text: str) -> list[str]:
     return [text[start:end] for start, end in _spans(pattern, text)]
 
